@@ -1,0 +1,99 @@
+//! Rows of `users`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::access::{Principal, Viewer};
+use crate::db::schema::users;
+
+/// What kind of account a user has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserKind {
+    Admin,
+    Employee,
+    Guest,
+}
+
+impl UserKind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Admin => "admin",
+            UserKind::Employee => "employee",
+            UserKind::Guest => "guest",
+        }
+    }
+
+    /// Reads the stored spelling; unknown values read as the least privileged kind.
+    pub fn parse(stored: &str) -> UserKind {
+        match stored {
+            "admin" => UserKind::Admin,
+            "employee" => UserKind::Employee,
+            _ => UserKind::Guest,
+        }
+    }
+}
+
+/// A user row.
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub handle: String,
+    pub name: String,
+    pub title: String,
+    pub department: String,
+    pub bio: String,
+    pub kind: String,
+    pub password_hash: String,
+    pub digest: String,
+    pub created_at: NaiveDateTime,
+    pub deactivated_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// The account kind.
+    pub fn kind(&self) -> UserKind {
+        UserKind::parse(&self.kind)
+    }
+
+    /// The user as the access policy sees them.
+    pub fn viewer(&self) -> Viewer {
+        Viewer::User(Principal {
+            id: self.id,
+            kind: self.kind(),
+        })
+    }
+
+    /// False once deactivated.
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+}
+
+/// A user about to be inserted.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub(crate) struct NewUser<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub handle: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub password_hash: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// Profile fields a user may change; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub(crate) struct ProfileChanges<'a> {
+    pub name: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub digest: Option<&'a str>,
+}

@@ -1,0 +1,85 @@
+//! Plain reads of `users`; only this area calls them, through `access` and `actions`.
+
+use diesel::prelude::*;
+
+use super::model::User;
+use crate::db::DbConnection;
+use crate::db::schema::users;
+use crate::error::Result;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// `email` must already be normalised (trimmed, lower-case).
+pub(super) fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub(super) fn any_exists(conn: &mut DbConnection) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)?)
+}
+
+pub(super) fn handle_exists(conn: &mut DbConnection, handle: &str) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::handle.eq(handle)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Where a page of the directory starts: after this (name, id).
+pub(super) type NameCursor = (String, i64);
+
+/// Active users whose name, handle or email contains `q` (any case), by name, at most
+/// `limit`, after `cursor`, limited to `only` when given.
+pub(super) fn list_active(
+    conn: &mut DbConnection,
+    q: Option<&str>,
+    only: Option<&[i64]>,
+    cursor: Option<&NameCursor>,
+    limit: i64,
+) -> Result<Vec<User>> {
+    let mut query = users::table
+        .filter(users::deactivated_at.is_null())
+        .select(User::as_select())
+        .order((users::name.asc(), users::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.trim().to_lowercase()));
+        query = query.filter(
+            lower(users::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::handle.like(pattern.clone()).escape('\\'))
+                .or(users::email.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(ids) = only {
+        query = query.filter(users::id.eq_any(ids.to_vec()));
+    }
+    if let Some((name, id)) = cursor {
+        query = query.filter(
+            users::name
+                .gt(name.clone())
+                .or(users::name.eq(name.clone()).and(users::id.gt(*id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,136 @@
+//! Browser sessions and personal access tokens. Both are rows, so both die at once when
+//! revoked or when their user is deactivated; tokens are stored as SHA-256 hashes only.
+
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::model::User;
+use crate::access::Viewer;
+use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::{DbConnection, new_id};
+use crate::error::Result;
+
+/// Prefix of personal access tokens, so they are easy to spot in a leaked file.
+const TOKEN_PREFIX: &str = "agora_";
+
+/// A browser session row.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    /// Must accompany every unsafe request made with this session.
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Who a credential belongs to, and which credential it was.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub viewer: Viewer,
+    pub user: User,
+}
+
+/// A random URL-safe string of 32 bytes.
+pub fn random_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Opens a session for `user_id` lasting `days`.
+pub fn create_session(conn: &mut DbConnection, user_id: i64, days: u32) -> Result<Session> {
+    let now = Utc::now().naive_utc();
+    let session = Session {
+        id: new_id(),
+        user_id,
+        csrf_token: random_secret(),
+        created_at: now,
+        expires_at: now + Duration::days(i64::from(days)),
+    };
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(session.id),
+            sessions::user_id.eq(session.user_id),
+            sessions::csrf_token.eq(&session.csrf_token),
+            sessions::created_at.eq(session.created_at),
+            sessions::expires_at.eq(session.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(session)
+}
+
+/// The live session `id` of an active user, with that user.
+pub fn resolve_session(conn: &mut DbConnection, id: i64) -> Result<Option<(Session, Resolved)>> {
+    let found = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(id))
+        .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
+        .filter(users::deactivated_at.is_null())
+        .select((Session::as_select(), User::as_select()))
+        .first::<(Session, User)>(conn)
+        .optional()?;
+    Ok(found.map(|(session, user)| (session, resolved(user))))
+}
+
+/// Ends session `id`.
+pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
+    diesel::delete(sessions::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Issues a personal access token for `user_id`; returns (token id, the token). The token
+/// itself is shown once and never stored.
+pub fn create_api_token(conn: &mut DbConnection, user_id: i64) -> Result<(i64, String)> {
+    let id = new_id();
+    let token = format!("{TOKEN_PREFIX}{}", random_secret());
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(id),
+            api_tokens::user_id.eq(user_id),
+            api_tokens::token_hash.eq(sha256_hex(&token)),
+            api_tokens::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok((id, token))
+}
+
+/// The token's id and its active user.
+pub fn resolve_api_token(conn: &mut DbConnection, token: &str) -> Result<Option<(i64, Resolved)>> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let found = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(sha256_hex(token)))
+        .filter(users::deactivated_at.is_null())
+        .select((api_tokens::id, User::as_select()))
+        .first::<(i64, User)>(conn)
+        .optional()?;
+    Ok(found.map(|(id, user)| (id, resolved(user))))
+}
+
+/// Revokes token `id`.
+pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
+    diesel::delete(api_tokens::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session and token of `user_id`.
+pub fn revoke_all(conn: &mut DbConnection, user_id: i64) -> Result<()> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
+    Ok(())
+}
+
+fn resolved(user: User) -> Resolved {
+    Resolved {
+        viewer: user.viewer(),
+        user,
+    }
+}

@@ -1,0 +1,58 @@
+//! What handlers and templates get of a user.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::model::{User, UserKind};
+use crate::access::{Viewer, may_see_email};
+
+/// A user as the API shows it. Ids are strings; the email only for the user and admins.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The name used in @mentions.
+    pub handle: String,
+    pub name: String,
+    pub title: String,
+    pub department: String,
+    pub bio: String,
+    pub kind: UserKind,
+    /// `off`, `daily` or `weekly`; only for the user themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Set once an admin deactivated the account.
+    pub deactivated: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserView {
+    /// `user` as `viewer` may see it.
+    pub fn of(user: &User, viewer: &Viewer) -> UserView {
+        let own = viewer.user_id() == Some(user.id);
+        UserView {
+            id: user.id.to_string(),
+            email: may_see_email(viewer, user.id).then(|| user.email.clone()),
+            handle: user.handle.clone(),
+            name: user.name.clone(),
+            title: user.title.clone(),
+            department: user.department.clone(),
+            bio: user.bio.clone(),
+            kind: user.kind(),
+            digest: own.then(|| user.digest.clone()),
+            deactivated: !user.is_active(),
+            created_at: user.created_at.and_utc(),
+        }
+    }
+
+    /// Up to two initials for the generated avatar.
+    pub fn initials(&self) -> String {
+        self.name
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect::<String>()
+            .to_uppercase()
+    }
+}

@@ -1,0 +1,197 @@
+//! Database access for both backends: the connection enum, the pool, transactions that wake
+//! the events log after commit, embedded migrations and app-generated ids.
+
+mod dialect;
+pub mod ids;
+pub mod migrations;
+pub mod schema;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use crate::config::DatabaseSettings;
+use crate::error::Error;
+use crate::events::Wakeup;
+
+pub use dialect::lock_event_log;
+pub use ids::{IdGenerator, new_id};
+
+/// One connection to whichever backend the URL names. SQLite is last, as diesel expects.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend a database URL names; anything else is refused so that a typo never silently
+/// creates an empty SQLite file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the scheme of `url`: `sqlite://PATH` or `postgres://…` (also `postgresql://`).
+    pub fn of_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite://") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!(
+                "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://…",
+                redact_url(url)
+            ))
+        }
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+type Manager = ConnectionManager<DbConnection>;
+/// A connection checked out of the pool.
+pub type PooledConn = PooledConnection<Manager>;
+
+/// Per-connection settings applied when the pool opens a connection.
+#[derive(Debug)]
+struct SqliteSettings {
+    synchronous: String,
+    busy_timeout_ms: u64,
+}
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqliteSettings {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(conn) = conn {
+            conn.batch_execute(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                self.synchronous, self.busy_timeout_ms
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The shared handle to the database: a pool plus the wake-up for event-log consumers.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+    wakeup: Arc<Wakeup>,
+}
+
+impl Db {
+    /// Opens the pool for `url`, creating the SQLite file's folder when needed.
+    pub fn connect(url: &str, config: &DatabaseSettings) -> Result<Db, Error> {
+        let backend = Backend::of_url(url).map_err(Error::internal)?;
+        let target = match backend {
+            Backend::Sqlite => {
+                let path = url.trim_start_matches("sqlite://");
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Error::internal(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                path.to_string()
+            }
+            Backend::Postgres => url.to_string(),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(config.pool_size)
+            .connection_timeout(Duration::from_secs(config.pool_timeout_secs))
+            .connection_customizer(Box::new(SqliteSettings {
+                synchronous: config.sqlite_synchronous.clone(),
+                busy_timeout_ms: config.busy_timeout_ms,
+            }))
+            .build(Manager::new(target))
+            .map_err(|e| Error::unavailable(format!("cannot open {}: {e}", redact_url(url))))?;
+        Ok(Db {
+            pool,
+            backend,
+            wakeup: Arc::new(Wakeup::default()),
+        })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The wake-up that event-log consumers wait on.
+    pub fn wakeup(&self) -> &Arc<Wakeup> {
+        &self.wakeup
+    }
+
+    /// A connection from the pool; a pool timeout is `Unavailable`.
+    pub fn conn(&self) -> Result<PooledConn, Error> {
+        self.pool
+            .get()
+            .map_err(|e| Error::unavailable(format!("database pool: {e}")))
+    }
+
+    /// Runs `work` in one write transaction and wakes event-log consumers after it commits.
+    pub fn write<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut conn = self.conn()?;
+        let result = write_transaction(&mut conn, work)?;
+        self.wakeup.notify();
+        Ok(result)
+    }
+
+    /// Runs `work` on a connection without a write transaction: for reads.
+    pub fn read<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut conn = self.conn()?;
+        work(&mut conn)
+    }
+}
+
+/// Runs `work` in a transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a transaction
+/// that reads before it writes never fails to upgrade its lock under concurrent writers.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}

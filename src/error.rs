@@ -1,0 +1,157 @@
+//! The one error type of the domain: a kind that decides the HTTP status, a stable snake_case
+//! code, a message safe to show, and per-field messages for validation.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What went wrong, in the terms a caller can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    NotFound,
+    Unauthenticated,
+    Forbidden,
+    Invalid,
+    Conflict,
+    TooLarge,
+    RateLimited { retry_after: Duration },
+    Unavailable,
+    Internal,
+}
+
+/// A domain error. Internal causes are logged, never shown.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// Stable, snake_case: `post_too_long`, `guest_not_allowed`.
+    pub code: &'static str,
+    /// A sentence for the person reading it.
+    pub detail: String,
+    /// Per-field messages for validation errors.
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+/// Shorthand for results of domain functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error of `kind` with a stable `code` and a message.
+    pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Error {
+        Error {
+            kind,
+            code,
+            detail: detail.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// Absent, or not visible to the viewer: the two look the same on purpose.
+    pub fn not_found(what: &str) -> Error {
+        Error::new(
+            ErrorKind::NotFound,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn unauthenticated() -> Error {
+        Error::new(ErrorKind::Unauthenticated, "not_signed_in", "sign in first")
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Forbidden, code, detail)
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Conflict, code, detail)
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Error {
+        Error::new(ErrorKind::BadRequest, code, detail)
+    }
+
+    /// The service cannot answer right now (database down, pool exhausted).
+    pub fn unavailable(cause: impl std::fmt::Display) -> Error {
+        tracing::warn!(%cause, "unavailable");
+        Error::new(
+            ErrorKind::Unavailable,
+            "unavailable",
+            "the service is busy; try again shortly",
+        )
+    }
+
+    /// Our own failure: the cause is logged here and never shown to the caller.
+    pub fn internal(cause: impl std::fmt::Display) -> Error {
+        tracing::error!(%cause, "internal error");
+        Error::new(
+            ErrorKind::Internal,
+            "internal",
+            "something went wrong on our side",
+        )
+    }
+}
+
+/// Collects per-field validation messages and turns them into one `Invalid` error.
+#[derive(Debug, Default)]
+pub struct Validation {
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Validation {
+    /// Records `message` against `field` when `failed`.
+    pub fn check(&mut self, failed: bool, field: &str, message: impl Into<String>) -> &mut Self {
+        if failed {
+            self.fields
+                .entry(field.to_string())
+                .or_default()
+                .push(message.into());
+        }
+        self
+    }
+
+    /// `Ok` when nothing failed, else a 422 naming every field.
+    pub fn finish(&mut self) -> Result<()> {
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = self.fields.keys().map(String::as_str).collect();
+        let mut error = Error::new(
+            ErrorKind::Invalid,
+            "validation_failed",
+            format!("check these fields: {}", names.join(", ")),
+        );
+        error.fields = std::mem::take(&mut self.fields);
+        Err(error)
+    }
+}
+
+/// A single-field 422.
+pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+    Validation::default()
+        .check(true, field, message)
+        .finish()
+        .err()
+        .unwrap_or_else(|| Error::new(ErrorKind::Invalid, "validation_failed", "invalid input"))
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Error {
+        use diesel::result::{DatabaseErrorKind, Error as Db};
+        match error {
+            Db::NotFound => Error::not_found("record"),
+            Db::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::debug!(message = info.message(), "unique violation");
+                Error::conflict("already_exists", "that already exists")
+            }
+            Db::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::unavailable(error),
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(error: r2d2::Error) -> Error {
+        Error::unavailable(error)
+    }
+}

@@ -1,0 +1,144 @@
+//! First-run setup, sign-in with personal access tokens, and the caller's own profile.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::blocking;
+use crate::App;
+use crate::accounts::actions::{self, Credential, Issued, NewAccount, ProfileUpdate, Registration};
+use crate::accounts::{UserView, sessions};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{self, Caller};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/setup", web::post().to(setup))
+        .route("/auth/token", web::post().to(create_token))
+        .route("/auth/token", web::delete().to(revoke_token))
+        .route("/me", web::get().to(me))
+        .route("/me", web::patch().to(update_me));
+}
+
+/// The first admin's account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetupBody {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// A token and the user it belongs to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    /// A personal access token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user: UserView,
+}
+
+/// Email and password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/setup", tag = "accounts", request_body = SetupBody,
+    responses((status = 201, body = SignedIn), (status = 409, description = "a user already exists", body = Problem),
+              (status = 422, body = Problem)))]
+/// Creates the first admin; refused once any user exists.
+pub async fn setup(
+    app: web::Data<App>,
+    body: web::Json<SetupBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let signed_in = blocking(move || {
+        let account = NewAccount {
+            email: body.email,
+            name: body.name,
+            password: body.password,
+            kind: crate::accounts::UserKind::Admin,
+        };
+        let user = actions::register(&app.db, &app.config.auth, account, Registration::FirstAdmin)?;
+        let (_, token) = app
+            .db
+            .write(|conn| sessions::create_api_token(conn, user.id))?;
+        Ok(SignedIn {
+            token,
+            user: UserView::of(&user, &user.viewer()),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(signed_in))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "accounts", request_body = Credentials,
+    responses((status = 200, body = SignedIn), (status = 401, body = Problem), (status = 429, body = Problem)))]
+/// Signs in and issues a personal access token. Unknown email and wrong password look alike.
+pub async fn create_token(
+    app: web::Data<App>,
+    req: HttpRequest,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = extract::client_ip(&req);
+    let body = body.into_inner();
+    let signed_in = blocking(move || {
+        let (user, issued) = actions::sign_in(
+            &app.db,
+            &app.limiter,
+            &app.config.auth,
+            &body.email,
+            &body.password,
+            &ip,
+            Credential::Token,
+        )?;
+        let Issued::Token(token) = issued else {
+            return Err(crate::error::Error::internal("expected a token"));
+        };
+        Ok(SignedIn {
+            token,
+            user: UserView::of(&user, &user.viewer()),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(signed_in))
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "accounts",
+    responses((status = 204, description = "the credential used is revoked"), (status = 401, body = Problem)))]
+/// Revokes the credential used for this request (the token, or the browser session).
+pub async fn revoke_token(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.viewer.require_user()?;
+    blocking(move || {
+        app.db.write(|conn| match &caller.credential {
+            extract::Credential::Token(id) => sessions::revoke_api_token(conn, *id),
+            extract::Credential::Session(session) => sessions::revoke_session(conn, session.id),
+            extract::Credential::None => Ok(()),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+/// The caller's own profile.
+pub async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {
+    let user = caller.user()?;
+    Ok(HttpResponse::Ok().json(UserView::of(user, &caller.viewer)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileUpdate,
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// Changes the caller's name, title, department, bio or digest frequency.
+pub async fn update_me(
+    app: web::Data<App>,
+    caller: Caller,
+    body: web::Json<ProfileUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = caller.viewer.clone();
+    let user = blocking(move || {
+        app.db
+            .write(|conn| actions::update_profile(conn, &viewer, &body))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserView::of(&user, &caller.viewer)))
+}

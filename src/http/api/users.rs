@@ -1,0 +1,117 @@
+//! The people directory, profiles, and admin management of users.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{Page, PageQuery, blocking, parse_id};
+use crate::App;
+use crate::accounts::actions::{self, NewAccount, Registration};
+use crate::accounts::{UserView, access};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::Caller;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::post().to(create_user))
+        .route("/users", web::get().to(list_users))
+        .route("/users/{id}", web::get().to(show_user))
+        .route("/users/{id}", web::delete().to(deactivate_user));
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount,
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+/// Creates an employee or admin account (admins only).
+pub async fn create_user(
+    app: web::Data<App>,
+    caller: Caller,
+    body: web::Json<NewAccount>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = caller.viewer.clone();
+    let user = blocking(move || {
+        actions::register(
+            &app.db,
+            &app.config.auth,
+            body.into_inner(),
+            Registration::ByAdmin(&viewer),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(UserView::of(&user, &caller.viewer)))
+}
+
+/// `?q=` plus paging.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DirectoryQuery {
+    /// Part of a name, handle or email.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(DirectoryQuery),
+    responses((status = 200, body = Page<UserView>), (status = 401, body = Problem)))]
+/// The people directory, by name. A guest sees only people she shares a group with.
+pub async fn list_users(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<DirectoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = PageQuery {
+        cursor: None,
+        limit: query.limit,
+    }
+    .limit()?;
+    let viewer = caller.viewer.clone();
+    let (users, next_cursor) = blocking(move || {
+        app.db.read(|conn| {
+            access::directory(
+                conn,
+                &viewer,
+                query.q.as_deref(),
+                query.cursor.as_deref(),
+                limit,
+            )
+        })
+    })
+    .await?;
+    let items = users
+        .iter()
+        .map(|u| UserView::of(u, &caller.viewer))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+/// One profile.
+pub async fn show_user(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    let viewer = caller.viewer.clone();
+    let user =
+        blocking(move || app.db.read(|conn| access::visible_user(conn, &viewer, id))).await?;
+    Ok(HttpResponse::Ok().json(UserView::of(&user, &caller.viewer)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 204, description = "deactivated; sessions and tokens revoked"), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
+/// Deactivates a user (admins only): their sessions and tokens die at once; content stays.
+pub async fn deactivate_user(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    let viewer = caller.viewer.clone();
+    blocking(move || {
+        app.db
+            .write(|conn| actions::deactivate_user(conn, &viewer, id))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,160 @@
+//! How errors leave the server: problem+json under `/api`, a readable page elsewhere. Internal
+//! causes were logged where the error was made; only the safe message is shown.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+
+/// The HTTP status for an error kind.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem: `about:blank#<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The stable snake_case code.
+    pub code: String,
+    /// Per-field messages, for validation errors.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+/// An error answered as problem+json.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub Error);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_of(self.0.kind)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let problem = Problem {
+            kind: format!("about:blank#{}", self.0.code),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: self.0.detail.clone(),
+            code: self.0.code.to_string(),
+            errors: self.0.fields.clone(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if let ErrorKind::RateLimited { retry_after } = self.0.kind {
+            response.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
+        }
+        response.json(problem)
+    }
+}
+
+/// An error answered as an HTML page.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub Error);
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        status_of(self.0.kind)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if self.0.kind == ErrorKind::Unauthenticated {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/sign-in"))
+                .finish();
+        }
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            detail: &self.0.detail,
+        };
+        let body = page.render().unwrap_or_else(|_| self.0.detail.clone());
+        let mut response = HttpResponse::build(status);
+        if let ErrorKind::RateLimited { retry_after } = self.0.kind {
+            response.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
+        }
+        response.content_type(ContentType::html()).body(body)
+    }
+}
+
+/// Errors of actix's own extractors (bad JSON, oversize body, bad path) as our errors.
+pub mod extractors {
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+
+    use super::ApiError;
+    use crate::error::{Error, ErrorKind};
+
+    pub fn json(error: JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+        let error = match &error {
+            JsonPayloadError::Overflow { limit }
+            | JsonPayloadError::OverflowKnownLength { limit, .. } => Error::new(
+                ErrorKind::TooLarge,
+                "body_too_large",
+                format!("the body is larger than {limit} bytes"),
+            ),
+            JsonPayloadError::ContentType => {
+                Error::bad_request("not_json", "send Content-Type: application/json")
+            }
+            JsonPayloadError::Deserialize(inner) if inner.is_data() => {
+                Error::new(ErrorKind::Invalid, "invalid_body", inner.to_string())
+            }
+            other => Error::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {other}"),
+            ),
+        };
+        ApiError(error).into()
+    }
+
+    pub fn path(_: PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+        ApiError(Error::not_found("resource")).into()
+    }
+
+    pub fn query(error: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+        ApiError(Error::bad_request(
+            "bad_query",
+            format!("bad query string: {error}"),
+        ))
+        .into()
+    }
+}

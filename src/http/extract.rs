@@ -1,0 +1,192 @@
+//! Resolving the caller of a request: a Bearer token or the session cookie, once per request.
+//! Unsafe requests made with the cookie must carry the session's CSRF token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, PageError};
+use crate::App;
+use crate::access::Viewer;
+use crate::accounts::User;
+use crate::accounts::sessions::{self, Session};
+use crate::error::{Error, Result};
+
+/// Name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "agora_session";
+/// Header that carries the CSRF token on unsafe requests made with the cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Claims of the session cookie's JWT.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionClaims {
+    /// The session row id.
+    pub sid: String,
+    pub exp: i64,
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    None,
+    Token(i64),
+    Session(Session),
+}
+
+/// The caller of a request, resolved once.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub user: Option<User>,
+    pub credential: Credential,
+}
+
+impl Caller {
+    /// The signed-in user, or 401.
+    pub fn user(&self) -> Result<&User> {
+        self.user.as_ref().ok_or_else(Error::unauthenticated)
+    }
+
+    /// The session's CSRF token, for pages to embed.
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session(session) => Some(&session.csrf_token),
+            _ => None,
+        }
+    }
+
+    /// Checks a CSRF token sent in a form field.
+    pub fn verify_csrf(&self, sent: &str) -> Result<()> {
+        match self.csrf_token() {
+            Some(expected) if constant_time_eq(expected, sent) => Ok(()),
+            _ => Err(csrf_failed()),
+        }
+    }
+
+    async fn resolve(req: &HttpRequest) -> Result<Caller> {
+        let app = req
+            .app_data::<web::Data<App>>()
+            .ok_or_else(|| Error::internal("app state missing"))?;
+        let bearer = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        if let Some(token) = bearer {
+            let db = app.db.clone();
+            let found =
+                web::block(move || db.read(|conn| sessions::resolve_api_token(conn, &token)))
+                    .await
+                    .map_err(Error::internal)??;
+            // A bad token is an error, not anonymity: the client meant to sign in.
+            let (id, resolved) = found.ok_or_else(|| {
+                Error::new(
+                    crate::error::ErrorKind::Unauthenticated,
+                    "bad_token",
+                    "the token is unknown or revoked",
+                )
+            })?;
+            return Ok(Caller {
+                viewer: resolved.viewer,
+                user: Some(resolved.user),
+                credential: Credential::Token(id),
+            });
+        }
+        let claims = req
+            .cookie(SESSION_COOKIE)
+            .and_then(|cookie| app.signer.verify::<SessionClaims>(cookie.value()))
+            .and_then(|claims| claims.sid.parse::<i64>().ok());
+        let Some(session_id) = claims else {
+            return Ok(Caller {
+                viewer: Viewer::Anonymous,
+                user: None,
+                credential: Credential::None,
+            });
+        };
+        let db = app.db.clone();
+        let found = web::block(move || db.read(|conn| sessions::resolve_session(conn, session_id)))
+            .await
+            .map_err(Error::internal)??;
+        let Some((session, resolved)) = found else {
+            return Ok(Caller {
+                viewer: Viewer::Anonymous,
+                user: None,
+                credential: Credential::None,
+            });
+        };
+        let caller = Caller {
+            viewer: resolved.viewer,
+            user: Some(resolved.user),
+            credential: Credential::Session(session),
+        };
+        if is_unsafe(req.method()) && req.path().starts_with("/api/") {
+            let sent = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            caller.verify_csrf(sent)?;
+        }
+        Ok(caller)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(cached) = req.extensions().get::<Caller>() {
+                return Ok(cached.clone());
+            }
+            let caller = Caller::resolve(&req)
+                .await
+                .map_err(|error| for_path(&req, error))?;
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
+        })
+    }
+}
+
+/// `error` rendered the way the request's path expects: problem+json under `/api`, else HTML.
+pub fn for_path(req: &HttpRequest, error: Error) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError(error).into()
+    } else {
+        PageError(error).into()
+    }
+}
+
+/// The address the request came from (the TCP peer: forwarded headers are not trusted).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn csrf_failed() -> Error {
+    Error::forbidden(
+        "csrf_failed",
+        "the request is missing its CSRF token; reload the page and try again",
+    )
+}
+
+/// Compares secrets without an early exit that timing could reveal.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

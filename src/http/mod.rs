@@ -1,0 +1,72 @@
+//! The HTTP side: assembling the actix-web app, middleware, the JSON API and the pages.
+//! Only this module (and `main`) knows about actix-web.
+
+pub mod api;
+mod assets;
+pub mod error;
+pub mod extract;
+mod metrics;
+mod ops;
+mod pages;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
+
+use crate::App;
+use crate::error::Error;
+use assets::Assets;
+use metrics::Metrics;
+
+/// Content Security Policy: no inline scripts, nothing from other origins, no framing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+
+/// The server on `listener`, not yet running: await it, or keep its handle to stop it.
+pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
+    let http = app.config.http.clone();
+    let state = web::Data::new(app);
+    let metrics = web::Data::new(Metrics::default());
+    let assets = web::Data::new(Assets::default());
+    let mut server = HttpServer::new(move || {
+        let assets_routes = assets.clone();
+        actix_web::App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(assets.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(http.json_limit_bytes)
+                    .error_handler(error::extractors::json),
+            )
+            .app_data(web::FormConfig::default().limit(http.json_limit_bytes))
+            .app_data(web::PathConfig::default().error_handler(error::extractors::path))
+            .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CSP))
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("X-Frame-Options", "DENY")),
+            )
+            .wrap(from_fn(metrics::observe))
+            .configure(ops::routes)
+            .configure(api::routes)
+            .configure(pages::routes)
+            .configure(move |cfg| assets_routes.routes(cfg))
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(http.shutdown_timeout_secs)
+    .client_request_timeout(Duration::from_secs(30));
+    if http.workers > 0 {
+        server = server.workers(http.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    Err(extract::for_path(&req, Error::not_found("page")))
+}

@@ -1,0 +1,38 @@
+//! Operations endpoints: liveness, readiness and metrics.
+
+use actix_web::{HttpResponse, web};
+
+use super::api::blocking;
+use super::metrics::Metrics;
+use crate::App;
+use crate::http::error::ApiError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
+/// The process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "the database answers"), (status = 503, description = "not ready")))]
+/// The database answers a query.
+pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    blocking(move || app.db.read(|conn| crate::events::last_id(conn).map(|_| ()))).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain")
+        .body("ready\n"))
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text")))]
+/// Request counts and latency histograms by route.
+pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
+}

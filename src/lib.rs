@@ -1,0 +1,54 @@
+//! Agora: a self-hosted enterprise social network. This crate is the whole server: domain
+//! areas over one database (SQLite or PostgreSQL), the events log they all append to, and the
+//! HTTP side that serves the JSON API and the pages.
+
+pub mod access;
+pub mod accounts;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod signing;
+
+use std::time::Duration;
+
+use accounts::rate_limit::LoginLimiter;
+use config::Config;
+use db::Db;
+use error::Result;
+use signing::Signer;
+
+/// Everything a request handler needs, shared by all workers. No global state: tests run many
+/// of these side by side.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub signer: Signer,
+    pub limiter: LoginLimiter,
+}
+
+impl App {
+    /// Opens the database, applies pending migrations and loads the signing key.
+    pub fn build(config: Config) -> Result<App> {
+        let db = Db::connect(&config.database_url(), &config.database)?;
+        let applied = db.read(db::migrations::run_pending)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        let secret = config.auth.secret.as_ref().map(|s| s.0.as_str());
+        let signer = Signer::load_or_generate(secret, &config.data_dir)?;
+        let limiter = LoginLimiter::new(
+            Duration::from_secs(config.auth.failure_window_secs),
+            config.auth.max_failures_per_account,
+            config.auth.max_failures_per_ip,
+        );
+        Ok(App {
+            config,
+            db,
+            signer,
+            limiter,
+        })
+    }
+}
