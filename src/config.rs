@@ -184,28 +184,28 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::new(
-                    "public_url",
-                    format!("{url:?} is not an http(s) URL"),
-                    "use e.g. AGORA_PUBLIC_URL=https://agora.example.com",
-                ));
-            }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "public_url",
+                format!("{url:?} is not an http(s) URL"),
+                "use e.g. AGORA_PUBLIC_URL=https://agora.example.com",
+            ));
         }
         if let Some(url) = &self.database_url {
             Backend::of_url(&url.0).map_err(|problem| {
                 ConfigError::new("database_url", problem, "e.g. AGORA_DATABASE_URL=sqlite://./data/agora.db or postgres://user@host/agora")
             })?;
         }
-        if let Some(url) = &self.smtp_url {
-            if !(url.0.starts_with("smtp://") || url.0.starts_with("smtps://")) {
-                return Err(ConfigError::new(
-                    "smtp_url",
-                    "not an smtp:// or smtps:// URL",
-                    "e.g. AGORA_SMTP_URL=smtp://127.0.0.1:25",
-                ));
-            }
+        if let Some(url) = &self.smtp_url
+            && !(url.0.starts_with("smtp://") || url.0.starts_with("smtps://"))
+        {
+            return Err(ConfigError::new(
+                "smtp_url",
+                "not an smtp:// or smtps:// URL",
+                "e.g. AGORA_SMTP_URL=smtp://127.0.0.1:25",
+            ));
         }
         if !["OFF", "NORMAL", "FULL", "EXTRA"]
             .contains(&self.database.sqlite_synchronous.to_uppercase().as_str())

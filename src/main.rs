@@ -107,6 +107,18 @@ fn serve(config: Config) -> Result<(), String> {
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
         let server = http::server(app, listener).map_err(|e| e.to_string())?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            tracing::info!("stopping: finishing in-flight requests");
+            handle.stop(true).await;
+        });
         tracing::info!(%addr, %public_url, "Agora is serving; open {public_url}");
         server.await.map_err(|e| e.to_string())?;
         tracing::info!("stopped");

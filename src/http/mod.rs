@@ -59,6 +59,8 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .configure(move |cfg| assets_routes.routes(cfg))
             .default_service(web::to(not_found))
     })
+    // `main` handles SIGTERM itself, so the handler is in place before "serving" is logged.
+    .disable_signals()
     .shutdown_timeout(http.shutdown_timeout_secs)
     .client_request_timeout(Duration::from_secs(30));
     if http.workers > 0 {

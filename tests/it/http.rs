@@ -1,0 +1,109 @@
+//! The HTTP skeleton: error shapes, limits, headers, operations endpoints and OpenAPI.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::{Backend, TestApp};
+
+on_both_backends! {
+    async fn malformed_json_is_400_and_wrong_shapes_422_as_problem_json(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let client = app.anonymous();
+        let response = client
+            .request(reqwest::Method::POST, "/api/v1/setup")
+            .header("content-type", "application/json")
+            .body("{\"email\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "malformed_json");
+        assert_eq!(body["status"], 400);
+        let (status, body) = client.post("/api/v1/setup", json!({"email": 5})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+
+    async fn an_oversize_body_is_413(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_HTTP__JSON_LIMIT_BYTES", "1024")]).await;
+        let big = "x".repeat(4096);
+        let (status, body) = app.anonymous().post("/api/v1/setup", json!({"email": big, "name": "n", "password": "p"})).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(body["code"], "body_too_large");
+    }
+
+    async fn unknown_routes_are_404_in_the_shape_the_caller_expects(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let api = app.anonymous().request(reqwest::Method::GET, "/api/v1/nothing-here").send().await.unwrap();
+        assert_eq!(api.status(), StatusCode::NOT_FOUND);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        let page = app.anonymous().request(reqwest::Method::GET, "/nothing-here").send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
+
+    async fn every_response_carries_the_security_headers(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        for path in ["/setup", "/api/v1/me", "/healthz"] {
+            let response = app.anonymous().request(reqwest::Method::GET, path).send().await.unwrap();
+            let headers = response.headers();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        }
+    }
+
+    async fn health_readiness_and_metrics_answer(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let client = app.anonymous();
+        assert_eq!(client.get("/healthz").await.0, StatusCode::OK);
+        assert_eq!(client.get("/readyz").await.0, StatusCode::OK);
+        client.get("/api/v1/users/42").await;
+        let (status, metrics) = client.get("/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        let text = metrics.as_str().unwrap();
+        assert!(text.contains(r#"agora_http_requests_total{method="GET",route="/api/v1/users/{id}",status="401"} 1"#), "{text}");
+        assert!(text.contains(r#"agora_http_request_duration_seconds_count{method="GET",route="/healthz"} 1"#), "{text}");
+    }
+
+    async fn the_stylesheet_is_content_hashed_and_cached_for_long(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let page = app.anonymous().page("/setup").await;
+        let start = page.find("/static/app.").unwrap();
+        let href = page[start..].split('"').next().unwrap();
+        let response = app.anonymous().request(reqwest::Method::GET, href).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_every_api_route() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (status, doc) = app.anonymous().get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let routes = [
+        ("/api/v1/setup", "post"),
+        ("/api/v1/auth/token", "post"),
+        ("/api/v1/auth/token", "delete"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}", "delete"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from OpenAPI"
+        );
+    }
+}

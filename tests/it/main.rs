@@ -1,0 +1,16 @@
+//! The one integration-test binary: every test runs the real app over HTTP on SQLite and, when
+//! AGORA_TEST_DATABASE_URL is set, on PostgreSQL.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test that cannot go on should fail loudly"
+)]
+
+mod support;
+
+mod accounts;
+mod auth;
+mod cli;
+mod database;
+mod events;
+mod http;

@@ -1,0 +1,316 @@
+//! The test harness: a real Agora on a random port over a fresh database (a temp SQLite file,
+//! or a fresh PostgreSQL schema when AGORA_TEST_DATABASE_URL is set), and clients to talk to it.
+
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
+use agora::config::Config;
+use agora::db::Db;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($backend: $crate::support::Backend) $body
+                #[actix_web::test]
+                async fn sqlite() { run($crate::support::Backend::Sqlite).await }
+                #[actix_web::test]
+                async fn postgres() {
+                    if $crate::support::postgres_configured() { run($crate::support::Backend::Postgres).await }
+                }
+            }
+        )*
+    };
+}
+
+/// True when AGORA_TEST_DATABASE_URL is set. In CI it must be: there, a missing PostgreSQL
+/// fails the run rather than skipping half the tests.
+pub fn postgres_configured() -> bool {
+    let set = std::env::var("AGORA_TEST_DATABASE_URL").is_ok();
+    assert!(
+        set || std::env::var("CI").is_err(),
+        "CI must set AGORA_TEST_DATABASE_URL"
+    );
+    if !set {
+        eprintln!("AGORA_TEST_DATABASE_URL is not set: PostgreSQL variant not run");
+    }
+    set
+}
+
+/// A fresh, empty database: a temp SQLite file or a new PostgreSQL schema, dropped at the end.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("agora.db").display());
+                TestDb {
+                    url,
+                    dir,
+                    schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let base = std::env::var("AGORA_TEST_DATABASE_URL").unwrap();
+                let schema = format!("t_{}", hex::encode(rand::random::<[u8; 8]>()));
+                let mut conn = PgConnection::establish(&base).unwrap();
+                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let separator = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
+                TestDb {
+                    url,
+                    dir,
+                    schema: Some((base, schema)),
+                }
+            }
+        }
+    }
+
+    /// A pool on this database with migrations applied.
+    pub fn open(&self) -> Db {
+        let config = Config::load(None, Vec::new()).unwrap();
+        let db = Db::connect(&self.url, &config.database).unwrap();
+        db.read(agora::db::migrations::run_pending).unwrap();
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.schema
+            && let Ok(mut conn) = PgConnection::establish(base)
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn);
+        }
+    }
+}
+
+/// A running Agora.
+pub struct TestApp {
+    pub base: String,
+    /// Kept so the database lives as long as the app.
+    _db: TestDb,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    /// Starts Agora with the default test settings.
+    pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, &[]).await
+    }
+
+    /// Starts Agora with extra `AGORA_*` settings.
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new(backend);
+        let mut vars: Vec<(String, String)> = vec![
+            ("AGORA_DATA_DIR".into(), db.dir.path().display().to_string()),
+            ("AGORA_DATABASE_URL".into(), db.url.clone()),
+            ("AGORA_DATABASE__POOL_SIZE".into(), "4".into()),
+            ("AGORA_HTTP__WORKERS".into(), "1".into()),
+            ("AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS".into(), "1".into()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::load(None, vars).unwrap();
+        let app = actix_web::rt::task::spawn_blocking(move || agora::App::build(config))
+            .await
+            .unwrap()
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = agora::http::server(app, listener).unwrap();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestApp {
+            base,
+            _db: db,
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with no credentials (and a cookie jar, like a browser).
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: browser(),
+            token: None,
+            csrf: None,
+        }
+    }
+
+    /// Runs the first-run setup; returns the admin's client.
+    pub async fn admin(&self) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .post(
+                "/api/v1/setup",
+                json!({"email": "admin@example.com", "name": "Ada Admin", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        client.token = Some(body["token"].as_str().unwrap().to_string());
+        client
+    }
+
+    /// Creates an account as `admin` and signs it in with a token.
+    pub async fn user(&self, admin: &Client, handle: &str, kind: &str) -> Client {
+        let email = format!("{handle}@example.com");
+        let (status, body) = admin
+            .post("/api/v1/users", json!({"email": email, "name": handle.to_uppercase(), "password": PASSWORD, "kind": kind}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.sign_in(&email).await
+    }
+
+    /// Signs `email` in through the API.
+    pub async fn sign_in(&self, email: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .post(
+                "/api/v1/auth/token",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client.token = Some(body["token"].as_str().unwrap().to_string());
+        client
+    }
+
+    /// Signs `email` in through the sign-in page, like a browser; the client carries the
+    /// session cookie and the page's CSRF token.
+    pub async fn browser_sign_in(&self, email: &str) -> Client {
+        let mut client = self.anonymous();
+        let page = client.page("/sign-in").await;
+        let form_token = hidden_csrf(&page);
+        let response = client
+            .http
+            .post(self.url("/sign-in"))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf", &form_token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let home = client.page("/").await;
+        client.csrf = Some(hidden_csrf(&home));
+        client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stopping is asynchronous; the runtime ends with the test anyway.
+        drop(self.handle.stop(false));
+    }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn hidden_csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no csrf field in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// A client of the running app.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+    /// Sent as X-CSRF-Token on unsafe requests when set.
+    pub csrf: Option<String>,
+}
+
+impl Client {
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let (Some(csrf), false) = (&self.csrf, method == reqwest::Method::GET) {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::POST, path).json(&body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::PATCH, path).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    /// The HTML of a page that must answer 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.unwrap()
+    }
+}
