@@ -1,0 +1,183 @@
+// Starts an Agora server on a free port over a fresh data directory, and Debian's Chromium.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const agoraBin = process.env.AGORA_BIN
+  ? path.resolve(process.env.AGORA_BIN)
+  : path.resolve(here, '../../target/debug/agora');
+
+const START_DEADLINE_MS = 20_000;
+const STOP_DEADLINE_MS = 10_000;
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// Only the variables set here reach the server, so a developer's own AGORA_* settings
+// (a PostgreSQL URL, a public URL) cannot change what the tests see.
+function serverEnv(extra) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('AGORA_')),
+  );
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+// Runs the binary to completion, feeding `input` on standard input.
+function run(args, env, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(agoraBin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`agora ${args.join(' ')} exited ${code}:\n${output}`)),
+    );
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * Starts `agora serve` over a new data directory; with `admin`, creates that account first.
+ * Resolves once /healthz answers, to { baseURL, log(), stop() }.
+ */
+export async function startServer({ admin } = {}) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agora-browser-'));
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  const env = serverEnv({
+    AGORA_LISTEN: `127.0.0.1:${port}`,
+    AGORA_DATA_DIR: dataDir,
+    AGORA_HTTP__WORKERS: '1',
+  });
+
+  if (admin) {
+    const { email, name, password } = admin;
+    const args = ['admin', 'create-user', '--email', email, '--name', name, '--kind', 'admin'];
+    await run(args, env, `${password}\n`).catch(async (error) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    });
+  }
+
+  const child = spawn(agoraBin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep the output for failure messages; reading it also stops a full pipe from blocking the server.
+  let output = '';
+  const keep = (chunk) => (output = (output + chunk).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  // A binary that cannot start reports 'error' and maybe never 'exit'.
+  const exited = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', (error) => resolve((output += `\n${error}`)));
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(baseURL, exited, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseURL, log: () => output, stop };
+}
+
+// Polls /healthz until it answers 200, the server exits, or the deadline passes.
+async function waitForHealth(baseURL, exited, log) {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  let gone = false;
+  exited.then(() => (gone = true));
+  while (!gone && Date.now() < deadline) {
+    try {
+      const response = await fetch(`${baseURL}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const why = gone ? 'exited' : `did not answer /healthz within ${START_DEADLINE_MS} ms`;
+  throw new Error(`agora serve (${agoraBin}) ${why}:\n${log()}`);
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+// Chromium asks for /favicon.ico on every page and logs its 404. Agora has no icon yet;
+// remove this once it serves one.
+const KNOWN_MISSING = ['/favicon.ico'];
+
+/**
+ * Opens a page in a fresh browser context (no cookies) and records what should never
+ * happen: console errors, uncaught exceptions, and requests leaving `baseURL`.
+ */
+export async function openPage(browser, baseURL) {
+  const context = await browser.newContext({ baseURL });
+  // Fail in seconds, not Playwright's default 30, when an element never shows up.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = { baseURL, consoleErrors: [], errorPages: new Set(), foreignRequests: [] };
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    problems.consoleErrors.push({ text: message.text(), url: message.location().url });
+  });
+  page.on('pageerror', (error) => problems.consoleErrors.push({ text: String(error), url: page.url() }));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${baseURL}/`)) problems.foreignRequests.push(request.url());
+  });
+  // A form shown again with its errors answers 401 or 422 on purpose, and Chromium logs
+  // "Failed to load resource" for it; that is the status, not a fault of the page.
+  page.on('response', (response) => {
+    const request = response.request();
+    if (request.resourceType() === 'document' && request.method() === 'POST' && response.status() >= 400) {
+      problems.errorPages.add(response.url());
+    }
+  });
+  return { page, context, problems };
+}
+
+/** Fails if the page logged console errors or requested anything outside the server. */
+export function assertClean({ baseURL, consoleErrors, errorPages, foreignRequests }) {
+  const expected = ({ text, url }) =>
+    text.startsWith('Failed to load resource') &&
+    (errorPages.has(url) || KNOWN_MISSING.some((p) => url === `${baseURL}${p}`));
+  const errors = consoleErrors.filter((entry) => !expected(entry)).map(({ text, url }) => `${text} (${url})`);
+  assert.deepEqual(errors, [], 'console errors');
+  assert.deepEqual(foreignRequests, [], 'requests to other origins');
+}
