@@ -2,8 +2,12 @@
 //! here (directly, or through its area's `access.rs`), so that a guest or a non-member sees
 //! nothing of what they shouldn't.
 
+use std::collections::HashMap;
+
 use crate::accounts::UserKind;
+use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::groups::{self, Group, Role, Visibility};
 
 /// The person behind a request, resolved once per request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,4 +81,103 @@ impl Viewer {
 /// Whether `viewer` may read the email address of user `user_id`: only themselves and admins.
 pub fn may_see_email(viewer: &Viewer, user_id: i64) -> bool {
     viewer.is_admin() || viewer.user_id() == Some(user_id)
+}
+
+/// What a viewer may read, computed once per request from current memberships, so joining or
+/// leaving a group changes what they see at once.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub viewer: Viewer,
+    /// The viewer's groups and their role in each.
+    pub roles: HashMap<i64, Role>,
+    /// Every group whose posts the viewer may read: their own groups, plus public groups for
+    /// employees and admins. Sorted.
+    pub readable: Vec<i64>,
+    /// The public groups among them. Sorted.
+    pub public: Vec<i64>,
+}
+
+impl Scope {
+    /// The scope of `viewer`.
+    pub fn resolve(conn: &mut DbConnection, viewer: &Viewer) -> Result<Scope> {
+        let Viewer::User(principal) = viewer else {
+            return Ok(Scope {
+                viewer: Viewer::Anonymous,
+                roles: HashMap::new(),
+                readable: Vec::new(),
+                public: Vec::new(),
+            });
+        };
+        let roles = groups::access::roles_of(conn, principal.id)?;
+        let mut readable: Vec<i64> = roles.keys().copied().collect();
+        let mut public = Vec::new();
+        if principal.kind != UserKind::Guest {
+            public = groups::access::public_group_ids(conn)?;
+            public.sort_unstable();
+            readable.extend(&public);
+        }
+        readable.sort_unstable();
+        readable.dedup();
+        Ok(Scope {
+            viewer: viewer.clone(),
+            roles,
+            readable,
+            public,
+        })
+    }
+
+    /// The public groups the viewer reads: what the company feed shows besides company posts.
+    pub fn public_readable(&self) -> Vec<i64> {
+        if self.reads_company() {
+            self.public.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Employees and admins read the company feed; guests and the anonymous do not.
+    pub fn reads_company(&self) -> bool {
+        matches!(&self.viewer, Viewer::User(p) if p.kind != UserKind::Guest)
+    }
+
+    /// The viewer's role in `group_id`, if a member.
+    pub fn role_in(&self, group_id: i64) -> Option<Role> {
+        self.roles.get(&group_id).copied()
+    }
+
+    /// Whether the viewer may read a post in `group_id` (`None`: the company feed).
+    pub fn reads_posts_in(&self, group_id: Option<i64>) -> bool {
+        match group_id {
+            None => self.reads_company(),
+            Some(id) => self.readable.binary_search(&id).is_ok(),
+        }
+    }
+
+    /// Whether the group exists for the viewer: members always; employees also for public and
+    /// private groups; secret groups never for non-members; guests only for their own.
+    pub fn sees_group(&self, group: &Group) -> bool {
+        if self.roles.contains_key(&group.id) {
+            return true;
+        }
+        self.reads_company() && group.visibility() != Visibility::Secret
+    }
+
+    /// Whether the viewer may post in `group` (or the company feed for `None`).
+    pub fn posts_in(&self, group: Option<&Group>) -> bool {
+        match group {
+            None => self.reads_company(),
+            Some(group) => self.roles.contains_key(&group.id) && !group.is_archived(),
+        }
+    }
+
+    /// Whether the viewer may moderate content in `group_id`: group owners and admins, and
+    /// site admins for anything they can read.
+    pub fn moderates(&self, group_id: Option<i64>) -> bool {
+        if self.viewer.is_admin() && self.reads_posts_in(group_id) {
+            return true;
+        }
+        group_id
+            .and_then(|id| self.role_in(id))
+            .is_some_and(Role::manages)
+    }
 }

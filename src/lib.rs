@@ -5,11 +5,17 @@
 pub mod access;
 pub mod accounts;
 pub mod config;
+pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod feeds;
+pub mod follows;
+pub mod groups;
 pub mod http;
+pub mod posts;
 pub mod signing;
+pub mod tags;
 
 use std::time::Duration;
 

@@ -1,24 +1,52 @@
 //! The only public loaders of users: each applies the access policy, and what the viewer may
 //! not see is reported exactly like what does not exist.
 
-use base64::Engine;
+use std::collections::HashMap;
 
 use super::model::User;
 use super::queries;
-use crate::access::Viewer;
-use crate::accounts::UserKind;
+use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::groups;
 
-/// User `id` if `viewer` may see them. Guests see only themselves until they share groups
-/// with others (the groups area widens this).
-pub fn visible_user(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<User> {
-    let principal = viewer.require_user()?;
-    let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
-    if principal.kind == UserKind::Guest && principal.id != id {
+/// The people a guest may see: herself and everyone who shares a group with her. `None` for
+/// employees and admins, who see everyone.
+fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<i64>>> {
+    if !scope.viewer.is_guest() {
+        return Ok(None);
+    }
+    let mut ids = groups::access::co_member_ids(conn, scope)?;
+    ids.extend(scope.viewer.user_id());
+    Ok(Some(ids))
+}
+
+/// User `id` if the viewer may see them.
+pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<User> {
+    scope.viewer.require_user()?;
+    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id)) {
         return Err(Error::not_found("user"));
     }
-    Ok(user)
+    queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))
+}
+
+/// Users by id, for filling in authors and members of things the viewer may already read.
+pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, User>> {
+    Ok(queries::find_many(conn, ids)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
+/// Active users by handle (lower-case), for resolving @mentions.
+pub fn users_by_handle(
+    conn: &mut DbConnection,
+    handles: &[String],
+) -> Result<HashMap<String, User>> {
+    Ok(queries::find_by_handles(conn, handles)?
+        .into_iter()
+        .map(|u| (u.handle.to_lowercase(), u))
+        .collect())
 }
 
 /// The viewer's own row.
@@ -27,43 +55,24 @@ pub fn current_user(conn: &mut DbConnection, viewer: &Viewer) -> Result<User> {
     queries::find(conn, principal.id)?.ok_or_else(Error::unauthenticated)
 }
 
-/// One page of the people directory: active users matching `q` that `viewer` may see.
+/// One page of the people directory: active users matching `q` that the viewer may see.
 pub fn directory(
     conn: &mut DbConnection,
-    viewer: &Viewer,
+    scope: &Scope,
     q: Option<&str>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<User>, Option<String>)> {
-    let principal = viewer.require_user()?;
-    let cursor = cursor.map(decode_cursor).transpose()?;
-    let own = [principal.id];
-    let only = (principal.kind == UserKind::Guest).then_some(&own[..]);
-    let mut users = queries::list_active(conn, q, only, cursor.as_ref(), limit + 1)?;
-    let next = if users.len() as i64 > limit {
-        users.truncate(limit as usize);
-        users.last().map(|u| encode_cursor(&u.name, u.id))
-    } else {
-        None
-    };
-    Ok((users, next))
+    scope.viewer.require_user()?;
+    let cursor = cursor.map(crate::cursor::decode).transpose()?;
+    let circle = guest_circle(conn, scope)?;
+    let users = queries::list_active(conn, q, circle.as_deref(), cursor.as_ref(), limit + 1)?;
+    Ok(crate::cursor::page(users, limit, |u| {
+        crate::cursor::encode(&u.name, u.id)
+    }))
 }
 
 /// True while no account exists: the first-run setup is open.
 pub fn setup_open(conn: &mut DbConnection) -> Result<bool> {
     Ok(!queries::any_exists(conn)?)
-}
-
-fn encode_cursor(name: &str, id: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{id}:{name}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<(String, i64)> {
-    let bad = || Error::bad_request("bad_cursor", "the cursor is not one this server gave out");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (id, name) = text.split_once(':').ok_or_else(bad)?;
-    Ok((name.to_string(), id.parse().map_err(|_| bad())?))
 }

@@ -42,6 +42,9 @@ pub enum Registration<'a> {
     FirstAdmin,
     /// An admin adding an employee or another admin.
     ByAdmin(&'a Viewer),
+    /// A guest accepting an invitation sent by `sponsor` (the invitation is checked by the
+    /// guests area before this runs).
+    Guest { sponsor: i64 },
 }
 
 /// Creates an account. The password is hashed before the transaction, so the write lock is
@@ -52,12 +55,17 @@ pub fn register(
     mut input: NewAccount,
     by: Registration<'_>,
 ) -> Result<User> {
+    let invited = matches!(by, Registration::Guest { .. });
     let actor = match by {
         Registration::FirstAdmin => {
             input.kind = UserKind::Admin;
             None
         }
         Registration::ByAdmin(viewer) => Some(viewer.require_admin()?.id),
+        Registration::Guest { sponsor } => {
+            input.kind = UserKind::Guest;
+            Some(sponsor)
+        }
     };
     let email = normalize_email(&input.email);
     let mut check = Validation::default();
@@ -79,7 +87,7 @@ pub fn register(
             format!("use at least {} characters", settings.min_password_length),
         )
         .check(
-            input.kind == UserKind::Guest,
+            input.kind == UserKind::Guest && !invited,
             "kind",
             "guests are invited to a group, not created",
         );

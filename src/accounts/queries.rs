@@ -17,6 +17,22 @@ pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>> {
         .optional()?)
 }
 
+pub(super) fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids.to_vec()))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Active users with one of `handles` (stored handles are lower-case).
+pub(super) fn find_by_handles(conn: &mut DbConnection, handles: &[String]) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::handle.eq_any(handles.to_vec()))
+        .filter(users::deactivated_at.is_null())
+        .select(User::as_select())
+        .load(conn)?)
+}
+
 /// `email` must already be normalised (trimmed, lower-case).
 pub(super) fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
     Ok(users::table

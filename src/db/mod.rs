@@ -79,10 +79,12 @@ struct SqliteSettings {
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqliteSettings {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(conn) = conn {
+            // The busy timeout first: on a new file, the pool's connections all switch it to WAL
+            // at once, and without the timeout all but one would fail with "database is locked".
             conn.batch_execute(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
-                self.synchronous, self.busy_timeout_ms
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                self.busy_timeout_ms, self.synchronous
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }

@@ -58,3 +58,168 @@ diesel::table! {
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, sessions, api_tokens, events, event_cursors);
+
+diesel::table! {
+    groups (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        description -> Text,
+        visibility -> Text,
+        allow_guests -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    memberships (group_id, user_id) {
+        group_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    join_requests (group_id, user_id) {
+        group_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        author_id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        body -> Text,
+        html -> Text,
+        links -> Text,
+        like_count -> BigInt,
+        comment_count -> BigInt,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    post_versions (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        html -> Text,
+        like_count -> BigInt,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    comment_versions (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_likes (post_id, user_id) {
+        post_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comment_likes (comment_id, user_id) {
+        comment_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_tags (tag_id, post_id, comment_id) {
+        tag_id -> BigInt,
+        post_id -> BigInt,
+        comment_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentions (post_id, comment_id, user_id) {
+        post_id -> BigInt,
+        comment_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_follows (follower_id, followee_id) {
+        follower_id -> BigInt,
+        followee_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tag_follows (user_id, tag_id) {
+        user_id -> BigInt,
+        tag_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(memberships -> groups (group_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(join_requests -> groups (group_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(posts -> groups (group_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(tag_follows -> tags (tag_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    groups,
+    memberships,
+    join_requests,
+    posts,
+    post_versions,
+    comments,
+    comment_versions,
+    post_likes,
+    comment_likes,
+    tags,
+    post_tags,
+    mentions,
+    user_follows,
+    tag_follows,
+);

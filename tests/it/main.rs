@@ -8,9 +8,11 @@
 
 mod support;
 
+mod access_matrix;
 mod accounts;
 mod auth;
 mod cli;
 mod database;
 mod events;
 mod http;
+mod microblog;

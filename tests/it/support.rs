@@ -112,8 +112,7 @@ impl Drop for TestDb {
 /// A running Agora.
 pub struct TestApp {
     pub base: String,
-    /// Kept so the database lives as long as the app.
-    _db: TestDb,
+    pub db: TestDb,
     handle: ServerHandle,
 }
 
@@ -144,11 +143,56 @@ impl TestApp {
         let server = agora::http::server(app, listener).unwrap();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        TestApp {
-            base,
-            _db: db,
-            handle,
+        TestApp { base, db, handle }
+    }
+
+    /// Creates a group as `owner`; returns its id.
+    pub async fn group(
+        &self,
+        owner: &Client,
+        name: &str,
+        visibility: &str,
+        allow_guests: bool,
+    ) -> String {
+        let (status, body) = owner
+            .post("/api/v1/groups", json!({"name": name, "description": format!("About {name}"), "visibility": visibility, "allow_guests": allow_guests}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// A guest (as an accepted invitation makes one, sponsored by `sponsor`) added to `groups`
+    /// by `sponsor`, signed in with a token.
+    pub async fn guest_in(&self, sponsor: &Client, handle: &str, groups: &[&str]) -> Client {
+        let sponsor_id: i64 = sponsor.id().await.parse().unwrap();
+        let email = format!("{handle}@customer.example");
+        let db = self.db.open();
+        let config = Config::load(None, Vec::new()).unwrap();
+        let account = agora::accounts::actions::NewAccount {
+            email: email.clone(),
+            name: handle.to_uppercase(),
+            password: PASSWORD.into(),
+            kind: agora::accounts::UserKind::Guest,
+        };
+        let guest = agora::accounts::actions::register(
+            &db,
+            &config.auth,
+            account,
+            agora::accounts::actions::Registration::Guest {
+                sponsor: sponsor_id,
+            },
+        )
+        .unwrap();
+        for group in groups {
+            let (status, body) = sponsor
+                .post(
+                    &format!("/api/v1/groups/{group}/members"),
+                    json!({"user_id": guest.id.to_string()}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
         }
+        self.sign_in(&email).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -283,6 +327,17 @@ impl Client {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// The signed-in user's id.
+    pub async fn id(&self) -> String {
+        let (status, me) = self.get("/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        me["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn put(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::PUT, path)).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -2,13 +2,20 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+mod feeds;
+mod groups;
 pub mod openapi;
+mod posts;
 mod users;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Caller;
+use crate::App;
+use crate::access::Scope;
+use crate::db::DbConnection;
 use crate::error::{Error, Result, invalid};
 
 /// Registers every API route.
@@ -17,7 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .route("/openapi.json", web::get().to(openapi::document))
             .configure(accounts::routes)
-            .configure(users::routes),
+            .configure(users::routes)
+            .configure(groups::routes)
+            .configure(posts::routes)
+            .configure(feeds::routes),
     );
 }
 
@@ -26,6 +36,38 @@ pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
     web::block(work).await.map_err(Error::internal)?
+}
+
+/// Runs a read on the blocking pool with the caller's scope, resolved once for the request.
+pub async fn read<T: Send + 'static>(
+    app: &web::Data<App>,
+    caller: &Caller,
+    work: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let (db, viewer) = (app.db.clone(), caller.viewer.clone());
+    blocking(move || {
+        db.read(|conn| {
+            let scope = Scope::resolve(conn, &viewer)?;
+            work(conn, &scope)
+        })
+    })
+    .await
+}
+
+/// Runs a change in one write transaction with the caller's scope, resolved inside it.
+pub async fn write<T: Send + 'static>(
+    app: &web::Data<App>,
+    caller: &Caller,
+    work: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let (db, viewer) = (app.db.clone(), caller.viewer.clone());
+    blocking(move || {
+        db.write(|conn| {
+            let scope = Scope::resolve(conn, &viewer)?;
+            work(conn, &scope)
+        })
+    })
+    .await
 }
 
 /// `?cursor=…&limit=…` of every list.

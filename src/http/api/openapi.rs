@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, users};
+use super::{accounts, feeds, groups, posts, users};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -12,6 +12,13 @@ use crate::http::{error::Problem, ops};
     paths(
         accounts::setup, accounts::create_token, accounts::revoke_token, accounts::me, accounts::update_me,
         users::create_user, users::list_users, users::show_user, users::deactivate_user,
+        groups::create_group, groups::list_groups, groups::show_group, groups::update_group, groups::join_group,
+        groups::list_members, groups::add_member, groups::remove_member, groups::list_requests,
+        posts::create_post, posts::show_post, posts::edit_post, posts::delete_post, posts::post_history,
+        posts::like_post, posts::unlike_post, posts::add_comment, posts::list_comments,
+        posts::edit_comment, posts::delete_comment, posts::comment_history, posts::like_comment, posts::unlike_comment,
+        feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
+        feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),

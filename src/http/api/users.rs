@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{Page, PageQuery, blocking, parse_id};
+use super::{Page, PageQuery, blocking, parse_id, read};
 use crate::App;
 use crate::accounts::actions::{self, NewAccount, Registration};
 use crate::accounts::{UserView, access};
@@ -62,17 +62,14 @@ pub async fn list_users(
         limit: query.limit,
     }
     .limit()?;
-    let viewer = caller.viewer.clone();
-    let (users, next_cursor) = blocking(move || {
-        app.db.read(|conn| {
-            access::directory(
-                conn,
-                &viewer,
-                query.q.as_deref(),
-                query.cursor.as_deref(),
-                limit,
-            )
-        })
+    let (users, next_cursor) = read(&app, &caller, move |conn, scope| {
+        access::directory(
+            conn,
+            scope,
+            query.q.as_deref(),
+            query.cursor.as_deref(),
+            limit,
+        )
     })
     .await?;
     let items = users
@@ -91,9 +88,10 @@ pub async fn show_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id, "user")?;
-    let viewer = caller.viewer.clone();
-    let user =
-        blocking(move || app.db.read(|conn| access::visible_user(conn, &viewer, id))).await?;
+    let user = read(&app, &caller, move |conn, scope| {
+        access::visible_user(conn, scope, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(UserView::of(&user, &caller.viewer)))
 }
 

@@ -1,0 +1,14 @@
+DROP TABLE tag_follows;
+DROP TABLE user_follows;
+DROP TABLE mentions;
+DROP TABLE post_tags;
+DROP TABLE tags;
+DROP TABLE comment_likes;
+DROP TABLE post_likes;
+DROP TABLE comment_versions;
+DROP TABLE comments;
+DROP TABLE post_versions;
+DROP TABLE posts;
+DROP TABLE join_requests;
+DROP TABLE memberships;
+DROP TABLE groups;

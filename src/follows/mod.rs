@@ -1,0 +1,113 @@
+//! Following people and tags. Group membership counts as following the group, so groups have
+//! no follow rows of their own.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::access::Scope;
+use crate::accounts;
+use crate::db::DbConnection;
+use crate::db::schema::{tag_follows, user_follows};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::on_backend;
+use crate::tags;
+
+/// Follows or unfollows a person the viewer can see; repeating changes nothing.
+pub fn set_user_follow(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    user_id: i64,
+    follow: bool,
+) -> Result<()> {
+    let me = scope.viewer.require_user()?.id;
+    let user = accounts::access::visible_user(conn, scope, user_id)?;
+    if user.id == me {
+        return Err(Error::conflict(
+            "cannot_follow_self",
+            "you always see your own posts",
+        ));
+    }
+    let changed = if follow {
+        let row = (
+            user_follows::follower_id.eq(me),
+            user_follows::followee_id.eq(user.id),
+            user_follows::created_at.eq(Utc::now().naive_utc()),
+        );
+        on_backend!(conn, |inner| diesel::insert_into(user_follows::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(inner))?
+    } else {
+        diesel::delete(user_follows::table.find((me, user.id))).execute(conn)?
+    };
+    if changed > 0 {
+        let kind = if follow {
+            "user.followed"
+        } else {
+            "user.unfollowed"
+        };
+        events::append(conn, NewEvent::new(kind, Some(me), Some(user.id)))?;
+    }
+    Ok(())
+}
+
+/// Follows or unfollows tag `raw` (with or without `#`); returns its name.
+pub fn set_tag_follow(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    raw: &str,
+    follow: bool,
+) -> Result<String> {
+    let me = scope.viewer.require_user()?.id;
+    let name = tags::actions::normalize(raw)?;
+    if follow {
+        let ids = tags::actions::ensure_tags(conn, std::slice::from_ref(&name))?;
+        for tag in ids {
+            let row = (
+                tag_follows::user_id.eq(me),
+                tag_follows::tag_id.eq(tag),
+                tag_follows::created_at.eq(Utc::now().naive_utc()),
+            );
+            on_backend!(conn, |inner| diesel::insert_into(tag_follows::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(inner))?;
+        }
+    } else if let Some(tag) = tags::queries::id_of(conn, &name)? {
+        diesel::delete(tag_follows::table.find((me, tag))).execute(conn)?;
+    }
+    Ok(name)
+}
+
+/// Ids of the people `user_id` follows.
+pub fn followed_users(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>> {
+    Ok(user_follows::table
+        .filter(user_follows::follower_id.eq(user_id))
+        .select(user_follows::followee_id)
+        .load(conn)?)
+}
+
+/// Ids of the tags `user_id` follows.
+pub fn followed_tags(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>> {
+    Ok(tag_follows::table
+        .filter(tag_follows::user_id.eq(user_id))
+        .select(tag_follows::tag_id)
+        .load(conn)?)
+}
+
+/// Whether `follower` follows `followee`.
+pub fn follows_user(conn: &mut DbConnection, follower: i64, followee: i64) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        user_follows::table.find((follower, followee)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Whether `user_id` follows tag `tag_id`.
+pub fn follows_tag(conn: &mut DbConnection, user_id: i64, tag_id: i64) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        tag_follows::table.find((user_id, tag_id)),
+    ))
+    .get_result(conn)?)
+}

@@ -1,0 +1,138 @@
+//! The only public loaders of groups and memberships; what the viewer may not see is reported
+//! exactly like what does not exist.
+
+use std::collections::HashMap;
+
+use super::model::{Group, Role};
+use super::queries;
+use super::views::{GroupView, MemberView};
+use crate::access::Scope;
+use crate::accounts;
+use crate::db::DbConnection;
+use crate::error::{Error, Result};
+
+/// The groups `user_id` belongs to, with their role in each.
+pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Role>> {
+    Ok(queries::roles_of(conn, user_id)?
+        .into_iter()
+        .map(|(id, role)| (id, Role::parse(&role)))
+        .collect())
+}
+
+/// Ids of every public group.
+pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
+    queries::public_ids(conn)
+}
+
+/// Group `id` if it exists for the viewer.
+pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+    scope.viewer.require_user()?;
+    match queries::find(conn, id)? {
+        Some(group) if scope.sees_group(&group) => Ok(group),
+        _ => Err(Error::not_found("group")),
+    }
+}
+
+/// Group `id` if the viewer may read its posts and members; a private group the viewer can
+/// see but not read is 403, anything else unseen 404.
+pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+    let group = visible_group(conn, scope, id)?;
+    if scope.reads_posts_in(Some(group.id)) {
+        Ok(group)
+    } else {
+        Err(Error::forbidden(
+            "members_only",
+            "only members read this group; ask to join",
+        ))
+    }
+}
+
+/// Groups by id, for filling in posts the viewer may already read.
+pub fn groups_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Group>> {
+    Ok(queries::find_many(conn, ids)?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect())
+}
+
+/// One page of the group directory, by name: employees see public and private groups and
+/// their own; guests only their own.
+pub fn directory(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<GroupView>, Option<String>)> {
+    scope.viewer.require_user()?;
+    let after = cursor.map(crate::cursor::decode).transpose()?;
+    let own: Vec<i64> = scope.roles.keys().copied().collect();
+    let visibilities: &[&str] = if scope.reads_company() {
+        &["public", "private"]
+    } else {
+        &[]
+    };
+    let groups = queries::list(conn, &own, visibilities, after.as_ref(), limit + 1)?;
+    let (groups, next) =
+        crate::cursor::page(groups, limit, |g| crate::cursor::encode(&g.name_key, g.id));
+    Ok((views(conn, scope, &groups)?, next))
+}
+
+/// Views of `groups` with member counts (one query) and the viewer's role.
+pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result<Vec<GroupView>> {
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let counts = queries::member_counts(conn, &ids)?;
+    Ok(groups
+        .iter()
+        .map(|g| {
+            GroupView::of(
+                g,
+                counts.get(&g.id).copied().unwrap_or(0),
+                scope.role_in(g.id),
+            )
+        })
+        .collect())
+}
+
+/// The members of a group the viewer may read, with their roles.
+pub fn members(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Vec<MemberView>> {
+    let group = readable_group(conn, scope, id)?;
+    let rows = queries::members(conn, group.id)?;
+    let ids: Vec<i64> = rows.iter().map(|(user, _)| *user).collect();
+    let users = accounts::access::users_by_id(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .filter_map(|(user, role)| {
+            users
+                .get(user)
+                .map(|u| MemberView::of(u, &scope.viewer, Role::parse(role)))
+        })
+        .collect())
+}
+
+/// Pending join requests of a group, for its owners and admins.
+pub fn join_requests(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<Vec<accounts::UserView>> {
+    let group = visible_group(conn, scope, id)?;
+    if !scope.role_in(group.id).is_some_and(Role::manages) {
+        return Err(Error::forbidden(
+            "group_admins_only",
+            "only the group's owners and admins see join requests",
+        ));
+    }
+    let ids = queries::join_requests(conn, group.id)?;
+    let users = accounts::access::users_by_id(conn, &ids)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| users.get(id))
+        .map(|u| accounts::UserView::of(u, &scope.viewer))
+        .collect())
+}
+
+/// Everyone who shares a group with the viewer (for a guest's view of people).
+pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<i64>> {
+    let groups: Vec<i64> = scope.roles.keys().copied().collect();
+    queries::co_members(conn, &groups)
+}

@@ -1,0 +1,333 @@
+//! The only writers of groups and memberships: each runs in the caller's transaction and
+//! appends its event.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::model::{Group, Role, Visibility, name_key};
+use super::{access, queries};
+use crate::access::Scope;
+use crate::accounts::{self, UserKind};
+use crate::db::schema::{groups, join_requests, memberships};
+use crate::db::{DbConnection, new_id};
+use crate::error::{Error, Result, Validation};
+use crate::events::{self, NewEvent};
+use crate::on_backend;
+
+const MAX_NAME: usize = 80;
+const MAX_DESCRIPTION: usize = 1000;
+
+/// A group to create.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroup {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub allow_guests: bool,
+}
+
+/// Changes to a group's settings; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub allow_guests: Option<bool>,
+    /// True archives (posts stay readable, no new ones); false restores.
+    pub archived: Option<bool>,
+}
+
+fn validate(name: Option<&str>, description: Option<&str>) -> Result<()> {
+    let mut check = Validation::default();
+    check
+        .check(
+            name.is_some_and(|n| n.trim().is_empty()),
+            "name",
+            "enter a name",
+        )
+        .check(
+            name.is_some_and(|n| n.trim().chars().count() > MAX_NAME),
+            "name",
+            format!("at most {MAX_NAME} characters"),
+        )
+        .check(
+            description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION),
+            "description",
+            format!("at most {MAX_DESCRIPTION} characters"),
+        );
+    check.finish()
+}
+
+fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<i64>) -> Result<()> {
+    if queries::name_taken(conn, &name_key(name), except)? {
+        return Err(Error::conflict(
+            "group_name_taken",
+            "a group with this name already exists",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a group with the viewer as its owner (employees and admins only).
+pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) -> Result<Group> {
+    let me = scope.viewer.require_user()?;
+    if me.kind == UserKind::Guest {
+        return Err(Error::forbidden(
+            "guest_not_allowed",
+            "guests cannot create groups",
+        ));
+    }
+    validate(Some(&input.name), Some(&input.description))?;
+    ensure_name_free(conn, &input.name, None)?;
+    let now = Utc::now().naive_utc();
+    let id = new_id();
+    diesel::insert_into(groups::table)
+        .values((
+            groups::id.eq(id),
+            groups::name.eq(input.name.trim()),
+            groups::name_key.eq(name_key(&input.name)),
+            groups::description.eq(input.description.trim()),
+            groups::visibility.eq(input.visibility.as_str()),
+            groups::allow_guests.eq(input.allow_guests),
+            groups::created_by.eq(me.id),
+            groups::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    insert_member(conn, id, me.id, Role::Owner)?;
+    events::append(conn, NewEvent::new("group.created", Some(me.id), Some(id)))?;
+    queries::find(conn, id)?.ok_or_else(|| Error::internal("group vanished after insert"))
+}
+
+/// Changes a group's settings (its owners and admins).
+pub fn update_group(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    changes: &GroupChanges,
+) -> Result<Group> {
+    let group = managed_group(conn, scope, id)?;
+    validate(changes.name.as_deref(), changes.description.as_deref())?;
+    if let Some(name) = &changes.name {
+        ensure_name_free(conn, name, Some(group.id))?;
+    }
+    let nothing = changes.name.is_none()
+        && changes.description.is_none()
+        && changes.visibility.is_none()
+        && changes.allow_guests.is_none()
+        && changes.archived.is_none();
+    if nothing {
+        return Ok(group);
+    }
+    let archived_at = changes.archived.map(|a| a.then(|| Utc::now().naive_utc()));
+    diesel::update(groups::table.find(group.id))
+        .set((
+            changes
+                .name
+                .as_deref()
+                .map(|n| (groups::name.eq(n.trim()), groups::name_key.eq(name_key(n)))),
+            changes
+                .description
+                .as_deref()
+                .map(|d| groups::description.eq(d.trim())),
+            changes
+                .visibility
+                .map(|v| groups::visibility.eq(v.as_str())),
+            changes.allow_guests.map(|a| groups::allow_guests.eq(a)),
+            archived_at.map(|a| groups::archived_at.eq(a)),
+        ))
+        .execute(conn)?;
+    events::append(
+        conn,
+        NewEvent::new("group.updated", scope.viewer.user_id(), Some(group.id)),
+    )?;
+    queries::find(conn, group.id)?.ok_or_else(|| Error::not_found("group"))
+}
+
+/// What joining did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joined {
+    /// Now a member (public group, or already one).
+    Member,
+    /// Asked to join; a group admin approves by adding the member.
+    Requested,
+}
+
+/// Joins a public group, or asks to join a private one (employees only).
+pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joined> {
+    let group = access::visible_group(conn, scope, id)?;
+    let me = scope.viewer.require_user()?.id;
+    if scope.role_in(group.id).is_some() {
+        return Ok(Joined::Member);
+    }
+    if !scope.reads_company() {
+        return Err(Error::forbidden(
+            "guest_not_allowed",
+            "guests join groups by invitation",
+        ));
+    }
+    if group.is_archived() {
+        return Err(Error::conflict("group_archived", "this group is archived"));
+    }
+    match group.visibility() {
+        Visibility::Public => {
+            insert_member(conn, group.id, me, Role::Member)?;
+            events::append(
+                conn,
+                NewEvent::new("group.joined", Some(me), Some(group.id)),
+            )?;
+            Ok(Joined::Member)
+        }
+        _ => {
+            let now = Utc::now().naive_utc();
+            on_backend!(conn, |inner| diesel::insert_into(join_requests::table)
+                .values((
+                    join_requests::group_id.eq(group.id),
+                    join_requests::user_id.eq(me),
+                    join_requests::created_at.eq(now)
+                ))
+                .on_conflict_do_nothing()
+                .execute(inner))?;
+            events::append(
+                conn,
+                NewEvent::new("group.join_requested", Some(me), Some(group.id)),
+            )?;
+            Ok(Joined::Requested)
+        }
+    }
+}
+
+/// Adds a member or changes a member's role (the group's owners and admins; only owners make
+/// owners). Adding someone who asked to join approves the request.
+pub fn add_member(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<Role> {
+    let group = managed_group(conn, scope, group_id)?;
+    let my_role = scope.role_in(group.id);
+    if role == Role::Owner && my_role != Some(Role::Owner) {
+        return Err(Error::forbidden(
+            "owners_only",
+            "only an owner can make another owner",
+        ));
+    }
+    let user = accounts::access::users_by_id(conn, &[user_id])?
+        .remove(&user_id)
+        .filter(|u| u.is_active())
+        .ok_or_else(|| Error::not_found("user"))?;
+    if user.kind() == UserKind::Guest && !group.allow_guests {
+        return Err(Error::conflict(
+            "guests_not_allowed",
+            "this group does not allow guests",
+        ));
+    }
+    match queries::role(conn, group.id, user_id)? {
+        Some(current) if current == role => {}
+        Some(current) => {
+            if current == Role::Owner && my_role != Some(Role::Owner) {
+                return Err(Error::forbidden(
+                    "owners_only",
+                    "only an owner can change an owner's role",
+                ));
+            }
+            if current == Role::Owner && queries::owner_count(conn, group.id)? <= 1 {
+                return Err(Error::conflict(
+                    "last_owner",
+                    "hand the group to another owner first",
+                ));
+            }
+            diesel::update(memberships::table.find((group.id, user_id)))
+                .set(memberships::role.eq(role.as_str()))
+                .execute(conn)?;
+            events::append(
+                conn,
+                NewEvent::new("group.role_changed", scope.viewer.user_id(), Some(group.id))
+                    .with(user_id),
+            )?;
+        }
+        None => {
+            insert_member(conn, group.id, user_id, role)?;
+            events::append(
+                conn,
+                NewEvent::new("group.member_added", scope.viewer.user_id(), Some(group.id))
+                    .with(user_id),
+            )?;
+        }
+    }
+    diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
+    Ok(role)
+}
+
+/// Removes a member: oneself (leaving), or anyone by the group's owners and admins (only
+/// owners remove owners). The last owner cannot go.
+pub fn remove_member(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: i64,
+    user_id: i64,
+) -> Result<()> {
+    let me = scope.viewer.require_user()?.id;
+    let group = access::visible_group(conn, scope, group_id)?;
+    let my_role = scope.role_in(group.id);
+    if me != user_id && !my_role.is_some_and(Role::manages) {
+        return Err(Error::forbidden(
+            "group_admins_only",
+            "only the group's owners and admins remove members",
+        ));
+    }
+    let Some(their_role) = queries::role(conn, group.id, user_id)? else {
+        diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
+        return Ok(());
+    };
+    if their_role == Role::Owner {
+        if me != user_id && my_role != Some(Role::Owner) {
+            return Err(Error::forbidden(
+                "owners_only",
+                "only an owner can remove an owner",
+            ));
+        }
+        if queries::owner_count(conn, group.id)? <= 1 {
+            return Err(Error::conflict(
+                "last_owner",
+                "hand the group to another owner before leaving",
+            ));
+        }
+    }
+    diesel::delete(memberships::table.find((group.id, user_id))).execute(conn)?;
+    events::append(
+        conn,
+        NewEvent::new("group.member_removed", Some(me), Some(group.id)).with(user_id),
+    )?;
+    Ok(())
+}
+
+/// The group, if the viewer is one of its owners or admins.
+fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+    let group = access::visible_group(conn, scope, id)?;
+    if !scope.role_in(group.id).is_some_and(Role::manages) {
+        return Err(Error::forbidden(
+            "group_admins_only",
+            "only the group's owners and admins can do this",
+        ));
+    }
+    Ok(group)
+}
+
+fn insert_member(conn: &mut DbConnection, group_id: i64, user_id: i64, role: Role) -> Result<()> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::group_id.eq(group_id),
+            memberships::user_id.eq(user_id),
+            memberships::role.eq(role.as_str()),
+            memberships::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

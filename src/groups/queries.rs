@@ -1,0 +1,131 @@
+//! Plain reads of groups, memberships and join requests.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::model::{Group, Role};
+use crate::db::DbConnection;
+use crate::db::schema::{groups, join_requests, memberships};
+use crate::error::Result;
+
+pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
+    Ok(groups::table
+        .find(id)
+        .select(Group::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub(super) fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Group>> {
+    Ok(groups::table
+        .filter(groups::id.eq_any(ids.to_vec()))
+        .select(Group::as_select())
+        .load(conn)?)
+}
+
+pub(super) fn name_taken(conn: &mut DbConnection, key: &str, except: Option<i64>) -> Result<bool> {
+    let mut query = groups::table
+        .filter(groups::name_key.eq(key))
+        .select(groups::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(groups::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+pub(super) fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select((memberships::group_id, memberships::role))
+        .load(conn)?)
+}
+
+pub(super) fn public_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
+    Ok(groups::table
+        .filter(groups::visibility.eq("public"))
+        .select(groups::id)
+        .load(conn)?)
+}
+
+pub(super) fn role(conn: &mut DbConnection, group_id: i64, user_id: i64) -> Result<Option<Role>> {
+    let role: Option<String> = memberships::table
+        .find((group_id, user_id))
+        .select(memberships::role)
+        .first(conn)
+        .optional()?;
+    Ok(role.as_deref().map(Role::parse))
+}
+
+pub(super) fn owner_count(conn: &mut DbConnection, group_id: i64) -> Result<i64> {
+    Ok(memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::role.eq(Role::Owner.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Groups in `ids`, or with a visibility in `visibilities`, by name, after `after`.
+pub(super) fn list(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    visibilities: &[&str],
+    after: Option<&(String, i64)>,
+    limit: i64,
+) -> Result<Vec<Group>> {
+    let vis: Vec<String> = visibilities.iter().map(|v| v.to_string()).collect();
+    let mut query = groups::table
+        .filter(
+            groups::id
+                .eq_any(ids.to_vec())
+                .or(groups::visibility.eq_any(vis)),
+        )
+        .select(Group::as_select())
+        .order((groups::name_key.asc(), groups::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((key, id)) = after {
+        query = query.filter(
+            groups::name_key
+                .gt(key.clone())
+                .or(groups::name_key.eq(key.clone()).and(groups::id.gt(*id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+pub(super) fn member_counts(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = memberships::table
+        .filter(memberships::group_id.eq_any(ids.to_vec()))
+        .group_by(memberships::group_id)
+        .select((memberships::group_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// (user id, role) of members, oldest membership first.
+pub(super) fn members(conn: &mut DbConnection, group_id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .order((memberships::created_at.asc(), memberships::user_id.asc()))
+        .select((memberships::user_id, memberships::role))
+        .load(conn)?)
+}
+
+/// Ids of everyone who shares a group with `user_id`.
+pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[i64]) -> Result<Vec<i64>> {
+    Ok(memberships::table
+        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
+        .select(memberships::user_id)
+        .distinct()
+        .load(conn)?)
+}
+
+pub(super) fn join_requests(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+    Ok(join_requests::table
+        .filter(join_requests::group_id.eq(group_id))
+        .order(join_requests::created_at.asc())
+        .select(join_requests::user_id)
+        .load(conn)?)
+}

@@ -1,0 +1,225 @@
+//! Feeds, follows and tags.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::{Page, PageQuery, parse_id, read, write};
+use crate::App;
+use crate::feeds::{self, Feed};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::Caller;
+use crate::posts::PostView;
+use crate::{follows, posts, tags};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/feeds/home", web::get().to(home_feed))
+        .route("/feeds/company", web::get().to(company_feed))
+        .route("/groups/{id}/feed", web::get().to(group_feed))
+        .route("/tags/trending", web::get().to(trending_tags))
+        .route("/tags/{name}", web::get().to(show_tag))
+        .route("/tags/{name}/feed", web::get().to(tag_feed))
+        .route("/users/{id}/feed", web::get().to(person_feed))
+        .route("/follows/users/{id}", web::put().to(follow_user))
+        .route("/follows/users/{id}", web::delete().to(unfollow_user))
+        .route("/follows/tags/{name}", web::put().to(follow_tag))
+        .route("/follows/tags/{name}", web::delete().to(unfollow_tag));
+}
+
+async fn feed(
+    app: web::Data<App>,
+    caller: Caller,
+    feed: Feed,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let cursor = query.into_inner().cursor;
+    let page = read(&app, &caller, move |conn, scope| {
+        feeds::read(conn, scope, &feed, cursor.as_deref(), limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds/home", tag = "feeds", params(PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 401, body = Problem)))]
+/// Own posts, people and tags followed, groups joined; newest first.
+pub async fn home_feed(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    feed(app, caller, Feed::Home, query).await
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds/company", tag = "feeds", params(PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 403, description = "guests", body = Problem)))]
+/// Every post the viewer may see outside private groups.
+pub async fn company_feed(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    feed(app, caller, Feed::Company, query).await
+}
+
+#[utoipa::path(get, path = "/api/v1/groups/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// One group's posts.
+pub async fn group_feed(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "group")?;
+    feed(app, caller, Feed::Group(id), query).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tags/{name}/feed", tag = "feeds", params(("name" = String, Path), PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 422, body = Problem)))]
+/// Posts with one tag that the viewer may see.
+pub async fn tag_feed(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    feed(app, caller, Feed::Tag(name.into_inner()), query).await
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 404, body = Problem)))]
+/// One person's posts that the viewer may see.
+pub async fn person_feed(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    feed(app, caller, Feed::Person(id), query).await
+}
+
+/// A tag with its use count.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TagCount {
+    pub name: String,
+    pub count: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/tags/trending", tag = "tags",
+    responses((status = 200, body = Page<TagCount>), (status = 401, body = Problem)))]
+/// Tags most used in the last 7 days, counted only over what the viewer may see.
+pub async fn trending_tags(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let rows = read(&app, &caller, move |conn, scope| {
+        posts::access::trending_tags(conn, scope, 20)
+    })
+    .await?;
+    let items: Vec<TagCount> = rows
+        .into_iter()
+        .map(|(name, count)| TagCount { name, count })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A tag page's header.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TagView {
+    pub name: String,
+    pub followed_by_me: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/tags/{name}", tag = "tags", params(("name" = String, Path)),
+    responses((status = 200, body = TagView), (status = 422, body = Problem)))]
+/// A tag, and whether the viewer follows it.
+pub async fn show_tag(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = name.into_inner();
+    let view = read(&app, &caller, move |conn, scope| {
+        let me = scope.viewer.require_user()?.id;
+        let name = tags::actions::normalize(&raw)?;
+        let followed_by_me = match tags::queries::id_of(conn, &name)? {
+            Some(tag) => follows::follows_tag(conn, me, tag)?,
+            None => false,
+        };
+        Ok(TagView {
+            name,
+            followed_by_me,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(put, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
+    responses((status = 204, description = "following"), (status = 404, body = Problem)))]
+/// Follows a person.
+pub async fn follow_user(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    write(&app, &caller, move |conn, scope| {
+        follows::set_user_follow(conn, scope, id, true)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
+    responses((status = 204, description = "not following"), (status = 404, body = Problem)))]
+/// Stops following a person.
+pub async fn unfollow_user(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    write(&app, &caller, move |conn, scope| {
+        follows::set_user_follow(conn, scope, id, false)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(put, path = "/api/v1/follows/tags/{name}", tag = "follows", params(("name" = String, Path)),
+    responses((status = 204, description = "following"), (status = 422, body = Problem)))]
+/// Follows a tag.
+pub async fn follow_tag(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        follows::set_tag_follow(conn, scope, &name, true)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/follows/tags/{name}", tag = "follows", params(("name" = String, Path)),
+    responses((status = 204, description = "not following"), (status = 422, body = Problem)))]
+/// Stops following a tag.
+pub async fn unfollow_tag(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        follows::set_tag_follow(conn, scope, &name, false)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,306 @@
+//! Posts and comments: publish, read, edit with history, delete, like.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{Page, PageQuery, parse_id, read, write};
+use crate::App;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::Caller;
+use crate::posts::actions::{self, NewPost};
+use crate::posts::views::{self, VersionView};
+use crate::posts::{CommentView, PostView, access, comments};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/posts", web::post().to(create_post))
+        .route("/posts/{id}", web::get().to(show_post))
+        .route("/posts/{id}", web::patch().to(edit_post))
+        .route("/posts/{id}", web::delete().to(delete_post))
+        .route("/posts/{id}/history", web::get().to(post_history))
+        .route("/posts/{id}/like", web::put().to(like_post))
+        .route("/posts/{id}/like", web::delete().to(unlike_post))
+        .route("/posts/{id}/comments", web::post().to(add_comment))
+        .route("/posts/{id}/comments", web::get().to(list_comments))
+        .route("/comments/{id}", web::patch().to(edit_comment))
+        .route("/comments/{id}", web::delete().to(delete_comment))
+        .route("/comments/{id}/history", web::get().to(comment_history))
+        .route("/comments/{id}/like", web::put().to(like_comment))
+        .route("/comments/{id}/like", web::delete().to(unlike_comment));
+}
+
+/// A new body for a post or comment.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BodyInput {
+    /// Markdown.
+    pub body: String,
+}
+
+async fn post_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<PostView, ApiError> {
+    Ok(read(app, caller, move |conn, scope| {
+        let post = access::visible_post(conn, scope, id)?;
+        Ok(views::post_views(conn, scope, &[post])?.remove(0))
+    })
+    .await?)
+}
+
+async fn comment_view(
+    app: &web::Data<App>,
+    caller: &Caller,
+    id: i64,
+) -> Result<CommentView, ApiError> {
+    Ok(read(app, caller, move |conn, scope| {
+        let (comment, post) = access::visible_comment(conn, scope, id)?;
+        Ok(views::comment_views(conn, scope, post.group_id, &[comment])?.remove(0))
+    })
+    .await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPost,
+    responses((status = 201, body = PostView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Publishes a post in the company feed, or in one of the caller's groups.
+pub async fn create_post(
+    app: web::Data<App>,
+    caller: Caller,
+    body: web::Json<NewPost>,
+) -> Result<HttpResponse, ApiError> {
+    let post = write(&app, &caller, move |conn, scope| {
+        actions::create_post(conn, scope, &body)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = Problem)))]
+/// One post.
+pub async fn show_post(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)), request_body = BodyInput,
+    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+/// Edits a post (its author); the old version is kept.
+pub async fn edit_post(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<BodyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    write(&app, &caller, move |conn, scope| {
+        actions::edit_post(conn, scope, id, &body.body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Deletes a post (author, group owner or admin, site admin).
+pub async fn delete_post(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    write(&app, &caller, move |conn, scope| {
+        actions::delete_post(conn, scope, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/posts/{id}/history", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = Page<VersionView>), (status = 404, body = Problem)))]
+/// Earlier versions of a post, newest first.
+pub async fn post_history(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    let items = read(&app, &caller, move |conn, scope| {
+        access::post_history(conn, scope, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+async fn set_post_like(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    like: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    write(&app, &caller, move |conn, scope| {
+        actions::set_post_like(conn, scope, id, like)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/posts/{id}/like", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = Problem)))]
+/// Likes a post; liking twice changes nothing.
+pub async fn like_post(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_post_like(app, caller, id, true).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/like", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = Problem)))]
+/// Takes a like back.
+pub async fn unlike_post(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_post_like(app, caller, id, false).await
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path)), request_body = BodyInput,
+    responses((status = 201, body = CommentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Comments on a post.
+pub async fn add_comment(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<BodyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    let comment = write(&app, &caller, move |conn, scope| {
+        comments::add_comment(conn, scope, id, &body.body)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<CommentView>), (status = 404, body = Problem)))]
+/// A post's comments, oldest first.
+pub async fn list_comments(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "post")?;
+    let limit = query.limit()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(crate::cursor::decode)
+        .transpose()?
+        .map(|(_, id)| id);
+    let (items, next_cursor) = read(&app, &caller, move |conn, scope| {
+        let (post, rows) = access::comments_page(conn, scope, id, after, limit + 1)?;
+        let (rows, next) = crate::cursor::page(rows, limit, |c| crate::cursor::encode("c", c.id));
+        Ok((
+            views::comment_views(conn, scope, post.group_id, &rows)?,
+            next,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "posts", params(("id" = String, Path)), request_body = BodyInput,
+    responses((status = 200, body = CommentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Edits a comment (its author); the old version is kept.
+pub async fn edit_comment(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<BodyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "comment")?;
+    write(&app, &caller, move |conn, scope| {
+        comments::edit_comment(conn, scope, id, &body.body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(comment_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "posts", params(("id" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Deletes a comment (author, group owner or admin, site admin).
+pub async fn delete_comment(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "comment")?;
+    write(&app, &caller, move |conn, scope| {
+        comments::delete_comment(conn, scope, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/comments/{id}/history", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = Page<VersionView>), (status = 404, body = Problem)))]
+/// Earlier versions of a comment, newest first.
+pub async fn comment_history(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "comment")?;
+    let items = read(&app, &caller, move |conn, scope| {
+        access::comment_history(conn, scope, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+async fn set_comment_like(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    like: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "comment")?;
+    write(&app, &caller, move |conn, scope| {
+        comments::set_comment_like(conn, scope, id, like)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(comment_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/comments/{id}/like", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = CommentView), (status = 404, body = Problem)))]
+/// Likes a comment; liking twice changes nothing.
+pub async fn like_comment(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_comment_like(app, caller, id, true).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/like", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = CommentView), (status = 404, body = Problem)))]
+/// Takes a like on a comment back.
+pub async fn unlike_comment(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_comment_like(app, caller, id, false).await
+}

@@ -1,0 +1,120 @@
+//! The only public loaders of posts and comments. Every one filters by the viewer's scope, so
+//! a post the viewer may not read is reported exactly like one that does not exist.
+
+use diesel::prelude::*;
+
+use super::model::{Comment, Post};
+use super::queries::{self, PostFilter};
+use super::views::VersionView;
+use crate::access::Scope;
+use crate::db::DbConnection;
+use crate::db::schema::posts;
+use crate::error::{Error, Result};
+
+/// Where the posts of a feed come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// The company feed plus public groups ("outside private groups").
+    Company,
+    /// One group.
+    Group(i64),
+    /// Posts by any of these people.
+    Authors(&'a [i64]),
+    /// Posts in any of these groups.
+    Groups(&'a [i64]),
+    /// Posts tagged with any of these tags.
+    Tags(&'a [i64]),
+}
+
+/// Post `id` if the viewer may read it.
+pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Post> {
+    scope.viewer.require_user()?;
+    match queries::find(conn, id)? {
+        Some(post) if scope.reads_posts_in(post.group_id) => Ok(post),
+        _ => Err(Error::not_found("post")),
+    }
+}
+
+/// Comment `id` and its post, if the viewer may read the post.
+pub fn visible_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(Comment, Post)> {
+    let comment = queries::find_comment(conn, id)?.ok_or_else(|| Error::not_found("comment"))?;
+    let post =
+        visible_post(conn, scope, comment.post_id).map_err(|_| Error::not_found("comment"))?;
+    Ok((comment, post))
+}
+
+/// Newest first, at most `limit` readable posts from `source` older than `before`.
+pub fn feed_page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    source: Source<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    scope.viewer.require_user()?;
+    let readable = match source {
+        Source::Company => queries::in_groups(&scope.public_readable(), true),
+        _ => queries::in_groups(&scope.readable, scope.reads_company()),
+    };
+    let source: PostFilter = match source {
+        Source::Company => Box::new(posts::id.gt(0)),
+        Source::Group(id) => Box::new(posts::group_id.assume_not_null().eq(id)),
+        Source::Authors(ids) => Box::new(posts::author_id.eq_any(ids.to_vec())),
+        Source::Groups(ids) => Box::new(posts::group_id.assume_not_null().eq_any(ids.to_vec())),
+        Source::Tags(ids) => queries::tagged(ids),
+    };
+    queries::page(conn, readable, source, before, limit)
+}
+
+/// Earlier versions of a readable post, newest first.
+pub fn post_history(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Vec<VersionView>> {
+    let post = visible_post(conn, scope, id)?;
+    Ok(VersionView::list(queries::versions(conn, post.id)?))
+}
+
+/// Earlier versions of a readable comment, newest first.
+pub fn comment_history(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<Vec<VersionView>> {
+    let (comment, _) = visible_comment(conn, scope, id)?;
+    Ok(VersionView::list(queries::comment_versions(
+        conn, comment.id,
+    )?))
+}
+
+/// A page of a readable post's comments, oldest first.
+pub fn comments_page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    post_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(Post, Vec<Comment>)> {
+    let post = visible_post(conn, scope, post_id)?;
+    let comments = queries::comments_of(conn, post.id, after, limit)?;
+    Ok((post, comments))
+}
+
+/// Ids of people who like a readable post, newest first.
+pub fn likers(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    post_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let post = visible_post(conn, scope, post_id)?;
+    queries::likers(conn, post.id, limit)
+}
+
+/// Tags most used over the last 7 days in what the viewer may read.
+pub fn trending_tags(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    scope.viewer.require_user()?;
+    let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(7);
+    queries::trending(conn, &scope.readable, scope.reads_company(), since, limit)
+}

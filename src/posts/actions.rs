@@ -1,0 +1,273 @@
+//! The only writers of posts: create, edit (keeping every earlier version), soft delete, like.
+//! Each runs in the caller's transaction and appends its event.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::markup;
+use super::model::Post;
+use super::{access, queries};
+use crate::access::Scope;
+use crate::accounts;
+use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
+use crate::db::{DbConnection, new_id};
+use crate::error::{Error, Result, invalid};
+use crate::events::{self, NewEvent};
+use crate::groups;
+use crate::on_backend;
+use crate::tags;
+
+/// Longest post body, in characters.
+pub const MAX_POST: usize = 10_000;
+
+/// A post to publish.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    /// Markdown.
+    pub body: String,
+    /// A group id; none: the company feed.
+    pub group_id: Option<String>,
+}
+
+/// A body rendered, with what it refers to resolved.
+pub(super) struct Rendered {
+    pub html: String,
+    pub links: String,
+    pub tag_ids: Vec<i64>,
+    pub mentioned: Vec<i64>,
+}
+
+/// Checks and renders `body`: tags created as needed, handles resolved to active users.
+pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Result<Rendered> {
+    if body.trim().is_empty() {
+        return Err(invalid("body", "write something first"));
+    }
+    let length = body.chars().count();
+    if length > max {
+        return Err(invalid(
+            "body",
+            format!("at most {max} characters (this has {length})"),
+        ));
+    }
+    let scanned = markup::scan(body);
+    let users = accounts::access::users_by_handle(conn, &scanned.handles)?;
+    let html = markup::render(body, &|handle| users.get(handle).map(|u| u.id));
+    let tag_ids = tags::actions::ensure_tags(conn, &scanned.tags)?;
+    let mut mentioned: Vec<i64> = users.values().map(|u| u.id).collect();
+    mentioned.sort_unstable();
+    let links = serde_json::to_string(&scanned.links).map_err(Error::internal)?;
+    Ok(Rendered {
+        html,
+        links,
+        tag_ids,
+        mentioned,
+    })
+}
+
+/// Replaces the tag and mention rows of one body (`comment_id` 0: the post's own body).
+pub(super) fn index_body(
+    conn: &mut DbConnection,
+    post_id: i64,
+    comment_id: i64,
+    rendered: &Rendered,
+) -> Result<()> {
+    diesel::delete(
+        post_tags::table
+            .filter(post_tags::post_id.eq(post_id))
+            .filter(post_tags::comment_id.eq(comment_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        mentions::table
+            .filter(mentions::post_id.eq(post_id))
+            .filter(mentions::comment_id.eq(comment_id)),
+    )
+    .execute(conn)?;
+    let now = Utc::now().naive_utc();
+    let tag_rows: Vec<_> = rendered
+        .tag_ids
+        .iter()
+        .map(|tag| {
+            (
+                post_tags::tag_id.eq(*tag),
+                post_tags::post_id.eq(post_id),
+                post_tags::comment_id.eq(comment_id),
+                post_tags::created_at.eq(now),
+            )
+        })
+        .collect();
+    if !tag_rows.is_empty() {
+        // Batch inserts need the inner connection: MultiConnection cannot express them.
+        on_backend!(conn, |inner| diesel::insert_into(post_tags::table)
+            .values(&tag_rows)
+            .execute(inner))?;
+    }
+    let mention_rows: Vec<_> = rendered
+        .mentioned
+        .iter()
+        .map(|user| {
+            (
+                mentions::post_id.eq(post_id),
+                mentions::comment_id.eq(comment_id),
+                mentions::user_id.eq(*user),
+            )
+        })
+        .collect();
+    if !mention_rows.is_empty() {
+        on_backend!(conn, |inner| diesel::insert_into(mentions::table)
+            .values(&mention_rows)
+            .execute(inner))?;
+    }
+    Ok(())
+}
+
+/// Publishes a post in the company feed or in one of the viewer's groups.
+pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> Result<Post> {
+    let me = scope.viewer.require_user()?.id;
+    let group = match input.group_id.as_deref() {
+        Some(raw) => {
+            let id = raw
+                .parse()
+                .map_err(|_| invalid("group_id", "no such group"))?;
+            Some(
+                groups::access::visible_group(conn, scope, id)
+                    .map_err(|_| invalid("group_id", "no such group"))?,
+            )
+        }
+        None => None,
+    };
+    if !scope.posts_in(group.as_ref()) {
+        return Err(match &group {
+            None => Error::forbidden(
+                "company_feed_not_allowed",
+                "guests post in their groups; choose one",
+            ),
+            Some(g) if g.is_archived() => {
+                Error::conflict("group_archived", "this group is archived")
+            }
+            Some(_) => Error::forbidden("members_only", "join the group to post in it"),
+        });
+    }
+    let rendered = render_body(conn, &input.body, MAX_POST)?;
+    let id = new_id();
+    diesel::insert_into(posts::table)
+        .values((
+            posts::id.eq(id),
+            posts::author_id.eq(me),
+            posts::group_id.eq(group.as_ref().map(|g| g.id)),
+            posts::body.eq(&input.body),
+            posts::html.eq(&rendered.html),
+            posts::links.eq(&rendered.links),
+            posts::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    index_body(conn, id, 0, &rendered)?;
+    let group_id = group.as_ref().map(|g| g.id);
+    events::append(
+        conn,
+        NewEvent::new("post.created", Some(me), Some(id))
+            .with(serde_json::json!({"group_id": group_id})),
+    )?;
+    queries::find(conn, id)?.ok_or_else(|| Error::internal("post vanished after insert"))
+}
+
+/// Replaces a post's body (its author only), keeping the old one in its history.
+pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) -> Result<Post> {
+    let post = access::visible_post(conn, scope, id)?;
+    if scope.viewer.user_id() != Some(post.author_id) {
+        return Err(Error::forbidden(
+            "author_only",
+            "only the author can edit a post",
+        ));
+    }
+    if body == post.body {
+        return Ok(post);
+    }
+    let rendered = render_body(conn, body, MAX_POST)?;
+    let now = Utc::now().naive_utc();
+    diesel::insert_into(post_versions::table)
+        .values((
+            post_versions::id.eq(new_id()),
+            post_versions::post_id.eq(post.id),
+            post_versions::body.eq(&post.body),
+            post_versions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(posts::table.find(post.id))
+        .set((
+            posts::body.eq(body),
+            posts::html.eq(&rendered.html),
+            posts::links.eq(&rendered.links),
+            posts::edited_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    index_body(conn, post.id, 0, &rendered)?;
+    events::append(
+        conn,
+        NewEvent::new("post.edited", Some(post.author_id), Some(post.id))
+            .with(serde_json::json!({"group_id": post.group_id})),
+    )?;
+    queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
+}
+
+/// Soft-deletes a post (author, group owners and admins, site admins): it leaves every read
+/// path and stays in the database for audit.
+pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+    let post = access::visible_post(conn, scope, id)?;
+    let me = scope.viewer.require_user()?.id;
+    if me != post.author_id && !scope.moderates(post.group_id) {
+        return Err(Error::forbidden(
+            "not_allowed",
+            "only the author or a moderator can delete this post",
+        ));
+    }
+    let now = Utc::now().naive_utc();
+    diesel::update(posts::table.find(post.id))
+        .set((
+            posts::deleted_at.eq(Some(now)),
+            posts::deleted_by.eq(Some(me)),
+        ))
+        .execute(conn)?;
+    events::append(
+        conn,
+        NewEvent::new("post.deleted", Some(me), Some(post.id))
+            .with(serde_json::json!({"group_id": post.group_id})),
+    )?;
+    Ok(())
+}
+
+/// Likes or unlikes a readable post; repeating either changes nothing. The count moves only
+/// when a row was really added or removed, so it stays exact under concurrent likes.
+pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool) -> Result<Post> {
+    let post = access::visible_post(conn, scope, id)?;
+    let me = scope.viewer.require_user()?.id;
+    let changed = if like {
+        let now = Utc::now().naive_utc();
+        let row = (
+            post_likes::post_id.eq(post.id),
+            post_likes::user_id.eq(me),
+            post_likes::created_at.eq(now),
+        );
+        on_backend!(conn, |inner| diesel::insert_into(post_likes::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(inner))?
+    } else {
+        diesel::delete(post_likes::table.find((post.id, me))).execute(conn)?
+    };
+    if changed > 0 {
+        let delta: i64 = if like { 1 } else { -1 };
+        diesel::update(posts::table.find(post.id))
+            .set(posts::like_count.eq(posts::like_count + delta))
+            .execute(conn)?;
+        let kind = if like { "post.liked" } else { "post.unliked" };
+        events::append(
+            conn,
+            NewEvent::new(kind, Some(me), Some(post.id))
+                .with(serde_json::json!({"group_id": post.group_id, "author_id": post.author_id})),
+        )?;
+    }
+    queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
+}

@@ -1,0 +1,178 @@
+//! The only writers of comments: flat, oldest first, editable with history, soft-deleted,
+//! liked. A comment counts in its post's `comment_count` until deleted.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::actions::{Rendered, index_body, render_body};
+use super::model::Comment;
+use super::{access, queries};
+use crate::access::Scope;
+use crate::db::schema::{comment_likes, comment_versions, comments, posts};
+use crate::db::{DbConnection, new_id};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::groups;
+use crate::on_backend;
+
+/// Longest comment body, in characters.
+pub const MAX_COMMENT: usize = 5_000;
+
+/// Comments on a readable post whose group (if any) is not archived.
+pub fn add_comment(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    post_id: i64,
+    body: &str,
+) -> Result<Comment> {
+    let post = access::visible_post(conn, scope, post_id)?;
+    let me = scope.viewer.require_user()?.id;
+    if let Some(group_id) = post.group_id
+        && groups::access::visible_group(conn, scope, group_id)?.is_archived()
+    {
+        return Err(Error::conflict("group_archived", "this group is archived"));
+    }
+    let rendered = render_body(conn, body, MAX_COMMENT)?;
+    let id = new_id();
+    diesel::insert_into(comments::table)
+        .values((
+            comments::id.eq(id),
+            comments::post_id.eq(post.id),
+            comments::author_id.eq(me),
+            comments::body.eq(body),
+            comments::html.eq(&rendered.html),
+            comments::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    index_body(conn, post.id, id, &rendered)?;
+    diesel::update(posts::table.find(post.id))
+        .set(posts::comment_count.eq(posts::comment_count + 1))
+        .execute(conn)?;
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id});
+    events::append(
+        conn,
+        NewEvent::new("comment.created", Some(me), Some(id)).with(payload),
+    )?;
+    queries::find_comment(conn, id)?.ok_or_else(|| Error::internal("comment vanished after insert"))
+}
+
+/// Replaces a comment's body (its author only), keeping the old one.
+pub fn edit_comment(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    body: &str,
+) -> Result<Comment> {
+    let (comment, post) = access::visible_comment(conn, scope, id)?;
+    if scope.viewer.user_id() != Some(comment.author_id) {
+        return Err(Error::forbidden(
+            "author_only",
+            "only the author can edit a comment",
+        ));
+    }
+    if body == comment.body {
+        return Ok(comment);
+    }
+    let rendered = render_body(conn, body, MAX_COMMENT)?;
+    let now = Utc::now().naive_utc();
+    diesel::insert_into(comment_versions::table)
+        .values((
+            comment_versions::id.eq(new_id()),
+            comment_versions::comment_id.eq(comment.id),
+            comment_versions::body.eq(&comment.body),
+            comment_versions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(comments::table.find(comment.id))
+        .set((
+            comments::body.eq(body),
+            comments::html.eq(&rendered.html),
+            comments::edited_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    index_body(conn, post.id, comment.id, &rendered)?;
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id});
+    events::append(
+        conn,
+        NewEvent::new("comment.edited", Some(comment.author_id), Some(comment.id)).with(payload),
+    )?;
+    queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
+}
+
+/// Soft-deletes a comment (author, group owners and admins, site admins).
+pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+    let (comment, post) = access::visible_comment(conn, scope, id)?;
+    let me = scope.viewer.require_user()?.id;
+    if me != comment.author_id && !scope.moderates(post.group_id) {
+        return Err(Error::forbidden(
+            "not_allowed",
+            "only the author or a moderator can delete this comment",
+        ));
+    }
+    let now = Utc::now().naive_utc();
+    diesel::update(comments::table.find(comment.id))
+        .set((
+            comments::deleted_at.eq(Some(now)),
+            comments::deleted_by.eq(Some(me)),
+        ))
+        .execute(conn)?;
+    // A deleted comment no longer counts towards its tags or mentions.
+    let nothing = Rendered {
+        html: String::new(),
+        links: String::new(),
+        tag_ids: Vec::new(),
+        mentioned: Vec::new(),
+    };
+    index_body(conn, post.id, comment.id, &nothing)?;
+    diesel::update(posts::table.find(post.id))
+        .set(posts::comment_count.eq(posts::comment_count - 1))
+        .execute(conn)?;
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id});
+    events::append(
+        conn,
+        NewEvent::new("comment.deleted", Some(me), Some(comment.id)).with(payload),
+    )?;
+    Ok(())
+}
+
+/// Likes or unlikes a readable comment, idempotently, keeping its count exact.
+pub fn set_comment_like(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    like: bool,
+) -> Result<Comment> {
+    let (comment, post) = access::visible_comment(conn, scope, id)?;
+    let me = scope.viewer.require_user()?.id;
+    let changed = if like {
+        let now = Utc::now().naive_utc();
+        let row = (
+            comment_likes::comment_id.eq(comment.id),
+            comment_likes::user_id.eq(me),
+            comment_likes::created_at.eq(now),
+        );
+        on_backend!(conn, |inner| diesel::insert_into(comment_likes::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(inner))?
+    } else {
+        diesel::delete(comment_likes::table.find((comment.id, me))).execute(conn)?
+    };
+    if changed > 0 {
+        let delta: i64 = if like { 1 } else { -1 };
+        diesel::update(comments::table.find(comment.id))
+            .set(comments::like_count.eq(comments::like_count + delta))
+            .execute(conn)?;
+        let kind = if like {
+            "comment.liked"
+        } else {
+            "comment.unliked"
+        };
+        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id});
+        events::append(
+            conn,
+            NewEvent::new(kind, Some(me), Some(comment.id)).with(payload),
+        )?;
+    }
+    queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
+}

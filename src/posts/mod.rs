@@ -1,0 +1,17 @@
+//! Posts and comments: Markdown bodies rendered to sanitized HTML with #tags, @mentions and
+//! links; edits keep every earlier version; likes; soft deletion.
+//!
+//! Invariants: `like_count` and `comment_count` equal the rows they count (changed in the same
+//! transaction as the rows, with idempotent inserts); a deleted post or comment is on no read
+//! path; tags and mentions of a body are replaced whenever the body changes.
+
+pub mod access;
+pub mod actions;
+pub mod comments;
+pub mod markup;
+mod model;
+mod queries;
+pub mod views;
+
+pub use model::{Comment, Post};
+pub use views::{CommentView, PostView};

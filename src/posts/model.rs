@@ -1,0 +1,41 @@
+//! Rows of `posts` and `comments`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{comments, posts};
+
+/// A post row. Deleted posts keep their row (for audit) and leave every read path.
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub author_id: i64,
+    pub group_id: Option<i64>,
+    pub body: String,
+    pub html: String,
+    /// JSON array of the URLs in the body.
+    pub links: String,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<i64>,
+}
+
+/// A comment row.
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct Comment {
+    pub id: i64,
+    pub post_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub html: String,
+    pub like_count: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<i64>,
+}

@@ -1,0 +1,220 @@
+//! Plain reads of posts, comments, versions, likes, and the tags and mentions of bodies.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use super::model::{Comment, Post};
+use crate::db::DbConnection;
+use crate::db::schema::{
+    comment_likes, comment_versions, comments, mentions, post_likes, post_tags, post_versions,
+    posts, tags,
+};
+use crate::error::Result;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+/// A condition on `posts`, built per request from the viewer's scope.
+pub(super) type PostFilter = Box<dyn BoxableExpression<posts::table, Backend, SqlType = Bool>>;
+
+/// Posts in the company feed (when `company`) or in one of `groups`, not deleted.
+pub(super) fn in_groups(groups: &[i64], company: bool) -> PostFilter {
+    let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
+    if company {
+        Box::new(
+            posts::deleted_at
+                .is_null()
+                .and(posts::group_id.is_null().or(in_groups)),
+        )
+    } else {
+        Box::new(posts::deleted_at.is_null().and(in_groups))
+    }
+}
+
+pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Post>> {
+    Ok(posts::table
+        .find(id)
+        .filter(posts::deleted_at.is_null())
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Newest first: posts matching `readable` and `source`, older than `before`.
+pub(super) fn page(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    source: PostFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let mut query = posts::table
+        .filter(readable)
+        .filter(source)
+        .order(posts::id.desc())
+        .limit(limit)
+        .select(Post::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(posts::id.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Posts whose body carries one of `tag_ids`.
+pub(super) fn tagged(tag_ids: &[i64]) -> PostFilter {
+    Box::new(
+        posts::id.eq_any(
+            post_tags::table
+                .filter(post_tags::tag_id.eq_any(tag_ids.to_vec()))
+                .filter(post_tags::comment_id.eq(0))
+                .select(post_tags::post_id),
+        ),
+    )
+}
+
+pub(super) fn versions(
+    conn: &mut DbConnection,
+    post_id: i64,
+) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+    Ok(post_versions::table
+        .filter(post_versions::post_id.eq(post_id))
+        .order(post_versions::id.desc())
+        .select((
+            post_versions::id,
+            post_versions::body,
+            post_versions::created_at,
+        ))
+        .load(conn)?)
+}
+
+pub(super) fn comment_versions(
+    conn: &mut DbConnection,
+    comment_id: i64,
+) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+    Ok(comment_versions::table
+        .filter(comment_versions::comment_id.eq(comment_id))
+        .order(comment_versions::id.desc())
+        .select((
+            comment_versions::id,
+            comment_versions::body,
+            comment_versions::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// (post id, tag name) of the bodies of `post_ids`.
+pub(super) fn tags_of(conn: &mut DbConnection, post_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    Ok(post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::post_id.eq_any(post_ids.to_vec()))
+        .filter(post_tags::comment_id.eq(0))
+        .order(tags::name.asc())
+        .select((post_tags::post_id, tags::name))
+        .load(conn)?)
+}
+
+/// (post id, user id) of the mentions in the bodies of `post_ids`.
+pub(super) fn mentions_of(conn: &mut DbConnection, post_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    Ok(mentions::table
+        .filter(mentions::post_id.eq_any(post_ids.to_vec()))
+        .filter(mentions::comment_id.eq(0))
+        .select((mentions::post_id, mentions::user_id))
+        .load(conn)?)
+}
+
+/// Which of `post_ids` `user_id` likes.
+pub(super) fn liked_posts(
+    conn: &mut DbConnection,
+    user_id: i64,
+    post_ids: &[i64],
+) -> Result<HashSet<i64>> {
+    let ids: Vec<i64> = post_likes::table
+        .filter(post_likes::user_id.eq(user_id))
+        .filter(post_likes::post_id.eq_any(post_ids.to_vec()))
+        .select(post_likes::post_id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Which of `comment_ids` `user_id` likes.
+pub(super) fn liked_comments(
+    conn: &mut DbConnection,
+    user_id: i64,
+    comment_ids: &[i64],
+) -> Result<HashSet<i64>> {
+    let ids: Vec<i64> = comment_likes::table
+        .filter(comment_likes::user_id.eq(user_id))
+        .filter(comment_likes::comment_id.eq_any(comment_ids.to_vec()))
+        .select(comment_likes::comment_id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
+pub(super) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<Option<Comment>> {
+    Ok(comments::table
+        .find(id)
+        .filter(comments::deleted_at.is_null())
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Live comments of a post, oldest first, after `after`.
+pub(super) fn comments_of(
+    conn: &mut DbConnection,
+    post_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Comment>> {
+    let mut query = comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::deleted_at.is_null())
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(Comment::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(comments::id.gt(after));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Ids of the users who like post `post_id`, newest first.
+pub(super) fn likers(conn: &mut DbConnection, post_id: i64, limit: i64) -> Result<Vec<i64>> {
+    Ok(post_likes::table
+        .filter(post_likes::post_id.eq(post_id))
+        .order(post_likes::created_at.desc())
+        .limit(limit)
+        .select(post_likes::user_id)
+        .load(conn)?)
+}
+
+/// Tags with the number of bodies (posts and comments) using them since `since`, among posts
+/// in `groups` or (when `company`) the company feed; most used first.
+pub(super) fn trending(
+    conn: &mut DbConnection,
+    groups: &[i64],
+    company: bool,
+    since: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
+    let query = post_tags::table
+        .inner_join(tags::table)
+        .inner_join(posts::table)
+        .filter(post_tags::created_at.gt(since))
+        .filter(posts::deleted_at.is_null())
+        .group_by(tags::name)
+        .select((tags::name, count_star()))
+        .order((count_star().desc(), tags::name.asc()))
+        .limit(limit)
+        .into_boxed();
+    let query = if company {
+        query.filter(posts::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    Ok(query.load(conn)?)
+}

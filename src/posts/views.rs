@@ -1,0 +1,167 @@
+//! What handlers and templates get of posts and comments, filled in a fixed number of queries
+//! per page whatever its length.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::model::{Comment, Post};
+use super::queries;
+use crate::access::Scope;
+use crate::accounts::{self, UserView};
+use crate::db::DbConnection;
+use crate::error::{Error, Result};
+use crate::groups::{self, GroupView};
+
+/// A post as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PostView {
+    pub id: String,
+    pub author: UserView,
+    pub group: Option<GroupView>,
+    /// Markdown, as written.
+    pub body: String,
+    /// Sanitized HTML with #tags and @mentions linked.
+    pub html: String,
+    pub tags: Vec<String>,
+    /// Ids of the people mentioned.
+    pub mentions: Vec<String>,
+    pub links: Vec<String>,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub liked_by_me: bool,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Whether the viewer may edit (the author) or delete (author, group admin, admin) it.
+    pub can_edit: bool,
+    pub can_delete: bool,
+}
+
+/// A comment as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CommentView {
+    pub id: String,
+    pub post_id: String,
+    pub author: UserView,
+    pub body: String,
+    pub html: String,
+    pub like_count: i64,
+    pub liked_by_me: bool,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub can_edit: bool,
+    pub can_delete: bool,
+}
+
+/// One earlier version of a body.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    pub body: String,
+    /// When this version was replaced.
+    pub replaced_at: DateTime<Utc>,
+}
+
+impl VersionView {
+    pub(super) fn list(rows: Vec<(i64, String, chrono::NaiveDateTime)>) -> Vec<VersionView> {
+        rows.into_iter()
+            .map(|(_, body, at)| VersionView {
+                body,
+                replaced_at: at.and_utc(),
+            })
+            .collect()
+    }
+}
+
+/// Views of `posts` (all readable by the viewer), in the same order.
+pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Result<Vec<PostView>> {
+    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    let author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
+    let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
+    let authors = accounts::access::users_by_id(conn, &author_ids)?;
+    let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
+        .into_values()
+        .collect();
+    let group_views: HashMap<String, GroupView> = groups::access::views(conn, scope, &group_rows)?
+        .into_iter()
+        .map(|g| (g.id.clone(), g))
+        .collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (post, tag) in queries::tags_of(conn, &ids)? {
+        tags.entry(post).or_default().push(tag);
+    }
+    let mut mentions: HashMap<i64, Vec<String>> = HashMap::new();
+    for (post, user) in queries::mentions_of(conn, &ids)? {
+        mentions.entry(post).or_default().push(user.to_string());
+    }
+    let liked = match scope.viewer.user_id() {
+        Some(me) => queries::liked_posts(conn, me, &ids)?,
+        None => Default::default(),
+    };
+    posts
+        .iter()
+        .map(|post| {
+            let author = authors
+                .get(&post.author_id)
+                .ok_or_else(|| Error::internal("post without author"))?;
+            Ok(PostView {
+                id: post.id.to_string(),
+                author: UserView::of(author, &scope.viewer),
+                group: post
+                    .group_id
+                    .and_then(|g| group_views.get(&g.to_string()).cloned()),
+                body: post.body.clone(),
+                html: post.html.clone(),
+                tags: tags.remove(&post.id).unwrap_or_default(),
+                mentions: mentions.remove(&post.id).unwrap_or_default(),
+                links: serde_json::from_str(&post.links).unwrap_or_default(),
+                like_count: post.like_count,
+                comment_count: post.comment_count,
+                liked_by_me: liked.contains(&post.id),
+                created_at: post.created_at.and_utc(),
+                edited_at: post.edited_at.map(|t| t.and_utc()),
+                can_edit: scope.viewer.user_id() == Some(post.author_id),
+                can_delete: scope.viewer.user_id() == Some(post.author_id)
+                    || scope.moderates(post.group_id),
+            })
+        })
+        .collect()
+}
+
+/// Views of `comments` on a post in `group_id`, in the same order.
+pub fn comment_views(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: Option<i64>,
+    comments: &[Comment],
+) -> Result<Vec<CommentView>> {
+    let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
+    let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
+    let authors = accounts::access::users_by_id(conn, &author_ids)?;
+    let liked = match scope.viewer.user_id() {
+        Some(me) => queries::liked_comments(conn, me, &ids)?,
+        None => Default::default(),
+    };
+    comments
+        .iter()
+        .map(|comment| {
+            let author = authors
+                .get(&comment.author_id)
+                .ok_or_else(|| Error::internal("comment without author"))?;
+            let own = scope.viewer.user_id() == Some(comment.author_id);
+            Ok(CommentView {
+                id: comment.id.to_string(),
+                post_id: comment.post_id.to_string(),
+                author: UserView::of(author, &scope.viewer),
+                body: comment.body.clone(),
+                html: comment.html.clone(),
+                like_count: comment.like_count,
+                liked_by_me: liked.contains(&comment.id),
+                created_at: comment.created_at.and_utc(),
+                edited_at: comment.edited_at.map(|t| t.and_utc()),
+                can_edit: own,
+                can_delete: own || scope.moderates(group_id),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,53 @@
+//! Creating tags on first use.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::queries;
+use crate::db::schema::tags;
+use crate::db::{DbConnection, new_id};
+use crate::error::{Result, invalid};
+use crate::on_backend;
+
+/// The ids of tags `names` (lower-case), creating the missing ones.
+pub fn ensure_tags(conn: &mut DbConnection, names: &[String]) -> Result<Vec<i64>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now().naive_utc();
+    let rows: Vec<_> = names
+        .iter()
+        .map(|name| {
+            (
+                tags::id.eq(new_id()),
+                tags::name.eq(name),
+                tags::created_at.eq(now),
+            )
+        })
+        .collect();
+    // Another transaction may create the same tag at once: insert what is missing, then read.
+    on_backend!(conn, |inner| diesel::insert_into(tags::table)
+        .values(&rows)
+        .on_conflict(tags::name)
+        .do_nothing()
+        .execute(inner))?;
+    Ok(queries::ids_by_name(conn, names)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// `raw` as a tag name: without a leading `#`, lower-case; 422 if it is not a valid tag.
+pub fn normalize(raw: &str) -> Result<String> {
+    let name = raw.trim().trim_start_matches('#').to_lowercase();
+    match crate::posts::markup::scan(&format!("#{name}"))
+        .tags
+        .as_slice()
+    {
+        [only] if *only == name => Ok(name),
+        _ => Err(invalid(
+            "tag",
+            "a tag is letters, digits and _, with at least one letter",
+        )),
+    }
+}

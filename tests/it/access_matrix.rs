@@ -1,0 +1,258 @@
+//! The access matrix: every read endpoint of the microblog × every kind of viewer × every kind
+//! of post, asserting exactly what each viewer may see.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{Client, TestApp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Viewer {
+    Admin,
+    Member,
+    NonMember,
+    GuestOfAnotherGroup,
+    GuestOfThisGroup,
+    Anonymous,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Company,
+    Public,
+    Private,
+    Secret,
+}
+
+const VIEWERS: [Viewer; 6] = [
+    Viewer::Admin,
+    Viewer::Member,
+    Viewer::NonMember,
+    Viewer::GuestOfAnotherGroup,
+    Viewer::GuestOfThisGroup,
+    Viewer::Anonymous,
+];
+const PLACES: [Place; 4] = [Place::Company, Place::Public, Place::Private, Place::Secret];
+
+/// The policy, written out: may `viewer` read a post in `place`?
+fn may_read(viewer: Viewer, place: Place) -> bool {
+    match (viewer, place) {
+        (Viewer::Anonymous | Viewer::GuestOfAnotherGroup, _) => false,
+        (Viewer::GuestOfThisGroup, Place::Company) => false,
+        (Viewer::GuestOfThisGroup | Viewer::Member, _) => true,
+        // Site admins read like employees: membership, not rank, opens private groups.
+        (Viewer::Admin | Viewer::NonMember, place) => {
+            matches!(place, Place::Company | Place::Public)
+        }
+    }
+}
+
+/// May `viewer` know that the group of `place` exists?
+fn may_see_group(viewer: Viewer, place: Place) -> bool {
+    match (viewer, place) {
+        (_, Place::Company) | (Viewer::Anonymous | Viewer::GuestOfAnotherGroup, _) => false,
+        (Viewer::Member | Viewer::GuestOfThisGroup, _) => true,
+        (Viewer::Admin | Viewer::NonMember, place) => place != Place::Secret,
+    }
+}
+
+fn tag(place: Place) -> &'static str {
+    match place {
+        Place::Company => "companyword",
+        Place::Public => "publicword",
+        Place::Private => "privateword",
+        Place::Secret => "secretword",
+    }
+}
+
+struct World {
+    app: TestApp,
+    clients: Vec<(Viewer, Client)>,
+    /// (place, post id, group id)
+    posts: Vec<(Place, String, Option<String>)>,
+    author_id: String,
+}
+
+async fn build_world(backend: crate::support::Backend) -> World {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let nonmember = app.user(&admin, "nina", "employee").await;
+    let public = app.group(&ana, "Public square", "public", true).await;
+    let private = app.group(&ana, "Private room", "private", true).await;
+    let secret = app.group(&ana, "Secret lab", "secret", true).await;
+    let other = app.group(&admin, "Other customers", "private", true).await;
+    let guest_here = app
+        .guest_in(&ana, "gina", &[&public, &private, &secret])
+        .await;
+    let guest_elsewhere = app.guest_in(&admin, "otto", &[&other]).await;
+    let mut posts = Vec::new();
+    for (place, group) in [
+        (Place::Company, None),
+        (Place::Public, Some(public)),
+        (Place::Private, Some(private)),
+        (Place::Secret, Some(secret)),
+    ] {
+        let body = format!("News about #{} from @ana", tag(place));
+        let (status, post) = ana
+            .post("/api/v1/posts", json!({"body": body, "group_id": group}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        let id = post["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            ana.post(
+                &format!("/api/v1/posts/{id}/comments"),
+                json!({"body": "a comment"})
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            ana.patch(
+                &format!("/api/v1/posts/{id}"),
+                json!({"body": format!("{body} (edited)")})
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        posts.push((place, id, group));
+    }
+    let author_id = ana.id().await;
+    let clients = vec![
+        (Viewer::Admin, admin),
+        (Viewer::Member, ana),
+        (Viewer::NonMember, nonmember),
+        (Viewer::GuestOfAnotherGroup, guest_elsewhere),
+        (Viewer::GuestOfThisGroup, guest_here),
+        (Viewer::Anonymous, app.anonymous()),
+    ];
+    for (viewer, client) in &clients {
+        if *viewer != Viewer::Anonymous {
+            for place in PLACES {
+                assert_eq!(
+                    client
+                        .put(&format!("/api/v1/follows/tags/{}", tag(place)))
+                        .await
+                        .0,
+                    StatusCode::NO_CONTENT
+                );
+            }
+        }
+    }
+    World {
+        app,
+        clients,
+        posts,
+        author_id,
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|p| p["id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts one cell: `seen` must equal `expected`.
+fn cell(
+    failures: &mut Vec<String>,
+    what: &str,
+    viewer: Viewer,
+    place: Place,
+    expected: bool,
+    seen: bool,
+) {
+    if expected != seen {
+        failures.push(format!(
+            "{what}: {viewer:?} on {place:?} post: expected {}, got {}",
+            visible(expected),
+            visible(seen)
+        ));
+    }
+}
+
+fn visible(yes: bool) -> &'static str {
+    if yes { "visible" } else { "hidden" }
+}
+
+on_both_backends! {
+    async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(backend: Backend) {
+        let world = build_world(backend).await;
+        assert_eq!(world.clients.iter().map(|(v, _)| *v).collect::<Vec<_>>(), VIEWERS, "every kind of viewer is checked");
+        let mut failures = Vec::new();
+        for (viewer, client) in &world.clients {
+            let viewer = *viewer;
+            let (_, home) = client.get("/api/v1/feeds/home?limit=100").await;
+            let (company_status, company) = client.get("/api/v1/feeds/company?limit=100").await;
+            let (_, person) = client.get(&format!("/api/v1/users/{}/feed?limit=100", world.author_id)).await;
+            let (_, trending) = client.get("/api/v1/tags/trending").await;
+            let (_, groups) = client.get("/api/v1/groups?limit=100").await;
+            let trending_names: Vec<&str> = trending["items"].as_array().map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect()).unwrap_or_default();
+            let company_expected = matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember);
+            if company_expected != (company_status == StatusCode::OK) {
+                failures.push(format!("company feed: {viewer:?} got {company_status}"));
+            }
+            assert_eq!(world.posts.iter().map(|p| p.0).collect::<Vec<_>>(), PLACES);
+            for (place, id, group) in &world.posts {
+                let place = *place;
+                let readable = may_read(viewer, place);
+                let post_ok = |path: String| async move { client.get(&path).await.0 == StatusCode::OK };
+                cell(&mut failures, "GET post", viewer, place, readable, post_ok(format!("/api/v1/posts/{id}")).await);
+                cell(&mut failures, "GET comments", viewer, place, readable, post_ok(format!("/api/v1/posts/{id}/comments")).await);
+                cell(&mut failures, "GET history", viewer, place, readable, post_ok(format!("/api/v1/posts/{id}/history")).await);
+                cell(&mut failures, "home feed", viewer, place, readable, ids(&home).contains(id));
+                cell(&mut failures, "person feed", viewer, place, readable, ids(&person).contains(id));
+                let company_shows = readable && matches!(place, Place::Company | Place::Public) && viewer != Viewer::GuestOfThisGroup;
+                cell(&mut failures, "company feed", viewer, place, company_shows, ids(&company).contains(id));
+                let (_, tag_feed) = client.get(&format!("/api/v1/tags/{}/feed", tag(place))).await;
+                cell(&mut failures, "tag feed", viewer, place, readable, ids(&tag_feed).contains(id));
+                cell(&mut failures, "trending", viewer, place, readable, trending_names.contains(&tag(place)));
+                let (like_status, _) = client.put(&format!("/api/v1/posts/{id}/like")).await;
+                cell(&mut failures, "PUT like", viewer, place, readable, like_status == StatusCode::OK);
+                let (comment_status, _) = client.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "hello"})).await;
+                cell(&mut failures, "POST comment", viewer, place, readable, comment_status == StatusCode::CREATED);
+                if let Some(group) = group {
+                    let sees = may_see_group(viewer, place);
+                    cell(&mut failures, "GET group", viewer, place, sees, post_ok(format!("/api/v1/groups/{group}")).await);
+                    cell(&mut failures, "group directory", viewer, place, sees, ids(&groups).contains(group));
+                    cell(&mut failures, "group feed", viewer, place, readable, post_ok(format!("/api/v1/groups/{group}/feed")).await);
+                    cell(&mut failures, "group members", viewer, place, readable, post_ok(format!("/api/v1/groups/{group}/members")).await);
+                    if !sees && viewer != Viewer::Anonymous {
+                        let (status, body) = client.get(&format!("/api/v1/groups/{group}/feed")).await;
+                        if status != StatusCode::NOT_FOUND || body.to_string().contains("Secret") || body.to_string().contains("Private") {
+                            failures.push(format!("{viewer:?} learns of the {place:?} group: {status} {body}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+        drop(world.app);
+    }
+
+    async fn guests_see_only_people_who_share_a_group(backend: Backend) {
+        let world = build_world(backend).await;
+        let guest_elsewhere = &world.clients.iter().find(|(v, _)| *v == Viewer::GuestOfAnotherGroup).unwrap().1;
+        let (_, people) = guest_elsewhere.get("/api/v1/users?limit=100").await;
+        let handles: Vec<&str> = people["items"].as_array().unwrap().iter().map(|u| u["handle"].as_str().unwrap()).collect();
+        assert!(!handles.contains(&"ana") && !handles.contains(&"gina") && !handles.contains(&"nina"), "{handles:?}");
+        assert!(handles.contains(&"otto"));
+        assert_eq!(guest_elsewhere.get(&format!("/api/v1/users/{}", world.author_id)).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest_elsewhere.put(&format!("/api/v1/follows/users/{}", world.author_id)).await.0, StatusCode::NOT_FOUND);
+        let guest_here = &world.clients.iter().find(|(v, _)| *v == Viewer::GuestOfThisGroup).unwrap().1;
+        assert_eq!(guest_here.get(&format!("/api/v1/users/{}", world.author_id)).await.0, StatusCode::OK);
+        let (status, _) = guest_here.post("/api/v1/posts", json!({"body": "to everyone"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "guests cannot post company-wide");
+        let (status, _) = guest_here.post("/api/v1/groups", json!({"name": "Mine", "visibility": "public"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "guests cannot create groups");
+    }
+}

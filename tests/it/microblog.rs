@@ -1,0 +1,240 @@
+//! Groups, posts, comments, likes, tags, mentions, follows and feeds through the API.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::TestApp;
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+on_both_backends! {
+    async fn posts_render_sanitized_markdown_with_tags_mentions_and_links(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob_id = app.user(&admin, "bob", "employee").await.id().await;
+        let body = "**Launch** day #Rust #rust #Café with @bob and @nobody, see https://example.com/x. <script>alert(1)</script> [x](javascript:alert(1))";
+        let (status, post) = ana.post("/api/v1/posts", json!({"body": body})).await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        let html = post["html"].as_str().unwrap();
+        assert!(html.contains("<strong>Launch</strong>"), "{html}");
+        assert!(html.contains("href=\"/tags/rust\""), "{html}");
+        assert!(html.contains(&format!("href=\"/people/{bob_id}\"")), "{html}");
+        assert!(html.contains("@nobody") && !html.contains("/people/nobody"), "unknown handles stay text: {html}");
+        assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+        assert!(html.contains("rel=\"nofollow noopener\""), "{html}");
+        assert_eq!(post["tags"], json!(["café", "rust"]));
+        assert_eq!(post["mentions"], json!([bob_id]));
+        assert_eq!(post["links"], json!(["https://example.com/x"]));
+        assert_eq!(post["author"]["handle"], "ana");
+        assert_eq!(post["group"], Value::Null);
+    }
+
+    async fn empty_and_overlong_bodies_are_refused_clearly(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let (status, body) = admin.post("/api/v1/posts", json!({"body": "   "})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["errors"]["body"].is_array());
+        let (status, body) = admin.post("/api/v1/posts", json!({"body": "x".repeat(10_001)})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["errors"]["body"][0].as_str().unwrap().contains("10000"), "{body}");
+        let (_, post) = admin.post("/api/v1/posts", json!({"body": "ok"})).await;
+        let id = post["id"].as_str().unwrap();
+        let (status, _) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "y".repeat(5_001)})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = admin.post("/api/v1/posts", json!({"body": "hi", "group_id": "42"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown group is a field error");
+    }
+
+    async fn edits_keep_history_and_only_authors_edit(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let (_, post) = ana.post("/api/v1/posts", json!({"body": "first #old"})).await;
+        let id = post["id"].as_str().unwrap();
+        assert_eq!(post["edited_at"], Value::Null);
+        let (status, edited) = ana.patch(&format!("/api/v1/posts/{id}"), json!({"body": "second #new"})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(edited["edited_at"].is_string());
+        assert_eq!(edited["tags"], json!(["new"]));
+        ana.patch(&format!("/api/v1/posts/{id}"), json!({"body": "third"})).await;
+        let (_, history) = ana.get(&format!("/api/v1/posts/{id}/history")).await;
+        let bodies: Vec<&str> = history["items"].as_array().unwrap().iter().map(|v| v["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, ["second #new", "first #old"]);
+        let (_, old_tag) = ana.get("/api/v1/tags/old/feed").await;
+        assert!(ids(&old_tag).is_empty(), "an edit removes the old tags");
+        assert_eq!(admin.patch(&format!("/api/v1/posts/{id}"), json!({"body": "hijack"})).await.0, StatusCode::FORBIDDEN);
+    }
+
+    async fn deleted_posts_and_comments_leave_every_read_path(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let (_, post) = ana.post("/api/v1/posts", json!({"body": "soon gone #ephemeral"})).await;
+        let id = post["id"].as_str().unwrap();
+        let (_, comment) = bob.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "me too"})).await;
+        let comment_id = comment["id"].as_str().unwrap();
+        assert_eq!(ana.delete(&format!("/api/v1/comments/{comment_id}")).await.0, StatusCode::FORBIDDEN, "post authors do not moderate comments");
+        assert_eq!(bob.delete(&format!("/api/v1/comments/{comment_id}")).await.0, StatusCode::NO_CONTENT);
+        let (_, post_now) = ana.get(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(post_now["comment_count"], 0);
+        assert_eq!(bob.delete(&format!("/api/v1/posts/{id}")).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(admin.delete(&format!("/api/v1/posts/{id}")).await.0, StatusCode::NO_CONTENT, "site admins moderate");
+        assert_eq!(ana.get(&format!("/api/v1/posts/{id}")).await.0, StatusCode::NOT_FOUND);
+        for feed in ["/api/v1/feeds/home", "/api/v1/feeds/company", "/api/v1/tags/ephemeral/feed"] {
+            let (_, page) = ana.get(feed).await;
+            assert!(!ids(&page).contains(&id.to_string()), "{feed}");
+        }
+        let (_, trending) = ana.get("/api/v1/tags/trending").await;
+        assert!(!trending.to_string().contains("ephemeral"));
+    }
+
+    async fn likes_are_idempotent_and_counts_exact_under_concurrency(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let mut people = Vec::new();
+        for n in 0..8 {
+            people.push(app.user(&admin, &format!("p{n}"), "employee").await);
+        }
+        let (_, post) = admin.post("/api/v1/posts", json!({"body": "like me"})).await;
+        let id = post["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/posts/{id}/like");
+        let likes = people.iter().flat_map(|p| [p.put(&path), p.put(&path), p.put(&path)]);
+        let statuses: Vec<_> = futures_util::future::join_all(likes).await.into_iter().map(|(s, _)| s).collect();
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let (_, seen) = people[0].get(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(seen["like_count"], 8);
+        assert_eq!(seen["liked_by_me"], true);
+        let unlikes = people.iter().take(3).flat_map(|p| [p.delete(&path), p.delete(&path)]);
+        futures_util::future::join_all(unlikes).await;
+        let (_, seen) = admin.get(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(seen["like_count"], 5);
+        assert_eq!(seen["liked_by_me"], false);
+        let (_, comment) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "nice"})).await;
+        let comment_id = comment["id"].as_str().unwrap();
+        people[1].put(&format!("/api/v1/comments/{comment_id}/like")).await;
+        let (_, liked) = people[1].put(&format!("/api/v1/comments/{comment_id}/like")).await;
+        assert_eq!((liked["like_count"].as_i64(), liked["liked_by_me"].as_bool()), (Some(1), Some(true)));
+    }
+
+    async fn comments_are_flat_oldest_first_and_paged(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let (_, post) = admin.post("/api/v1/posts", json!({"body": "thread"})).await;
+        let id = post["id"].as_str().unwrap();
+        for n in 0..5 {
+            admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": format!("c{n}")})).await;
+        }
+        let (_, first) = admin.get(&format!("/api/v1/posts/{id}/comments?limit=3")).await;
+        let (_, rest) = admin.get(&format!("/api/v1/posts/{id}/comments?limit=3&cursor={}", first["next_cursor"].as_str().unwrap())).await;
+        let bodies: Vec<&str> = first["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).map(|c| c["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, ["c0", "c1", "c2", "c3", "c4"]);
+        let (_, post) = admin.get(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(post["comment_count"], 5);
+        let comment_id = first["items"][0]["id"].as_str().unwrap();
+        admin.patch(&format!("/api/v1/comments/{comment_id}"), json!({"body": "c0, edited"})).await;
+        let (_, history) = admin.get(&format!("/api/v1/comments/{comment_id}/history")).await;
+        assert_eq!(history["items"][0]["body"], "c0");
+    }
+
+    async fn groups_join_request_approve_leave_and_archive(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let bob_id = bob.id().await;
+        let ana_id = ana.id().await;
+        let public = app.group(&ana, "Open", "public", false).await;
+        let private = app.group(&ana, "Closed", "private", false).await;
+        let (status, duplicate) = bob.post("/api/v1/groups", json!({"name": "OPEN", "visibility": "public"})).await;
+        assert_eq!((status, duplicate["code"].as_str()), (StatusCode::CONFLICT, Some("group_name_taken")));
+        let (status, joined) = bob.post(&format!("/api/v1/groups/{public}/join"), json!({})).await;
+        assert_eq!((status, joined["status"].as_str()), (StatusCode::OK, Some("member")));
+        assert_eq!(joined["group"]["member_count"], 2);
+        let (status, asked) = bob.post(&format!("/api/v1/groups/{private}/join"), json!({})).await;
+        assert_eq!((status, asked["status"].as_str()), (StatusCode::ACCEPTED, Some("requested")));
+        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/feed")).await.0, StatusCode::FORBIDDEN);
+        let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
+        assert_eq!(requests["items"][0]["id"], bob_id.as_str());
+        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/requests")).await.0, StatusCode::FORBIDDEN);
+        let (status, _) = ana.post(&format!("/api/v1/groups/{private}/members"), json!({"user_id": bob_id})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/feed")).await.0, StatusCode::OK);
+        let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
+        assert!(requests["items"].as_array().unwrap().is_empty(), "adding approves the request");
+        let (_, members) = ana.get(&format!("/api/v1/groups/{private}/members")).await;
+        let roles: Vec<(&str, &str)> = members["items"].as_array().unwrap().iter().map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap())).collect();
+        assert_eq!(roles, [("ana", "owner"), ("bob", "member")]);
+        let (status, body) = ana.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("last_owner")));
+        assert_eq!(bob.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await.0, StatusCode::FORBIDDEN);
+        ana.post(&format!("/api/v1/groups/{private}/members"), json!({"user_id": bob_id, "role": "owner"})).await;
+        assert_eq!(ana.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await.0, StatusCode::NO_CONTENT, "handed over, then left");
+        let (_, post) = bob.post("/api/v1/posts", json!({"body": "before archiving", "group_id": public})).await;
+        let (status, archived) = ana.patch(&format!("/api/v1/groups/{public}"), json!({"archived": true})).await;
+        assert_eq!((status, archived["archived"].as_bool()), (StatusCode::OK, Some(true)));
+        let (status, body) = bob.post("/api/v1/posts", json!({"body": "after", "group_id": public})).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("group_archived")));
+        let post_id = post["id"].as_str().unwrap();
+        assert_eq!(bob.get(&format!("/api/v1/posts/{post_id}")).await.0, StatusCode::OK, "archived posts stay readable");
+        assert_eq!(bob.patch(&format!("/api/v1/groups/{public}"), json!({"name": "Mine"})).await.0, StatusCode::FORBIDDEN);
+    }
+
+    async fn feeds_merge_follows_and_page_stably_while_posts_arrive(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let cy = app.user(&admin, "cy", "employee").await;
+        let group = app.group(&cy, "Makers", "public", false).await;
+        let bob_id = bob.id().await;
+        let mut expected = Vec::new();
+        for n in 0..4 {
+            let (_, p) = bob.post("/api/v1/posts", json!({"body": format!("bob {n}")})).await;
+            expected.push(p["id"].as_str().unwrap().to_string());
+            let (_, p) = cy.post("/api/v1/posts", json!({"body": format!("cy #rust {n}")})).await;
+            expected.push(p["id"].as_str().unwrap().to_string());
+            let (_, p) = cy.post("/api/v1/posts", json!({"body": format!("in group {n}"), "group_id": group})).await;
+            expected.push(p["id"].as_str().unwrap().to_string());
+            cy.post("/api/v1/posts", json!({"body": format!("noise {n}")})).await;
+        }
+        let (_, own) = ana.post("/api/v1/posts", json!({"body": "mine"})).await;
+        expected.push(own["id"].as_str().unwrap().to_string());
+        assert_eq!(ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(ana.put("/api/v1/follows/tags/Rust").await.0, StatusCode::NO_CONTENT);
+        ana.post(&format!("/api/v1/groups/{group}/join"), json!({})).await;
+        expected.sort_by_key(|id| std::cmp::Reverse(id.parse::<i64>().unwrap()));
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/feeds/home?limit=5".to_string();
+        loop {
+            let (status, page) = ana.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            seen.extend(ids(&page));
+            // A new post arriving between pages must not shift the next page.
+            bob.post("/api/v1/posts", json!({"body": "arriving meanwhile"})).await;
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/feeds/home?limit=5&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected);
+        let (_, tag) = ana.get("/api/v1/tags/RUST").await;
+        assert_eq!((tag["name"].as_str(), tag["followed_by_me"].as_bool()), (Some("rust"), Some(true)));
+        let (_, trending) = ana.get("/api/v1/tags/trending").await;
+        assert_eq!(trending["items"][0], json!({"name": "rust", "count": 4}));
+        let (_, first) = ana.get("/api/v1/feeds/home?limit=1").await;
+        assert!(first["items"][0]["author"]["name"].is_string() && first["items"][0]["liked_by_me"] == false);
+        assert_eq!(ana.get("/api/v1/tags/not a tag!/feed").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(ana.get("/api/v1/feeds/home?cursor=bogus").await.0, StatusCode::BAD_REQUEST);
+    }
+}
