@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod config;
 pub mod cursor;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod feeds;

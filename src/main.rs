@@ -30,6 +30,8 @@ enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty instance with a small demo company: people, groups, posts, comments, likes.
+    Demo,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(config),
+        Command::Demo => demo(config),
         Command::Admin(AdminCommand::CreateUser { email, name, kind }) => {
             create_user(config, email, name, kind)
         }
@@ -179,6 +182,13 @@ fn create_user(config: Config, email: String, name: String, kind: Kind) -> Resul
         "created {} <{}> as {} (id {})",
         user.name, user.email, user.kind, user.id
     );
+    Ok(())
+}
+
+fn demo(config: Config) -> Result<(), String> {
+    let app = build(config)?;
+    let summary = agora::demo::fill(&app.db, &app.config.auth).map_err(|e| e.detail)?;
+    println!("{summary}");
     Ok(())
 }
 

@@ -12,11 +12,18 @@ struct Asset {
     body: &'static str,
 }
 
-const FILES: &[Asset] = &[Asset {
-    name: "app.css",
-    content_type: "text/css; charset=utf-8",
-    body: include_str!("../../web/static/app.css"),
-}];
+const FILES: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../web/static/app.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../web/static/favicon.svg"),
+    },
+];
 
 /// The hashed URL of each embedded file.
 #[derive(Clone, Debug)]
@@ -50,8 +57,20 @@ impl Assets {
             .unwrap_or("/static/missing")
     }
 
-    /// Registers one route per file.
+    /// Registers one route per file, and `/favicon.ico` for pages without a layout.
     pub fn routes(&self, cfg: &mut web::ServiceConfig) {
+        let icon = self.url("favicon.svg").to_string();
+        cfg.route(
+            "/favicon.ico",
+            web::get().to(move || {
+                let icon = icon.clone();
+                async move {
+                    HttpResponse::MovedPermanently()
+                        .insert_header((header::LOCATION, icon))
+                        .finish()
+                }
+            }),
+        );
         for (path, i) in &self.paths {
             let asset = &FILES[*i];
             cfg.route(

@@ -238,3 +238,30 @@ on_both_backends! {
         assert_eq!(ana.get("/api/v1/feeds/home?cursor=bogus").await.0, StatusCode::BAD_REQUEST);
     }
 }
+
+on_both_backends! {
+    async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let config = agora::config::Config::load(None, Vec::new()).unwrap();
+        let db = app.db.open();
+        let summary = agora::demo::fill(&db, &config.auth).unwrap();
+        assert!(summary.contains(agora::demo::DEMO_PASSWORD));
+        let error = agora::demo::fill(&db, &config.auth).unwrap_err();
+        assert_eq!(error.code, "not_empty", "the demo never runs twice");
+        let (_, company) = admin.get("/api/v1/feeds/company?limit=100").await;
+        let posts = company["items"].as_array().unwrap();
+        assert!(posts.len() >= 8, "{}", posts.len());
+        assert!(posts.iter().any(|p| p["comment_count"].as_i64().unwrap() > 0 && p["like_count"].as_i64().unwrap() > 0 && !p["tags"].as_array().unwrap().is_empty()));
+        let (_, groups) = admin.get("/api/v1/groups?limit=100").await;
+        let visibilities: Vec<&str> = groups["items"].as_array().unwrap().iter().map(|g| g["visibility"].as_str().unwrap()).collect();
+        assert!(visibilities.contains(&"public") && visibilities.contains(&"private") && !visibilities.contains(&"secret"), "secret groups stay hidden from non-members");
+        let guest = app.sign_in_with("rita@acme.example", agora::demo::DEMO_PASSWORD).await;
+        let (_, guest_groups) = guest.get("/api/v1/groups").await;
+        let names: Vec<&str> = guest_groups["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Acme Corp — Beta Program"]);
+        let maya = app.sign_in_with("maya@example.com", agora::demo::DEMO_PASSWORD).await;
+        let (_, home) = maya.get("/api/v1/feeds/home").await;
+        assert!(home["items"].as_array().unwrap().len() >= 5);
+    }
+}

@@ -235,11 +235,16 @@ impl TestApp {
 
     /// Signs `email` in through the API.
     pub async fn sign_in(&self, email: &str) -> Client {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    /// Signs `email` in through the API with `password`.
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> Client {
         let mut client = self.anonymous();
         let (status, body) = client
             .post(
                 "/api/v1/auth/token",
-                json!({"email": email, "password": PASSWORD}),
+                json!({"email": email, "password": password}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct Layout {
     pub title: String,
     pub css: String,
+    pub icon: String,
     /// The signed-in user, for the toolbar.
     pub me: Option<UserView>,
     /// The session's CSRF token, for the toolbar's sign-out form.
@@ -35,13 +36,13 @@ pub struct Layout {
 impl Layout {
     /// A layout titled `title`.
     pub fn new(req: &HttpRequest, title: &str, me: Option<UserView>, csrf: Option<&str>) -> Layout {
-        let css = req
-            .app_data::<web::Data<Assets>>()
-            .map(|a| a.url("app.css").to_string())
-            .unwrap_or_default();
+        let assets = req.app_data::<web::Data<Assets>>();
+        let url = |name: &str| assets.map(|a| a.url(name).to_string()).unwrap_or_default();
+        let (css, icon) = (url("app.css"), url("favicon.svg"));
         Layout {
             title: title.to_string(),
             css,
+            icon,
             me,
             csrf: csrf.unwrap_or_default().to_string(),
         }
