@@ -71,7 +71,24 @@ const PEOPLE: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// (name, description, visibility, allow guests, owner, members)
-const GROUPS: &[(&str, &str, Visibility, bool, &str, &[&str])] = &[
+type GroupSpec = (
+    &'static str,
+    &'static str,
+    Visibility,
+    bool,
+    &'static str,
+    &'static [&'static str],
+);
+/// (author, group or "" for the company feed, body, (commenter, comment)s, likers)
+type PostSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
+const GROUPS: &[GroupSpec] = &[
     (
         "Announcements",
         "Company-wide news from the leadership team.",
@@ -132,8 +149,7 @@ const GROUPS: &[(&str, &str, Visibility, bool, &str, &[&str])] = &[
     ),
 ];
 
-/// (author, group or "" for the company feed, body, commenters, likers)
-const POSTS: &[(&str, &str, &str, &[(&str, &str)], &[&str])] = &[
+const POSTS: &[PostSpec] = &[
     (
         "daniel",
         "Announcements",
