@@ -169,6 +169,7 @@ diesel::table! {
         tag_id -> BigInt,
         post_id -> BigInt,
         comment_id -> BigInt,
+        group_id -> Nullable<BigInt>,
         created_at -> Timestamp,
     }
 }

@@ -61,7 +61,24 @@ pub fn feed_page(
         Source::Group(id) => Box::new(posts::group_id.assume_not_null().eq(id)),
         Source::Authors(ids) => Box::new(posts::author_id.eq_any(ids.to_vec())),
         Source::Groups(ids) => Box::new(posts::group_id.assume_not_null().eq_any(ids.to_vec())),
-        Source::Tags(ids) => queries::tagged(ids),
+        Source::Tags(tags) => {
+            // One index range per tag, merged here: plan-stable however popular a tag is.
+            let mut ids = Vec::new();
+            for tag in tags {
+                ids.extend(queries::tagged_post_ids(
+                    conn,
+                    *tag,
+                    &scope.readable,
+                    scope.reads_company(),
+                    before,
+                    limit,
+                )?);
+            }
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            ids.dedup();
+            ids.truncate(usize::try_from(limit).unwrap_or(0));
+            Box::new(posts::id.eq_any(ids))
+        }
     };
     queries::page(conn, readable, source, before, limit)
 }

@@ -66,10 +66,12 @@ pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Re
     })
 }
 
-/// Replaces the tag and mention rows of one body (`comment_id` 0: the post's own body).
+/// Replaces the tag and mention rows of one body (`comment_id` 0: the post's own body) of a
+/// post in `group_id`.
 pub(super) fn index_body(
     conn: &mut DbConnection,
     post_id: i64,
+    group_id: Option<i64>,
     comment_id: i64,
     rendered: &Rendered,
 ) -> Result<()> {
@@ -94,6 +96,7 @@ pub(super) fn index_body(
                 post_tags::tag_id.eq(*tag),
                 post_tags::post_id.eq(post_id),
                 post_tags::comment_id.eq(comment_id),
+                post_tags::group_id.eq(group_id),
                 post_tags::created_at.eq(now),
             )
         })
@@ -163,7 +166,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::created_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    index_body(conn, id, 0, &rendered)?;
+    index_body(conn, id, group.as_ref().map(|g| g.id), 0, &rendered)?;
     let group_id = group.as_ref().map(|g| g.id);
     events::append(
         conn,
@@ -203,7 +206,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
             posts::edited_at.eq(Some(now)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, 0, &rendered)?;
+    index_body(conn, post.id, post.group_id, 0, &rendered)?;
     events::append(
         conn,
         NewEvent::new("post.edited", Some(post.author_id), Some(post.id))
@@ -230,6 +233,8 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
             posts::deleted_by.eq(Some(me)),
         ))
         .execute(conn)?;
+    // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
+    diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
     events::append(
         conn,
         NewEvent::new("post.deleted", Some(me), Some(post.id))

@@ -44,7 +44,7 @@ pub fn add_comment(
             comments::created_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, id, &rendered)?;
+    index_body(conn, post.id, post.group_id, id, &rendered)?;
     diesel::update(posts::table.find(post.id))
         .set(posts::comment_count.eq(posts::comment_count + 1))
         .execute(conn)?;
@@ -90,7 +90,7 @@ pub fn edit_comment(
             comments::edited_at.eq(Some(now)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, comment.id, &rendered)?;
+    index_body(conn, post.id, post.group_id, comment.id, &rendered)?;
     let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id});
     events::append(
         conn,
@@ -123,7 +123,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
         tag_ids: Vec::new(),
         mentioned: Vec::new(),
     };
-    index_body(conn, post.id, comment.id, &nothing)?;
+    index_body(conn, post.id, post.group_id, comment.id, &nothing)?;
     diesel::update(posts::table.find(post.id))
         .set(posts::comment_count.eq(posts::comment_count - 1))
         .execute(conn)?;

@@ -61,16 +61,35 @@ pub(super) fn page(
     Ok(query.load(conn)?)
 }
 
-/// Posts whose body carries one of `tag_ids`.
-pub(super) fn tagged(tag_ids: &[i64]) -> PostFilter {
-    Box::new(
-        posts::id.eq_any(
-            post_tags::table
-                .filter(post_tags::tag_id.eq_any(tag_ids.to_vec()))
-                .filter(post_tags::comment_id.eq(0))
-                .select(post_tags::post_id),
-        ),
-    )
+/// Newest first, ids of posts in the company feed (when `company`) or in one of `groups` whose
+/// body carries `tag_id`, older than `before`: one range of the `(tag_id, post_id)` key.
+pub(super) fn tagged_post_ids(
+    conn: &mut DbConnection,
+    tag_id: i64,
+    groups: &[i64],
+    company: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
+    let mut query = post_tags::table
+        .filter(post_tags::tag_id.eq(tag_id))
+        .filter(post_tags::comment_id.eq(0))
+        .order(post_tags::post_id.desc())
+        .limit(limit)
+        .select(post_tags::post_id)
+        .into_boxed();
+    query = if company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    if let Some(before) = before {
+        query = query.filter(post_tags::post_id.lt(before));
+    }
+    Ok(query.load(conn)?)
 }
 
 pub(super) fn versions(
@@ -200,19 +219,19 @@ pub(super) fn trending(
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
-    let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
     let query = post_tags::table
         .inner_join(tags::table)
-        .inner_join(posts::table)
         .filter(post_tags::created_at.gt(since))
-        .filter(posts::deleted_at.is_null())
         .group_by(tags::name)
         .select((tags::name, count_star()))
         .order((count_star().desc(), tags::name.asc()))
         .limit(limit)
         .into_boxed();
     let query = if company {
-        query.filter(posts::group_id.is_null().or(in_groups))
+        query.filter(post_tags::group_id.is_null().or(in_groups))
     } else {
         query.filter(in_groups)
     };

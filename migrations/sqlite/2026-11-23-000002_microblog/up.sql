@@ -95,12 +95,14 @@ CREATE TABLE tags (
     created_at TIMESTAMP NOT NULL
 );
 
--- Tags of posts (from the post body) and of comments (comment_id set), with the post's time
--- and group copied in, so tag feeds and trending read one index.
+-- Tags of posts (from the post body) and of comments (comment_id set), with the post's group
+-- copied in, so a tag feed reads one index range per tag and filters by visibility on the way.
+-- Rows of deleted posts and comments are removed.
 CREATE TABLE post_tags (
     tag_id BIGINT NOT NULL REFERENCES tags (id),
     post_id BIGINT NOT NULL REFERENCES posts (id),
     comment_id BIGINT NOT NULL DEFAULT 0,
+    group_id BIGINT,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tag_id, post_id, comment_id)
 );
