@@ -49,6 +49,15 @@ impl IdGenerator {
     }
 }
 
+/// The id a generator on node 0 would give at `unix_ms` with `sequence`: for loading data
+/// with past timestamps (the benchmark's seeder) so ids stay time-ordered.
+pub fn id_at(unix_ms: u64, sequence: u16) -> i64 {
+    let ms = unix_ms.saturating_sub(EPOCH_MS);
+    let id =
+        (ms << (NODE_BITS + SEQUENCE_BITS)) | (u64::from(sequence) & ((1 << SEQUENCE_BITS) - 1));
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
 fn now_ms() -> u64 {
     let since_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -1,0 +1,274 @@
+//! Drives a running Agora over HTTP with concurrent clients and measures each operation.
+
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+use agora::access::Scope;
+use agora::db::Db;
+use agora::feeds::{self, Feed};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::seed::Seeded;
+
+/// Users signed in for the run (tokens are made straight in the database).
+const SIGNED_IN: usize = 500;
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Healthz,
+    HomeFeed,
+    CompanyFeed,
+    GroupFeed,
+    TagFeed,
+    PersonFeed,
+    ReadPost,
+    CreatePost,
+    Like,
+    Comment,
+}
+
+struct Context<'a> {
+    seeded: &'a Seeded,
+    base: &'a str,
+    tokens: &'a [(usize, String)],
+    http: reqwest::Client,
+}
+
+/// Latencies of one measured run.
+struct Stats {
+    latencies: Vec<Duration>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+impl Stats {
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let index =
+            ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[index]
+    }
+
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn row(&self, name: &str, clients: usize) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "| {name:<26} | {clients:>3} | {:>8} | {:>8.0} | {:>7.2} | {:>7.2} | {:>8.2} | {:>4} |",
+            self.latencies.len(),
+            self.rate(),
+            ms(self.percentile(0.5)),
+            ms(self.percentile(0.99)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+            self.errors
+        )
+    }
+}
+
+async fn one(ctx: &Context<'_>, op: Op, rng: &mut StdRng) -> Result<(), String> {
+    let (user, token) = &ctx.tokens[rng.gen_range(0..ctx.tokens.len())];
+    let seeded = ctx.seeded;
+    let url = |path: String| format!("{}{path}", ctx.base);
+    let get = |path: String| ctx.http.get(url(path)).bearer_auth(token);
+    let request = match op {
+        Op::Healthz => ctx.http.get(url("/healthz".into())),
+        Op::HomeFeed => get("/api/v1/feeds/home".into()),
+        Op::CompanyFeed => get("/api/v1/feeds/company".into()),
+        Op::GroupFeed => {
+            let mine = &seeded.groups_of[*user];
+            let group = if mine.is_empty() { seeded.public_groups[0] } else { seeded.group_ids[mine[rng.gen_range(0..mine.len())]] };
+            get(format!("/api/v1/groups/{group}/feed"))
+        }
+        Op::TagFeed => get(format!("/api/v1/tags/tag{}/feed", seeded.tag_zipf.sample(rng))),
+        Op::PersonFeed => get(format!("/api/v1/users/{}/feed", seeded.user_ids[rng.gen_range(0..seeded.user_ids.len())])),
+        Op::ReadPost => {
+            let post = pick(&seeded.company_posts, rng);
+            check(get(format!("/api/v1/posts/{post}")).send().await)?;
+            get(format!("/api/v1/posts/{post}/comments"))
+        }
+        Op::CreatePost => ctx
+            .http
+            .post(url("/api/v1/posts".into()))
+            .bearer_auth(token)
+            .json(&json!({"body": format!("Benchmark post about #tag{}", seeded.tag_zipf.sample(rng))})),
+        Op::Like => ctx.http.put(url(format!("/api/v1/posts/{}/like", pick(&seeded.company_posts, rng)))).bearer_auth(token),
+        Op::Comment => ctx
+            .http
+            .post(url(format!("/api/v1/posts/{}/comments", pick(&seeded.company_posts, rng))))
+            .bearer_auth(token)
+            .json(&json!({"body": "Measured comment"})),
+    };
+    check(request.send().await)
+}
+
+fn pick(ids: &[i64], rng: &mut StdRng) -> i64 {
+    ids[rng.gen_range(0..ids.len())]
+}
+
+fn check(response: reqwest::Result<reqwest::Response>) -> Result<(), String> {
+    let response = response.map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(response.status().to_string())
+    }
+}
+
+async fn measure(ctx: &Context<'_>, op: Op, clients: usize, seconds: u64) -> Stats {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let workers = (0..clients).map(|c| async move {
+        let mut rng = StdRng::seed_from_u64(c as u64 + 1);
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        while Instant::now() < deadline {
+            let t = Instant::now();
+            match one(ctx, op, &mut rng).await {
+                Ok(()) => latencies.push(t.elapsed()),
+                Err(_) => errors += 1,
+            }
+        }
+        (latencies, errors)
+    });
+    let results = futures_util::future::join_all(workers).await;
+    let elapsed = started.elapsed();
+    let mut latencies: Vec<Duration> = results
+        .iter()
+        .flat_map(|(l, _)| l.iter().copied())
+        .collect();
+    latencies.sort_unstable();
+    Stats {
+        latencies,
+        errors: results.iter().map(|(_, e)| e).sum(),
+        elapsed,
+    }
+}
+
+/// The home feed computed in-process, without HTTP, for the same users, one at a time.
+fn bare_home_feed(
+    db: &Db,
+    seeded: &Seeded,
+    tokens: &[(usize, String)],
+    seconds: u64,
+) -> Result<Stats, String> {
+    let mut rng = StdRng::seed_from_u64(1);
+    let viewers: Vec<_> = tokens
+        .iter()
+        .map(|(u, _)| {
+            agora::access::Viewer::User(agora::access::Principal {
+                id: seeded.user_ids[*u],
+                kind: agora::accounts::UserKind::Employee,
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let viewer = &viewers[rng.gen_range(0..viewers.len())];
+        let t = Instant::now();
+        db.read(|conn| {
+            let scope = Scope::resolve(conn, viewer)?;
+            feeds::read(conn, &scope, &Feed::Home, None, 20)
+        })
+        .map_err(|e| e.detail)?;
+        latencies.push(t.elapsed());
+    }
+    latencies.sort_unstable();
+    Ok(Stats {
+        latencies,
+        errors: 0,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Runs every measurement and returns the report as a Markdown table.
+pub fn run(
+    db: &Db,
+    seeded: &Seeded,
+    base: &str,
+    seconds: u64,
+    clients: usize,
+) -> Result<String, String> {
+    let tokens: Vec<(usize, String)> = (0..SIGNED_IN.min(seeded.user_ids.len()))
+        .map(|u| {
+            db.write(|conn| agora::accounts::sessions::create_api_token(conn, seeded.user_ids[u]))
+                .map(|(_, token)| (u, token))
+                .map_err(|e| e.detail)
+        })
+        .collect::<Result<_, _>>()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ctx = Context {
+        seeded,
+        base,
+        tokens: &tokens,
+        http,
+    };
+    runtime.block_on(async {
+        let ready = Instant::now();
+        while ctx.http.get(format!("{base}/readyz")).send().await.is_err() {
+            if ready.elapsed() > Duration::from_secs(30) {
+                return Err("the server did not start".to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    })?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| operation                  | clients | requests | req/s | p50 ms | p99 ms | max ms | errors |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    runtime.block_on(measure(&ctx, Op::HomeFeed, clients, 1));
+    let bare = bare_home_feed(db, seeded, &tokens, seconds)?;
+    let _ = writeln!(out, "{}", bare.row("home feed, bare (no HTTP)", 1));
+    let http_one = runtime.block_on(measure(&ctx, Op::HomeFeed, 1, seconds));
+    let _ = writeln!(out, "{}", http_one.row("home feed", 1));
+    let healthz = runtime.block_on(measure(&ctx, Op::Healthz, clients, seconds));
+    let _ = writeln!(out, "{}", healthz.row("/healthz", clients));
+    let mut home = None;
+    for (name, op) in [
+        ("home feed", Op::HomeFeed),
+        ("company feed", Op::CompanyFeed),
+        ("group feed", Op::GroupFeed),
+        ("tag feed", Op::TagFeed),
+        ("person feed", Op::PersonFeed),
+        ("read post + comments", Op::ReadPost),
+        ("create post", Op::CreatePost),
+        ("like", Op::Like),
+        ("comment", Op::Comment),
+    ] {
+        let stats = runtime.block_on(measure(&ctx, op, clients, seconds));
+        let _ = writeln!(out, "{}", stats.row(name, clients));
+        if matches!(op, Op::HomeFeed) {
+            home = Some(stats.rate());
+        }
+    }
+    let ratio =
+        http_one.percentile(0.5).as_secs_f64() / bare.percentile(0.5).as_secs_f64().max(1e-9);
+    let _ = writeln!(
+        out,
+        "\nhome feed over HTTP / bare query (p50, 1 client): {ratio:.2}×"
+    );
+    if let Some(home) = home {
+        let _ = writeln!(
+            out,
+            "home feed throughput / /healthz throughput: {:.1}%",
+            100.0 * home / healthz.rate()
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,101 @@
+//! The load benchmark: seeds a realistic network straight into the database, starts Agora on
+//! it, and drives it over HTTP with concurrent clients, reporting throughput and latency per
+//! operation, next to the bare database time of the home feed (the floor) and `/healthz`
+//! (the ceiling of the HTTP stack).
+//!
+//! cargo bench --bench load -- [--database-url URL] [--scale 1.0] [--seconds 10] [--clients 32]
+
+mod drive;
+mod seed;
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use agora::config::Config;
+
+struct Options {
+    database_url: Option<String>,
+    scale: f64,
+    seconds: u64,
+    clients: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        database_url: None,
+        scale: 1.0,
+        seconds: 10,
+        clients: 32,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--database-url" => options.database_url = Some(value()?),
+            "--scale" => options.scale = value()?.parse().map_err(|_| "--scale takes a number")?,
+            "--seconds" => {
+                options.seconds = value()?.parse().map_err(|_| "--seconds takes a number")?
+            }
+            "--clients" => {
+                options.clients = value()?.parse().map_err(|_| "--clients takes a number")?
+            }
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> Result<(), String> {
+    let options = options()?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let env = vec![
+        (
+            "AGORA_DATA_DIR".to_string(),
+            dir.path().display().to_string(),
+        ),
+        ("AGORA_DATABASE_URL".to_string(), url.clone()),
+        ("AGORA_DATABASE__POOL_SIZE".to_string(), "16".to_string()),
+    ];
+    let config = Config::load(None, env).map_err(|e| e.to_string())?;
+    let app = agora::App::build(config).map_err(|e| e.detail)?;
+    let size = seed::Size::scaled(options.scale);
+    eprintln!("seeding {size:?} into {}", agora::db::redact_url(&url));
+    let started = Instant::now();
+    let seeded = seed::seed(&app.db, size)?;
+    let seeding = started.elapsed();
+    eprintln!("seeded in {seeding:.1?}");
+    let db = app.db.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = agora::http::server(app, listener) {
+                let _ = server.await;
+            }
+        })
+    });
+    let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;
+    println!(
+        "\nAgora load benchmark — {} — scale {} ({} users, {} posts, {} comments, {} likes)",
+        agora::db::redact_url(&url)
+            .split("://")
+            .next()
+            .unwrap_or("?"),
+        options.scale,
+        size.users,
+        size.posts,
+        size.comments,
+        size.likes
+    );
+    println!("seeding: {seeding:.1?}");
+    println!("{report}");
+    Ok(())
+}
