@@ -16,3 +16,4 @@ mod database;
 mod events;
 mod http;
 mod microblog;
+mod pages;

@@ -1,37 +1,189 @@
-//! The home page. For now it greets the signed-in user; feeds arrive with the microblog.
+//! The home and company feeds with the composer, and publishing from it. A refused post is
+//! shown again on a page of its own, with the message and the body as typed.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{Layout, render, see_other};
+use super::form::{self, CursorQuery, refused};
+use super::view::{Composer, FeedList, Times as _, feed_list};
+use super::{Layout, Section, render, see_other};
 use crate::App;
-use crate::accounts::{UserView, access};
-use crate::http::api::blocking;
+use crate::accounts::access;
+use crate::feeds::{self, Feed};
+use crate::http::api::{blocking, read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::posts::actions::{self, NewPost};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+    cfg.route("/", web::get().to(home))
+        .route("/company", web::get().to(company))
+        .route("/posts/new", web::get().to(compose))
+        .route("/posts", web::post().to(create_post));
 }
 
 #[derive(Template)]
 #[template(path = "pages/home/index.html")]
-struct HomePage {
+struct FeedPage {
     layout: Layout,
-    me: UserView,
+    heading: &'static str,
+    /// "Welcome" on the home feed; empty elsewhere.
+    greeting: &'static str,
+    composer: Composer,
+    feed: FeedList,
+    empty: &'static str,
+    /// An admin looking at an instance without a single post is told about `agora demo`.
+    suggest_demo: bool,
+    back: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/home/compose.html")]
+struct ComposePage {
+    layout: Layout,
+    composer: Composer,
+}
+
+/// The composer's fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PostForm {
+    csrf: String,
+    body: String,
+    /// Empty: the company feed.
+    group_id: String,
+    back: String,
 }
 
 async fn home(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
+    query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let Some(user) = &caller.user else {
+    if caller.user.is_none() {
         let setup_open = blocking(move || app.db.read(access::setup_open)).await?;
         return Ok(see_other(if setup_open { "/setup" } else { "/sign-in" }));
+    }
+    feed_page(app, req, caller, Section::Home, query.into_inner().cursor).await
+}
+
+async fn company(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    feed_page(
+        app,
+        req,
+        caller,
+        Section::Company,
+        query.into_inner().cursor,
+    )
+    .await
+}
+
+async fn feed_page(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    section: Section,
+    cursor: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let (heading, greeting, feed, path, empty) = match section {
+        Section::Company => (
+            "Company",
+            "",
+            Feed::Company,
+            "/company",
+            "No posts here yet. Company posts and public groups show up here.",
+        ),
+        _ => (
+            "Home",
+            "Welcome",
+            Feed::Home,
+            "/",
+            "No posts yet — follow #tags or join groups to fill your feed.",
+        ),
     };
-    let me = UserView::of(user, &caller.viewer);
-    let layout = Layout::new(&req, "Home", Some(me.clone()), caller.csrf_token());
-    render(StatusCode::OK, &HomePage { layout, me })
+    let layout = Layout::signed_in(&req, &caller, heading, section)?;
+    let first_page = cursor.is_none();
+    let feed = feed_list(&app, &caller, feed, cursor, path).await?;
+    let selected = String::new();
+    let mut composer = read(&app, &caller, move |conn, scope| {
+        Composer::load(conn, scope, &selected)
+    })
+    .await?;
+    composer.back = path.to_string();
+    let suggest_demo = first_page
+        && feed.posts.is_empty()
+        && layout.is_admin()
+        && instance_is_empty(&app, &caller).await?;
+    let page = FeedPage {
+        layout,
+        heading,
+        greeting,
+        composer,
+        feed,
+        empty,
+        suggest_demo,
+        back: path,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// True when an admin can read no post at all, which for an admin means there is none
+/// outside private groups: a fresh instance.
+async fn instance_is_empty(app: &web::Data<App>, caller: &Caller) -> Result<bool, PageError> {
+    let page = read(app, caller, |conn, scope| {
+        feeds::read(conn, scope, &Feed::Company, None, 1)
+    })
+    .await?;
+    Ok(page.items.is_empty())
+}
+
+async fn compose(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(&req, &caller, "Write a post", Section::None)?;
+    let mut composer = read(&app, &caller, |conn, scope| Composer::load(conn, scope, "")).await?;
+    composer.back = "/".to_string();
+    render(StatusCode::OK, &ComposePage { layout, composer })
+}
+
+async fn create_post(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    form: web::Form<PostForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    form::check(&caller, &form.csrf)?;
+    let input = NewPost {
+        body: form.body.clone(),
+        group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
+    };
+    let result = write(&app, &caller, move |conn, scope| {
+        actions::create_post(conn, scope, &input)
+    })
+    .await;
+    let refusal = match result {
+        Ok(_) => return Ok(see_other(form::local_path(&form.back, "/"))),
+        Err(error) => refused(error)?,
+    };
+    let selected = form.group_id.clone();
+    let mut composer = read(&app, &caller, move |conn, scope| {
+        Composer::load(conn, scope, &selected)
+    })
+    .await?;
+    composer.body = form.body;
+    composer.back = form.back;
+    composer.errors = refusal.errors;
+    let layout = Layout::signed_in(&req, &caller, "Write a post", Section::None)?;
+    render(refusal.status, &ComposePage { layout, composer })
 }

@@ -1,8 +1,15 @@
-//! Server-rendered HTML pages. They work without JavaScript: forms post, and a success
-//! answers 303 to the next page.
+//! Server-rendered HTML pages. They work without JavaScript: forms post, a success answers
+//! 303 to the next page, and a form the domain refuses is shown again with its messages and
+//! everything the user typed.
 
 mod auth;
+mod comments;
+mod form;
+mod group_admin;
+mod groups;
 mod home;
+mod posts;
+mod view;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
@@ -12,13 +19,28 @@ use askama::Template;
 
 use super::assets::Assets;
 use super::error::PageError;
+use super::extract::Caller;
 use crate::App;
-use crate::accounts::UserView;
-use crate::error::Error;
+use crate::accounts::{UserKind, UserView};
+use crate::error::{Error, Result};
 
 /// Registers every page route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes).configure(auth::routes);
+    cfg.configure(home::routes)
+        .configure(auth::routes)
+        .configure(posts::routes)
+        .configure(comments::routes)
+        .configure(groups::routes)
+        .configure(group_admin::routes);
+}
+
+/// The toolbar entry a page belongs to, so the toolbar can mark it as current.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    None,
+    Home,
+    Company,
+    Groups,
 }
 
 /// What every page's layout needs.
@@ -29,8 +51,10 @@ pub struct Layout {
     pub icon: String,
     /// The signed-in user, for the toolbar.
     pub me: Option<UserView>,
-    /// The session's CSRF token, for the toolbar's sign-out form.
+    /// The session's CSRF token, for every form that changes something.
     pub csrf: String,
+    /// The toolbar entry to mark as current.
+    pub section: Section,
 }
 
 impl Layout {
@@ -45,7 +69,42 @@ impl Layout {
             icon,
             me,
             csrf: csrf.unwrap_or_default().to_string(),
+            section: Section::None,
         }
+    }
+
+    /// The layout of a page for the signed-in caller (401, hence the sign-in page, otherwise).
+    pub fn signed_in(
+        req: &HttpRequest,
+        caller: &Caller,
+        title: &str,
+        section: Section,
+    ) -> Result<Layout> {
+        let me = UserView::of(caller.user()?, &caller.viewer);
+        let mut layout = Layout::new(req, title, Some(me), caller.csrf_token());
+        layout.section = section;
+        Ok(layout)
+    }
+
+    /// `aria-current` for the toolbar link of `section`.
+    pub fn current(&self, section: &str) -> &'static str {
+        let mine = match self.section {
+            Section::None => "",
+            Section::Home => "home",
+            Section::Company => "company",
+            Section::Groups => "groups",
+        };
+        if mine == section { "page" } else { "false" }
+    }
+
+    /// True when the viewer is a site admin (the toolbar shows the Admin entry).
+    pub fn is_admin(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.kind == UserKind::Admin)
+    }
+
+    /// True when the viewer is a guest (no company feed, no directory beyond their groups).
+    pub fn is_guest(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.kind == UserKind::Guest)
     }
 }
 

@@ -1,0 +1,155 @@
+//! Comments from the permalink: write one (a refused comment is shown again under the post,
+//! as typed), like, edit and delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::form::{self, CsrfForm, FieldErrors, ToggleForm, parse_id, refused};
+use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
+use super::{Layout, Section, render, see_other};
+use crate::App;
+use crate::error::Error;
+use crate::http::api::{read, write};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+use crate::posts::{access, comments};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/posts/{id}/comments", web::post().to(add))
+        .route("/comments/{id}/like", web::post().to(like))
+        .route("/comments/{id}/edit", web::get().to(edit_page))
+        .route("/comments/{id}/edit", web::post().to(edit))
+        .route("/comments/{id}/delete", web::post().to(delete));
+}
+
+async fn add(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<BodyForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let post_id = parse_id(&id, "post")?;
+    let body = form.into_inner().body;
+    let typed = body.clone();
+    let result = write(&app, &caller, move |conn, scope| {
+        comments::add_comment(conn, scope, post_id, &typed)
+    })
+    .await;
+    match result {
+        Ok(comment) => Ok(see_other(&format!(
+            "/posts/{post_id}#comment-{}",
+            comment.id
+        ))),
+        Err(error) => {
+            let refusal = refused(error)?;
+            let draft = CommentDraft {
+                body,
+                errors: refusal.errors,
+            };
+            permalink(&app, &req, &caller, post_id, None, draft, refusal.status).await
+        }
+    }
+}
+
+async fn like(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<ToggleForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "comment")?;
+    let on = form.on();
+    let comment = write(&app, &caller, move |conn, scope| {
+        comments::set_comment_like(conn, scope, id, on)
+    })
+    .await?;
+    let fallback = format!("/posts/{}", comment.post_id);
+    let back = form::local_path(&form.back, &fallback);
+    Ok(see_other(&format!("{back}#comment-{id}")))
+}
+
+fn edit_form(layout: Layout, id: i64, post_id: i64, body: String, errors: FieldErrors) -> EditPage {
+    EditPage {
+        layout,
+        heading: "Edit comment",
+        action: format!("/comments/{id}/edit"),
+        body,
+        errors,
+        cancel: format!("/posts/{post_id}#comment-{id}"),
+    }
+}
+
+async fn edit_page(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&id, "comment")?;
+    let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
+    let me = caller.viewer.user_id();
+    let (comment, post) = read(&app, &caller, move |conn, scope| {
+        access::visible_comment(conn, scope, id)
+    })
+    .await?;
+    if me != Some(comment.author_id) {
+        let error = Error::forbidden("author_only", "only the author can edit a comment");
+        return Err(error.into());
+    }
+    let page = edit_form(layout, id, post.id, comment.body, FieldErrors::default());
+    render(StatusCode::OK, &page)
+}
+
+async fn edit(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<BodyForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "comment")?;
+    let body = form.into_inner().body;
+    let typed = body.clone();
+    let result = write(&app, &caller, move |conn, scope| {
+        comments::edit_comment(conn, scope, id, &typed)
+    })
+    .await;
+    match result {
+        Ok(comment) => Ok(see_other(&format!(
+            "/posts/{}#comment-{id}",
+            comment.post_id
+        ))),
+        Err(error) => {
+            let refusal = refused(error)?;
+            let (comment, _) = read(&app, &caller, move |conn, scope| {
+                access::visible_comment(conn, scope, id)
+            })
+            .await?;
+            let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
+            let page = edit_form(layout, id, comment.post_id, body, refusal.errors);
+            render(refusal.status, &page)
+        }
+    }
+}
+
+async fn delete(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "comment")?;
+    let (comment, _) = write(&app, &caller, move |conn, scope| {
+        let found = access::visible_comment(conn, scope, id)?;
+        comments::delete_comment(conn, scope, id)?;
+        Ok(found)
+    })
+    .await?;
+    let fallback = format!("/posts/{}#comments", comment.post_id);
+    Ok(see_other(form::local_path(&form.back, &fallback)))
+}

@@ -1,0 +1,142 @@
+//! What every form and list page shares: field messages, telling a form worth showing again
+//! from an error page, ids from paths, safe "back" addresses, and "Load more" links.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::http::error::{PageError, status_of};
+use crate::http::extract::Caller;
+
+/// Page size of every list.
+pub const PAGE_SIZE: i64 = 20;
+
+/// Messages of a refused form: per field, and one for the whole form (key `""`).
+#[derive(Clone, Debug, Default)]
+pub struct FieldErrors {
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl FieldErrors {
+    /// The messages of `field`, joined; empty when it is fine.
+    pub fn get(&self, field: &str) -> String {
+        self.fields
+            .get(field)
+            .map(|m| m.join("; "))
+            .unwrap_or_default()
+    }
+
+    /// The message about the form as a whole, if any.
+    pub fn general(&self) -> String {
+        self.get("")
+    }
+}
+
+/// A form the domain refused, to show again: the status to answer with and the messages.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: StatusCode,
+    pub errors: FieldErrors,
+}
+
+/// Splits an error into a form worth showing again (invalid input 422, a conflict 409, or a
+/// refusal 403, each with its message) and anything else, which becomes an error page.
+pub fn refused(error: Error) -> Result<Refused, PageError> {
+    match error.kind {
+        ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::Forbidden
+            if error.code != "csrf_failed" =>
+        {
+            let mut fields = error.fields;
+            if fields.is_empty() {
+                fields.insert(String::new(), vec![error.detail]);
+            }
+            Ok(Refused {
+                status: status_of(error.kind),
+                errors: FieldErrors { fields },
+            })
+        }
+        _ => Err(PageError(error)),
+    }
+}
+
+/// The signed-in caller's form, checked: 401 (the sign-in page) when not signed in, 403
+/// when the form does not carry the session's CSRF token.
+pub fn check(caller: &Caller, csrf: &str) -> Result<(), PageError> {
+    caller.user()?;
+    caller.verify_csrf(csrf)?;
+    Ok(())
+}
+
+/// An id from the path; anything that is not one is simply not found.
+pub fn parse_id(raw: &str, what: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError(Error::not_found(what)))
+}
+
+/// `back` if it is a path on this site, else `fallback`: a form must not redirect elsewhere.
+pub fn local_path<'a>(back: &'a str, fallback: &'a str) -> &'a str {
+    let local = back.starts_with('/') && !back.starts_with("//") && !back.contains('\\');
+    if local { back } else { fallback }
+}
+
+/// A form that carries only the CSRF token (and where to go afterwards).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+    pub back: String,
+}
+
+/// A form that switches something on or off: likes and follows. `on` is `"1"` to switch on.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ToggleForm {
+    pub csrf: String,
+    pub on: String,
+    pub back: String,
+}
+
+impl ToggleForm {
+    /// True to like or follow, false to take it back.
+    pub fn on(&self) -> bool {
+        self.on == "1"
+    }
+}
+
+/// `?cursor=…` of every list page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
+}
+
+/// The "Load more" link after a page of `path`, when there is more.
+pub fn more_link(path: &str, next_cursor: Option<&str>) -> Option<String> {
+    // Cursors are URL-safe base64, so they go into the query as they are.
+    next_cursor.map(|c| format!("{path}?cursor={c}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/groups/1", "/"), "/groups/1");
+        assert_eq!(local_path("//evil.example", "/"), "/");
+        assert_eq!(local_path("https://evil.example", "/"), "/");
+        assert_eq!(local_path("/\\evil.example", "/"), "/");
+        assert_eq!(local_path("", "/company"), "/company");
+    }
+
+    #[test]
+    fn refusals_keep_field_messages_and_others_become_pages() {
+        let r = refused(crate::error::invalid("body", "write something first")).unwrap();
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.errors.get("body"), "write something first");
+        let r = refused(Error::conflict("taken", "already there")).unwrap();
+        assert_eq!(r.errors.general(), "already there");
+        assert!(refused(Error::not_found("post")).is_err());
+    }
+}

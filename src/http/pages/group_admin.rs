@@ -1,0 +1,205 @@
+//! What a group's owners and admins do on its page: change its settings or archive it,
+//! approve join requests, add people by id or @handle, change roles, remove members. The
+//! domain decides who may do what; a refusal is shown on the group page with its message.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::form::{self, CsrfForm, FieldErrors, parse_id, refused};
+use super::groups::{group_page, parse_visibility};
+use super::{render, see_other};
+use crate::App;
+use crate::accounts::{self, UserView};
+use crate::error::{Result, invalid};
+use crate::groups::actions::{self, GroupChanges};
+use crate::groups::{GroupView, Role, access};
+use crate::http::api::{read, write};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/groups/{id}/settings", web::post().to(update_settings))
+        .route("/groups/{id}/members", web::post().to(add_member))
+        .route(
+            "/groups/{id}/members/{user_id}/remove",
+            web::post().to(remove_member),
+        );
+}
+
+/// The management part of a group's page.
+#[derive(Debug)]
+pub struct Manage {
+    pub settings: SettingsForm,
+    /// People asking to join.
+    pub requests: Vec<UserView>,
+    /// Only owners make owners.
+    pub is_owner: bool,
+    pub errors: FieldErrors,
+}
+
+/// The settings form, from the group or as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub csrf: String,
+    pub name: String,
+    pub description: String,
+    pub visibility: String,
+    /// Checkboxes: present when ticked.
+    pub allow_guests: Option<String>,
+    pub archived: Option<String>,
+}
+
+impl SettingsForm {
+    fn of(group: &GroupView) -> SettingsForm {
+        SettingsForm {
+            csrf: String::new(),
+            name: group.name.clone(),
+            description: group.description.clone(),
+            visibility: group.visibility.as_str().to_string(),
+            allow_guests: group.allow_guests.then(String::new),
+            archived: group.archived.then(String::new),
+        }
+    }
+
+    fn changes(&self) -> Result<GroupChanges> {
+        Ok(GroupChanges {
+            name: Some(self.name.clone()),
+            description: Some(self.description.clone()),
+            visibility: Some(parse_visibility(&self.visibility)?),
+            allow_guests: Some(self.allow_guests.is_some()),
+            archived: Some(self.archived.is_some()),
+        })
+    }
+}
+
+/// Whom to add or change, and as what.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MemberForm {
+    csrf: String,
+    /// A user id, or a handle with or without `@`.
+    user: String,
+    role: String,
+}
+
+/// The management part for a group the viewer manages.
+pub async fn load(app: &web::Data<App>, caller: &Caller, group: &GroupView) -> Result<Manage> {
+    let id = parse_id(&group.id, "group").map_err(|e| e.0)?;
+    let requests = read(app, caller, move |conn, scope| {
+        access::join_requests(conn, scope, id)
+    })
+    .await?;
+    Ok(Manage {
+        settings: SettingsForm::of(group),
+        requests,
+        is_owner: group.my_role == Some(Role::Owner),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// After a change to group `id`: back to its page, or the page again with the refusal.
+pub async fn after_change<T>(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: i64,
+    result: Result<T>,
+) -> Result<HttpResponse, PageError> {
+    let refusal = match result {
+        Ok(_) => return Ok(see_other(&format!("/groups/{id}#members"))),
+        Err(error) => refused(error)?,
+    };
+    let mut page = group_page(app, req, caller, id, None).await?;
+    page.errors = refusal.errors;
+    render(refusal.status, &page)
+}
+
+async fn update_settings(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "group")?;
+    let form = form.into_inner();
+    let result = match form.changes() {
+        Ok(changes) => {
+            write(&app, &caller, move |conn, scope| {
+                actions::update_group(conn, scope, id, &changes)
+            })
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    let refusal = match result {
+        Ok(_) => return Ok(see_other(&format!("/groups/{id}"))),
+        Err(error) => refused(error)?,
+    };
+    let mut page = group_page(&app, &req, &caller, id, None).await?;
+    if let Some(manage) = page.manage.as_mut() {
+        manage.settings = form;
+        manage.errors = refusal.errors;
+    }
+    render(refusal.status, &page)
+}
+
+/// `raw` as a user id: digits are an id, anything else a handle of an active user.
+fn resolve_user(conn: &mut crate::db::DbConnection, raw: &str) -> Result<i64> {
+    let raw = raw.trim();
+    if let Ok(id) = raw.parse() {
+        return Ok(id);
+    }
+    let handle = raw.trim_start_matches('@').to_lowercase();
+    accounts::access::users_by_handle(conn, std::slice::from_ref(&handle))?
+        .remove(&handle)
+        .map(|u| u.id)
+        .ok_or_else(|| invalid("user", "nobody has this id or handle"))
+}
+
+fn parse_role(raw: &str) -> Result<Role> {
+    match raw {
+        "member" | "" => Ok(Role::Member),
+        "admin" => Ok(Role::Admin),
+        "owner" => Ok(Role::Owner),
+        _ => Err(invalid("role", "choose member, admin or owner")),
+    }
+}
+
+async fn add_member(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<MemberForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "group")?;
+    let form = form.into_inner();
+    let result = write(&app, &caller, move |conn, scope| {
+        let role = parse_role(&form.role)?;
+        let user = resolve_user(conn, &form.user)?;
+        actions::add_member(conn, scope, id, user, role)
+    })
+    .await;
+    after_change(&app, &req, &caller, id, result).await
+}
+
+async fn remove_member(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&path.0, "group")?;
+    let user = parse_id(&path.1, "user")?;
+    let result = write(&app, &caller, move |conn, scope| {
+        actions::remove_member(conn, scope, id, user)
+    })
+    .await;
+    after_change(&app, &req, &caller, id, result).await
+}

@@ -1,0 +1,273 @@
+//! The group directory with its "create group" form, and a group's page: about, feed,
+//! members, and joining, asking to join or leaving. What a group's owners and admins do to it
+//! lives in `group_admin`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, parse_id, refused};
+use super::group_admin::{self, Manage};
+use super::view::{Composer, FeedList, Times as _, feed_list};
+use super::{Layout, Section, render, see_other};
+use crate::App;
+use crate::error::{Error, Result};
+use crate::feeds::Feed;
+use crate::groups::actions::{self, Joined, NewGroup};
+use crate::groups::{GroupView, MemberView, Visibility, access};
+use crate::http::api::{read, write};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/groups", web::get().to(index))
+        .route("/groups", web::post().to(create))
+        .route("/groups/{id}", web::get().to(show))
+        .route("/groups/{id}/join", web::post().to(join))
+        .route("/groups/{id}/leave", web::post().to(leave));
+}
+
+#[derive(Template)]
+#[template(path = "pages/groups/index.html")]
+struct IndexPage {
+    layout: Layout,
+    groups: Vec<GroupView>,
+    more: Option<String>,
+    form: GroupForm,
+    errors: FieldErrors,
+}
+
+/// The "create group" form, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct GroupForm {
+    csrf: String,
+    name: String,
+    description: String,
+    visibility: String,
+    /// A checkbox: present when ticked.
+    allow_guests: Option<String>,
+}
+
+/// A group's page.
+#[derive(Template)]
+#[template(path = "pages/groups/show.html")]
+pub(super) struct ShowPage {
+    pub layout: Layout,
+    pub group: GroupView,
+    /// Its feed, when the viewer may read it (members; everyone for public groups).
+    pub feed: Option<FeedList>,
+    pub members: Vec<MemberView>,
+    pub composer: Option<Composer>,
+    /// For its owners and admins.
+    pub manage: Option<Manage>,
+    pub notice: &'static str,
+    pub errors: FieldErrors,
+    pub back: String,
+    pub empty: &'static str,
+}
+
+/// `?requested=1` after asking to join, `?cursor=` for older posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ShowQuery {
+    cursor: Option<String>,
+    requested: Option<String>,
+}
+
+/// A visibility chosen in a form; anything else is a field error.
+pub(super) fn parse_visibility(raw: &str) -> Result<Visibility> {
+    match raw {
+        "public" => Ok(Visibility::Public),
+        "private" => Ok(Visibility::Private),
+        "secret" => Ok(Visibility::Secret),
+        _ => Err(crate::error::invalid(
+            "visibility",
+            "choose public, private or secret",
+        )),
+    }
+}
+
+async fn index(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    let form = GroupForm {
+        visibility: "public".into(),
+        ..GroupForm::default()
+    };
+    directory(&app, &req, &caller, query.into_inner().cursor, form, None).await
+}
+
+async fn directory(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    cursor: Option<String>,
+    form: GroupForm,
+    refusal: Option<form::Refused>,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(req, caller, "Groups", Section::Groups)?;
+    let (groups, next) = read(app, caller, move |conn, scope| {
+        access::directory(conn, scope, cursor.as_deref(), PAGE_SIZE)
+    })
+    .await?;
+    let (status, errors) = match refusal {
+        Some(r) => (r.status, r.errors),
+        None => (StatusCode::OK, FieldErrors::default()),
+    };
+    let page = IndexPage {
+        layout,
+        groups,
+        more: form::more_link("/groups", next.as_deref()),
+        form,
+        errors,
+    };
+    render(status, &page)
+}
+
+async fn create(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    form::check(&caller, &form.csrf)?;
+    let (name, description) = (form.name.clone(), form.description.clone());
+    let (visibility, allow_guests) = (form.visibility.clone(), form.allow_guests.is_some());
+    let result = write(&app, &caller, move |conn, scope| {
+        let input = NewGroup {
+            name,
+            description,
+            visibility: parse_visibility(&visibility)?,
+            allow_guests,
+        };
+        actions::create_group(conn, scope, &input)
+    })
+    .await;
+    match result {
+        Ok(group) => Ok(see_other(&format!("/groups/{}", group.id))),
+        Err(error) => {
+            let refusal = refused(error)?;
+            directory(&app, &req, &caller, None, form, Some(refusal)).await
+        }
+    }
+}
+
+/// Group `id` as the viewer sees it, with its members when they may read it.
+async fn load_group(
+    app: &web::Data<App>,
+    caller: &Caller,
+    id: i64,
+) -> Result<(GroupView, Vec<MemberView>, bool, Composer)> {
+    read(app, caller, move |conn, scope| {
+        let group = access::visible_group(conn, scope, id)?;
+        let readable = scope.reads_posts_in(Some(group.id));
+        let members = if readable {
+            access::members(conn, scope, id)?
+        } else {
+            Vec::new()
+        };
+        let composer = Composer::load(conn, scope, &id.to_string())?;
+        let view = access::views(conn, scope, &[group])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found("group"))?;
+        Ok((view, members, readable, composer))
+    })
+    .await
+}
+
+/// The page of group `id`; `refusal` shows what a member-management or settings form got.
+pub(super) async fn group_page(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: i64,
+    cursor: Option<String>,
+) -> Result<ShowPage, PageError> {
+    let (group, members, readable, mut composer) = load_group(app, caller, id).await?;
+    let layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
+    let back = format!("/groups/{id}");
+    let feed = match readable {
+        true => Some(feed_list(app, caller, Feed::Group(id), cursor, &back).await?),
+        false => None,
+    };
+    let manage = match group.my_role.is_some_and(|r| r.manages()) {
+        true => Some(group_admin::load(app, caller, &group).await?),
+        false => None,
+    };
+    composer.back = back.clone();
+    let may_post = group.my_role.is_some() && !group.archived;
+    Ok(ShowPage {
+        layout,
+        feed,
+        members,
+        composer: may_post.then_some(composer),
+        manage,
+        notice: "",
+        errors: FieldErrors::default(),
+        back,
+        empty: "No posts in this group yet.",
+        group,
+    })
+}
+
+async fn show(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&id, "group")?;
+    let query = query.into_inner();
+    let mut page = group_page(&app, &req, &caller, id, query.cursor).await?;
+    if query.requested.is_some() && page.group.my_role.is_none() {
+        page.notice = "You asked to join. A group admin will let you in.";
+    }
+    render(StatusCode::OK, &page)
+}
+
+async fn join(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "group")?;
+    let joined = write(&app, &caller, move |conn, scope| {
+        actions::join_group(conn, scope, id)
+    })
+    .await?;
+    Ok(see_other(&match joined {
+        Joined::Member => format!("/groups/{id}"),
+        Joined::Requested => format!("/groups/{id}?requested=1"),
+    }))
+}
+
+async fn leave(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "group")?;
+    let me = caller.user()?.id;
+    let result = write(&app, &caller, move |conn, scope| {
+        actions::remove_member(conn, scope, id, me)
+    })
+    .await;
+    match result {
+        // The group may be secret: once out, its page is gone for the viewer.
+        Ok(()) => Ok(see_other("/groups")),
+        Err(error) => group_admin::after_change(&app, &req, &caller, id, Err::<(), _>(error)).await,
+    }
+}

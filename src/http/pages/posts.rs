@@ -1,0 +1,257 @@
+//! A post's permalink with its comments, and what its author and moderators do to it: like,
+//! edit (keeping the history), delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::form::{
+    self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm, parse_id, refused,
+};
+use super::view::Times as _;
+use super::{Layout, Section, render, see_other};
+use crate::App;
+use crate::error::{Error, Result};
+use crate::http::api::{read, write};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+use crate::posts::views::{self, VersionView};
+use crate::posts::{CommentView, PostView, access, actions};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/posts/{id}", web::get().to(show))
+        .route("/posts/{id}/like", web::post().to(like))
+        .route("/posts/{id}/edit", web::get().to(edit_page))
+        .route("/posts/{id}/edit", web::post().to(edit))
+        .route("/posts/{id}/delete", web::post().to(delete))
+        .route("/posts/{id}/history", web::get().to(history));
+}
+
+#[derive(Template)]
+#[template(path = "pages/posts/show.html")]
+struct ShowPage {
+    layout: Layout,
+    post: PostView,
+    comments: Vec<CommentView>,
+    more: Option<String>,
+    /// The comment form's text, kept when a comment is refused.
+    comment_body: String,
+    errors: FieldErrors,
+    back: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/posts/edit.html")]
+pub(super) struct EditPage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub action: String,
+    pub body: String,
+    pub errors: FieldErrors,
+    pub cancel: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/posts/history.html")]
+struct HistoryPage {
+    layout: Layout,
+    post: PostView,
+    versions: Vec<VersionView>,
+    back: String,
+}
+
+/// A new Markdown body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct BodyForm {
+    pub csrf: String,
+    pub body: String,
+}
+
+/// The comment form as typed, to show again when it was refused.
+#[derive(Debug, Default)]
+pub(super) struct CommentDraft {
+    pub body: String,
+    pub errors: FieldErrors,
+}
+
+/// Post `id` as the viewer sees it.
+pub(super) fn post_view(
+    conn: &mut crate::db::DbConnection,
+    scope: &crate::access::Scope,
+    id: i64,
+) -> Result<PostView> {
+    let post = access::visible_post(conn, scope, id)?;
+    views::post_views(conn, scope, &[post])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found("post"))
+}
+
+/// The permalink of post `id` with a page of its comments after `cursor`.
+pub(super) async fn permalink(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: i64,
+    cursor: Option<String>,
+    draft: CommentDraft,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(req, caller, "Post", Section::None)?;
+    let after = cursor
+        .as_deref()
+        .map(crate::cursor::decode)
+        .transpose()?
+        .map(|(_, id)| id);
+    let (post, comments, next) = read(app, caller, move |conn, scope| {
+        let post = post_view(conn, scope, id)?;
+        let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
+        let (rows, next) =
+            crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
+        let comments = views::comment_views(conn, scope, row.group_id, &rows)?;
+        Ok((post, comments, next))
+    })
+    .await?;
+    let back = format!("/posts/{id}");
+    let page = ShowPage {
+        layout,
+        more: form::more_link(&back, next.as_deref()),
+        post,
+        comments,
+        comment_body: draft.body,
+        errors: draft.errors,
+        back,
+    };
+    render(status, &page)
+}
+
+async fn show(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&id, "post")?;
+    let cursor = query.into_inner().cursor;
+    permalink(
+        &app,
+        &req,
+        &caller,
+        id,
+        cursor,
+        CommentDraft::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn like(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<ToggleForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "post")?;
+    let on = form.on();
+    write(&app, &caller, move |conn, scope| {
+        actions::set_post_like(conn, scope, id, on)
+    })
+    .await?;
+    let fallback = format!("/posts/{id}");
+    let back = form::local_path(&form.back, &fallback);
+    Ok(see_other(&format!("{back}#post-{id}")))
+}
+
+async fn edit_page(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&id, "post")?;
+    let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
+    let post = read(&app, &caller, move |conn, scope| post_view(conn, scope, id)).await?;
+    if !post.can_edit {
+        return Err(Error::forbidden("author_only", "only the author can edit a post").into());
+    }
+    render(StatusCode::OK, &edit_form(layout, id, post.body, None))
+}
+
+fn edit_form(layout: Layout, id: i64, body: String, errors: Option<FieldErrors>) -> EditPage {
+    EditPage {
+        layout,
+        heading: "Edit post",
+        action: format!("/posts/{id}/edit"),
+        body,
+        errors: errors.unwrap_or_default(),
+        cancel: format!("/posts/{id}"),
+    }
+}
+
+async fn edit(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<BodyForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "post")?;
+    let body = form.into_inner().body;
+    let typed = body.clone();
+    let result = write(&app, &caller, move |conn, scope| {
+        actions::edit_post(conn, scope, id, &typed)
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/posts/{id}"))),
+        Err(error) => {
+            let refusal = refused(error)?;
+            let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
+            let page = edit_form(layout, id, body, Some(refusal.errors));
+            render(refusal.status, &page)
+        }
+    }
+}
+
+async fn delete(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "post")?;
+    write(&app, &caller, move |conn, scope| {
+        actions::delete_post(conn, scope, id)
+    })
+    .await?;
+    Ok(see_other("/"))
+}
+
+async fn history(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&id, "post")?;
+    let layout = Layout::signed_in(&req, &caller, "Edit history", Section::None)?;
+    let (post, versions) = read(&app, &caller, move |conn, scope| {
+        let versions = access::post_history(conn, scope, id)?;
+        Ok((post_view(conn, scope, id)?, versions))
+    })
+    .await?;
+    let back = format!("/posts/{id}/history");
+    let page = HistoryPage {
+        layout,
+        post,
+        versions,
+        back,
+    };
+    render(StatusCode::OK, &page)
+}

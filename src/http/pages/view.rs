@@ -1,0 +1,150 @@
+//! What templates show beyond the domain's views: times for people ("5 min ago", with the
+//! exact time for a tooltip), feeds with their "Load more" link, and the post composer.
+
+use chrono::{DateTime, Utc};
+
+use super::form::{self, FieldErrors, PAGE_SIZE};
+use crate::App;
+use crate::access::Scope;
+use crate::db::DbConnection;
+use crate::error::Result;
+use crate::feeds::{self, Feed};
+use crate::groups;
+use crate::http::api::read;
+use crate::http::extract::Caller;
+use crate::posts::PostView;
+use actix_web::web;
+
+/// Times as people read them. Templates call these on `created_at` and friends.
+pub trait Times {
+    /// "just now", "5 min ago", "3 h ago", "2 d ago", then the date.
+    fn ago(&self) -> String;
+    /// The exact time, for a `title` attribute.
+    fn exact(&self) -> String;
+    /// RFC 3339, for a `datetime` attribute.
+    fn iso(&self) -> String;
+}
+
+impl Times for DateTime<Utc> {
+    fn ago(&self) -> String {
+        ago_at(*self, Utc::now())
+    }
+
+    fn exact(&self) -> String {
+        self.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
+    fn iso(&self) -> String {
+        self.to_rfc3339()
+    }
+}
+
+fn ago_at(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - then).num_minutes();
+    match minutes {
+        ..1 => "just now".to_string(),
+        1..60 => format!("{minutes} min ago"),
+        60..1440 => format!("{} h ago", minutes / 60),
+        1440..10080 => format!("{} d ago", minutes / 1440),
+        _ => then.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// One page of a feed as a page shows it.
+#[derive(Debug)]
+pub struct FeedList {
+    pub posts: Vec<PostView>,
+    /// The "Load more" link, when there are older posts.
+    pub more: Option<String>,
+}
+
+/// A page of `feed` for the caller, older than `cursor`; `path` is the page's own address.
+pub async fn feed_list(
+    app: &web::Data<App>,
+    caller: &Caller,
+    feed: Feed,
+    cursor: Option<String>,
+    path: &str,
+) -> Result<FeedList> {
+    let page = read(app, caller, move |conn, scope| {
+        feeds::read(conn, scope, &feed, cursor.as_deref(), PAGE_SIZE)
+    })
+    .await?;
+    Ok(FeedList {
+        more: form::more_link(path, page.next_cursor.as_deref()),
+        posts: page.items,
+    })
+}
+
+/// A group the viewer may post in, for the composer's select.
+#[derive(Clone, Debug)]
+pub struct GroupChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// The post composer: where the viewer may post, and what they typed.
+#[derive(Clone, Debug, Default)]
+pub struct Composer {
+    /// Employees and admins may post to the company feed; guests must pick a group.
+    pub company: bool,
+    pub groups: Vec<GroupChoice>,
+    /// The chosen group id; empty: the company feed.
+    pub selected: String,
+    pub body: String,
+    pub errors: FieldErrors,
+    /// Where to go after posting.
+    pub back: String,
+}
+
+impl Composer {
+    /// An empty composer for the viewer, with `selected` chosen when they may post there.
+    pub fn load(conn: &mut DbConnection, scope: &Scope, selected: &str) -> Result<Composer> {
+        let ids: Vec<i64> = scope.roles.keys().copied().collect();
+        let mut groups: Vec<_> = groups::access::groups_by_id(conn, &ids)?
+            .into_values()
+            .filter(|g| !g.is_archived())
+            .collect();
+        groups.sort_by(|a, b| a.name_key.cmp(&b.name_key));
+        Ok(Composer {
+            company: scope.reads_company(),
+            groups: groups
+                .into_iter()
+                .map(|g| GroupChoice {
+                    id: g.id.to_string(),
+                    name: g.name,
+                })
+                .collect(),
+            selected: selected.to_string(),
+            ..Composer::default()
+        })
+    }
+
+    /// Whether the viewer may post anywhere at all.
+    pub fn usable(&self) -> bool {
+        self.company || !self.groups.is_empty()
+    }
+
+    /// `selected` attribute for the option of group `id` (empty: the company feed).
+    pub fn is_selected(&self, id: &str) -> bool {
+        self.selected == id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn times_read_like_people_say_them() {
+        let now = Utc.with_ymd_and_hms(2025, 3, 12, 14, 0, 0).unwrap();
+        assert_eq!(ago_at(now - Duration::seconds(20), now), "just now");
+        assert_eq!(ago_at(now - Duration::minutes(5), now), "5 min ago");
+        assert_eq!(ago_at(now - Duration::hours(3), now), "3 h ago");
+        assert_eq!(ago_at(now - Duration::days(2), now), "2 d ago");
+        assert_eq!(ago_at(now - Duration::days(40), now), "31 Jan 2025");
+        assert_eq!(now.exact(), "2025-03-12 14:00 UTC");
+    }
+}
