@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{event_cursors, events};
-use crate::db::{Db, DbConnection, lock_event_log, write_transaction};
+use crate::db::{Db, DbConnection, lock_event_log};
 use crate::error::Result;
 use crate::on_backend;
 
@@ -167,9 +167,8 @@ pub fn consume_batch(
     limit: i64,
     mut apply: impl FnMut(&mut DbConnection, &Event) -> Result<()>,
 ) -> Result<usize> {
-    let mut conn = db.conn()?;
     // Not `Db::write`: a consumer's own commit must not wake the consumers again.
-    write_transaction(&mut conn, |conn| {
+    db.write_quietly(|conn| {
         let after = load_cursor(conn, consumer)?;
         let batch = read_after(conn, after, limit)?;
         for event in &batch {

@@ -6,7 +6,7 @@ pub mod ids;
 pub mod migrations;
 pub mod schema;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -98,6 +98,9 @@ pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
     wakeup: Arc<Wakeup>,
+    /// SQLite has one writer at a time; queueing writers here, in order, spares them SQLite's
+    /// busy handler, which sleeps in growing steps and so makes the slowest writes very slow.
+    sqlite_writer: Arc<Mutex<()>>,
 }
 
 impl Db {
@@ -129,6 +132,7 @@ impl Db {
             pool,
             backend,
             wakeup: Arc::new(Wakeup::default()),
+            sqlite_writer: Arc::default(),
         })
     }
 
@@ -154,10 +158,24 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut conn = self.conn()?;
-        let result = write_transaction(&mut conn, work)?;
+        let result = self.write_quietly(work)?;
         self.wakeup.notify();
         Ok(result)
+    }
+
+    /// Runs `work` in one write transaction without waking consumers: for the consumers' own
+    /// bookkeeping, which must not wake them again.
+    pub fn write_quietly<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let _turn = (self.backend == Backend::Sqlite).then(|| {
+            self.sqlite_writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, work)
     }
 
     /// Runs `work` on a connection without a write transaction: for reads.
