@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{Client, TestApp};
+use crate::support::{Client, PASSWORD, TestApp};
 
 /// What a form post answered: its status, where it redirects, and its page.
 struct Answer {
@@ -230,5 +230,80 @@ on_both_backends! {
         let home = guest.page("/").await;
         assert!(!home.contains("href=\"/company\""), "no company link for guests");
         assert!(home.contains("Choose one of your groups") && !home.contains(">Company feed<"), "{home}");
+    }
+
+    async fn following_a_tag_or_a_person_fills_the_home_feed(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (admin, ana) = employee_in_browser(&app, "ana").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let bob_id = bob.id().await;
+        api_post(&bob, "Release notes #Rust").await;
+        api_post(&bob, "Coffee is ready").await;
+        assert!(!ana.page("/").await.contains("Release notes"));
+
+        let tag = ana.page("/tags/rust").await;
+        assert!(tag.contains("#rust") && tag.contains("Release notes") && tag.contains(">Follow<"), "{tag}");
+        let followed = submit(&ana, "/tags/rust/follow", &[("on", "1")]).await;
+        assert_eq!(followed.location, "/tags/rust");
+        assert!(ana.page("/tags/rust").await.contains("Unfollow"));
+        let home = ana.page("/").await;
+        assert!(home.contains("Release notes") && !home.contains("Coffee is ready"), "{home}");
+
+        let profile = ana.page(&format!("/people/{bob_id}")).await;
+        assert!(profile.contains("BOB") && profile.contains("@bob") && profile.contains("Coffee is ready"), "{profile}");
+        submit(&ana, &format!("/people/{bob_id}/follow"), &[("on", "1")]).await;
+        assert!(ana.page("/").await.contains("Coffee is ready"));
+        assert_eq!(status_of(&ana, "/tags/no-such!tag").await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(&ana, "/people/42").await, StatusCode::NOT_FOUND);
+    }
+
+    async fn people_edit_their_profile_in_settings(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (_, ana) = employee_in_browser(&app, "ana").await;
+        let saved = submit(&ana, "/settings", &[("name", "Ana Lima"), ("title", "Engineer"), ("department", "R&D"), ("bio", "Hi"), ("digest", "weekly")]).await;
+        assert_eq!(saved.location, "/settings?saved=1");
+        let page = ana.page("/settings?saved=1").await;
+        assert!(page.contains("Saved.") && page.contains("value=\"Engineer\"") && page.contains("value=\"weekly\" selected"), "{page}");
+
+        let refused = submit(&ana, "/settings", &[("name", " "), ("title", "Typed title"), ("digest", "hourly")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("a name cannot be empty") && refused.html.contains("choose off, daily or weekly"));
+        assert!(refused.html.contains("value=\"Typed title\""), "typed values are kept");
+    }
+
+    async fn only_admins_manage_people(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (_, ana) = employee_in_browser(&app, "ana").await;
+        assert_eq!(status_of(&ana, "/admin/users").await, StatusCode::FORBIDDEN);
+        assert!(!ana.page("/").await.contains("href=\"/admin/users\""), "no admin menu for employees");
+        let denied = submit(&ana, "/admin/users", &[("email", "x@example.com"), ("name", "X"), ("password", "long enough password")]).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+        let ada = app.browser_sign_in("admin@example.com").await;
+        let users = ada.page("/admin/users").await;
+        assert!(users.contains("ana@example.com"), "{users}");
+        let created = submit(&ada, "/admin/users", &[("email", "cy@example.com"), ("name", "Cy"), ("password", PASSWORD), ("kind", "employee")]).await;
+        assert_eq!(created.location, "/admin/users");
+        let short = submit(&ada, "/admin/users", &[("email", "dee@example.com"), ("name", "Dee"), ("password", "short")]).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.html.contains("value=\"dee@example.com\"") && !short.html.contains("value=\"short\""));
+
+        let cy = app.sign_in("cy@example.com").await;
+        let cy_id = cy.id().await;
+        let gone = submit(&ada, &format!("/admin/users/{cy_id}/deactivate"), &[]).await;
+        assert_eq!(gone.location, "/admin/users");
+        assert_eq!(cy.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn the_toolbar_links_lead_somewhere(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (_, ana) = employee_in_browser(&app, "ana").await;
+        let home = ana.page("/").await;
+        for link in ["href=\"/company\"", "href=\"/groups\"", "action=\"/search\"", "href=\"/notifications\"", "href=\"/settings\"", "Sign out"] {
+            assert!(home.contains(link), "{link} missing");
+        }
+        assert!(ana.page("/search?q=roadmap").await.contains("roadmap"));
+        ana.page("/notifications").await;
+        assert!(!home.contains("style=") && !home.contains("<script"), "the CSP forbids inline styles and scripts");
     }
 }

@@ -2,13 +2,18 @@
 //! 303 to the next page, and a form the domain refuses is shown again with its messages and
 //! everything the user typed.
 
+mod admin;
 mod auth;
 mod comments;
 mod form;
 mod group_admin;
 mod groups;
 mod home;
+mod people;
 mod posts;
+mod settings;
+mod soon;
+mod tags;
 mod view;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -31,7 +36,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(posts::routes)
         .configure(comments::routes)
         .configure(groups::routes)
-        .configure(group_admin::routes);
+        .configure(group_admin::routes)
+        .configure(tags::routes)
+        .configure(people::routes)
+        .configure(settings::routes)
+        .configure(soon::routes)
+        .configure(admin::routes);
 }
 
 /// The toolbar entry a page belongs to, so the toolbar can mark it as current.

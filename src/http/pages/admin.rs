@@ -1,0 +1,142 @@
+//! Administration of people (site admins only; everyone else gets a 403 page): the list of
+//! active accounts, creating employees and admins, and deactivating an account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, Refused, parse_id};
+use super::{Layout, Section, render, see_other};
+use crate::App;
+use crate::accounts::actions::{self, NewAccount, Registration};
+use crate::accounts::{UserKind, UserView, access};
+use crate::http::api::{blocking, read};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/users", web::get().to(index))
+        .route("/admin/users", web::post().to(create))
+        .route("/admin/users/{id}/deactivate", web::post().to(deactivate));
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<UserView>,
+    more: Option<String>,
+    form: AccountForm,
+    errors: FieldErrors,
+}
+
+/// The "create user" form, as typed (the password is never sent back).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AccountForm {
+    csrf: String,
+    email: String,
+    name: String,
+    password: String,
+    kind: String,
+}
+
+async fn index(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    let form = AccountForm {
+        kind: "employee".into(),
+        ..AccountForm::default()
+    };
+    list(&app, &req, &caller, query.into_inner().cursor, form, None).await
+}
+
+async fn list(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    cursor: Option<String>,
+    mut form: AccountForm,
+    refusal: Option<Refused>,
+) -> Result<HttpResponse, PageError> {
+    caller.viewer.require_admin()?;
+    let layout = Layout::signed_in(req, caller, "People admin", Section::None)?;
+    let (users, next) = read(app, caller, move |conn, scope| {
+        access::directory(conn, scope, None, cursor.as_deref(), PAGE_SIZE)
+    })
+    .await?;
+    let (status, errors) = match refusal {
+        Some(r) => (r.status, r.errors),
+        None => (StatusCode::OK, FieldErrors::default()),
+    };
+    form.password.clear();
+    let page = UsersPage {
+        users: users
+            .iter()
+            .map(|u| UserView::of(u, &caller.viewer))
+            .collect(),
+        more: form::more_link("/admin/users", next.as_deref()),
+        layout,
+        form,
+        errors,
+    };
+    render(status, &page)
+}
+
+async fn create(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    form: web::Form<AccountForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    caller.viewer.require_admin()?;
+    let form = form.into_inner();
+    let account = NewAccount {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+        kind: match form.kind.as_str() {
+            "admin" => UserKind::Admin,
+            _ => UserKind::Employee,
+        },
+    };
+    let (state, viewer) = (app.clone(), caller.viewer.clone());
+    let result = blocking(move || {
+        actions::register(
+            &state.db,
+            &state.config.auth,
+            account,
+            Registration::ByAdmin(&viewer),
+        )
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/admin/users")),
+        Err(error) => {
+            let refusal = form::refused(error)?;
+            list(&app, &req, &caller, None, form, Some(refusal)).await
+        }
+    }
+}
+
+async fn deactivate(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "user")?;
+    let viewer = caller.viewer.clone();
+    blocking(move || {
+        app.db
+            .write(|conn| actions::deactivate_user(conn, &viewer, id))
+    })
+    .await?;
+    Ok(see_other("/admin/users"))
+}

@@ -1,0 +1,89 @@
+//! A tag's page: its posts the viewer may read, and following it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::form::{self, CursorQuery, ToggleForm};
+use super::view::{FeedList, Times as _, feed_list};
+use super::{Layout, Section, render, see_other};
+use crate::App;
+use crate::error::Error;
+use crate::feeds::Feed;
+use crate::http::api::{read, write};
+use crate::http::error::PageError;
+use crate::http::extract::Caller;
+use crate::{follows, tags};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tags/{name}", web::get().to(show))
+        .route("/tags/{name}/follow", web::post().to(follow));
+}
+
+#[derive(Template)]
+#[template(path = "pages/tags/show.html")]
+struct ShowPage {
+    layout: Layout,
+    name: String,
+    followed: bool,
+    /// Where the follow button posts.
+    action: String,
+    feed: FeedList,
+    back: String,
+    empty: &'static str,
+}
+
+/// `raw` as a tag name; a name that cannot be a tag is a page that does not exist.
+fn tag_name(raw: &str) -> Result<String, PageError> {
+    tags::actions::normalize(raw).map_err(|_| PageError(Error::not_found("tag")))
+}
+
+async fn show(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    name: web::Path<String>,
+    query: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    let name = tag_name(&name)?;
+    let layout = Layout::signed_in(&req, &caller, &format!("#{name}"), Section::None)?;
+    let me = caller.user()?.id;
+    let tag = name.clone();
+    let followed = read(&app, &caller, move |conn, _| {
+        match tags::queries::id_of(conn, &tag)? {
+            Some(id) => follows::follows_tag(conn, me, id),
+            None => Ok(false),
+        }
+    })
+    .await?;
+    let back = format!("/tags/{name}");
+    let cursor = query.into_inner().cursor;
+    let feed = feed_list(&app, &caller, Feed::Tag(name.clone()), cursor, &back).await?;
+    let page = ShowPage {
+        layout,
+        action: format!("{back}/follow"),
+        name,
+        followed,
+        feed,
+        back,
+        empty: "No posts you can see carry this tag yet.",
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn follow(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+    form: web::Form<ToggleForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let name = tag_name(&name)?;
+    let on = form.on();
+    let tag = name.clone();
+    write(&app, &caller, move |conn, scope| {
+        follows::set_tag_follow(conn, scope, &tag, on)
+    })
+    .await?;
+    Ok(see_other(&format!("/tags/{name}")))
+}
