@@ -14,6 +14,7 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::{access, comments};
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}/comments", web::post().to(add))
         .route("/comments/{id}/like", web::post().to(like))

@@ -17,6 +17,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/groups/{id}/settings", web::post().to(update_settings))
         .route("/groups/{id}/members", web::post().to(add_member))

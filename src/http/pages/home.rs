@@ -17,6 +17,7 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::actions::{self, NewPost};
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/company", web::get().to(company))

@@ -15,6 +15,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/people/{id}", web::get().to(show))
         .route("/people/{id}/follow", web::post().to(follow));

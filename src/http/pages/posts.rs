@@ -19,6 +19,7 @@ use crate::http::extract::Caller;
 use crate::posts::views::{self, VersionView};
 use crate::posts::{CommentView, PostView, access, actions};
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}", web::get().to(show))
         .route("/posts/{id}/like", web::post().to(like))

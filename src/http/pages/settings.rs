@@ -14,6 +14,7 @@ use crate::http::api::blocking;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings", web::get().to(edit))
         .route("/settings", web::post().to(update));

@@ -10,6 +10,7 @@ use super::{Layout, Section, render};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/search", web::get().to(search))
         .route("/notifications", web::get().to(notifications));

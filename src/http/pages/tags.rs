@@ -15,6 +15,7 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::{follows, tags};
 
+/// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/tags/{name}", web::get().to(show))
         .route("/tags/{name}/follow", web::post().to(follow));
