@@ -4,6 +4,7 @@
 //! (the ceiling of the HTTP stack).
 //!
 //! cargo bench --bench load -- [--database-url URL] [--scale 1.0] [--seconds 10] [--clients 32]
+//!                             [--data-dir DIR (kept afterwards, for a look at the SQLite file)]
 
 mod drive;
 mod seed;
@@ -15,6 +16,7 @@ use agora::config::Config;
 
 struct Options {
     database_url: Option<String>,
+    data_dir: Option<std::path::PathBuf>,
     scale: f64,
     seconds: u64,
     clients: usize,
@@ -23,6 +25,7 @@ struct Options {
 fn options() -> Result<Options, String> {
     let mut options = Options {
         database_url: None,
+        data_dir: None,
         scale: 1.0,
         seconds: 10,
         clients: 32,
@@ -32,6 +35,7 @@ fn options() -> Result<Options, String> {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--database-url" => options.database_url = Some(value()?),
+            "--data-dir" => options.data_dir = Some(value()?.into()),
             "--scale" => options.scale = value()?.parse().map_err(|_| "--scale takes a number")?,
             "--seconds" => {
                 options.seconds = value()?.parse().map_err(|_| "--seconds takes a number")?
@@ -48,16 +52,17 @@ fn options() -> Result<Options, String> {
 
 fn main() -> Result<(), String> {
     let options = options()?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = options
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     let url = options
         .database_url
         .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
     let env = vec![
-        (
-            "AGORA_DATA_DIR".to_string(),
-            dir.path().display().to_string(),
-        ),
+        ("AGORA_DATA_DIR".to_string(), dir.display().to_string()),
         ("AGORA_DATABASE_URL".to_string(), url.clone()),
         ("AGORA_DATABASE__POOL_SIZE".to_string(), "16".to_string()),
     ];

@@ -3,15 +3,13 @@
 //! at most a page, and the pages are merged; then authors, groups, counts and `liked_by_me`
 //! are filled in one query each.
 
-use std::collections::BTreeMap;
-
 use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
 use crate::follows;
 use crate::groups;
-use crate::posts::access::{self, Source};
-use crate::posts::{Post, PostView, views};
+use crate::posts::access::{self, Member, Source};
+use crate::posts::{PostView, views};
 use crate::{accounts, tags};
 
 /// Which feed to read.
@@ -48,36 +46,18 @@ pub fn read(
     let fetch = limit + 1;
     let posts = match feed {
         Feed::Home => {
-            let mut authors = follows::followed_users(conn, me)?;
-            authors.push(me);
-            let member_of: Vec<i64> = scope.roles.keys().copied().collect();
-            let tag_ids = follows::followed_tags(conn, me)?;
-            let mut sources = vec![access::feed_page(
-                conn,
-                scope,
-                Source::Authors(&authors),
-                before,
-                fetch,
-            )?];
-            if !member_of.is_empty() {
-                sources.push(access::feed_page(
-                    conn,
-                    scope,
-                    Source::Groups(&member_of),
-                    before,
-                    fetch,
-                )?);
-            }
-            if !tag_ids.is_empty() {
-                sources.push(access::feed_page(
-                    conn,
-                    scope,
-                    Source::Tags(&tag_ids),
-                    before,
-                    fetch,
-                )?);
-            }
-            merge(sources, fetch)
+            let mut members: Vec<Member> = follows::followed_users(conn, me)?
+                .into_iter()
+                .map(Member::Author)
+                .collect();
+            members.push(Member::Author(me));
+            members.extend(scope.roles.keys().map(|g| Member::Group(*g)));
+            members.extend(
+                follows::followed_tags(conn, me)?
+                    .into_iter()
+                    .map(Member::Tag),
+            );
+            access::merged_page(conn, scope, &members, before, fetch)?
         }
         Feed::Company => {
             if !scope.reads_company() {
@@ -110,17 +90,4 @@ pub fn read(
         items: views::post_views(conn, scope, &posts)?,
         next_cursor,
     })
-}
-
-/// Newest first, without duplicates, at most `limit`.
-fn merge(sources: Vec<Vec<Post>>, limit: i64) -> Vec<Post> {
-    let mut by_id: BTreeMap<i64, Post> = BTreeMap::new();
-    for post in sources.into_iter().flatten() {
-        by_id.insert(post.id, post);
-    }
-    by_id
-        .into_values()
-        .rev()
-        .take(usize::try_from(limit).unwrap_or(0))
-        .collect()
 }

@@ -20,8 +20,6 @@ pub enum Source<'a> {
     Group(i64),
     /// Posts by any of these people.
     Authors(&'a [i64]),
-    /// Posts in any of these groups.
-    Groups(&'a [i64]),
     /// Posts tagged with any of these tags.
     Tags(&'a [i64]),
 }
@@ -60,7 +58,6 @@ pub fn feed_page(
         Source::Company => Box::new(posts::id.gt(0)),
         Source::Group(id) => Box::new(posts::group_id.assume_not_null().eq(id)),
         Source::Authors(ids) => Box::new(posts::author_id.eq_any(ids.to_vec())),
-        Source::Groups(ids) => Box::new(posts::group_id.assume_not_null().eq_any(ids.to_vec())),
         Source::Tags(tags) => {
             // One index range per tag, merged here: plan-stable however popular a tag is.
             let mut ids = Vec::new();
@@ -134,4 +131,57 @@ pub fn trending_tags(
     scope.viewer.require_user()?;
     let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(7);
     queries::trending(conn, &scope.readable, scope.reads_company(), since, limit)
+}
+
+pub use super::queries::Member;
+
+/// Newest first, at most `limit` readable posts from any of `members`, older than `before`.
+///
+/// Each member gives its newest `limit` posts; invisible ones are dropped here. A member that
+/// gave a full `limit` may have more below its oldest candidate, so the merge is only complete
+/// down to the highest such "horizon"; if that leaves the page short, the merge continues
+/// below it.
+pub fn merged_page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    members: &[Member],
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    scope.viewer.require_user()?;
+    let mut picked: Vec<i64> = Vec::new();
+    let mut before = before;
+    // Bounded: each round moves the horizon down by at least one member's page.
+    for _ in 0..16 {
+        let candidates = queries::newest_per_member(conn, members, before, limit)?;
+        let mut per_member: std::collections::HashMap<i64, (i64, i64)> =
+            std::collections::HashMap::new();
+        for c in &candidates {
+            let entry = per_member.entry(c.member).or_insert((0, i64::MAX));
+            *entry = (entry.0 + 1, entry.1.min(c.id));
+        }
+        let horizon = per_member
+            .values()
+            .filter(|(count, _)| *count >= limit)
+            .map(|(_, lowest)| *lowest)
+            .max();
+        picked.extend(
+            candidates
+                .iter()
+                .filter(|c| horizon.is_none_or(|h| c.id >= h) && scope.reads_posts_in(c.group_id))
+                .map(|c| c.id),
+        );
+        picked.sort_unstable_by(|a, b| b.cmp(a));
+        picked.dedup();
+        match horizon {
+            Some(h) if (picked.len() as i64) < limit => before = Some(h),
+            _ => break,
+        }
+    }
+    picked.truncate(usize::try_from(limit).unwrap_or(0));
+    queries::by_ids(
+        conn,
+        queries::in_groups(&scope.readable, scope.reads_company()),
+        &picked,
+    )
 }

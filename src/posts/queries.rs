@@ -237,3 +237,80 @@ pub(super) fn trending(
     };
     Ok(query.load(conn)?)
 }
+
+/// One ranged source of a merged feed.
+#[derive(Clone, Copy, Debug)]
+pub enum Member {
+    /// A person's posts.
+    Author(i64),
+    /// A group's posts.
+    Group(i64),
+    /// Posts whose body carries a tag.
+    Tag(i64),
+}
+
+/// A candidate of a merged feed: a post id, its group, and which member it came from.
+#[derive(Debug, QueryableByName)]
+pub(super) struct Candidate {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub group_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub member: i64,
+}
+
+/// The newest `limit` posts of each member older than `before`, in one statement: a
+/// `UNION ALL` of one index range per member, so the cost follows the number of members, not
+/// how much each has posted. Visibility is left to the caller. Only integers are spliced in.
+pub(super) fn newest_per_member(
+    conn: &mut DbConnection,
+    members: &[Member],
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Candidate>> {
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    let older = |column: &str| {
+        before
+            .map(|b| format!(" AND {column} < {b}"))
+            .unwrap_or_default()
+    };
+    let parts: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(k, member)| {
+            let inner = match member {
+                Member::Author(id) => format!(
+                    "SELECT id, group_id FROM posts WHERE author_id = {id} AND deleted_at IS NULL{} ORDER BY id DESC LIMIT {limit}",
+                    older("id")
+                ),
+                Member::Group(id) => format!(
+                    "SELECT id, group_id FROM posts WHERE group_id = {id} AND deleted_at IS NULL{} ORDER BY id DESC LIMIT {limit}",
+                    older("id")
+                ),
+                Member::Tag(id) => format!(
+                    "SELECT post_id AS id, group_id FROM post_tags WHERE tag_id = {id} AND comment_id = 0{} ORDER BY post_id DESC LIMIT {limit}",
+                    older("post_id")
+                ),
+            };
+            format!("SELECT m{k}.id, m{k}.group_id, CAST({k} AS BIGINT) AS member FROM ({inner}) AS m{k}")
+        })
+        .collect();
+    Ok(diesel::sql_query(parts.join(" UNION ALL ")).load(conn)?)
+}
+
+/// Readable posts among `ids`, newest first.
+pub(super) fn by_ids(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    ids: &[i64],
+) -> Result<Vec<Post>> {
+    Ok(posts::table
+        .filter(readable)
+        .filter(posts::id.eq_any(ids.to_vec()))
+        .order(posts::id.desc())
+        .select(Post::as_select())
+        .load(conn)?)
+}

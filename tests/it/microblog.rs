@@ -265,3 +265,22 @@ on_both_backends! {
         assert!(home["items"].as_array().unwrap().len() >= 5);
     }
 }
+
+on_both_backends! {
+    async fn the_home_feed_skips_nothing_behind_posts_the_viewer_cannot_read(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let hidden = app.group(&bob, "Bob's room", "private", false).await;
+        let (_, visible) = bob.post("/api/v1/posts", json!({"body": "visible, older"})).await;
+        for n in 0..6 {
+            bob.post("/api/v1/posts", json!({"body": format!("hidden {n}"), "group_id": hidden})).await;
+        }
+        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await)).await;
+        let (status, page) = ana.get("/api/v1/feeds/home?limit=2").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(ids(&page), [visible["id"].as_str().unwrap()], "the older visible post comes through the hidden ones");
+        assert_eq!(page["next_cursor"], Value::Null);
+    }
+}
