@@ -57,6 +57,8 @@ pub struct DatabaseSettings {
     pub sqlite_synchronous: String,
     /// Milliseconds SQLite waits for a lock held by another writer.
     pub busy_timeout_ms: u64,
+    /// MiB of the SQLite file read through memory mapping (0: plain reads).
+    pub sqlite_mmap_mb: u64,
 }
 
 /// Passwords, sessions and sign-in limits.

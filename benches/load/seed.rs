@@ -348,7 +348,10 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
     insert_all!(conn, user_follows::table, follow_rows);
     insert_all!(conn, tag_follows::table, tag_follow_rows);
     match conn {
-        DbConnection::Postgres(inner) => diesel::sql_query("ANALYZE").execute(inner).map(|_| ()),
+        // VACUUM sets the visibility map, so feeds can use index-only scans.
+        DbConnection::Postgres(inner) => diesel::sql_query("VACUUM ANALYZE")
+            .execute(inner)
+            .map(|_| ()),
         DbConnection::Sqlite(inner) => diesel::connection::SimpleConnection::batch_execute(
             inner,
             "PRAGMA synchronous = FULL; ANALYZE",

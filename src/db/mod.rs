@@ -74,6 +74,7 @@ pub type PooledConn = PooledConnection<Manager>;
 struct SqliteSettings {
     synchronous: String,
     busy_timeout_ms: u64,
+    mmap_bytes: u64,
 }
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqliteSettings {
@@ -83,8 +84,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqliteSettings {
             // at once, and without the timeout all but one would fail with "database is locked".
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
-                self.busy_timeout_ms, self.synchronous
+                 PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA mmap_size = {};",
+                self.busy_timeout_ms, self.synchronous, self.mmap_bytes
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -125,6 +126,7 @@ impl Db {
             .connection_customizer(Box::new(SqliteSettings {
                 synchronous: config.sqlite_synchronous.clone(),
                 busy_timeout_ms: config.busy_timeout_ms,
+                mmap_bytes: config.sqlite_mmap_mb * 1024 * 1024,
             }))
             .build(Manager::new(target))
             .map_err(|e| Error::unavailable(format!("cannot open {}: {e}", redact_url(url))))?;

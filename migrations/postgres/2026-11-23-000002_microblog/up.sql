@@ -41,8 +41,11 @@ CREATE TABLE posts (
     deleted_at TIMESTAMP,
     deleted_by BIGINT
 );
-CREATE INDEX posts_group ON posts (group_id, id);
-CREATE INDEX posts_author ON posts (author_id, id);
+-- Feeds read newest-first ranges of live posts per group and per author; the group id rides
+-- along so visibility is decided without touching the table (deleted_at too: SQLite would
+-- otherwise read the row to check what the partial index already guarantees).
+CREATE INDEX posts_group ON posts (group_id, id, deleted_at) WHERE deleted_at IS NULL;
+CREATE INDEX posts_author ON posts (author_id, id, group_id, deleted_at) WHERE deleted_at IS NULL;
 
 CREATE TABLE post_versions (
     id BIGINT PRIMARY KEY NOT NULL,
@@ -106,6 +109,7 @@ CREATE TABLE post_tags (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tag_id, post_id, comment_id)
 );
+CREATE INDEX post_tags_feed ON post_tags (tag_id, comment_id, post_id, group_id);
 CREATE INDEX post_tags_post ON post_tags (post_id);
 CREATE INDEX post_tags_time ON post_tags (created_at);
 
