@@ -43,6 +43,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Live updates (`GET /api/v1/stream`).
+    pub live: LiveSettings,
 }
 
 /// Pool and SQLite settings.
@@ -99,6 +101,24 @@ pub struct LogSettings {
     pub format: String,
     /// A tracing filter such as `info`.
     pub level: String,
+}
+
+/// Live updates (`GET /api/v1/stream`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    /// Seconds between heartbeat comments on an idle stream, so proxies keep it open.
+    pub heartbeat_secs: u64,
+    /// Longest time, in seconds, a stream keeps the viewer's groups without reading them
+    /// again (membership changes of the viewer are applied at once regardless).
+    pub scope_refresh_secs: u64,
+    /// Most events replayed after `Last-Event-ID`; a client further behind is told to reload.
+    pub replay_limit: i64,
+    /// Events buffered for slow streams; one further behind catches up from the database.
+    pub channel_capacity: usize,
+    /// Milliseconds between reads of the events log when no commit in this process wakes
+    /// the hub (commits by other processes on the same database).
+    pub poll_ms: u64,
 }
 
 /// A value that never appears in logs or debug output.
@@ -247,6 +267,20 @@ impl Config {
                 "log.format",
                 format!("{:?} is neither text nor json", self.log.format),
                 "set AGORA_LOG__FORMAT=text or json",
+            ));
+        }
+        if self.live.heartbeat_secs == 0 || self.live.scope_refresh_secs == 0 {
+            return Err(ConfigError::new(
+                "live.heartbeat_secs",
+                "live.heartbeat_secs and live.scope_refresh_secs must be at least 1",
+                "set AGORA_LIVE__HEARTBEAT_SECS=15 and AGORA_LIVE__SCOPE_REFRESH_SECS=60",
+            ));
+        }
+        if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
+            return Err(ConfigError::new(
+                "live.channel_capacity",
+                "live.channel_capacity and live.poll_ms must be at least 1",
+                "set AGORA_LIVE__CHANNEL_CAPACITY=1024 and AGORA_LIVE__POLL_MS=1000",
             ));
         }
         Ok(())

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod follows;
 pub mod groups;
 pub mod http;
+pub mod live;
 pub mod posts;
 pub mod signing;
 pub mod tags;

@@ -5,9 +5,12 @@
 //!
 //! cargo bench --bench load -- [--database-url URL] [--scale 1.0] [--seconds 10] [--clients 32]
 //!                             [--data-dir DIR (kept afterwards, for a look at the SQLite file)]
+//!                             [--stream-connections N (instead of the load: memory per idle
+//!                              live stream, over N streams)]
 
 mod drive;
 mod seed;
+mod stream;
 
 use std::net::TcpListener;
 use std::time::Instant;
@@ -20,6 +23,7 @@ struct Options {
     scale: f64,
     seconds: u64,
     clients: usize,
+    stream_connections: Option<usize>,
 }
 
 fn options() -> Result<Options, String> {
@@ -29,6 +33,7 @@ fn options() -> Result<Options, String> {
         scale: 1.0,
         seconds: 10,
         clients: 32,
+        stream_connections: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -42,6 +47,13 @@ fn options() -> Result<Options, String> {
             }
             "--clients" => {
                 options.clients = value()?.parse().map_err(|_| "--clients takes a number")?
+            }
+            "--stream-connections" => {
+                options.stream_connections = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--stream-connections takes a number")?,
+                )
             }
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -87,6 +99,10 @@ fn main() -> Result<(), String> {
             }
         })
     });
+    if let Some(connections) = options.stream_connections {
+        println!("{}", stream::run(&db, &seeded, &base, connections)?);
+        return Ok(());
+    }
     let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;
     println!(
         "\nAgora load benchmark — {} — scale {} ({} users, {} posts, {} comments, {} likes)",

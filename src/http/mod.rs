@@ -18,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::App;
 use crate::error::Error;
+use crate::live::Hub;
 use assets::Assets;
 use metrics::Metrics;
 
@@ -26,8 +27,15 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
 /// The server on `listener`, not yet running: await it, or keep its handle to stop it.
+///
+/// Also starts the live hub on the current runtime. The workers hold its only handles, so it
+/// stops, closing every stream, once the server has stopped and dropped them.
 pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
     let http = app.config.http.clone();
+    let (hub, hub_task) = Hub::start(&app.db, &app.config)
+        .map_err(|e| std::io::Error::other(format!("cannot start live updates: {}", e.detail)))?;
+    actix_web::rt::spawn(hub_task);
+    let hub = web::Data::new(hub);
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -37,6 +45,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(assets.clone())
+            .app_data(hub.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)

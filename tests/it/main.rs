@@ -17,3 +17,4 @@ mod events;
 mod http;
 mod microblog;
 mod pages;
+mod stream;

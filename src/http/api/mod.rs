@@ -6,6 +6,7 @@ mod feeds;
 mod groups;
 pub mod openapi;
 mod posts;
+mod stream;
 mod users;
 
 use actix_web::web;
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(groups::routes)
             .configure(posts::routes)
-            .configure(feeds::routes),
+            .configure(feeds::routes)
+            .configure(stream::routes),
     );
 }
 
