@@ -61,21 +61,35 @@ pub fn set_tag_follow(
 ) -> Result<String> {
     let me = scope.viewer.require_user()?.id;
     let name = tags::actions::normalize(raw)?;
-    if follow {
-        let ids = tags::actions::ensure_tags(conn, std::slice::from_ref(&name))?;
-        for tag in ids {
+    let changed = if follow {
+        let mut inserted = 0;
+        for tag in tags::actions::ensure_tags(conn, std::slice::from_ref(&name))? {
             let row = (
                 tag_follows::user_id.eq(me),
                 tag_follows::tag_id.eq(tag),
                 tag_follows::created_at.eq(Utc::now().naive_utc()),
             );
-            on_backend!(conn, |inner| diesel::insert_into(tag_follows::table)
+            inserted += on_backend!(conn, |inner| diesel::insert_into(tag_follows::table)
                 .values(row)
                 .on_conflict_do_nothing()
                 .execute(inner))?;
         }
-    } else if let Some(tag) = tags::queries::id_of(conn, &name)? {
-        diesel::delete(tag_follows::table.find((me, tag))).execute(conn)?;
+        inserted
+    } else if let Some(tag) = tags::access::id_of(conn, &name)? {
+        diesel::delete(tag_follows::table.find((me, tag))).execute(conn)?
+    } else {
+        0
+    };
+    if changed > 0 {
+        let kind = if follow {
+            "tag.followed"
+        } else {
+            "tag.unfollowed"
+        };
+        events::append(
+            conn,
+            NewEvent::new(kind, Some(me), None).with(serde_json::json!({"tag": name})),
+        )?;
     }
     Ok(name)
 }

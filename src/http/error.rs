@@ -117,11 +117,20 @@ impl ResponseError for PageError {
     }
 }
 
+/// `error` rendered the way the request's path expects: problem+json under `/api`, else HTML.
+pub fn for_path(req: &actix_web::HttpRequest, error: Error) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError(error).into()
+    } else {
+        PageError(error).into()
+    }
+}
+
 /// Errors of actix's own extractors (bad JSON, oversize body, bad path) as our errors.
 pub mod extractors {
-    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 
-    use super::ApiError;
+    use super::{ApiError, for_path};
     use crate::error::{Error, ErrorKind};
 
     pub fn json(error: JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
@@ -146,15 +155,26 @@ pub mod extractors {
         ApiError(error).into()
     }
 
-    pub fn path(_: PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
-        ApiError(Error::not_found("resource")).into()
+    pub fn path(_: PathError, req: &actix_web::HttpRequest) -> actix_web::Error {
+        for_path(req, Error::not_found("resource"))
     }
 
-    pub fn query(error: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
-        ApiError(Error::bad_request(
-            "bad_query",
-            format!("bad query string: {error}"),
-        ))
-        .into()
+    pub fn query(error: QueryPayloadError, req: &actix_web::HttpRequest) -> actix_web::Error {
+        for_path(
+            req,
+            Error::bad_request("bad_query", format!("bad query string: {error}")),
+        )
+    }
+
+    pub fn form(error: UrlencodedError, req: &actix_web::HttpRequest) -> actix_web::Error {
+        let error = match error {
+            UrlencodedError::Overflow { size, limit } => Error::new(
+                ErrorKind::TooLarge,
+                "body_too_large",
+                format!("the form is {size} bytes; at most {limit}"),
+            ),
+            other => Error::bad_request("bad_form", format!("the form could not be read: {other}")),
+        };
+        for_path(req, error)
     }
 }

@@ -9,7 +9,7 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, PageError};
+use super::error::for_path;
 use crate::App;
 use crate::access::Viewer;
 use crate::accounts::User;
@@ -152,15 +152,6 @@ impl FromRequest for Caller {
             req.extensions_mut().insert(caller.clone());
             Ok(caller)
         })
-    }
-}
-
-/// `error` rendered the way the request's path expects: problem+json under `/api`, else HTML.
-pub fn for_path(req: &HttpRequest, error: Error) -> actix_web::Error {
-    if req.path().starts_with("/api/") {
-        ApiError(error).into()
-    } else {
-        PageError(error).into()
     }
 }
 

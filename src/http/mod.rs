@@ -51,7 +51,11 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
                     .limit(http.json_limit_bytes)
                     .error_handler(error::extractors::json),
             )
-            .app_data(web::FormConfig::default().limit(http.json_limit_bytes))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(http.json_limit_bytes)
+                    .error_handler(error::extractors::form),
+            )
             .app_data(web::PathConfig::default().error_handler(error::extractors::path))
             .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
             .wrap(
@@ -79,5 +83,5 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    Err(extract::for_path(&req, Error::not_found("page")))
+    Err(error::for_path(&req, Error::not_found("page")))
 }

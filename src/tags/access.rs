@@ -1,4 +1,4 @@
-//! Reads of `tags`. Tag names are public words, not content, so these need no access check;
+//! The loaders of `tags`. Tag names are public words, not content, so these need no access check;
 //! what a viewer may see *tagged* is filtered by the posts area.
 
 use diesel::prelude::*;
