@@ -115,6 +115,18 @@ pub fn resolve_api_token(conn: &mut DbConnection, token: &str) -> Result<Option<
     Ok(found.map(|(id, user)| (id, resolved(user))))
 }
 
+/// Whether token `id` is still valid: not revoked, and its user active.
+pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
+    let found = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::id.eq(id))
+        .filter(users::deactivated_at.is_null())
+        .select(api_tokens::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Revokes token `id`.
 pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
     diesel::delete(api_tokens::table.find(id)).execute(conn)?;

@@ -13,7 +13,7 @@ use super::frame::{self, Counts};
 use super::hub::{LiveEvent, Shared, Signal};
 use super::meta::{Content, CountsOf, Topic};
 use crate::access::{Scope, Viewer};
-use crate::accounts::{self, sessions};
+use crate::accounts::sessions;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events;
@@ -27,11 +27,19 @@ const RETRY_MS: u64 = 5000;
 pub struct Subscriber {
     /// Must be a signed-in user.
     pub viewer: Viewer,
-    /// The browser session the stream was opened with, re-checked with the scope; `None` for
-    /// a token, in which case the user's being active is re-checked.
-    pub session_id: Option<i64>,
+    /// The credential the stream was opened with, re-checked with the scope.
+    pub credential: StreamCredential,
     /// The last event the client saw (`Last-Event-ID`).
     pub last_event_id: Option<i64>,
+}
+
+/// What a stream was opened with: it ends when that is revoked.
+#[derive(Clone, Copy, Debug)]
+pub enum StreamCredential {
+    /// A browser session row.
+    Session(i64),
+    /// A personal access token row.
+    Token(i64),
 }
 
 /// An open stream; [`Connection::next`] gives its text chunk by chunk.
@@ -40,7 +48,7 @@ pub struct Connection {
     shared: Arc<Shared>,
     receiver: broadcast::Receiver<Signal>,
     me: i64,
-    session_id: Option<i64>,
+    credential: StreamCredential,
     scope: Scope,
     /// Set when a membership or group change may have made the scope wrong; it is read again
     /// before the next decision, not at once, so a burst of changes costs one read.
@@ -64,7 +72,7 @@ impl Connection {
             shared,
             receiver,
             me,
-            session_id: subscriber.session_id,
+            credential: subscriber.credential,
             scope: Scope {
                 viewer: subscriber.viewer,
                 roles: HashMap::new(),
@@ -233,14 +241,14 @@ impl Connection {
             .acquire()
             .await
             .map_err(Error::internal)?;
-        let (db, viewer, session_id) = (
+        let (db, viewer, credential) = (
             self.shared.db.clone(),
             self.scope.viewer.clone(),
-            self.session_id,
+            self.credential,
         );
         let found = tokio::task::spawn_blocking(move || {
             db.read(|conn| {
-                if !still_signed_in(conn, &viewer, session_id)? {
+                if !still_signed_in(conn, credential)? {
                     return Ok(None);
                 }
                 Scope::resolve(conn, &viewer).map(Some)
@@ -266,21 +274,13 @@ impl Connection {
     }
 }
 
-/// Whether the stream's credential still stands: the session is live, or, for a token, the
-/// user is active (deactivation also deletes every token).
-fn still_signed_in(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    session_id: Option<i64>,
-) -> Result<bool> {
-    if let Some(id) = session_id {
-        return Ok(sessions::resolve_session(conn, id)?.is_some());
-    }
-    match accounts::access::current_user(conn, viewer) {
-        Ok(user) => Ok(user.is_active()),
-        Err(error) if error.kind == ErrorKind::Unauthenticated => Ok(false),
-        Err(error) => Err(error),
-    }
+/// Whether the stream's credential still stands: the session or token row is live and its
+/// user active (revocation deletes the row; deactivation deletes every row of the user).
+fn still_signed_in(conn: &mut DbConnection, credential: StreamCredential) -> Result<bool> {
+    Ok(match credential {
+        StreamCredential::Session(id) => sessions::resolve_session(conn, id)?.is_some(),
+        StreamCredential::Token(id) => sessions::api_token_live(conn, id)?,
+    })
 }
 
 /// The counts `content` reports, through the viewer's access check; `None` when the post or

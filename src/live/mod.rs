@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::Result;
 
-pub use connection::{Connection, Subscriber};
+pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
 pub use meta::{Content, CountsOf, Meta, Topic};
 

@@ -252,4 +252,16 @@ on_both_backends! {
         let deadline = Instant::now() + PATIENCE;
         while stream.frame(deadline).await.is_some() {}
     }
+
+    async fn revoking_the_token_ends_the_stream(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_LIVE__HEARTBEAT_SECS", "1"), ("AGORA_LIVE__SCOPE_REFRESH_SECS", "1")]).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let mut stream = Stream::open(&ana, None).await;
+        let (status, _) = ana.delete("/api/v1/auth/token").await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let deadline = Instant::now() + PATIENCE;
+        // `frame` fails the test if the stream is still open at the deadline.
+        while stream.frame(deadline).await.is_some() {}
+    }
 }

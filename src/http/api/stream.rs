@@ -5,10 +5,10 @@ use std::convert::Infallible;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::error::invalid;
+use crate::error::{Error, invalid};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Caller, Credential};
-use crate::live::{Hub, Subscriber};
+use crate::live::{Hub, StreamCredential, Subscriber};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/stream", web::get().to(stream));
@@ -48,13 +48,14 @@ pub async fn stream(
                 invalid("last_event_id", "use the id of an event this stream sent")
             })?),
         };
-    let session_id = match &caller.credential {
-        Credential::Session(session) => Some(session.id),
-        _ => None,
+    let credential = match &caller.credential {
+        Credential::Session(session) => StreamCredential::Session(session.id),
+        Credential::Token(id) => StreamCredential::Token(*id),
+        Credential::None => return Err(ApiError(Error::unauthenticated())),
     };
     let subscriber = Subscriber {
         viewer: caller.viewer.clone(),
-        session_id,
+        credential,
         last_event_id,
     };
     let connection = hub.open(subscriber).await?;
