@@ -19,6 +19,11 @@ const FILES: &[Asset] = &[
         body: include_str!("../../web/static/app.css"),
     },
     Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../web/static/app.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_str!("../../web/static/favicon.svg"),

@@ -58,6 +58,8 @@ pub enum Section {
 pub struct Layout {
     pub title: String,
     pub css: String,
+    /// The script that enhances the pages (`app.js`).
+    pub js: String,
     pub icon: String,
     /// The signed-in user, for the toolbar.
     pub me: Option<UserView>,
@@ -72,10 +74,11 @@ impl Layout {
     pub fn new(req: &HttpRequest, title: &str, me: Option<UserView>, csrf: Option<&str>) -> Layout {
         let assets = req.app_data::<web::Data<Assets>>();
         let url = |name: &str| assets.map(|a| a.url(name).to_string()).unwrap_or_default();
-        let (css, icon) = (url("app.css"), url("favicon.svg"));
+        let (css, js, icon) = (url("app.css"), url("app.js"), url("favicon.svg"));
         Layout {
             title: title.to_string(),
             css,
+            js,
             icon,
             me,
             csrf: csrf.unwrap_or_default().to_string(),

@@ -1,0 +1,286 @@
+// Agora's pages work without this script. With it: likes, follows, joining a group and
+// comments go through the JSON API without reloading the page; feed pages listen to the live
+// stream for new posts and counts; and "5 min ago" texts stay current. Any failure of an
+// enhanced form falls back to sending the form as usual.
+
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+
+async function api(method, url, body) {
+  const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+  return response.status === 204 ? null : response.json();
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+const path = (form) => new URL(form.action, location.href).pathname;
+const turningOn = (form) => form.elements.on?.value === '1';
+
+// ---- Likes ----------------------------------------------------------------------------
+
+function showLike(button, liked, count) {
+  button.setAttribute('aria-pressed', String(liked));
+  button.textContent = `${liked ? 'Liked' : 'Like'} · ${count}`;
+}
+
+async function like(form) {
+  const on = turningOn(form);
+  // /posts/{id}/like and /comments/{id}/like have the same path under /api/v1.
+  const item = await api(on ? 'PUT' : 'DELETE', `/api/v1${path(form)}`);
+  form.elements.on.value = item.liked_by_me ? '0' : '1';
+  showLike(form.querySelector('button'), item.liked_by_me, item.like_count);
+}
+
+// ---- Follows and groups ----------------------------------------------------------------
+
+async function follow(form) {
+  const on = turningOn(form);
+  const match = path(form).match(/^\/(tags|people)\/([^/]+)\/follow$/);
+  if (!match) throw new Error('not a follow form');
+  const kind = match[1] === 'tags' ? 'tags' : 'users';
+  await api(on ? 'PUT' : 'DELETE', `/api/v1/follows/${kind}/${match[2]}`);
+  form.elements.on.value = on ? '0' : '1';
+  const button = form.querySelector('button');
+  if (on) {
+    button.className = 'chip';
+    button.setAttribute('aria-pressed', 'true');
+    button.textContent = 'Following · Unfollow';
+  } else {
+    button.className = 'primary';
+    button.removeAttribute('aria-pressed');
+    button.textContent = 'Follow';
+  }
+}
+
+async function join(form) {
+  const outcome = await api('POST', `/api/v1${path(form)}`);
+  const button = form.querySelector('button');
+  if (outcome.status === 'member') {
+    // Now a member: the same form leaves, sent as a plain form.
+    form.action = path(form).replace(/\/join$/, '/leave');
+    delete form.dataset.enhance;
+    button.className = 'chip';
+    button.textContent = 'Leave group';
+    form.after(el('p', { class: 'notice', role: 'status' }, 'You joined this group. Reload to see its posts.'));
+  } else {
+    button.disabled = true;
+    button.textContent = 'Asked to join';
+  }
+}
+
+// ---- Comments --------------------------------------------------------------------------
+
+const initials = (name) =>
+  name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
+
+function commentView(comment, back) {
+  const when = new Date(comment.created_at);
+  const hidden = (name, value) => el('input', { type: 'hidden', name, value });
+  const likeForm = el('form', { method: 'post', action: `/comments/${comment.id}/like`, 'data-enhance': 'like' },
+    hidden('csrf', csrf), hidden('back', back), hidden('on', comment.liked_by_me ? '0' : '1'),
+    el('button', { type: 'submit', class: 'chip' }));
+  showLike(likeForm.querySelector('button'), comment.liked_by_me, comment.like_count);
+  const actions = el('footer', { class: 'post-actions' }, likeForm);
+  if (comment.can_edit) actions.append(el('a', { class: 'chip', href: `/comments/${comment.id}/edit` }, 'Edit'));
+  if (comment.can_delete) {
+    actions.append(el('form', { method: 'post', action: `/comments/${comment.id}/delete` },
+      hidden('csrf', csrf), hidden('back', back),
+      el('button', { type: 'submit', class: 'chip danger' }, 'Delete')));
+  }
+  const author = comment.author;
+  const body = el('div', { class: 'post-body' });
+  body.innerHTML = comment.html; // rendered and sanitised by the server, as on the page
+  return el('article', { class: 'comment', id: `comment-${comment.id}` },
+    el('header', { class: 'post-head' },
+      el('a', { class: 'person', href: `/people/${author.id}` },
+        el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(author.name)),
+        el('span', { class: 'person-name' }, author.name)),
+      el('span', { class: 'muted' },
+        el('time', { datetime: comment.created_at, title: exact(when) }, ago(when)))),
+    body, actions);
+}
+
+function setCommentCount(postId, count) {
+  for (const link of document.querySelectorAll(`#post-${postId} [data-comment-count]`)) {
+    link.textContent = `${count} ${count === 1 ? 'comment' : 'comments'}`;
+  }
+}
+
+async function comment(form) {
+  const textarea = form.elements.body;
+  const postId = path(form).split('/')[2];
+  const created = await api('POST', `/api/v1${path(form)}`, { body: textarea.value });
+  const section = form.closest('section') ?? form.parentElement;
+  section.querySelector(':scope > .empty')?.remove();
+  for (const stale of form.querySelectorAll('.alert, .field-error')) stale.remove();
+  textarea.removeAttribute('aria-invalid');
+  textarea.value = '';
+  const back = `/posts/${postId}`;
+  if (!document.getElementById(`comment-${created.id}`)) {
+    const more = section.querySelector(':scope > .more');
+    (more ?? form).before(commentView(created, back));
+  }
+  const link = document.querySelector(`#post-${postId} [data-comment-count]`);
+  const shown = parseInt(link?.textContent ?? '', 10);
+  if (!Number.isNaN(shown)) setCommentCount(postId, shown + 1);
+}
+
+// ---- Sending enhanced forms ------------------------------------------------------------
+
+const handlers = { like, follow, join, comment };
+
+document.addEventListener('submit', async (event) => {
+  const form = event.target;
+  const handler = handlers[form.dataset?.enhance];
+  if (!handler || !csrf || event.defaultPrevented) return;
+  event.preventDefault();
+  if (form.dataset.busy) return;
+  form.dataset.busy = '1';
+  form.setAttribute('aria-busy', 'true');
+  try {
+    await handler(form);
+  } catch {
+    // The page's own form knows how to show what went wrong.
+    HTMLFormElement.prototype.submit.call(form);
+  } finally {
+    delete form.dataset.busy;
+    form.removeAttribute('aria-busy');
+  }
+});
+
+// ---- Relative times --------------------------------------------------------------------
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n) => String(n).padStart(2, '0');
+
+// The same wording as the server's `Times::ago`.
+function ago(then, now = new Date()) {
+  const minutes = Math.floor((now - then) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 1440) return `${Math.floor(minutes / 60)} h ago`;
+  if (minutes < 10080) return `${Math.floor(minutes / 1440)} d ago`;
+  return `${then.getUTCDate()} ${MONTHS[then.getUTCMonth()]} ${then.getUTCFullYear()}`;
+}
+
+function exact(then) {
+  const date = `${then.getUTCFullYear()}-${pad(then.getUTCMonth() + 1)}-${pad(then.getUTCDate())}`;
+  return `${date} ${pad(then.getUTCHours())}:${pad(then.getUTCMinutes())} UTC`;
+}
+
+const RELATIVE = /^(just now|\d+ (min|h|d) ago)$/;
+
+function refreshTimes() {
+  const now = new Date();
+  for (const time of document.querySelectorAll('time[datetime]')) {
+    if (!RELATIVE.test(time.textContent.trim())) continue;
+    const then = new Date(time.dateTime);
+    if (!Number.isNaN(then.getTime())) time.textContent = ago(then, now);
+  }
+}
+
+setInterval(refreshTimes, 60_000);
+document.addEventListener('visibilitychange', () => document.hidden || refreshTimes());
+
+// ---- Live updates on feed pages --------------------------------------------------------
+
+// The API feed behind a feed page, first page only (a "Load more" page has a cursor).
+function feedApi() {
+  if (new URLSearchParams(location.search).has('cursor')) return null;
+  const p = location.pathname.replace(/\/$/, '') || '/';
+  if (p === '/') return '/api/v1/feeds/home';
+  if (p === '/company') return '/api/v1/feeds/company';
+  let m = p.match(/^\/groups\/(\d+)$/);
+  if (m) return `/api/v1/groups/${m[1]}/feed`;
+  m = p.match(/^\/tags\/([^/]+)$/);
+  if (m) return `/api/v1/tags/${m[1]}/feed`;
+  m = p.match(/^\/people\/(\d+)$/);
+  if (m) return `/api/v1/users/${m[1]}/feed`;
+  return null;
+}
+
+function live(banner, feedUrl) {
+  const fresh = new Set(); // new posts of this feed, not on the page
+  const checked = new Set(); // post ids already looked up
+  let waiting = [];
+  let timer = null;
+
+  const showBanner = (text) => {
+    let button = banner.querySelector('button');
+    if (!button) {
+      button = el('button', { type: 'button', class: 'primary' });
+      button.addEventListener('click', () => {
+        location.href = location.pathname + location.search;
+      });
+      banner.append(button);
+      banner.setAttribute('role', 'status');
+    }
+    button.textContent = text;
+    banner.hidden = false;
+  };
+
+  // Whether new posts belong to this feed (the stream carries every post the viewer may
+  // read) is asked of the feed itself, once for a burst of posts.
+  const check = async () => {
+    timer = null;
+    const ids = waiting;
+    waiting = [];
+    try {
+      const page = await api('GET', feedUrl);
+      const inFeed = new Set(page.items.map((post) => post.id));
+      for (const id of ids) if (inFeed.has(id)) fresh.add(id);
+    } catch {
+      return;
+    }
+    if (fresh.size > 0) showBanner(`${fresh.size} new ${fresh.size === 1 ? 'post' : 'posts'}`);
+  };
+
+  const source = new EventSource('/api/v1/stream');
+  const data = (event) => {
+    try {
+      return JSON.parse(event.data);
+    } catch {
+      return null;
+    }
+  };
+  source.addEventListener('post', (event) => {
+    const post = data(event);
+    if (!post || post.kind !== 'post.created' || checked.has(post.post_id)) return;
+    if (document.getElementById(`post-${post.post_id}`)) return;
+    checked.add(post.post_id);
+    waiting.push(post.post_id);
+    timer ??= setTimeout(check, 300);
+  });
+  source.addEventListener('like', (event) => {
+    const like = data(event);
+    if (!like || typeof like.like_count !== 'number') return;
+    const selector = like.comment_id
+      ? `#comment-${like.comment_id} form[data-enhance="like"] button`
+      : `#post-${like.post_id} > footer form[data-enhance="like"] button`;
+    const button = document.querySelector(selector);
+    if (button) showLike(button, button.getAttribute('aria-pressed') === 'true', like.like_count);
+  });
+  source.addEventListener('comment', (event) => {
+    const comment = data(event);
+    if (comment && typeof comment.comment_count === 'number') {
+      setCommentCount(comment.post_id, comment.comment_count);
+    }
+  });
+  source.addEventListener('reload', () => showBanner('New posts'));
+  addEventListener('pagehide', () => source.close());
+}
+
+const banner = document.querySelector('[data-new-posts]');
+const feedUrl = feedApi();
+if (banner && feedUrl && csrf && 'EventSource' in window) live(banner, feedUrl);
