@@ -145,10 +145,11 @@ const KNOWN_MISSING = ['/favicon.ico'];
 
 /**
  * Opens a page in a fresh browser context (no cookies) and records what should never
- * happen: console errors, uncaught exceptions, and requests leaving `baseURL`.
+ * happen: console errors, uncaught exceptions, and requests leaving `baseURL`. `options` go
+ * to `browser.newContext` (for example `{ javaScriptEnabled: false }`).
  */
-export async function openPage(browser, baseURL) {
-  const context = await browser.newContext({ baseURL });
+export async function openPage(browser, baseURL, options = {}) {
+  const context = await browser.newContext({ ...options, baseURL });
   // Fail in seconds, not Playwright's default 30, when an element never shows up.
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();

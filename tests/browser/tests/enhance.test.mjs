@@ -1,0 +1,177 @@
+// What app.js adds to the pages: likes, comments and follows without a reload, the live
+// "new posts" banner, and the plain forms still working with JavaScript off.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { assertClean, launchChromium, openPage, startServer } from '../support.mjs';
+
+const admin = { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' };
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+// Each test gets its own server and data directory; `open()` adds browser contexts, all
+// closed (and checked for console errors and foreign requests) after the test.
+function useServer() {
+  const state = { opened: [] };
+  state.open = async (options) => {
+    const opened = await openPage(browser, state.server.baseURL, options);
+    state.opened.push(opened);
+    return opened;
+  };
+  beforeEach(async () => {
+    state.opened = [];
+    state.server = await startServer({ admin });
+  });
+  afterEach(async () => {
+    for (const { context } of state.opened) await context.close();
+    await state.server?.stop();
+  });
+  state.clean = () => state.opened.forEach(({ problems }) => assertClean(problems));
+  return state;
+}
+
+async function signIn(page) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('/');
+}
+
+// Posts to the company feed from the home page's composer (a plain form either way).
+async function post(page, text) {
+  await page.goto('/');
+  await page.getByLabel('Share something').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await page.waitForURL('/');
+  await page.locator('article.post', { hasText: text }).waitFor();
+}
+
+// A marker on `window` survives only as long as the document does: no reload, no navigation.
+const mark = (page) => page.evaluate(() => (window.agoraTestMarker = 'still here'));
+const assertSameDocument = async (page) =>
+  assert.equal(await page.evaluate(() => window.agoraTestMarker), 'still here', 'the page was reloaded');
+
+describe('with JavaScript', () => {
+  const t = useServer();
+
+  test('liking a post changes its count in place, and unliking too', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await post(page, 'Liking is caring');
+    await mark(page);
+
+    const card = page.locator('article.post', { hasText: 'Liking is caring' });
+    await card.getByRole('button', { name: 'Like · 0' }).click();
+    await card.getByRole('button', { name: 'Liked · 1' }).waitFor();
+    assert.equal(await card.getByRole('button', { name: 'Liked · 1' }).getAttribute('aria-pressed'), 'true');
+    await card.getByRole('button', { name: 'Liked · 1' }).click();
+    await card.getByRole('button', { name: 'Like · 0' }).waitFor();
+    await assertSameDocument(page);
+    assert.equal(new URL(page.url()).pathname, '/');
+
+    // The server agrees.
+    await page.reload();
+    await page.locator('article.post', { hasText: 'Liking is caring' }).getByRole('button', { name: 'Like · 0' }).waitFor();
+    t.clean();
+  });
+
+  test('a comment is added on the permalink page without a reload', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await post(page, 'Comment on me');
+    await page.locator('article.post', { hasText: 'Comment on me' }).locator('.post-time').click();
+    await page.waitForURL(/\/posts\/\d+$/);
+    const permalink = page.url();
+    await mark(page);
+
+    await page.getByLabel('Add a comment').fill('A **first** comment');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    const comment = page.locator('article.comment', { hasText: 'A first comment' });
+    await comment.waitFor();
+    assert.equal(await comment.locator('strong').textContent(), 'first');
+    assert.equal(await page.getByLabel('Add a comment').inputValue(), '');
+    await page.locator('article.post').getByRole('link', { name: '1 comment' }).waitFor();
+    assert.equal(await page.getByText('No comments yet').count(), 0);
+
+    // The new comment's own like button is enhanced too.
+    await comment.getByRole('button', { name: 'Like · 0' }).click();
+    await comment.getByRole('button', { name: 'Liked · 1' }).waitFor();
+    await assertSameDocument(page);
+    assert.equal(page.url(), permalink);
+
+    await page.reload();
+    await page.locator('article.comment', { hasText: 'A first comment' }).getByRole('button', { name: 'Liked · 1' }).waitFor();
+    t.clean();
+  });
+
+  test('following a tag switches the button without a reload', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await post(page, 'All about #gardening');
+    await page.goto('/tags/gardening');
+    await mark(page);
+
+    await page.getByRole('button', { name: 'Follow', exact: true }).click();
+    await page.getByRole('button', { name: 'Following · Unfollow' }).waitFor();
+    await assertSameDocument(page);
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Following · Unfollow' }).click();
+    await page.getByRole('button', { name: 'Follow', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Follow', exact: true }).waitFor();
+    t.clean();
+  });
+
+  test('a post made elsewhere shows as "1 new post", and clicking shows it', async () => {
+    const first = await t.open();
+    const second = await t.open();
+    await signIn(first.page);
+    await signIn(second.page);
+    await post(first.page, 'An older post');
+
+    const streaming = first.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stream');
+    await first.page.goto('/company');
+    assert.equal((await streaming).status(), 200);
+    await mark(first.page);
+
+    await post(second.page, 'Fresh from the other window');
+    const banner = first.page.getByRole('button', { name: '1 new post' });
+    await banner.waitFor();
+    await assertSameDocument(first.page);
+    assert.equal(await first.page.getByText('Fresh from the other window').count(), 0);
+
+    await banner.click();
+    await first.page.locator('article.post', { hasText: 'Fresh from the other window' }).waitFor();
+    assert.equal(new URL(first.page.url()).pathname, '/company');
+    assert.equal(await first.page.getByRole('button', { name: /new post/ }).count(), 0);
+    t.clean();
+  });
+});
+
+describe('without JavaScript', () => {
+  const t = useServer();
+
+  test('posting, liking and commenting work through the plain forms', async () => {
+    const { page } = await t.open({ javaScriptEnabled: false });
+    await signIn(page);
+    await post(page, 'Works without scripts');
+
+    const card = page.locator('article.post', { hasText: 'Works without scripts' });
+    await card.getByRole('button', { name: 'Like · 0' }).click();
+    await page.waitForURL(/\/#post-\d+$/);
+    await page.locator('article.post', { hasText: 'Works without scripts' }).getByRole('button', { name: 'Liked · 1' }).waitFor();
+
+    await page.locator('article.post', { hasText: 'Works without scripts' }).locator('.post-time').click();
+    await page.getByLabel('Add a comment').fill('Plain and simple');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    await page.locator('article.comment', { hasText: 'Plain and simple' }).waitFor();
+    t.clean();
+  });
+});
