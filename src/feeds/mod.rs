@@ -44,6 +44,8 @@ pub fn read(
         .map(|c| crate::cursor::decode(c).map(|(_, id)| id))
         .transpose()?;
     let fetch = limit + 1;
+    // A merged feed may stop early with a short page and say where to go on.
+    let mut continue_before = None;
     let posts = match feed {
         Feed::Home => {
             let mut members: Vec<Member> = follows::followed_users(conn, me)?
@@ -57,7 +59,9 @@ pub fn read(
                     .into_iter()
                     .map(Member::Tag),
             );
-            access::merged_page(conn, scope, &members, before, fetch)?
+            let page = access::merged_page(conn, scope, &members, before, fetch)?;
+            continue_before = page.continue_before;
+            page.posts
         }
         Feed::Company => {
             if !scope.reads_company() {
@@ -86,6 +90,8 @@ pub fn read(
     };
     let (posts, next_cursor) =
         crate::cursor::page(posts, limit, |p| crate::cursor::encode("p", p.id));
+    let next_cursor =
+        next_cursor.or_else(|| continue_before.map(|id| crate::cursor::encode("p", id)));
     Ok(FeedPage {
         items: views::post_views(conn, scope, &posts)?,
         next_cursor,

@@ -135,6 +135,16 @@ pub fn trending_tags(
 
 pub use super::queries::Member;
 
+/// A page of a merged feed.
+#[derive(Debug)]
+pub struct MergedPage {
+    /// Newest first, at most the limit asked for.
+    pub posts: Vec<Post>,
+    /// Set when the merge stopped early with the page still short: everything newer than this
+    /// id has been considered, and the feed goes on below it.
+    pub continue_before: Option<i64>,
+}
+
 /// Newest first, at most `limit` readable posts from any of `members`, older than `before`.
 ///
 /// Each member gives its newest `limit` posts; invisible ones are dropped here. A member that
@@ -147,12 +157,14 @@ pub fn merged_page(
     members: &[Member],
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<Post>> {
+) -> Result<MergedPage> {
     scope.viewer.require_user()?;
     let mut picked: Vec<i64> = Vec::new();
     let mut before = before;
-    // Bounded: each round moves the horizon down by at least one member's page.
-    for _ in 0..16 {
+    let mut continue_before = None;
+    // Bounded per request: each round moves the horizon down by at least one member's page;
+    // past the last round the page ends short and hands the horizon on as the cursor.
+    for round in 0..16 {
         let candidates = queries::newest_per_member(conn, members, before, limit)?;
         let mut per_member: std::collections::HashMap<i64, (i64, i64)> =
             std::collections::HashMap::new();
@@ -174,14 +186,23 @@ pub fn merged_page(
         picked.sort_unstable_by(|a, b| b.cmp(a));
         picked.dedup();
         match horizon {
-            Some(h) if (picked.len() as i64) < limit => before = Some(h),
+            Some(h) if (picked.len() as i64) < limit => {
+                before = Some(h);
+                if round == 15 {
+                    continue_before = Some(h);
+                }
+            }
             _ => break,
         }
     }
     picked.truncate(usize::try_from(limit).unwrap_or(0));
-    queries::by_ids(
+    let posts = queries::by_ids(
         conn,
         queries::in_groups(&scope.readable, scope.reads_company()),
         &picked,
-    )
+    )?;
+    Ok(MergedPage {
+        posts,
+        continue_before,
+    })
 }

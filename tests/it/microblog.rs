@@ -284,3 +284,30 @@ on_both_backends! {
         assert_eq!(page["next_cursor"], Value::Null);
     }
 }
+
+on_both_backends! {
+    async fn a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let hidden = app.group(&bob, "Bob's busy room", "private", false).await;
+        let (_, visible) = bob.post("/api/v1/posts", json!({"body": "visible, far below"})).await;
+        for n in 0..60 {
+            bob.post("/api/v1/posts", json!({"body": format!("hidden {n}"), "group_id": hidden})).await;
+        }
+        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await)).await;
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/feeds/home?limit=2".to_string();
+        for _ in 0..10 {
+            let (status, page) = ana.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            seen.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/feeds/home?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, [visible["id"].as_str().unwrap()]);
+    }
+}
