@@ -159,3 +159,21 @@ on_both_backends! {
         assert!(html.contains("wrong email or password") && html.contains("value=\"admin@example.com\""));
     }
 }
+
+on_both_backends! {
+    async fn cookies_are_secure_when_the_public_url_is_https(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_PUBLIC_URL", "https://agora.example.com")]).await;
+        app.admin().await;
+        let browser = app.anonymous();
+        let page = browser.request(reqwest::Method::GET, "/sign-in").send().await.unwrap();
+        let form_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(form_cookie.contains("Secure") && form_cookie.contains("HttpOnly"), "{form_cookie}");
+        let csrf = hidden_csrf(&page.text().await.unwrap());
+        let signed_in = browser.http.post(app.url("/sign-in"))
+            .form(&[("email", "admin@example.com"), ("password", PASSWORD), ("csrf", csrf.as_str())])
+            .send().await.unwrap();
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        let session_cookie = signed_in.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(session_cookie.starts_with("agora_session=") && session_cookie.contains("Secure"), "{session_cookie}");
+    }
+}
