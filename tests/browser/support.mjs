@@ -52,10 +52,10 @@ function run(args, env, input) {
 }
 
 /**
- * Starts `agora serve` over a new data directory; with `admin`, creates that account first.
- * Resolves once /healthz answers, to { baseURL, log(), stop() }.
+ * Starts `agora serve` over a new data directory; with `admin`, creates that account first;
+ * `env` adds AGORA_* settings. Resolves once /healthz answers, to { baseURL, log(), stop() }.
  */
-export async function startServer({ admin } = {}) {
+export async function startServer({ admin, env: settings = {} } = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agora-browser-'));
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
@@ -63,6 +63,7 @@ export async function startServer({ admin } = {}) {
     AGORA_LISTEN: `127.0.0.1:${port}`,
     AGORA_DATA_DIR: dataDir,
     AGORA_HTTP__WORKERS: '1',
+    ...settings,
   });
 
   if (admin) {

@@ -25,7 +25,9 @@ function useServer() {
   };
   beforeEach(async () => {
     state.opened = [];
-    state.server = await startServer({ admin });
+    // An open live stream counts as an in-flight request when the server stops; the
+    // browser is gone by then, so there is nothing to wait for.
+    state.server = await startServer({ admin, env: { AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS: '1' } });
   });
   afterEach(async () => {
     for (const { context } of state.opened) await context.close();
@@ -35,10 +37,10 @@ function useServer() {
   return state;
 }
 
-async function signIn(page) {
+async function signIn(page, { email, password } = admin) {
   await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password').fill(admin.password);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL('/');
 }
@@ -151,6 +153,78 @@ describe('with JavaScript', () => {
     await first.page.locator('article.post', { hasText: 'Fresh from the other window' }).waitFor();
     assert.equal(new URL(first.page.url()).pathname, '/company');
     assert.equal(await first.page.getByRole('button', { name: /new post/ }).count(), 0);
+    t.clean();
+  });
+
+  test('likes and comments made elsewhere update the counts on a feed page', async () => {
+    const first = await t.open();
+    const second = await t.open();
+    await signIn(first.page);
+    await signIn(second.page);
+    await post(second.page, 'Count me in');
+
+    const streaming = first.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stream');
+    await first.page.goto('/company');
+    await streaming;
+    await mark(first.page);
+    const card = first.page.locator('article.post', { hasText: 'Count me in' });
+    await card.getByRole('button', { name: 'Like · 0' }).waitFor();
+
+    const other = second.page.locator('article.post', { hasText: 'Count me in' });
+    await other.getByRole('button', { name: 'Like · 0' }).click();
+    await other.getByRole('button', { name: 'Liked · 1' }).waitFor();
+    await card.getByRole('button', { name: 'Like · 1' }).waitFor();
+
+    await other.locator('.post-time').click();
+    await second.page.getByLabel('Add a comment').fill('Counted');
+    await second.page.getByRole('button', { name: 'Comment', exact: true }).click();
+    await second.page.locator('article.comment', { hasText: 'Counted' }).waitFor();
+    await card.getByRole('link', { name: '1 comment' }).waitFor();
+    await assertSameDocument(first.page);
+    t.clean();
+  });
+
+  test('relative times are refreshed every minute', async () => {
+    const { page, context } = await t.open();
+    await signIn(page);
+    await context.clock.install();
+    await post(page, 'Time flies');
+    const time = page.locator('article.post', { hasText: 'Time flies' }).locator('time');
+    assert.equal(await time.textContent(), 'just now');
+    await context.clock.fastForward('05:30');
+    await page.waitForFunction(() => document.querySelector('article.post time')?.textContent === '5 min ago');
+    await context.clock.fastForward('02:00:00');
+    await page.waitForFunction(() => document.querySelector('article.post time')?.textContent === '2 h ago');
+    t.clean();
+  });
+
+  test('joining a public group switches the button to "Leave group" without a reload', async () => {
+    const bob = { name: 'Bob Marley', email: 'bob@example.com', password: 'one love one heart' };
+    const { page } = await t.open();
+    await signIn(page);
+    await page.goto('/admin/users');
+    await page.getByLabel('Name').fill(bob.name);
+    await page.getByLabel('Email').fill(bob.email);
+    await page.getByLabel('Initial password').fill(bob.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('/admin/users');
+    await page.goto('/groups');
+    await page.getByLabel('Name').fill('Gardeners');
+    await page.getByLabel('Visibility').selectOption('public');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForURL(/\/groups\/\d+$/);
+    const groupUrl = page.url();
+
+    const other = await t.open();
+    await signIn(other.page, bob);
+    await other.page.goto(groupUrl);
+    await mark(other.page);
+    await other.page.getByRole('button', { name: 'Join group' }).click();
+    await other.page.getByRole('button', { name: 'Leave group' }).waitFor();
+    await assertSameDocument(other.page);
+
+    await other.page.reload();
+    await other.page.getByRole('button', { name: 'Leave group' }).waitFor();
     t.clean();
   });
 });
