@@ -201,6 +201,9 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
         groups_of.push(mine);
     }
     insert_all!(conn, memberships::table, membership_rows);
+    diesel::sql_query("UPDATE groups SET member_count = (SELECT count(*) FROM memberships m WHERE m.group_id = groups.id)")
+        .execute(conn)
+        .map_err(|e| e.to_string())?;
 
     let tag_ids: Vec<i64> = (0..size.tags)
         .map(|i| agora::db::ids::id_at(start_ms - 2_000_000 + i as u64, 3))

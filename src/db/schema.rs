@@ -67,6 +67,7 @@ diesel::table! {
         description -> Text,
         visibility -> Text,
         allow_guests -> Bool,
+        member_count -> BigInt,
         created_by -> BigInt,
         created_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,

@@ -74,23 +74,15 @@ pub fn directory(
     let groups = queries::list(conn, &own, visibilities, after.as_ref(), limit + 1)?;
     let (groups, next) =
         crate::cursor::page(groups, limit, |g| crate::cursor::encode(&g.name_key, g.id));
-    Ok((views(conn, scope, &groups)?, next))
+    Ok((views(scope, &groups), next))
 }
 
-/// Views of `groups` with member counts (one query) and the viewer's role.
-pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result<Vec<GroupView>> {
-    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
-    let counts = queries::member_counts(conn, &ids)?;
-    Ok(groups
+/// Views of `groups` with the viewer's role in each.
+pub fn views(scope: &Scope, groups: &[Group]) -> Vec<GroupView> {
+    groups
         .iter()
-        .map(|g| {
-            GroupView::of(
-                g,
-                counts.get(&g.id).copied().unwrap_or(0),
-                scope.role_in(g.id),
-            )
-        })
-        .collect())
+        .map(|g| GroupView::of(g, scope.role_in(g.id)))
+        .collect()
 }
 
 /// The members of a group the viewer may read, with their roles.

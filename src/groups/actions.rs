@@ -301,6 +301,7 @@ pub fn remove_member(
         }
     }
     diesel::delete(memberships::table.find((group.id, user_id))).execute(conn)?;
+    count_members(conn, group.id, -1)?;
     events::append(
         conn,
         NewEvent::new("group.member_removed", Some(me), Some(group.id)).with(user_id),
@@ -328,6 +329,14 @@ fn insert_member(conn: &mut DbConnection, group_id: i64, user_id: i64, role: Rol
             memberships::role.eq(role.as_str()),
             memberships::created_at.eq(Utc::now().naive_utc()),
         ))
+        .execute(conn)?;
+    count_members(conn, group_id, 1)
+}
+
+/// Moves the group's stored member count with a membership added (1) or removed (-1).
+fn count_members(conn: &mut DbConnection, group_id: i64, delta: i64) -> Result<()> {
+    diesel::update(groups::table.find(group_id))
+        .set(groups::member_count.eq(groups::member_count + delta))
         .execute(conn)?;
     Ok(())
 }

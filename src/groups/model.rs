@@ -82,6 +82,7 @@ pub struct Group {
     pub description: String,
     pub visibility: String,
     pub allow_guests: bool,
+    pub member_count: i64,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,

@@ -1,7 +1,5 @@
 //! Plain reads of groups, memberships and join requests.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 
 use super::model::{Group, Role};
@@ -93,15 +91,6 @@ pub(super) fn list(
         );
     }
     Ok(query.load(conn)?)
-}
-
-pub(super) fn member_counts(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = memberships::table
-        .filter(memberships::group_id.eq_any(ids.to_vec()))
-        .group_by(memberships::group_id)
-        .select((memberships::group_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// (user id, role) of members, oldest membership first.

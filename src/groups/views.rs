@@ -23,14 +23,14 @@ pub struct GroupView {
 }
 
 impl GroupView {
-    pub fn of(group: &Group, member_count: i64, my_role: Option<Role>) -> GroupView {
+    pub fn of(group: &Group, my_role: Option<Role>) -> GroupView {
         GroupView {
             id: group.id.to_string(),
             name: group.name.clone(),
             description: group.description.clone(),
             visibility: group.visibility(),
             allow_guests: group.allow_guests,
-            member_count,
+            member_count: group.member_count,
             my_role,
             archived: group.is_archived(),
             created_at: group.created_at.and_utc(),

@@ -5,6 +5,8 @@ CREATE TABLE groups (
     description TEXT NOT NULL DEFAULT '',
     visibility TEXT NOT NULL CHECK (visibility IN ('public', 'private', 'secret')),
     allow_guests BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Kept with every join and leave, so a page of posts shows its groups without counting.
+    member_count BIGINT NOT NULL DEFAULT 0,
     created_by BIGINT NOT NULL REFERENCES users (id),
     created_at TIMESTAMP NOT NULL,
     archived_at TIMESTAMP
