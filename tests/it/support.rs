@@ -287,6 +287,9 @@ fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // Below the server's keep-alive (5 s), so a pooled connection is never reused just as
+        // the server closes it.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .unwrap()
 }
