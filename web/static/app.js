@@ -119,6 +119,8 @@ function setCommentCount(postId, count) {
 
 async function comment(form) {
   const textarea = form.elements.body;
+  // An empty comment is refused by the server, which shows its message on the plain form.
+  if (!textarea.value.trim()) throw new Error('empty comment');
   const postId = path(form).split('/')[2];
   const created = await api('POST', `/api/v1${path(form)}`, { body: textarea.value });
   const section = form.closest('section') ?? form.parentElement;

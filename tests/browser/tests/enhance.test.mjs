@@ -90,6 +90,11 @@ describe('with JavaScript', () => {
     await page.locator('article.post', { hasText: 'Comment on me' }).locator('.post-time').click();
     await page.waitForURL(/\/posts\/\d+$/);
     const permalink = page.url();
+
+    // An empty comment goes through the plain form, which shows the server's message.
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    await page.locator('.field-error').waitFor();
+    assert.equal(page.url(), `${permalink}/comments`);
     await mark(page);
 
     await page.getByLabel('Add a comment').fill('A **first** comment');
@@ -105,9 +110,10 @@ describe('with JavaScript', () => {
     await comment.getByRole('button', { name: 'Like · 0' }).click();
     await comment.getByRole('button', { name: 'Liked · 1' }).waitFor();
     await assertSameDocument(page);
-    assert.equal(page.url(), permalink);
+    assert.equal(page.url(), `${permalink}/comments`);
+    assert.equal(await page.locator('.field-error').count(), 0);
 
-    await page.reload();
+    await page.goto(permalink);
     await page.locator('article.comment', { hasText: 'A first comment' }).getByRole('button', { name: 'Liked · 1' }).waitFor();
     t.clean();
   });
