@@ -206,8 +206,11 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
+    // request is never sent on a connection the server is closing.
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
+        .pool_idle_timeout(Duration::from_secs(2))
         .build()
         .map_err(|e| e.to_string())?;
     let ctx = Context {
