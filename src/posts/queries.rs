@@ -260,9 +260,14 @@ pub(super) struct Candidate {
     pub member: i64,
 }
 
-/// The newest `limit` posts of each member older than `before`, in one statement: a
-/// `UNION ALL` of one index range per member, so the cost follows the number of members, not
-/// how much each has posted. Visibility is left to the caller. Only integers are spliced in.
+/// The newest `limit` posts of each member older than `before`, in one statement of one index
+/// range per member, so the cost follows the number of members, not how much each has posted.
+/// Visibility is left to the caller.
+///
+/// The two backends get their own form of the same statement. SQLite gets a `UNION ALL` of one
+/// branch per member (only integers are spliced in). PostgreSQL would plan such a statement
+/// anew for every viewer, which costs more than running it, so it gets one fixed text over
+/// arrays, `unnest(…) CROSS JOIN LATERAL (… LIMIT n)`, whose plan is cheap.
 pub(super) fn newest_per_member(
     conn: &mut DbConnection,
     members: &[Member],
@@ -272,6 +277,69 @@ pub(super) fn newest_per_member(
     if members.is_empty() {
         return Ok(Vec::new());
     }
+    match conn {
+        DbConnection::Postgres(inner) => newest_per_member_postgres(inner, members, before, limit),
+        DbConnection::Sqlite(_) => {
+            Ok(diesel::sql_query(union_of_ranges(members, before, limit)).load(conn)?)
+        }
+    }
+}
+
+/// Members of each kind, numbered as `member` in the results: `3 × position + kind`.
+const POSTGRES_RANGES: &str = "\
+    SELECT c.id, c.group_id, a.n * 3 AS member FROM unnest($1) WITH ORDINALITY AS a(mid, n) \
+      CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE author_id = a.mid \
+        AND deleted_at IS NULL AND id < $4 ORDER BY id DESC LIMIT $5) c \
+    UNION ALL \
+    SELECT c.id, c.group_id, g.n * 3 + 1 FROM unnest($2) WITH ORDINALITY AS g(mid, n) \
+      CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE group_id = g.mid \
+        AND deleted_at IS NULL AND id < $4 ORDER BY id DESC LIMIT $5) c \
+    UNION ALL \
+    SELECT c.id, c.group_id, t.n * 3 + 2 FROM unnest($3) WITH ORDINALITY AS t(mid, n) \
+      CROSS JOIN LATERAL (SELECT post_id AS id, group_id FROM post_tags WHERE tag_id = t.mid \
+        AND comment_id = 0 AND post_id < $4 ORDER BY post_id DESC LIMIT $5) c";
+
+fn newest_per_member_postgres(
+    conn: &mut diesel::PgConnection,
+    members: &[Member],
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Candidate>> {
+    use diesel::sql_types::{Array, BigInt};
+    let of_kind =
+        |pick: fn(&Member) -> Option<i64>| members.iter().filter_map(pick).collect::<Vec<i64>>();
+    let authors = of_kind(|m| {
+        if let Member::Author(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let groups = of_kind(|m| {
+        if let Member::Group(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let tags = of_kind(|m| {
+        if let Member::Tag(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    Ok(diesel::sql_query(POSTGRES_RANGES)
+        .bind::<Array<BigInt>, _>(authors)
+        .bind::<Array<BigInt>, _>(groups)
+        .bind::<Array<BigInt>, _>(tags)
+        .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(limit)
+        .load(conn)?)
+}
+
+/// SQLite's form: one `UNION ALL` branch per member, numbered by position.
+fn union_of_ranges(members: &[Member], before: Option<i64>, limit: i64) -> String {
     let older = |column: &str| {
         before
             .map(|b| format!(" AND {column} < {b}"))
@@ -298,7 +366,7 @@ pub(super) fn newest_per_member(
             format!("SELECT m{k}.id, m{k}.group_id, CAST({k} AS BIGINT) AS member FROM ({inner}) AS m{k}")
         })
         .collect();
-    Ok(diesel::sql_query(parts.join(" UNION ALL ")).load(conn)?)
+    parts.join(" UNION ALL ")
 }
 
 /// Readable posts among `ids`, newest first.
