@@ -168,12 +168,7 @@ pub async fn follow_user(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
-    write(&app, &caller, move |conn, scope| {
-        follows::set_user_follow(conn, scope, id, true)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_user_follow(app, caller, id, true).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
@@ -184,12 +179,7 @@ pub async fn unfollow_user(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
-    write(&app, &caller, move |conn, scope| {
-        follows::set_user_follow(conn, scope, id, false)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_user_follow(app, caller, id, false).await
 }
 
 #[utoipa::path(put, path = "/api/v1/follows/tags/{name}", tag = "follows", params(("name" = String, Path)),
@@ -200,12 +190,7 @@ pub async fn follow_tag(
     caller: Caller,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = name.into_inner();
-    write(&app, &caller, move |conn, scope| {
-        follows::set_tag_follow(conn, scope, &name, true)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_tag_follow(app, caller, name, true).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/follows/tags/{name}", tag = "follows", params(("name" = String, Path)),
@@ -216,9 +201,32 @@ pub async fn unfollow_tag(
     caller: Caller,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    set_tag_follow(app, caller, name, false).await
+}
+
+async fn set_user_follow(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    follow: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "user")?;
+    write(&app, &caller, move |conn, scope| {
+        follows::set_user_follow(conn, scope, id, follow)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_tag_follow(
+    app: web::Data<App>,
+    caller: Caller,
+    name: web::Path<String>,
+    follow: bool,
+) -> Result<HttpResponse, ApiError> {
     let name = name.into_inner();
     write(&app, &caller, move |conn, scope| {
-        follows::set_tag_follow(conn, scope, &name, false)
+        follows::set_tag_follow(conn, scope, &name, follow)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
