@@ -1,6 +1,8 @@
 //! The only writers of posts: create, edit (keeping every earlier version), soft delete, like.
 //! Each runs in the caller's transaction and appends its event.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -9,7 +11,7 @@ use super::markup;
 use super::model::Post;
 use super::{access, queries};
 use crate::access::Scope;
-use crate::accounts;
+use crate::accounts::{self, User};
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, invalid};
@@ -39,8 +41,8 @@ pub(super) struct Rendered {
     pub mentioned: Vec<i64>,
 }
 
-/// Checks and renders `body`: tags created as needed, handles resolved to active users.
-pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Result<Rendered> {
+/// Refuses an empty body or one longer than `max` characters.
+fn check_body(body: &str, max: usize) -> Result<()> {
     if body.trim().is_empty() {
         return Err(invalid("body", "write something first"));
     }
@@ -51,9 +53,31 @@ pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Re
             format!("at most {max} characters (this has {length})"),
         ));
     }
+    Ok(())
+}
+
+/// The HTML a post with `body` would show, for the composer's preview; nothing is stored.
+pub fn preview(conn: &mut DbConnection, scope: &Scope, body: &str) -> Result<String> {
+    scope.viewer.require_user()?;
+    check_body(body, MAX_POST)?;
+    Ok(to_html(conn, body)?.0)
+}
+
+/// `body` as HTML with mentions of active users linked; also what the body refers to.
+fn to_html(
+    conn: &mut DbConnection,
+    body: &str,
+) -> Result<(String, markup::Scanned, HashMap<String, User>)> {
     let scanned = markup::scan(body);
     let users = accounts::access::users_by_handle(conn, &scanned.handles)?;
     let html = markup::render(body, &|handle| users.get(handle).map(|u| u.id));
+    Ok((html, scanned, users))
+}
+
+/// Checks and renders `body`: tags created as needed, handles resolved to active users.
+pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Result<Rendered> {
+    check_body(body, max)?;
+    let (html, scanned, users) = to_html(conn, body)?;
     let tag_ids = tags::actions::ensure_tags(conn, &scanned.tags)?;
     let mut mentioned: Vec<i64> = users.values().map(|u| u.id).collect();
     mentioned.sort_unstable();

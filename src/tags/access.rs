@@ -32,7 +32,7 @@ pub fn names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>>
         .load(conn)?)
 }
 
-/// Tag names starting with `prefix`, shortest first, for autocomplete.
+/// Tag names starting with `prefix`, in alphabetical order, for autocomplete.
 pub fn with_prefix(conn: &mut DbConnection, prefix: &str, limit: i64) -> Result<Vec<String>> {
     let pattern = format!(
         "{}%",

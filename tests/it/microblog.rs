@@ -311,3 +311,34 @@ on_both_backends! {
         assert_eq!(seen, [visible["id"].as_str().unwrap()]);
     }
 }
+
+on_both_backends! {
+    async fn the_composer_previews_bodies_and_completes_tags_and_people(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let bob_id = app.user(&admin, "bobby", "employee").await.id().await;
+
+        let (status, preview) = ana.post("/api/v1/posts/preview", json!({"body": "*hi* @bobby #Fresh <script>x</script>"})).await;
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        let html = preview["html"].as_str().unwrap();
+        assert!(html.contains("<em>hi</em>") && html.contains(&format!("href=\"/people/{bob_id}\"")), "{html}");
+        assert!(html.contains("href=\"/tags/fresh\"") && !html.contains("<script"), "{html}");
+        assert_eq!(ana.get("/api/v1/tags?q=fre").await.1["items"], json!([]), "a preview creates no tag");
+        let (status, problem) = ana.post("/api/v1/posts/preview", json!({"body": "x".repeat(10_001)})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem["errors"]["body"].is_array(), "{problem}");
+        assert_eq!(app.anonymous().post("/api/v1/posts/preview", json!({"body": "hi"})).await.0, StatusCode::UNAUTHORIZED);
+
+        ana.post("/api/v1/posts", json!({"body": "#release #Releases #rust"})).await;
+        let (status, tags) = ana.get("/api/v1/tags?q=%23REL").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(tags["items"], json!([{"name": "release"}, {"name": "releases"}]));
+        assert_eq!(ana.get("/api/v1/tags?q=rel&limit=1").await.1["items"], json!([{"name": "release"}]));
+        assert_eq!(ana.get("/api/v1/tags?q=50%25_").await.1["items"], json!([]), "LIKE wildcards are plain text");
+        assert_eq!(app.anonymous().get("/api/v1/tags?q=r").await.0, StatusCode::UNAUTHORIZED);
+
+        let (_, people) = ana.get("/api/v1/users?q=bob&limit=5").await;
+        assert_eq!(people["items"][0]["handle"], "bobby", "{people}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Feeds, follows and tags.
 
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Page, PageQuery, parse_id, read, write};
 use crate::App;
@@ -15,6 +15,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/feeds/home", web::get().to(home_feed))
         .route("/feeds/company", web::get().to(company_feed))
         .route("/groups/{id}/feed", web::get().to(group_feed))
+        .route("/tags", web::get().to(list_tags))
         .route("/tags/trending", web::get().to(trending_tags))
         .route("/tags/{name}", web::get().to(show_tag))
         .route("/tags/{name}/feed", web::get().to(tag_feed))
@@ -123,6 +124,53 @@ pub async fn trending_tags(app: web::Data<App>, caller: Caller) -> Result<HttpRe
         .map(|(name, count)| TagCount { name, count })
         .collect();
     Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// `?q=` of the tag list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TagQuery {
+    /// The start of a tag name, with or without `#`.
+    pub q: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+}
+
+/// A tag's name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TagName {
+    pub name: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/tags", tag = "tags", params(TagQuery),
+    responses((status = 200, body = Page<TagName>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// Tags whose name starts with `q`, in alphabetical order, for `#` autocomplete. Tag names are
+/// public words; what carries them is filtered by the feeds.
+pub async fn list_tags(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<TagQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let TagQuery { q, limit } = query.into_inner();
+    let limit = PageQuery {
+        cursor: None,
+        limit,
+    }
+    .limit()?;
+    let prefix = q
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches('#')
+        .to_lowercase();
+    let names = read(&app, &caller, move |conn, scope| {
+        scope.viewer.require_user()?;
+        tags::access::with_prefix(conn, &prefix, limit)
+    })
+    .await?;
+    let items = names.into_iter().map(|name| TagName { name }).collect();
+    Ok(HttpResponse::Ok().json(Page::<TagName> {
         items,
         next_cursor: None,
     }))

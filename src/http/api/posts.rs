@@ -1,7 +1,7 @@
 //! Posts and comments: publish, read, edit with history, delete, like.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Page, PageQuery, parse_id, read, write};
 use crate::App;
@@ -13,6 +13,7 @@ use crate::posts::{CommentView, PostView, access, comments};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts", web::post().to(create_post))
+        .route("/posts/preview", web::post().to(preview_post))
         .route("/posts/{id}", web::get().to(show_post))
         .route("/posts/{id}", web::patch().to(edit_post))
         .route("/posts/{id}", web::delete().to(delete_post))
@@ -69,6 +70,28 @@ pub async fn create_post(
     })
     .await?;
     Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
+}
+
+/// A body rendered for the composer's preview.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PreviewView {
+    /// Sanitised HTML, as the post would show it.
+    pub html: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/preview", tag = "posts", request_body = BodyInput,
+    responses((status = 200, body = PreviewView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// Renders a body as a post would show it, without storing anything.
+pub async fn preview_post(
+    app: web::Data<App>,
+    caller: Caller,
+    body: web::Json<BodyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let html = read(&app, &caller, move |conn, scope| {
+        actions::preview(conn, scope, &body.body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PreviewView { html }))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)),
