@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -52,10 +53,11 @@ function run(args, env, input) {
 }
 
 /**
- * Starts `agora serve` over a new data directory; with `admin`, creates that account first;
- * `env` adds AGORA_* settings. Resolves once /healthz answers, to { baseURL, log(), stop() }.
+ * Starts `agora serve` over a new data directory; with `admin`, creates that account first,
+ * and with `demo`, fills the instance with `agora demo`; `env` adds AGORA_* settings.
+ * Resolves once /healthz answers, to { baseURL, log(), stop() }.
  */
-export async function startServer({ admin, env: settings = {} } = {}) {
+export async function startServer({ admin, demo = false, env: settings = {} } = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agora-browser-'));
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
@@ -66,13 +68,15 @@ export async function startServer({ admin, env: settings = {} } = {}) {
     ...settings,
   });
 
-  if (admin) {
-    const { email, name, password } = admin;
-    const args = ['admin', 'create-user', '--email', email, '--name', name, '--kind', 'admin'];
-    await run(args, env, `${password}\n`).catch(async (error) => {
-      await rm(dataDir, { recursive: true, force: true });
-      throw error;
-    });
+  try {
+    if (admin) {
+      const { email, name, password } = admin;
+      await run(['admin', 'create-user', '--email', email, '--name', name, '--kind', 'admin'], env, `${password}\n`);
+    }
+    if (demo) await run(['demo'], env, '');
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   }
 
   const child = spawn(agoraBin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -163,11 +167,11 @@ export async function openPage(browser, baseURL, options = {}) {
   page.on('request', (request) => {
     if (!request.url().startsWith(`${baseURL}/`)) problems.foreignRequests.push(request.url());
   });
-  // A form shown again with its errors answers 401 or 422 on purpose, and Chromium logs
-  // "Failed to load resource" for it; that is the status, not a fault of the page.
+  // A form shown again with its errors answers 401 or 422 on purpose, a page the viewer may
+  // not see answers 404, and Chromium logs "Failed to load resource" for them; that is the
+  // status (which tests check), not a fault of the page.
   page.on('response', (response) => {
-    const request = response.request();
-    if (request.resourceType() === 'document' && request.method() === 'POST' && response.status() >= 400) {
+    if (response.request().resourceType() === 'document' && response.status() >= 400) {
       problems.errorPages.add(response.url());
     }
   });
@@ -183,3 +187,80 @@ export function assertClean({ baseURL, consoleErrors, errorPages, foreignRequest
   assert.deepEqual(errors, [], 'console errors');
   assert.deepEqual(foreignRequests, [], 'requests to other origins');
 }
+
+export const admin = { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' };
+
+/**
+ * Registers hooks for a `describe` block: one Chromium for the block, and for each test its
+ * own server and data directory (with `admin` created; `options` go to `startServer`). `t.open(options)` adds browser
+ * contexts, all closed after the test; `t.clean()` checks them all for console errors and
+ * foreign requests.
+ */
+export function useServer(options = {}) {
+  const state = { opened: [] };
+  before(async () => {
+    state.browser = await launchChromium();
+  });
+  after(async () => {
+    await state.browser?.close();
+  });
+  state.open = async (options) => {
+    const opened = await openPage(state.browser, state.server.baseURL, options);
+    state.opened.push(opened);
+    return opened;
+  };
+  beforeEach(async () => {
+    state.opened = [];
+    // An open live stream counts as an in-flight request when the server stops; the
+    // browser is gone by then, so there is nothing to wait for.
+    state.server = await startServer({ admin, ...options, env: { AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS: '1' } });
+  });
+  afterEach(async () => {
+    for (const { context } of state.opened) await context.close();
+    await state.server?.stop();
+  });
+  state.clean = () => state.opened.forEach(({ problems }) => assertClean(problems));
+  return state;
+}
+
+export async function signIn(page, { email, password } = admin) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('/');
+}
+
+/** Posts to the company feed from the home page's composer (a plain form either way). */
+export async function post(page, text) {
+  await page.goto('/');
+  await page.getByLabel('Share something').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await page.waitForURL('/');
+  await page.locator('article.post', { hasText: text }).waitFor();
+}
+
+/** Creates an employee account from the admin page (`page` signed in as the admin). */
+export async function createUser(page, { name, email, password }) {
+  await page.goto('/admin/users');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Initial password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('/admin/users');
+}
+
+/** Creates a group from the directory page; resolves to the group page's URL. */
+export async function createGroup(page, name, visibility) {
+  await page.goto('/groups');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Visibility').selectOption(visibility);
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.waitForURL(/\/groups\/\d+$/);
+  return page.url();
+}
+
+// A marker on `window` survives only as long as the document does: no reload, no navigation.
+export const mark = (page) => page.evaluate(() => (window.agoraTestMarker = 'still here'));
+export const assertSameDocument = async (page) =>
+  assert.equal(await page.evaluate(() => window.agoraTestMarker), 'still here', 'the page was reloaded');

@@ -13,7 +13,11 @@ async function api(method, url, body) {
     init.body = JSON.stringify(body);
   }
   const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+  if (!response.ok) {
+    const error = new Error(`${method} ${url} answered ${response.status}`);
+    error.problem = await response.json().catch(() => null);
+    throw error;
+  }
   return response.status === 204 ? null : response.json();
 }
 
@@ -160,6 +164,127 @@ document.addEventListener('submit', async (event) => {
     form.removeAttribute('aria-busy');
   }
 });
+
+// ---- Composer: preview, and completion of @people and #tags ----------------------------
+
+function previewer(form) {
+  const textarea = form.elements.body;
+  const pane = form.querySelector('[data-preview]');
+  const button = form.querySelector('[data-preview-toggle]');
+  let timer = null;
+  const render = async () => {
+    try {
+      pane.innerHTML = (await api('POST', '/api/v1/posts/preview', { body: textarea.value })).html;
+    } catch (error) {
+      pane.textContent = error.problem?.errors?.body?.[0] ?? 'The preview is not available right now.';
+    }
+  };
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    const open = pane.hidden;
+    pane.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+    button.textContent = open ? 'Hide preview' : 'Preview';
+    if (open) render();
+  });
+  textarea.addEventListener('input', () => {
+    clearTimeout(timer);
+    if (!pane.hidden) timer = setTimeout(render, 400);
+  });
+}
+
+// `@ana` or `#rel` just before the caret, as the server's markup reads them.
+const PARTIAL = /(?:^|[^\p{L}\p{N}_&.-])([@#])([\p{L}\p{N}_.-]{1,40})$/u;
+
+async function completions(sigil, query) {
+  const q = encodeURIComponent(query);
+  if (sigil === '@') {
+    const people = await api('GET', `/api/v1/users?limit=6&q=${q}`);
+    return people.items.map((u) => ({ value: u.handle, label: `${u.name} @${u.handle}` }));
+  }
+  const tags = await api('GET', `/api/v1/tags?limit=6&q=${q}`);
+  return tags.items.map((t) => ({ value: t.name, label: `#${t.name}` }));
+}
+
+// A listbox under `textarea`, driven from the keyboard while focus stays in the textarea.
+function completer(textarea) {
+  const list = el('ul', { role: 'listbox', class: 'completions', id: `${textarea.id}-completions`, hidden: '' });
+  list.setAttribute('aria-label', 'Suggestions');
+  textarea.after(list);
+  textarea.setAttribute('aria-autocomplete', 'list');
+  textarea.setAttribute('aria-controls', list.id);
+  let options = [];
+  let active = -1;
+  let partial = null;
+  let timer = null;
+  let asked = 0;
+
+  const highlight = (index) => {
+    active = index;
+    options.forEach((o, i) => o.node.setAttribute('aria-selected', String(i === index)));
+    if (index < 0) textarea.removeAttribute('aria-activedescendant');
+    else textarea.setAttribute('aria-activedescendant', options[index].node.id);
+  };
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    options = [];
+    highlight(-1);
+  };
+  const pick = (index) => {
+    const head = `${textarea.value.slice(0, partial.start)}${partial.sigil}${options[index].value} `;
+    textarea.value = head + textarea.value.slice(textarea.selectionEnd);
+    textarea.setSelectionRange(head.length, head.length);
+    close();
+    textarea.dispatchEvent(new Event('input'));
+  };
+  const show = (found) => {
+    options = found.map(({ value, label }, i) => {
+      const node = el('li', { role: 'option', id: `${list.id}-${i}` }, label);
+      // Keeps focus (and the caret) in the textarea.
+      node.addEventListener('mousedown', (event) => {
+        event.preventDefault();
+        pick(i);
+      });
+      return { node, value };
+    });
+    list.replaceChildren(...options.map((o) => o.node));
+    list.hidden = options.length === 0;
+    highlight(options.length ? 0 : -1);
+  };
+
+  textarea.addEventListener('input', () => {
+    clearTimeout(timer);
+    const match = textarea.value.slice(0, textarea.selectionEnd).match(PARTIAL);
+    if (!match) {
+      partial = null;
+      close();
+      return;
+    }
+    const [, sigil, query] = match;
+    partial = { sigil, start: textarea.selectionEnd - query.length - 1 };
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      const found = await completions(sigil, query).catch(() => []);
+      if (mine === asked && partial) show(found);
+    }, 150);
+  });
+  textarea.addEventListener('keydown', (event) => {
+    if (list.hidden) return;
+    const step = { ArrowDown: 1, ArrowUp: options.length - 1 }[event.key];
+    if (step) highlight((active + step) % options.length);
+    else if ((event.key === 'Enter' || event.key === 'Tab') && active >= 0) pick(active);
+    else if (event.key === 'Escape') close();
+    else return;
+    event.preventDefault();
+  });
+  textarea.addEventListener('blur', close);
+}
+
+if (csrf) {
+  for (const form of document.querySelectorAll('form.composer')) previewer(form);
+  for (const textarea of document.querySelectorAll('textarea[data-complete]')) completer(textarea);
+}
 
 // ---- Relative times --------------------------------------------------------------------
 

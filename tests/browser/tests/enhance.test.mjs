@@ -1,63 +1,8 @@
 // What app.js adds to the pages: likes, comments and follows without a reload, the live
 // "new posts" banner, and the plain forms still working with JavaScript off.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { assertClean, launchChromium, openPage, startServer } from '../support.mjs';
-
-const admin = { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' };
-
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
-
-// Each test gets its own server and data directory; `open()` adds browser contexts, all
-// closed (and checked for console errors and foreign requests) after the test.
-function useServer() {
-  const state = { opened: [] };
-  state.open = async (options) => {
-    const opened = await openPage(browser, state.server.baseURL, options);
-    state.opened.push(opened);
-    return opened;
-  };
-  beforeEach(async () => {
-    state.opened = [];
-    // An open live stream counts as an in-flight request when the server stops; the
-    // browser is gone by then, so there is nothing to wait for.
-    state.server = await startServer({ admin, env: { AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS: '1' } });
-  });
-  afterEach(async () => {
-    for (const { context } of state.opened) await context.close();
-    await state.server?.stop();
-  });
-  state.clean = () => state.opened.forEach(({ problems }) => assertClean(problems));
-  return state;
-}
-
-async function signIn(page, { email, password } = admin) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('/');
-}
-
-// Posts to the company feed from the home page's composer (a plain form either way).
-async function post(page, text) {
-  await page.goto('/');
-  await page.getByLabel('Share something').fill(text);
-  await page.getByRole('button', { name: 'Post', exact: true }).click();
-  await page.waitForURL('/');
-  await page.locator('article.post', { hasText: text }).waitFor();
-}
-
-// A marker on `window` survives only as long as the document does: no reload, no navigation.
-const mark = (page) => page.evaluate(() => (window.agoraTestMarker = 'still here'));
-const assertSameDocument = async (page) =>
-  assert.equal(await page.evaluate(() => window.agoraTestMarker), 'still here', 'the page was reloaded');
+import { describe, test } from 'node:test';
+import { assertSameDocument, createGroup, createUser, mark, post, signIn, useServer } from '../support.mjs';
 
 describe('with JavaScript', () => {
   const t = useServer();
@@ -208,18 +153,8 @@ describe('with JavaScript', () => {
     const bob = { name: 'Bob Marley', email: 'bob@example.com', password: 'one love one heart' };
     const { page } = await t.open();
     await signIn(page);
-    await page.goto('/admin/users');
-    await page.getByLabel('Name').fill(bob.name);
-    await page.getByLabel('Email').fill(bob.email);
-    await page.getByLabel('Initial password').fill(bob.password);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('/admin/users');
-    await page.goto('/groups');
-    await page.getByLabel('Name').fill('Gardeners');
-    await page.getByLabel('Visibility').selectOption('public');
-    await page.getByRole('button', { name: 'Create group' }).click();
-    await page.waitForURL(/\/groups\/\d+$/);
-    const groupUrl = page.url();
+    await createUser(page, bob);
+    const groupUrl = await createGroup(page, 'Gardeners', 'public');
 
     const other = await t.open();
     await signIn(other.page, bob);
