@@ -85,20 +85,32 @@ pub fn views(scope: &Scope, groups: &[Group]) -> Vec<GroupView> {
         .collect()
 }
 
-/// The members of a group the viewer may read, with their roles.
-pub fn members(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Vec<MemberView>> {
+/// One page of the members of a group the viewer may read, in the order they joined, with
+/// their roles.
+pub fn members(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<MemberView>, Option<String>)> {
     let group = readable_group(conn, scope, id)?;
-    let rows = queries::members(conn, group.id)?;
-    let ids: Vec<i64> = rows.iter().map(|(user, _)| *user).collect();
+    let after = cursor.map(crate::cursor::decode_at).transpose()?;
+    let rows = queries::members(conn, group.id, after, limit + 1)?;
+    let (rows, next) = crate::cursor::page(rows, limit, |(user, _, joined)| {
+        crate::cursor::encode_at(*joined, *user)
+    });
+    let ids: Vec<i64> = rows.iter().map(|(user, _, _)| *user).collect();
     let users = accounts::access::users_by_id(conn, &ids)?;
-    Ok(rows
+    let members = rows
         .iter()
-        .filter_map(|(user, role)| {
+        .filter_map(|(user, role, _)| {
             users
                 .get(user)
                 .map(|u| MemberView::of(u, &scope.viewer, Role::parse(role)))
         })
-        .collect())
+        .collect();
+    Ok((members, next))
 }
 
 /// Pending join requests of a group, for its owners and admins.

@@ -1,5 +1,6 @@
 //! Plain reads of groups, memberships and join requests.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Group, Role};
@@ -94,12 +95,34 @@ pub(super) fn list(
 }
 
 /// (user id, role) of members, oldest membership first.
-pub(super) fn members(conn: &mut DbConnection, group_id: i64) -> Result<Vec<(i64, String)>> {
-    Ok(memberships::table
+/// Up to `limit` members of a group in the order they joined, after `after` (joined at, user id):
+/// (user id, role, joined at).
+pub(super) fn members(
+    conn: &mut DbConnection,
+    group_id: i64,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<(i64, String, NaiveDateTime)>> {
+    let mut query = memberships::table
         .filter(memberships::group_id.eq(group_id))
         .order((memberships::created_at.asc(), memberships::user_id.asc()))
-        .select((memberships::user_id, memberships::role))
-        .load(conn)?)
+        .select((
+            memberships::user_id,
+            memberships::role,
+            memberships::created_at,
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some((joined, user)) = after {
+        query = query.filter(
+            memberships::created_at
+                .gt(joined)
+                .or(memberships::created_at
+                    .eq(joined)
+                    .and(memberships::user_id.gt(user))),
+        );
+    }
+    Ok(query.load(conn)?)
 }
 
 /// Ids of everyone who shares a group with `user_id`.

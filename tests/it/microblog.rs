@@ -342,3 +342,32 @@ on_both_backends! {
         assert_eq!(people["items"][0]["handle"], "bobby", "{people}");
     }
 }
+
+on_both_backends! {
+    async fn group_members_page_in_the_order_they_joined(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let (_, group) = admin.post("/api/v1/groups", json!({"name": "Crowd", "visibility": "public"})).await;
+        let id = group["id"].as_str().unwrap().to_string();
+        let mut joined = vec![admin.id().await];
+        for handle in ["m1", "m2", "m3", "m4"] {
+            let member = app.user(&admin, handle, "employee").await;
+            member.post(&format!("/api/v1/groups/{id}/join"), json!({})).await;
+            joined.push(member.id().await);
+        }
+        let mut seen = Vec::new();
+        let mut path = format!("/api/v1/groups/{id}/members?limit=2");
+        loop {
+            let (status, page) = admin.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert!(page["items"].as_array().unwrap().len() <= 2);
+            seen.extend(page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/groups/{id}/members?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, joined, "every member once, oldest first");
+        assert_eq!(admin.get(&format!("/api/v1/groups/{id}/members?cursor=bogus")).await.0, StatusCode::BAD_REQUEST);
+    }
+}

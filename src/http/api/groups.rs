@@ -130,23 +130,23 @@ pub async fn join_group(
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = Page<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
-/// Members of a group the viewer may read, with their roles.
+/// Members of a group the viewer may read, with their roles, in the order they joined.
 pub async fn list_members(
     app: web::Data<App>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id, "group")?;
-    let items = read(&app, &caller, move |conn, scope| {
-        access::members(conn, scope, id)
+    let limit = query.limit()?;
+    let cursor = query.into_inner().cursor;
+    let (items, next_cursor) = read(&app, &caller, move |conn, scope| {
+        access::members(conn, scope, id, cursor.as_deref(), limit)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 /// Whom to add, and as what.

@@ -111,7 +111,7 @@ pub async fn after_change<T>(
         Ok(_) => return Ok(see_other(&format!("/groups/{id}#members"))),
         Err(error) => refused(error)?,
     };
-    let mut page = group_page(app, req, caller, id, None).await?;
+    let mut page = group_page(app, req, caller, id, None, None).await?;
     page.errors = refusal.errors;
     render(refusal.status, &page)
 }
@@ -139,7 +139,7 @@ async fn update_settings(
         Ok(_) => return Ok(see_other(&format!("/groups/{id}"))),
         Err(error) => refused(error)?,
     };
-    let mut page = group_page(&app, &req, &caller, id, None).await?;
+    let mut page = group_page(&app, &req, &caller, id, None, None).await?;
     if let Some(manage) = page.manage.as_mut() {
         manage.settings = form;
         manage.errors = refusal.errors;

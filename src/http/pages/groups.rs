@@ -60,6 +60,8 @@ pub(super) struct ShowPage {
     /// Its feed, when the viewer may read it (members; everyone for public groups).
     pub feed: Option<FeedList>,
     pub members: Vec<MemberView>,
+    /// The link to the next members, when there are more.
+    pub more_members: Option<String>,
     pub composer: Option<Composer>,
     /// For its owners and admins.
     pub manage: Option<Manage>,
@@ -69,13 +71,21 @@ pub(super) struct ShowPage {
     pub empty: &'static str,
 }
 
-/// `?requested=1` after asking to join, `?cursor=` for older posts.
+/// `?requested=1` after asking to join, `?cursor=` for older posts, `?members=` for more
+/// members.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ShowQuery {
     cursor: Option<String>,
+    members: Option<String>,
     requested: Option<String>,
 }
+
+/// Members shown at a time on a group page.
+const MEMBERS_PAGE: i64 = 50;
+
+/// Members shown on a group page, and the cursor of the next ones.
+type MemberPage = (Vec<MemberView>, Option<String>);
 
 /// A visibility chosen in a form; anything else is a field error.
 pub(super) fn parse_visibility(raw: &str) -> Result<Visibility> {
@@ -159,19 +169,21 @@ async fn create(
     }
 }
 
-/// Group `id` as the viewer sees it, with its members when they may read it.
+/// Group `id` as the viewer sees it, with a page of its members (after `members_cursor`)
+/// when they may read it.
 async fn load_group(
     app: &web::Data<App>,
     caller: &Caller,
     id: i64,
-) -> Result<(GroupView, Vec<MemberView>, bool, Composer)> {
+    members_cursor: Option<String>,
+) -> Result<(GroupView, MemberPage, bool, Composer)> {
     read(app, caller, move |conn, scope| {
         let group = access::visible_group(conn, scope, id)?;
         let readable = scope.reads_posts_in(Some(group.id));
         let members = if readable {
-            access::members(conn, scope, id)?
+            access::members(conn, scope, id, members_cursor.as_deref(), MEMBERS_PAGE)?
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         let composer = Composer::load(conn, scope, &id.to_string())?;
         let view = access::views(scope, &[group])
@@ -183,15 +195,17 @@ async fn load_group(
     .await
 }
 
-/// The page of group `id`; `refusal` shows what a member-management or settings form got.
+/// The page of group `id`, its feed from `cursor` and its members from `members_cursor`.
 pub(super) async fn group_page(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
     id: i64,
     cursor: Option<String>,
+    members_cursor: Option<String>,
 ) -> Result<ShowPage, PageError> {
-    let (group, members, readable, mut composer) = load_group(app, caller, id).await?;
+    let (group, (members, next_members), readable, mut composer) =
+        load_group(app, caller, id, members_cursor).await?;
     let layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
     let back = format!("/groups/{id}");
     let feed = match readable {
@@ -208,6 +222,7 @@ pub(super) async fn group_page(
         layout,
         feed,
         members,
+        more_members: next_members.map(|c| format!("/groups/{id}?members={c}#members")),
         composer: may_post.then_some(composer),
         manage,
         notice: "",
@@ -227,7 +242,7 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&id, "group")?;
     let query = query.into_inner();
-    let mut page = group_page(&app, &req, &caller, id, query.cursor).await?;
+    let mut page = group_page(&app, &req, &caller, id, query.cursor, query.members).await?;
     if query.requested.is_some() && page.group.my_role.is_none() {
         page.notice = "You asked to join. A group admin will let you in.";
     }
