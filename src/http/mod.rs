@@ -13,7 +13,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::App;
@@ -65,6 +65,8 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
                     .add(("Referrer-Policy", "same-origin"))
                     .add(("X-Frame-Options", "DENY")),
             )
+            // gzip, brotli or zstd as the client accepts; the live stream opts out (see there).
+            .wrap(Compress::default())
             .wrap(from_fn(metrics::observe))
             .configure(ops::routes)
             .configure(api::routes)

@@ -78,6 +78,17 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     }
+
+    async fn pages_and_assets_are_compressed_but_the_live_stream_is_not(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let gzip = |path: &str| admin.request(reqwest::Method::GET, path).header("accept-encoding", "gzip");
+        let feed = gzip("/api/v1/feeds/company").send().await.unwrap();
+        assert_eq!((feed.status(), &feed.headers()["content-encoding"]), (StatusCode::OK, &"gzip".parse().unwrap()));
+        let stream = gzip("/api/v1/stream").send().await.unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        assert_eq!(stream.headers()["content-encoding"], "identity", "events must not wait in an encoder");
+    }
 }
 
 #[actix_web::test]
@@ -96,6 +107,8 @@ async fn the_openapi_document_lists_every_api_route() {
         ("/api/v1/users", "get"),
         ("/api/v1/users/{id}", "get"),
         ("/api/v1/users/{id}", "delete"),
+        ("/api/v1/posts/preview", "post"),
+        ("/api/v1/tags", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),

@@ -68,5 +68,7 @@ pub async fn stream(
         .insert_header(("Cache-Control", "no-cache"))
         // Tells a proxy in front (nginx) to pass events on at once rather than buffer them.
         .insert_header(("X-Accel-Buffering", "no"))
+        // An encoder would hold events back to fill its blocks; `identity` makes Compress skip.
+        .insert_header(("Content-Encoding", "identity"))
         .streaming(body))
 }
