@@ -156,10 +156,12 @@ impl Scope {
     /// Whether the group exists for the viewer: members always; employees also for public and
     /// private groups; secret groups never for non-members; guests only for their own.
     pub fn sees_group(&self, group: &Group) -> bool {
-        if self.roles.contains_key(&group.id) {
-            return true;
-        }
-        self.reads_company() && group.visibility() != Visibility::Secret
+        self.sees_group_with(group.id, group.visibility())
+    }
+
+    /// [`Scope::sees_group`] for a group known by its id and visibility.
+    pub fn sees_group_with(&self, id: i64, visibility: Visibility) -> bool {
+        self.roles.contains_key(&id) || (self.reads_company() && visibility != Visibility::Secret)
     }
 
     /// Whether the viewer may post in `group` (or the company feed for `None`).

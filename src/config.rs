@@ -45,6 +45,7 @@ pub struct Config {
     pub log: LogSettings,
     /// Live updates (`GET /api/v1/stream`).
     pub live: LiveSettings,
+    pub search: SearchSettings,
 }
 
 /// Pool and SQLite settings.
@@ -119,6 +120,21 @@ pub struct LiveSettings {
     /// Milliseconds between reads of the events log when no commit in this process wakes
     /// the hub (commits by other processes on the same database).
     pub poll_ms: u64,
+}
+
+/// Search ranking and indexing.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Age in days at which a post ranks half as high as a new one of the same relevance.
+    pub recency_days: f32,
+    /// Lift from likes and comments: relevance × (1 + weight × ln(1 + likes + comments)).
+    pub engagement_weight: f32,
+    /// Milliseconds between reads of the events log when nothing in this process wakes the
+    /// indexer (commits by other processes, a rebuilt index to switch to).
+    pub poll_ms: u64,
+    /// Indexing threads of `agora reindex`.
+    pub reindex_threads: usize,
 }
 
 /// A value that never appears in logs or debug output.
@@ -274,6 +290,21 @@ impl Config {
                 "live.heartbeat_secs",
                 "live.heartbeat_secs and live.scope_refresh_secs must be at least 1",
                 "set AGORA_LIVE__HEARTBEAT_SECS=15 and AGORA_LIVE__SCOPE_REFRESH_SECS=60",
+            ));
+        }
+        let search = &self.search;
+        if !(search.recency_days > 0.0 && search.engagement_weight >= 0.0) {
+            return Err(ConfigError::new(
+                "search.recency_days",
+                "search.recency_days must be above 0 and search.engagement_weight at least 0",
+                "use e.g. recency_days = 30.0 and engagement_weight = 0.1",
+            ));
+        }
+        if search.poll_ms == 0 || !(1..=16).contains(&search.reindex_threads) {
+            return Err(ConfigError::new(
+                "search.poll_ms",
+                "search.poll_ms must be at least 1 and search.reindex_threads 1 to 16",
+                "use e.g. poll_ms = 500 and reindex_threads = 2",
             ));
         }
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {

@@ -16,9 +16,11 @@ pub mod groups;
 pub mod http;
 pub mod live;
 pub mod posts;
+pub mod search;
 pub mod signing;
 pub mod tags;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use accounts::rate_limit::LoginLimiter;
@@ -35,6 +37,7 @@ pub struct App {
     pub db: Db,
     pub signer: Signer,
     pub limiter: LoginLimiter,
+    pub search: Arc<search::SearchIndex>,
 }
 
 impl App {
@@ -52,11 +55,13 @@ impl App {
             config.auth.max_failures_per_account,
             config.auth.max_failures_per_ip,
         );
+        let search = Arc::new(search::SearchIndex::open(&config.data_dir)?);
         Ok(App {
             config,
             db,
             signer,
             limiter,
+            search,
         })
     }
 }

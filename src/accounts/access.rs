@@ -12,7 +12,7 @@ use crate::groups;
 
 /// The people a guest may see: herself and everyone who shares a group with her. `None` for
 /// employees and admins, who see everyone.
-fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<i64>>> {
+pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<i64>>> {
     if !scope.viewer.is_guest() {
         return Ok(None);
     }

@@ -33,6 +33,19 @@ pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<
     }
 }
 
+/// The group called `name` (any case), or with id `name`, if the viewer sees it.
+pub fn visible_group_named(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    name: &str,
+) -> Result<Option<Group>> {
+    let found = match name.parse::<i64>() {
+        Ok(id) => queries::find(conn, id)?,
+        Err(_) => queries::find_by_name(conn, name)?,
+    };
+    Ok(found.filter(|group| scope.sees_group(group)))
+}
+
 /// Group `id` if the viewer may read its posts and members; a private group the viewer can
 /// see but not read is 403, anything else unseen 404.
 pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {

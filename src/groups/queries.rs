@@ -34,6 +34,14 @@ pub(super) fn name_taken(conn: &mut DbConnection, key: &str, except: Option<i64>
     Ok(query.first::<i64>(conn).optional()?.is_some())
 }
 
+pub(super) fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<Group>> {
+    Ok(groups::table
+        .filter(groups::name_key.eq(super::model::name_key(name)))
+        .select(Group::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub(super) fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, String)>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))

@@ -36,6 +36,16 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
         .map_err(|e| std::io::Error::other(format!("cannot start live updates: {}", e.detail)))?;
     actix_web::rt::spawn(hub_task);
     let hub = web::Data::new(hub);
+    // The indexer stops once the workers, holding the only handles of `indexing`, are gone.
+    let (indexing, stopped) = tokio::sync::watch::channel(());
+    let poll = Duration::from_millis(app.config.search.poll_ms);
+    actix_web::rt::spawn(crate::search::indexer::run(
+        app.db.clone(),
+        app.search.clone(),
+        poll,
+        stopped,
+    ));
+    let indexing = web::Data::new(indexing);
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -46,6 +56,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(metrics.clone())
             .app_data(assets.clone())
             .app_data(hub.clone())
+            .app_data(indexing.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)

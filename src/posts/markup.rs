@@ -78,6 +78,39 @@ pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<i64>) -> String {
     sanitize(&html)
 }
 
+/// The words of `body` without Markdown syntax, blocks separated by newlines: what search
+/// indexes and quotes in snippets. Raw HTML stays as the text it shows as.
+pub fn plain_text(body: &str) -> String {
+    let mut text = String::with_capacity(body.len());
+    for item in parse(body) {
+        match item {
+            Item::Free(words) | Item::Event(Event::Text(words) | Event::Code(words)) => {
+                text.push_str(&words);
+            }
+            Item::Event(Event::SoftBreak | Event::HardBreak) => text.push(' '),
+            Item::Event(Event::End(end)) if is_block(&end) && !text.ends_with('\n') => {
+                text.push('\n');
+            }
+            Item::Event(_) => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+fn is_block(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::Item
+            | TagEnd::CodeBlock
+            | TagEnd::BlockQuote(_)
+            | TagEnd::TableCell
+            | TagEnd::TableRow
+            | TagEnd::TableHead
+    )
+}
+
 /// An event of the parsed body, or text where tags, handles and URLs may be.
 enum Item<'a> {
     Event(Event<'a>),
@@ -326,6 +359,16 @@ fn push_unique(values: &mut Vec<String>, value: String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_text_drops_the_syntax_and_keeps_the_words() {
+        assert_eq!(
+            super::plain_text(
+                "**Launch** day\n\n- `cargo` #rust\n- [docs](https://x.example) <b>hi</b>"
+            ),
+            "Launch day\ncargo #rust\ndocs <b>hi</b>"
+        );
+    }
+
     use super::*;
 
     fn tags(body: &str) -> Vec<String> {

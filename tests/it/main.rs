@@ -17,4 +17,5 @@ mod events;
 mod http;
 mod microblog;
 mod pages;
+mod search;
 mod stream;

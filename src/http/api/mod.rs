@@ -6,6 +6,7 @@ mod feeds;
 mod groups;
 pub mod openapi;
 mod posts;
+mod search;
 mod stream;
 mod users;
 
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(groups::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
+            .configure(search::routes)
             .configure(stream::routes),
     );
 }

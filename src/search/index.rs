@@ -1,0 +1,373 @@
+//! The index on disk: its schema, the generation directory in use, the one writer, and commits
+//! that carry the id of the last event applied, so a restart resumes exactly there.
+//!
+//! Layout: `<data_dir>/search/CURRENT` names the generation directory in use
+//! (`<data_dir>/search/gen-<millis>`). A rebuild writes a new generation beside it and swaps
+//! `CURRENT` atomically (write + rename); the server notices and reopens.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::analyzer;
+use crate::error::{Error, Result};
+
+/// What a document stands for; stored in the `kind` fast field as this number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Post = 0,
+    Person = 1,
+    Group = 2,
+    Tag = 3,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Post, Kind::Person, Kind::Group, Kind::Tag];
+
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+
+    pub fn from_code(code: u64) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The name used by the API (`type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Post => "post",
+            Kind::Person => "person",
+            Kind::Group => "group",
+            Kind::Tag => "tag",
+        }
+    }
+
+    /// Reads the API's `type` (singular or plural).
+    pub fn parse(raw: &str) -> Option<Kind> {
+        match raw {
+            "post" | "posts" => Some(Kind::Post),
+            "person" | "people" => Some(Kind::Person),
+            "group" | "groups" => Some(Kind::Group),
+            "tag" | "tags" => Some(Kind::Tag),
+            _ => None,
+        }
+    }
+}
+
+/// The group visibility of a group document, as a fast-field number (0 for other kinds).
+pub fn visibility_code(visibility: &str) -> u64 {
+    match visibility {
+        "public" => 1,
+        "private" => 2,
+        _ => 3,
+    }
+}
+pub const SECRET: u64 = 3;
+
+/// The schema's fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    /// `kind:id`, unique: what updates and deletes address.
+    pub key: tantivy::schema::Field,
+    pub kind: tantivy::schema::Field,
+    pub id: tantivy::schema::Field,
+    /// People's names and handles, group and tag names (no stemming).
+    pub name: tantivy::schema::Field,
+    /// Post bodies, people's titles and bios, group descriptions (stemmed, stored for snippets).
+    pub text: tantivy::schema::Field,
+    /// The comments of a post.
+    pub comments: tantivy::schema::Field,
+    /// What a result is called: the author of a post, a person's or group's name, `#tag`.
+    pub label: tantivy::schema::Field,
+    /// A post's group (0: the company feed); a group's own id.
+    pub group: tantivy::schema::Field,
+    pub visibility: tantivy::schema::Field,
+    pub author: tantivy::schema::Field,
+    pub tag: tantivy::schema::Field,
+    /// Unix seconds.
+    pub created: tantivy::schema::Field,
+    /// Likes plus comments.
+    pub engagement: tantivy::schema::Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let indexed_text = |analyzer: &str, stored: bool| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            let options = TextOptions::default().set_indexing_options(indexing);
+            if stored {
+                options.set_stored()
+            } else {
+                options
+            }
+        };
+        let fields = Fields {
+            key: builder.add_text_field("key", STRING | STORED),
+            kind: builder.add_u64_field("kind", INDEXED | FAST),
+            id: builder.add_i64_field("id", INDEXED | FAST | STORED),
+            name: builder.add_text_field("name", indexed_text(analyzer::NAMES, false)),
+            text: builder.add_text_field("text", indexed_text(analyzer::PROSE, true)),
+            comments: builder.add_text_field("comments", indexed_text(analyzer::PROSE, false)),
+            label: builder.add_text_field("label", STORED),
+            group: builder.add_i64_field("group", INDEXED | FAST | STORED),
+            visibility: builder.add_u64_field("visibility", FAST),
+            author: builder.add_i64_field("author", INDEXED | FAST | STORED),
+            tag: builder.add_text_field("tag", STRING),
+            created: builder.add_i64_field("created", INDEXED | FAST | STORED),
+            engagement: builder.add_u64_field("engagement", FAST),
+        };
+        (builder.build(), fields)
+    }
+
+    pub fn key_term(&self, kind: Kind, id: i64) -> Term {
+        Term::from_field_text(self.key, &key(kind, id))
+    }
+}
+
+pub fn key(kind: Kind, id: i64) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+/// One generation of the index, open for reading and writing.
+pub struct Generation {
+    pub dir: PathBuf,
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    writer: Mutex<Option<IndexWriter>>,
+}
+
+/// Heap for the writer's in-memory segment before it flushes.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+impl Generation {
+    /// Opens (or creates) the generation in `dir`.
+    pub fn open(dir: &Path) -> Result<Generation> {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        let (schema, fields) = Fields::schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(internal)?;
+        let index = Index::open_or_create(directory, schema).map_err(internal)?;
+        analyzer::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Generation {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(None),
+        })
+    }
+
+    /// The id of the last event whose effects this generation holds (0: none yet).
+    pub fn applied_event(&self) -> Result<i64> {
+        let metas = self.index.load_metas().map_err(internal)?;
+        Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Runs `change` with the writer (taken on first use, so a read-only opener never
+    /// locks the directory), then commits it together with `applied_event`, and makes it
+    /// visible to searches.
+    pub fn write(
+        &self,
+        threads: usize,
+        applied_event: i64,
+        change: impl FnOnce(&IndexWriter, &Fields) -> Result<()>,
+    ) -> Result<()> {
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("search writer poisoned"))?;
+        if slot.is_none() {
+            let writer = self
+                .index
+                .writer_with_num_threads(threads, WRITER_HEAP * threads)
+                .map_err(internal)?;
+            *slot = Some(writer);
+        }
+        let writer = slot
+            .as_mut()
+            .ok_or_else(|| Error::internal("no search writer"))?;
+        let outcome = change(writer, &self.fields).and_then(|()| {
+            let mut commit = writer.prepare_commit().map_err(internal)?;
+            commit.set_payload(&applied_event.to_string());
+            commit.commit().map_err(internal)?;
+            Ok(())
+        });
+        if outcome.is_err() {
+            // Nothing half-done may reach a later commit.
+            let _ = writer.rollback();
+        }
+        outcome?;
+        self.reader.reload().map_err(internal)
+    }
+
+    /// Replaces (or adds) one document.
+    pub fn put(
+        writer: &IndexWriter,
+        fields: &Fields,
+        kind: Kind,
+        id: i64,
+        doc: TantivyDocument,
+    ) -> Result<()> {
+        writer.delete_term(fields.key_term(kind, id));
+        writer.add_document(doc).map_err(internal)?;
+        Ok(())
+    }
+
+    /// Waits for merges to finish and releases the writer's lock on the directory.
+    pub fn close_writer(&self) -> Result<()> {
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("search writer poisoned"))?;
+        if let Some(writer) = slot.take() {
+            writer.wait_merging_threads().map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
+/// The index in use, swapped for a rebuilt one when `CURRENT` changes.
+pub struct SearchIndex {
+    root: PathBuf,
+    current: RwLock<Arc<Generation>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+const CURRENT: &str = "CURRENT";
+
+impl SearchIndex {
+    /// Opens the index under `<data_dir>/search`, creating an empty one the first time.
+    pub fn open(data_dir: &Path) -> Result<SearchIndex> {
+        let root = data_dir.join("search");
+        std::fs::create_dir_all(&root).map_err(|e| io_error(&root, e))?;
+        let name = match current_name(&root)? {
+            Some(name) => name,
+            None => {
+                let name = new_generation_name();
+                set_current(&root, &name)?;
+                name
+            }
+        };
+        let generation = Generation::open(&root.join(&name))?;
+        Ok(SearchIndex {
+            root,
+            current: RwLock::new(Arc::new(generation)),
+        })
+    }
+
+    /// The generation in use now.
+    pub fn current(&self) -> Arc<Generation> {
+        match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Switches to the generation `CURRENT` names if a rebuild changed it; true if it did.
+    /// Generations no longer named are removed.
+    pub fn follow_swap(&self) -> Result<bool> {
+        let Some(name) = current_name(&self.root)? else {
+            return Ok(false);
+        };
+        let old = self.current();
+        if old.dir.file_name().is_some_and(|n| n == name.as_str()) {
+            return Ok(false);
+        }
+        old.close_writer()?;
+        let generation = Arc::new(Generation::open(&self.root.join(&name))?);
+        *self
+            .current
+            .write()
+            .map_err(|_| Error::internal("search index poisoned"))? = generation;
+        tracing::info!(generation = %name, "search index swapped to a rebuilt one");
+        remove_older_generations(&self.root, &name);
+        Ok(true)
+    }
+
+    /// A fresh, empty generation directory for a rebuild (not yet in use).
+    pub fn new_generation(&self) -> Result<Generation> {
+        Generation::open(&self.root.join(new_generation_name()))
+    }
+
+    /// Makes `generation` the one in use, for this process and (through `CURRENT`) any other.
+    pub fn promote(&self, generation: &Generation) -> Result<()> {
+        let name = generation
+            .dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::internal("search generation without a name"))?;
+        set_current(&self.root, name)?;
+        remove_older_generations(&self.root, name);
+        Ok(())
+    }
+}
+
+fn new_generation_name() -> String {
+    format!("gen-{}", chrono::Utc::now().timestamp_millis())
+}
+
+fn current_name(root: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(root.join(CURRENT)) {
+        Ok(name) => Ok(Some(name.trim().to_string()).filter(|n| !n.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(&root.join(CURRENT), e)),
+    }
+}
+
+/// Points `CURRENT` at `name` atomically: readers see the old name or the new, never half.
+fn set_current(root: &Path, name: &str) -> Result<()> {
+    let temporary = root.join("CURRENT.new");
+    std::fs::write(&temporary, name).map_err(|e| io_error(&temporary, e))?;
+    std::fs::File::open(&temporary)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_error(&temporary, e))?;
+    std::fs::rename(&temporary, root.join(CURRENT)).map_err(|e| io_error(root, e))
+}
+
+/// Removes the generations older than `keep` (a newer one may be a rebuild under way).
+pub fn remove_older_generations(root: &Path, keep: &str) {
+    let age = |name: &str| {
+        name.strip_prefix("gen-")
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+    let Some(kept) = age(keep) else { return };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if age(&name).is_some_and(|a| a < kept) {
+            if let Err(error) = std::fs::remove_dir_all(entry.path()) {
+                tracing::warn!(%error, generation = %name, "cannot remove an old search generation");
+            }
+        }
+    }
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> Error {
+    Error::internal(format!("{}: {error}", path.display()))
+}
+
+pub fn internal(error: impl std::fmt::Display) -> Error {
+    Error::internal(format!("search index: {error}"))
+}

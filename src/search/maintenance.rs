@@ -1,0 +1,1 @@
+//! `agora reindex` and `agora search check`.

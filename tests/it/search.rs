@@ -1,0 +1,274 @@
+//! Search and typeahead through the API: what is found, how queries read, and that nobody
+//! finds what they may not see. The index follows the events log in the background, so each
+//! test waits for a marker post to be findable before it asserts what is not.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{Client, TestApp};
+
+/// Searches until `check` accepts the items (or fails after a deadline); returns them.
+async fn search_until(client: &Client, q: &str, check: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, page) = client
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{q}: {page}");
+        let items = page["items"].as_array().unwrap().clone();
+        if check(&items) {
+            return items;
+        }
+        assert!(Instant::now() < deadline, "{q}: still {items:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn urlencode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The items of one search, without waiting.
+async fn search(client: &Client, q: &str) -> Vec<Value> {
+    let (status, page) = client
+        .get(&format!("/api/v1/search?q={}", urlencode(q)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{q}: {page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+fn ids_of(items: &[Value], kind: &str) -> Vec<String> {
+    items
+        .iter()
+        .filter(|i| i["type"] == kind)
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn post(client: &Client, body: &str, group: Option<&str>) -> String {
+    let (status, post) = client
+        .post("/api/v1/posts", json!({"body": body, "group_id": group}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    post["id"].as_str().unwrap().to_string()
+}
+
+/// Posts a marker in the company feed and waits until `client` finds it: everything written
+/// before it is in the index too.
+async fn settle(author: &Client, client: &Client, marker: &str) {
+    let id = post(author, marker, None).await;
+    search_until(client, marker, |items| ids_of(items, "post").contains(&id)).await;
+}
+
+on_both_backends! {
+    async fn search_finds_posts_comments_people_groups_and_tags(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let ana_id = ana.id().await;
+        let group = app.group(&ana, "Launch Crew", "public", false).await;
+        let launch = post(&ana, "We are **launching** the rocket <script>alert(1)</script> #Orbit", Some(&group)).await;
+        let other = post(&admin, "Lunch is served", None).await;
+        admin.post(&format!("/api/v1/posts/{other}/comments"), json!({"body": "the zeppelin arrives"})).await;
+
+        let items = search_until(&admin, "launch", |items| ids_of(items, "post").contains(&launch)).await;
+        let hit = items.iter().find(|i| i["id"] == launch.as_str()).unwrap();
+        assert_eq!(hit["title"], "ANA");
+        assert_eq!(hit["url"], format!("/posts/{launch}"));
+        let snippet = hit["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<mark>launching</mark>"), "stemmed and marked: {snippet}");
+        assert!(snippet.contains("&lt;script&gt;") && !snippet.contains("<script"), "escaped: {snippet}");
+        assert!(hit["score"].as_f64().unwrap() > 0.0);
+        assert!(ids_of(&items, "group").contains(&group), "the group's name matches too: {items:?}");
+
+        let items = search_until(&admin, "zeppelin", |items| !items.is_empty()).await;
+        assert_eq!(ids_of(&items, "post"), [other.clone()], "a comment's words find its post");
+        assert_eq!(ids_of(&search(&admin, "ana").await, "person"), [ana_id.clone()]);
+        let tags = search(&admin, "orbit").await;
+        assert!(tags.iter().any(|i| i["type"] == "tag" && i["title"] == "#orbit" && i["url"] == "/tags/orbit"), "{tags:?}");
+
+        let (_, people) = admin.get("/api/v1/search?q=launch&type=people").await;
+        assert_eq!(people["items"], json!([]));
+        let (status, problem) = admin.get("/api/v1/search?q=launch&type=planets").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["errors"]["type"].is_array());
+    }
+
+    async fn queries_read_phrases_exclusions_authors_groups_tags_and_dates(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let group = app.group(&ana, "Design Team", "public", false).await;
+        let first = post(&ana, "the quick brown fox #animals", Some(&group)).await;
+        let second = post(&admin, "the brown quick fox", None).await;
+        let third = post(&ana, "a quick grey wolf", None).await;
+        settle(&admin, &admin, "settled one").await;
+
+        let ids = |items: Vec<Value>| ids_of(&items, "post");
+        assert_eq!(ids(search(&admin, "\"quick brown\"").await), [first.clone()]);
+        let mut both = ids(search(&admin, "quick fox").await);
+        both.sort();
+        let mut expected = vec![first.clone(), second.clone()];
+        expected.sort();
+        assert_eq!(both, expected);
+        assert_eq!(ids(search(&admin, "quick -fox").await), [third.clone()]);
+        assert_eq!(ids(search(&admin, "quick -\"brown quick\"").await).len(), 2);
+        let mut from_ana = ids(search(&admin, "quick from:@ana").await);
+        from_ana.sort();
+        let mut expected = vec![first.clone(), third.clone()];
+        expected.sort();
+        assert_eq!(from_ana, expected);
+        assert_eq!(ids(search(&admin, "quick in:\"design team\"").await), [first.clone()]);
+        assert_eq!(ids(search(&admin, &format!("quick in:{group}")).await), [first.clone()]);
+        assert_eq!(ids(search(&admin, "#animals").await), [first.clone()]);
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = today.succ_opt().unwrap();
+        assert_eq!(ids(search(&admin, &format!("wolf after:{today}")).await), [third.clone()]);
+        assert!(search(&admin, &format!("wolf after:{tomorrow}")).await.is_empty());
+        assert_eq!(ids(search(&admin, &format!("wolf before:{tomorrow}")).await), [third.clone()]);
+        assert!(search(&admin, &format!("wolf before:{today}")).await.is_empty());
+
+        for bad in ["", "\"open", "wolf before:soon", "from:@nobody", "in:nowhere", &"x ".repeat(40)] {
+            let (status, problem) = admin.get(&format!("/api/v1/search?q={}", urlencode(bad))).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {problem}");
+            assert!(problem["errors"]["q"][0].is_string(), "{problem}");
+        }
+        assert_eq!(admin.get("/api/v1/search?q=fox&cursor=garbage").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(app.anonymous().get("/api/v1/search?q=fox").await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn results_page_with_cursors_and_edits_and_deletes_show_at_once(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let mut made = Vec::new();
+        for n in 0..5 {
+            made.push(post(&admin, &format!("pagination sample number {n}"), None).await);
+        }
+        search_until(&admin, "pagination", |items| items.len() == 5).await;
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/search?q=pagination&limit=2".to_string();
+        loop {
+            let (_, page) = admin.get(&path).await;
+            seen.extend(ids_of(page["items"].as_array().unwrap(), "post"));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/search?q=pagination&limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        seen.sort();
+        made.sort();
+        assert_eq!(seen, made, "every result once across pages");
+
+        let edited = &made[0];
+        admin.patch(&format!("/api/v1/posts/{edited}"), json!({"body": "now about kangaroos"})).await;
+        search_until(&admin, "kangaroos", |items| ids_of(items, "post") == [edited.clone()]).await;
+        assert!(!ids_of(&search(&admin, "pagination").await, "post").contains(edited), "the old words are gone");
+        admin.delete(&format!("/api/v1/posts/{}", made[1])).await;
+        search_until(&admin, "pagination", |items| items.len() == 3).await;
+    }
+
+    async fn other_scripts_are_found_too(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let russian = post(&admin, "Привет, команда! Запуск завтра.", None).await;
+        let japanese = post(&admin, "東京タワーで会いましょう", None).await;
+        let arabic = post(&admin, "مرحبا بالفريق", None).await;
+        search_until(&admin, "запуск", |items| ids_of(items, "post") == [russian.clone()]).await;
+        search_until(&admin, "東京", |items| ids_of(items, "post") == [japanese.clone()]).await;
+        search_until(&admin, "タワー", |items| ids_of(items, "post") == [japanese.clone()]).await;
+        search_until(&admin, "بالفريق", |items| ids_of(items, "post") == [arabic.clone()]).await;
+    }
+
+    async fn nobody_finds_what_they_may_not_read(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let owner = app.user(&admin, "owner", "employee").await;
+        let member = app.user(&admin, "member", "employee").await;
+        let outsider = app.user(&admin, "outsider", "employee").await;
+        let member_id = member.id().await;
+        let private = app.group(&owner, "Quietroom", "private", false).await;
+        let secret = app.group(&owner, "Hushproject", "secret", false).await;
+        let product = app.group(&owner, "Product Beta", "private", true).await;
+        for group in [&private, &secret] {
+            owner.post(&format!("/api/v1/groups/{group}/members"), json!({"user_id": member_id})).await;
+        }
+        let private_post = post(&owner, "canaryprivate plans", Some(&private)).await;
+        let secret_post = post(&owner, "canarysecret plans", Some(&secret)).await;
+        let company_post = post(&owner, "canarycompany plans", None).await;
+        let product_post = post(&owner, "canaryproduct plans", Some(&product)).await;
+        let deleted = post(&owner, "canarydeleted plans", None).await;
+        owner.delete(&format!("/api/v1/posts/{deleted}")).await;
+        let guest = app.guest_in(&owner, "gina", &[&product]).await;
+        settle(&owner, &owner, "settled two").await;
+
+        let found = |items: Vec<Value>| ids_of(&items, "post");
+        let everything = "plans";
+        let mut for_member = found(search(&member, everything).await);
+        for_member.sort();
+        let mut expected = vec![private_post.clone(), secret_post.clone(), company_post.clone()];
+        expected.sort();
+        assert_eq!(for_member, expected);
+        assert_eq!(found(search(&outsider, everything).await), [company_post.clone()]);
+        assert_eq!(found(search(&guest, everything).await), [product_post.clone()]);
+        for viewer in [&member, &outsider, &guest] {
+            assert!(search(viewer, "canarydeleted").await.is_empty());
+        }
+        let bodies = |items: &[Value]| items.iter().map(|i| i.to_string()).collect::<String>();
+        for (viewer, canaries) in [
+            (&outsider, vec!["canaryprivate", "canarysecret", "canaryproduct", "Hushproject"]),
+            (&guest, vec!["canaryprivate", "canarysecret", "canarycompany", "Hushproject", "Quietroom", "outsider"]),
+        ] {
+            for canary in &canaries {
+                let items = search(viewer, canary).await;
+                assert!(items.is_empty(), "{canary}: {items:?}");
+                let (status, suggested) = viewer.get(&format!("/api/v1/search/suggest?q={canary}")).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(!bodies(&[suggested.clone()]).to_lowercase().contains(&canary.to_lowercase()), "{canary}: {suggested}");
+            }
+        }
+        assert_eq!(ids_of(&search(&outsider, "quietroom").await, "group"), [private.clone()], "private groups are listed");
+        assert_eq!(ids_of(&search(&member, "hushproject").await, "group"), [secret.clone()]);
+        let (status, problem) = outsider.get("/api/v1/search?q=plans%20in:Hushproject").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!problem.to_string().contains(&secret), "{problem}");
+        assert!(ids_of(&search(&guest, "outsider").await, "person").is_empty(), "guests see only their groups' people");
+        assert_eq!(ids_of(&search(&guest, "owner").await, "person").len(), 1, "but do see who shares a group");
+        assert_eq!(search(&guest, "orbit").await.len(), 0);
+
+        // Removal applies at once: nothing is re-indexed.
+        owner.delete(&format!("/api/v1/groups/{secret}/members/{member_id}")).await;
+        assert!(!found(search(&member, everything).await).contains(&secret_post));
+        assert!(search(&member, "hushproject").await.is_empty());
+    }
+
+    async fn typeahead_suggests_people_groups_tags_and_posts_by_prefix_and_forgives_a_typo(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let maria = app.user(&admin, "maria", "employee").await;
+        let maria_id = maria.id().await;
+        let group = app.group(&maria, "Marketing Ops", "public", false).await;
+        post(&maria, "Market research is done #marketshare", None).await;
+        settle(&admin, &admin, "settled three").await;
+
+        let (status, suggested) = admin.get("/api/v1/search/suggest?q=mar").await;
+        assert_eq!(status, StatusCode::OK, "{suggested}");
+        assert_eq!(suggested["people"][0]["id"], maria_id.as_str(), "{suggested}");
+        assert_eq!(suggested["groups"][0]["id"], group.as_str());
+        assert_eq!(suggested["tags"][0]["title"], "#marketshare");
+        let (_, typo) = admin.get("/api/v1/search/suggest?q=markteing").await;
+        assert_eq!(typo["groups"][0]["id"], group.as_str(), "one typo is forgiven: {typo}");
+        let (_, words) = admin.get("/api/v1/search/suggest?q=research").await;
+        assert!(words["posts"][0]["snippet"].as_str().unwrap().contains("<mark>research</mark>"), "{words}");
+        let (status, empty) = admin.get("/api/v1/search/suggest?q=%20").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(empty, json!({"people": [], "groups": [], "tags": [], "posts": []}));
+    }
+}
