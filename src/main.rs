@@ -32,6 +32,22 @@ enum Command {
     Admin(AdminCommand),
     /// Fill an empty instance with a small demo company: people, groups, posts, comments, likes.
     Demo,
+    /// Rebuild the search index from the database beside the one in use, then swap it in (a
+    /// running server keeps answering and switches to it within a second).
+    Reindex,
+    /// Search index tasks.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SearchCommand {
+    /// Compare the search index with the database; exits 1 on any difference.
+    Check {
+        /// Posts compared field by field, picked at random.
+        #[arg(long, default_value_t = 200)]
+        sample: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +86,8 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Migrate => migrate(config),
         Command::Demo => demo(config),
+        Command::Reindex => reindex(config),
+        Command::Search(SearchCommand::Check { sample }) => search_check(config, sample),
         Command::Admin(AdminCommand::CreateUser { email, name, kind }) => {
             create_user(config, email, name, kind)
         }
@@ -190,6 +208,33 @@ fn demo(config: Config) -> Result<(), String> {
     let summary = agora::demo::fill(&app.db, &app.config.auth).map_err(|e| e.detail)?;
     println!("{summary}");
     Ok(())
+}
+
+fn reindex(config: Config) -> Result<(), String> {
+    let threads = config.search.reindex_threads;
+    let app = build(config)?;
+    let rebuilt =
+        agora::search::maintenance::reindex(&app.db, &app.search, threads).map_err(|e| e.detail)?;
+    println!(
+        "search index rebuilt: {} posts and {} people, groups and tags in {:.1} s; now in use",
+        rebuilt.posts, rebuilt.others, rebuilt.seconds
+    );
+    Ok(())
+}
+
+fn search_check(config: Config, sample: usize) -> Result<(), String> {
+    let app = build(config)?;
+    let report =
+        agora::search::maintenance::check(&app.db, &app.search, sample).map_err(|e| e.detail)?;
+    for line in &report.lines {
+        println!("{line}");
+    }
+    match report.differences {
+        0 => Ok(()),
+        n => Err(format!(
+            "the search index differs from the database in {n} ways; `agora reindex` rebuilds it"
+        )),
+    }
 }
 
 fn read_password() -> Result<String, String> {

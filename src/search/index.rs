@@ -316,7 +316,7 @@ impl SearchIndex {
             .and_then(|n| n.to_str())
             .ok_or_else(|| Error::internal("search generation without a name"))?;
         set_current(&self.root, name)?;
-        remove_older_generations(&self.root, name);
+        self.follow_swap()?;
         Ok(())
     }
 }

@@ -272,3 +272,117 @@ on_both_backends! {
         assert_eq!(empty, json!({"people": [], "groups": [], "tags": [], "posts": []}));
     }
 }
+
+/// An admin's scope, for searching through the library.
+fn admin_scope(db: &agora::db::Db, id: &str) -> agora::access::Scope {
+    let viewer = agora::access::Viewer::User(agora::access::Principal {
+        id: id.parse().unwrap(),
+        kind: agora::accounts::UserKind::Admin,
+    });
+    db.read(|conn| agora::access::Scope::resolve(conn, &viewer))
+        .unwrap()
+}
+
+/// Post ids `index` finds for `q`, as `scope`.
+fn found_in(
+    db: &agora::db::Db,
+    index: &agora::search::SearchIndex,
+    scope: &agora::access::Scope,
+    q: &str,
+) -> Vec<String> {
+    let settings = agora::config::Config::load(None, Vec::new())
+        .unwrap()
+        .search;
+    let generation = index.current();
+    let request = agora::search::Request {
+        q,
+        kind: None,
+        cursor: None,
+        limit: 50,
+    };
+    let (hits, _) = db
+        .read(|conn| agora::search::search(conn, scope, &generation, &settings, request))
+        .unwrap();
+    hits.into_iter()
+        .filter(|h| h.kind == "post")
+        .map(|h| h.id)
+        .collect()
+}
+
+on_both_backends! {
+    async fn an_index_resumes_from_the_event_stored_with_its_last_commit(backend: Backend) {
+        use agora::search::{SearchIndex, maintenance};
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let admin_id = admin.id().await;
+        let first = post(&admin, "resumable alpha", None).await;
+        let db = app.db.open();
+        let elsewhere = tempfile::tempdir().unwrap();
+
+        // A second index over the same database starts empty and applies the whole log.
+        let index = SearchIndex::open(elsewhere.path()).unwrap();
+        let applied = maintenance::catch_up(&db, &index).unwrap();
+        let last = db.read(agora::events::last_id).unwrap();
+        assert_eq!(applied, usize::try_from(last).unwrap());
+        let scope = admin_scope(&db, &admin_id);
+        assert_eq!(found_in(&db, &index, &scope, "resumable"), [first.clone()]);
+        drop(index);
+
+        // Reopened (as after a crash or a restart), it applies only what came since.
+        let second = post(&admin, "resumable beta", None).await;
+        let index = SearchIndex::open(elsewhere.path()).unwrap();
+        assert_eq!(index.current().applied_event().unwrap(), last);
+        assert_eq!(maintenance::catch_up(&db, &index).unwrap(), 1, "one new event, applied once");
+        let mut found = found_in(&db, &index, &scope, "resumable");
+        found.sort();
+        let mut expected = vec![first, second];
+        expected.sort();
+        assert_eq!(found, expected);
+        assert_eq!(maintenance::catch_up(&db, &index).unwrap(), 0);
+    }
+
+    async fn reindex_swaps_in_a_rebuilt_index_while_the_server_answers_and_check_finds_drift(backend: Backend) {
+        use agora::search::{SearchIndex, maintenance};
+        use diesel::prelude::*;
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let admin_id: i64 = admin.id().await.parse().unwrap();
+        settle(&admin, &admin, "before the drift").await;
+        let db = app.db.open();
+        let index = SearchIndex::open(app.db.dir.path()).unwrap();
+        let report = maintenance::check(&db, &index, 50).unwrap();
+        assert_eq!(report.differences, 0, "{:?}", report.lines);
+
+        // A row written behind the events log's back: the index cannot know of it.
+        let drifted: i64 = 7_000_000_000_000;
+        db.write(|conn| {
+            use agora::db::schema::posts;
+            let now = chrono::Utc::now().naive_utc();
+            diesel::insert_into(posts::table)
+                .values((
+                    posts::id.eq(drifted),
+                    posts::author_id.eq(admin_id),
+                    posts::body.eq("smuggled quokka"),
+                    posts::html.eq("<p>smuggled quokka</p>"),
+                    posts::links.eq("[]"),
+                    posts::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let report = maintenance::check(&db, &index, 50).unwrap();
+        assert!(report.differences > 0, "{:?}", report.lines);
+        assert!(report.lines.iter().any(|l| l.starts_with("DIFF post:")), "{:?}", report.lines);
+
+        let rebuilt = maintenance::reindex(&db, &index, 2).unwrap();
+        assert_eq!(rebuilt.posts, 2);
+        // The server notices the swap and answers from the rebuilt index.
+        let items = search_until(&admin, "quokka", |items| !items.is_empty()).await;
+        assert_eq!(ids_of(&items, "post"), [drifted.to_string()]);
+        let after = post(&admin, "written after the rebuild", None).await;
+        search_until(&admin, "rebuild", |items| ids_of(items, "post") == [after.clone()]).await;
+        let report = maintenance::check(&db, &index, 50).unwrap();
+        assert_eq!(report.differences, 0, "{:?}", report.lines);
+    }
+}
