@@ -156,3 +156,50 @@ fn serve_stops_cleanly_on_sigterm() {
     assert!(exit.success(), "exit {exit:?}; log: {rest}");
     assert!(rest.contains("stopped"), "{rest}");
 }
+
+#[test]
+fn search_check_finds_a_stale_index_and_reindex_mends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], input: &[u8]| {
+        let mut child = agora(dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    };
+    let (ok, text) = run(&["search", "check"], b"");
+    assert!(ok, "an empty instance matches its empty index: {text}");
+    // Written with no server running: nothing has indexed this person yet.
+    let create = [
+        "admin",
+        "create-user",
+        "--email",
+        "ana@example.com",
+        "--name",
+        "Ana Ortega",
+    ];
+    assert!(run(&create, b"correct horse battery\n").0);
+    let (ok, text) = run(&["search", "check"], b"");
+    assert!(
+        !ok && text.contains("DIFF person: 0 indexed, 1 in the database"),
+        "{text}"
+    );
+    assert!(text.contains("agora reindex"), "the fix is named: {text}");
+    let (ok, text) = run(&["reindex"], b"");
+    assert!(
+        ok && text.contains("search index rebuilt: 0 posts and 1 people"),
+        "{text}"
+    );
+    let (ok, text) = run(&["search", "check", "--sample", "5"], b"");
+    assert!(ok, "{text}");
+}
