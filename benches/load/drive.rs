@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::seed::Seeded;
 
 /// Users signed in for the run (tokens are made straight in the database).
-const SIGNED_IN: usize = 500;
+pub const SIGNED_IN: usize = 500;
 
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -37,14 +37,15 @@ struct Context<'a> {
 }
 
 /// Latencies of one measured run.
-struct Stats {
-    latencies: Vec<Duration>,
-    errors: usize,
-    elapsed: Duration,
+pub struct Stats {
+    /// Sorted.
+    pub latencies: Vec<Duration>,
+    pub errors: usize,
+    pub elapsed: Duration,
 }
 
 impl Stats {
-    fn percentile(&self, p: f64) -> Duration {
+    pub fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
         }
@@ -53,11 +54,11 @@ impl Stats {
         self.latencies[index]
     }
 
-    fn rate(&self) -> f64 {
+    pub fn rate(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
-    fn row(&self, name: &str, clients: usize) -> String {
+    pub fn row(&self, name: &str, clients: usize) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
             "| {name:<26} | {clients:>3} | {:>8} | {:>8.0} | {:>7.2} | {:>7.2} | {:>8.2} | {:>4} |",
@@ -187,6 +188,48 @@ fn bare_home_feed(
     })
 }
 
+/// Makes API tokens for the first `SIGNED_IN` users: (user index, token).
+pub fn sign_in(db: &Db, seeded: &Seeded) -> Result<Vec<(usize, String)>, String> {
+    (0..SIGNED_IN.min(seeded.user_ids.len()))
+        .map(|u| {
+            db.write(|conn| agora::accounts::sessions::create_api_token(conn, seeded.user_ids[u]))
+                .map(|(_, token)| (u, token))
+                .map_err(|e| e.detail)
+        })
+        .collect()
+}
+
+/// The load generator's runtime: one thread.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// An HTTP client for `clients` concurrent requests.
+pub fn client(clients: usize) -> Result<reqwest::Client, String> {
+    // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
+    // request is never sent on a connection the server is closing.
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Waits until the server answers `/readyz`.
+pub async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<(), String> {
+    let ready = Instant::now();
+    while http.get(format!("{base}/readyz")).send().await.is_err() {
+        if ready.elapsed() > Duration::from_secs(30) {
+            return Err("the server did not start".to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 /// Runs every measurement and returns the report as a Markdown table.
 pub fn run(
     db: &Db,
@@ -195,40 +238,16 @@ pub fn run(
     seconds: u64,
     clients: usize,
 ) -> Result<String, String> {
-    let tokens: Vec<(usize, String)> = (0..SIGNED_IN.min(seeded.user_ids.len()))
-        .map(|u| {
-            db.write(|conn| agora::accounts::sessions::create_api_token(conn, seeded.user_ids[u]))
-                .map(|(_, token)| (u, token))
-                .map_err(|e| e.detail)
-        })
-        .collect::<Result<_, _>>()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
-    // request is never sent on a connection the server is closing.
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .pool_idle_timeout(Duration::from_secs(2))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let tokens = sign_in(db, seeded)?;
+    let runtime = runtime()?;
+    let http = client(clients)?;
+    runtime.block_on(wait_ready(&http, base))?;
     let ctx = Context {
         seeded,
         base,
         tokens: &tokens,
         http,
     };
-    runtime.block_on(async {
-        let ready = Instant::now();
-        while ctx.http.get(format!("{base}/readyz")).send().await.is_err() {
-            if ready.elapsed() > Duration::from_secs(30) {
-                return Err("the server did not start".to_string());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Ok(())
-    })?;
     let mut out = String::new();
     let _ = writeln!(
         out,
