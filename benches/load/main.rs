@@ -7,10 +7,17 @@
 //!                             [--data-dir DIR (kept afterwards, for a look at the SQLite file)]
 //!                             [--stream-connections N (instead of the load: memory per idle
 //!                              live stream, over N streams)]
+//!                             [--search (instead of the load: index the data set, then
+//!                              search, typeahead and freshness; see `search`)]
 
 mod drive;
+mod freshness;
+mod fts;
+mod report;
+mod search;
 mod seed;
 mod stream;
+mod words;
 
 use std::net::TcpListener;
 use std::time::Instant;
@@ -24,6 +31,7 @@ struct Options {
     seconds: u64,
     clients: usize,
     stream_connections: Option<usize>,
+    search: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -34,6 +42,7 @@ fn options() -> Result<Options, String> {
         seconds: 10,
         clients: 32,
         stream_connections: None,
+        search: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -55,6 +64,7 @@ fn options() -> Result<Options, String> {
                         .map_err(|_| "--stream-connections takes a number")?,
                 )
             }
+            "--search" => options.search = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -80,13 +90,26 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
-    let size = seed::Size::scaled(options.scale);
+    let size = seed::Size {
+        prose: options.search,
+        ..seed::Size::scaled(options.scale)
+    };
     eprintln!("seeding {size:?} into {}", agora::db::redact_url(&url));
     let started = Instant::now();
     let seeded = seed::seed(&app.db, size)?;
     let seeding = started.elapsed();
     eprintln!("seeded in {seeding:.1?}");
     let db = app.db.clone();
+    let search_index = app.search.clone();
+    let built = if options.search {
+        eprintln!("indexing");
+        let threads = app.config.search.reindex_threads;
+        let built = search::build_index(&db, &search_index, &dir, threads)?;
+        eprintln!("indexed in {:.1} s", built.seconds);
+        Some(built)
+    } else {
+        None
+    };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let base = format!(
         "http://{}",
@@ -103,18 +126,33 @@ fn main() -> Result<(), String> {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());
     }
+    let backend = agora::db::redact_url(&url)
+        .split("://")
+        .next()
+        .unwrap_or("?")
+        .to_string();
+    if let Some(built) = built {
+        let report = search::run(
+            &db,
+            &search_index,
+            &seeded,
+            &base,
+            &url,
+            options.seconds,
+            &built,
+        )?;
+        println!(
+            "\nAgora search benchmark — {backend} — scale {} ({} users, {} posts, {} comments)",
+            options.scale, size.users, size.posts, size.comments
+        );
+        println!("seeding: {seeding:.1?}\n");
+        println!("{report}");
+        return Ok(());
+    }
     let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;
     println!(
-        "\nAgora load benchmark — {} — scale {} ({} users, {} posts, {} comments, {} likes)",
-        agora::db::redact_url(&url)
-            .split("://")
-            .next()
-            .unwrap_or("?"),
-        options.scale,
-        size.users,
-        size.posts,
-        size.comments,
-        size.likes
+        "\nAgora load benchmark — {backend} — scale {} ({} users, {} posts, {} comments, {} likes)",
+        options.scale, size.users, size.posts, size.comments, size.likes
     );
     println!("seeding: {seeding:.1?}");
     println!("{report}");

@@ -15,6 +15,8 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::words::{Mix, Prose};
+
 /// How big a network to make.
 #[derive(Clone, Copy, Debug)]
 pub struct Size {
@@ -27,6 +29,8 @@ pub struct Size {
     pub follows_per_user: usize,
     pub tag_follows_per_user: usize,
     pub groups_per_user: usize,
+    /// Post bodies carry words of the search vocabulary (`words`), for search mode.
+    pub prose: bool,
 }
 
 impl Size {
@@ -43,6 +47,7 @@ impl Size {
             follows_per_user: 50,
             tag_follows_per_user: 20,
             groups_per_user: 10,
+            prose: false,
         }
     }
 }
@@ -57,6 +62,11 @@ pub struct Seeded {
     /// Each user's groups, by user index.
     pub groups_of: Vec<Vec<usize>>,
     pub tag_zipf: Zipf,
+    /// Handles and group names, by index.
+    pub handles: Vec<String>,
+    pub group_names: Vec<String>,
+    /// The search query mix, when the bodies carry prose.
+    pub mix: Option<Mix>,
 }
 
 /// Draws ranks 0..n with probability ∝ 1/(rank+1)^s.
@@ -105,6 +115,14 @@ macro_rules! insert_all {
     }};
 }
 
+fn handle(i: usize) -> String {
+    format!("user{i}")
+}
+
+fn group_name(i: usize) -> String {
+    format!("Group {i}")
+}
+
 fn time_of(ms: u64) -> NaiveDateTime {
     DateTime::from_timestamp_millis(ms as i64)
         .unwrap_or_default()
@@ -137,7 +155,7 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
             (
                 users::id.eq(*id),
                 users::email.eq(format!("user{i}@bench.example")),
-                users::handle.eq(format!("user{i}")),
+                users::handle.eq(handle(i)),
                 users::name.eq(format!("User {i}")),
                 users::kind.eq(if i == 0 { "admin" } else { "employee" }),
                 users::password_hash.eq(password.clone()),
@@ -161,7 +179,7 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
         .map(|(i, id)| {
             (
                 groups::id.eq(*id),
-                groups::name.eq(format!("Group {i}")),
+                groups::name.eq(group_name(i)),
                 groups::name_key.eq(format!("group {i}")),
                 groups::visibility.eq(visibility(i)),
                 groups::created_by.eq(user_ids[i % size.users]),
@@ -253,13 +271,15 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
     let mut post_rows = Vec::with_capacity(size.posts);
     let mut company_posts = Vec::new();
     let mut post_tag_rows = Vec::new();
+    let mut prose = size.prose.then(|| Prose::new(size.groups, size.users));
     for (p, id) in post_ids.iter().enumerate() {
         let author = author_zipf.sample(&mut rng);
-        let group = if rng.gen_bool(0.5) || groups_of[author].is_empty() {
+        let group_index = if rng.gen_bool(0.5) || groups_of[author].is_empty() {
             None
         } else {
-            Some(group_ids[groups_of[author][rng.gen_range(0..groups_of[author].len())]])
+            Some(groups_of[author][rng.gen_range(0..groups_of[author].len())])
         };
+        let group = group_index.map(|g| group_ids[g]);
         let mut post_tags_here = HashSet::new();
         for _ in 0..rng.gen_range(0..=3) {
             post_tags_here.insert(tag_zipf.sample(&mut rng));
@@ -267,7 +287,10 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
         if group.is_none() {
             company_posts.push(*id);
         }
-        let words: Vec<String> = post_tags_here.iter().map(|t| format!("#tag{t}")).collect();
+        let mut words: Vec<String> = post_tags_here.iter().map(|t| format!("#tag{t}")).collect();
+        if let Some(prose) = prose.as_mut() {
+            words.insert(0, prose.sentence(&mut rng, group_index, author));
+        }
         let created = time_of(start_ms + p as u64 * post_step);
         for t in &post_tags_here {
             post_tag_rows.push((
@@ -363,6 +386,9 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
     .map_err(|e| e.to_string())?;
     eprintln!("  follows: {:.1?}", started.elapsed());
     Ok(Seeded {
+        mix: prose.map(|p| p.mix(|g| visibility(g) == "public")),
+        handles: (0..size.users).map(handle).collect(),
+        group_names: (0..size.groups).map(group_name).collect(),
         user_ids,
         group_ids,
         public_groups,
