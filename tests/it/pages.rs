@@ -64,6 +64,48 @@ async fn api_post(client: &Client, body: &str) -> String {
     post["id"].as_str().unwrap().to_string()
 }
 
+/// GET `path` until its page satisfies `check` (the search index follows the database within
+/// moments, in the background), failing after a deadline; returns the page.
+async fn page_until(client: &Client, path: &str, check: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = client.page(path).await;
+        if check(&page) {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GET {path}: still {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A GET's status, content type and body.
+async fn fetch(client: &Client, path: &str) -> (StatusCode, String, String) {
+    let response = client
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|c| c.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, kind, response.text().await.unwrap())
+}
+
+/// The unescaped `href` of the first link whose text is `text`.
+fn href_of(html: &str, text: &str) -> String {
+    let end = html
+        .find(&format!("\">{text}</a>"))
+        .unwrap_or_else(|| panic!("no {text} link in {html}"));
+    let start = html[..end].rfind("href=\"").unwrap() + "href=\"".len();
+    html[start..end].replace("&#38;", "&").replace("&amp;", "&")
+}
+
 on_both_backends! {
     async fn a_post_from_the_composer_appears_on_the_home_page(backend: Backend) {
         let app = TestApp::start(backend).await;
@@ -307,5 +349,113 @@ on_both_backends! {
         let scripts = home.matches("<script").count();
         let from_files = home.matches("<script type=\"module\" src=\"/static/").count();
         assert!(!home.contains("style=") && scripts == from_files, "the CSP forbids inline styles and scripts");
+    }
+    async fn the_search_page_shows_marked_results_by_type_and_pages_them(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (admin, ana) = employee_in_browser(&app, "ana").await;
+        let rocket = api_post(&admin, "The rocket <b>launch</b> is on Friday #orbit").await;
+        let page = page_until(&ana, "/search?q=rocket", |p| p.contains(&format!("/posts/{rocket}"))).await;
+        assert!(page.contains("<mark>rocket</mark>") && page.contains("&lt;b&gt;"), "marked and escaped: {page}");
+        assert!(page.contains(">Post</span>") && page.contains("Ada Admin"), "{page}");
+        assert!(page.contains("id=\"toolbar-q\" name=\"q\" type=\"search\" value=\"rocket\""), "the toolbar keeps the query");
+        assert!(page.contains("id=\"search-q\" name=\"q\" type=\"search\" value=\"rocket\""), "so does the page's box");
+
+        let people = ana.page(&href_of(&page, "People")).await;
+        assert!(people.contains("Nothing found") && !people.contains(&format!("/posts/{rocket}")), "{people}");
+        let tags = page_until(&ana, "/search?q=orbit&type=tags", |p| p.contains("/tags/orbit")).await;
+        assert!(tags.contains(">Tag</span>") && tags.contains("href=\"/tags/orbit\""), "{tags}");
+
+        for n in 0..21 {
+            api_post(&admin, &format!("comet sighting number {n}")).await;
+        }
+        let first = page_until(&ana, "/search?q=comet&type=posts", |p| p.contains("Load more")).await;
+        assert_eq!(first.matches("<mark>comet</mark>").count(), 20, "{first}");
+        let second = ana.page(&href_of(&first, "Load more")).await;
+        assert_eq!(second.matches("<mark>comet</mark>").count(), 1, "{second}");
+        assert!(!second.contains("Load more"));
+    }
+
+    async fn the_search_page_explains_a_malformed_query_and_folds_filters(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (admin, ana) = employee_in_browser(&app, "ana").await;
+        let (status, _, page) = fetch(&ana, "/search?q=%22unclosed").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("a phrase is missing its closing") && page.contains("aria-invalid=\"true\""), "{page}");
+        assert!(page.contains("value=\"&#34;unclosed\"") || page.contains("value=\"&quot;unclosed\""), "what was typed stays: {page}");
+
+        let empty = ana.page("/search").await;
+        assert!(empty.contains("type a few words") && !empty.contains("Nothing found"), "{empty}");
+
+        app.group(&admin, "Product team", "public", false).await;
+        let answer = ana
+            .request(reqwest::Method::GET, "/search?q=plan&type=posts&group=Product+team&from=%40ada&after=2026-01-01&before=")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers()["location"].to_str().unwrap(),
+            "/search?q=plan%20in%3A%22Product%20team%22%20from%3A%40ada%20after%3A2026-01-01&type=posts"
+        );
+        let filters = ana.page("/search?q=plan&type=posts").await;
+        assert!(filters.contains("<option value=\"Product team\">Product team</option>"), "{filters}");
+    }
+
+    async fn search_shows_no_private_group_post_to_outsiders(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (admin, ana) = employee_in_browser(&app, "ana").await;
+        let board = app.group(&admin, "Board", "private", false).await;
+        let shared = app.group(&admin, "Customer project", "private", true).await;
+        let guest = app.guest_in(&admin, "gia", &[&shared]).await;
+        for (body, group) in [("merger secret plans", &board), ("merger customer kickoff", &shared)] {
+            let (status, post) = admin.post("/api/v1/posts", json!({"body": body, "group_id": group})).await;
+            assert_eq!(status, StatusCode::CREATED, "{post}");
+        }
+        api_post(&admin, "merger public notes").await;
+
+        let member = page_until(&admin, "/search?q=merger", |p| p.contains("public notes")).await;
+        assert!(member.contains("secret plans"), "members find their group's posts: {member}");
+        let outsider = page_until(&ana, "/search?q=merger", |p| p.contains("public notes")).await;
+        assert!(!outsider.contains("secret plans") && !outsider.contains("customer kickoff"), "{outsider}");
+        let visitor = page_until(&guest, "/search?q=merger", |p| p.contains("customer kickoff")).await;
+        assert!(!visitor.contains("secret plans") && !visitor.contains("public notes"), "{visitor}");
+    }
+
+    async fn browsers_get_an_opensearch_description_and_suggestions(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (_, ana) = employee_in_browser(&app, "ana").await;
+        let (status, kind, xml) = fetch(&app.anonymous(), "/opensearch.xml").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(kind, "application/opensearchdescription+xml");
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>") && xml.contains("<ShortName>Agora</ShortName>"), "{xml}");
+        let base = &app.base;
+        assert!(xml.contains(&format!("<Url type=\"text/html\" method=\"get\" template=\"{base}/search?q={{searchTerms}}\"/>")), "{xml}");
+        assert!(xml.contains(&format!("<Url type=\"application/x-suggestions+json\" method=\"get\" template=\"{base}/search/suggestions?q={{searchTerms}}\"/>")), "{xml}");
+        assert_eq!(xml.matches("<Url ").count(), xml.matches("\"/>").count(), "every Url is closed");
+        assert!(xml.trim_end().ends_with("</OpenSearchDescription>"));
+        let home = ana.page("/").await;
+        assert!(home.contains("<link rel=\"search\" type=\"application/opensearchdescription+xml\" title=\"Agora\" href=\"/opensearch.xml\">"));
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let found = loop {
+            let (status, kind, body) = fetch(&ana, "/search/suggestions?q=an").await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(kind, "application/x-suggestions+json");
+            let found: serde_json::Value = serde_json::from_str(&body).unwrap();
+            if found[1].as_array().unwrap().iter().any(|t| t == "ANA") {
+                break found;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {found}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let at = found[1].as_array().unwrap().iter().position(|t| t == "ANA").unwrap();
+        assert_eq!(found[0], "an");
+        assert_eq!(found[2][at], "person");
+        assert_eq!(found[3][at], format!("{base}/people/{}", ana.id().await));
+        assert_eq!(found.as_array().unwrap().len(), 4);
+
+        let (status, _, nobody) = fetch(&app.anonymous(), "/search/suggestions?q=an").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(nobody, r#"["an",[],[],[]]"#, "nothing for someone not signed in");
     }
 }

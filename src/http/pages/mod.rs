@@ -9,8 +9,10 @@ mod form;
 mod group_admin;
 mod groups;
 mod home;
+mod opensearch;
 mod people;
 mod posts;
+mod search;
 mod settings;
 mod soon;
 mod tags;
@@ -40,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
+        .configure(search::routes)
+        .configure(opensearch::routes)
         .configure(soon::routes)
         .configure(admin::routes);
 }
@@ -67,6 +71,8 @@ pub struct Layout {
     pub csrf: String,
     /// The toolbar entry to mark as current.
     pub section: Section,
+    /// What the toolbar's search box shows: the query on the results page, else nothing.
+    pub query: String,
 }
 
 impl Layout {
@@ -83,6 +89,7 @@ impl Layout {
             me,
             csrf: csrf.unwrap_or_default().to_string(),
             section: Section::None,
+            query: String::new(),
         }
     }
 
