@@ -1,7 +1,8 @@
 // Agora's pages work without this script. With it: likes, follows, joining a group and
 // comments go through the JSON API without reloading the page; feed pages listen to the live
-// stream for new posts and counts; and "5 min ago" texts stay current. Any failure of an
-// enhanced form falls back to sending the form as usual.
+// stream for new posts and counts; the toolbar's search box suggests as you type; and
+// "5 min ago" texts stay current. Any failure of an enhanced form falls back to sending the
+// form as usual.
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
@@ -206,84 +207,160 @@ async function completions(sigil, query) {
   return tags.items.map((t) => ({ value: t.name, label: `#${t.name}` }));
 }
 
-// A listbox under `textarea`, driven from the keyboard while focus stays in the textarea.
-function completer(textarea) {
-  const list = el('ul', { role: 'listbox', class: 'completions', id: `${textarea.id}-completions`, hidden: '' });
+// A listbox under `input`, driven from the keyboard while focus stays in the input, so screen
+// readers announce the active option. `lookup()` answers null (nothing to suggest) or an
+// async function giving groups of options, `[{ label?, options: [{ text, value, detail? }] }]`;
+// `pick(value)` acts on the chosen one. ↑/↓ move, Enter (and Tab with `tab`) picks the active
+// option, Escape closes, a click picks. Without an active option, Enter does what it would.
+function suggestions(input, { lookup, pick, preselect = false, tab = false }) {
+  const list = el('div', { role: 'listbox', class: 'completions', id: `${input.id}-suggestions`, hidden: '' });
   list.setAttribute('aria-label', 'Suggestions');
-  textarea.after(list);
-  textarea.setAttribute('aria-autocomplete', 'list');
-  textarea.setAttribute('aria-controls', list.id);
+  input.after(list);
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-controls', list.id);
+  const combobox = input.getAttribute('role') === 'combobox';
   let options = [];
   let active = -1;
-  let partial = null;
   let timer = null;
   let asked = 0;
 
   const highlight = (index) => {
     active = index;
     options.forEach((o, i) => o.node.setAttribute('aria-selected', String(i === index)));
-    if (index < 0) textarea.removeAttribute('aria-activedescendant');
-    else textarea.setAttribute('aria-activedescendant', options[index].node.id);
+    if (index < 0) return input.removeAttribute('aria-activedescendant');
+    input.setAttribute('aria-activedescendant', options[index].node.id);
+    options[index].node.scrollIntoView({ block: 'nearest' });
+  };
+  const open = (shown) => {
+    list.hidden = !shown;
+    if (combobox) input.setAttribute('aria-expanded', String(shown));
   };
   const close = () => {
-    list.hidden = true;
+    asked += 1; // an answer still on its way is no longer wanted
+    open(false);
     list.replaceChildren();
     options = [];
     highlight(-1);
   };
-  const pick = (index) => {
-    const head = `${textarea.value.slice(0, partial.start)}${partial.sigil}${options[index].value} `;
-    textarea.value = head + textarea.value.slice(textarea.selectionEnd);
-    textarea.setSelectionRange(head.length, head.length);
+  const choose = (index) => {
+    const { value } = options[index];
     close();
-    textarea.dispatchEvent(new Event('input'));
+    pick(value);
   };
-  const show = (found) => {
-    options = found.map(({ value, label }, i) => {
-      const node = el('li', { role: 'option', id: `${list.id}-${i}` }, label);
-      // Keeps focus (and the caret) in the textarea.
-      node.addEventListener('mousedown', (event) => {
-        event.preventDefault();
-        pick(i);
-      });
-      return { node, value };
+  const option = ({ text, value, detail }) => {
+    const i = options.length;
+    const node = el('div', { role: 'option', id: `${list.id}-${i}` }, text);
+    if (detail) node.append(detail);
+    // Keeps focus (and the caret) in the input.
+    node.addEventListener('mousedown', (event) => {
+      event.preventDefault();
+      choose(i);
     });
-    list.replaceChildren(...options.map((o) => o.node));
-    list.hidden = options.length === 0;
-    highlight(options.length ? 0 : -1);
+    options.push({ node, value });
+    return node;
+  };
+  const show = (groups) => {
+    options = [];
+    const nodes = groups.filter((g) => g.options.length).flatMap((group, g) => {
+      const shown = group.options.map(option);
+      if (!group.label) return shown;
+      const id = `${list.id}-group-${g}`;
+      return [el('div', { role: 'group', 'aria-labelledby': id },
+        el('div', { class: 'completions-label', id }, group.label), ...shown)];
+    });
+    list.replaceChildren(...nodes);
+    open(options.length > 0);
+    highlight(options.length && preselect ? 0 : -1);
   };
 
-  textarea.addEventListener('input', () => {
+  input.addEventListener('input', () => {
     clearTimeout(timer);
-    const match = textarea.value.slice(0, textarea.selectionEnd).match(PARTIAL);
-    if (!match) {
-      partial = null;
-      close();
-      return;
-    }
-    const [, sigil, query] = match;
-    partial = { sigil, start: textarea.selectionEnd - query.length - 1 };
+    const find = lookup();
+    if (!find) return close();
     timer = setTimeout(async () => {
       const mine = ++asked;
-      const found = await completions(sigil, query).catch(() => []);
-      if (mine === asked && partial) show(found);
+      const found = await find().catch(() => []);
+      if (mine === asked) show(found);
     }, 150);
   });
-  textarea.addEventListener('keydown', (event) => {
+  input.addEventListener('keydown', (event) => {
     if (list.hidden) return;
-    const step = { ArrowDown: 1, ArrowUp: options.length - 1 }[event.key];
-    if (step) highlight((active + step) % options.length);
-    else if ((event.key === 'Enter' || event.key === 'Tab') && active >= 0) pick(active);
+    const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+    const n = options.length;
+    // From no active option, ↓ goes to the first and ↑ to the last.
+    if (step) highlight(((active < 0 && step < 0 ? 0 : active) + step + n) % n);
+    else if ((event.key === 'Enter' || (tab && event.key === 'Tab')) && active >= 0) choose(active);
     else if (event.key === 'Escape') close();
     else return;
     event.preventDefault();
   });
-  textarea.addEventListener('blur', close);
+  input.addEventListener('blur', () => {
+    clearTimeout(timer);
+    close();
+  });
+}
+
+// The composer's completion of `@ana` and `#rel`: picking one puts it in the text.
+function completer(textarea) {
+  suggestions(textarea, {
+    preselect: true,
+    tab: true,
+    lookup: () => {
+      const match = textarea.value.slice(0, textarea.selectionEnd).match(PARTIAL);
+      if (!match) return null;
+      const [, sigil, query] = match;
+      const start = textarea.selectionEnd - query.length - 1;
+      return async () => {
+        const found = await completions(sigil, query);
+        return [{ options: found.map(({ value, label }) => ({ text: label, value: { sigil, start, value } })) }];
+      };
+    },
+    pick: ({ sigil, start, value }) => {
+      const head = `${textarea.value.slice(0, start)}${sigil}${value} `;
+      textarea.value = head + textarea.value.slice(textarea.selectionEnd);
+      textarea.setSelectionRange(head.length, head.length);
+      textarea.dispatchEvent(new Event('input'));
+    },
+  });
+}
+
+// ---- Toolbar typeahead ------------------------------------------------------------------
+
+const SUGGESTED = [['people', 'People'], ['groups', 'Groups'], ['tags', 'Tags'], ['posts', 'Posts']];
+
+// Suggestions as the toolbar's search box is typed in; picking one opens it, and Enter
+// without one searches as the plain form does.
+function typeahead(input) {
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-expanded', 'false');
+  suggestions(input, {
+    lookup: () => {
+      const q = input.value.trim();
+      if (!q) return null;
+      return async () => {
+        const found = await api('GET', `/api/v1/search/suggest?q=${encodeURIComponent(q)}`);
+        return SUGGESTED.map(([key, label]) => ({
+          label,
+          options: found[key].map((hit) => {
+            let detail = null;
+            if (hit.type === 'post') {
+              detail = el('span', { class: 'completions-detail' });
+              detail.innerHTML = hit.snippet; // escaped by the server, matches in <mark>
+            }
+            return { text: hit.title, value: hit.url, detail };
+          }),
+        }));
+      };
+    },
+    pick: (url) => location.assign(url),
+  });
 }
 
 if (csrf) {
   for (const form of document.querySelectorAll('form.composer')) previewer(form);
   for (const textarea of document.querySelectorAll('textarea[data-complete]')) completer(textarea);
+  const box = document.getElementById('toolbar-q');
+  if (box) typeahead(box);
 }
 
 // ---- Relative times --------------------------------------------------------------------

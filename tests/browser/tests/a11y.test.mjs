@@ -42,6 +42,8 @@ async function mainPages(page) {
     tag,
     settings: '/settings',
     search: '/search?q=launch',
+    'search-posts': '/search?q=launch&type=posts',
+    'search-start': '/search',
   };
 }
 
