@@ -356,10 +356,10 @@ pub fn remove_older_generations(root: &Path, keep: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if age(&name).is_some_and(|a| a < kept) {
-            if let Err(error) = std::fs::remove_dir_all(entry.path()) {
-                tracing::warn!(%error, generation = %name, "cannot remove an old search generation");
-            }
+        if age(&name).is_some_and(|a| a < kept)
+            && let Err(error) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!(%error, generation = %name, "cannot remove an old search generation");
         }
     }
 }

@@ -544,7 +544,7 @@ fn hits(
                     snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
                     snippet.to_html()
                 }
-                _ => escape(&body.chars().take(SNIPPET_CHARS).collect::<String>()),
+                _ => crate::html::escape(&body.chars().take(SNIPPET_CHARS).collect::<String>()),
             };
             let (title, url) = match kind {
                 Kind::Post => (
@@ -571,19 +571,4 @@ fn hits(
             }
         })
         .collect())
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

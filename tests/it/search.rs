@@ -90,8 +90,8 @@ on_both_backends! {
         assert!(ids_of(&items, "group").contains(&group), "the group's name matches too: {items:?}");
 
         let items = search_until(&admin, "zeppelin", |items| !items.is_empty()).await;
-        assert_eq!(ids_of(&items, "post"), [other.clone()], "a comment's words find its post");
-        assert_eq!(ids_of(&search(&admin, "ana").await, "person"), [ana_id.clone()]);
+        assert_eq!(ids_of(&items, "post"), vec![other.clone()], "a comment's words find its post");
+        assert_eq!(ids_of(&search(&admin, "ana").await, "person"), vec![ana_id.clone()]);
         let tags = search(&admin, "orbit").await;
         assert!(tags.iter().any(|i| i["type"] == "tag" && i["title"] == "#orbit" && i["url"] == "/tags/orbit"), "{tags:?}");
 
@@ -113,27 +113,27 @@ on_both_backends! {
         settle(&admin, &admin, "settled one").await;
 
         let ids = |items: Vec<Value>| ids_of(&items, "post");
-        assert_eq!(ids(search(&admin, "\"quick brown\"").await), [first.clone()]);
+        assert_eq!(ids(search(&admin, "\"quick brown\"").await), vec![first.clone()]);
         let mut both = ids(search(&admin, "quick fox").await);
         both.sort();
         let mut expected = vec![first.clone(), second.clone()];
         expected.sort();
         assert_eq!(both, expected);
-        assert_eq!(ids(search(&admin, "quick -fox").await), [third.clone()]);
+        assert_eq!(ids(search(&admin, "quick -fox").await), vec![third.clone()]);
         assert_eq!(ids(search(&admin, "quick -\"brown quick\"").await).len(), 2);
         let mut from_ana = ids(search(&admin, "quick from:@ana").await);
         from_ana.sort();
         let mut expected = vec![first.clone(), third.clone()];
         expected.sort();
         assert_eq!(from_ana, expected);
-        assert_eq!(ids(search(&admin, "quick in:\"design team\"").await), [first.clone()]);
-        assert_eq!(ids(search(&admin, &format!("quick in:{group}")).await), [first.clone()]);
-        assert_eq!(ids(search(&admin, "#animals").await), [first.clone()]);
+        assert_eq!(ids(search(&admin, "quick in:\"design team\"").await), vec![first.clone()]);
+        assert_eq!(ids(search(&admin, &format!("quick in:{group}")).await), vec![first.clone()]);
+        assert_eq!(ids(search(&admin, "#animals").await), vec![first.clone()]);
         let today = chrono::Utc::now().date_naive();
         let tomorrow = today.succ_opt().unwrap();
-        assert_eq!(ids(search(&admin, &format!("wolf after:{today}")).await), [third.clone()]);
+        assert_eq!(ids(search(&admin, &format!("wolf after:{today}")).await), vec![third.clone()]);
         assert!(search(&admin, &format!("wolf after:{tomorrow}")).await.is_empty());
-        assert_eq!(ids(search(&admin, &format!("wolf before:{tomorrow}")).await), [third.clone()]);
+        assert_eq!(ids(search(&admin, &format!("wolf before:{tomorrow}")).await), vec![third.clone()]);
         assert!(search(&admin, &format!("wolf before:{today}")).await.is_empty());
 
         for bad in ["", "\"open", "wolf before:soon", "from:@nobody", "in:nowhere", &"x ".repeat(40)] {
@@ -169,7 +169,7 @@ on_both_backends! {
 
         let edited = &made[0];
         admin.patch(&format!("/api/v1/posts/{edited}"), json!({"body": "now about kangaroos"})).await;
-        search_until(&admin, "kangaroos", |items| ids_of(items, "post") == [edited.clone()]).await;
+        search_until(&admin, "kangaroos", |items| ids_of(items, "post") == vec![edited.clone()]).await;
         assert!(!ids_of(&search(&admin, "pagination").await, "post").contains(edited), "the old words are gone");
         admin.delete(&format!("/api/v1/posts/{}", made[1])).await;
         search_until(&admin, "pagination", |items| items.len() == 3).await;
@@ -181,10 +181,10 @@ on_both_backends! {
         let russian = post(&admin, "Привет, команда! Запуск завтра.", None).await;
         let japanese = post(&admin, "東京タワーで会いましょう", None).await;
         let arabic = post(&admin, "مرحبا بالفريق", None).await;
-        search_until(&admin, "запуск", |items| ids_of(items, "post") == [russian.clone()]).await;
-        search_until(&admin, "東京", |items| ids_of(items, "post") == [japanese.clone()]).await;
-        search_until(&admin, "タワー", |items| ids_of(items, "post") == [japanese.clone()]).await;
-        search_until(&admin, "بالفريق", |items| ids_of(items, "post") == [arabic.clone()]).await;
+        search_until(&admin, "запуск", |items| ids_of(items, "post") == vec![russian.clone()]).await;
+        search_until(&admin, "東京", |items| ids_of(items, "post") == vec![japanese.clone()]).await;
+        search_until(&admin, "タワー", |items| ids_of(items, "post") == vec![japanese.clone()]).await;
+        search_until(&admin, "بالفريق", |items| ids_of(items, "post") == vec![arabic.clone()]).await;
     }
 
     async fn nobody_finds_what_they_may_not_read(backend: Backend) {
@@ -216,12 +216,11 @@ on_both_backends! {
         let mut expected = vec![private_post.clone(), secret_post.clone(), company_post.clone()];
         expected.sort();
         assert_eq!(for_member, expected);
-        assert_eq!(found(search(&outsider, everything).await), [company_post.clone()]);
-        assert_eq!(found(search(&guest, everything).await), [product_post.clone()]);
+        assert_eq!(found(search(&outsider, everything).await), vec![company_post.clone()]);
+        assert_eq!(found(search(&guest, everything).await), vec![product_post.clone()]);
         for viewer in [&member, &outsider, &guest] {
             assert!(search(viewer, "canarydeleted").await.is_empty());
         }
-        let bodies = |items: &[Value]| items.iter().map(|i| i.to_string()).collect::<String>();
         for (viewer, canaries) in [
             (&outsider, vec!["canaryprivate", "canarysecret", "canaryproduct", "Hushproject"]),
             (&guest, vec!["canaryprivate", "canarysecret", "canarycompany", "Hushproject", "Quietroom", "outsider"]),
@@ -231,11 +230,11 @@ on_both_backends! {
                 assert!(items.is_empty(), "{canary}: {items:?}");
                 let (status, suggested) = viewer.get(&format!("/api/v1/search/suggest?q={canary}")).await;
                 assert_eq!(status, StatusCode::OK);
-                assert!(!bodies(&[suggested.clone()]).to_lowercase().contains(&canary.to_lowercase()), "{canary}: {suggested}");
+                assert!(!suggested.to_string().to_lowercase().contains(&canary.to_lowercase()), "{canary}: {suggested}");
             }
         }
-        assert_eq!(ids_of(&search(&outsider, "quietroom").await, "group"), [private.clone()], "private groups are listed");
-        assert_eq!(ids_of(&search(&member, "hushproject").await, "group"), [secret.clone()]);
+        assert_eq!(ids_of(&search(&outsider, "quietroom").await, "group"), vec![private.clone()], "private groups are listed");
+        assert_eq!(ids_of(&search(&member, "hushproject").await, "group"), vec![secret.clone()]);
         let (status, problem) = outsider.get("/api/v1/search?q=plans%20in:Hushproject").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!problem.to_string().contains(&secret), "{problem}");
@@ -325,7 +324,7 @@ on_both_backends! {
         let last = db.read(agora::events::last_id).unwrap();
         assert_eq!(applied, usize::try_from(last).unwrap());
         let scope = admin_scope(&db, &admin_id);
-        assert_eq!(found_in(&db, &index, &scope, "resumable"), [first.clone()]);
+        assert_eq!(found_in(&db, &index, &scope, "resumable"), vec![first.clone()]);
         drop(index);
 
         // Reopened (as after a crash or a restart), it applies only what came since.
@@ -381,7 +380,7 @@ on_both_backends! {
         let items = search_until(&admin, "quokka", |items| !items.is_empty()).await;
         assert_eq!(ids_of(&items, "post"), [drifted.to_string()]);
         let after = post(&admin, "written after the rebuild", None).await;
-        search_until(&admin, "rebuild", |items| ids_of(items, "post") == [after.clone()]).await;
+        search_until(&admin, "rebuild", |items| ids_of(items, "post") == vec![after.clone()]).await;
         let report = maintenance::check(&db, &index, 50).unwrap();
         assert_eq!(report.differences, 0, "{:?}", report.lines);
     }
