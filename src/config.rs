@@ -46,6 +46,7 @@ pub struct Config {
     /// Live updates (`GET /api/v1/stream`).
     pub live: LiveSettings,
     pub search: SearchSettings,
+    pub guests: GuestSettings,
 }
 
 /// Pool and SQLite settings.
@@ -135,6 +136,32 @@ pub struct SearchSettings {
     pub poll_ms: u64,
     /// Indexing threads of `agora reindex`.
     pub reindex_threads: usize,
+}
+
+/// Who may be invited as a guest, and for how long.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSettings {
+    /// The company's own email domains, comma-separated: never guests.
+    pub company_domains: String,
+    /// If set, only these domains (comma-separated) may be invited.
+    pub allowed_domains: String,
+    /// These domains (comma-separated) may never be invited.
+    pub denied_domains: String,
+    /// Days an invitation link stays valid.
+    pub invitation_days: i64,
+    /// Days a guest's access lasts before the sponsor must extend it.
+    pub guest_days: i64,
+}
+
+impl GuestSettings {
+    /// The domains of a comma-separated setting, lowercased.
+    pub fn domains(list: &str) -> Vec<String> {
+        list.split(',')
+            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect()
+    }
 }
 
 /// A value that never appears in logs or debug output.
@@ -307,6 +334,13 @@ impl Config {
                 "use e.g. poll_ms = 500 and reindex_threads = 2",
             ));
         }
+        if self.guests.invitation_days < 1 || self.guests.guest_days < 1 {
+            return Err(ConfigError::new(
+                "guests.invitation_days",
+                "guests.invitation_days and guests.guest_days must be at least 1",
+                "set AGORA_GUESTS__INVITATION_DAYS=7 and AGORA_GUESTS__GUEST_DAYS=90",
+            ));
+        }
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
             return Err(ConfigError::new(
                 "live.channel_capacity",
@@ -393,6 +427,11 @@ fn set_path(table: &mut toml::Table, dotted: &str, value: toml::Value) {
 fn env_value(raw: &str) -> toml::Value {
     if let Ok(n) = raw.parse::<i64>() {
         return toml::Value::Integer(n);
+    }
+    if let Ok(x) = raw.parse::<f64>().map(toml::Value::Float)
+        && raw.contains('.')
+    {
+        return x;
     }
     match raw {
         "true" => toml::Value::Boolean(true),

@@ -49,6 +49,11 @@ pub fn users_by_handle(
         .collect())
 }
 
+/// The account with `email` (normalised), whoever may see it: for sign-in-like checks.
+pub fn user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
+    queries::find_by_email(conn, email)
+}
+
 /// The viewer's own row.
 pub fn current_user(conn: &mut DbConnection, viewer: &Viewer) -> Result<User> {
     let principal = viewer.require_user()?;

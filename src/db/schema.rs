@@ -199,6 +199,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    guests (user_id) {
+        user_id -> BigInt,
+        sponsor_id -> BigInt,
+        expires_at -> Timestamp,
+        needs_review -> Bool,
+        reminded_at -> Nullable<Timestamp>,
+        last_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        invited_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<BigInt>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        headers -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -224,4 +267,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentions,
     user_follows,
     tag_follows,
+    guests,
+    invitations,
 );

@@ -33,6 +33,11 @@ pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<
     }
 }
 
+/// Group `id` whoever may see it: for checks made on behalf of a signed invitation.
+pub fn group_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
+    queries::find(conn, id)
+}
+
 /// The group called `name` (any case), or with id `name`, if the viewer sees it.
 pub fn visible_group_named(
     conn: &mut DbConnection,

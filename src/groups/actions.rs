@@ -265,6 +265,26 @@ pub fn add_member(
     Ok(role)
 }
 
+/// Makes `user_id` a member of `group_id` on the strength of an invitation `inviter` sent
+/// (checked by the guests area); nothing happens if they already are one.
+pub fn admit_invited(
+    conn: &mut DbConnection,
+    group_id: i64,
+    user_id: i64,
+    inviter: i64,
+) -> Result<()> {
+    if queries::role(conn, group_id, user_id)?.is_some() {
+        return Ok(());
+    }
+    insert_member(conn, group_id, user_id, Role::Member)?;
+    events::append(
+        conn,
+        NewEvent::new("group.member_added", Some(inviter), Some(group_id)).with(user_id),
+    )?;
+    diesel::delete(join_requests::table.find((group_id, user_id))).execute(conn)?;
+    Ok(())
+}
+
 /// Removes a member: oneself (leaving), or anyone by the group's owners and admins (only
 /// owners remove owners). The last owner cannot go.
 pub fn remove_member(

@@ -46,6 +46,11 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
         stopped,
     ));
     let indexing = web::Data::new(indexing);
+    // Likewise the mail sender.
+    let (mailing, unmailed) = tokio::sync::watch::channel(());
+    let (db, config) = (app.db.clone(), app.config.clone());
+    actix_web::rt::spawn(async move { crate::mail::sender::run(db, &config, unmailed).await });
+    let mailing = web::Data::new(mailing);
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -57,6 +62,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(assets.clone())
             .app_data(hub.clone())
             .app_data(indexing.clone())
+            .app_data(mailing.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)

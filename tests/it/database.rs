@@ -1,6 +1,8 @@
 //! Migrations on both backends, and the schema they make.
 
-use agora::db::schema::{api_tokens, event_cursors, events, sessions, users};
+use agora::db::schema::{
+    api_tokens, event_cursors, events, guests, invitations, mail_outbox, sessions, users,
+};
 use diesel::{QueryDsl, RunQueryDsl};
 
 use crate::on_both_backends;
@@ -19,6 +21,9 @@ on_both_backends! {
         api_tokens::table.select(api_tokens::all_columns).limit(0).execute(&mut conn).unwrap();
         events::table.select(events::all_columns).limit(0).execute(&mut conn).unwrap();
         event_cursors::table.select(event_cursors::all_columns).limit(0).execute(&mut conn).unwrap();
+        guests::table.select(guests::all_columns).limit(0).execute(&mut conn).unwrap();
+        invitations::table.select(invitations::all_columns).limit(0).execute(&mut conn).unwrap();
+        mail_outbox::table.select(mail_outbox::all_columns).limit(0).execute(&mut conn).unwrap();
     }
 }
 

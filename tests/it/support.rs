@@ -238,6 +238,13 @@ impl TestApp {
         self.sign_in_with(email, PASSWORD).await
     }
 
+    /// A client sending `token` as its bearer credential.
+    pub fn client_with_token(&self, token: &str) -> Client {
+        let mut client = self.anonymous();
+        client.token = Some(token.to_string());
+        client
+    }
+
     /// Signs `email` in through the API with `password`.
     pub async fn sign_in_with(&self, email: &str, password: &str) -> Client {
         let mut client = self.anonymous();

@@ -4,6 +4,7 @@
 mod accounts;
 mod feeds;
 mod groups;
+mod guests;
 pub mod openapi;
 mod posts;
 mod search;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(accounts::routes)
             .configure(users::routes)
             .configure(groups::routes)
+            .configure(guests::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
             .configure(search::routes)

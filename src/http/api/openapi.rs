@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, feeds, groups, posts, search, stream, users};
+use super::{accounts, feeds, groups, guests, posts, search, stream, users};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -20,6 +20,7 @@ use crate::http::{error::Problem, ops};
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
         search::search, search::suggest,
+        guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
         stream::stream,
         ops::healthz, ops::readyz, ops::metrics,
     ),

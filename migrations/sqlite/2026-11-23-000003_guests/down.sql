@@ -1,0 +1,3 @@
+DROP TABLE mail_outbox;
+DROP TABLE invitations;
+DROP TABLE guests;

@@ -1,0 +1,351 @@
+//! Inviting guests, resending and cancelling invitations, and accepting them.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::invitations::{self, Invitation};
+use super::letters;
+use crate::access::Scope;
+use crate::accounts::actions::{NewAccount, Registration, is_plausible_email, normalize_email};
+use crate::accounts::rate_limit::LoginLimiter;
+use crate::accounts::{self, User, UserKind};
+use crate::config::{Config, GuestSettings};
+use crate::db::schema::{guests, invitations as invitation_rows};
+use crate::db::{Db, DbConnection, new_id};
+use crate::error::{Error, ErrorKind, Result, invalid};
+use crate::events::{self, NewEvent};
+use crate::groups::{self, Group, Role};
+use crate::mail;
+use crate::signing::Signer;
+
+/// Whom to invite.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    pub email: String,
+    /// How the email greets them; they choose their own name when accepting.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The group `id`, if the viewer (an employee) is one of its owners or admins.
+fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+    let group = groups::access::visible_group(conn, scope, id)?;
+    if scope.viewer.is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
+        return Err(Error::forbidden(
+            "group_admins_only",
+            "only the group's owners and admins invite guests",
+        ));
+    }
+    Ok(group)
+}
+
+/// Refuses an address the company's rules keep from being a guest.
+fn check_domain(settings: &GuestSettings, email: &str) -> Result<()> {
+    let domain = email.rsplit('@').next().unwrap_or("");
+    let listed = |list: &str| GuestSettings::domains(list).iter().any(|d| d == domain);
+    if listed(&settings.company_domains) {
+        return Err(invalid(
+            "email",
+            format!("{domain} is the company's own domain: add colleagues as employees"),
+        ));
+    }
+    if listed(&settings.denied_domains) {
+        return Err(invalid(
+            "email",
+            format!("guests from {domain} may not be invited"),
+        ));
+    }
+    if !settings.allowed_domains.trim().is_empty() && !listed(&settings.allowed_domains) {
+        return Err(invalid(
+            "email",
+            format!("guests from {domain} are not on the list of allowed domains"),
+        ));
+    }
+    Ok(())
+}
+
+/// Invites `input.email` into group `group_id`; the email goes out through the outbox.
+pub fn invite(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    config: &Config,
+    signer: &Signer,
+    group_id: i64,
+    input: &NewInvitation,
+) -> Result<Invitation> {
+    let group = managed_group(conn, scope, group_id)?;
+    if !group.allow_guests {
+        return Err(Error::conflict(
+            "guests_not_allowed",
+            "this group does not allow guests; an owner can change that in its settings",
+        ));
+    }
+    let email = normalize_email(&input.email);
+    if !is_plausible_email(&email) {
+        return Err(invalid(
+            "email",
+            "enter an email address like ana@customer.com",
+        ));
+    }
+    check_domain(&config.guests, &email)?;
+    if let Some(user) = accounts::access::user_by_email(conn, &email)? {
+        if user.kind() != UserKind::Guest {
+            return Err(invalid(
+                "email",
+                "this person already works here: add them to the group instead",
+            ));
+        }
+        if groups::access::roles_of(conn, user.id)?.contains_key(&group.id) {
+            return Err(Error::conflict(
+                "already_member",
+                "this guest is already a member of the group",
+            ));
+        }
+    }
+    let me = scope.viewer.require_user()?.id;
+    let now = Utc::now().naive_utc();
+    let invitation = Invitation {
+        id: new_id(),
+        group_id: group.id,
+        email,
+        name: input.name.as_deref().unwrap_or("").trim().to_string(),
+        invited_by: me,
+        created_at: now,
+        expires_at: now + Duration::days(config.guests.invitation_days),
+        accepted_at: None,
+        accepted_by: None,
+        cancelled_at: None,
+    };
+    diesel::insert_into(invitation_rows::table)
+        .values((
+            invitation_rows::id.eq(invitation.id),
+            invitation_rows::group_id.eq(invitation.group_id),
+            invitation_rows::email.eq(&invitation.email),
+            invitation_rows::name.eq(&invitation.name),
+            invitation_rows::invited_by.eq(me),
+            invitation_rows::created_at.eq(now),
+            invitation_rows::expires_at.eq(invitation.expires_at),
+        ))
+        .execute(conn)?;
+    send(conn, config, signer, &invitation, &group)?;
+    events::append(
+        conn,
+        NewEvent::new("invitation.created", Some(me), Some(group.id)).with(invitation.id),
+    )?;
+    Ok(invitation)
+}
+
+/// Queues the invitation's email.
+fn send(
+    conn: &mut DbConnection,
+    config: &Config,
+    signer: &Signer,
+    invitation: &Invitation,
+    group: &Group,
+) -> Result<()> {
+    let inviter = accounts::access::users_by_id(conn, &[invitation.invited_by])?
+        .remove(&invitation.invited_by)
+        .map_or_else(|| "A colleague".to_string(), |u| u.name);
+    let token = invitations::link_token(signer, invitation)?;
+    let link = format!("{}/invitations/accept?token={token}", config.public_url());
+    let days = (invitation.expires_at - Utc::now().naive_utc())
+        .num_days()
+        .max(1);
+    mail::enqueue(
+        conn,
+        &letters::invitation(&invitation.email, &inviter, &group.name, &link, days),
+    )?;
+    Ok(())
+}
+
+/// A pending invitation of a group the viewer manages.
+fn managed_invitation(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<(Invitation, Group)> {
+    let invitation = invitations::find(conn, id)?.ok_or_else(|| Error::not_found("invitation"))?;
+    let group = managed_group(conn, scope, invitation.group_id)?;
+    Ok((invitation, group))
+}
+
+/// The pending invitations of a group, for its owners and admins.
+pub fn pending(conn: &mut DbConnection, scope: &Scope, group_id: i64) -> Result<Vec<Invitation>> {
+    let group = managed_group(conn, scope, group_id)?;
+    invitations::pending_in(conn, group.id)
+}
+
+/// Sends a pending invitation's email again, with a fresh link valid for the full period.
+pub fn resend(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    config: &Config,
+    signer: &Signer,
+    id: i64,
+) -> Result<Invitation> {
+    let (mut invitation, group) = managed_invitation(conn, scope, id)?;
+    if !matches!(invitation.status(), "pending" | "expired") {
+        return Err(Error::conflict(
+            "not_pending",
+            format!("this invitation is {}", invitation.status()),
+        ));
+    }
+    invitation.expires_at = Utc::now().naive_utc() + Duration::days(config.guests.invitation_days);
+    diesel::update(invitation_rows::table.find(id))
+        .set(invitation_rows::expires_at.eq(invitation.expires_at))
+        .execute(conn)?;
+    send(conn, config, signer, &invitation, &group)?;
+    Ok(invitation)
+}
+
+/// Cancels a pending invitation: its link stops working.
+pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+    let (invitation, _) = managed_invitation(conn, scope, id)?;
+    if invitation.accepted_at.is_some() {
+        return Err(Error::conflict(
+            "not_pending",
+            "this invitation was already accepted; remove the guest from the group instead",
+        ));
+    }
+    diesel::update(invitation_rows::table.find(id))
+        .set(invitation_rows::cancelled_at.eq(Some(Utc::now().naive_utc())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What accepting an invitation takes: a name and a password for a new guest, or the
+/// existing guest's password.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    pub token: String,
+    #[serde(default)]
+    pub name: String,
+    pub password: String,
+}
+
+/// The invitation a link names, if it can still be accepted.
+pub fn usable(
+    conn: &mut DbConnection,
+    signer: &Signer,
+    token: &str,
+) -> Result<(Invitation, Group)> {
+    let invitation = invitations::from_token(conn, signer, token)?;
+    match invitation.status() {
+        "pending" => {}
+        "accepted" => {
+            return Err(Error::conflict(
+                "invitation_used",
+                "this invitation was already accepted; sign in instead",
+            ));
+        }
+        "cancelled" => {
+            return Err(Error::conflict(
+                "invitation_cancelled",
+                "this invitation was cancelled; ask for a new one",
+            ));
+        }
+        _ => {
+            return Err(Error::conflict(
+                "invitation_expired",
+                "this invitation has expired; ask for a new one",
+            ));
+        }
+    }
+    let group = groups::access::group_by_id(conn, invitation.group_id)?
+        .ok_or_else(|| Error::not_found("invitation"))?;
+    Ok((invitation, group))
+}
+
+/// Accepts an invitation: a new guest account, or, for an email that already belongs to a
+/// guest, her password proves it is her. Either way she joins the group. Returns her and the
+/// group's id.
+pub fn accept(
+    db: &Db,
+    config: &Config,
+    signer: &Signer,
+    limiter: &LoginLimiter,
+    client_ip: &str,
+    input: Acceptance,
+) -> Result<(User, i64)> {
+    let (invitation, group) = db.read(|conn| usable(conn, signer, &input.token))?;
+    let existing = db.read(|conn| accounts::access::user_by_email(conn, &invitation.email))?;
+    let user = match existing {
+        Some(user) if user.kind() == UserKind::Guest && user.is_active() => {
+            // As guarded as signing in: the password proves it is her.
+            limiter
+                .check(&user.email, client_ip)
+                .map_err(|retry_after| {
+                    Error::new(
+                        ErrorKind::RateLimited { retry_after },
+                        "too_many_attempts",
+                        "too many failed attempts; wait and try again",
+                    )
+                })?;
+            if !accounts::passwords::verify(&input.password, &user.password_hash) {
+                limiter.record_failure(&user.email, client_ip);
+                return Err(Error::new(
+                    ErrorKind::Unauthenticated,
+                    "bad_credentials",
+                    "wrong password for this guest account",
+                ));
+            }
+            limiter.record_success(&user.email);
+            user
+        }
+        Some(_) => {
+            return Err(Error::conflict(
+                "email_taken",
+                "this email belongs to an account that cannot become a guest",
+            ));
+        }
+        None => accounts::actions::register(
+            db,
+            &config.auth,
+            NewAccount {
+                email: invitation.email.clone(),
+                name: input.name.clone(),
+                password: input.password.clone(),
+                kind: UserKind::Guest,
+            },
+            Registration::Guest {
+                sponsor: invitation.invited_by,
+            },
+        )?,
+    };
+    db.write(|conn| {
+        let now = Utc::now().naive_utc();
+        let taken = diesel::update(
+            invitation_rows::table
+                .find(invitation.id)
+                .filter(invitation_rows::accepted_at.is_null())
+                .filter(invitation_rows::cancelled_at.is_null()),
+        )
+        .set((invitation_rows::accepted_at.eq(Some(now)), invitation_rows::accepted_by.eq(Some(user.id))))
+        .execute(conn)?;
+        if taken == 0 {
+            return Err(Error::conflict("invitation_used", "this invitation was already accepted; sign in instead"));
+        }
+        // An existing guest keeps her sponsor and expiry.
+        let known: Option<i64> = guests::table.find(user.id).select(guests::user_id).first(conn).optional()?;
+        if known.is_none() {
+            diesel::insert_into(guests::table)
+                .values((
+                    guests::user_id.eq(user.id),
+                    guests::sponsor_id.eq(invitation.invited_by),
+                    guests::expires_at.eq(now + Duration::days(config.guests.guest_days)),
+                ))
+                .execute(conn)?;
+        }
+        groups::actions::admit_invited(conn, group.id, user.id, invitation.invited_by)?;
+        events::append(
+            conn,
+            NewEvent::new("invitation.accepted", Some(user.id), Some(group.id))
+                .with(serde_json::json!({"invitation_id": invitation.id, "sponsor_id": invitation.invited_by})),
+        )?;
+        Ok(())
+    })?;
+    Ok((user, group.id))
+}

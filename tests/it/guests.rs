@@ -1,0 +1,186 @@
+//! Invitations by email through a real SMTP conversation, acceptance, and the mail outbox's
+//! promise: an outage delays mail, never loses or doubles it; a permanent refusal is recorded.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::smtp::{Mood, SmtpServer, text_of};
+use crate::support::{Client, TestApp};
+
+async fn start(
+    backend: crate::support::Backend,
+    smtp: &SmtpServer,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let url = smtp.url();
+    let mut env = vec![
+        ("AGORA_SMTP_URL", url.as_str()),
+        ("AGORA_PUBLIC_URL", "https://agora.test"),
+    ];
+    env.extend_from_slice(extra);
+    TestApp::start_with(backend, &env).await
+}
+
+/// The token of the acceptance link in an invitation email.
+fn link_token(message: &str) -> String {
+    let text = text_of(message);
+    let start = text
+        .find("https://agora.test/invitations/accept?token=")
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+async fn invite(owner: &Client, group: &str, email: &str) -> (StatusCode, Value) {
+    owner
+        .post(
+            &format!("/api/v1/groups/{group}/invitations"),
+            json!({"email": email, "name": "Cara"}),
+        )
+        .await
+}
+
+on_both_backends! {
+    async fn an_invited_guest_accepts_from_the_emailed_link_and_sees_only_her_group(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[("AGORA_GUESTS__COMPANY_DOMAINS", "example.com")]).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let beta = app.group(&olga, "Beta Program", "private", true).await;
+        let internal = app.group(&olga, "Internal", "private", false).await;
+        olga.post("/api/v1/posts", json!({"body": "welcome to the beta", "group_id": beta})).await;
+        olga.post("/api/v1/posts", json!({"body": "canaryinternal roadmap", "group_id": internal})).await;
+        olga.post("/api/v1/posts", json!({"body": "canarycompany news"})).await;
+
+        let (status, invitation) = invite(&olga, &beta, "Cara@Customer.example").await;
+        assert_eq!(status, StatusCode::CREATED, "{invitation}");
+        assert_eq!((invitation["email"].as_str(), invitation["status"].as_str()), (Some("cara@customer.example"), Some("pending")));
+        let messages = smtp.wait_for(1).await;
+        assert!(messages[0].contains("To: cara@customer.example"), "{}", messages[0]);
+        assert!(messages[0].contains("Subject: OLGA invited you to Beta Program on Agora"), "{}", messages[0]);
+        let token = link_token(&messages[0]);
+
+        let (_, pending) = olga.get(&format!("/api/v1/groups/{beta}/invitations")).await;
+        assert_eq!(pending["items"].as_array().unwrap().len(), 1);
+        assert_eq!(invite(&olga, &internal, "x@customer.example").await.0, StatusCode::CONFLICT, "no guests here");
+        let (status, refused) = invite(&olga, &beta, "colleague@example.com").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused["errors"]["email"][0].as_str().unwrap().contains("company"), "{refused}");
+
+        let (status, accepted) = app.anonymous().post("/api/v1/invitations/accept", json!({"token": token, "name": "Cara Client", "password": "a long guest password"})).await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+        assert_eq!(accepted["user"]["kind"], "guest");
+        let guest = app.client_with_token(accepted["token"].as_str().unwrap());
+        let (status, again) = app.anonymous().post("/api/v1/invitations/accept", json!({"token": token, "name": "X", "password": "a long guest password"})).await;
+        assert_eq!((status, again["code"].as_str()), (StatusCode::CONFLICT, Some("invitation_used")));
+
+        let (_, groups) = guest.get("/api/v1/groups").await;
+        let names: Vec<&str> = groups["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Beta Program"]);
+        assert_eq!(guest.get("/api/v1/feeds/company").await.0, StatusCode::FORBIDDEN);
+        let (_, feed) = guest.get(&format!("/api/v1/groups/{beta}/feed")).await;
+        assert_eq!(feed["items"][0]["body"], "welcome to the beta");
+        assert_eq!(guest.get(&format!("/api/v1/groups/{internal}")).await.0, StatusCode::NOT_FOUND);
+        let (_, home) = guest.get("/api/v1/feeds/home").await;
+        assert!(!home.to_string().contains("canary"), "{home}");
+
+        // Removed from the group, she reads nothing of it.
+        let guest_id = guest.id().await;
+        assert_eq!(olga.delete(&format!("/api/v1/groups/{beta}/members/{guest_id}")).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(guest.get(&format!("/api/v1/groups/{beta}/feed")).await.0, StatusCode::NOT_FOUND);
+    }
+
+    async fn invitations_can_be_cancelled_resent_and_expire(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[("AGORA_GUESTS__ALLOWED_DOMAINS", "customer.example")]).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let bob = app.user(&admin, "bob", "employee").await;
+        let beta = app.group(&olga, "Beta", "private", true).await;
+        assert_eq!(invite(&olga, &beta, "x@elsewhere.example").await.0, StatusCode::UNPROCESSABLE_ENTITY, "not on the allow-list");
+        assert_eq!(invite(&bob, &beta, "dan@customer.example").await.0, StatusCode::FORBIDDEN, "bob does not manage the group");
+        let (_, invitation) = invite(&olga, &beta, "dan@customer.example").await;
+        let id = invitation["id"].as_str().unwrap();
+        let first = link_token(&smtp.wait_for(1).await[0]);
+        let (status, _) = olga.post(&format!("/api/v1/invitations/{id}/resend"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let second = link_token(&smtp.wait_for(2).await[1]);
+        assert_eq!(olga.delete(&format!("/api/v1/invitations/{id}")).await.0, StatusCode::NO_CONTENT);
+        for token in [first, second] {
+            let (status, body) = app.anonymous().post("/api/v1/invitations/accept", json!({"token": token, "name": "Dan", "password": "a long guest password"})).await;
+            assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("invitation_cancelled")));
+        }
+        let (status, _) = app.anonymous().post("/api/v1/invitations/accept", json!({"token": "forged.token.here", "name": "Dan", "password": "a long guest password"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    async fn an_smtp_outage_delays_mail_and_never_loses_or_doubles_it(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Down).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        for n in 0..3 {
+            assert_eq!(invite(&admin, &beta, &format!("c{n}@customer.example")).await.0, StatusCode::CREATED);
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(smtp.messages().is_empty());
+        let db = app.db.open();
+        let waiting: Vec<(i32, String)> = db
+            .read(|conn| {
+                use agora::db::schema::mail_outbox::dsl::*;
+                Ok(mail_outbox.select((attempts, last_error)).load(conn)?)
+            })
+            .unwrap();
+        assert_eq!(waiting.len(), 3);
+        assert!(waiting.iter().all(|(tries, error)| *tries >= 1 && error.contains("421")), "{waiting:?}");
+
+        smtp.set(Mood::Accepting);
+        smtp.wait_for(3).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let mut recipients: Vec<String> = smtp
+            .messages()
+            .iter()
+            .map(|m| m.lines().find(|l| l.starts_with("To: ")).unwrap().to_string())
+            .collect();
+        recipients.sort();
+        assert_eq!(recipients, ["To: c0@customer.example", "To: c1@customer.example", "To: c2@customer.example"], "each exactly once");
+    }
+
+    async fn a_permanent_refusal_is_recorded_and_not_retried(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Refusing).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        invite(&admin, &beta, "nobody@customer.example").await;
+        let db = app.db.open();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let failed = loop {
+            let rows: Vec<(Option<chrono::NaiveDateTime>, i32, String)> = db
+                .read(|conn| {
+                    use agora::db::schema::mail_outbox::dsl::*;
+                    Ok(mail_outbox.select((failed_at, attempts, last_error)).load(conn)?)
+                })
+                .unwrap();
+            if rows[0].0.is_some() {
+                break rows;
+            }
+            assert!(std::time::Instant::now() < deadline, "{rows:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(failed[0].1, 1, "tried once");
+        assert!(failed[0].2.contains("550"), "{failed:?}");
+        smtp.set(Mood::Accepting);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(smtp.messages().is_empty(), "a refused message is not sent again");
+    }
+}
