@@ -326,6 +326,13 @@ pub fn remove_member(
         conn,
         NewEvent::new("group.member_removed", Some(me), Some(group.id)).with(user_id),
     )?;
+    // A guest with no group left has nothing to see: every session and token ends now.
+    let guest = accounts::access::users_by_id(conn, &[user_id])?
+        .remove(&user_id)
+        .is_some_and(|u| u.kind() == UserKind::Guest);
+    if guest && queries::roles_of(conn, user_id)?.is_empty() {
+        accounts::sessions::revoke_all(conn, user_id)?;
+    }
     Ok(())
 }
 

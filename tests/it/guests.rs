@@ -97,7 +97,8 @@ on_both_backends! {
         // Removed from the group, she reads nothing of it.
         let guest_id = guest.id().await;
         assert_eq!(olga.delete(&format!("/api/v1/groups/{beta}/members/{guest_id}")).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(guest.get(&format!("/api/v1/groups/{beta}/feed")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest.get(&format!("/api/v1/groups/{beta}/feed")).await.0, StatusCode::UNAUTHORIZED, "her last group: her token is dead");
+        assert_eq!(guest.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     }
 
     async fn invitations_can_be_cancelled_resent_and_expire(backend: Backend) {
