@@ -185,3 +185,33 @@ on_both_backends! {
         assert!(smtp.messages().is_empty(), "a refused message is not sent again");
     }
 }
+
+on_both_backends! {
+    async fn the_emailed_link_opens_a_page_that_signs_the_new_guest_in_to_her_group(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta <Program>", "private", true).await;
+        invite(&admin, &beta, "erin@customer.example").await;
+        let token = link_token(&smtp.wait_for(1).await[0]);
+
+        let browser = app.anonymous();
+        let page = browser.page(&format!("/invitations/accept?token={token}")).await;
+        assert!(page.contains("Join Beta &#60;Program&#62;") && page.contains("erin@customer.example"), "{page}");
+        let form = |password: &str| {
+            vec![("token", token.clone()), ("name", "Erin".to_string()), ("password", password.to_string()), ("csrf", crate::support::hidden_csrf(&page))]
+        };
+        let short = browser.http.post(app.url("/invitations/accept")).form(&form("short")).send().await.unwrap();
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.text().await.unwrap().contains("at least"), "the reason is shown");
+        let accepted = browser.http.post(app.url("/invitations/accept")).form(&form("a long guest password")).send().await.unwrap();
+        assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(accepted.headers()["location"], format!("/groups/{beta}").as_str());
+        let group_page = browser.page(&format!("/groups/{beta}")).await;
+        assert!(group_page.contains("Beta &#60;Program&#62;"));
+        let used = browser.http.get(app.url(&format!("/invitations/accept?token={token}"))).send().await.unwrap();
+        assert_eq!(used.status(), StatusCode::CONFLICT, "a used link says so");
+        let forged = browser.http.get(app.url("/invitations/accept?token=nope")).send().await.unwrap();
+        assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    }
+}

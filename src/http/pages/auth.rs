@@ -27,7 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::post().to(sign_in))
         .route("/sign-out", web::post().to(sign_out))
         .route("/setup", web::get().to(setup_page))
-        .route("/setup", web::post().to(setup));
+        .route("/setup", web::post().to(setup))
+        .route("/invitations/accept", web::get().to(accept_page))
+        .route("/invitations/accept", web::post().to(accept));
 }
 
 #[derive(Template)]
@@ -110,12 +112,17 @@ fn with_form_cookie(
 
 /// Answers with the session cookie set and a 303 to the home page.
 fn start_session(app: &App, session: &Session) -> Result<HttpResponse, PageError> {
+    start_session_at(app, session, "/")
+}
+
+/// Answers with the session cookie set and a 303 to `to`.
+fn start_session_at(app: &App, session: &Session, to: &str) -> Result<HttpResponse, PageError> {
     let claims = SessionClaims {
         sid: session.id.to_string(),
         exp: session.expires_at.and_utc().timestamp(),
     };
     let jwt = app.signer.sign(&claims)?;
-    let mut response = see_other("/");
+    let mut response = see_other(to);
     let days = i64::from(app.config.auth.session_days);
     let _ = response.add_cookie(&cookie(
         app,
@@ -285,6 +292,140 @@ async fn setup(
                 errors: error.fields,
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/auth/accept.html")]
+struct AcceptPage {
+    layout: Layout,
+    token: String,
+    group: String,
+    email: String,
+    /// She has a guest account already: only her password is asked for.
+    existing: bool,
+    name: String,
+    errors: BTreeMap<String, Vec<String>>,
+    message: String,
+}
+
+impl AcceptPage {
+    fn errors_for(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|m| m.join("; "))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AcceptForm {
+    token: String,
+    name: String,
+    password: String,
+    csrf: String,
+}
+
+/// The acceptance form for the invitation in `token`: the group, her email, and what to fill.
+async fn accept_form(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    form: AcceptForm,
+    csrf: &str,
+) -> Result<AcceptPage, PageError> {
+    let state = app.clone();
+    let token = form.token.clone();
+    let (group, email, existing) = blocking(move || {
+        state.db.read(|conn| {
+            let (invitation, group) = crate::guests::actions::usable(conn, &state.signer, &token)?;
+            let existing = access::user_by_email(conn, &invitation.email)?.is_some();
+            Ok((group.name, invitation.email, existing))
+        })
+    })
+    .await?;
+    Ok(AcceptPage {
+        layout: Layout::new(req, "Accept your invitation", None, Some(csrf)),
+        token: form.token,
+        group,
+        email,
+        existing,
+        name: form.name,
+        errors: BTreeMap::new(),
+        message: String::new(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TokenQuery {
+    token: String,
+}
+
+async fn accept_page(
+    app: web::Data<App>,
+    req: HttpRequest,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (csrf, is_new) = form_token(&req);
+    let form = AcceptForm {
+        token: query.into_inner().token,
+        ..AcceptForm::default()
+    };
+    let page = accept_form(&app, &req, form, &csrf).await?;
+    Ok(with_form_cookie(
+        &app,
+        render(StatusCode::OK, &page)?,
+        csrf,
+        is_new,
+    ))
+}
+
+async fn accept(
+    app: web::Data<App>,
+    req: HttpRequest,
+    form: web::Form<AcceptForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    check_form_token(&req, &form.csrf)?;
+    let ip = extract::client_ip(&req);
+    let state = app.clone();
+    let acceptance = crate::guests::actions::Acceptance {
+        token: form.token.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+    };
+    let result = blocking(move || {
+        let (user, group_id) = crate::guests::actions::accept(
+            &state.db,
+            &state.config,
+            &state.signer,
+            &state.limiter,
+            &ip,
+            acceptance,
+        )?;
+        let session = state.db.write(|conn| {
+            sessions::create_session(conn, user.id, state.config.auth.session_days)
+        })?;
+        Ok((session, group_id))
+    })
+    .await;
+    match result {
+        Ok((session, group_id)) => start_session_at(&app, &session, &format!("/groups/{group_id}")),
+        Err(
+            error @ Error {
+                kind:
+                    ErrorKind::Invalid | ErrorKind::Unauthenticated | ErrorKind::RateLimited { .. },
+                ..
+            },
+        ) => {
+            let csrf = form.csrf.clone();
+            let mut page = accept_form(&app, &req, form, &csrf).await?;
+            page.message = error.detail.clone();
+            page.errors = error.fields.clone();
+            render(crate::http::error::status_of(error.kind), &page)
         }
         Err(other) => Err(other.into()),
     }
