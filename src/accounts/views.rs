@@ -19,6 +19,9 @@ pub struct UserView {
     pub department: String,
     pub bio: String,
     pub kind: UserKind,
+    /// For guests, the domain of their email, shown wherever they appear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_domain: Option<String>,
     /// `off`, `daily` or `weekly`; only for the user themselves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
@@ -40,6 +43,8 @@ impl UserView {
             department: user.department.clone(),
             bio: user.bio.clone(),
             kind: user.kind(),
+            guest_domain: (user.kind() == UserKind::Guest)
+                .then(|| user.email.rsplit('@').next().unwrap_or("").to_string()),
             digest: own.then(|| user.digest.clone()),
             deactivated: !user.is_active(),
             created_at: user.created_at.and_utc(),

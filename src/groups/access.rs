@@ -92,15 +92,18 @@ pub fn directory(
     let groups = queries::list(conn, &own, visibilities, after.as_ref(), limit + 1)?;
     let (groups, next) =
         crate::cursor::page(groups, limit, |g| crate::cursor::encode(&g.name_key, g.id));
-    Ok((views(scope, &groups), next))
+    Ok((views(conn, scope, &groups)?, next))
 }
 
-/// Views of `groups` with the viewer's role in each.
-pub fn views(scope: &Scope, groups: &[Group]) -> Vec<GroupView> {
-    groups
+/// Views of `groups` with the viewer's role in each, and whether guests are among their
+/// members.
+pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result<Vec<GroupView>> {
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let with_guests = queries::with_guests(conn, &ids)?;
+    Ok(groups
         .iter()
-        .map(|g| GroupView::of(g, scope.role_in(g.id)))
-        .collect()
+        .map(|g| GroupView::of(g, scope.role_in(g.id), with_guests.contains(&g.id)))
+        .collect())
 }
 
 /// One page of the members of a group the viewer may read, in the order they joined, with

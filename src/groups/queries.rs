@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{Group, Role};
 use crate::db::DbConnection;
-use crate::db::schema::{groups, join_requests, memberships};
+use crate::db::schema::{groups, join_requests, memberships, users};
 use crate::error::Result;
 
 pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
@@ -40,6 +40,21 @@ pub(super) fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option
         .select(Group::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Which of `group_ids` have a guest among their members.
+pub(super) fn with_guests(
+    conn: &mut DbConnection,
+    group_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = memberships::table
+        .inner_join(users::table.on(users::id.eq(memberships::user_id)))
+        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
+        .filter(users::kind.eq("guest"))
+        .select(memberships::group_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
 }
 
 pub(super) fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, String)>> {

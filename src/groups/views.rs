@@ -19,11 +19,13 @@ pub struct GroupView {
     /// The viewer's role, if a member.
     pub my_role: Option<Role>,
     pub archived: bool,
+    /// Guests are among the members: people outside the company read it.
+    pub has_guests: bool,
     pub created_at: DateTime<Utc>,
 }
 
 impl GroupView {
-    pub fn of(group: &Group, my_role: Option<Role>) -> GroupView {
+    pub fn of(group: &Group, my_role: Option<Role>, has_guests: bool) -> GroupView {
         GroupView {
             id: group.id.to_string(),
             name: group.name.clone(),
@@ -33,6 +35,7 @@ impl GroupView {
             member_count: group.member_count,
             my_role,
             archived: group.is_archived(),
+            has_guests,
             created_at: group.created_at.and_utc(),
         }
     }

@@ -82,7 +82,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
-    let group_views: HashMap<String, GroupView> = groups::access::views(scope, &group_rows)
+    let group_views: HashMap<String, GroupView> = groups::access::views(conn, scope, &group_rows)?
         .into_iter()
         .map(|g| (g.id.clone(), g))
         .collect();

@@ -215,3 +215,28 @@ on_both_backends! {
         assert_eq!(forged.status(), StatusCode::NOT_FOUND);
     }
 }
+
+on_both_backends! {
+    async fn guests_are_marked_wherever_they_appear_and_their_groups_carry_a_banner(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        let plain = app.group(&admin, "Plain", "private", true).await;
+        let guest = app.guest_in(&admin, "gwen", &[&beta]).await;
+        let (_, post) = guest.post("/api/v1/posts", json!({"body": "hello from outside", "group_id": beta})).await;
+        assert_eq!(post["author"]["guest_domain"], "customer.example", "{post}");
+        let (_, me) = admin.get("/api/v1/me").await;
+        assert!(me.get("guest_domain").is_none(), "employees carry no mark");
+        let (_, group) = admin.get(&format!("/api/v1/groups/{beta}")).await;
+        assert_eq!(group["has_guests"], true);
+        assert_eq!(admin.get(&format!("/api/v1/groups/{plain}")).await.1["has_guests"], false);
+
+        let employee = app.browser_sign_in("admin@example.com").await;
+        let page = employee.page(&format!("/groups/{beta}")).await;
+        assert!(page.contains("People outside the company can see this group"), "{page}");
+        assert!(page.contains("Guest · customer.example"), "on her post and in the member list");
+        assert!(!employee.page(&format!("/groups/{plain}")).await.contains("People outside the company"));
+        let guest_page = app.browser_sign_in("gwen@customer.example").await.page(&format!("/groups/{beta}")).await;
+        assert!(!guest_page.contains("People outside the company"), "the banner is for employees");
+    }
+}

@@ -111,6 +111,7 @@ function commentView(comment, back) {
       el('a', { class: 'person', href: `/people/${author.id}` },
         el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(author.name)),
         el('span', { class: 'person-name' }, author.name)),
+      ...(author.guest_domain ? [el('span', { class: 'badge badge-guest' }, `Guest · ${author.guest_domain}`)] : []),
       el('span', { class: 'muted' },
         el('time', { datetime: comment.created_at, title: exact(when) }, ago(when)))),
     body, actions);

@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn group_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<GroupView, ApiError> {
     Ok(read(app, caller, move |conn, scope| {
         let group = access::visible_group(conn, scope, id)?;
-        Ok(access::views(scope, &[group]).remove(0))
+        Ok(access::views(conn, scope, &[group])?.remove(0))
     })
     .await?)
 }

@@ -186,7 +186,7 @@ async fn load_group(
             (Vec::new(), None)
         };
         let composer = Composer::load(conn, scope, &id.to_string())?;
-        let view = access::views(scope, &[group])
+        let view = access::views(conn, scope, &[group])?
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found("group"))?;
