@@ -364,6 +364,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
             account,
             Registration::Guest { sponsor: yuki.id },
         )?;
+        db.write(|conn| crate::guests::actions::enrol(conn, guest.id, yuki.id, 90))?;
         if let Some(beta) = beta {
             as_user(db, &yuki, |conn, scope| {
                 groups::add_member(conn, scope, beta, guest.id, Role::Member)

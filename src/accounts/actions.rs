@@ -217,17 +217,35 @@ pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Res
             "ask another admin to deactivate your account",
         ));
     }
+    deactivate(conn, Some(admin), id)
+}
+
+/// Deactivates account `id` on `actor`'s behalf (`None`: Agora itself, as when a guest's
+/// access expires): every session and token ends; what they wrote stays.
+pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Result<()> {
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if user.is_active() {
         diesel::update(users::table.find(id))
             .set(users::deactivated_at.eq(Some(Utc::now().naive_utc())))
             .execute(conn)?;
-        events::append(
-            conn,
-            NewEvent::new("user.deactivated", Some(admin), Some(id)),
-        )?;
+        events::append(conn, NewEvent::new("user.deactivated", actor, Some(id)))?;
     }
     sessions::revoke_all(conn, id)
+}
+
+/// Reactivates account `id` on `actor`'s behalf; they sign in again with their password.
+pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
+    let changed = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::deactivated_at.is_not_null()),
+    )
+    .set(users::deactivated_at.eq(None::<chrono::NaiveDateTime>))
+    .execute(conn)?;
+    if changed > 0 {
+        events::append(conn, NewEvent::new("user.updated", Some(actor), Some(id)))?;
+    }
+    Ok(())
 }
 
 /// The credential a successful sign-in hands out.

@@ -140,6 +140,19 @@ pub fn revoke_all(conn: &mut DbConnection, user_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// When `user_id` last signed in (a browser session or an API token issued).
+pub fn last_sign_in(conn: &mut DbConnection, user_id: i64) -> Result<Option<NaiveDateTime>> {
+    let session: Option<NaiveDateTime> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(diesel::dsl::max(sessions::created_at))
+        .first(conn)?;
+    let token: Option<NaiveDateTime> = api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .select(diesel::dsl::max(api_tokens::created_at))
+        .first(conn)?;
+    Ok(session.max(token))
+}
+
 fn resolved(user: User) -> Resolved {
     Resolved {
         viewer: user.viewer(),

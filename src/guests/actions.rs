@@ -215,6 +215,26 @@ pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Records guest `user_id`'s sponsor and an expiry `days` from now; an existing guest keeps
+/// hers.
+pub fn enrol(conn: &mut DbConnection, user_id: i64, sponsor: i64, days: i64) -> Result<()> {
+    let known: Option<i64> = guests::table
+        .find(user_id)
+        .select(guests::user_id)
+        .first(conn)
+        .optional()?;
+    if known.is_none() {
+        diesel::insert_into(guests::table)
+            .values((
+                guests::user_id.eq(user_id),
+                guests::sponsor_id.eq(sponsor),
+                guests::expires_at.eq(Utc::now().naive_utc() + Duration::days(days)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// What accepting an invitation takes: a name and a password for a new guest, or the
 /// existing guest's password.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -328,17 +348,7 @@ pub fn accept(
         if taken == 0 {
             return Err(Error::conflict("invitation_used", "this invitation was already accepted; sign in instead"));
         }
-        // An existing guest keeps her sponsor and expiry.
-        let known: Option<i64> = guests::table.find(user.id).select(guests::user_id).first(conn).optional()?;
-        if known.is_none() {
-            diesel::insert_into(guests::table)
-                .values((
-                    guests::user_id.eq(user.id),
-                    guests::sponsor_id.eq(invitation.invited_by),
-                    guests::expires_at.eq(now + Duration::days(config.guests.guest_days)),
-                ))
-                .execute(conn)?;
-        }
+        enrol(conn, user.id, invitation.invited_by, config.guests.guest_days)?;
         groups::actions::admit_invited(conn, group.id, user.id, invitation.invited_by)?;
         events::append(
             conn,

@@ -30,3 +30,29 @@ pub fn invitation(to: &str, inviter: &str, group: &str, link: &str, days: i64) -
         headers: Vec::new(),
     }
 }
+
+/// Asks `to`, a sponsor, to extend the access of `guest`, which ends in `days` days.
+pub fn extend_reminder(to: &str, guest: &str, days: i64, link: &str, period: i64) -> Mail {
+    let subject = format!("{guest}'s guest access to Agora ends in {days} days");
+    let text = format!(
+        "You invited {guest} to Agora as a guest. Their access ends in {days} days.\n\n\
+         To keep them for another {period} days, open:\n{link}\n\n\
+         If they no longer need access, do nothing: it ends by itself.\n"
+    );
+    let html = format!(
+        "<div style=\"font-family:system-ui,sans-serif;font-size:16px;line-height:1.5;max-width:560px\">\
+         <p>You invited <strong>{guest}</strong> to Agora as a guest. Their access ends in {days} days.</p>\
+         <p><a href=\"{link}\" style=\"display:inline-block;padding:8px 16px;border-radius:6px;\
+         background:#0969da;color:#ffffff;text-decoration:none;font-weight:600\">Keep {guest} for {period} more days</a></p>\
+         <p style=\"color:#57606a;font-size:14px\">If they no longer need access, do nothing: it ends by itself.</p></div>",
+        guest = escape(guest),
+        link = escape(link),
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        headers: Vec::new(),
+    }
+}

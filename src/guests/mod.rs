@@ -5,5 +5,6 @@
 pub mod actions;
 pub mod invitations;
 mod letters;
+pub mod lifecycle;
 
 pub use invitations::{Invitation, InvitationView};

@@ -51,6 +51,11 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
     let (db, config) = (app.db.clone(), app.config.clone());
     actix_web::rt::spawn(async move { crate::mail::sender::run(db, &config, unmailed).await });
     let mailing = web::Data::new(mailing);
+    // And the sweep of guests' access.
+    let (sweeping, unswept) = tokio::sync::watch::channel(());
+    let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
+    actix_web::rt::spawn(crate::guests::lifecycle::run(db, config, signer, unswept));
+    let sweeping = web::Data::new(sweeping);
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -63,6 +68,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(hub.clone())
             .app_data(indexing.clone())
             .app_data(mailing.clone())
+            .app_data(sweeping.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)

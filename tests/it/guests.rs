@@ -240,3 +240,90 @@ on_both_backends! {
         assert!(!guest_page.contains("People outside the company"), "the banner is for employees");
     }
 }
+
+/// Moves guest `id`'s expiry to `days` from now (negative: past), as time passing would.
+fn expire_in(db: &agora::db::Db, id: &str, days: i64) {
+    use agora::db::schema::guests;
+    let at = chrono::Utc::now().naive_utc() + chrono::Duration::days(days);
+    db.write(|conn| {
+        diesel::update(guests::table.find(id.parse::<i64>().unwrap()))
+            .set(guests::expires_at.eq(at))
+            .execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+on_both_backends! {
+    async fn guest_access_is_reminded_extended_by_one_click_and_ends_at_expiry(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        let (_, invitation) = invite(&admin, &beta, "fay@customer.example").await;
+        assert_eq!(invitation["status"], "pending");
+        let token = link_token(&smtp.wait_for(1).await[0]);
+        let (_, accepted) = app.anonymous().post("/api/v1/invitations/accept", json!({"token": token, "name": "Fay", "password": "a long guest password"})).await;
+        let guest = app.client_with_token(accepted["token"].as_str().unwrap());
+        let guest_id = accepted["user"]["id"].as_str().unwrap().to_string();
+        let db = app.db.open();
+        let config = agora::config::Config::load(None, vec![("AGORA_PUBLIC_URL".into(), "https://agora.test".into()), ("AGORA_DATA_DIR".into(), app.db.dir.path().display().to_string())]).unwrap();
+        let signer = agora::signing::Signer::load_or_generate(None, app.db.dir.path()).unwrap();
+        let sweep = || agora::guests::lifecycle::sweep(&db, &config, &signer).unwrap();
+
+        let (_, listed) = admin.get("/api/v1/admin/guests").await;
+        assert_eq!(listed["items"][0]["sponsor"]["name"], "Ada Admin", "{listed}");
+        assert_eq!(listed["items"][0]["groups"], json!(["Beta"]));
+        assert_eq!(guest.get("/api/v1/admin/guests").await.0, StatusCode::FORBIDDEN);
+
+        expire_in(&db, &guest_id, 10);
+        assert_eq!(sweep().reminded, 1);
+        assert_eq!(sweep().reminded, 0, "one reminder only");
+        let reminder = smtp.wait_for(2).await[1].clone();
+        assert!(reminder.contains("To: admin@example.com") && reminder.contains("ends in"), "{reminder}");
+        let text = text_of(&reminder);
+        let start = text.find("https://agora.test/guests/extend?token=").unwrap();
+        let path = text[start..].split_whitespace().next().unwrap().trim_start_matches("https://agora.test").to_string();
+        let sponsor_browser = app.anonymous();
+        let page = sponsor_browser.page(&path).await;
+        assert!(page.contains("Keep Fay for 90 more days"), "a click shows a button; the link alone changes nothing");
+        let form = [("token", path.split("token=").nth(1).unwrap().to_string()), ("csrf", crate::support::hidden_csrf(&page))];
+        let done = sponsor_browser.http.post(app.url("/guests/extend")).form(&form).send().await.unwrap();
+        assert_eq!(done.status(), StatusCode::OK);
+        assert!(done.text().await.unwrap().contains("keeps access until"));
+        let (_, listed) = admin.get("/api/v1/admin/guests").await;
+        let until = listed["items"][0]["expires_at"].as_str().unwrap();
+        assert!(until > chrono::Utc::now().naive_utc().checked_add_days(chrono::Days::new(80)).unwrap().to_string().as_str(), "{until}");
+
+        expire_in(&db, &guest_id, -1);
+        assert_eq!(sweep().expired, 1);
+        assert_eq!(guest.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "her token died with her access");
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "fay@customer.example", "password": "a long guest password"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, extended) = admin.post(&format!("/api/v1/admin/guests/{guest_id}/extend"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{extended}");
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "fay@customer.example", "password": "a long guest password"})).await;
+        assert_eq!(status, StatusCode::OK, "an admin's extension gives access back");
+        assert_eq!(admin.post(&format!("/api/v1/admin/guests/{guest_id}/revoke"), json!({})).await.0, StatusCode::NO_CONTENT);
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "fay@customer.example", "password": "a long guest password"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn a_guest_whose_sponsor_leaves_is_flagged_for_review(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let beta = app.group(&olga, "Beta", "private", true).await;
+        app.guest_in(&olga, "gus", &[&beta]).await;
+        let olga_id = olga.id().await;
+        assert_eq!(admin.delete(&format!("/api/v1/users/{olga_id}")).await.0, StatusCode::NO_CONTENT);
+        let db = app.db.open();
+        let config = agora::config::Config::load(None, Vec::new()).unwrap();
+        let signer = agora::signing::Signer::load_or_generate(None, app.db.dir.path()).unwrap();
+        assert_eq!(agora::guests::lifecycle::sweep(&db, &config, &signer).unwrap().flagged, 1);
+        let (_, listed) = admin.get("/api/v1/admin/guests").await;
+        assert_eq!(listed["items"][0]["needs_review"], true, "{listed}");
+        let page = app.browser_sign_in("admin@example.com").await.page("/admin/guests").await;
+        assert!(page.contains("sponsor left: review") && page.contains("Guest · customer.example"), "{page}");
+    }
+}

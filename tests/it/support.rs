@@ -183,6 +183,8 @@ impl TestApp {
             },
         )
         .unwrap();
+        db.write(|conn| agora::guests::actions::enrol(conn, guest.id, sponsor_id, 90))
+            .unwrap();
         for group in groups {
             let (status, body) = sponsor
                 .post(

@@ -8,6 +8,7 @@ use crate::App;
 use crate::accounts::{UserView, sessions};
 use crate::guests::InvitationView;
 use crate::guests::actions::{self, Acceptance, NewInvitation};
+use crate::guests::lifecycle::{self, GuestRow};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{self, Caller};
 
@@ -16,7 +17,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/invitations", web::get().to(list_invitations))
         .route("/invitations/accept", web::post().to(accept))
         .route("/invitations/{id}/resend", web::post().to(resend))
-        .route("/invitations/{id}", web::delete().to(cancel));
+        .route("/invitations/{id}", web::delete().to(cancel))
+        .route("/admin/guests", web::get().to(list_guests))
+        .route("/admin/guests/{id}/extend", web::post().to(extend_guest))
+        .route("/admin/guests/{id}/revoke", web::post().to(revoke_guest));
 }
 
 #[utoipa::path(post, path = "/api/v1/groups/{id}/invitations", tag = "guests", params(("id" = String, Path)),
@@ -123,4 +127,56 @@ pub async fn accept(
     })
     .await?;
     Ok(HttpResponse::Ok().json(signed_in))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/guests", tag = "guests",
+    responses((status = 200, body = Page<GuestRow>), (status = 403, body = Problem)))]
+/// Every guest with her sponsor, groups, expiry and last sign-in, soonest expiry first
+/// (admins only).
+pub async fn list_guests(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let items = read(&app, &caller, lifecycle::list).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A guest's new expiry.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Extended {
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/guests/{id}/extend", tag = "guests", params(("id" = String, Path)),
+    responses((status = 200, body = Extended), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Extends a guest's access by the configured period from now (admins only).
+pub async fn extend_guest(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "guest")?;
+    let app2 = app.clone();
+    let expires_at = write(&app, &caller, move |conn, scope| {
+        let admin = scope.viewer.require_admin()?.id;
+        lifecycle::extend(conn, &app2.config, admin, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Extended { expires_at }))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/guests/{id}/revoke", tag = "guests", params(("id" = String, Path)),
+    responses((status = 204, description = "deactivated: every session and token ended"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Ends a guest's access now (admins only); what she wrote stays.
+pub async fn revoke_guest(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id, "guest")?;
+    write(&app, &caller, move |conn, scope| {
+        lifecycle::revoke(conn, scope, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -21,6 +21,7 @@ use crate::http::{error::Problem, ops};
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
         search::search, search::suggest,
         guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
+        guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         ops::healthz, ops::readyz, ops::metrics,
     ),

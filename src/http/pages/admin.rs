@@ -11,7 +11,8 @@ use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::actions::{self, NewAccount, Registration};
 use crate::accounts::{UserKind, UserView, access};
-use crate::http::api::{blocking, read};
+use crate::guests::lifecycle::{self, GuestRow};
+use crate::http::api::{blocking, read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
@@ -19,7 +20,10 @@ use crate::http::extract::Caller;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/users", web::get().to(index))
         .route("/admin/users", web::post().to(create))
-        .route("/admin/users/{id}/deactivate", web::post().to(deactivate));
+        .route("/admin/users/{id}/deactivate", web::post().to(deactivate))
+        .route("/admin/guests", web::get().to(guests))
+        .route("/admin/guests/{id}/extend", web::post().to(extend_guest))
+        .route("/admin/guests/{id}/revoke", web::post().to(revoke_guest));
 }
 
 #[derive(Template)]
@@ -140,4 +144,53 @@ async fn deactivate(
     })
     .await?;
     Ok(see_other("/admin/users"))
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/guests.html")]
+struct GuestsPage {
+    layout: Layout,
+    guests: Vec<GuestRow>,
+}
+
+async fn guests(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(&req, &caller, "Guests", Section::None)?;
+    let guests = read(&app, &caller, lifecycle::list).await?;
+    render(StatusCode::OK, &GuestsPage { layout, guests })
+}
+
+async fn extend_guest(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "guest")?;
+    let app2 = app.clone();
+    write(&app, &caller, move |conn, scope| {
+        let admin = scope.viewer.require_admin()?.id;
+        lifecycle::extend(conn, &app2.config, admin, id)
+    })
+    .await?;
+    Ok(see_other("/admin/guests"))
+}
+
+async fn revoke_guest(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "guest")?;
+    write(&app, &caller, move |conn, scope| {
+        lifecycle::revoke(conn, scope, id)
+    })
+    .await?;
+    Ok(see_other("/admin/guests"))
 }

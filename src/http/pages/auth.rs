@@ -29,7 +29,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::get().to(setup_page))
         .route("/setup", web::post().to(setup))
         .route("/invitations/accept", web::get().to(accept_page))
-        .route("/invitations/accept", web::post().to(accept));
+        .route("/invitations/accept", web::post().to(accept))
+        .route("/guests/extend", web::get().to(extend_page))
+        .route("/guests/extend", web::post().to(extend));
 }
 
 #[derive(Template)]
@@ -429,4 +431,88 @@ async fn accept(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "pages/auth/extend.html")]
+struct ExtendPage {
+    layout: Layout,
+    token: String,
+    guest: String,
+    days: i64,
+    /// Set once extended: the new end of her access.
+    until: String,
+}
+
+/// The guest a sponsor's extend link names, for the page.
+async fn extend_target(app: &web::Data<App>, token: &str) -> Result<(i64, i64, String), PageError> {
+    let state = app.clone();
+    let token = token.to_string();
+    Ok(blocking(move || {
+        let (guest, sponsor) = crate::guests::lifecycle::extend_link(&state.signer, &token)?;
+        let found = state
+            .db
+            .read(|conn| access::users_by_id(conn, &[guest]))?
+            .remove(&guest);
+        let found = found.ok_or_else(|| Error::not_found("link"))?;
+        Ok((guest, sponsor, found.name))
+    })
+    .await?)
+}
+
+/// What a sponsor's link opens: a button, since a link alone (which mail scanners follow)
+/// must not change anything.
+async fn extend_page(
+    app: web::Data<App>,
+    req: HttpRequest,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let token = query.into_inner().token;
+    let (_, _, guest) = extend_target(&app, &token).await?;
+    let (csrf, is_new) = form_token(&req);
+    let page = ExtendPage {
+        layout: Layout::new(&req, "Extend guest access", None, Some(&csrf)),
+        token,
+        guest,
+        days: app.config.guests.guest_days,
+        until: String::new(),
+    };
+    Ok(with_form_cookie(
+        &app,
+        render(StatusCode::OK, &page)?,
+        csrf,
+        is_new,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ExtendForm {
+    token: String,
+    csrf: String,
+}
+
+async fn extend(
+    app: web::Data<App>,
+    req: HttpRequest,
+    form: web::Form<ExtendForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    check_form_token(&req, &form.csrf)?;
+    let (id, sponsor, guest) = extend_target(&app, &form.token).await?;
+    let state = app.clone();
+    let until = blocking(move || {
+        state
+            .db
+            .write(|conn| crate::guests::lifecycle::extend(conn, &state.config, sponsor, id))
+    })
+    .await?;
+    let page = ExtendPage {
+        layout: Layout::new(&req, "Extend guest access", None, Some(&form.csrf)),
+        token: form.token,
+        guest,
+        days: app.config.guests.guest_days,
+        until: until.format("%Y-%m-%d").to_string(),
+    };
+    render(StatusCode::OK, &page)
 }

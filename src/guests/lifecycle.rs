@@ -1,0 +1,240 @@
+//! A guest's access ends: her sponsor is asked to extend it two weeks before; at expiry she
+//! is deactivated; if her sponsor leaves, she is flagged for an admin to review. A task in the
+//! server sweeps once a minute; each step is idempotent, so two sweeps never double an email.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::letters;
+use crate::access::Scope;
+use crate::accounts;
+use crate::config::Config;
+use crate::db::schema::{guests, users};
+use crate::db::{Db, DbConnection};
+use crate::error::{Error, Result};
+use crate::mail;
+use crate::signing::Signer;
+
+/// How long before expiry the sponsor is asked to extend.
+const REMIND_BEFORE_DAYS: i64 = 14;
+/// Time between sweeps.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub expired: usize,
+    pub reminded: usize,
+    pub flagged: usize,
+}
+
+/// Expires, reminds and flags what is due now.
+pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
+    db.write(|conn| {
+        let now = Utc::now().naive_utc();
+        let mut swept = Swept::default();
+        let expired: Vec<i64> = guests::table
+            .inner_join(users::table.on(users::id.eq(guests::user_id)))
+            .filter(guests::expires_at.le(now))
+            .filter(users::deactivated_at.is_null())
+            .select(guests::user_id)
+            .load(conn)?;
+        for id in &expired {
+            accounts::actions::deactivate(conn, None, *id)?;
+        }
+        swept.expired = expired.len();
+
+        let due: Vec<(i64, i64, chrono::NaiveDateTime, String)> = guests::table
+            .inner_join(users::table.on(users::id.eq(guests::user_id)))
+            .filter(guests::expires_at.le(now + chrono::Duration::days(REMIND_BEFORE_DAYS)))
+            .filter(guests::reminded_at.is_null())
+            .filter(users::deactivated_at.is_null())
+            .select((
+                guests::user_id,
+                guests::sponsor_id,
+                guests::expires_at,
+                users::name,
+            ))
+            .load(conn)?;
+        for (guest, sponsor, expires_at, name) in &due {
+            let sponsor_user = accounts::access::users_by_id(conn, &[*sponsor])?.remove(sponsor);
+            if let Some(sponsor_user) = sponsor_user.filter(|u| u.is_active()) {
+                let token = signer.sign(&ExtendClaims {
+                    purpose: EXTEND.into(),
+                    guest: guest.to_string(),
+                    sponsor: sponsor.to_string(),
+                    exp: expires_at.and_utc().timestamp(),
+                })?;
+                let link = format!("{}/guests/extend?token={token}", config.public_url());
+                let days = (*expires_at - now).num_days().max(0);
+                mail::enqueue(
+                    conn,
+                    &letters::extend_reminder(
+                        &sponsor_user.email,
+                        name,
+                        days,
+                        &link,
+                        config.guests.guest_days,
+                    ),
+                )?;
+            }
+            diesel::update(guests::table.find(guest))
+                .set(guests::reminded_at.eq(Some(now)))
+                .execute(conn)?;
+        }
+        swept.reminded = due.len();
+
+        let orphaned: Vec<i64> = guests::table
+            .inner_join(users::table.on(users::id.eq(guests::sponsor_id)))
+            .filter(users::deactivated_at.is_not_null())
+            .filter(guests::needs_review.eq(false))
+            .select(guests::user_id)
+            .load(conn)?;
+        diesel::update(guests::table.filter(guests::user_id.eq_any(&orphaned)))
+            .set(guests::needs_review.eq(true))
+            .execute(conn)?;
+        swept.flagged = orphaned.len();
+        Ok(swept)
+    })
+}
+
+/// Sweeps once a minute until the sender of `stopped` is dropped.
+pub async fn run(
+    db: Db,
+    config: Config,
+    signer: Signer,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) {
+    loop {
+        let (db2, config2, signer2) = (db.clone(), config.clone(), signer.clone());
+        match tokio::task::spawn_blocking(move || sweep(&db2, &config2, &signer2)).await {
+            Ok(Ok(swept)) if swept != Swept::default() => {
+                tracing::info!(?swept, "guest access swept")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "guest sweep failed; retrying"),
+            Err(error) => tracing::error!(%error, "guest sweep panicked; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            changed = stopped.changed() => if changed.is_err() { return },
+        }
+    }
+}
+
+/// What the sponsor's one-click extend link carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct ExtendClaims {
+    purpose: String,
+    guest: String,
+    sponsor: String,
+    exp: i64,
+}
+
+const EXTEND: &str = "extend_guest";
+
+/// The guest and sponsor an extend link names, if genuine and unexpired.
+pub fn extend_link(signer: &Signer, token: &str) -> Result<(i64, i64)> {
+    let refused = || Error::not_found("link");
+    let claims: ExtendClaims = signer.verify(token).ok_or_else(refused)?;
+    if claims.purpose != EXTEND {
+        return Err(refused());
+    }
+    let guest = claims.guest.parse().map_err(|_| refused())?;
+    Ok((guest, claims.sponsor.parse().map_err(|_| refused())?))
+}
+
+/// Extends guest `id` by the configured period from now (asked by her sponsor's link or an
+/// admin, `by`), clearing the reminder and any review flag; a guest whose access had ended
+/// gets it back.
+pub fn extend(
+    conn: &mut DbConnection,
+    config: &Config,
+    by: i64,
+    id: i64,
+) -> Result<chrono::NaiveDateTime> {
+    let until = Utc::now().naive_utc() + chrono::Duration::days(config.guests.guest_days);
+    let changed = diesel::update(guests::table.find(id))
+        .set((
+            guests::expires_at.eq(until),
+            guests::reminded_at.eq(None::<chrono::NaiveDateTime>),
+            guests::needs_review.eq(false),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(Error::not_found("guest"));
+    }
+    accounts::actions::reactivate(conn, by, id)?;
+    Ok(until)
+}
+
+/// Ends guest `id`'s access now (admins only).
+pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+    let admin = scope.viewer.require_admin()?.id;
+    let known: Option<i64> = guests::table
+        .find(id)
+        .select(guests::user_id)
+        .first(conn)
+        .optional()?;
+    if known.is_none() {
+        return Err(Error::not_found("guest"));
+    }
+    accounts::actions::deactivate(conn, Some(admin), id)
+}
+
+/// A guest as the admin page lists her.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GuestRow {
+    pub user: accounts::UserView,
+    pub sponsor: Option<accounts::UserView>,
+    pub groups: Vec<String>,
+    pub expires_at: chrono::NaiveDateTime,
+    pub needs_review: bool,
+    /// The last time she signed in.
+    pub last_seen_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Every guest, soonest expiry first (admins only).
+pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
+    scope.viewer.require_admin()?;
+    let rows: Vec<(i64, i64, chrono::NaiveDateTime, bool)> = guests::table
+        .order(guests::expires_at.asc())
+        .select((
+            guests::user_id,
+            guests::sponsor_id,
+            guests::expires_at,
+            guests::needs_review,
+        ))
+        .load(conn)?;
+    let mut ids: Vec<i64> = rows.iter().flat_map(|r| [r.0, r.1]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people = accounts::access::users_by_id(conn, &ids)?;
+    let mut listed = Vec::new();
+    for (guest, sponsor, expires_at, needs_review) in rows {
+        let Some(user) = people.get(&guest) else {
+            continue;
+        };
+        let group_ids: Vec<i64> = crate::groups::access::roles_of(conn, guest)?
+            .into_keys()
+            .collect();
+        let groups = crate::groups::access::groups_by_id(conn, &group_ids)?
+            .into_values()
+            .map(|g| g.name)
+            .collect();
+        listed.push(GuestRow {
+            user: accounts::UserView::of(user, &scope.viewer),
+            sponsor: people
+                .get(&sponsor)
+                .map(|s| accounts::UserView::of(s, &scope.viewer)),
+            groups,
+            expires_at,
+            needs_review,
+            last_seen_at: accounts::sessions::last_sign_in(conn, guest)?,
+        });
+    }
+    Ok(listed)
+}
