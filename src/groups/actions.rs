@@ -123,6 +123,15 @@ pub fn update_group(
     if nothing {
         return Ok(group);
     }
+    if changes.allow_guests == Some(false)
+        && group.allow_guests
+        && queries::with_guests(conn, &[group.id])?.contains(&group.id)
+    {
+        return Err(Error::conflict(
+            "group_has_guests",
+            "remove the guests from the group before closing it to guests",
+        ));
+    }
     let archived_at = changes.archived.map(|a| a.then(|| Utc::now().naive_utc()));
     diesel::update(groups::table.find(group.id))
         .set((

@@ -60,24 +60,34 @@ fn check_body(body: &str, max: usize) -> Result<()> {
 pub fn preview(conn: &mut DbConnection, scope: &Scope, body: &str) -> Result<String> {
     scope.viewer.require_user()?;
     check_body(body, MAX_POST)?;
-    Ok(to_html(conn, body)?.0)
+    Ok(to_html(conn, scope, body)?.0)
 }
 
-/// `body` as HTML with mentions of active users linked; also what the body refers to.
+/// `body` as HTML with mentions linked of active users the writer may see (a guest: only
+/// people who share a group with her); also what the body refers to.
 fn to_html(
     conn: &mut DbConnection,
+    scope: &Scope,
     body: &str,
 ) -> Result<(String, markup::Scanned, HashMap<String, User>)> {
     let scanned = markup::scan(body);
-    let users = accounts::access::users_by_handle(conn, &scanned.handles)?;
+    let mut users = accounts::access::users_by_handle(conn, &scanned.handles)?;
+    if let Some(circle) = accounts::access::guest_circle(conn, scope)? {
+        users.retain(|_, user| circle.contains(&user.id));
+    }
     let html = markup::render(body, &|handle| users.get(handle).map(|u| u.id));
     Ok((html, scanned, users))
 }
 
 /// Checks and renders `body`: tags created as needed, handles resolved to active users.
-pub(super) fn render_body(conn: &mut DbConnection, body: &str, max: usize) -> Result<Rendered> {
+pub(super) fn render_body(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    body: &str,
+    max: usize,
+) -> Result<Rendered> {
     check_body(body, max)?;
-    let (html, scanned, users) = to_html(conn, body)?;
+    let (html, scanned, users) = to_html(conn, scope, body)?;
     let tag_ids = tags::actions::ensure_tags(conn, &scanned.tags)?;
     let mut mentioned: Vec<i64> = users.values().map(|u| u.id).collect();
     mentioned.sort_unstable();
@@ -177,7 +187,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             Some(_) => Error::forbidden("members_only", "join the group to post in it"),
         });
     }
-    let rendered = render_body(conn, &input.body, MAX_POST)?;
+    let rendered = render_body(conn, scope, &input.body, MAX_POST)?;
     let id = new_id();
     diesel::insert_into(posts::table)
         .values((
@@ -212,7 +222,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
     if body == post.body {
         return Ok(post);
     }
-    let rendered = render_body(conn, body, MAX_POST)?;
+    let rendered = render_body(conn, scope, body, MAX_POST)?;
     let now = Utc::now().naive_utc();
     diesel::insert_into(post_versions::table)
         .values((

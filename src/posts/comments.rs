@@ -32,7 +32,7 @@ pub fn add_comment(
     {
         return Err(Error::conflict("group_archived", "this group is archived"));
     }
-    let rendered = render_body(conn, body, MAX_COMMENT)?;
+    let rendered = render_body(conn, scope, body, MAX_COMMENT)?;
     let id = new_id();
     diesel::insert_into(comments::table)
         .values((
@@ -73,7 +73,7 @@ pub fn edit_comment(
     if body == comment.body {
         return Ok(comment);
     }
-    let rendered = render_body(conn, body, MAX_COMMENT)?;
+    let rendered = render_body(conn, scope, body, MAX_COMMENT)?;
     let now = Utc::now().naive_utc();
     diesel::insert_into(comment_versions::table)
         .values((

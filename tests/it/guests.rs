@@ -327,3 +327,32 @@ on_both_backends! {
         assert!(page.contains("sponsor left: review") && page.contains("Guest · customer.example"), "{page}");
     }
 }
+
+on_both_backends! {
+    async fn a_guest_cannot_reach_beyond_her_groups_by_mention_follow_or_settings(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let outsider_id = app.user(&admin, "outsider", "employee").await.id().await;
+        let olga_id = olga.id().await;
+        let beta = app.group(&olga, "Beta", "private", true).await;
+        let guest = app.guest_in(&olga, "gia", &[&beta]).await;
+        let (_, post) = guest.post("/api/v1/posts", json!({"body": "thanks @olga and @outsider", "group_id": beta})).await;
+        let html = post["html"].as_str().unwrap();
+        assert!(html.contains(&format!("/people/{olga_id}")), "{html}");
+        assert!(!html.contains(&format!("/people/{outsider_id}")) && html.contains("@outsider"), "a mention beyond her groups links nowhere: {html}");
+        assert_eq!(post["mentions"], json!([olga_id]));
+        assert_eq!(guest.put(&format!("/api/v1/follows/users/{outsider_id}")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest.post("/api/v1/groups", json!({"name": "Mine", "visibility": "public"})).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(guest.post("/api/v1/posts", json!({"body": "to everyone"})).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(guest.post(&format!("/api/v1/groups/{beta}/invitations"), json!({"email": "x@customer.example"})).await.0, StatusCode::FORBIDDEN);
+        let (_, people) = guest.get("/api/v1/users?q=out").await;
+        assert_eq!(people["items"], json!([]), "mention completion offers only her groups' people");
+
+        let (status, refused) = olga.patch(&format!("/api/v1/groups/{beta}"), json!({"allow_guests": false})).await;
+        assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("group_has_guests")));
+        let guest_id = guest.id().await;
+        olga.delete(&format!("/api/v1/groups/{beta}/members/{guest_id}")).await;
+        assert_eq!(olga.patch(&format!("/api/v1/groups/{beta}"), json!({"allow_guests": false})).await.0, StatusCode::OK);
+    }
+}
