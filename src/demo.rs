@@ -388,7 +388,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         for (commenter, text) in *thread {
             let commenter = person(&people, commenter)?;
             as_user(db, &commenter, |conn, scope| {
-                comments::add_comment(conn, scope, post.id, text)
+                comments::add_comment(conn, scope, post.id, text, false)
             })?;
         }
         for liker in *likers {

@@ -101,6 +101,7 @@ diesel::table! {
         links -> Text,
         like_count -> BigInt,
         comment_count -> BigInt,
+        open_comment_count -> BigInt,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
@@ -129,6 +130,7 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<BigInt>,
+        employees_only -> Bool,
     }
 }
 

@@ -141,7 +141,10 @@ impl Connection {
                 if self.stale {
                     self.refresh_or_end().await;
                 }
-                if self.done || !self.scope.reads_posts_in(content.group_id) {
+                if self.done
+                    || !self.scope.reads_posts_in(content.group_id)
+                    || (content.employees_only && self.scope.viewer.is_guest())
+                {
                     return;
                 }
                 let counts = match content.counts {
@@ -294,12 +297,12 @@ fn read_counts(
         (CountsOf::CommentLikes, Some(comment_id)) => {
             posts::access::visible_comment(conn, scope, comment_id).map(|(comment, post)| Counts {
                 like_count: comment.like_count,
-                comment_count: post.comment_count,
+                comment_count: post.comments_seen_by(scope),
             })
         }
         _ => posts::access::visible_post(conn, scope, content.post_id).map(|post| Counts {
             like_count: post.like_count,
-            comment_count: post.comment_count,
+            comment_count: post.comments_seen_by(scope),
         }),
     };
     match found {

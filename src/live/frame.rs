@@ -71,6 +71,7 @@ mod tests {
             comment_id: None,
             group_id: Some(7),
             counts: CountsOf::PostLikes,
+            employees_only: false,
         };
         let counts = Counts {
             like_count: 3,
@@ -95,6 +96,7 @@ mod tests {
             comment_id: None,
             group_id: None,
             counts: CountsOf::Nothing,
+            employees_only: false,
         };
         let frame = content(1, "post.created", &post, None);
         assert!(frame.contains("\"group_id\":null"), "{frame}");

@@ -38,6 +38,8 @@ pub struct Content {
     pub group_id: Option<i64>,
     /// Which counts the frame carries, read from the database after the event.
     pub counts: CountsOf,
+    /// About a comment for employees only: never sent to guests.
+    pub employees_only: bool,
 }
 
 /// Which row's counts a frame carries.
@@ -61,6 +63,10 @@ impl Meta {
             serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
         let group_id = payload.get("group_id").and_then(serde_json::Value::as_i64);
         let post_id = payload.get("post_id").and_then(serde_json::Value::as_i64);
+        let employees_only = payload
+            .get("employees_only")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
         let content = |event_type, post_id: Option<i64>, comment_id, counts| match post_id {
             Some(post_id) => Topic::Content(Content {
                 event_type,
@@ -68,6 +74,7 @@ impl Meta {
                 comment_id,
                 group_id,
                 counts,
+                employees_only,
             }),
             None => Topic::Other,
         };
@@ -138,6 +145,7 @@ mod tests {
                 comment_id: Some(9),
                 group_id: Some(7),
                 counts: CountsOf::PostComments,
+                employees_only: false,
             })
         );
     }

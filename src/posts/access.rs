@@ -33,9 +33,12 @@ pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<P
     }
 }
 
-/// Comment `id` and its post, if the viewer may read the post.
+/// Comment `id` and its post, if the viewer may read the post (and, for a guest, the comment
+/// is not for employees only).
 pub fn visible_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(Comment, Post)> {
-    let comment = queries::find_comment(conn, id)?.ok_or_else(|| Error::not_found("comment"))?;
+    let comment = queries::find_comment(conn, id)?
+        .filter(|c| !(c.employees_only && scope.viewer.is_guest()))
+        .ok_or_else(|| Error::not_found("comment"))?;
     let post =
         visible_post(conn, scope, comment.post_id).map_err(|_| Error::not_found("comment"))?;
     Ok((comment, post))
@@ -107,7 +110,7 @@ pub fn comments_page(
     limit: i64,
 ) -> Result<(Post, Vec<Comment>)> {
     let post = visible_post(conn, scope, post_id)?;
-    let comments = queries::comments_of(conn, post.id, after, limit)?;
+    let comments = queries::comments_of(conn, post.id, scope.viewer.is_guest(), after, limit)?;
     Ok((post, comments))
 }
 

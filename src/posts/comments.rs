@@ -10,7 +10,7 @@ use super::{access, queries};
 use crate::access::Scope;
 use crate::db::schema::{comment_likes, comment_versions, comments, posts};
 use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, invalid};
 use crate::events::{self, NewEvent};
 use crate::groups;
 use crate::on_backend;
@@ -18,21 +18,37 @@ use crate::on_backend;
 /// Longest comment body, in characters.
 pub const MAX_COMMENT: usize = 5_000;
 
-/// Comments on a readable post whose group (if any) is not archived.
+/// Comments on a readable post whose group (if any) is not archived. `employees_only` (for
+/// employees, in a group open to guests) hides the comment from guests everywhere.
 pub fn add_comment(
     conn: &mut DbConnection,
     scope: &Scope,
     post_id: i64,
     body: &str,
+    employees_only: bool,
 ) -> Result<Comment> {
     let post = access::visible_post(conn, scope, post_id)?;
     let me = scope.viewer.require_user()?.id;
-    if let Some(group_id) = post.group_id
-        && groups::access::visible_group(conn, scope, group_id)?.is_archived()
-    {
+    let group = match post.group_id {
+        Some(group_id) => Some(groups::access::visible_group(conn, scope, group_id)?),
+        None => None,
+    };
+    if group.as_ref().is_some_and(|g| g.is_archived()) {
         return Err(Error::conflict("group_archived", "this group is archived"));
     }
-    let rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    if employees_only
+        && (scope.viewer.is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+    {
+        return Err(invalid(
+            "employees_only",
+            "only employees mark comments, in groups open to guests",
+        ));
+    }
+    let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    if employees_only {
+        // Its tags stay out of counts guests see (trending).
+        rendered.tag_ids.clear();
+    }
     let id = new_id();
     diesel::insert_into(comments::table)
         .values((
@@ -42,13 +58,12 @@ pub fn add_comment(
             comments::body.eq(body),
             comments::html.eq(&rendered.html),
             comments::created_at.eq(Utc::now().naive_utc()),
+            comments::employees_only.eq(employees_only),
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, id, &rendered)?;
-    diesel::update(posts::table.find(post.id))
-        .set(posts::comment_count.eq(posts::comment_count + 1))
-        .execute(conn)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id});
+    count_comment(conn, post.id, 1, employees_only)?;
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id, "employees_only": employees_only});
     events::append(
         conn,
         NewEvent::new("comment.created", Some(me), Some(id)).with(payload),
@@ -73,7 +88,10 @@ pub fn edit_comment(
     if body == comment.body {
         return Ok(comment);
     }
-    let rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    if comment.employees_only {
+        rendered.tag_ids.clear();
+    }
     let now = Utc::now().naive_utc();
     diesel::insert_into(comment_versions::table)
         .values((
@@ -91,7 +109,7 @@ pub fn edit_comment(
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, comment.id, &rendered)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id});
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only});
     events::append(
         conn,
         NewEvent::new("comment.edited", Some(comment.author_id), Some(comment.id)).with(payload),
@@ -124,10 +142,8 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
         mentioned: Vec::new(),
     };
     index_body(conn, post.id, post.group_id, comment.id, &nothing)?;
-    diesel::update(posts::table.find(post.id))
-        .set(posts::comment_count.eq(posts::comment_count - 1))
-        .execute(conn)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id});
+    count_comment(conn, post.id, -1, comment.employees_only)?;
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only});
     events::append(
         conn,
         NewEvent::new("comment.deleted", Some(me), Some(comment.id)).with(payload),
@@ -168,11 +184,29 @@ pub fn set_comment_like(
         } else {
             "comment.unliked"
         };
-        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id});
+        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id, "employees_only": comment.employees_only});
         events::append(
             conn,
             NewEvent::new(kind, Some(me), Some(comment.id)).with(payload),
         )?;
     }
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
+}
+
+/// Moves a post's comment counts with a comment added (1) or deleted (-1); guests' count only
+/// for comments they may see.
+fn count_comment(
+    conn: &mut DbConnection,
+    post_id: i64,
+    delta: i64,
+    employees_only: bool,
+) -> Result<()> {
+    let open = if employees_only { 0 } else { delta };
+    diesel::update(posts::table.find(post_id))
+        .set((
+            posts::comment_count.eq(posts::comment_count + delta),
+            posts::open_comment_count.eq(posts::open_comment_count + open),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

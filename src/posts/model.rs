@@ -18,6 +18,8 @@ pub struct Post {
     pub links: String,
     pub like_count: i64,
     pub comment_count: i64,
+    /// The comments guests may see (those not for employees only).
+    pub open_comment_count: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
@@ -38,4 +40,17 @@ pub struct Comment {
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub deleted_by: Option<i64>,
+    /// Hidden from guests everywhere.
+    pub employees_only: bool,
+}
+
+impl Post {
+    /// How many comments `scope`'s viewer sees on this post.
+    pub fn comments_seen_by(&self, scope: &crate::access::Scope) -> i64 {
+        if scope.viewer.is_guest() {
+            self.open_comment_count
+        } else {
+            self.comment_count
+        }
+    }
 }

@@ -180,9 +180,11 @@ pub(super) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<Option<Co
 }
 
 /// Live comments of a post, oldest first, after `after`.
+/// Live comments of a post after `after`, oldest first; `open_only`: none for employees only.
 pub(super) fn comments_of(
     conn: &mut DbConnection,
     post_id: i64,
+    open_only: bool,
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Comment>> {
@@ -195,6 +197,9 @@ pub(super) fn comments_of(
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(comments::id.gt(after));
+    }
+    if open_only {
+        query = query.filter(comments::employees_only.eq(false));
     }
     Ok(query.load(conn)?)
 }

@@ -52,6 +52,8 @@ pub struct CommentView {
     pub edited_at: Option<DateTime<Utc>>,
     pub can_edit: bool,
     pub can_delete: bool,
+    /// Hidden from guests; shown to employees with a label.
+    pub employees_only: bool,
 }
 
 /// One earlier version of a body.
@@ -116,7 +118,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 mentions: mentions.remove(&post.id).unwrap_or_default(),
                 links: serde_json::from_str(&post.links).unwrap_or_default(),
                 like_count: post.like_count,
-                comment_count: post.comment_count,
+                comment_count: post.comments_seen_by(scope),
                 liked_by_me: liked.contains(&post.id),
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
@@ -161,6 +163,7 @@ pub fn comment_views(
                 edited_at: comment.edited_at.map(|t| t.and_utc()),
                 can_edit: own,
                 can_delete: own || scope.moderates(group_id),
+                employees_only: comment.employees_only,
             })
         })
         .collect()

@@ -100,18 +100,18 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
     {
         tags_of.entry(post).or_default().push(tag);
     }
-    let mut comments_of: HashMap<i64, Vec<String>> = HashMap::new();
-    let comment_rows: Vec<(i64, String)> = comments::table
+    let mut comments_of: HashMap<i64, Vec<(bool, String)>> = HashMap::new();
+    let comment_rows: Vec<(i64, bool, String)> = comments::table
         .filter(comments::post_id.eq_any(ids))
         .filter(comments::deleted_at.is_null())
         .order(comments::id.asc())
-        .select((comments::post_id, comments::body))
+        .select((comments::post_id, comments::employees_only, comments::body))
         .load(conn)?;
-    for (post_id, comment) in comment_rows {
+    for (post_id, employees_only, comment) in comment_rows {
         comments_of
             .entry(post_id)
             .or_default()
-            .push(plain_text(&comment));
+            .push((employees_only, plain_text(&comment)));
     }
     Ok(rows
         .iter()
@@ -119,15 +119,20 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             let author = names.get(&post.author_id).map_or("", String::as_str);
             let mut doc = base(fields, Kind::Post, post.id, author, post.created_at);
             doc.add_text(fields.text, plain_text(&post.body));
-            for comment in comments_of.get(&post.id).into_iter().flatten() {
-                doc.add_text(fields.comments, comment);
+            for (employees_only, comment) in comments_of.get(&post.id).into_iter().flatten() {
+                let field = if *employees_only {
+                    fields.staff_comments
+                } else {
+                    fields.comments
+                };
+                doc.add_text(field, comment);
             }
             for tag in tags_of.get(&post.id).into_iter().flatten() {
                 doc.add_text(fields.tag, tag);
             }
             doc.add_i64(fields.group, post.group_id.unwrap_or(0));
             doc.add_i64(fields.author, post.author_id);
-            let engagement = post.like_count.max(0) + post.comment_count.max(0);
+            let engagement = post.like_count.max(0) + post.open_comment_count.max(0);
             doc.add_u64(fields.engagement, engagement.unsigned_abs());
             Change::Put(Kind::Post, post.id, doc)
         })

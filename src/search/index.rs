@@ -79,8 +79,10 @@ pub struct Fields {
     pub name: tantivy::schema::Field,
     /// Post bodies, people's titles and bios, group descriptions (stemmed, stored for snippets).
     pub text: tantivy::schema::Field,
-    /// The comments of a post.
+    /// The comments of a post that guests may see.
     pub comments: tantivy::schema::Field,
+    /// Its comments for employees only: searched only for employees.
+    pub staff_comments: tantivy::schema::Field,
     /// What a result is called: the author of a post, a person's or group's name, `#tag`.
     pub label: tantivy::schema::Field,
     /// A post's group (0: the company feed); a group's own id.
@@ -115,6 +117,8 @@ impl Fields {
             name: builder.add_text_field("name", indexed_text(analyzer::NAMES, false)),
             text: builder.add_text_field("text", indexed_text(analyzer::PROSE, true)),
             comments: builder.add_text_field("comments", indexed_text(analyzer::PROSE, false)),
+            staff_comments: builder
+                .add_text_field("staff_comments", indexed_text(analyzer::PROSE, false)),
             label: builder.add_text_field("label", STORED),
             group: builder.add_i64_field("group", INDEXED | FAST | STORED),
             visibility: builder.add_u64_field("visibility", FAST),

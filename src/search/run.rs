@@ -100,7 +100,8 @@ pub fn search(
         kind
     };
     let fields = &generation.fields;
-    let text = text_query(fields, &parsed);
+    let staff = scope.reads_company();
+    let text = text_query(fields, &parsed, staff);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     match &text {
         Some(text) => clauses.push((Occur::Must, text.box_clone())),
@@ -108,7 +109,7 @@ pub fn search(
     }
     let mut excluded_phrases = Vec::new();
     for excluded in &parsed.excluded {
-        let Some(clause) = words_clause(fields, excluded) else {
+        let Some(clause) = words_clause(fields, excluded, staff) else {
             continue;
         };
         if analyzer::terms(&mut analyzer::prose(), excluded).len() > 1 {
@@ -224,7 +225,7 @@ pub fn suggest(
         words: words.clone(),
         ..Parsed::default()
     };
-    if let Some(text) = text_query(fields, &parsed) {
+    if let Some(text) = text_query(fields, &parsed, scope.reads_company()) {
         let query = BooleanQuery::new(vec![
             (Occur::Must, text.box_clone()),
             (Occur::Must, term_u64(fields.kind, Kind::Post.code())),
@@ -372,13 +373,14 @@ fn term_i64(field: tantivy::schema::Field, value: i64) -> Box<dyn Query> {
     ))
 }
 
-/// Every word and phrase must match, somewhere in a post, its comments or a name.
-fn text_query(fields: &Fields, parsed: &Parsed) -> Option<Box<dyn Query>> {
+/// Every word and phrase must match, somewhere in a post, its comments or a name; `staff`
+/// (employees) also searches the comments for employees only.
+fn text_query(fields: &Fields, parsed: &Parsed, staff: bool) -> Option<Box<dyn Query>> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = parsed
         .words
         .iter()
         .chain(&parsed.phrases)
-        .filter_map(|words| words_clause(fields, words))
+        .filter_map(|words| words_clause(fields, words, staff))
         .map(|clause| (Occur::Must, clause))
         .collect();
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
@@ -386,7 +388,7 @@ fn text_query(fields: &Fields, parsed: &Parsed) -> Option<Box<dyn Query>> {
 
 /// A word or a phrase, in the text (full weight), a name (double) or the comments (half).
 /// `None` when it has no letters or digits.
-fn words_clause(fields: &Fields, words: &str) -> Option<Box<dyn Query>> {
+fn words_clause(fields: &Fields, words: &str, staff: bool) -> Option<Box<dyn Query>> {
     let prose = analyzer::terms(&mut analyzer::prose(), words);
     let names = analyzer::terms(&mut analyzer::names(), words);
     let in_field = |field, terms: &[String]| -> Option<Box<dyn Query>> {
@@ -415,6 +417,10 @@ fn words_clause(fields: &Fields, words: &str) -> Option<Box<dyn Query>> {
         in_field(fields.text, &prose).map(|q| (Occur::Should, q)),
         boosted(in_field(fields.name, &names), 2.0),
         boosted(in_field(fields.comments, &prose), 0.5),
+        boosted(
+            in_field(fields.staff_comments, &prose).filter(|_| staff),
+            0.5,
+        ),
     ]
     .into_iter()
     .flatten()

@@ -356,3 +356,59 @@ on_both_backends! {
         assert_eq!(olga.patch(&format!("/api/v1/groups/{beta}"), json!({"allow_guests": false})).await.0, StatusCode::OK);
     }
 }
+
+on_both_backends! {
+    async fn comments_for_employees_only_are_labelled_for_employees_and_absent_for_guests(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        let closed = app.group(&admin, "Closed", "private", false).await;
+        let guest = app.guest_in(&admin, "gil", &[&beta]).await;
+        let (_, post) = admin.post("/api/v1/posts", json!({"body": "release plan", "group_id": beta})).await;
+        let id = post["id"].as_str().unwrap();
+        let (status, hidden) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "canarystaff margin #canarytag", "employees_only": true})).await;
+        assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        assert_eq!(hidden["employees_only"], true);
+        let hidden_id = hidden["id"].as_str().unwrap();
+        admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "open reply"})).await;
+        let (status, refused) = guest.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "x", "employees_only": true})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        let (_, elsewhere) = admin.post("/api/v1/posts", json!({"body": "closed", "group_id": closed})).await;
+        let elsewhere = elsewhere["id"].as_str().unwrap();
+        assert_eq!(admin.post(&format!("/api/v1/posts/{elsewhere}/comments"), json!({"body": "x", "employees_only": true})).await.0, StatusCode::UNPROCESSABLE_ENTITY, "only where guests are");
+
+        let (_, mine) = admin.get(&format!("/api/v1/posts/{id}/comments")).await;
+        assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+        assert_eq!(admin.get(&format!("/api/v1/posts/{id}")).await.1["comment_count"], 2);
+        let (_, theirs) = guest.get(&format!("/api/v1/posts/{id}/comments")).await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 1);
+        assert!(!theirs.to_string().contains("canary"), "{theirs}");
+        assert_eq!(guest.get(&format!("/api/v1/posts/{id}")).await.1["comment_count"], 1, "her count leaves it out");
+        let (_, feed) = guest.get(&format!("/api/v1/groups/{beta}/feed")).await;
+        assert_eq!(feed["items"][0]["comment_count"], 1);
+        assert_eq!(guest.get(&format!("/api/v1/comments/{hidden_id}/history")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest.put(&format!("/api/v1/comments/{hidden_id}/like")).await.0, StatusCode::NOT_FOUND);
+        let (_, trending) = guest.get("/api/v1/tags/trending").await;
+        assert!(!trending.to_string().contains("canarytag"), "{trending}");
+
+        let page = app.browser_sign_in("gil@customer.example").await.page(&format!("/posts/{id}")).await;
+        assert!(!page.contains("canary") && !page.contains("Employees only"), "{page}");
+        let staff_page = app.browser_sign_in("admin@example.com").await.page(&format!("/posts/{id}")).await;
+        assert!(staff_page.contains("canarystaff") && staff_page.contains("Employees only"));
+
+        // Search: employees find it by the comment's words; the guest never does.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, found) = admin.get("/api/v1/search?q=canarystaff").await;
+            if found["items"].as_array().unwrap().len() == 1 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{found}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (_, found) = guest.get("/api/v1/search?q=canarystaff").await;
+        assert_eq!(found["items"], json!([]));
+        let (_, open) = guest.get("/api/v1/search?q=open%20reply").await;
+        assert_eq!(open["items"].as_array().unwrap().len(), 1, "open comments are searchable for her");
+    }
+}

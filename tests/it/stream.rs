@@ -174,6 +174,28 @@ on_both_backends! {
         assert_eq!(ids, [json!(theirs)], "a guest hears only of her group");
     }
 
+    async fn guests_never_hear_of_comments_for_employees_only(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let customers = app.group(&admin, "Customers", "private", true).await;
+        let guest = app.guest_in(&admin, "gus", &[&customers]).await;
+        let id = post(&admin, "Release notes", Some(&customers)).await;
+        let mut guest_stream = Stream::open(&guest, None).await;
+        let mut admin_stream = Stream::open(&admin, None).await;
+        let (_, hidden) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "canarystaff internal", "employees_only": true})).await;
+        let (_, open) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "for everyone"})).await;
+        let about = |comment: &Value| {
+            let comment = comment["id"].clone();
+            move |f: &Frame| f.event.as_deref() == Some("comment") && f.json()["comment_id"] == comment
+        };
+        let heard = admin_stream.events_until(about(&open)).await;
+        assert!(heard.iter().any(about(&hidden)), "employees hear both: {heard:?}");
+        let heard = guest_stream.events_until(about(&open)).await;
+        assert!(!heard.iter().any(about(&hidden)), "{heard:?}");
+        assert!(heard.iter().all(|f| !f.data.contains("canary")));
+        assert_eq!(heard.last().unwrap().json()["comment_count"], 1, "her count leaves the hidden one out");
+    }
+
     async fn a_viewer_added_to_a_group_hears_of_it_at_once(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;

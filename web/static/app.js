@@ -112,6 +112,7 @@ function commentView(comment, back) {
         el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(author.name)),
         el('span', { class: 'person-name' }, author.name)),
       ...(author.guest_domain ? [el('span', { class: 'badge badge-guest' }, `Guest · ${author.guest_domain}`)] : []),
+      ...(comment.employees_only ? [el('span', { class: 'badge badge-staff' }, 'Employees only')] : []),
       el('span', { class: 'muted' },
         el('time', { datetime: comment.created_at, title: exact(when) }, ago(when)))),
     body, actions);
@@ -128,12 +129,14 @@ async function comment(form) {
   // An empty comment is refused by the server, which shows its message on the plain form.
   if (!textarea.value.trim()) throw new Error('empty comment');
   const postId = path(form).split('/')[2];
-  const created = await api('POST', `/api/v1${path(form)}`, { body: textarea.value });
+  const employeesOnly = form.elements.employees_only?.checked ?? false;
+  const created = await api('POST', `/api/v1${path(form)}`, { body: textarea.value, employees_only: employeesOnly });
   const section = form.closest('section') ?? form.parentElement;
   section.querySelector(':scope > .empty')?.remove();
   for (const stale of form.querySelectorAll('.alert, .field-error')) stale.remove();
   textarea.removeAttribute('aria-invalid');
   textarea.value = '';
+  if (form.elements.employees_only) form.elements.employees_only.checked = false;
   const back = `/posts/${postId}`;
   if (!document.getElementById(`comment-${created.id}`)) {
     const more = section.querySelector(':scope > .more');

@@ -45,3 +45,9 @@ CREATE TABLE mail_outbox (
     last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+
+-- A comment employees marked for themselves in a group guests read: never shown to guests.
+ALTER TABLE comments ADD COLUMN employees_only BOOLEAN NOT NULL DEFAULT FALSE;
+-- The comments guests may see, counted like comment_count.
+ALTER TABLE posts ADD COLUMN open_comment_count BIGINT NOT NULL DEFAULT 0;
+UPDATE posts SET open_comment_count = comment_count;

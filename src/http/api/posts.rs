@@ -194,18 +194,29 @@ pub async fn unlike_post(
     set_post_like(app, caller, id, false).await
 }
 
-#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path)), request_body = BodyInput,
+/// A new comment.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// Markdown.
+    pub body: String,
+    /// Hidden from guests everywhere (employees, in groups open to guests).
+    #[serde(default)]
+    pub employees_only: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path)), request_body = NewComment,
     responses((status = 201, body = CommentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 /// Comments on a post.
 pub async fn add_comment(
     app: web::Data<App>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<BodyInput>,
+    body: web::Json<NewComment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id, "post")?;
     let comment = write(&app, &caller, move |conn, scope| {
-        comments::add_comment(conn, scope, id, &body.body)
+        comments::add_comment(conn, scope, id, &body.body, body.employees_only)
     })
     .await?;
     Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))

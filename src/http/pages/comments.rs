@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 
 use super::form::{self, CsrfForm, FieldErrors, ToggleForm, parse_id, refused};
 use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
@@ -23,19 +24,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/comments/{id}/delete", web::post().to(delete));
 }
 
+/// The comment form: a body, and the "employees only" checkbox where it is offered.
+#[derive(Debug, Deserialize)]
+struct CommentForm {
+    csrf: String,
+    body: String,
+    /// A checkbox: present when ticked.
+    employees_only: Option<String>,
+}
+
 async fn add(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
     id: web::Path<String>,
-    form: web::Form<BodyForm>,
+    form: web::Form<CommentForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let post_id = parse_id(&id, "post")?;
-    let body = form.into_inner().body;
+    let CommentForm {
+        body,
+        employees_only,
+        ..
+    } = form.into_inner();
     let typed = body.clone();
     let result = write(&app, &caller, move |conn, scope| {
-        comments::add_comment(conn, scope, post_id, &typed)
+        comments::add_comment(conn, scope, post_id, &typed, employees_only.is_some())
     })
     .await;
     match result {
