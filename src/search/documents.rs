@@ -212,7 +212,8 @@ pub fn groups(
         .collect())
 }
 
-/// Tags by name (`None`: every one).
+/// Tags by name (`None`: every one), each with the groups whose posts carry it, so a tag is
+/// found only by those who may read one of them.
 pub fn tags(
     conn: &mut DbConnection,
     fields: &Fields,
@@ -225,11 +226,26 @@ pub fn tags(
         query = query.filter(tags::name.eq_any(names.to_vec()));
     }
     let rows: Vec<(i64, String, NaiveDateTime)> = query.load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut groups_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for ids in ids.chunks(5000) {
+        let used: Vec<(i64, Option<i64>)> = post_tags::table
+            .filter(post_tags::tag_id.eq_any(ids.to_vec()))
+            .select((post_tags::tag_id, post_tags::group_id))
+            .distinct()
+            .load(conn)?;
+        for (tag, group) in used {
+            groups_of.entry(tag).or_default().push(group.unwrap_or(0));
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|(id, name, created)| {
             let mut doc = base(fields, Kind::Tag, id, &format!("#{name}"), created);
             doc.add_text(fields.name, &name);
+            for group in groups_of.get(&id).into_iter().flatten() {
+                doc.add_i64(fields.tag_groups, *group);
+            }
             Change::Put(Kind::Tag, id, doc)
         })
         .collect())

@@ -88,6 +88,8 @@ pub struct Fields {
     /// A post's group (0: the company feed); a group's own id.
     pub group: tantivy::schema::Field,
     pub visibility: tantivy::schema::Field,
+    /// A tag's: the groups of the posts that carry it (0: the company feed), one value each.
+    pub tag_groups: tantivy::schema::Field,
     pub author: tantivy::schema::Field,
     pub tag: tantivy::schema::Field,
     /// Unix seconds.
@@ -122,6 +124,7 @@ impl Fields {
             label: builder.add_text_field("label", STORED),
             group: builder.add_i64_field("group", INDEXED | FAST | STORED),
             visibility: builder.add_u64_field("visibility", FAST),
+            tag_groups: builder.add_i64_field("tag_groups", FAST),
             author: builder.add_i64_field("author", INDEXED | FAST | STORED),
             tag: builder.add_text_field("tag", STRING),
             created: builder.add_i64_field("created", INDEXED | FAST | STORED),

@@ -289,7 +289,14 @@ impl Walls {
         }
     }
 
-    fn allows(&self, kind: u64, id: i64, group: i64, visibility: u64) -> bool {
+    fn allows(
+        &self,
+        kind: u64,
+        id: i64,
+        group: i64,
+        visibility: u64,
+        tag_groups: &mut dyn Iterator<Item = i64>,
+    ) -> bool {
         match Kind::from_code(kind) {
             Some(Kind::Post) => self.scope.reads_posts_in((group != 0).then_some(group)),
             Some(Kind::Group) => {
@@ -301,8 +308,15 @@ impl Walls {
                 self.scope.sees_group_with(id, visibility)
             }
             Some(Kind::Person) => self.circle.as_ref().is_none_or(|c| c.contains(&id)),
-            // Tags are words of the company's posts; guests get them from their groups' posts.
-            Some(Kind::Tag) => self.scope.reads_company(),
+            // A tag is a word of the posts that carry it: found by those who read one of them.
+            Some(Kind::Tag) => {
+                for g in &mut *tag_groups {
+                    if self.scope.reads_posts_in((g != 0).then_some(g)) {
+                        return true;
+                    }
+                }
+                false
+            }
             None => false,
         }
     }
@@ -328,6 +342,7 @@ fn ranker(
             column_i64("created"),
         );
         let (visibility, engagement) = (column_u64("visibility"), column_u64("engagement"));
+        let tag_groups = fast.i64("tag_groups").ok();
         let walls = walls.clone();
         let dropped = walls
             .dropped
@@ -345,7 +360,9 @@ fn ranker(
                 c.as_ref().map_or(0, |c| c.get_val(doc))
             };
             let kind = read_u64(&kind);
-            if !walls.allows(kind, read_i64(&id), read_i64(&group), read_u64(&visibility)) {
+            let mut tag_groups = tag_groups.iter().flat_map(|c| c.values_for_doc(doc));
+            let (id, group, visibility) = (read_i64(&id), read_i64(&group), read_u64(&visibility));
+            if !walls.allows(kind, id, group, visibility, &mut tag_groups) {
                 return Score::NEG_INFINITY;
             }
             let lift = 1.0 + weight * (read_u64(&engagement) as f32).ln_1p();

@@ -14,6 +14,8 @@ enum Viewer {
     NonMember,
     GuestOfAnotherGroup,
     GuestOfThisGroup,
+    /// A guest of all three groups, then removed from them.
+    RemovedGuest,
     Anonymous,
 }
 
@@ -25,12 +27,13 @@ enum Place {
     Secret,
 }
 
-const VIEWERS: [Viewer; 6] = [
+const VIEWERS: [Viewer; 7] = [
     Viewer::Admin,
     Viewer::Member,
     Viewer::NonMember,
     Viewer::GuestOfAnotherGroup,
     Viewer::GuestOfThisGroup,
+    Viewer::RemovedGuest,
     Viewer::Anonymous,
 ];
 const PLACES: [Place; 4] = [Place::Company, Place::Public, Place::Private, Place::Secret];
@@ -38,7 +41,7 @@ const PLACES: [Place; 4] = [Place::Company, Place::Public, Place::Private, Place
 /// The policy, written out: may `viewer` read a post in `place`?
 fn may_read(viewer: Viewer, place: Place) -> bool {
     match (viewer, place) {
-        (Viewer::Anonymous | Viewer::GuestOfAnotherGroup, _) => false,
+        (Viewer::Anonymous | Viewer::GuestOfAnotherGroup | Viewer::RemovedGuest, _) => false,
         (Viewer::GuestOfThisGroup, Place::Company) => false,
         (Viewer::GuestOfThisGroup | Viewer::Member, _) => true,
         // Site admins read like employees: membership, not rank, opens private groups.
@@ -51,11 +54,15 @@ fn may_read(viewer: Viewer, place: Place) -> bool {
 /// May `viewer` know that the group of `place` exists?
 fn may_see_group(viewer: Viewer, place: Place) -> bool {
     match (viewer, place) {
-        (_, Place::Company) | (Viewer::Anonymous | Viewer::GuestOfAnotherGroup, _) => false,
+        (_, Place::Company)
+        | (Viewer::Anonymous | Viewer::GuestOfAnotherGroup | Viewer::RemovedGuest, _) => false,
         (Viewer::Member | Viewer::GuestOfThisGroup, _) => true,
         (Viewer::Admin | Viewer::NonMember, place) => place != Place::Secret,
     }
 }
+
+/// The word of a comment for employees only, on the public post.
+const STAFF_WORD: &str = "staffonlyword";
 
 fn tag(place: Place) -> &'static str {
     match place {
@@ -87,6 +94,9 @@ async fn build_world(backend: crate::support::Backend) -> World {
         .guest_in(&ana, "gina", &[&public, &private, &secret])
         .await;
     let guest_elsewhere = app.guest_in(&admin, "otto", &[&other]).await;
+    let removed = app
+        .guest_in(&ana, "rita", &[&public, &private, &secret])
+        .await;
     let mut posts = Vec::new();
     for (place, group) in [
         (Place::Company, None),
@@ -118,19 +128,35 @@ async fn build_world(backend: crate::support::Backend) -> World {
             .0,
             StatusCode::OK
         );
+        if place == Place::Public {
+            let staff =
+                json!({"body": format!("between us: {STAFF_WORD}"), "employees_only": true});
+            let (status, _) = ana
+                .post(&format!("/api/v1/posts/{id}/comments"), staff)
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
         posts.push((place, id, group));
     }
     let author_id = ana.id().await;
+    let removed_id = removed.id().await;
+    for group in posts.iter().filter_map(|p| p.2.as_ref()) {
+        let (status, _) = ana
+            .delete(&format!("/api/v1/groups/{group}/members/{removed_id}"))
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
     let clients = vec![
         (Viewer::Admin, admin),
         (Viewer::Member, ana),
         (Viewer::NonMember, nonmember),
         (Viewer::GuestOfAnotherGroup, guest_elsewhere),
         (Viewer::GuestOfThisGroup, guest_here),
+        (Viewer::RemovedGuest, removed),
         (Viewer::Anonymous, app.anonymous()),
     ];
     for (viewer, client) in &clients {
-        if *viewer != Viewer::Anonymous {
+        if !matches!(viewer, Viewer::Anonymous | Viewer::RemovedGuest) {
             for place in PLACES {
                 assert_eq!(
                     client
@@ -226,7 +252,8 @@ on_both_backends! {
                     cell(&mut failures, "group directory", viewer, place, sees, ids(&groups).contains(group));
                     cell(&mut failures, "group feed", viewer, place, readable, post_ok(format!("/api/v1/groups/{group}/feed")).await);
                     cell(&mut failures, "group members", viewer, place, readable, post_ok(format!("/api/v1/groups/{group}/members")).await);
-                    if !sees && viewer != Viewer::Anonymous {
+                    // Without a live credential the answer is 401, which tells nothing either.
+                    if !sees && !matches!(viewer, Viewer::Anonymous | Viewer::RemovedGuest) {
                         let (status, body) = client.get(&format!("/api/v1/groups/{group}/feed")).await;
                         if status != StatusCode::NOT_FOUND || body.to_string().contains("Secret") || body.to_string().contains("Private") {
                             failures.push(format!("{viewer:?} learns of the {place:?} group: {status} {body}"));
@@ -237,6 +264,70 @@ on_both_backends! {
         }
         assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
         drop(world.app);
+    }
+
+    async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend) {
+        let world = build_world(backend).await;
+        let member = &world.clients.iter().find(|(v, _)| *v == Viewer::Member).unwrap().1;
+        // Once the member finds the last post written, the search index holds every post.
+        let last = &world.posts.last().unwrap().1;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !ids(&member.get(&format!("/api/v1/search?q={}", tag(Place::Secret))).await.1).contains(last) {
+            assert!(std::time::Instant::now() < deadline, "the index never caught up");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mut paths = vec![
+            "/api/v1/feeds/home?limit=100".to_string(),
+            "/api/v1/feeds/company?limit=100".to_string(),
+            format!("/api/v1/users/{}/feed?limit=100", world.author_id),
+            "/api/v1/tags/trending".to_string(),
+            "/api/v1/groups?limit=100".to_string(),
+            "/api/v1/users?limit=100".to_string(),
+            "/api/v1/me".to_string(),
+            format!("/api/v1/search?q={STAFF_WORD}"),
+            "/api/v1/search?q=word&limit=100".to_string(),
+            "/api/v1/search?q=lab".to_string(),
+            "/api/v1/search?q=room".to_string(),
+            "/api/v1/search/suggest?q=se".to_string(),
+            "/api/v1/search/suggest?q=pr".to_string(),
+            "/api/v1/openapi.json".to_string(),
+        ];
+        for place in PLACES {
+            paths.push(format!("/api/v1/search?q={}", tag(place)));
+            paths.push(format!("/api/v1/tags/{}/feed", tag(place)));
+        }
+        for (_, id, group) in &world.posts {
+            paths.extend([format!("/api/v1/posts/{id}"), format!("/api/v1/posts/{id}/comments"), format!("/api/v1/posts/{id}/history")]);
+            if let Some(group) = group {
+                paths.extend([format!("/api/v1/groups/{group}"), format!("/api/v1/groups/{group}/feed"), format!("/api/v1/groups/{group}/members")]);
+            }
+        }
+        let mut leaks = Vec::new();
+        for (viewer, client) in &world.clients {
+            let viewer = *viewer;
+            let mut canaries: Vec<&str> = PLACES.iter().filter(|p| !may_read(viewer, **p)).map(|p| tag(*p)).collect();
+            for (place, name) in [(Place::Private, "Private room"), (Place::Secret, "Secret lab")] {
+                if !may_see_group(viewer, place) {
+                    canaries.push(name);
+                }
+            }
+            if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
+                canaries.push(STAFF_WORD);
+            }
+            for path in &paths {
+                let response = client.request(reqwest::Method::GET, path).send().await.unwrap();
+                let headers = format!("{:?}", response.headers());
+                let body = response.text().await.unwrap();
+                for canary in &canaries {
+                    if body.contains(canary) || headers.contains(canary) {
+                        leaks.push(format!("{viewer:?} reads {canary:?} in GET {path}"));
+                    }
+                }
+            }
+        }
+        assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+        // The employees who may read it do find the comment for employees only.
+        assert_eq!(ids(&member.get(&format!("/api/v1/search?q={STAFF_WORD}")).await.1).len(), 1);
     }
 
     async fn guests_see_only_people_who_share_a_group(backend: Backend) {
