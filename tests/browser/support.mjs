@@ -55,7 +55,7 @@ function run(args, env, input) {
 /**
  * Starts `agora serve` over a new data directory; with `admin`, creates that account first,
  * and with `demo`, fills the instance with `agora demo`; `env` adds AGORA_* settings.
- * Resolves once /healthz answers, to { baseURL, log(), stop() }.
+ * Resolves once /healthz answers, to { baseURL, dataDir, log(), stop() }.
  */
 export async function startServer({ admin, demo = false, env: settings = {} } = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agora-browser-'));
@@ -107,7 +107,7 @@ export async function startServer({ admin, demo = false, env: settings = {} } = 
     await stop();
     throw error;
   }
-  return { baseURL, log: () => output, stop };
+  return { baseURL, dataDir, log: () => output, stop };
 }
 
 // Polls /healthz until it answers 200, the server exits, or the deadline passes.

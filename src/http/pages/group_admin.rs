@@ -13,6 +13,7 @@ use crate::accounts::{self, UserView};
 use crate::error::{Result, invalid};
 use crate::groups::actions::{self, GroupChanges};
 use crate::groups::{GroupView, Role, access};
+use crate::guests::{self, InvitationView};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
@@ -24,6 +25,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/groups/{id}/members/{user_id}/remove",
             web::post().to(remove_member),
+        )
+        .route("/groups/{id}/invitations", web::post().to(invite))
+        .route(
+            "/groups/{id}/invitations/{invitation}/resend",
+            web::post().to(resend_invitation),
+        )
+        .route(
+            "/groups/{id}/invitations/{invitation}/cancel",
+            web::post().to(cancel_invitation),
         );
 }
 
@@ -33,6 +43,8 @@ pub struct Manage {
     pub settings: SettingsForm,
     /// People asking to join.
     pub requests: Vec<UserView>,
+    /// Guests invited and not yet in (groups that allow guests).
+    pub invitations: Vec<InvitationView>,
     /// Only owners make owners.
     pub is_owner: bool,
     pub errors: FieldErrors,
@@ -87,13 +99,19 @@ struct MemberForm {
 /// The management part for a group the viewer manages.
 pub async fn load(app: &web::Data<App>, caller: &Caller, group: &GroupView) -> Result<Manage> {
     let id = parse_id(&group.id, "group").map_err(|e| e.0)?;
-    let requests = read(app, caller, move |conn, scope| {
-        access::join_requests(conn, scope, id)
+    let allow_guests = group.allow_guests;
+    let (requests, invitations) = read(app, caller, move |conn, scope| {
+        let invitations = match allow_guests {
+            true => guests::actions::pending(conn, scope, id)?,
+            false => Vec::new(),
+        };
+        Ok((access::join_requests(conn, scope, id)?, invitations))
     })
     .await?;
     Ok(Manage {
         settings: SettingsForm::of(group),
         requests,
+        invitations: invitations.iter().map(InvitationView::of).collect(),
         is_owner: group.my_role == Some(Role::Owner),
         errors: FieldErrors::default(),
     })
@@ -203,4 +221,88 @@ async fn remove_member(
     })
     .await;
     after_change(&app, &req, &caller, id, result).await
+}
+
+/// Whom to invite as a guest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InviteForm {
+    csrf: String,
+    email: String,
+}
+
+async fn invite(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "group")?;
+    let input = guests::actions::NewInvitation {
+        email: form.into_inner().email,
+        name: None,
+    };
+    let state = app.clone();
+    let result = write(&app, &caller, move |conn, scope| {
+        guests::actions::invite(conn, scope, &state.config, &state.signer, id, &input)
+    })
+    .await;
+    after_invitation_change(&app, &req, &caller, id, result).await
+}
+
+/// `/groups/{id}/invitations/{invitation}/…`: the group and the invitation.
+fn invitation_path(path: &(String, String)) -> std::result::Result<(i64, i64), PageError> {
+    Ok((
+        parse_id(&path.0, "group")?,
+        parse_id(&path.1, "invitation")?,
+    ))
+}
+
+async fn resend_invitation(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let (id, invitation) = invitation_path(&path)?;
+    let state = app.clone();
+    let result = write(&app, &caller, move |conn, scope| {
+        guests::actions::resend(conn, scope, &state.config, &state.signer, invitation)
+    })
+    .await;
+    after_invitation_change(&app, &req, &caller, id, result).await
+}
+
+async fn cancel_invitation(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let (id, invitation) = invitation_path(&path)?;
+    let result = write(&app, &caller, move |conn, scope| {
+        guests::actions::cancel(conn, scope, invitation)
+    })
+    .await;
+    after_invitation_change(&app, &req, &caller, id, result).await
+}
+
+/// After an invitation changed: back to the invitations, or the page with the refusal.
+async fn after_invitation_change<T>(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: i64,
+    result: Result<T>,
+) -> Result<HttpResponse, PageError> {
+    match result {
+        Ok(_) => Ok(see_other(&format!("/groups/{id}#invitations"))),
+        Err(error) => after_change(app, req, caller, id, Err::<(), _>(error)).await,
+    }
 }
