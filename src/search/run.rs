@@ -349,8 +349,10 @@ fn ranker(
             .get(&segment.segment_id())
             .cloned()
             .unwrap_or_default();
+        let post = Kind::Post.code();
+        // Runs for every match: posts, nearly all of them, take the shortest path.
         Box::new(move |doc, score| {
-            if dropped.contains(&doc) {
+            if !dropped.is_empty() && dropped.contains(&doc) {
                 return Score::NEG_INFINITY;
             }
             let read_i64 = |c: &Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>| {
@@ -359,14 +361,24 @@ fn ranker(
             let read_u64 = |c: &Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>| {
                 c.as_ref().map_or(0, |c| c.get_val(doc))
             };
-            let kind = read_u64(&kind);
-            let mut tag_groups = tag_groups.iter().flat_map(|c| c.values_for_doc(doc));
-            let (id, group, visibility) = (read_i64(&id), read_i64(&group), read_u64(&visibility));
-            if !walls.allows(kind, id, group, visibility, &mut tag_groups) {
+            let (kind, group) = (read_u64(&kind), read_i64(&group));
+            let allowed = if kind == post {
+                walls.scope.reads_posts_in((group != 0).then_some(group))
+            } else {
+                let mut tag_groups = tag_groups.iter().flat_map(|c| c.values_for_doc(doc));
+                walls.allows(
+                    kind,
+                    read_i64(&id),
+                    group,
+                    read_u64(&visibility),
+                    &mut tag_groups,
+                )
+            };
+            if !allowed {
                 return Score::NEG_INFINITY;
             }
             let lift = 1.0 + weight * (read_u64(&engagement) as f32).ln_1p();
-            let age_days = if kind == Kind::Post.code() {
+            let age_days = if kind == post {
                 (now - read_i64(&created)).max(0) as f32 / 86_400.0
             } else {
                 0.0
