@@ -10,6 +10,7 @@
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
 
+mod direct;
 mod drive;
 mod freshness;
 mod fts;
@@ -101,6 +102,7 @@ fn main() -> Result<(), String> {
     eprintln!("seeded in {seeding:.1?}");
     let db = app.db.clone();
     let search_index = app.search.clone();
+    let search_settings = app.config.search.clone();
     let built = if options.search {
         eprintln!("indexing");
         let threads = app.config.search.reindex_threads;
@@ -132,15 +134,12 @@ fn main() -> Result<(), String> {
         .unwrap_or("?")
         .to_string();
     if let Some(built) = built {
-        let report = search::run(
-            &db,
-            &search_index,
-            &seeded,
-            &base,
-            &url,
-            options.seconds,
-            &built,
-        )?;
+        let engine = direct::Engine {
+            db: &db,
+            index: &search_index,
+            settings: search_settings,
+        };
+        let report = search::run(&engine, &seeded, &base, &url, options.seconds, &built)?;
         println!(
             "\nAgora search benchmark — {backend} — scale {} ({} users, {} posts, {} comments)",
             options.scale, size.users, size.posts, size.comments

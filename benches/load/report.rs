@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::drive::Stats;
 use crate::search::{FRESHNESS_RATE, PREFIXES, Results};
 
 fn ms(d: Duration) -> f64 {
@@ -114,12 +115,16 @@ fn mix(out: &mut String, results: &Results<'_>) {
     let postgres = results.setup.is_some();
     let _ = writeln!(
         out,
-        "\n### Query mix\n\n| query | q | results on the first page, tantivy{} |\n|---|---|---:|",
+        "\n### Query mix\n\n| query | q | results on the first page, tantivy HTTP / in process{} |\n|---|---|---:|",
         if postgres { " / PostgreSQL" } else { "" }
     );
-    for (query, hits, rows) in &results.mix {
+    for (query, hits, direct, rows) in &results.mix {
         let rows = rows.map(|r| format!(" / {r}")).unwrap_or_default();
-        let _ = writeln!(out, "| {} | `{}` | {hits}{rows} |", query.name, query.q);
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {hits} / {direct}{rows} |",
+            query.name, query.q
+        );
     }
     let _ = writeln!(
         out,
@@ -131,38 +136,65 @@ fn mix(out: &mut String, results: &Results<'_>) {
 fn searches(out: &mut String, results: &Results<'_>) {
     let _ = writeln!(
         out,
-        "\n### Search, `GET /api/v1/search?type=posts&q=…` ({} s each)\n",
+        "\n### Search through HTTP, `GET /api/v1/search?type=posts&q=…` ({} s each)\n",
         results.seconds
     );
+    let _ = writeln!(out, "{}", header());
+    for m in &results.searches {
+        let _ = writeln!(out, "{}", m.http.row(m.query.name, m.clients));
+    }
+    let _ = writeln!(
+        out,
+        "\n### Search in process, `agora::search::search` with the viewer's scope resolved \
+         beforehand ({} s each)\n",
+        results.seconds
+    );
+    let _ = writeln!(out, "{}", header());
+    for m in &results.searches {
+        let _ = writeln!(out, "{}", m.direct.row(m.query.name, m.clients));
+    }
     if results.setup.is_none() {
-        let _ = writeln!(out, "{}", header());
-        for (query, clients, ours, _) in &results.searches {
-            let _ = writeln!(out, "{}", ours.row(query.name, *clients));
-        }
         return;
     }
     let _ = writeln!(
         out,
-        "| query | clients | tantivy req/s | p50 ms | p99 ms | errors | PostgreSQL req/s | p50 ms | p99 ms | errors | throughput | p99 lower |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "\n### PostgreSQL full-text SQL, one statement with the viewer's groups computed \
+         beforehand ({} s each)\n",
+        results.seconds
     );
-    for (query, clients, ours, theirs) in &results.searches {
-        let Some(theirs) = theirs else { continue };
-        let p99 = (ours.percentile(0.99), theirs.percentile(0.99));
+    let _ = writeln!(out, "{}", header());
+    for m in &results.searches {
+        if let Some(theirs) = &m.postgres {
+            let _ = writeln!(out, "{}", theirs.row(m.query.name, m.clients));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n### Tantivy ÷ PostgreSQL\n\n\
+         | query | clients | in process: throughput | p99 lower | through HTTP: throughput | p99 lower |\n\
+         |---|---:|---:|---|---:|---|"
+    );
+    for m in &results.searches {
+        let Some(theirs) = &m.postgres else { continue };
+        let p99 = theirs.percentile(0.99);
+        let versus = |ours: &Stats| {
+            format!(
+                "{:.1}× | {}",
+                ours.rate() / theirs.rate().max(1e-9),
+                if ours.percentile(0.99) < p99 {
+                    "yes"
+                } else {
+                    "no"
+                }
+            )
+        };
         let _ = writeln!(
             out,
-            "| {} | {clients} | {:.1} | {:.2} | {:.2} | {} | {:.1} | {:.2} | {:.2} | {} | {:.1}× | {} |",
-            query.name,
-            ours.rate(),
-            ms(ours.percentile(0.5)),
-            ms(p99.0),
-            ours.errors,
-            theirs.rate(),
-            ms(theirs.percentile(0.5)),
-            ms(p99.1),
-            theirs.errors,
-            ours.rate() / theirs.rate().max(1e-9),
-            if p99.0 < p99.1 { "yes" } else { "no" }
+            "| {} | {} | {} | {} |",
+            m.query.name,
+            m.clients,
+            versus(&m.direct),
+            versus(&m.http)
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Search mode (`--search`): builds the index of the seeded network, then measures a fixed
-//! query mix through `GET /api/v1/search` at 1 and 16 clients (on PostgreSQL next to the
-//! same queries as PostgreSQL full-text SQL), typeahead, and how soon a new post is found.
+//! query mix through `GET /api/v1/search` and through `agora::search::search` in process at 1
+//! and 16 clients (on PostgreSQL next to the same queries as PostgreSQL full-text SQL),
+//! typeahead, and how soon a new post is found.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -15,7 +16,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::drive::{self, Stats};
 use crate::seed::Seeded;
-use crate::{freshness, fts, report};
+use crate::{direct, freshness, fts, report};
 
 /// Concurrent clients each query runs at.
 const CLIENTS: [usize; 2] = [1, 16];
@@ -197,12 +198,9 @@ async fn first_page(
     }
 }
 
-/// The groups each signed-in person may read, for the SQL baseline.
-fn readable_groups(
-    db: &Db,
-    seeded: &Seeded,
-    tokens: &[(usize, String)],
-) -> Result<Vec<Vec<i64>>, String> {
+/// The access scope of each signed-in person, resolved once: for the in-process searches, and
+/// its readable groups for the SQL baseline.
+fn scopes(db: &Db, seeded: &Seeded, tokens: &[(usize, String)]) -> Result<Vec<Scope>, String> {
     tokens
         .iter()
         .map(|(u, _)| {
@@ -211,10 +209,21 @@ fn readable_groups(
                 kind: UserKind::Employee,
             });
             db.read(|conn| Scope::resolve(conn, &viewer))
-                .map(|scope| scope.readable)
                 .map_err(|e| e.detail)
         })
         .collect()
+}
+
+/// One query at one client count, each way.
+pub struct Measured<'a> {
+    pub query: &'a Query,
+    pub clients: usize,
+    /// Tantivy through `GET /api/v1/search`.
+    pub http: Stats,
+    /// Tantivy through `agora::search::search` in process, the scope resolved beforehand.
+    pub direct: Stats,
+    /// PostgreSQL full-text SQL, on PostgreSQL only.
+    pub postgres: Option<Stats>,
 }
 
 /// Everything search mode measured, for the report.
@@ -222,35 +231,40 @@ pub struct Results<'a> {
     pub built: &'a Built,
     pub caught_up: Duration,
     pub setup: Option<fts::Setup>,
-    /// Each query with the first page's results for one person (tantivy, PostgreSQL).
-    pub mix: Vec<(&'a Query, usize, Option<usize>)>,
+    /// Each query with the first page's results for one person (tantivy through HTTP,
+    /// tantivy in process, PostgreSQL).
+    pub mix: Vec<(&'a Query, usize, usize, Option<usize>)>,
     pub rare_posts: u32,
     pub seconds: u64,
-    /// Per query and client count: tantivy's figures, and PostgreSQL's.
-    pub searches: Vec<(&'a Query, usize, Stats, Option<Stats>)>,
+    /// Per query and client count.
+    pub searches: Vec<Measured<'a>>,
     pub suggest: Vec<(usize, Stats)>,
     pub freshness: freshness::Freshness,
 }
 
 /// Runs every search measurement and returns the report as Markdown tables.
 pub fn run(
-    db: &Db,
-    search: &SearchIndex,
+    engine: &direct::Engine<'_>,
     seeded: &Seeded,
     base: &str,
     url: &str,
     seconds: u64,
     built: &Built,
 ) -> Result<String, String> {
+    let (db, search) = (engine.db, engine.index);
     let queries = queries(seeded)?;
     let tokens = drive::sign_in(db, seeded)?;
     let runtime = drive::runtime()?;
     let http = drive::client(16)?;
     runtime.block_on(drive::wait_ready(&http, base))?;
     let caught_up = catch_up(db, search)?;
-    let postgres = (db.backend() == Backend::Postgres)
-        .then(|| readable_groups(db, seeded, &tokens))
-        .transpose()?;
+    let scopes = scopes(db, seeded, &tokens)?;
+    let postgres = (db.backend() == Backend::Postgres).then(|| {
+        scopes
+            .iter()
+            .map(|s| s.readable.clone())
+            .collect::<Vec<_>>()
+    });
     let setup = match postgres {
         Some(_) => {
             eprintln!("adding the PostgreSQL full-text column and index");
@@ -263,14 +277,15 @@ pub fn run(
     let mut mix = Vec::new();
     for query in &queries {
         let hits = runtime.block_on(first_page(&http, base, first_token, &query.q))?;
-        if hits == 0 {
+        let direct_hits = direct::sample(engine, &scopes[0], &query.q)?;
+        if hits == 0 || direct_hits == 0 {
             return Err(format!("{:?} finds nothing", query.q));
         }
         let rows = match &postgres {
             Some(readable) => Some(fts::sample(url, query, &readable[0])?),
             None => None,
         };
-        mix.push((query, hits, rows));
+        mix.push((query, hits, direct_hits, rows));
     }
 
     let mut searches = Vec::new();
@@ -281,18 +296,31 @@ pub fn run(
                 path.clone()
             }));
             eprintln!("  {} at {clients}: {:.1}/s", query.name, ours.rate());
-            searches.push((query, clients, ours, None));
+            let direct = direct::measure(engine, &scopes, &query.q, clients, seconds);
+            eprintln!(
+                "  in process {} at {clients}: {:.1}/s",
+                query.name,
+                direct.rate()
+            );
+            searches.push(Measured {
+                query,
+                clients,
+                http: ours,
+                direct,
+                postgres: None,
+            });
         }
     }
     if let Some(readable) = &postgres {
-        for (query, clients, _, theirs) in &mut searches {
-            let stats = fts::measure(url, query, readable, *clients, seconds)?;
+        for measured in &mut searches {
+            let (query, clients) = (measured.query, measured.clients);
+            let stats = fts::measure(url, query, readable, clients, seconds)?;
             eprintln!(
                 "  PostgreSQL {} at {clients}: {:.1}/s",
                 query.name,
                 stats.rate()
             );
-            *theirs = Some(stats);
+            measured.postgres = Some(stats);
         }
     }
 
