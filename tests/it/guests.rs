@@ -412,3 +412,33 @@ on_both_backends! {
         assert_eq!(open["items"].as_array().unwrap().len(), 1, "open comments are searchable for her");
     }
 }
+
+on_both_backends! {
+    async fn the_group_page_invites_resends_and_cancels(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        let browser = app.browser_sign_in("admin@example.com").await;
+        let csrf = browser.csrf.clone().unwrap();
+        let send = |path: String, extra: Vec<(&'static str, String)>| {
+            let mut form = vec![("csrf", csrf.clone())];
+            form.extend(extra);
+            browser.http.post(app.url(&path)).form(&form).send()
+        };
+        let invited = send(format!("/groups/{beta}/invitations"), vec![("email", "hal@customer.example".into())]).await.unwrap();
+        assert_eq!(invited.status(), StatusCode::SEE_OTHER);
+        let (_, pending) = admin.get(&format!("/api/v1/groups/{beta}/invitations")).await;
+        let id = pending["items"][0]["id"].as_str().unwrap().to_string();
+        assert!(browser.page(&format!("/groups/{beta}")).await.contains("hal@customer.example"));
+        let resent = send(format!("/groups/{beta}/invitations/{id}/resend"), Vec::new()).await.unwrap();
+        assert_eq!(resent.status(), StatusCode::SEE_OTHER);
+        smtp.wait_for(2).await;
+        let odd = send(format!("/groups/{beta}/invitations/{id}/explode"), Vec::new()).await.unwrap();
+        assert_eq!(odd.status(), StatusCode::NOT_FOUND);
+        let cancelled = send(format!("/groups/{beta}/invitations/{id}/cancel"), Vec::new()).await.unwrap();
+        assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+        let (_, pending) = admin.get(&format!("/api/v1/groups/{beta}/invitations")).await;
+        assert_eq!(pending["items"], json!([]));
+    }
+}

@@ -10,7 +10,7 @@ use super::groups::{group_page, parse_visibility};
 use super::{render, see_other};
 use crate::App;
 use crate::accounts::{self, UserView};
-use crate::error::{Result, invalid};
+use crate::error::{Error, Result, invalid};
 use crate::groups::actions::{self, GroupChanges};
 use crate::groups::{GroupView, Role, access};
 use crate::guests::{self, InvitationView};
@@ -28,12 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/groups/{id}/invitations", web::post().to(invite))
         .route(
-            "/groups/{id}/invitations/{invitation}/resend",
-            web::post().to(resend_invitation),
-        )
-        .route(
-            "/groups/{id}/invitations/{invitation}/cancel",
-            web::post().to(cancel_invitation),
+            "/groups/{id}/invitations/{invitation}/{action}",
+            web::post().to(change_invitation),
         );
 }
 
@@ -252,42 +248,31 @@ async fn invite(
     after_invitation_change(&app, &req, &caller, id, result).await
 }
 
-/// `/groups/{id}/invitations/{invitation}/…`: the group and the invitation.
-fn invitation_path(path: &(String, String)) -> std::result::Result<(i64, i64), PageError> {
-    Ok((
-        parse_id(&path.0, "group")?,
-        parse_id(&path.1, "invitation")?,
-    ))
-}
-
-async fn resend_invitation(
+/// `POST /groups/{id}/invitations/{invitation}/resend` or `…/cancel`.
+async fn change_invitation(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let (id, invitation) = invitation_path(&path)?;
+    let (id, invitation, action) = path.into_inner();
+    let (id, invitation) = (
+        parse_id(&id, "group")?,
+        parse_id(&invitation, "invitation")?,
+    );
+    let resend = match action.as_str() {
+        "resend" => true,
+        "cancel" => false,
+        _ => return Err(Error::not_found("page").into()),
+    };
     let state = app.clone();
-    let result = write(&app, &caller, move |conn, scope| {
-        guests::actions::resend(conn, scope, &state.config, &state.signer, invitation)
-    })
-    .await;
-    after_invitation_change(&app, &req, &caller, id, result).await
-}
-
-async fn cancel_invitation(
-    app: web::Data<App>,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
-    let (id, invitation) = invitation_path(&path)?;
-    let result = write(&app, &caller, move |conn, scope| {
-        guests::actions::cancel(conn, scope, invitation)
+    let result = write(&app, &caller, move |conn, scope| match resend {
+        true => {
+            guests::actions::resend(conn, scope, &state.config, &state.signer, invitation).map(drop)
+        }
+        false => guests::actions::cancel(conn, scope, invitation),
     })
     .await;
     after_invitation_change(&app, &req, &caller, id, result).await
