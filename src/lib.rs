@@ -20,6 +20,7 @@ pub mod live;
 pub mod mail;
 pub mod posts;
 pub mod search;
+pub mod signals;
 pub mod signing;
 pub mod tags;
 

@@ -80,6 +80,7 @@ diesel::table! {
         user_id -> BigInt,
         role -> Text,
         created_at -> Timestamp,
+        email_frequency -> Text,
     }
 }
 
@@ -244,6 +245,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    seen_posts (user_id, post_id, how) {
+        user_id -> BigInt,
+        post_id -> BigInt,
+        how -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -271,4 +281,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tag_follows,
     guests,
     invitations,
+    seen_posts,
 );
