@@ -210,6 +210,28 @@ fn visible(yes: bool) -> &'static str {
     if yes { "visible" } else { "hidden" }
 }
 
+/// The words `viewer` must never read: tags of posts she may not read, names of groups she may
+/// not know, and the employees-only comment unless she is an employee.
+fn canaries_for(viewer: Viewer) -> Vec<&'static str> {
+    let mut canaries: Vec<&str> = PLACES
+        .iter()
+        .filter(|p| !may_read(viewer, **p))
+        .map(|p| tag(*p))
+        .collect();
+    for (place, name) in [
+        (Place::Private, "Private room"),
+        (Place::Secret, "Secret lab"),
+    ] {
+        if !may_see_group(viewer, place) {
+            canaries.push(name);
+        }
+    }
+    if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
+        canaries.push(STAFF_WORD);
+    }
+    canaries
+}
+
 on_both_backends! {
     async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(backend: Backend) {
         let world = build_world(backend).await;
@@ -305,15 +327,7 @@ on_both_backends! {
         let mut leaks = Vec::new();
         for (viewer, client) in &world.clients {
             let viewer = *viewer;
-            let mut canaries: Vec<&str> = PLACES.iter().filter(|p| !may_read(viewer, **p)).map(|p| tag(*p)).collect();
-            for (place, name) in [(Place::Private, "Private room"), (Place::Secret, "Secret lab")] {
-                if !may_see_group(viewer, place) {
-                    canaries.push(name);
-                }
-            }
-            if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
-                canaries.push(STAFF_WORD);
-            }
+            let canaries = canaries_for(viewer);
             for path in &paths {
                 let response = client.request(reqwest::Method::GET, path).send().await.unwrap();
                 let headers = format!("{:?}", response.headers());
@@ -328,6 +342,113 @@ on_both_backends! {
         assert!(leaks.is_empty(), "{}", leaks.join("\n"));
         // The employees who may read it do find the comment for employees only.
         assert_eq!(ids(&member.get(&format!("/api/v1/search?q={STAFF_WORD}")).await.1).len(), 1);
+    }
+
+    async fn every_write_is_refused_to_whoever_may_not_make_it_and_tells_nothing(backend: Backend) {
+        let world = build_world(backend).await;
+        let member = &world.clients.iter().find(|(v, _)| *v == Viewer::Member).unwrap().1;
+        let mut comments = Vec::new();
+        for (_, id, _) in &world.posts {
+            let (_, page) = member.get(&format!("/api/v1/posts/{id}/comments")).await;
+            comments.push(ids(&page)[0].clone());
+        }
+        let mut wrong = Vec::new();
+        // Only the author (the member, who also owns every group) may make these; each is
+        // tried by everyone else, and must fail without naming what it touched.
+        for (viewer, client) in world.clients.iter().filter(|(v, _)| *v != Viewer::Member) {
+            let viewer = *viewer;
+            let canaries = canaries_for(viewer);
+            for ((place, id, group), comment) in world.posts.iter().zip(&comments) {
+                let place = *place;
+                let mut writes: Vec<(reqwest::Method, String, Value)> = vec![
+                    (reqwest::Method::PATCH, format!("/api/v1/posts/{id}"), json!({"body": "taken over"})),
+                    (reqwest::Method::PATCH, format!("/api/v1/comments/{comment}"), json!({"body": "taken over"})),
+                ];
+                if !may_read(viewer, place) {
+                    writes.extend([
+                        (reqwest::Method::DELETE, format!("/api/v1/posts/{id}"), Value::Null),
+                        (reqwest::Method::PUT, format!("/api/v1/posts/{id}/like"), Value::Null),
+                        (reqwest::Method::DELETE, format!("/api/v1/posts/{id}/like"), Value::Null),
+                        (reqwest::Method::POST, format!("/api/v1/posts/{id}/comments"), json!({"body": "hello"})),
+                        (reqwest::Method::DELETE, format!("/api/v1/comments/{comment}"), Value::Null),
+                        (reqwest::Method::PUT, format!("/api/v1/comments/{comment}/like"), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/comments/{comment}/history"), Value::Null),
+                    ]);
+                }
+                if let Some(group) = group {
+                    writes.extend([
+                        (reqwest::Method::PATCH, format!("/api/v1/groups/{group}"), json!({"description": "taken over"})),
+                        (reqwest::Method::POST, format!("/api/v1/groups/{group}/members"), json!({"user_id": world.author_id, "role": "member"})),
+                        (reqwest::Method::DELETE, format!("/api/v1/groups/{group}/members/{}", world.author_id), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/groups/{group}/requests"), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/groups/{group}/invitations"), Value::Null),
+                        (reqwest::Method::POST, format!("/api/v1/groups/{group}/invitations"), json!({"email": "someone@customer.example"})),
+                    ]);
+                    // Employees may join what they see; guests join nothing (she is already
+                    // in the groups of her own).
+                    let employee = matches!(viewer, Viewer::Admin | Viewer::NonMember);
+                    if !(employee && may_see_group(viewer, place)) && viewer != Viewer::GuestOfThisGroup {
+                        writes.push((reqwest::Method::POST, format!("/api/v1/groups/{group}/join"), json!({})));
+                    }
+                }
+                for (method, path, body) in writes {
+                    let mut request = client.request(method.clone(), &path);
+                    if !body.is_null() {
+                        request = request.json(&body);
+                    }
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let text = response.text().await.unwrap();
+                    let hidden = !may_see_group(viewer, place) && group.is_some() || !may_read(viewer, place);
+                    let refused = if matches!(viewer, Viewer::Anonymous | Viewer::RemovedGuest) {
+                        // Without a live credential: 401, or 404 where nothing is visible anyway.
+                        matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND)
+                    } else if hidden && !path.contains("/groups/") || group.is_some() && !may_see_group(viewer, place) {
+                        // What the viewer may not read does not exist for her.
+                        status == StatusCode::NOT_FOUND
+                    } else {
+                        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+                    };
+                    if !refused {
+                        wrong.push(format!("{viewer:?} {method} {path} on {place:?}: {status} {text}"));
+                    }
+                    for canary in &canaries {
+                        if text.contains(canary) {
+                            wrong.push(format!("{viewer:?} reads {canary:?} in {method} {path}"));
+                        }
+                    }
+                }
+            }
+            for (method, path) in [
+                (reqwest::Method::GET, "/api/v1/admin/guests".to_string()),
+                (reqwest::Method::POST, "/api/v1/users".to_string()),
+                (reqwest::Method::DELETE, format!("/api/v1/users/{}", world.author_id)),
+            ] {
+                if viewer == Viewer::Admin {
+                    continue;
+                }
+                let mut request = client.request(method.clone(), &path);
+                if method == reqwest::Method::POST {
+                    request = request.json(&json!({"email": "x@example.com", "name": "X", "password": "a long password here", "kind": "admin"}));
+                }
+                let status = request.send().await.unwrap().status();
+                if !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                    wrong.push(format!("{viewer:?} {method} {path}: {status}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} writes wrong:\n{}", wrong.len(), wrong.join("\n"));
+        // Nothing was changed by any of them.
+        for (_, id, group) in &world.posts {
+            let (_, post) = member.get(&format!("/api/v1/posts/{id}")).await;
+            assert!(post["body"].as_str().unwrap().ends_with("(edited)"), "{post}");
+            if let Some(group) = group {
+                let (_, shown) = member.get(&format!("/api/v1/groups/{group}")).await;
+                assert_ne!(shown["description"], "taken over");
+                let (_, invitations) = member.get(&format!("/api/v1/groups/{group}/invitations")).await;
+                assert_eq!(ids(&invitations).len(), 0, "{invitations}");
+            }
+        }
     }
 
     async fn guests_see_only_people_who_share_a_group(backend: Backend) {
