@@ -2,6 +2,7 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+mod feed_tokens;
 mod feeds;
 mod groups;
 mod guests;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(guests::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
+            .configure(feed_tokens::routes)
             .configure(search::routes)
             .configure(stream::routes),
     );
