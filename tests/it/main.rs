@@ -17,6 +17,7 @@ mod database;
 mod events;
 mod guests;
 mod http;
+mod mail;
 mod microblog;
 mod pages;
 mod search;

@@ -2,6 +2,7 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+mod admin_mail;
 mod feed_tokens;
 mod feeds;
 mod groups;
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(feeds::routes)
             .configure(feed_tokens::routes)
             .configure(search::routes)
-            .configure(stream::routes),
+            .configure(stream::routes)
+            .configure(admin_mail::routes),
     );
 }
 

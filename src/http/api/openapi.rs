@@ -3,7 +3,9 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, feed_tokens, feeds, groups, guests, posts, search, stream, users};
+use super::{
+    accounts, admin_mail, feed_tokens, feeds, groups, guests, posts, search, stream, users,
+};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -24,6 +26,7 @@ use crate::http::{error::Problem, ops};
         guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
+        admin_mail::list_mail, admin_mail::retry_mail,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),

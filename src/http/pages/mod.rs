@@ -3,6 +3,7 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_mail;
 mod atom;
 mod auth;
 mod comments;
@@ -50,7 +51,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(search::routes)
         .configure(opensearch::routes)
         .configure(soon::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(admin_mail::routes);
 }
 
 /// The toolbar entry a page belongs to, so the toolbar can mark it as current.
