@@ -6,10 +6,12 @@
 //! cargo bench --bench load -- [--database-url URL] [--scale 1.0] [--seconds 10] [--clients 32]
 //!                             [--data-dir DIR (kept afterwards, for a look at the SQLite file)]
 //!                             [--stream-connections N (instead of the load: memory per idle
-//!                              live stream, over N streams)]
+//!                              live stream, over N streams, and the delivery latency of a
+//!                              post to all of them)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
 
+mod delivery;
 mod direct;
 mod drive;
 mod freshness;
@@ -32,6 +34,8 @@ struct Options {
     seconds: u64,
     clients: usize,
     stream_connections: Option<usize>,
+    /// Set in the client process of the stream measurement: the server's base URL.
+    stream_client: Option<String>,
     search: bool,
 }
 
@@ -43,6 +47,7 @@ fn options() -> Result<Options, String> {
         seconds: 10,
         clients: 32,
         stream_connections: None,
+        stream_client: None,
         search: false,
     };
     let mut args = std::env::args().skip(1);
@@ -65,6 +70,7 @@ fn options() -> Result<Options, String> {
                         .map_err(|_| "--stream-connections takes a number")?,
                 )
             }
+            "--stream-client" => options.stream_client = Some(value()?),
             "--search" => options.search = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -75,6 +81,12 @@ fn options() -> Result<Options, String> {
 
 fn main() -> Result<(), String> {
     let options = options()?;
+    if let Some(connections) = options.stream_connections {
+        stream::raise_open_files(connections)?;
+        if let Some(base) = &options.stream_client {
+            return stream::client(base, connections);
+        }
+    }
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = options
         .data_dir

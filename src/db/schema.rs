@@ -254,6 +254,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_tokens (user_id) {
+        user_id -> BigInt,
+        generation -> BigInt,
+        active -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -282,4 +292,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     guests,
     invitations,
     seen_posts,
+    feed_tokens,
 );

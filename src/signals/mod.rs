@@ -2,4 +2,6 @@
 //! digests and Atom feeds. Each part reads through the access policy, so nobody is told about
 //! what they may not see.
 
+pub mod atom_feeds;
+pub mod feed_tokens;
 pub mod seen;

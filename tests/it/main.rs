@@ -10,12 +10,14 @@ mod support;
 
 mod access_matrix;
 mod accounts;
+mod atom;
 mod auth;
 mod cli;
 mod database;
 mod events;
 mod guests;
 mod http;
+mod mail;
 mod microblog;
 mod pages;
 mod search;

@@ -2,6 +2,8 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+mod admin_mail;
+mod feed_tokens;
 mod feeds;
 mod groups;
 mod guests;
@@ -32,8 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(guests::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
+            .configure(feed_tokens::routes)
             .configure(search::routes)
-            .configure(stream::routes),
+            .configure(stream::routes)
+            .configure(admin_mail::routes),
     );
 }
 

@@ -3,8 +3,11 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_mail;
+mod atom;
 mod auth;
 mod comments;
+mod feed_settings;
 mod form;
 mod group_admin;
 mod groups;
@@ -33,7 +36,9 @@ use crate::error::{Error, Result};
 
 /// Registers every page route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes)
+    // Atom first: `/groups/{id}.atom` would otherwise be the page `/groups/{id}`.
+    cfg.configure(atom::routes)
+        .configure(home::routes)
         .configure(auth::routes)
         .configure(posts::routes)
         .configure(comments::routes)
@@ -42,10 +47,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
+        .configure(feed_settings::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
         .configure(soon::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(admin_mail::routes);
 }
 
 /// The toolbar entry a page belongs to, so the toolbar can mark it as current.
@@ -73,6 +80,8 @@ pub struct Layout {
     pub section: Section,
     /// What the toolbar's search box shows: the query on the results page, else nothing.
     pub query: String,
+    /// The Atom feed of what the page lists (without a token: see docs/atom.md).
+    pub atom: Option<String>,
 }
 
 impl Layout {
@@ -90,6 +99,7 @@ impl Layout {
             csrf: csrf.unwrap_or_default().to_string(),
             section: Section::None,
             query: String::new(),
+            atom: None,
         }
     }
 
