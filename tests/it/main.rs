@@ -17,6 +17,7 @@ mod events;
 mod guests;
 mod http;
 mod microblog;
+mod notifications;
 mod pages;
 mod search;
 mod smtp;

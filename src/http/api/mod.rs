@@ -5,6 +5,7 @@ mod accounts;
 mod feeds;
 mod groups;
 mod guests;
+mod notifications;
 pub mod openapi;
 mod posts;
 mod search;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(groups::routes)
             .configure(guests::routes)
+            .configure(notifications::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
             .configure(search::routes)

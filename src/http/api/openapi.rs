@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, feeds, groups, guests, posts, search, stream, users};
+use super::{accounts, feeds, groups, guests, notifications, posts, search, stream, users};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -23,6 +23,8 @@ use crate::http::{error::Problem, ops};
         guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
+        notifications::list_notifications, notifications::mark_read, notifications::unread,
+        notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),
