@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::on_both_backends;
+use crate::pages::submit;
 use crate::smtp::{Mood, SmtpServer, text_of};
 use crate::stream::Stream;
 use crate::support::{Backend, Client, TestApp};
@@ -379,5 +380,42 @@ on_both_backends! {
         let kinds: Vec<&str> = bo_frames.iter().map(|f| f.event.as_deref().unwrap()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "notification").count(), 1, "{kinds:?}");
         assert_eq!(bo_frames.last().unwrap().json()["unread"], 1);
+    }
+
+    async fn the_pages_list_notifications_and_save_settings_without_javascript(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let db = app.db.open();
+        let admin = app.admin().await;
+        app.user(&admin, "ann", "employee").await;
+        let ann = app.browser_sign_in("ann@example.com").await;
+        let bo = app.user(&admin, "bo", "employee").await;
+        let id = post(&bo, "@ann the <b>budget</b> sheet", None).await;
+        let muted = post(&bo, "a noisy thread", None).await;
+        put_json(&ann, &format!("/api/v1/posts/{muted}/mute"), json!({})).await;
+        settle(&db).await;
+
+        let page = ann.page("/notifications").await;
+        assert!(page.contains("BO mentioned you"), "{page}");
+        assert!(page.contains(&format!("href=\"/posts/{id}\"")), "{page}");
+        assert!(page.contains("the &#60;b&#62;budget&#60;/b&#62; sheet"), "quoted, escaped: {page}");
+        assert!(page.contains("class=\"notification unread\""));
+        let read = submit(&ann, "/notifications/read", &[]).await;
+        assert_eq!((read.status, read.location.as_str()), (StatusCode::SEE_OTHER, "/notifications"));
+        let page = ann.page("/notifications").await;
+        assert!(!page.contains("class=\"notification unread\"") && !page.contains("Mark all read"), "{page}");
+
+        let settings = ann.page("/settings/notifications").await;
+        assert!(settings.contains("<option value=\"email\" selected>"), "mentions default to email");
+        assert!(settings.contains("a noisy thread"), "the muted thread is listed");
+        let saved = submit(&ann, "/settings/notifications", &[("like", "off"), ("mention", "app")]).await;
+        assert_eq!(saved.location, "/settings/notifications?saved=1");
+        let (_, now) = ann.get("/api/v1/me/notifications").await;
+        assert_eq!((now["kinds"]["like"].as_str(), now["kinds"]["mention"].as_str()), (Some("off"), Some("app")));
+        let refused = submit(&ann, "/settings/notifications", &[("like", "loudly")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("is not one of"), "{}", refused.html);
+        let unmuted = submit(&ann, "/settings/notifications/unmute", &[("post_id", &muted)]).await;
+        assert_eq!(unmuted.status, StatusCode::SEE_OTHER);
+        assert!(!ann.page("/settings/notifications").await.contains("a noisy thread"));
     }
 }

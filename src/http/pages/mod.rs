@@ -9,12 +9,12 @@ mod form;
 mod group_admin;
 mod groups;
 mod home;
+mod notifications;
 mod opensearch;
 mod people;
 mod posts;
 mod search;
 mod settings;
-mod soon;
 mod tags;
 mod view;
 
@@ -44,7 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(settings::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
-        .configure(soon::routes)
+        .configure(notifications::routes)
         .configure(admin::routes);
 }
 
