@@ -9,9 +9,12 @@
 //!                              live stream, over N streams)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
+//!                             [--fanout (instead of the load: a post's notifications to a
+//!                              group of 5,000 members; see `fanout`)]
 
 mod direct;
 mod drive;
+mod fanout;
 mod freshness;
 mod fts;
 mod report;
@@ -33,6 +36,7 @@ struct Options {
     clients: usize,
     stream_connections: Option<usize>,
     search: bool,
+    fanout: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -44,6 +48,7 @@ fn options() -> Result<Options, String> {
         clients: 32,
         stream_connections: None,
         search: false,
+        fanout: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +71,7 @@ fn options() -> Result<Options, String> {
                 )
             }
             "--search" => options.search = true,
+            "--fanout" => options.fanout = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -91,6 +97,16 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if options.fanout {
+        let db = app.db.clone();
+        let base = serve(app)?;
+        eprintln!(
+            "serving on {base}; fan-out on {}",
+            agora::db::redact_url(&url)
+        );
+        println!("{}", fanout::run(&db, 5000, 5)?);
+        return Ok(());
+    }
     let size = seed::Size {
         prose: options.search,
         ..seed::Size::scaled(options.scale)
@@ -112,18 +128,7 @@ fn main() -> Result<(), String> {
     } else {
         None
     };
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            if let Ok(server) = agora::http::server(app, listener) {
-                let _ = server.await;
-            }
-        })
-    });
+    let base = serve(app)?;
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());
@@ -156,4 +161,21 @@ fn main() -> Result<(), String> {
     println!("seeding: {seeding:.1?}");
     println!("{report}");
     Ok(())
+}
+
+/// Runs Agora on a free local port in a thread of its own; returns its base URL.
+fn serve(app: agora::App) -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = agora::http::server(app, listener) {
+                let _ = server.await;
+            }
+        })
+    });
+    Ok(base)
 }
