@@ -10,10 +10,13 @@
 //!                              post to all of them)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
+//!                             [--fanout (instead of the load: a post's notifications to a
+//!                              group of 5,000 members; see `fanout`)]
 
 mod delivery;
 mod direct;
 mod drive;
+mod fanout;
 mod freshness;
 mod fts;
 mod report;
@@ -37,6 +40,7 @@ struct Options {
     /// Set in the client process of the stream measurement: the server's base URL.
     stream_client: Option<String>,
     search: bool,
+    fanout: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -49,6 +53,7 @@ fn options() -> Result<Options, String> {
         stream_connections: None,
         stream_client: None,
         search: false,
+        fanout: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -72,6 +77,7 @@ fn options() -> Result<Options, String> {
             }
             "--stream-client" => options.stream_client = Some(value()?),
             "--search" => options.search = true,
+            "--fanout" => options.fanout = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -103,6 +109,16 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if options.fanout {
+        let db = app.db.clone();
+        let base = serve(app)?;
+        eprintln!(
+            "serving on {base}; fan-out on {}",
+            agora::db::redact_url(&url)
+        );
+        println!("{}", fanout::run(&db, 5000, 5)?);
+        return Ok(());
+    }
     let size = seed::Size {
         prose: options.search,
         ..seed::Size::scaled(options.scale)
@@ -124,18 +140,7 @@ fn main() -> Result<(), String> {
     } else {
         None
     };
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            if let Ok(server) = agora::http::server(app, listener) {
-                let _ = server.await;
-            }
-        })
-    });
+    let base = serve(app)?;
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());
@@ -168,4 +173,21 @@ fn main() -> Result<(), String> {
     println!("seeding: {seeding:.1?}");
     println!("{report}");
     Ok(())
+}
+
+/// Runs Agora on a free local port in a thread of its own; returns its base URL.
+fn serve(app: agora::App) -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = agora::http::server(app, listener) {
+                let _ = server.await;
+            }
+        })
+    });
+    Ok(base)
 }

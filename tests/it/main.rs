@@ -19,6 +19,7 @@ mod guests;
 mod http;
 mod mail;
 mod microblog;
+mod notifications;
 mod pages;
 mod search;
 mod smtp;

@@ -7,6 +7,7 @@ mod feed_tokens;
 mod feeds;
 mod groups;
 mod guests;
+mod notifications;
 pub mod openapi;
 mod posts;
 mod search;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(groups::routes)
             .configure(guests::routes)
+            .configure(notifications::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
             .configure(feed_tokens::routes)

@@ -4,7 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin_mail, feed_tokens, feeds, groups, guests, posts, search, stream, users,
+    accounts, admin_mail, feed_tokens, feeds, groups, guests, notifications, posts, search, stream,
+    users,
 };
 use crate::http::{error::Problem, ops};
 
@@ -27,6 +28,8 @@ use crate::http::{error::Problem, ops};
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         admin_mail::list_mail, admin_mail::retry_mail,
+        notifications::list_notifications, notifications::mark_read, notifications::unread,
+        notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),

@@ -171,6 +171,7 @@ async fn create_post(
     let input = NewPost {
         body: form.body.clone(),
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
+        quiet: false,
     };
     let result = write(&app, &caller, move |conn, scope| {
         actions::create_post(conn, scope, &input)

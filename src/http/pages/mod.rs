@@ -12,12 +12,12 @@ mod form;
 mod group_admin;
 mod groups;
 mod home;
+mod notifications;
 mod opensearch;
 mod people;
 mod posts;
 mod search;
 mod settings;
-mod soon;
 mod tags;
 mod view;
 
@@ -50,7 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(feed_settings::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
-        .configure(soon::routes)
+        .configure(notifications::routes)
         .configure(admin::routes)
         .configure(admin_mail::routes);
 }
