@@ -254,6 +254,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    digests (user_id, period, period_key) {
+        user_id -> BigInt,
+        period -> Text,
+        period_key -> Text,
+        post_count -> Integer,
+        more_count -> Integer,
+        mail_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -282,4 +294,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     guests,
     invitations,
     seen_posts,
+    digests,
 );
