@@ -2,4 +2,6 @@
 //! digests and Atom feeds. Each part reads through the access policy, so nobody is told about
 //! what they may not see.
 
+pub mod digests;
+pub mod frequency;
 pub mod seen;
