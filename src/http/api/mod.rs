@@ -2,6 +2,7 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+pub(crate) mod digests;
 mod feeds;
 mod groups;
 mod guests;
@@ -33,7 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(posts::routes)
             .configure(feeds::routes)
             .configure(search::routes)
-            .configure(stream::routes),
+            .configure(stream::routes)
+            .configure(digests::routes),
     );
 }
 

@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, feeds, groups, guests, posts, search, stream, users};
+use super::{accounts, digests, feeds, groups, guests, posts, search, stream, users};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use crate::http::{error::Problem, ops};
         guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
+        digests::run_digests, digests::show_membership, digests::set_membership,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),

@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod comments;
+mod email_settings;
 mod form;
 mod group_admin;
 mod groups;
@@ -16,6 +17,7 @@ mod search;
 mod settings;
 mod soon;
 mod tags;
+mod unsubscribe;
 mod view;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -42,6 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
+        .configure(email_settings::routes)
+        .configure(unsubscribe::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
         .configure(soon::routes)
