@@ -13,6 +13,7 @@ mod accounts;
 mod auth;
 mod cli;
 mod database;
+mod digests;
 mod events;
 mod guests;
 mod http;
