@@ -172,6 +172,8 @@ pub struct DigestSettings {
     pub max_posts: usize,
     /// Users written per transaction during a run.
     pub batch_size: usize,
+    /// Threads composing a batch's digests side by side (each on its own connection).
+    pub workers: usize,
     /// Milliseconds to pause between batches, to spread a run's load (0: none).
     pub pause_ms: u64,
 }

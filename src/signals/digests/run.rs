@@ -21,7 +21,7 @@ use crate::accounts::{self, User};
 use crate::config::Config;
 use crate::db::schema::{digests, memberships, users};
 use crate::db::{Db, DbConnection};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::mail;
 use crate::on_backend;
 use crate::signals::seen::{self, How};
@@ -56,16 +56,9 @@ pub fn run_period(
     };
     let pause = Duration::from_millis(config.digests.pause_ms);
     let mut after = 0;
-    loop {
-        let (last, digests) = db.read(|conn| {
-            let Some((last, users)) = due_batch(conn, period, &key, after, config)? else {
-                return Ok((None, Vec::new()));
-            };
-            let composed = compose_batch(conn, config, &users, period, now.naive_utc())?;
-            Ok((Some(last), composed))
-        })?;
-        let Some(last) = last else { break };
+    while let Some((last, users)) = db.read(|conn| due_batch(conn, period, &key, after, config))? {
         after = last;
+        let digests = compose_batch(db, config, &users, period, now.naive_utc())?;
         if !digests.is_empty() {
             let (sent, empty) =
                 db.write(|conn| record_batch(conn, config, signer, &key, &digests))?;
@@ -132,34 +125,61 @@ fn due_batch(
 }
 
 /// Each user's digest, covering what came since their last one of this period (at most
-/// two periods back; a first digest looks back one period).
+/// two periods back; a first digest looks back one period). The configured number of workers
+/// compose a share of the batch each, on their own connections: composing is all reads.
 fn compose_batch(
-    conn: &mut DbConnection,
+    db: &Db,
     config: &Config,
     users: &[User],
     period: Period,
     now: NaiveDateTime,
 ) -> Result<Vec<Digest>> {
+    let last = db.read(|conn| last_sent(conn, users, period))?;
+    let oldest = now - period.length() * 2;
+    let since = |user: &User| match last.get(&user.id).copied().flatten() {
+        Some(at) => at.max(oldest),
+        None => now - period.length(),
+    };
+    let share = users.len().div_ceil(config.digests.workers.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = users
+            .chunks(share)
+            .map(|part| {
+                scope.spawn(|| {
+                    db.read(|conn| {
+                        part.iter()
+                            .map(|user| compose(conn, config, user, period, since(user), now))
+                            .collect::<Result<Vec<Digest>>>()
+                    })
+                })
+            })
+            .collect();
+        let mut composed = Vec::with_capacity(users.len());
+        for worker in workers {
+            let part = worker
+                .join()
+                .map_err(|_| Error::internal("a digest worker panicked"))??;
+            composed.extend(part);
+        }
+        Ok(composed)
+    })
+}
+
+/// When each of `users` last had a digest of `period`.
+fn last_sent(
+    conn: &mut DbConnection,
+    users: &[User],
+    period: Period,
+) -> Result<HashMap<i64, Option<NaiveDateTime>>> {
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let last: HashMap<i64, Option<NaiveDateTime>> = digests::table
+    Ok(digests::table
         .filter(digests::period.eq(period.as_str()))
         .filter(digests::user_id.eq_any(&ids))
         .group_by(digests::user_id)
         .select((digests::user_id, max(digests::created_at)))
         .load(conn)?
         .into_iter()
-        .collect();
-    let oldest = now - period.length() * 2;
-    users
-        .iter()
-        .map(|user| {
-            let since = match last.get(&user.id).copied().flatten() {
-                Some(at) => at.max(oldest),
-                None => now - period.length(),
-            };
-            compose(conn, config, user, period, since, now)
-        })
-        .collect()
+        .collect())
 }
 
 /// Claims, queues and marks each digest of a batch in the caller's transaction; returns how

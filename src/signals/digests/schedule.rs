@@ -130,11 +130,12 @@ pub fn check_settings(settings: &DigestSettings) -> Result<(), ConfigError> {
             "use +HH:MM or -HH:MM, e.g. AGORA_DIGESTS__UTC_OFFSET=+01:00",
         ));
     }
-    if settings.max_posts == 0 || settings.batch_size == 0 {
+    if settings.max_posts == 0 || settings.batch_size == 0 || !(1..=16).contains(&settings.workers)
+    {
         return Err(ConfigError::new(
             "digests.max_posts",
-            "digests.max_posts and digests.batch_size must be at least 1",
-            "use e.g. max_posts = 10 and batch_size = 25",
+            "digests.max_posts and digests.batch_size must be at least 1, digests.workers 1 to 16",
+            "use e.g. max_posts = 10, batch_size = 25 and workers = 2",
         ));
     }
     Ok(())
@@ -189,6 +190,7 @@ mod tests {
             utc_offset: offset.into(),
             max_posts: 10,
             batch_size: 25,
+            workers: 2,
             pause_ms: 0,
         }
     }
