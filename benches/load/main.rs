@@ -9,7 +9,10 @@
 //!                              live stream, over N streams)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
+//!                             [--digests (instead of the load: a weekly digest run over every
+//!                              user, twice; see `digests`)]
 
+mod digests;
 mod direct;
 mod drive;
 mod freshness;
@@ -33,6 +36,7 @@ struct Options {
     clients: usize,
     stream_connections: Option<usize>,
     search: bool,
+    digests: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -44,6 +48,7 @@ fn options() -> Result<Options, String> {
         clients: 32,
         stream_connections: None,
         search: false,
+        digests: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +71,7 @@ fn options() -> Result<Options, String> {
                 )
             }
             "--search" => options.search = true,
+            "--digests" => options.digests = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -100,6 +106,20 @@ fn main() -> Result<(), String> {
     let seeded = seed::seed(&app.db, size)?;
     let seeding = started.elapsed();
     eprintln!("seeded in {seeding:.1?}");
+    if options.digests {
+        let report = digests::run(&app)?;
+        println!(
+            "\nAgora digests benchmark — {} — scale {} ({} users, {} posts, {} likes)",
+            agora::db::redact_url(&url),
+            options.scale,
+            size.users,
+            size.posts,
+            size.likes
+        );
+        println!("seeding: {seeding:.1?}\n");
+        println!("{report}");
+        return Ok(());
+    }
     let db = app.db.clone();
     let search_index = app.search.clone();
     let search_settings = app.config.search.clone();
