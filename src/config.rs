@@ -47,6 +47,8 @@ pub struct Config {
     pub live: LiveSettings,
     pub search: SearchSettings,
     pub guests: GuestSettings,
+    /// Email digests: when they go out and how long they are.
+    pub digests: DigestSettings,
 }
 
 /// Pool and SQLite settings.
@@ -154,6 +156,28 @@ pub struct GuestSettings {
     pub guest_days: i64,
 }
 
+/// When digests go out and how long they are.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    /// Send digests on schedule (false: only `POST /api/v1/admin/digests/run` sends them).
+    pub scheduler: bool,
+    /// Local hour (0–23) from which the day's digests go out.
+    pub hour: u32,
+    /// Day of the weekly digest: `mon` … `sun`.
+    pub weekly_day: String,
+    /// The local time of `hour` and `weekly_day` as an offset from UTC, `+HH:MM` or `-HH:MM`.
+    pub utc_offset: String,
+    /// Posts listed in one digest; the rest are counted as "and N more".
+    pub max_posts: usize,
+    /// Users written per transaction during a run.
+    pub batch_size: usize,
+    /// Threads composing a batch's digests side by side (each on its own connection).
+    pub workers: usize,
+    /// Milliseconds to pause between batches, to spread a run's load (0: none).
+    pub pause_ms: u64,
+}
+
 impl GuestSettings {
     /// The domains of a comma-separated setting, lowercased.
     pub fn domains(list: &str) -> Vec<String> {
@@ -185,7 +209,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: &str, problem: impl Into<String>, hint: impl Into<String>) -> ConfigError {
+    pub(crate) fn new(
+        key: &str,
+        problem: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> ConfigError {
         ConfigError {
             key: key.to_string(),
             problem: problem.into(),
@@ -341,6 +369,7 @@ impl Config {
                 "set AGORA_GUESTS__INVITATION_DAYS=7 and AGORA_GUESTS__GUEST_DAYS=90",
             ));
         }
+        crate::signals::digests::check_settings(&self.digests)?;
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
             return Err(ConfigError::new(
                 "live.channel_capacity",

@@ -12,8 +12,11 @@
 //!                              search, typeahead and freshness; see `search`)]
 //!                             [--fanout (instead of the load: a post's notifications to a
 //!                              group of 5,000 members; see `fanout`)]
+//!                             [--digests (instead of the load: a weekly digest run over every
+//!                              user, twice; see `digests`)]
 
 mod delivery;
+mod digests;
 mod direct;
 mod drive;
 mod fanout;
@@ -41,6 +44,7 @@ struct Options {
     stream_client: Option<String>,
     search: bool,
     fanout: bool,
+    digests: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -54,6 +58,7 @@ fn options() -> Result<Options, String> {
         stream_client: None,
         search: false,
         fanout: false,
+        digests: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -78,6 +83,7 @@ fn options() -> Result<Options, String> {
             "--stream-client" => options.stream_client = Some(value()?),
             "--search" => options.search = true,
             "--fanout" => options.fanout = true,
+            "--digests" => options.digests = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -128,6 +134,20 @@ fn main() -> Result<(), String> {
     let seeded = seed::seed(&app.db, size)?;
     let seeding = started.elapsed();
     eprintln!("seeded in {seeding:.1?}");
+    if options.digests {
+        let report = digests::run(&app)?;
+        println!(
+            "\nAgora digests benchmark — {} — scale {} ({} users, {} posts, {} likes)",
+            agora::db::redact_url(&url),
+            options.scale,
+            size.users,
+            size.posts,
+            size.likes
+        );
+        println!("seeding: {seeding:.1?}\n");
+        println!("{report}");
+        return Ok(());
+    }
     let db = app.db.clone();
     let search_index = app.search.clone();
     let search_settings = app.config.search.clone();

@@ -299,6 +299,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    digests (user_id, period, period_key) {
+        user_id -> BigInt,
+        period -> Text,
+        period_key -> Text,
+        post_count -> Integer,
+        more_count -> Integer,
+        mail_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -332,4 +344,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     notification_settings,
     thread_mutes,
+    digests,
 );

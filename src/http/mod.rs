@@ -61,6 +61,16 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
     let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
     actix_web::rt::spawn(crate::guests::lifecycle::run(db, config, signer, unswept));
     let sweeping = web::Data::new(sweeping);
+    // And the digest scheduler.
+    let (scheduling, unscheduled) = tokio::sync::watch::channel(());
+    let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
+    actix_web::rt::spawn(crate::signals::digests::schedule::run(
+        db,
+        config,
+        signer,
+        unscheduled,
+    ));
+    let scheduling = web::Data::new(scheduling);
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -75,6 +85,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(mailing.clone())
             .app_data(sweeping.clone())
             .app_data(notifying.clone())
+            .app_data(scheduling.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)

@@ -168,7 +168,7 @@ pub fn merged_page(
     // Bounded per request: each round moves the horizon down by at least one member's page;
     // past the last round the page ends short and hands the horizon on as the cursor.
     for round in 0..16 {
-        let candidates = queries::newest_per_member(conn, members, before, limit)?;
+        let candidates = queries::newest_per_member(conn, members, before, None, limit)?;
         let mut per_member: std::collections::HashMap<i64, (i64, i64)> =
             std::collections::HashMap::new();
         for c in &candidates {
@@ -234,4 +234,29 @@ pub fn thread_participants(conn: &mut DbConnection, post: &Post) -> Result<Vec<i
 /// Who one body mentions (`comment_id` 0: the post's own body), for the notifier.
 pub fn mentioned_in(conn: &mut DbConnection, post_id: i64, comment_id: i64) -> Result<Vec<i64>> {
     queries::mentioned_in(conn, post_id, comment_id)
+}
+
+/// Readable posts from any of `members` newer than id `after`, at most `per_member` from each,
+/// newest first: what a digest ranks. Each member is one bounded index range, as in a feed.
+pub fn recent_from(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    members: &[Member],
+    after: i64,
+    per_member: i64,
+) -> Result<Vec<Post>> {
+    scope.viewer.require_user()?;
+    let candidates = queries::newest_per_member(conn, members, None, Some(after), per_member)?;
+    let mut ids: Vec<i64> = candidates
+        .iter()
+        .filter(|c| scope.reads_posts_in(c.group_id))
+        .map(|c| c.id)
+        .collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    queries::by_ids(
+        conn,
+        queries::in_groups(&scope.readable, scope.reads_company()),
+        &ids,
+    )
 }

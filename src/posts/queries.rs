@@ -265,7 +265,8 @@ pub(super) struct Candidate {
     pub member: i64,
 }
 
-/// The newest `limit` posts of each member older than `before`, in one statement of one index
+/// The newest `limit` posts of each member older than `before` (and newer than `after`, for
+/// a digest's window), in one statement of one index
 /// range per member, so the cost follows the number of members, not how much each has posted.
 /// Visibility is left to the caller.
 ///
@@ -277,15 +278,18 @@ pub(super) fn newest_per_member(
     conn: &mut DbConnection,
     members: &[Member],
     before: Option<i64>,
+    after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Candidate>> {
     if members.is_empty() {
         return Ok(Vec::new());
     }
     match conn {
-        DbConnection::Postgres(inner) => newest_per_member_postgres(inner, members, before, limit),
+        DbConnection::Postgres(inner) => {
+            newest_per_member_postgres(inner, members, (before, after), limit)
+        }
         DbConnection::Sqlite(_) => {
-            Ok(diesel::sql_query(union_of_ranges(members, before, limit)).load(conn)?)
+            Ok(diesel::sql_query(union_of_ranges(members, (before, after), limit)).load(conn)?)
         }
     }
 }
@@ -294,20 +298,20 @@ pub(super) fn newest_per_member(
 const POSTGRES_RANGES: &str = "\
     SELECT c.id, c.group_id, a.n * 3 AS member FROM unnest($1) WITH ORDINALITY AS a(mid, n) \
       CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE author_id = a.mid \
-        AND deleted_at IS NULL AND id < $4 ORDER BY id DESC LIMIT $5) c \
+        AND deleted_at IS NULL AND id < $4 AND id > $6 ORDER BY id DESC LIMIT $5) c \
     UNION ALL \
     SELECT c.id, c.group_id, g.n * 3 + 1 FROM unnest($2) WITH ORDINALITY AS g(mid, n) \
       CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE group_id = g.mid \
-        AND deleted_at IS NULL AND id < $4 ORDER BY id DESC LIMIT $5) c \
+        AND deleted_at IS NULL AND id < $4 AND id > $6 ORDER BY id DESC LIMIT $5) c \
     UNION ALL \
     SELECT c.id, c.group_id, t.n * 3 + 2 FROM unnest($3) WITH ORDINALITY AS t(mid, n) \
       CROSS JOIN LATERAL (SELECT post_id AS id, group_id FROM post_tags WHERE tag_id = t.mid \
-        AND comment_id = 0 AND post_id < $4 ORDER BY post_id DESC LIMIT $5) c";
+        AND comment_id = 0 AND post_id < $4 AND post_id > $6 ORDER BY post_id DESC LIMIT $5) c";
 
 fn newest_per_member_postgres(
     conn: &mut diesel::PgConnection,
     members: &[Member],
-    before: Option<i64>,
+    (before, after): (Option<i64>, Option<i64>),
     limit: i64,
 ) -> Result<Vec<Candidate>> {
     use diesel::sql_types::{Array, BigInt};
@@ -340,15 +344,20 @@ fn newest_per_member_postgres(
         .bind::<Array<BigInt>, _>(tags)
         .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
         .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(after.unwrap_or(0))
         .load(conn)?)
 }
 
 /// SQLite's form: one `UNION ALL` branch per member, numbered by position.
-fn union_of_ranges(members: &[Member], before: Option<i64>, limit: i64) -> String {
+fn union_of_ranges(
+    members: &[Member],
+    (before, after): (Option<i64>, Option<i64>),
+    limit: i64,
+) -> String {
     let older = |column: &str| {
-        before
-            .map(|b| format!(" AND {column} < {b}"))
-            .unwrap_or_default()
+        let below = before.map(|b| format!(" AND {column} < {b}"));
+        let above = after.map(|a| format!(" AND {column} > {a}"));
+        format!("{}{}", below.unwrap_or_default(), above.unwrap_or_default())
     };
     let parts: Vec<String> = members
         .iter()

@@ -14,5 +14,7 @@ pub mod letters;
 pub mod notifications;
 pub mod notifier;
 pub mod preferences;
+pub mod digests;
+pub mod frequency;
 pub mod seen;
 pub mod views;

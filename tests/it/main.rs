@@ -14,6 +14,7 @@ mod atom;
 mod auth;
 mod cli;
 mod database;
+mod digests;
 mod events;
 mod guests;
 mod http;

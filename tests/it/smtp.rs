@@ -123,7 +123,19 @@ async fn converse(
 
 /// The plain-text part of a message, with quoted-printable or base64 undone.
 pub fn text_of(message: &str) -> String {
-    let start = message.find("Content-Type: text/plain").unwrap_or(0);
+    part_of(message, "text/plain")
+}
+
+/// The HTML part of a message, decoded likewise.
+pub fn html_of(message: &str) -> String {
+    part_of(message, "text/html")
+}
+
+/// The part of `message` of `content_type` (or the whole body), decoded.
+fn part_of(message: &str, content_type: &str) -> String {
+    let start = message
+        .find(&format!("Content-Type: {content_type}"))
+        .unwrap_or(0);
     let part = &message[start..];
     let (headers, body) = part.split_once("\n\n").unwrap_or((part, ""));
     let body = body.split("\n--").next().unwrap_or(body);

@@ -154,6 +154,8 @@ impl TestApp {
             ("AGORA_DATABASE__POOL_SIZE".into(), "4".into()),
             ("AGORA_HTTP__WORKERS".into(), "1".into()),
             ("AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS".into(), "1".into()),
+            // Digests go out when a test asks, never because the clock passed the hour.
+            ("AGORA_DIGESTS__SCHEDULER".into(), "false".into()),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::load(None, vars).unwrap();

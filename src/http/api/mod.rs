@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_mail;
 mod feed_tokens;
+pub(crate) mod digests;
 mod feeds;
 mod groups;
 mod guests;
@@ -39,7 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(feed_tokens::routes)
             .configure(search::routes)
             .configure(stream::routes)
-            .configure(admin_mail::routes),
+            .configure(admin_mail::routes)
+            .configure(digests::routes),
     );
 }
 

@@ -4,8 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin_mail, feed_tokens, feeds, groups, guests, notifications, posts, search, stream,
-    users,
+    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts, search,
+    stream, users,
 };
 use crate::http::{error::Problem, ops};
 
@@ -30,6 +30,7 @@ use crate::http::{error::Problem, ops};
         admin_mail::list_mail, admin_mail::retry_mail,
         notifications::list_notifications, notifications::mark_read, notifications::unread,
         notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
+        digests::run_digests, digests::show_membership, digests::set_membership,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem)),

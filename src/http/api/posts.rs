@@ -103,7 +103,9 @@ pub async fn show_post(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id, "post")?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    let post = post_view(&app, &caller, id).await?;
+    super::digests::record_read(&app, &caller, id).await;
+    Ok(HttpResponse::Ok().json(post))
 }
 
 #[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)), request_body = BodyInput,

@@ -8,6 +8,7 @@ mod atom;
 mod auth;
 mod comments;
 mod feed_settings;
+mod email_settings;
 mod form;
 mod group_admin;
 mod groups;
@@ -19,6 +20,7 @@ mod posts;
 mod search;
 mod settings;
 mod tags;
+mod unsubscribe;
 mod view;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -48,6 +50,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(people::routes)
         .configure(settings::routes)
         .configure(feed_settings::routes)
+        .configure(email_settings::routes)
+        .configure(unsubscribe::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
         .configure(notifications::routes)

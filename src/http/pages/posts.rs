@@ -115,6 +115,7 @@ pub(super) async fn permalink(
         Ok((post, comments, next))
     })
     .await?;
+    crate::http::api::digests::record_read(app, caller, id).await;
     let back = format!("/posts/{id}");
     let page = ShowPage {
         layout,

@@ -1,0 +1,266 @@
+//! When digests are due: the configured local hour (and weekday for the weekly one) at a fixed
+//! offset from UTC, the key naming each period, and the task that sends what is due.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike, Utc, Weekday};
+
+use super::run::run_period;
+use crate::config::{Config, ConfigError, DigestSettings};
+use crate::db::Db;
+use crate::signing::Signer;
+
+/// How often the scheduler looks whether a period is due.
+const TICK: Duration = Duration::from_secs(60);
+
+/// A digest period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Daily,
+    Weekly,
+}
+
+impl Period {
+    pub const ALL: [Period; 2] = [Period::Daily, Period::Weekly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Daily => "daily",
+            Period::Weekly => "weekly",
+        }
+    }
+
+    /// `daily` or `weekly`; anything else is not a period.
+    pub fn parse(raw: &str) -> Option<Period> {
+        match raw {
+            "daily" => Some(Period::Daily),
+            "weekly" => Some(Period::Weekly),
+            _ => None,
+        }
+    }
+
+    /// The length of the period: how far back a first digest looks.
+    pub fn length(self) -> chrono::Duration {
+        match self {
+            Period::Daily => chrono::Duration::days(1),
+            Period::Weekly => chrono::Duration::days(7),
+        }
+    }
+
+    /// The key of the period holding local time `local`: the date, or the ISO week.
+    pub fn key(self, local: NaiveDateTime) -> String {
+        match self {
+            Period::Daily => local.date().format("%Y-%m-%d").to_string(),
+            Period::Weekly => {
+                let week = local.date().iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+        }
+    }
+}
+
+/// The configured offset; `check_settings` has vouched for it at start.
+pub fn offset(settings: &DigestSettings) -> FixedOffset {
+    parse_offset(&settings.utc_offset).unwrap_or(Utc.fix())
+}
+
+/// Local time at the configured offset.
+pub fn local(settings: &DigestSettings, now: DateTime<Utc>) -> NaiveDateTime {
+    now.with_timezone(&offset(settings)).naive_local()
+}
+
+/// Whether `period`'s digests are due at local time `local`: from the configured hour on, and
+/// for the weekly one from that hour of the configured weekday to the end of the ISO week (so a
+/// server that was down on the day catches up).
+pub fn is_due(settings: &DigestSettings, period: Period, local: NaiveDateTime) -> bool {
+    let hour = local.hour() >= settings.hour;
+    match period {
+        Period::Daily => hour,
+        Period::Weekly => {
+            let Some(day) = parse_weekday(&settings.weekly_day) else {
+                return false;
+            };
+            let today = local.weekday().num_days_from_monday();
+            let wanted = day.num_days_from_monday();
+            today > wanted || (today == wanted && hour)
+        }
+    }
+}
+
+fn parse_offset(raw: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match raw.as_bytes().first()? {
+        b'+' => (1, &raw[1..]),
+        b'-' => (-1, &raw[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if (0..=14).contains(&h) && (0..60).contains(&m) {
+        FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+    } else {
+        None
+    }
+}
+
+fn parse_weekday(raw: &str) -> Option<Weekday> {
+    raw.parse().ok()
+}
+
+/// Refuses settings the scheduler could not follow, naming the key.
+pub fn check_settings(settings: &DigestSettings) -> Result<(), ConfigError> {
+    if settings.hour > 23 {
+        return Err(ConfigError::new(
+            "digests.hour",
+            format!("{} is not an hour", settings.hour),
+            "use 0 to 23, e.g. AGORA_DIGESTS__HOUR=7",
+        ));
+    }
+    if parse_weekday(&settings.weekly_day).is_none() {
+        return Err(ConfigError::new(
+            "digests.weekly_day",
+            format!("{:?} is not a day", settings.weekly_day),
+            "use mon, tue, wed, thu, fri, sat or sun",
+        ));
+    }
+    if parse_offset(&settings.utc_offset).is_none() {
+        return Err(ConfigError::new(
+            "digests.utc_offset",
+            format!("{:?} is not an offset from UTC", settings.utc_offset),
+            "use +HH:MM or -HH:MM, e.g. AGORA_DIGESTS__UTC_OFFSET=+01:00",
+        ));
+    }
+    if settings.max_posts == 0 || settings.batch_size == 0 || !(1..=16).contains(&settings.workers)
+    {
+        return Err(ConfigError::new(
+            "digests.max_posts",
+            "digests.max_posts and digests.batch_size must be at least 1, digests.workers 1 to 16",
+            "use e.g. max_posts = 10, batch_size = 25 and workers = 2",
+        ));
+    }
+    Ok(())
+}
+
+/// Sends due digests once a minute until the sender of `stopped` is dropped.
+pub async fn run(
+    db: Db,
+    config: Config,
+    signer: Signer,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) {
+    if !config.digests.scheduler {
+        return;
+    }
+    loop {
+        for period in Period::ALL {
+            let local = local(&config.digests, Utc::now());
+            if !is_due(&config.digests, period, local) {
+                continue;
+            }
+            let (db, config, signer) = (db.clone(), config.clone(), signer.clone());
+            let sent = tokio::task::spawn_blocking(move || {
+                run_period(&db, &config, &signer, period, Utc::now())
+            })
+            .await;
+            match sent {
+                Ok(Ok(report)) if report.sent > 0 => {
+                    tracing::info!(period = period.as_str(), ?report, "digests sent")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "digest run failed; retrying"),
+                Err(error) => tracing::error!(%error, "digest run panicked; retrying"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            changed = stopped.changed() => if changed.is_err() { return },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(hour: u32, day: &str, offset: &str) -> DigestSettings {
+        DigestSettings {
+            scheduler: true,
+            hour,
+            weekly_day: day.into(),
+            utc_offset: offset.into(),
+            max_posts: 10,
+            batch_size: 25,
+            workers: 2,
+            pause_ms: 0,
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn keys_name_the_local_day_and_iso_week() {
+        let s = settings(7, "mon", "+02:00");
+        let local = local(&s, at("2026-11-29T23:30:00Z"));
+        assert_eq!(Period::Daily.key(local), "2026-11-30");
+        assert_eq!(Period::Weekly.key(local), "2026-W49");
+        let s = settings(7, "mon", "-05:00");
+        assert_eq!(
+            Period::Daily.key(super::local(&s, at("2026-11-30T03:00:00Z"))),
+            "2026-11-29"
+        );
+    }
+
+    #[test]
+    fn digests_are_due_from_the_local_hour_and_weekday() {
+        let s = settings(7, "tue", "+01:00");
+        let due = |t: &str, p| is_due(&s, p, local(&s, at(t)));
+        assert!(!due("2026-11-30T05:59:00Z", Period::Daily));
+        assert!(due("2026-11-30T06:00:00Z", Period::Daily));
+        assert!(
+            !due("2026-11-30T12:00:00Z", Period::Weekly),
+            "Monday, before Tuesday"
+        );
+        assert!(
+            !due("2026-12-01T05:00:00Z", Period::Weekly),
+            "Tuesday 06:00 local"
+        );
+        assert!(due("2026-12-01T06:00:00Z", Period::Weekly));
+        assert!(
+            due("2026-12-03T01:00:00Z", Period::Weekly),
+            "caught up later in the week"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        assert_eq!(
+            check_settings(&settings(24, "mon", "+00:00"))
+                .unwrap_err()
+                .key,
+            "digests.hour"
+        );
+        assert_eq!(
+            check_settings(&settings(7, "someday", "+00:00"))
+                .unwrap_err()
+                .key,
+            "digests.weekly_day"
+        );
+        assert_eq!(
+            check_settings(&settings(7, "mon", "01:00"))
+                .unwrap_err()
+                .key,
+            "digests.utc_offset"
+        );
+        assert_eq!(
+            check_settings(&settings(7, "mon", "+15:00"))
+                .unwrap_err()
+                .key,
+            "digests.utc_offset"
+        );
+        assert!(check_settings(&settings(0, "sun", "-09:30")).is_ok());
+    }
+}
