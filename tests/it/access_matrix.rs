@@ -104,7 +104,11 @@ async fn build_world(backend: crate::support::Backend) -> World {
         (Place::Private, Some(private)),
         (Place::Secret, Some(secret)),
     ] {
-        let body = format!("News about #{} from @ana", tag(place));
+        // Everyone is mentioned, so the notifier must decide who may hear of each post.
+        let body = format!(
+            "News about #{} from @ana for @nina @gina @otto @rita",
+            tag(place)
+        );
         let (status, post) = ana
             .post("/api/v1/posts", json!({"body": body, "group_id": group}))
             .await;
@@ -340,6 +344,13 @@ on_both_backends! {
                 paths.push(format!("/groups/{group}"));
             }
         }
+        paths.extend(["/api/v1/notifications?limit=100".to_string(), "/api/v1/notifications/unread".to_string()]);
+        // The notifier has caught up once the non-member has heard of both posts she may read.
+        let nonmember = &world.clients.iter().find(|(v, _)| *v == Viewer::NonMember).unwrap().1;
+        while nonmember.get("/api/v1/notifications?limit=100").await.1["items"].as_array().map_or(0, Vec::len) < 2 {
+            assert!(std::time::Instant::now() < deadline, "the notifier never caught up");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         // Pages answer bearer credentials like the API: the member's home page shows the
         // secret post, so a page that leaves a word out for others does so by the policy.
         assert!(member.page("/").await.contains(tag(Place::Secret)));
@@ -349,7 +360,25 @@ on_both_backends! {
             let canaries = canaries_for(viewer);
             // Unreadable posts by id, too: a page may echo a word from its own address.
             let hidden_ids: Vec<&str> = world.posts.iter().filter(|p| !may_read(viewer, p.0)).map(|p| p.1.as_str()).collect();
-            for path in &paths {
+            // Atom, read with the viewer's own feed token (those without a live credential
+            // have none to take).
+            let mut feeds = Vec::new();
+            let (status, token) = client.get("/api/v1/me/feed-token").await;
+            if status == StatusCode::OK {
+                let token = token["token"].as_str().unwrap().to_string();
+                feeds.extend(["/feeds/home.atom".to_string(), "/feeds/company.atom".to_string()]);
+                for (place, _, group) in &world.posts {
+                    feeds.push(format!("/tags/{}.atom", tag(*place)));
+                    feeds.extend(group.iter().map(|g| format!("/groups/{g}.atom")));
+                }
+                for feed in &mut feeds {
+                    *feed = format!("{feed}?token={token}");
+                }
+                if viewer == Viewer::Member {
+                    assert!(client.page(&feeds[0]).await.contains(tag(Place::Secret)), "the member's Atom home shows every post");
+                }
+            }
+            for path in paths.iter().chain(&feeds) {
                 let response = client.request(reqwest::Method::GET, path).send().await.unwrap();
                 let headers = format!("{:?}", response.headers());
                 let body = response.text().await.unwrap();
