@@ -9,12 +9,12 @@
 
 pub mod atom_feeds;
 pub mod audience;
+pub mod digests;
 pub mod feed_tokens;
+pub mod frequency;
 pub mod letters;
 pub mod notifications;
 pub mod notifier;
 pub mod preferences;
-pub mod digests;
-pub mod frequency;
 pub mod seen;
 pub mod views;

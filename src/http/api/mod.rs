@@ -3,8 +3,8 @@
 
 mod accounts;
 mod admin_mail;
-mod feed_tokens;
 pub(crate) mod digests;
+mod feed_tokens;
 mod feeds;
 mod groups;
 mod guests;

@@ -4,8 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts, search,
-    stream, users,
+    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
+    search, stream, users,
 };
 use crate::http::{error::Problem, ops};
 
