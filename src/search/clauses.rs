@@ -1,14 +1,19 @@
-//! The query clauses of a search: words and phrases over the text, names and comments, and
-//! the filters (`from:`, `in:`, `#tag`, dates) resolved to what the viewer may see.
+//! The query clauses of a search: words and phrases over the text, names and comments, the
+//! filters (`from:`, `in:`, `#tag`, dates) resolved to what the viewer may see, and the names
+//! typeahead matches.
 
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    TermSetQuery,
+};
 use tantivy::schema::IndexRecordOption;
 
 use super::analyzer;
-use super::index::Fields;
+use super::index::{Fields, internal};
 use super::query::Parsed;
 use crate::access::Scope;
 use crate::accounts;
@@ -157,4 +162,63 @@ pub(super) fn filter_clauses(
         clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
     }
     Ok(clauses)
+}
+
+/// Most name words one typed word stands for in typeahead: the first ones in alphabetical
+/// order. A short prefix such as `us` may start thousands of names, and reading every one's
+/// postings cost more than the rest of a suggestion; typing on narrows them.
+const NAME_WORDS: usize = 64;
+
+/// Names whose words match `whole` (each a whole word) and `last` (as the start of a word),
+/// one typo forgiven in words of four letters or more.
+pub(super) fn names_clause(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    whole: &[String],
+    last: &str,
+) -> Result<Box<dyn Query>> {
+    let typos = |word: &str| u8::from(word.chars().count() >= 4);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let words = whole.iter().map(|w| (w.as_str(), false));
+    for (word, prefix) in words.chain([(last, true)]) {
+        let term = Term::from_field_text(field, word);
+        let fuzzy = if prefix {
+            FuzzyTermQuery::new_prefix(term, typos(word), true)
+        } else {
+            FuzzyTermQuery::new(term, typos(word), true)
+        };
+        let terms = first_terms(searcher, field, &fuzzy)?;
+        clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+    }
+    Ok(all_of(clauses))
+}
+
+/// The first [`NAME_WORDS`] terms of `field` the fuzzy query's automaton accepts.
+fn first_terms(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    fuzzy: &FuzzyTermQuery,
+) -> Result<Vec<Term>> {
+    let mut found: BTreeSet<Vec<u8>> = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field).map_err(internal)?;
+        let automaton = fuzzy.automaton().map_err(internal)?;
+        let mut stream = index
+            .terms()
+            .search(automaton)
+            .into_stream()
+            .map_err(internal)?;
+        // Each segment's terms come in order, so its first ones hold its share of the first.
+        let mut taken = 0;
+        while taken < NAME_WORDS && stream.advance() {
+            found.insert(stream.key().to_vec());
+            taken += 1;
+        }
+    }
+    Ok(found
+        .into_iter()
+        .take(NAME_WORDS)
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
+        .map(|text| Term::from_field_text(field, &text))
+        .collect())
 }

@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, QueryClone};
-use tantivy::{DocAddress, Score, Term};
+use tantivy::query::{AllQuery, Occur, Query, QueryClone};
+use tantivy::{DocAddress, Score};
 
 use super::analyzer;
-use super::clauses::{all_of, filter_clauses, text_query, words_clause};
+use super::clauses::{all_of, filter_clauses, names_clause, text_query, words_clause};
 use super::hits::hits;
 use super::index::{Generation, Kind, internal};
 use super::query::{self, Parsed};
@@ -206,25 +206,8 @@ pub fn suggest(
     let Some((last, before)) = words.split_last() else {
         return Ok(Suggestions::default());
     };
-    let typos = |word: &str| if word.chars().count() >= 4 { 1 } else { 0 };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = before
-        .iter()
-        .map(|w| {
-            let term = Term::from_field_text(fields.name, w);
-            (
-                Occur::Must,
-                Box::new(FuzzyTermQuery::new(term, typos(w), true)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    let last_term = Term::from_field_text(fields.name, last);
-    clauses.push((
-        Occur::Must,
-        Box::new(FuzzyTermQuery::new_prefix(last_term, typos(last), true)),
-    ));
-    let names = BooleanQuery::new(clauses);
-
     let searcher = generation.reader.searcher();
+    let names = names_clause(&searcher, fields.name, before, last)?;
     let walls = Walls::of(conn, scope)?;
     let now = chrono::Utc::now().timestamp();
     // Only people, groups and tags have names: one pass over the names, the best of each.
@@ -236,7 +219,9 @@ pub fn suggest(
         blend: Blend::new(ranking, now),
         columns: &generation.columns,
     };
-    let by_kind = searcher.search(&names, &collector).map_err(internal)?;
+    let by_kind = searcher
+        .search(names.as_ref(), &collector)
+        .map_err(internal)?;
     let mut suggestions = Suggestions::default();
     for (kind, into) in [
         (Kind::Person, &mut suggestions.people),
