@@ -133,6 +133,9 @@ pub struct SearchSettings {
     pub recency_days: f32,
     /// Lift from likes and comments: relevance × (1 + weight × ln(1 + likes + comments)).
     pub engagement_weight: f32,
+    /// Text searches blend only this many of their most relevant matches (BM25 alone picks
+    /// them, skipping what cannot qualify); searches without words blend every match.
+    pub relevance_window: usize,
     /// Milliseconds between reads of the events log when nothing in this process wakes the
     /// indexer (commits by other processes, a rebuilt index to switch to).
     pub poll_ms: u64,
@@ -353,6 +356,13 @@ impl Config {
                 "search.recency_days",
                 "search.recency_days must be above 0 and search.engagement_weight at least 0",
                 "use e.g. recency_days = 30.0 and engagement_weight = 0.1",
+            ));
+        }
+        if !(20..=100_000).contains(&search.relevance_window) {
+            return Err(ConfigError::new(
+                "search.relevance_window",
+                "search.relevance_window must be 20 to 100000",
+                "use e.g. relevance_window = 500",
             ));
         }
         if search.poll_ms == 0 || !(1..=16).contains(&search.reindex_threads) {

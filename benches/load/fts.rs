@@ -1,7 +1,9 @@
 //! The PostgreSQL full-text baseline of search mode: a `tsvector` column on posts with a GIN
 //! index, added by the benchmark (not a migration), and the query mix as SQL with `ts_rank`,
 //! the same visibility filter as Agora's (the company feed, or a group the viewer may read),
-//! run on connections of its own, without HTTP.
+//! run on connections of its own, without HTTP, in two forms: the ranked ids alone, and the
+//! whole first page as the search API gives it (each post's author as its title and a
+//! `ts_headline` snippet with `<mark>` around the matches).
 
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -38,6 +40,28 @@ struct Ranked {
     #[diesel(sql_type = Float)]
     #[expect(dead_code, reason = "loaded as a client would, never read")]
     rank: f32,
+}
+
+#[derive(QueryableByName)]
+struct Shown {
+    #[diesel(embed)]
+    #[expect(dead_code, reason = "loaded as a client would, never read")]
+    ranked: Ranked,
+    #[diesel(sql_type = Text)]
+    #[expect(dead_code, reason = "loaded as a client would, never read")]
+    title: String,
+    #[diesel(sql_type = Text)]
+    #[expect(dead_code, reason = "loaded as a client would, never read")]
+    snippet: String,
+}
+
+/// What the SQL answers with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The ids and ranks of the first 20.
+    Ranked,
+    /// The first page as the API shows it: ids, ranks, titles and snippets.
+    Page,
 }
 
 fn connect(url: &str) -> Result<PgConnection, String> {
@@ -87,7 +111,7 @@ pub fn prepare(url: &str) -> Result<Setup, String> {
 }
 
 /// The query as one SQL statement: `$1` the text, `$2` the viewer's readable groups.
-fn statement(query: &Query) -> String {
+fn statement(query: &Query, answer: Answer) -> String {
     let function = if query.phrase {
         "phraseto_tsquery"
     } else {
@@ -100,37 +124,77 @@ fn statement(query: &Query) -> String {
     if let Some(author) = query.author {
         let _ = write!(filters, " AND author_id = {author}");
     }
-    format!(
+    let ranked = format!(
         "SELECT id, ts_rank(bench_tsv, q) AS rank FROM posts, {function}('english', $1) AS q \
          WHERE bench_tsv @@ q AND deleted_at IS NULL \
          AND (group_id IS NULL OR group_id = ANY($2)){filters} \
          ORDER BY rank DESC LIMIT 20"
-    )
+    );
+    match answer {
+        Answer::Ranked => ranked,
+        // Titles and snippets for the 20 shown only, as the API makes them.
+        Answer::Page => format!(
+            "SELECT p.id, r.rank, u.name AS title, ts_headline('english', p.body, \
+             {function}('english', $1), 'StartSel=<mark>, StopSel=</mark>, MaxFragments=1') \
+             AS snippet FROM ({ranked}) AS r JOIN posts p ON p.id = r.id \
+             JOIN users u ON u.id = p.author_id ORDER BY r.rank DESC"
+        ),
+    }
 }
 
-fn one(conn: &mut PgConnection, sql: &str, text: &str, readable: &[i64]) -> Result<usize, String> {
-    diesel::sql_query(sql)
+fn one(
+    conn: &mut PgConnection,
+    sql: &str,
+    answer: Answer,
+    text: &str,
+    readable: &[i64],
+) -> Result<usize, String> {
+    let statement = diesel::sql_query(sql)
         .bind::<Text, _>(text)
-        .bind::<Array<BigInt>, _>(readable)
-        .load::<Ranked>(conn)
-        .map(|rows| rows.len())
-        .map_err(|e| e.to_string())
+        .bind::<Array<BigInt>, _>(readable);
+    match answer {
+        Answer::Ranked => statement.load::<Ranked>(conn).map(|rows| rows.len()),
+        Answer::Page => statement.load::<Shown>(conn).map(|rows| rows.len()),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// The rows one viewer gets for `query`.
 pub fn sample(url: &str, query: &Query, readable: &[i64]) -> Result<usize, String> {
-    one(&mut connect(url)?, &statement(query), &query.text, readable)
+    let mut conn = connect(url)?;
+    let ranked = one(
+        &mut conn,
+        &statement(query, Answer::Ranked),
+        Answer::Ranked,
+        &query.text,
+        readable,
+    )?;
+    let page = one(
+        &mut conn,
+        &statement(query, Answer::Page),
+        Answer::Page,
+        &query.text,
+        readable,
+    )?;
+    if ranked != page {
+        return Err(format!(
+            "{:?}: {ranked} ranked rows but a page of {page}",
+            query.q
+        ));
+    }
+    Ok(page)
 }
 
-/// Runs `query` on `clients` connections for `seconds`, each time for a random viewer.
+/// Runs `query`, answered as `answer`, on `clients` connections for `seconds`, each time for a random viewer.
 pub fn measure(
     url: &str,
     query: &Query,
+    answer: Answer,
     readable: &[Vec<i64>],
     clients: usize,
     seconds: u64,
 ) -> Result<Stats, String> {
-    let sql = statement(query);
+    let sql = statement(query, answer);
     let mut conns = (0..clients)
         .map(|_| connect(url))
         .collect::<Result<Vec<_>, _>>()?;
@@ -148,7 +212,7 @@ pub fn measure(
                     while Instant::now() < deadline {
                         let groups = &readable[rng.gen_range(0..readable.len())];
                         let t = Instant::now();
-                        match one(conn, sql, &query.text, groups) {
+                        match one(conn, sql, answer, &query.text, groups) {
                             Ok(_) => latencies.push(t.elapsed()),
                             Err(_) => errors += 1,
                         }

@@ -111,7 +111,11 @@ fn main() -> Result<(), String> {
     let env = vec![
         ("AGORA_DATA_DIR".to_string(), dir.display().to_string()),
         ("AGORA_DATABASE_URL".to_string(), url.clone()),
-        ("AGORA_DATABASE__POOL_SIZE".to_string(), "16".to_string()),
+        // Search mode's in-process threads hold a connection each beside the server's 16.
+        (
+            "AGORA_DATABASE__POOL_SIZE".to_string(),
+            if options.search { "34" } else { "16" }.to_string(),
+        ),
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;

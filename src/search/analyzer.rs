@@ -14,7 +14,7 @@ pub const PROSE: &str = "agora_prose";
 pub const NAMES: &str = "agora_names";
 
 /// Longest term kept, in bytes; longer ones are noise (hashes, base64).
-const LONGEST_TERM: usize = 40;
+pub(super) const LONGEST_TERM: usize = 40;
 
 pub fn prose() -> TextAnalyzer {
     TextAnalyzer::builder(Words::default())

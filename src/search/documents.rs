@@ -226,17 +226,21 @@ pub fn tags(
         query = query.filter(tags::name.eq_any(names.to_vec()));
     }
     let rows: Vec<(i64, String, NaiveDateTime)> = query.load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut groups_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for ids in ids.chunks(5000) {
-        let used: Vec<(i64, Option<i64>)> = post_tags::table
-            .filter(post_tags::tag_id.eq_any(ids.to_vec()))
-            .select((post_tags::tag_id, post_tags::group_id))
-            .distinct()
-            .load(conn)?;
-        for (tag, group) in used {
-            groups_of.entry(tag).or_default().push(group.unwrap_or(0));
+    let used = post_tags::table
+        .select((post_tags::tag_id, post_tags::group_id))
+        .distinct();
+    let used: Vec<(i64, Option<i64>)> = match names {
+        // Every tag (a rebuild): one pass over the table. Filtered by the ids of all 5,000
+        // tags, PostgreSQL took minutes over 1.5 million rows.
+        None => used.load(conn)?,
+        Some(_) => {
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            used.filter(post_tags::tag_id.eq_any(ids)).load(conn)?
         }
+    };
+    let mut groups_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (tag, group) in used {
+        groups_of.entry(tag).or_default().push(group.unwrap_or(0));
     }
     Ok(rows
         .into_iter()

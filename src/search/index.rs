@@ -14,6 +14,8 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analyzer;
+use super::authors::AuthorNames;
+use super::columns::Columns;
 use crate::error::{Error, Result};
 
 /// What a document stands for; stored in the `kind` fast field as this number.
@@ -148,6 +150,10 @@ pub struct Generation {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Fast-field columns of its segments, opened once each.
+    pub columns: Columns,
+    /// Names of posts' authors, for results' titles.
+    pub authors: AuthorNames,
     writer: Mutex<Option<IndexWriter>>,
 }
 
@@ -172,6 +178,8 @@ impl Generation {
             index,
             reader,
             fields,
+            columns: Columns::default(),
+            authors: AuthorNames::default(),
             writer: Mutex::new(None),
         })
     }

@@ -112,7 +112,10 @@ pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<usize> {
         let Some(last) = batch.last().map(|e| e.id) else {
             return Ok((0, after, Vec::new()));
         };
-        let changes = Touched::of(&batch).changes(conn, &generation)?;
+        let touched = Touched::of(&batch);
+        // Before the new documents are visible, so no result shows a name older than them.
+        generation.authors.forget(touched.people.iter().copied());
+        let changes = touched.changes(conn, &generation)?;
         Ok((batch.len(), last, changes))
     })?;
     if count > 0 {

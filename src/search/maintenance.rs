@@ -2,7 +2,7 @@
 //! in use, then swaps it in atomically; a running server keeps answering from the old one and
 //! switches when it sees the swap. `agora search check` compares the index with the database.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -15,20 +15,26 @@ use tantivy::{TantivyDocument, Term};
 use super::documents::{self, Change};
 use super::index::{Generation, Kind, SearchIndex, internal};
 use super::indexer;
-use crate::db::Db;
 use crate::db::schema::{groups, posts, tags, users};
+use crate::db::{Db, DbConnection};
 use crate::error::Result;
 use crate::events;
 
 /// Posts read from the database at a time during a rebuild.
 const POSTS_PER_READ: i64 = 5000;
 
-/// What a rebuild indexed.
+/// What a rebuild indexed, and where its time went.
 #[derive(Debug)]
 pub struct Rebuilt {
     pub posts: usize,
     pub others: usize,
     pub seconds: f64,
+    /// Reading rows and making documents of them.
+    pub reading_seconds: f64,
+    /// Waiting for the writer to take documents, and the commit.
+    pub writing_seconds: f64,
+    /// Waiting for the merges the commit started.
+    pub merging_seconds: f64,
 }
 
 /// Rebuilds the index with `threads` indexing threads and makes it the one in use.
@@ -39,6 +45,14 @@ pub fn reindex(db: &Db, search: &SearchIndex, threads: usize) -> Result<Rebuilt>
     // once this generation is in use; applying one twice converges on the same document.
     let from_event = db.read(events::last_id)?;
     let (mut posts, mut others) = (0, 0);
+    let mut reading = Duration::ZERO;
+    let mut read = |work: &mut dyn FnMut(&mut DbConnection) -> Result<Vec<Change>>| {
+        let started = Instant::now();
+        let changes = db.read(|conn| work(conn));
+        reading += started.elapsed();
+        changes
+    };
+    let writing = Instant::now();
     generation.write(threads, from_event, |writer, fields| {
         let apply = |changes: Vec<Change>| -> Result<usize> {
             let count = changes.len();
@@ -49,13 +63,18 @@ pub fn reindex(db: &Db, search: &SearchIndex, threads: usize) -> Result<Rebuilt>
             }
             Ok(count)
         };
-        others += apply(db.read(|conn| documents::people(conn, fields, None))?)?;
-        others += apply(db.read(|conn| documents::groups(conn, fields, None))?)?;
-        others += apply(db.read(|conn| documents::tags(conn, fields, None))?)?;
+        others += apply(read(&mut |conn| documents::people(conn, fields, None))?)?;
+        others += apply(read(&mut |conn| documents::groups(conn, fields, None))?)?;
+        others += apply(read(&mut |conn| documents::tags(conn, fields, None))?)?;
         let mut after = 0;
         loop {
-            let (changes, last) =
-                db.read(|conn| documents::posts_after(conn, fields, after, POSTS_PER_READ))?;
+            let mut last = None;
+            let changes = read(&mut |conn| {
+                let (changes, read_last) =
+                    documents::posts_after(conn, fields, after, POSTS_PER_READ)?;
+                last = read_last;
+                Ok(changes)
+            })?;
             posts += apply(changes)?;
             match last {
                 Some(last) => after = last,
@@ -63,12 +82,18 @@ pub fn reindex(db: &Db, search: &SearchIndex, threads: usize) -> Result<Rebuilt>
             }
         }
     })?;
+    let writing = writing.elapsed();
+    let merging = Instant::now();
     generation.close_writer()?;
+    let merging = merging.elapsed();
     search.promote(&generation)?;
     Ok(Rebuilt {
         posts,
         others,
         seconds: started.elapsed().as_secs_f64(),
+        reading_seconds: reading.as_secs_f64(),
+        writing_seconds: writing.saturating_sub(reading).as_secs_f64(),
+        merging_seconds: merging.as_secs_f64(),
     })
 }
 

@@ -4,12 +4,19 @@
 //! query time (`run`).
 
 mod analyzer;
+mod authors;
+mod clauses;
+mod columns;
 mod documents;
+mod hits;
 mod index;
 pub mod indexer;
 pub mod maintenance;
 pub mod query;
+mod rank;
 mod run;
+mod snippets;
+mod walls;
 
 pub use index::{Kind, SearchIndex};
 pub use run::{Hit, Request, Suggestions, search, suggest};

@@ -252,6 +252,46 @@ on_both_backends! {
         assert!(search(&member, "hushproject").await.is_empty());
     }
 
+    async fn a_common_word_is_ranked_among_what_the_viewer_may_read_not_cut_from_everything(backend: Backend) {
+        // The smallest relevance window: twenty secret posts outrank every company post by
+        // relevance alone, so the window must be filled with readable posts only.
+        let app = TestApp::start_with(backend, &[("AGORA_SEARCH__RELEVANCE_WINDOW", "20")]).await;
+        let admin = app.admin().await;
+        let owner = app.user(&admin, "owner", "employee").await;
+        let outsider = app.user(&admin, "outsider", "employee").await;
+        let secret = app.group(&owner, "Vault", "secret", false).await;
+        for _ in 0..25 {
+            post(&owner, "zebra zebra zebra", Some(&secret)).await;
+        }
+        let mut company = Vec::new();
+        for n in 0..3 {
+            company.push(post(&owner, &format!("a long company note that mentions a zebra once, number {n}"), None).await);
+        }
+        admin.put(&format!("/api/v1/posts/{}/like", company[0])).await;
+        settle(&owner, &owner, "settled windows").await;
+
+        let found = ids_of(&search(&outsider, "zebra").await, "post");
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0], company[0], "the liked one first, though the oldest: {found:?}");
+        let mut sorted = found.clone();
+        sorted.sort();
+        company.sort();
+        assert_eq!(sorted, company);
+        assert_eq!(ids_of(&search(&owner, "zebra").await, "post").len(), 20, "a full page for the member");
+    }
+
+    async fn a_renamed_author_titles_her_posts_under_the_new_name(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let id = post(&ana, "quokka sighting", None).await;
+        let items = search_until(&admin, "quokka", |items| ids_of(items, "post") == vec![id.clone()]).await;
+        assert_eq!(items[0]["title"], "ANA");
+        let (status, body) = ana.patch("/api/v1/me", json!({"name": "Ana Lima"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        search_until(&admin, "quokka", |items| items[0]["title"] == "Ana Lima").await;
+    }
+
     async fn typeahead_suggests_people_groups_tags_and_posts_by_prefix_and_forgives_a_typo(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;

@@ -1,0 +1,90 @@
+//! Results as the API shows them: titles, snippets with `<mark>` around matches, links.
+
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Score, TantivyDocument};
+
+use super::index::{Generation, Kind, internal};
+use super::run::Hit;
+use crate::db::DbConnection;
+use crate::error::Result;
+
+/// The results for `found`, with titles, snippets and links.
+pub(super) fn hits(
+    conn: &mut DbConnection,
+    generation: &Generation,
+    searcher: &tantivy::Searcher,
+    snippets: Option<&SnippetGenerator>,
+    found: &[(Score, DocAddress)],
+) -> Result<Vec<Hit>> {
+    let fields = &generation.fields;
+    let mut docs = Vec::with_capacity(found.len());
+    for (score, address) in found {
+        let doc: TantivyDocument = searcher.doc(*address).map_err(internal)?;
+        docs.push((*score, doc));
+    }
+    let number =
+        |doc: &TantivyDocument, field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
+    let text = |doc: &TantivyDocument, field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    // Names of authors are current ones, so a renamed person shows under the new name.
+    let authors: Vec<i64> = docs
+        .iter()
+        .map(|(_, d)| number(d, fields.author))
+        .filter(|&a| a != 0)
+        .collect();
+    let names = generation.authors.of(conn, &authors)?;
+    Ok(docs
+        .iter()
+        .map(|(score, doc)| {
+            let id = number(doc, fields.id);
+            let kind = doc
+                .get_first(fields.key)
+                .and_then(|v| v.as_str())
+                .and_then(|k| k.split(':').next())
+                .and_then(Kind::parse)
+                .unwrap_or(Kind::Post);
+            let body = text(doc, fields.text);
+            let snippet = match snippets.map(|g| g.snippet(&body)) {
+                Some(mut snippet) if !snippet.fragment().is_empty() => {
+                    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    snippet.to_html()
+                }
+                _ => crate::html::escape(
+                    &body
+                        .chars()
+                        .take(super::snippets::SNIPPET_CHARS)
+                        .collect::<String>(),
+                ),
+            };
+            let (title, url) = match kind {
+                Kind::Post => (
+                    names
+                        .get(&number(doc, fields.author))
+                        .cloned()
+                        .unwrap_or_default(),
+                    format!("/posts/{id}"),
+                ),
+                Kind::Person => (text(doc, fields.label), format!("/people/{id}")),
+                Kind::Group => (text(doc, fields.label), format!("/groups/{id}")),
+                Kind::Tag => {
+                    let label = text(doc, fields.label);
+                    let url = format!("/tags/{}", label.trim_start_matches('#'));
+                    (label, url)
+                }
+            };
+            Hit {
+                kind: kind.as_str(),
+                id: id.to_string(),
+                title,
+                snippet,
+                score: *score,
+                url,
+            }
+        })
+        .collect())
+}
