@@ -221,10 +221,11 @@ pub fn comment_for_signals(conn: &mut DbConnection, id: i64) -> Result<Option<Co
     queries::find_comment(conn, id)
 }
 
-/// The people taking part in a post's thread: its author and everyone who commented. The
+/// The people taking part in a post's thread when comment `before` was written: its author
+/// and everyone who commented earlier (the notifier may run later, when more have). The
 /// notifier filters them by what each may read.
-pub fn thread_participants(conn: &mut DbConnection, post: &Post) -> Result<Vec<i64>> {
-    let mut ids = queries::commenter_ids(conn, post.id)?;
+pub fn thread_participants(conn: &mut DbConnection, post: &Post, before: i64) -> Result<Vec<i64>> {
+    let mut ids = queries::commenter_ids(conn, post.id, before)?;
     ids.push(post.author_id);
     ids.sort_unstable();
     ids.dedup();

@@ -388,10 +388,15 @@ pub(super) fn by_ids(
         .load(conn)?)
 }
 
-/// Who wrote live comments on a post.
-pub(super) fn commenter_ids(conn: &mut DbConnection, post_id: i64) -> Result<Vec<i64>> {
+/// Who wrote live comments on a post before comment `before` (ids are time-ordered).
+pub(super) fn commenter_ids(
+    conn: &mut DbConnection,
+    post_id: i64,
+    before: i64,
+) -> Result<Vec<i64>> {
     Ok(comments::table
         .filter(comments::post_id.eq(post_id))
+        .filter(comments::id.lt(before))
         .filter(comments::deleted_at.is_null())
         .select(comments::author_id)
         .distinct()

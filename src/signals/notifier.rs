@@ -198,7 +198,7 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
             };
             let about = content(post.group_id, comment.employees_only);
             let mentioned = posts::access::mentioned_in(conn, post.id, comment.id)?;
-            let thread = posts::access::thread_participants(conn, &post)?;
+            let thread = posts::access::thread_participants(conn, &post, comment.id)?;
             let thread = thread
                 .into_iter()
                 .filter(|p| !mentioned.contains(p))
