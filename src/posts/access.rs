@@ -222,8 +222,8 @@ pub fn comment_for_signals(conn: &mut DbConnection, id: i64) -> Result<Option<Co
 }
 
 /// The people taking part in a post's thread when comment `before` was written: its author
-/// and everyone who had commented. The notifier reads this after the fact, so later comments
-/// must not count; it filters the people by what each may read.
+/// and everyone who commented earlier (the notifier may run later, when more have). The
+/// notifier filters them by what each may read.
 pub fn thread_participants(conn: &mut DbConnection, post: &Post, before: i64) -> Result<Vec<i64>> {
     let mut ids = queries::commenter_ids(conn, post.id, before)?;
     ids.push(post.author_id);

@@ -397,7 +397,7 @@ pub(super) fn by_ids(
         .load(conn)?)
 }
 
-/// Who wrote live comments on a post before comment `before`.
+/// Who wrote live comments on a post before comment `before` (ids are time-ordered).
 pub(super) fn commenter_ids(
     conn: &mut DbConnection,
     post_id: i64,

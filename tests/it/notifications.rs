@@ -418,4 +418,44 @@ on_both_backends! {
         assert_eq!(unmuted.status, StatusCode::SEE_OTHER);
         assert!(!ann.page("/settings/notifications").await.contains("a noisy thread"));
     }
+
+    async fn a_later_commenter_is_not_told_of_earlier_comments(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let db = app.db.open();
+        let admin = app.admin().await;
+        let ann = app.user(&admin, "ann", "employee").await;
+        let bo = app.user(&admin, "bo", "employee").await;
+        let cy = app.user(&admin, "cy", "employee").await;
+        let id = post(&bo, "thread starter", None).await;
+        settle(&db).await;
+        // On PostgreSQL, hold the notifier back (its advisory lock) until both comments exist,
+        // as a busy server would; SQLite's single write lock would block the comments too.
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (held, holding) = std::sync::mpsc::channel::<()>();
+        let holder = (backend == Backend::Postgres).then(|| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.write_quietly(|conn| {
+                    agora::db::lock_consumer(conn, notifier::CONSUMER)?;
+                    held.send(()).unwrap();
+                    released.recv().unwrap();
+                    Ok(())
+                })
+                .unwrap();
+            })
+        });
+        if holder.is_some() {
+            holding.recv().unwrap();
+        }
+        comment(&ann, &id, "first", false).await;
+        comment(&cy, &id, "second", false).await;
+        if let Some(holder) = holder {
+            release.send(()).unwrap();
+            holder.join().unwrap();
+        }
+        settle(&db).await;
+        assert!(notes(&cy).await.is_empty(), "Ann commented before Cy joined the thread");
+        assert_eq!(texts(&notes(&ann).await), ["CY commented on a post you commented on"]);
+        assert_eq!(texts(&notes(&bo).await), ["CY and 1 other commented on your post"]);
+    }
 }
