@@ -11,6 +11,8 @@
 //!                              search, typeahead and freshness; see `search`)]
 //!                             [--digests (instead of the load: a weekly digest run over every
 //!                              user, twice; see `digests`)]
+//!                             [--reuse (with --digests: skip seeding and run on the data set an
+//!                              earlier --digests run left, its digests cleared)]
 
 mod digests;
 mod direct;
@@ -37,6 +39,7 @@ struct Options {
     stream_connections: Option<usize>,
     search: bool,
     digests: bool,
+    reuse: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -49,6 +52,7 @@ fn options() -> Result<Options, String> {
         stream_connections: None,
         search: false,
         digests: false,
+        reuse: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -72,6 +76,7 @@ fn options() -> Result<Options, String> {
             }
             "--search" => options.search = true,
             "--digests" => options.digests = true,
+            "--reuse" => options.reuse = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -97,6 +102,18 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if options.reuse {
+        if !options.digests {
+            return Err("--reuse works with --digests only".into());
+        }
+        digests::clear(&app)?;
+        println!(
+            "\nAgora digests benchmark — {} — reused data set",
+            agora::db::redact_url(&url)
+        );
+        println!("{}", digests::run(&app)?);
+        return Ok(());
+    }
     let size = seed::Size {
         prose: options.search,
         ..seed::Size::scaled(options.scale)
