@@ -381,6 +381,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         let input = NewPost {
             body: (*body).into(),
             group_id,
+            quiet: false,
         };
         let post = as_user(db, &author, |conn, scope| {
             posts::create_post(conn, scope, &input)

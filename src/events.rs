@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{event_cursors, events};
-use crate::db::{Db, DbConnection, lock_event_log};
+use crate::db::{Db, DbConnection, lock_consumer, lock_event_log};
 use crate::error::Result;
 use crate::on_backend;
 
@@ -159,7 +159,8 @@ impl Wakeup {
 }
 
 /// Applies the events after `consumer`'s stored cursor, at most `limit`, and moves the cursor
-/// in the same transaction, so each event is applied exactly once even across crashes.
+/// in the same transaction, so each event is applied exactly once even across crashes, and
+/// processes running the same consumer take turns.
 /// Returns how many were applied.
 pub fn consume_batch(
     db: &Db,
@@ -169,6 +170,7 @@ pub fn consume_batch(
 ) -> Result<usize> {
     // Not `Db::write`: a consumer's own commit must not wake the consumers again.
     db.write_quietly(|conn| {
+        lock_consumer(conn, consumer)?;
         let after = load_cursor(conn, consumer)?;
         let batch = read_after(conn, after, limit)?;
         for event in &batch {

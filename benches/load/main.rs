@@ -6,17 +6,22 @@
 //! cargo bench --bench load -- [--database-url URL] [--scale 1.0] [--seconds 10] [--clients 32]
 //!                             [--data-dir DIR (kept afterwards, for a look at the SQLite file)]
 //!                             [--stream-connections N (instead of the load: memory per idle
-//!                              live stream, over N streams)]
+//!                              live stream, over N streams, and the delivery latency of a
+//!                              post to all of them)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
+//!                             [--fanout (instead of the load: a post's notifications to a
+//!                              group of 5,000 members; see `fanout`)]
 //!                             [--digests (instead of the load: a weekly digest run over every
 //!                              user, twice; see `digests`)]
 //!                             [--reuse (with --digests: skip seeding and run on the data set an
 //!                              earlier --digests run left, its digests cleared)]
 
+mod delivery;
 mod digests;
 mod direct;
 mod drive;
+mod fanout;
 mod freshness;
 mod fts;
 mod report;
@@ -37,7 +42,10 @@ struct Options {
     seconds: u64,
     clients: usize,
     stream_connections: Option<usize>,
+    /// Set in the client process of the stream measurement: the server's base URL.
+    stream_client: Option<String>,
     search: bool,
+    fanout: bool,
     digests: bool,
     reuse: bool,
 }
@@ -50,7 +58,9 @@ fn options() -> Result<Options, String> {
         seconds: 10,
         clients: 32,
         stream_connections: None,
+        stream_client: None,
         search: false,
+        fanout: false,
         digests: false,
         reuse: false,
     };
@@ -74,7 +84,9 @@ fn options() -> Result<Options, String> {
                         .map_err(|_| "--stream-connections takes a number")?,
                 )
             }
+            "--stream-client" => options.stream_client = Some(value()?),
             "--search" => options.search = true,
+            "--fanout" => options.fanout = true,
             "--digests" => options.digests = true,
             "--reuse" => options.reuse = true,
             "--bench" => {}
@@ -86,6 +98,12 @@ fn options() -> Result<Options, String> {
 
 fn main() -> Result<(), String> {
     let options = options()?;
+    if let Some(connections) = options.stream_connections {
+        stream::raise_open_files(connections)?;
+        if let Some(base) = &options.stream_client {
+            return stream::client(base, connections);
+        }
+    }
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = options
         .data_dir
@@ -112,6 +130,16 @@ fn main() -> Result<(), String> {
             agora::db::redact_url(&url)
         );
         println!("{}", digests::run(&app)?);
+        return Ok(());
+    }
+    if options.fanout {
+        let db = app.db.clone();
+        let base = serve(app)?;
+        eprintln!(
+            "serving on {base}; fan-out on {}",
+            agora::db::redact_url(&url)
+        );
+        println!("{}", fanout::run(&db, 5000, 5)?);
         return Ok(());
     }
     let size = seed::Size {
@@ -149,18 +177,7 @@ fn main() -> Result<(), String> {
     } else {
         None
     };
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            if let Ok(server) = agora::http::server(app, listener) {
-                let _ = server.await;
-            }
-        })
-    });
+    let base = serve(app)?;
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());
@@ -193,4 +210,21 @@ fn main() -> Result<(), String> {
     println!("seeding: {seeding:.1?}");
     println!("{report}");
     Ok(())
+}
+
+/// Runs Agora on a free local port in a thread of its own; returns its base URL.
+fn serve(app: agora::App) -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Ok(server) = agora::http::server(app, listener) {
+                let _ = server.await;
+            }
+        })
+    });
+    Ok(base)
 }

@@ -133,11 +133,11 @@ pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session and token of `user_id`.
+/// Ends every session and token of `user_id`, their feed token included.
 pub fn revoke_all(conn: &mut DbConnection, user_id: i64) -> Result<()> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
-    Ok(())
+    crate::signals::feed_tokens::revoke(conn, user_id)
 }
 
 /// When `user_id` last signed in (a browser session or an API token issued).

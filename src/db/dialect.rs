@@ -33,3 +33,23 @@ pub fn lock_event_log(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     }
     Ok(())
 }
+
+/// Makes processes running the same events consumer take turns until the current transaction
+/// ends, so that two of them never apply one batch twice. SQLite needs nothing: `BEGIN
+/// IMMEDIATE` already holds the only write lock.
+pub fn lock_consumer(conn: &mut DbConnection, consumer: &str) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(inner) => {
+            // The name's FNV-1a hash, in its own key space beside the event-log lock.
+            let key = consumer
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                    (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+                });
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock(1, {})", key as i32))
+                .execute(inner)?;
+        }
+        DbConnection::Sqlite(_) => {}
+    }
+    Ok(())
+}

@@ -107,6 +107,7 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<BigInt>,
+        quiet -> Bool,
     }
 }
 
@@ -255,6 +256,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    feed_tokens (user_id) {
+        user_id -> BigInt,
+        generation -> BigInt,
+        active -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        group_key -> Text,
+        actor_id -> BigInt,
+        actors -> Text,
+        actor_count -> Integer,
+        post_id -> Nullable<BigInt>,
+        comment_id -> Nullable<BigInt>,
+        group_id -> Nullable<BigInt>,
+        last_event_id -> BigInt,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_settings (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        delivery -> Text,
+    }
+}
+
+diesel::table! {
+    thread_mutes (post_id, user_id) {
+        user_id -> BigInt,
+        post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     digests (user_id, period, period_key) {
         user_id -> BigInt,
         period -> Text,
@@ -266,6 +311,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -294,5 +340,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     guests,
     invitations,
     seen_posts,
+    feed_tokens,
+    notifications,
+    notification_settings,
+    thread_mutes,
     digests,
 );

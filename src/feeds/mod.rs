@@ -3,6 +3,8 @@
 //! at most a page, and the pages are merged; then authors, groups, counts and `liked_by_me`
 //! are filled in one query each.
 
+pub mod atom;
+
 use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::error::{Error, Result};

@@ -161,3 +161,37 @@ pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<i64>>
     let groups: Vec<i64> = scope.roles.keys().copied().collect();
     queries::co_members(conn, &groups)
 }
+
+/// The roles in `group_id` of those of `user_ids` who are its members: with the group's
+/// visibility, what decides whether each may read it (see `signals::audience`).
+pub fn roles_among(
+    conn: &mut DbConnection,
+    group_id: i64,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Role>> {
+    let mut roles = HashMap::new();
+    // Chunks keep the statement under every backend's limit on bound parameters.
+    for chunk in user_ids.chunks(1000) {
+        roles.extend(
+            queries::roles_among(conn, group_id, chunk)?
+                .into_iter()
+                .map(|(user, role)| (user, Role::parse(&role))),
+        );
+    }
+    Ok(roles)
+}
+
+/// The owners and admins of a group: who hears of its join requests.
+pub fn manager_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+    queries::member_ids_where(
+        conn,
+        group_id,
+        &[Role::Owner.as_str(), Role::Admin.as_str()],
+        None,
+    )
+}
+
+/// The members who asked to hear of each post of a group (`email_frequency = 'each_post'`).
+pub fn each_post_member_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+    queries::member_ids_where(conn, group_id, &[], Some("each_post"))
+}

@@ -164,3 +164,36 @@ pub(super) fn join_requests(conn: &mut DbConnection, group_id: i64) -> Result<Ve
         .select(join_requests::user_id)
         .load(conn)?)
 }
+
+/// The members of a group, with their roles, whose ids are among `user_ids`.
+pub(super) fn roles_among(
+    conn: &mut DbConnection,
+    group_id: i64,
+    user_ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    Ok(memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::user_id.eq_any(user_ids))
+        .select((memberships::user_id, memberships::role))
+        .load(conn)?)
+}
+
+/// The members of a group with one of `roles`, or with email frequency `frequency`.
+pub(super) fn member_ids_where(
+    conn: &mut DbConnection,
+    group_id: i64,
+    roles: &[&str],
+    frequency: Option<&str>,
+) -> Result<Vec<i64>> {
+    let mut query = memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .select(memberships::user_id)
+        .into_boxed();
+    if !roles.is_empty() {
+        query = query.filter(memberships::role.eq_any(roles.to_vec()));
+    }
+    if let Some(frequency) = frequency {
+        query = query.filter(memberships::email_frequency.eq(frequency.to_string()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -190,7 +190,10 @@ pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
 pub struct GuestRow {
     pub user: accounts::UserView,
     pub sponsor: Option<accounts::UserView>,
+    /// The names of her groups that the admin may see.
     pub groups: Vec<String>,
+    /// Her secret groups the admin is not in: counted, never named.
+    pub unseen_groups: usize,
     pub expires_at: chrono::NaiveDateTime,
     pub needs_review: bool,
     /// The last time she signed in.
@@ -221,16 +224,17 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
         let group_ids: Vec<i64> = crate::groups::access::roles_of(conn, guest)?
             .into_keys()
             .collect();
-        let groups = crate::groups::access::groups_by_id(conn, &group_ids)?
-            .into_values()
-            .map(|g| g.name)
-            .collect();
+        let (seen, unseen): (Vec<_>, Vec<_>) =
+            crate::groups::access::groups_by_id(conn, &group_ids)?
+                .into_values()
+                .partition(|g| scope.sees_group(g));
         listed.push(GuestRow {
             user: accounts::UserView::of(user, &scope.viewer),
             sponsor: people
                 .get(&sponsor)
                 .map(|s| accounts::UserView::of(s, &scope.viewer)),
-            groups,
+            groups: seen.into_iter().map(|g| g.name).collect(),
+            unseen_groups: unseen.len(),
             expires_at,
             needs_review,
             last_seen_at: accounts::sessions::last_sign_in(conn, guest)?,

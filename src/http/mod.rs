@@ -51,6 +51,11 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
     let (db, config) = (app.db.clone(), app.config.clone());
     actix_web::rt::spawn(async move { crate::mail::sender::run(db, &config, unmailed).await });
     let mailing = web::Data::new(mailing);
+    // And the notifier.
+    let (notifying, unnotified) = tokio::sync::watch::channel(());
+    let (db, public_url) = (app.db.clone(), app.config.public_url());
+    actix_web::rt::spawn(crate::signals::notifier::run(db, public_url, unnotified));
+    let notifying = web::Data::new(notifying);
     // And the sweep of guests' access.
     let (sweeping, unswept) = tokio::sync::watch::channel(());
     let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
@@ -79,6 +84,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(indexing.clone())
             .app_data(mailing.clone())
             .app_data(sweeping.clone())
+            .app_data(notifying.clone())
             .app_data(scheduling.clone())
             .app_data(
                 web::JsonConfig::default()

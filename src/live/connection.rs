@@ -137,6 +137,9 @@ impl Connection {
             Topic::Deactivated { user_id } if *user_id == self.me => self.done = true,
             Topic::Membership { user_id } if *user_id == self.me => self.stale = true,
             Topic::GroupChanged => self.stale = true,
+            Topic::Notified { recipients } if recipients.binary_search(&self.me).is_ok() => {
+                Box::pin(self.on_notified(event.id)).await;
+            }
             Topic::Content(content) => {
                 if self.stale {
                     self.refresh_or_end().await;
@@ -163,6 +166,23 @@ impl Connection {
                 self.out.push_str(&text);
             }
             _ => {}
+        }
+    }
+
+    /// Sends the viewer's unread count after a notification for them.
+    async fn on_notified(&mut self, id: i64) {
+        if self.stale {
+            self.refresh_or_end().await;
+        }
+        let (db, scope) = (self.shared.db.clone(), self.scope.clone());
+        let unread = tokio::task::spawn_blocking(move || {
+            db.read(|conn| crate::signals::notifications::unread_count(conn, &scope))
+        })
+        .await;
+        match unread {
+            Ok(Ok(unread)) => self.out.push_str(&frame::notification(id, unread)),
+            Ok(Err(error)) => tracing::warn!(%error, "live stream cannot count notifications"),
+            Err(error) => tracing::error!(%error, "live stream count panicked"),
         }
     }
 

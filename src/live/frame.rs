@@ -29,6 +29,15 @@ pub fn reload(last_id: i64) -> String {
     format!("id: {last_id}\nevent: reload\ndata: {{}}\n\n")
 }
 
+/// Tells the recipient of a notification how many are unread now; the client fetches the
+/// notifications themselves, so the stream still carries no text.
+pub fn notification(id: i64, unread: i64) -> String {
+    format!(
+        "id: {id}\nevent: notification\ndata: {}\n\n",
+        json!({"unread": unread})
+    )
+}
+
 /// The frame for a post, comment or like event.
 pub fn content(id: i64, kind: &str, content: &Content, counts: Option<Counts>) -> String {
     let mut data = Map::new();

@@ -21,6 +21,8 @@ pub enum Topic {
     /// A group appeared or changed (possibly its visibility): every stream's groups may be out
     /// of date.
     GroupChanged,
+    /// The notifier told these users (sorted) of something new.
+    Notified { recipients: Vec<i64> },
     /// `user_id` was deactivated: their streams end.
     Deactivated { user_id: i64 },
     /// Nothing a stream shows or reacts to.
@@ -101,6 +103,9 @@ impl Meta {
                 None => Topic::Other,
             },
             "group.created" | "group.updated" => Topic::GroupChanged,
+            crate::signals::notifier::CREATED => Topic::Notified {
+                recipients: crate::signals::notifier::recipients_of(event),
+            },
             "user.deactivated" => match subject {
                 Some(user_id) => Topic::Deactivated { user_id },
                 None => Topic::Other,

@@ -2,7 +2,9 @@
 //! tells about, and sent by one task (`sender`) that retries with backoff, so an SMTP outage
 //! delays mail and never loses it, and a rolled-back change never sends any.
 
+pub mod outbox;
 pub mod sender;
+pub mod sender_lock;
 mod transport;
 
 use chrono::Utc;

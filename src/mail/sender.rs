@@ -1,4 +1,5 @@
-//! The one task that sends the outbox: oldest due first; after a failure the message waits
+//! The one task that sends the outbox — in one process per database, the holder of the
+//! sender lock (`sender_lock`): oldest due first; after a failure the message waits
 //! 1 s, then 2, 4, … up to an hour; a permanent refusal (5xx) is recorded and not retried.
 //!
 //! A message is marked sent only after the server accepted it, so a crash in between sends it
@@ -13,6 +14,7 @@ use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{MultiPart, SinglePart};
 
+use super::sender_lock::{MAIL_SENDER, SenderLock};
 use super::transport::{Outcome, Transport};
 use crate::config::Config;
 use crate::db::Db;
@@ -50,14 +52,31 @@ pub async fn run(db: Db, config: &Config, mut stopped: tokio::sync::watch::Recei
     };
     let from = config.mail_from.clone();
     let mut wakeups = db.wakeup().subscribe();
+    let new_lock = || SenderLock::new(&config.database_url(), db.backend(), MAIL_SENDER);
+    let mut lock = new_lock();
     loop {
         wakeups.mark_unchanged();
-        let sent = match send_due(&db, &transport, &from).await {
-            Ok(n) => n,
+        let (kept, sending) = match tokio::task::spawn_blocking(move || {
+            let sending = lock.hold();
+            (lock, sending)
+        })
+        .await
+        {
+            Ok(held) => held,
             Err(error) => {
-                tracing::warn!(%error, "mail outbox unreadable; retrying");
-                0
+                tracing::error!(%error, "mail sender lock check panicked; starting over");
+                (new_lock(), false)
             }
+        };
+        lock = kept;
+        let sent = match sending {
+            true => send_due(&db, &transport, &from)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "mail outbox unreadable; retrying");
+                    0
+                }),
+            false => 0,
         };
         if sent > 0 {
             continue;

@@ -31,6 +31,10 @@ pub struct NewPost {
     pub body: String,
     /// A group id; none: the company feed.
     pub group_id: Option<String>,
+    /// Post quietly, notifying nobody (the group's owners and admins; site admins in the
+    /// company feed): for bulk announcements.
+    #[serde(default)]
+    pub quiet: bool,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -187,6 +191,12 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             Some(_) => Error::forbidden("members_only", "join the group to post in it"),
         });
     }
+    if input.quiet && !scope.moderates(group.as_ref().map(|g| g.id)) {
+        return Err(Error::forbidden(
+            "quiet_not_allowed",
+            "only the group's owners and admins post quietly",
+        ));
+    }
     let rendered = render_body(conn, scope, &input.body, MAX_POST)?;
     let id = new_id();
     diesel::insert_into(posts::table)
@@ -198,6 +208,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::html.eq(&rendered.html),
             posts::links.eq(&rendered.links),
             posts::created_at.eq(Utc::now().naive_utc()),
+            posts::quiet.eq(input.quiet),
         ))
         .execute(conn)?;
     index_body(conn, id, group.as_ref().map(|g| g.id), 0, &rendered)?;
@@ -205,7 +216,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     events::append(
         conn,
         NewEvent::new("post.created", Some(me), Some(id))
-            .with(serde_json::json!({"group_id": group_id})),
+            .with(serde_json::json!({"group_id": group_id, "quiet": input.quiet})),
     )?;
     queries::find(conn, id)?.ok_or_else(|| Error::internal("post vanished after insert"))
 }

@@ -24,6 +24,8 @@ pub struct Post {
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub deleted_by: Option<i64>,
+    /// Posted quietly: nobody was notified.
+    pub quiet: bool,
 }
 
 /// A comment row.

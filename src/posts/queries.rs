@@ -409,3 +409,31 @@ pub(super) fn stats_by_ids(
         .select(PostStats::as_select())
         .load(conn)?)
 }
+
+/// Who wrote live comments on a post before comment `before`.
+pub(super) fn commenter_ids(
+    conn: &mut DbConnection,
+    post_id: i64,
+    before: i64,
+) -> Result<Vec<i64>> {
+    Ok(comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::id.lt(before))
+        .filter(comments::deleted_at.is_null())
+        .select(comments::author_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Who one body mentions (`comment_id` 0: the post's own body).
+pub(super) fn mentioned_in(
+    conn: &mut DbConnection,
+    post_id: i64,
+    comment_id: i64,
+) -> Result<Vec<i64>> {
+    Ok(mentions::table
+        .filter(mentions::post_id.eq(post_id))
+        .filter(mentions::comment_id.eq(comment_id))
+        .select(mentions::user_id)
+        .load(conn)?)
+}

@@ -104,7 +104,11 @@ async fn build_world(backend: crate::support::Backend) -> World {
         (Place::Private, Some(private)),
         (Place::Secret, Some(secret)),
     ] {
-        let body = format!("News about #{} from @ana", tag(place));
+        // Everyone is mentioned, so the notifier must decide who may hear of each post.
+        let body = format!(
+            "News about #{} from @ana for @nina @gina @otto @rita",
+            tag(place)
+        );
         let (status, post) = ana
             .post("/api/v1/posts", json!({"body": body, "group_id": group}))
             .await;
@@ -210,6 +214,28 @@ fn visible(yes: bool) -> &'static str {
     if yes { "visible" } else { "hidden" }
 }
 
+/// The words `viewer` must never read: tags of posts she may not read, names of groups she may
+/// not know, and the employees-only comment unless she is an employee.
+fn canaries_for(viewer: Viewer) -> Vec<&'static str> {
+    let mut canaries: Vec<&str> = PLACES
+        .iter()
+        .filter(|p| !may_read(viewer, **p))
+        .map(|p| tag(*p))
+        .collect();
+    for (place, name) in [
+        (Place::Private, "Private room"),
+        (Place::Secret, "Secret lab"),
+    ] {
+        if !may_see_group(viewer, place) {
+            canaries.push(name);
+        }
+    }
+    if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
+        canaries.push(STAFF_WORD);
+    }
+    canaries
+}
+
 on_both_backends! {
     async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(backend: Backend) {
         let world = build_world(backend).await;
@@ -291,34 +317,73 @@ on_both_backends! {
             "/api/v1/search/suggest?q=se".to_string(),
             "/api/v1/search/suggest?q=pr".to_string(),
             "/api/v1/openapi.json".to_string(),
+            // The pages, read with the same credentials.
+            "/".to_string(),
+            "/company".to_string(),
+            "/groups".to_string(),
+            format!("/people/{}", world.author_id),
+            "/search?q=word".to_string(),
+            format!("/search?q={STAFF_WORD}"),
+            "/search/suggestions?q=se".to_string(),
+            "/notifications".to_string(),
+            "/settings".to_string(),
+            "/admin/users".to_string(),
+            "/admin/guests".to_string(),
         ];
         for place in PLACES {
             paths.push(format!("/api/v1/search?q={}", tag(place)));
             paths.push(format!("/api/v1/tags/{}/feed", tag(place)));
+            paths.push(format!("/tags/{}", tag(place)));
+            paths.push(format!("/search?q={}", tag(place)));
         }
         for (_, id, group) in &world.posts {
             paths.extend([format!("/api/v1/posts/{id}"), format!("/api/v1/posts/{id}/comments"), format!("/api/v1/posts/{id}/history")]);
+            paths.extend([format!("/posts/{id}"), format!("/posts/{id}/history")]);
             if let Some(group) = group {
                 paths.extend([format!("/api/v1/groups/{group}"), format!("/api/v1/groups/{group}/feed"), format!("/api/v1/groups/{group}/members")]);
+                paths.push(format!("/groups/{group}"));
             }
         }
+        paths.extend(["/api/v1/notifications?limit=100".to_string(), "/api/v1/notifications/unread".to_string()]);
+        // The notifier has caught up once the non-member has heard of both posts she may read.
+        let nonmember = &world.clients.iter().find(|(v, _)| *v == Viewer::NonMember).unwrap().1;
+        while nonmember.get("/api/v1/notifications?limit=100").await.1["items"].as_array().map_or(0, Vec::len) < 2 {
+            assert!(std::time::Instant::now() < deadline, "the notifier never caught up");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // Pages answer bearer credentials like the API: the member's home page shows the
+        // secret post, so a page that leaves a word out for others does so by the policy.
+        assert!(member.page("/").await.contains(tag(Place::Secret)));
         let mut leaks = Vec::new();
         for (viewer, client) in &world.clients {
             let viewer = *viewer;
-            let mut canaries: Vec<&str> = PLACES.iter().filter(|p| !may_read(viewer, **p)).map(|p| tag(*p)).collect();
-            for (place, name) in [(Place::Private, "Private room"), (Place::Secret, "Secret lab")] {
-                if !may_see_group(viewer, place) {
-                    canaries.push(name);
+            let canaries = canaries_for(viewer);
+            // Unreadable posts by id, too: a page may echo a word from its own address.
+            let hidden_ids: Vec<&str> = world.posts.iter().filter(|p| !may_read(viewer, p.0)).map(|p| p.1.as_str()).collect();
+            // Atom, read with the viewer's own feed token (those without a live credential
+            // have none to take).
+            let mut feeds = Vec::new();
+            let (status, token) = client.get("/api/v1/me/feed-token").await;
+            if status == StatusCode::OK {
+                let token = token["token"].as_str().unwrap().to_string();
+                feeds.extend(["/feeds/home.atom".to_string(), "/feeds/company.atom".to_string()]);
+                for (place, _, group) in &world.posts {
+                    feeds.push(format!("/tags/{}.atom", tag(*place)));
+                    feeds.extend(group.iter().map(|g| format!("/groups/{g}.atom")));
+                }
+                for feed in &mut feeds {
+                    *feed = format!("{feed}?token={token}");
+                }
+                if viewer == Viewer::Member {
+                    assert!(client.page(&feeds[0]).await.contains(tag(Place::Secret)), "the member's Atom home shows every post");
                 }
             }
-            if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
-                canaries.push(STAFF_WORD);
-            }
-            for path in &paths {
+            for path in paths.iter().chain(&feeds) {
                 let response = client.request(reqwest::Method::GET, path).send().await.unwrap();
                 let headers = format!("{:?}", response.headers());
                 let body = response.text().await.unwrap();
-                for canary in &canaries {
+                let echoed = |word: &str| !path.starts_with("/api/") && path.contains(word);
+                for canary in canaries.iter().copied().filter(|c| !echoed(c)).chain(hidden_ids.iter().copied().filter(|id| !path.contains(id))) {
                     if body.contains(canary) || headers.contains(canary) {
                         leaks.push(format!("{viewer:?} reads {canary:?} in GET {path}"));
                     }
@@ -328,6 +393,113 @@ on_both_backends! {
         assert!(leaks.is_empty(), "{}", leaks.join("\n"));
         // The employees who may read it do find the comment for employees only.
         assert_eq!(ids(&member.get(&format!("/api/v1/search?q={STAFF_WORD}")).await.1).len(), 1);
+    }
+
+    async fn every_write_is_refused_to_whoever_may_not_make_it_and_tells_nothing(backend: Backend) {
+        let world = build_world(backend).await;
+        let member = &world.clients.iter().find(|(v, _)| *v == Viewer::Member).unwrap().1;
+        let mut comments = Vec::new();
+        for (_, id, _) in &world.posts {
+            let (_, page) = member.get(&format!("/api/v1/posts/{id}/comments")).await;
+            comments.push(ids(&page)[0].clone());
+        }
+        let mut wrong = Vec::new();
+        // Only the author (the member, who also owns every group) may make these; each is
+        // tried by everyone else, and must fail without naming what it touched.
+        for (viewer, client) in world.clients.iter().filter(|(v, _)| *v != Viewer::Member) {
+            let viewer = *viewer;
+            let canaries = canaries_for(viewer);
+            for ((place, id, group), comment) in world.posts.iter().zip(&comments) {
+                let place = *place;
+                let mut writes: Vec<(reqwest::Method, String, Value)> = vec![
+                    (reqwest::Method::PATCH, format!("/api/v1/posts/{id}"), json!({"body": "taken over"})),
+                    (reqwest::Method::PATCH, format!("/api/v1/comments/{comment}"), json!({"body": "taken over"})),
+                ];
+                if !may_read(viewer, place) {
+                    writes.extend([
+                        (reqwest::Method::DELETE, format!("/api/v1/posts/{id}"), Value::Null),
+                        (reqwest::Method::PUT, format!("/api/v1/posts/{id}/like"), Value::Null),
+                        (reqwest::Method::DELETE, format!("/api/v1/posts/{id}/like"), Value::Null),
+                        (reqwest::Method::POST, format!("/api/v1/posts/{id}/comments"), json!({"body": "hello"})),
+                        (reqwest::Method::DELETE, format!("/api/v1/comments/{comment}"), Value::Null),
+                        (reqwest::Method::PUT, format!("/api/v1/comments/{comment}/like"), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/comments/{comment}/history"), Value::Null),
+                    ]);
+                }
+                if let Some(group) = group {
+                    writes.extend([
+                        (reqwest::Method::PATCH, format!("/api/v1/groups/{group}"), json!({"description": "taken over"})),
+                        (reqwest::Method::POST, format!("/api/v1/groups/{group}/members"), json!({"user_id": world.author_id, "role": "member"})),
+                        (reqwest::Method::DELETE, format!("/api/v1/groups/{group}/members/{}", world.author_id), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/groups/{group}/requests"), Value::Null),
+                        (reqwest::Method::GET, format!("/api/v1/groups/{group}/invitations"), Value::Null),
+                        (reqwest::Method::POST, format!("/api/v1/groups/{group}/invitations"), json!({"email": "someone@customer.example"})),
+                    ]);
+                    // Employees may join what they see; guests join nothing (she is already
+                    // in the groups of her own).
+                    let employee = matches!(viewer, Viewer::Admin | Viewer::NonMember);
+                    if !(employee && may_see_group(viewer, place)) && viewer != Viewer::GuestOfThisGroup {
+                        writes.push((reqwest::Method::POST, format!("/api/v1/groups/{group}/join"), json!({})));
+                    }
+                }
+                for (method, path, body) in writes {
+                    let mut request = client.request(method.clone(), &path);
+                    if !body.is_null() {
+                        request = request.json(&body);
+                    }
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let text = response.text().await.unwrap();
+                    let hidden = !may_see_group(viewer, place) && group.is_some() || !may_read(viewer, place);
+                    let refused = if matches!(viewer, Viewer::Anonymous | Viewer::RemovedGuest) {
+                        // Without a live credential: 401, or 404 where nothing is visible anyway.
+                        matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND)
+                    } else if hidden && !path.contains("/groups/") || group.is_some() && !may_see_group(viewer, place) {
+                        // What the viewer may not read does not exist for her.
+                        status == StatusCode::NOT_FOUND
+                    } else {
+                        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+                    };
+                    if !refused {
+                        wrong.push(format!("{viewer:?} {method} {path} on {place:?}: {status} {text}"));
+                    }
+                    for canary in &canaries {
+                        if text.contains(canary) {
+                            wrong.push(format!("{viewer:?} reads {canary:?} in {method} {path}"));
+                        }
+                    }
+                }
+            }
+            for (method, path) in [
+                (reqwest::Method::GET, "/api/v1/admin/guests".to_string()),
+                (reqwest::Method::POST, "/api/v1/users".to_string()),
+                (reqwest::Method::DELETE, format!("/api/v1/users/{}", world.author_id)),
+            ] {
+                if viewer == Viewer::Admin {
+                    continue;
+                }
+                let mut request = client.request(method.clone(), &path);
+                if method == reqwest::Method::POST {
+                    request = request.json(&json!({"email": "x@example.com", "name": "X", "password": "a long password here", "kind": "admin"}));
+                }
+                let status = request.send().await.unwrap().status();
+                if !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                    wrong.push(format!("{viewer:?} {method} {path}: {status}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} writes wrong:\n{}", wrong.len(), wrong.join("\n"));
+        // Nothing was changed by any of them.
+        for (_, id, group) in &world.posts {
+            let (_, post) = member.get(&format!("/api/v1/posts/{id}")).await;
+            assert!(post["body"].as_str().unwrap().ends_with("(edited)"), "{post}");
+            if let Some(group) = group {
+                let (_, shown) = member.get(&format!("/api/v1/groups/{group}")).await;
+                assert_ne!(shown["description"], "taken over");
+                let (_, invitations) = member.get(&format!("/api/v1/groups/{group}/invitations")).await;
+                assert_eq!(ids(&invitations).len(), 0, "{invitations}");
+            }
+        }
     }
 
     async fn guests_see_only_people_who_share_a_group(backend: Backend) {

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
+use crate::search::search_until;
 use crate::smtp::{Mood, SmtpServer, text_of};
 use crate::support::{Client, TestApp};
 
@@ -51,7 +52,7 @@ async fn invite(owner: &Client, group: &str, email: &str) -> (StatusCode, Value)
 }
 
 on_both_backends! {
-    async fn an_invited_guest_accepts_from_the_emailed_link_and_sees_only_her_group(backend: Backend) {
+    async fn an_invited_guest_accepts_from_the_emailed_link_is_walled_in_and_removal_ends_it_all(backend: Backend) {
         let smtp = SmtpServer::start(Mood::Accepting).await;
         let app = start(backend, &smtp, &[("AGORA_GUESTS__COMPANY_DOMAINS", "example.com")]).await;
         let admin = app.admin().await;
@@ -93,6 +94,32 @@ on_both_backends! {
         assert_eq!(guest.get(&format!("/api/v1/groups/{internal}")).await.0, StatusCode::NOT_FOUND);
         let (_, home) = guest.get("/api/v1/feeds/home").await;
         assert!(!home.to_string().contains("canary"), "{home}");
+
+        // An employees-only reply in her group: employees read it, she finds no trace of it.
+        let welcome = feed["items"][0]["id"].as_str().unwrap().to_string();
+        let (status, _) = olga.post(&format!("/api/v1/posts/{welcome}/comments"), json!({"body": "canarystaff pricing", "employees_only": true})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, seen_by_olga) = olga.get(&format!("/api/v1/posts/{welcome}/comments")).await;
+        assert!(seen_by_olga.to_string().contains("canarystaff"), "{seen_by_olga}");
+        // Indexed by now: an employee finds it, so the guest's empty search below means walled.
+        search_until(&olga, "canarystaff", |items| !items.is_empty()).await;
+        let mut answers = Vec::new();
+        for path in [
+            format!("/api/v1/posts/{welcome}"),
+            format!("/api/v1/posts/{welcome}/comments"),
+            format!("/api/v1/groups/{beta}/feed"),
+            "/api/v1/feeds/home".to_string(),
+            "/api/v1/search?q=canarystaff".to_string(),
+            "/api/v1/search?q=pricing".to_string(),
+        ] {
+            let (status, body) = guest.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            answers.push(body);
+        }
+        assert_eq!(answers[0]["comment_count"], 0, "the count leaves it out: {}", answers[0]);
+        for answer in &answers {
+            assert!(!answer.to_string().contains("canary"), "{answer}");
+        }
 
         // Removed from the group, she reads nothing of it.
         let guest_id = guest.id().await;

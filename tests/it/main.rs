@@ -10,6 +10,7 @@ mod support;
 
 mod access_matrix;
 mod accounts;
+mod atom;
 mod auth;
 mod cli;
 mod database;
@@ -17,7 +18,9 @@ mod digests;
 mod events;
 mod guests;
 mod http;
+mod mail;
 mod microblog;
+mod notifications;
 mod pages;
 mod search;
 mod smtp;

@@ -8,14 +8,14 @@ use crate::on_both_backends;
 use crate::support::{Client, PASSWORD, TestApp};
 
 /// What a form post answered: its status, where it redirects, and its page.
-struct Answer {
-    status: StatusCode,
-    location: String,
-    html: String,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) location: String,
+    pub(crate) html: String,
 }
 
 /// Posts a form as a browser would, with the client's CSRF token.
-async fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Answer {
     let csrf = client.csrf.clone().unwrap_or_default();
     let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
     form.extend_from_slice(fields);

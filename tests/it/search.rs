@@ -11,7 +11,11 @@ use crate::on_both_backends;
 use crate::support::{Client, TestApp};
 
 /// Searches until `check` accepts the items (or fails after a deadline); returns them.
-async fn search_until(client: &Client, q: &str, check: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub async fn search_until(
+    client: &Client,
+    q: &str,
+    check: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, page) = client

@@ -16,27 +16,27 @@ const PATIENCE: Duration = Duration::from_secs(15);
 
 /// One SSE frame: its fields, and any comment lines.
 #[derive(Debug, Default)]
-struct Frame {
-    id: Option<String>,
-    event: Option<String>,
-    data: String,
+pub(crate) struct Frame {
+    pub(crate) id: Option<String>,
+    pub(crate) event: Option<String>,
+    pub(crate) data: String,
     comments: Vec<String>,
 }
 
 impl Frame {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.data).unwrap()
     }
 }
 
 /// An open stream, read chunk by chunk and split into frames.
-struct Stream {
+pub(crate) struct Stream {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Stream {
-    async fn open(client: &Client, last_event_id: Option<&str>) -> Stream {
+    pub(crate) async fn open(client: &Client, last_event_id: Option<&str>) -> Stream {
         let mut request = client.request(reqwest::Method::GET, "/api/v1/stream");
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
@@ -69,7 +69,7 @@ impl Stream {
     }
 
     /// Every event frame up to and including the first that `wanted` accepts.
-    async fn events_until(&mut self, wanted: impl Fn(&Frame) -> bool) -> Vec<Frame> {
+    pub(crate) async fn events_until(&mut self, wanted: impl Fn(&Frame) -> bool) -> Vec<Frame> {
         let deadline = Instant::now() + PATIENCE;
         let mut seen = Vec::new();
         loop {

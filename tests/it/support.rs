@@ -90,6 +90,16 @@ impl TestDb {
         }
     }
 
+    /// Another handle on this database, for a second server on it; dropping it leaves the
+    /// database to this one.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            dir: tempfile::tempdir().unwrap(),
+            schema: None,
+        }
+    }
+
     /// A pool on this database with migrations applied.
     pub fn open(&self) -> Db {
         let config = Config::load(None, Vec::new()).unwrap();
@@ -124,7 +134,20 @@ impl TestApp {
 
     /// Starts Agora with extra `AGORA_*` settings.
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new(backend);
+        TestApp::start_on(TestDb::new(backend), env).await
+    }
+
+    /// Starts a second server on this one's database, as another process would.
+    pub async fn another(&self, env: &[(&str, &str)]) -> TestApp {
+        TestApp::start_on(self.db.shared(), env).await
+    }
+
+    /// Stops the server and waits until it has; the database stays.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    async fn start_on(db: TestDb, env: &[(&str, &str)]) -> TestApp {
         let mut vars: Vec<(String, String)> = vec![
             ("AGORA_DATA_DIR".into(), db.dir.path().display().to_string()),
             ("AGORA_DATABASE_URL".into(), db.url.clone()),

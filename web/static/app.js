@@ -418,6 +418,16 @@ function feedApi() {
   return null;
 }
 
+// One stream per page, shared by the feed and the bell.
+let openStream = null;
+function stream() {
+  if (!openStream) {
+    openStream = new EventSource('/api/v1/stream');
+    addEventListener('pagehide', () => openStream.close());
+  }
+  return openStream;
+}
+
 function live(banner, feedUrl) {
   const fresh = new Set(); // new posts of this feed, not on the page
   const checked = new Set(); // post ids already looked up
@@ -454,7 +464,7 @@ function live(banner, feedUrl) {
     if (fresh.size > 0) showBanner(`${fresh.size} new ${fresh.size === 1 ? 'post' : 'posts'}`);
   };
 
-  const source = new EventSource('/api/v1/stream');
+  const source = stream();
   const data = (event) => {
     try {
       return JSON.parse(event.data);
@@ -486,9 +496,80 @@ function live(banner, feedUrl) {
     }
   });
   source.addEventListener('reload', () => showBanner('New posts'));
-  addEventListener('pagehide', () => source.close());
 }
 
 const banner = document.querySelector('[data-new-posts]');
 const feedUrl = feedApi();
 if (banner && feedUrl && csrf && 'EventSource' in window) live(banner, feedUrl);
+
+// ---- The notification bell -------------------------------------------------------------
+
+// The toolbar link to /notifications shows the unread count, kept current by the stream, and
+// opens a dropdown of recent notifications; without this script it is a plain link.
+function bell(link) {
+  const count = link.querySelector('[data-bell-count]');
+  const panel = el('div', { class: 'bell-panel', id: 'bell-panel', role: 'region', 'aria-label': 'Recent notifications', hidden: '' });
+  link.after(panel);
+  link.setAttribute('aria-controls', 'bell-panel');
+  link.setAttribute('aria-expanded', 'false');
+
+  const show = (unread) => {
+    count.textContent = unread > 99 ? '99+' : String(unread);
+    count.hidden = unread === 0;
+    link.setAttribute('aria-label', unread ? `Notifications, ${unread} unread` : 'Notifications');
+  };
+  const fill = async () => {
+    const page = await api('GET', '/api/v1/notifications?limit=8');
+    const list = el('ul', { class: 'bell-list' });
+    for (const item of page.items) {
+      list.append(el('li', { class: item.read ? 'notification' : 'notification unread' }, el('a', { href: item.url }, item.text)));
+    }
+    if (page.items.length === 0) list.append(el('li', { class: 'empty' }, 'Nothing yet.'));
+    const markAll = el('button', { type: 'button' }, 'Mark all read');
+    markAll.addEventListener('click', async () => {
+      const answer = await api('POST', '/api/v1/notifications/read', {});
+      show(answer.unread);
+      await fill();
+    });
+    panel.replaceChildren(list, el('p', { class: 'bell-actions' }, el('a', { href: '/notifications' }, 'See all'), ' ', markAll));
+  };
+  const close = () => {
+    panel.hidden = true;
+    link.setAttribute('aria-expanded', 'false');
+  };
+
+  link.addEventListener('click', async (event) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    if (!panel.hidden) return close();
+    panel.hidden = false;
+    link.setAttribute('aria-expanded', 'true');
+    try {
+      await fill();
+    } catch {
+      location.href = link.href;
+    }
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !panel.hidden) {
+      close();
+      link.focus();
+    }
+  });
+  document.addEventListener('click', (event) => {
+    if (!panel.hidden && !panel.contains(event.target) && !link.contains(event.target)) close();
+  });
+
+  api('GET', '/api/v1/notifications/unread').then((answer) => show(answer.unread)).catch(() => {});
+  stream().addEventListener('notification', (event) => {
+    try {
+      show(JSON.parse(event.data).unread);
+    } catch {
+      return;
+    }
+    if (!panel.hidden) fill().catch(() => {});
+  });
+}
+
+const bellLink = document.querySelector('[data-bell]');
+if (bellLink && csrf && 'EventSource' in window) bell(bellLink);

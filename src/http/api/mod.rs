@@ -2,10 +2,13 @@
 //! blocking pool, and answer JSON.
 
 mod accounts;
+mod admin_mail;
 pub(crate) mod digests;
+mod feed_tokens;
 mod feeds;
 mod groups;
 mod guests;
+mod notifications;
 pub mod openapi;
 mod posts;
 mod search;
@@ -31,10 +34,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(groups::routes)
             .configure(guests::routes)
+            .configure(notifications::routes)
             .configure(posts::routes)
             .configure(feeds::routes)
+            .configure(feed_tokens::routes)
             .configure(search::routes)
             .configure(stream::routes)
+            .configure(admin_mail::routes)
             .configure(digests::routes),
     );
 }

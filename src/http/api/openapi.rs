@@ -3,7 +3,10 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, digests, feeds, groups, guests, posts, search, stream, users};
+use super::{
+    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
+    search, stream, users,
+};
 use crate::http::{error::Problem, ops};
 
 #[derive(OpenApi)]
@@ -19,10 +22,14 @@ use crate::http::{error::Problem, ops};
         posts::edit_comment, posts::delete_comment, posts::comment_history, posts::like_comment, posts::unlike_comment,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
+        feed_tokens::show_feed_token, feed_tokens::reset_feed_token, feed_tokens::revoke_feed_token,
         search::search, search::suggest,
         guests::invite, guests::list_invitations, guests::resend, guests::cancel, guests::accept,
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
+        admin_mail::list_mail, admin_mail::retry_mail,
+        notifications::list_notifications, notifications::mark_read, notifications::unread,
+        notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         digests::run_digests, digests::show_membership, digests::set_membership,
         ops::healthz, ops::readyz, ops::metrics,
     ),

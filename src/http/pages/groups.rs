@@ -206,7 +206,8 @@ pub(super) async fn group_page(
 ) -> Result<ShowPage, PageError> {
     let (group, (members, next_members), readable, mut composer) =
         load_group(app, caller, id, members_cursor).await?;
-    let layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
+    let mut layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
+    layout.atom = readable.then(|| format!("/groups/{id}.atom"));
     let back = format!("/groups/{id}");
     let feed = match readable {
         true => Some(feed_list(app, caller, Feed::Group(id), cursor, &back).await?),

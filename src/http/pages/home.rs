@@ -94,13 +94,14 @@ async fn feed_page(
     section: Section,
     cursor: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let (heading, greeting, feed, path, empty) = match section {
+    let (heading, greeting, feed, path, empty, atom_path) = match section {
         Section::Company => (
             "Company",
             "",
             Feed::Company,
             "/company",
             "No posts here yet. Company posts and public groups show up here.",
+            "/feeds/company.atom",
         ),
         _ => (
             "Home",
@@ -108,9 +109,11 @@ async fn feed_page(
             Feed::Home,
             "/",
             "No posts yet — follow #tags or join groups to fill your feed.",
+            "/feeds/home.atom",
         ),
     };
-    let layout = Layout::signed_in(&req, &caller, heading, section)?;
+    let mut layout = Layout::signed_in(&req, &caller, heading, section)?;
+    layout.atom = Some(atom_path.to_string());
     let first_page = cursor.is_none();
     let feed = feed_list(&app, &caller, feed, cursor, path).await?;
     let selected = String::new();
@@ -168,6 +171,7 @@ async fn create_post(
     let input = NewPost {
         body: form.body.clone(),
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
+        quiet: false,
     };
     let result = write(&app, &caller, move |conn, scope| {
         actions::create_post(conn, scope, &input)

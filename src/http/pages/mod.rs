@@ -3,19 +3,22 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_mail;
+mod atom;
 mod auth;
 mod comments;
 mod email_settings;
+mod feed_settings;
 mod form;
 mod group_admin;
 mod groups;
 mod home;
+mod notifications;
 mod opensearch;
 mod people;
 mod posts;
 mod search;
 mod settings;
-mod soon;
 mod tags;
 mod unsubscribe;
 mod view;
@@ -35,7 +38,9 @@ use crate::error::{Error, Result};
 
 /// Registers every page route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes)
+    // Atom first: `/groups/{id}.atom` would otherwise be the page `/groups/{id}`.
+    cfg.configure(atom::routes)
+        .configure(home::routes)
         .configure(auth::routes)
         .configure(posts::routes)
         .configure(comments::routes)
@@ -44,12 +49,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
+        .configure(feed_settings::routes)
         .configure(email_settings::routes)
         .configure(unsubscribe::routes)
         .configure(search::routes)
         .configure(opensearch::routes)
-        .configure(soon::routes)
-        .configure(admin::routes);
+        .configure(notifications::routes)
+        .configure(admin::routes)
+        .configure(admin_mail::routes);
 }
 
 /// The toolbar entry a page belongs to, so the toolbar can mark it as current.
@@ -77,6 +84,8 @@ pub struct Layout {
     pub section: Section,
     /// What the toolbar's search box shows: the query on the results page, else nothing.
     pub query: String,
+    /// The Atom feed of what the page lists (without a token: see docs/atom.md).
+    pub atom: Option<String>,
 }
 
 impl Layout {
@@ -94,6 +103,7 @@ impl Layout {
             csrf: csrf.unwrap_or_default().to_string(),
             section: Section::None,
             query: String::new(),
+            atom: None,
         }
     }
 

@@ -47,7 +47,8 @@ async fn show(
     query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
     let name = tag_name(&name)?;
-    let layout = Layout::signed_in(&req, &caller, &format!("#{name}"), Section::None)?;
+    let mut layout = Layout::signed_in(&req, &caller, &format!("#{name}"), Section::None)?;
+    layout.atom = Some(format!("/tags/{name}.atom"));
     let me = caller.user()?.id;
     let tag = name.clone();
     let followed = read(&app, &caller, move |conn, _| {

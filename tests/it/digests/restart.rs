@@ -53,6 +53,7 @@ fn fill(db: &Db) {
                 let input = agora::posts::actions::NewPost {
                     body: body.into(),
                     group_id: Some(group.id.to_string()),
+                    quiet: false,
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }

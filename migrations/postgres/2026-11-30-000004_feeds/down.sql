@@ -1,0 +1,2 @@
+DROP INDEX mail_outbox_failed;
+DROP TABLE feed_tokens;

@@ -1,0 +1,191 @@
+//! One mail sender per database, whatever the number of servers on it, and refused mail shown
+//! to admins, who may queue it again.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::smtp::{Mood, SmtpServer};
+use crate::support::{Backend, Client, TestApp, postgres_configured};
+
+async fn invite(owner: &Client, group: &str, email: &str) {
+    let (status, body) = owner
+        .post(
+            &format!("/api/v1/groups/{group}/invitations"),
+            json!({"email": email}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// `client`'s credentials on another server.
+fn on(server: &TestApp, client: &Client) -> Client {
+    Client {
+        base: server.base.clone(),
+        http: reqwest::Client::new(),
+        token: client.token.clone(),
+        csrf: None,
+    }
+}
+
+/// The recipients of `messages`, sorted.
+fn recipients(messages: &[String]) -> Vec<String> {
+    let mut to: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let line = m.lines().find(|l| l.starts_with("To: ")).unwrap();
+            line.trim_start_matches("To: ").to_string()
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+/// Waits until the outbox has nothing left to send (every message accepted by the server).
+async fn outbox_drained(admin: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, queued) = admin.get("/api/v1/admin/mail?state=queued").await;
+        assert_eq!(status, StatusCode::OK, "{queued}");
+        if queued["items"].as_array().unwrap().is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still queued: {queued}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn two_servers_on_one_postgres_send_each_mail_exactly_once_and_take_over() {
+    if !postgres_configured() {
+        return;
+    }
+    let smtp = SmtpServer::start(Mood::Accepting).await;
+    let env = [("AGORA_SMTP_URL", smtp.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = TestApp::start_with(Backend::Postgres, &env).await;
+    let admin = first.admin().await;
+    let group = first.group(&admin, "Customers", "private", true).await;
+    // The first server sends this one, so it holds the sender lock before the second starts.
+    invite(&admin, &group, "early@customer.example").await;
+    smtp.wait_for(1).await;
+
+    let second = first.another(&env).await;
+    let admin_there = on(&second, &admin);
+    let mut expected = vec!["early@customer.example".to_string()];
+    for n in 0..20 {
+        let email = format!("guest{n:02}@customer.example");
+        let via = if n % 2 == 0 { &admin } else { &admin_there };
+        invite(via, &group, &email).await;
+        expected.push(email);
+    }
+    smtp.wait_for(expected.len()).await;
+    outbox_drained(&admin).await;
+    // A second sender would have sent some of these again by now: it polls every second.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    expected.sort();
+    assert_eq!(recipients(&smtp.messages()), expected, "each exactly once");
+
+    // The sender stops: its lock connection closes, and the other server takes over.
+    first.stop().await;
+    for n in 0..5 {
+        let email = format!("later{n}@customer.example");
+        invite(&admin_there, &group, &email).await;
+        expected.push(email);
+    }
+    expected.sort();
+    smtp.wait_for(expected.len()).await;
+    outbox_drained(&admin_there).await;
+    assert_eq!(recipients(&smtp.messages()), expected, "each exactly once");
+}
+
+/// Waits until `admin` sees exactly `count` mails in `state`; returns them.
+async fn listed(admin: &Client, state: &str, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = admin
+            .get(&format!("/api/v1/admin/mail?state={state}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let items = body["items"].as_array().unwrap().clone();
+        if items.len() == count {
+            return items;
+        }
+        assert!(Instant::now() < deadline, "{state}: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+on_both_backends! {
+    async fn admins_see_refused_mail_and_queue_it_again_others_are_refused(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Refusing).await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let group = app.group(&ana, "Customers", "private", true).await;
+        invite(&ana, &group, "nobody@customer.example").await;
+
+        let refused = listed(&admin, "failed", 1).await;
+        let mail = &refused[0];
+        assert_eq!((mail["to"].as_str(), mail["state"].as_str()), (Some("nobody@customer.example"), Some("failed")));
+        assert!(mail["last_error"].as_str().unwrap().contains("550"), "{mail}");
+        assert!(mail.get("text_body").is_none() && !mail.to_string().contains("token="), "no bodies: {mail}");
+        assert!(listed(&admin, "queued", 0).await.is_empty());
+
+        let browser = app.browser_sign_in("admin@example.com").await;
+        let page = browser.page("/admin/mail").await;
+        assert!(page.contains("nobody@customer.example") && page.contains("550"), "{page}");
+        assert!(browser.page("/admin/users").await.contains("href=\"/admin/mail\""));
+
+        let guest = app.guest_in(&ana, "cara", &[&group]).await;
+        for (who, client) in [("employee", &ana), ("guest", &guest)] {
+            let (status, body) = client.get("/api/v1/admin/mail?state=failed").await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+            assert!(!body.to_string().contains("nobody@"), "{body}");
+            let id = mail["id"].as_str().unwrap();
+            assert_eq!(client.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await.0, StatusCode::FORBIDDEN, "{who}");
+        }
+        assert_eq!(app.anonymous().get("/api/v1/admin/mail").await.0, StatusCode::UNAUTHORIZED);
+        let employee_page = app.browser_sign_in("ana@example.com").await;
+        let response = employee_page.request(reqwest::Method::GET, "/admin/mail").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(!response.text().await.unwrap().contains("nobody@"));
+        assert_eq!(admin.get("/api/v1/admin/mail?state=lost").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+        smtp.set(Mood::Accepting);
+        let id = mail["id"].as_str().unwrap();
+        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{retried}");
+        assert_eq!(retried["state"], "queued");
+        let delivered = smtp.wait_for(1).await;
+        assert!(delivered[0].contains("To: nobody@customer.example"));
+        outbox_drained(&admin).await;
+        assert!(listed(&admin, "failed", 0).await.is_empty());
+        assert_eq!(admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await.0, StatusCode::CONFLICT, "sent");
+        assert_eq!(admin.post("/api/v1/admin/mail/123/retry", json!({})).await.0, StatusCode::NOT_FOUND);
+    }
+
+    async fn mail_delayed_by_an_outage_is_listed_as_waiting_with_its_error(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Down).await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+        let admin = app.admin().await;
+        let group = app.group(&admin, "Customers", "private", true).await;
+        invite(&admin, &group, "later@customer.example").await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let waiting = loop {
+            let waiting = listed(&admin, "queued", 1).await;
+            if waiting[0]["attempts"].as_i64().unwrap() > 0 {
+                break waiting;
+            }
+            assert!(Instant::now() < deadline);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(waiting[0]["last_error"].as_str().unwrap().contains("421"), "{}", waiting[0]);
+        let browser = app.browser_sign_in("admin@example.com").await;
+        assert!(browser.page("/admin/mail").await.contains("later@customer.example"));
+    }
+}
