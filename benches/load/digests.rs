@@ -9,6 +9,19 @@ use agora::signals::digests::{Period, run_period};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 
+/// Forgets every digest of an earlier run (rows, queued mail, "listed in a digest" marks),
+/// so a reused data set is as the seeder left it.
+pub fn clear(app: &agora::App) -> Result<(), String> {
+    app.db
+        .write_quietly(|conn| {
+            diesel::delete(digests::table).execute(conn)?;
+            diesel::delete(mail_outbox::table).execute(conn)?;
+            diesel::delete(seen_posts::table.filter(seen_posts::how.eq("digest"))).execute(conn)?;
+            Ok(())
+        })
+        .map_err(|e| e.detail)
+}
+
 /// Runs the weekly digests twice; returns the report.
 pub fn run(app: &agora::App) -> Result<String, String> {
     let timed = || {

@@ -14,6 +14,8 @@
 //!                              group of 5,000 members; see `fanout`)]
 //!                             [--digests (instead of the load: a weekly digest run over every
 //!                              user, twice; see `digests`)]
+//!                             [--reuse (with --digests: skip seeding and run on the data set an
+//!                              earlier --digests run left, its digests cleared)]
 
 mod delivery;
 mod digests;
@@ -45,6 +47,7 @@ struct Options {
     search: bool,
     fanout: bool,
     digests: bool,
+    reuse: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -59,6 +62,7 @@ fn options() -> Result<Options, String> {
         search: false,
         fanout: false,
         digests: false,
+        reuse: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -84,6 +88,7 @@ fn options() -> Result<Options, String> {
             "--search" => options.search = true,
             "--fanout" => options.fanout = true,
             "--digests" => options.digests = true,
+            "--reuse" => options.reuse = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -119,6 +124,18 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if options.reuse {
+        if !options.digests {
+            return Err("--reuse works with --digests only".into());
+        }
+        digests::clear(&app)?;
+        println!(
+            "\nAgora digests benchmark — {} — reused data set",
+            agora::db::redact_url(&url)
+        );
+        println!("{}", digests::run(&app)?);
+        return Ok(());
+    }
     if options.fanout {
         let db = app.db.clone();
         let base = serve(app)?;

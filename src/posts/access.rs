@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::model::{Comment, Post};
+use super::model::{Comment, Post, PostStats};
 use super::queries::{self, PostFilter};
 use super::views::VersionView;
 use crate::access::Scope;
@@ -238,14 +238,15 @@ pub fn mentioned_in(conn: &mut DbConnection, post_id: i64, comment_id: i64) -> R
 }
 
 /// Readable posts from any of `members` newer than id `after`, at most `per_member` from each,
-/// newest first: what a digest ranks. Each member is one bounded index range, as in a feed.
+/// as the figures ranking needs: what a digest ranks. Each member is one bounded index range,
+/// as in a feed.
 pub fn recent_from(
     conn: &mut DbConnection,
     scope: &Scope,
     members: &[Member],
     after: i64,
     per_member: i64,
-) -> Result<Vec<Post>> {
+) -> Result<Vec<PostStats>> {
     scope.viewer.require_user()?;
     let candidates = queries::newest_per_member(conn, members, None, Some(after), per_member)?;
     let mut ids: Vec<i64> = candidates
@@ -253,11 +254,17 @@ pub fn recent_from(
         .filter(|c| scope.reads_posts_in(c.group_id))
         .map(|c| c.id)
         .collect();
-    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.sort_unstable();
     ids.dedup();
-    queries::by_ids(
-        conn,
-        queries::in_groups(&scope.readable, scope.reads_company()),
-        &ids,
-    )
+    queries::stats_by_ids(conn, readable(scope), &ids)
+}
+
+/// The readable posts among `ids`, newest first.
+pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[i64]) -> Result<Vec<Post>> {
+    scope.viewer.require_user()?;
+    queries::by_ids(conn, readable(scope), ids)
+}
+
+fn readable(scope: &Scope) -> PostFilter {
+    queries::in_groups(&scope.readable, scope.reads_company())
 }

@@ -13,5 +13,5 @@ mod model;
 mod queries;
 pub mod views;
 
-pub use model::{Comment, Post};
+pub use model::{Comment, Post, PostStats};
 pub use views::{CommentView, PostView};

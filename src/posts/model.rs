@@ -49,10 +49,32 @@ pub struct Comment {
 impl Post {
     /// How many comments `scope`'s viewer sees on this post.
     pub fn comments_seen_by(&self, scope: &crate::access::Scope) -> i64 {
-        if scope.viewer.is_guest() {
-            self.open_comment_count
-        } else {
-            self.comment_count
-        }
+        comments_seen(scope, self.comment_count, self.open_comment_count)
     }
+}
+
+/// What ranking a post needs, without its body: digests rank hundreds of candidates and load
+/// whole rows only for the few they list.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostStats {
+    pub id: i64,
+    pub author_id: i64,
+    pub group_id: Option<i64>,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub open_comment_count: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl PostStats {
+    /// How many comments `scope`'s viewer sees on this post.
+    pub fn comments_seen_by(&self, scope: &crate::access::Scope) -> i64 {
+        comments_seen(scope, self.comment_count, self.open_comment_count)
+    }
+}
+
+/// Guests see only the comments not for employees only.
+fn comments_seen(scope: &crate::access::Scope, all: i64, open: i64) -> i64 {
+    if scope.viewer.is_guest() { open } else { all }
 }

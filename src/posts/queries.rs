@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::model::{Comment, Post};
+use super::model::{Comment, Post, PostStats};
 use crate::db::DbConnection;
 use crate::db::schema::{
     comment_likes, comment_versions, comments, mentions, post_likes, post_tags, post_versions,
@@ -394,6 +394,19 @@ pub(super) fn by_ids(
         .filter(posts::id.eq_any(ids.to_vec()))
         .order(posts::id.desc())
         .select(Post::as_select())
+        .load(conn)?)
+}
+
+/// [`by_ids`] without bodies: the columns ranking needs.
+pub(super) fn stats_by_ids(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    ids: &[i64],
+) -> Result<Vec<PostStats>> {
+    Ok(posts::table
+        .filter(readable)
+        .filter(posts::id.eq_any(ids.to_vec()))
+        .select(PostStats::as_select())
         .load(conn)?)
 }
 

@@ -16,14 +16,15 @@ use crate::db::ids::id_at;
 use crate::error::Result;
 use crate::follows;
 use crate::groups;
-use crate::posts::Post;
 use crate::posts::access::{self, Member};
+use crate::posts::{Post, PostStats};
 use crate::signals::frequency::{self, EmailFrequency};
 use crate::signals::seen;
 
-/// Newest posts taken from each followed person, tag or group: more than a digest lists, so
-/// ranking has a choice, and bounded, so a prolific source costs one short index range.
-const PER_SOURCE: i64 = 20;
+/// Newest posts taken from each followed person, tag or group: with dozens of sources, plenty
+/// for ranking to choose ten from, and bounded, so a prolific source costs one short index
+/// range.
+const PER_SOURCE: i64 = 10;
 /// Characters of a post's text shown under its title.
 const EXCERPT_CHARS: usize = 240;
 /// Characters of the first line used as a title.
@@ -75,7 +76,7 @@ pub fn compose(
         u64::try_from(since.and_utc().timestamp_millis()).unwrap_or(0),
         0,
     );
-    let posts = access::recent_from(conn, &scope, &members, after, PER_SOURCE)?;
+    let candidates = access::recent_from(conn, &scope, &members, after, PER_SOURCE)?;
 
     // A group's frequency decides for all of its posts, however they were found.
     let held_back: HashSet<i64> = groups
@@ -83,25 +84,31 @@ pub fn compose(
         .filter(|(_, f)| !f.in_digest(period, own))
         .map(|(g, _)| *g)
         .collect();
-    let wanted: Vec<Post> = posts
+    let wanted: Vec<PostStats> = candidates
         .into_iter()
         .filter(|p| p.author_id != user.id)
         .filter(|p| p.group_id.is_none_or(|g| !held_back.contains(&g)))
         .collect();
     let ids: Vec<i64> = wanted.iter().map(|p| p.id).collect();
     let met = seen::among(conn, user.id, &ids)?;
-    let mut ranked: Vec<(f64, Post)> = wanted
-        .into_iter()
+    let mut ranked: Vec<(f64, i64)> = wanted
+        .iter()
         .filter(|p| !met.contains(&p.id))
         .map(|p| {
             let comments = p.comments_seen_by(&scope);
-            (ranking::score(p.like_count, comments, p.created_at, now), p)
+            (
+                ranking::score(p.like_count, comments, p.created_at, now),
+                p.id,
+            )
         })
         .collect();
-    ranked.sort_by(|(a, p), (b, q)| b.total_cmp(a).then(q.id.cmp(&p.id)));
+    ranked.sort_by(|(a, p), (b, q)| b.total_cmp(a).then(q.cmp(p)));
     let more = ranked.len().saturating_sub(config.digests.max_posts);
     ranked.truncate(config.digests.max_posts);
-    let shown: Vec<Post> = ranked.into_iter().map(|(_, p)| p).collect();
+    let best: Vec<i64> = ranked.iter().map(|(_, id)| *id).collect();
+    let mut rows = access::readable_posts(conn, &scope, &best)?;
+    rows.sort_by_key(|p| best.iter().position(|id| *id == p.id));
+    let shown = rows;
     Ok(Digest {
         user_id: user.id,
         email: user.email.clone(),

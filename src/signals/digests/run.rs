@@ -6,7 +6,7 @@
 //! earlier run, another process) queues nothing, so a run killed midway and run again sends
 //! each user's digest exactly once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -74,7 +74,7 @@ pub fn run_period(
 
 /// The next batch of users with an id above `after` who take `period`'s digest (their own
 /// setting, or a group set to it) and have none for `key` yet; `None` when no user is left.
-/// The id returned is the batch's highest, where the next batch starts.
+/// The id returned is where the next batch starts.
 fn due_batch(
     conn: &mut DbConnection,
     period: Period,
@@ -83,38 +83,48 @@ fn due_batch(
     config: &Config,
 ) -> Result<Option<(i64, Vec<User>)>> {
     let limit = i64::try_from(config.digests.batch_size).unwrap_or(25);
-    let mut ids: Vec<i64> = users::table
+    let this_period = digests::table
+        .filter(digests::period.eq(period.as_str()))
+        .filter(digests::period_key.eq(key));
+    let own: Vec<i64> = users::table
         .filter(users::digest.eq(period.as_str()))
         .filter(users::deactivated_at.is_null())
         .filter(users::id.gt(after))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            this_period.filter(digests::user_id.eq(users::id)),
+        )))
         .order(users::id.asc())
         .limit(limit)
         .select(users::id)
         .load(conn)?;
-    ids.extend(
-        memberships::table
-            .filter(memberships::email_frequency.eq(period.as_str()))
-            .filter(memberships::user_id.gt(after))
-            .order(memberships::user_id.asc())
-            .limit(limit)
-            .select(memberships::user_id)
-            .load::<i64>(conn)?,
-    );
+    let by_group: Vec<i64> = memberships::table
+        .filter(memberships::email_frequency.eq(period.as_str()))
+        .filter(memberships::user_id.gt(after))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            this_period.filter(digests::user_id.eq(memberships::user_id)),
+        )))
+        .order(memberships::user_id.asc())
+        .limit(limit)
+        .select(memberships::user_id)
+        .load(conn)?;
+    // A list cut by its limit is complete only up to its last id: stop the batch there, so
+    // the next one starts where neither list skipped anybody.
+    let horizon = |list: &[i64]| {
+        let full = list.len() >= config.digests.batch_size;
+        list.last().copied().filter(|_| full).unwrap_or(i64::MAX)
+    };
+    let cut = horizon(&own).min(horizon(&by_group));
+    let mut ids: Vec<i64> = own
+        .into_iter()
+        .chain(by_group)
+        .filter(|&id| id <= cut)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids.truncate(config.digests.batch_size);
     let Some(&last) = ids.last() else {
         return Ok(None);
     };
-    let done: HashSet<i64> = digests::table
-        .filter(digests::period.eq(period.as_str()))
-        .filter(digests::period_key.eq(key))
-        .filter(digests::user_id.eq_any(&ids))
-        .select(digests::user_id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
-    ids.retain(|id| !done.contains(id));
     let mut people = accounts::access::users_by_id(conn, &ids)?;
     let users = ids
         .iter()

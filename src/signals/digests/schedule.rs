@@ -1,6 +1,7 @@
 //! When digests are due: the configured local hour (and weekday for the weekly one) at a fixed
 //! offset from UTC, the key naming each period, and the task that sends what is due.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike, Utc, Weekday};
@@ -141,7 +142,10 @@ pub fn check_settings(settings: &DigestSettings) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Sends due digests once a minute until the sender of `stopped` is dropped.
+/// Sends due digests until the sender of `stopped` is dropped: once a minute it looks whether
+/// a period is due, and runs it once per period key in this process. A restart runs it again,
+/// which finishes a run cut short and sends nothing twice; people who join later in a period
+/// get their first digest in the next one.
 pub async fn run(
     db: Db,
     config: Config,
@@ -151,10 +155,12 @@ pub async fn run(
     if !config.digests.scheduler {
         return;
     }
+    let mut ran: HashMap<&'static str, String> = HashMap::new();
     loop {
         for period in Period::ALL {
             let local = local(&config.digests, Utc::now());
-            if !is_due(&config.digests, period, local) {
+            let key = period.key(local);
+            if !is_due(&config.digests, period, local) || ran.get(period.as_str()) == Some(&key) {
                 continue;
             }
             let (db, config, signer) = (db.clone(), config.clone(), signer.clone());
@@ -163,10 +169,10 @@ pub async fn run(
             })
             .await;
             match sent {
-                Ok(Ok(report)) if report.sent > 0 => {
-                    tracing::info!(period = period.as_str(), ?report, "digests sent")
+                Ok(Ok(report)) => {
+                    tracing::info!(period = period.as_str(), ?report, "digests sent");
+                    ran.insert(period.as_str(), report.period_key);
                 }
-                Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "digest run failed; retrying"),
                 Err(error) => tracing::error!(%error, "digest run panicked; retrying"),
             }
