@@ -153,6 +153,11 @@ impl Scope {
         }
     }
 
+    /// Whether the viewer may read a post in `group_id` marked (or not) for employees only.
+    pub fn reads_post(&self, group_id: Option<i64>, employees_only: bool) -> bool {
+        self.reads_posts_in(group_id) && !(employees_only && self.viewer.is_guest())
+    }
+
     /// Whether the group exists for the viewer: members always; employees also for public and
     /// private groups; secret groups never for non-members; guests only for their own.
     pub fn sees_group(&self, group: &Group) -> bool {

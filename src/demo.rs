@@ -382,6 +382,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
             body: (*body).into(),
             group_id,
             quiet: false,
+            employees_only: false,
         };
         let post = as_user(db, &author, |conn, scope| {
             posts::create_post(conn, scope, &input)

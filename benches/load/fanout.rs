@@ -44,6 +44,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             body,
             group_id: Some(stage.group.to_string()),
             quiet: false,
+            employees_only: false,
         };
         let post = db
             .write(|conn| {

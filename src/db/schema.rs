@@ -108,6 +108,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<BigInt>,
         quiet -> Bool,
+        employees_only -> Bool,
     }
 }
 

@@ -28,7 +28,7 @@ pub enum Source<'a> {
 pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Post> {
     scope.viewer.require_user()?;
     match queries::find(conn, id)? {
-        Some(post) if scope.reads_posts_in(post.group_id) => Ok(post),
+        Some(post) if scope.reads_post(post.group_id, post.employees_only) => Ok(post),
         _ => Err(Error::not_found("post")),
     }
 }
@@ -54,8 +54,10 @@ pub fn feed_page(
 ) -> Result<Vec<Post>> {
     scope.viewer.require_user()?;
     let readable = match source {
-        Source::Company => queries::in_groups(&scope.public_readable(), true),
-        _ => queries::in_groups(&scope.readable, scope.reads_company()),
+        Source::Company => {
+            queries::in_groups(&scope.public_readable(), true, scope.viewer.is_guest())
+        }
+        _ => readable(scope),
     };
     let source: PostFilter = match source {
         Source::Company => Box::new(posts::id.gt(0)),
@@ -199,11 +201,7 @@ pub fn merged_page(
         }
     }
     picked.truncate(usize::try_from(limit).unwrap_or(0));
-    let posts = queries::by_ids(
-        conn,
-        queries::in_groups(&scope.readable, scope.reads_company()),
-        &picked,
-    )?;
+    let posts = queries::by_ids(conn, readable(scope), &picked)?;
     Ok(MergedPage {
         posts,
         continue_before,
@@ -265,6 +263,11 @@ pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[i64]) -> Re
     queries::by_ids(conn, readable(scope), ids)
 }
 
+/// What the viewer may read of posts, as a filter.
 fn readable(scope: &Scope) -> PostFilter {
-    queries::in_groups(&scope.readable, scope.reads_company())
+    queries::in_groups(
+        &scope.readable,
+        scope.reads_company(),
+        scope.viewer.is_guest(),
+    )
 }

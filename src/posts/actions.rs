@@ -35,6 +35,9 @@ pub struct NewPost {
     /// company feed): for bulk announcements.
     #[serde(default)]
     pub quiet: bool,
+    /// In a group open to guests: for employees only, never shown to guests.
+    #[serde(default)]
+    pub employees_only: bool,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -43,6 +46,14 @@ pub(super) struct Rendered {
     pub links: String,
     pub tag_ids: Vec<i64>,
     pub mentioned: Vec<i64>,
+}
+
+impl Rendered {
+    /// For employees only: the tags stay out of tag feeds, trending and tag search, which
+    /// guests read.
+    pub(super) fn keep_from_guests(&mut self) {
+        self.tag_ids.clear();
+    }
 }
 
 /// Refuses an empty body or one longer than `max` characters.
@@ -197,7 +208,18 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             "only the group's owners and admins post quietly",
         ));
     }
-    let rendered = render_body(conn, scope, &input.body, MAX_POST)?;
+    if input.employees_only
+        && (scope.viewer.is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+    {
+        return Err(invalid(
+            "employees_only",
+            "only employees mark posts, in groups open to guests",
+        ));
+    }
+    let mut rendered = render_body(conn, scope, &input.body, MAX_POST)?;
+    if input.employees_only {
+        rendered.keep_from_guests();
+    }
     let id = new_id();
     diesel::insert_into(posts::table)
         .values((
@@ -209,6 +231,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::links.eq(&rendered.links),
             posts::created_at.eq(Utc::now().naive_utc()),
             posts::quiet.eq(input.quiet),
+            posts::employees_only.eq(input.employees_only),
         ))
         .execute(conn)?;
     index_body(conn, id, group.as_ref().map(|g| g.id), 0, &rendered)?;
@@ -216,7 +239,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     events::append(
         conn,
         NewEvent::new("post.created", Some(me), Some(id))
-            .with(serde_json::json!({"group_id": group_id, "quiet": input.quiet})),
+            .with(serde_json::json!({"group_id": group_id, "quiet": input.quiet, "employees_only": input.employees_only})),
     )?;
     queries::find(conn, id)?.ok_or_else(|| Error::internal("post vanished after insert"))
 }
@@ -233,7 +256,10 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
     if body == post.body {
         return Ok(post);
     }
-    let rendered = render_body(conn, scope, body, MAX_POST)?;
+    let mut rendered = render_body(conn, scope, body, MAX_POST)?;
+    if post.employees_only {
+        rendered.keep_from_guests();
+    }
     let now = Utc::now().naive_utc();
     diesel::insert_into(post_versions::table)
         .values((
@@ -254,8 +280,9 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
     index_body(conn, post.id, post.group_id, 0, &rendered)?;
     events::append(
         conn,
-        NewEvent::new("post.edited", Some(post.author_id), Some(post.id))
-            .with(serde_json::json!({"group_id": post.group_id})),
+        NewEvent::new("post.edited", Some(post.author_id), Some(post.id)).with(
+            serde_json::json!({"group_id": post.group_id, "employees_only": post.employees_only}),
+        ),
     )?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
@@ -282,8 +309,9 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
     events::append(
         conn,
-        NewEvent::new("post.deleted", Some(me), Some(post.id))
-            .with(serde_json::json!({"group_id": post.group_id})),
+        NewEvent::new("post.deleted", Some(me), Some(post.id)).with(
+            serde_json::json!({"group_id": post.group_id, "employees_only": post.employees_only}),
+        ),
     )?;
     Ok(())
 }
@@ -316,7 +344,7 @@ pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool
         events::append(
             conn,
             NewEvent::new(kind, Some(me), Some(post.id))
-                .with(serde_json::json!({"group_id": post.group_id, "author_id": post.author_id})),
+                .with(serde_json::json!({"group_id": post.group_id, "author_id": post.author_id, "employees_only": post.employees_only})),
         )?;
     }
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))

@@ -46,8 +46,7 @@ pub fn add_comment(
     }
     let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
     if employees_only {
-        // Its tags stay out of counts guests see (trending).
-        rendered.tag_ids.clear();
+        rendered.keep_from_guests();
     }
     let id = new_id();
     diesel::insert_into(comments::table)
@@ -63,7 +62,7 @@ pub fn add_comment(
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, id, &rendered)?;
     count_comment(conn, post.id, 1, employees_only)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id, "employees_only": employees_only});
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id, "employees_only": employees_only || post.employees_only});
     events::append(
         conn,
         NewEvent::new("comment.created", Some(me), Some(id)).with(payload),
@@ -90,7 +89,7 @@ pub fn edit_comment(
     }
     let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
     if comment.employees_only {
-        rendered.tag_ids.clear();
+        rendered.keep_from_guests();
     }
     let now = Utc::now().naive_utc();
     diesel::insert_into(comment_versions::table)
@@ -109,7 +108,7 @@ pub fn edit_comment(
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, comment.id, &rendered)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only});
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only || post.employees_only});
     events::append(
         conn,
         NewEvent::new("comment.edited", Some(comment.author_id), Some(comment.id)).with(payload),
@@ -143,7 +142,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
     };
     index_body(conn, post.id, post.group_id, comment.id, &nothing)?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only});
+    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only || post.employees_only});
     events::append(
         conn,
         NewEvent::new("comment.deleted", Some(me), Some(comment.id)).with(payload),
@@ -184,7 +183,7 @@ pub fn set_comment_like(
         } else {
             "comment.unliked"
         };
-        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id, "employees_only": comment.employees_only});
+        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id, "employees_only": comment.employees_only || post.employees_only});
         events::append(
             conn,
             NewEvent::new(kind, Some(me), Some(comment.id)).with(payload),

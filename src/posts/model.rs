@@ -26,6 +26,8 @@ pub struct Post {
     pub deleted_by: Option<i64>,
     /// Posted quietly: nobody was notified.
     pub quiet: bool,
+    /// Hidden from guests everywhere, like a comment for employees only.
+    pub employees_only: bool,
 }
 
 /// A comment row.

@@ -17,10 +17,11 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 /// A condition on `posts`, built per request from the viewer's scope.
 pub(super) type PostFilter = Box<dyn BoxableExpression<posts::table, Backend, SqlType = Bool>>;
 
-/// Posts in the company feed (when `company`) or in one of `groups`, not deleted.
-pub(super) fn in_groups(groups: &[i64], company: bool) -> PostFilter {
+/// Posts in the company feed (when `company`) or in one of `groups`, not deleted; with
+/// `open_only` (a guest reading), none for employees only.
+pub(super) fn in_groups(groups: &[i64], company: bool, open_only: bool) -> PostFilter {
     let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
-    if company {
+    let placed: PostFilter = if company {
         Box::new(
             posts::deleted_at
                 .is_null()
@@ -28,6 +29,11 @@ pub(super) fn in_groups(groups: &[i64], company: bool) -> PostFilter {
         )
     } else {
         Box::new(posts::deleted_at.is_null().and(in_groups))
+    };
+    if open_only {
+        Box::new(placed.and(posts::employees_only.eq(false)))
+    } else {
+        placed
     }
 }
 

@@ -33,6 +33,8 @@ pub struct PostView {
     pub liked_by_me: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// For employees only: never shown to guests.
+    pub employees_only: bool,
     /// Whether the viewer may edit (the author) or delete (author, group admin, admin) it.
     pub can_edit: bool,
     pub can_delete: bool,
@@ -122,6 +124,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 liked_by_me: liked.contains(&post.id),
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
+                employees_only: post.employees_only,
                 can_edit: scope.viewer.user_id() == Some(post.author_id),
                 can_delete: scope.viewer.user_id() == Some(post.author_id)
                     || scope.moderates(post.group_id),

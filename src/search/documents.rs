@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tantivy::TantivyDocument;
 
-use super::index::{Fields, Kind, key, visibility_code};
+use super::index::{EMPLOYEES_ONLY, Fields, Kind, key, visibility_code};
 use crate::accounts::User;
 use crate::db::DbConnection;
 use crate::db::schema::{comments, groups, post_tags, posts, tags, users};
@@ -118,6 +118,9 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
         .map(|post| {
             let author = names.get(&post.author_id).map_or("", String::as_str);
             let mut doc = base(fields, Kind::Post, post.id, author, post.created_at);
+            if post.employees_only {
+                doc.add_u64(fields.visibility, EMPLOYEES_ONLY);
+            }
             doc.add_text(fields.text, plain_text(&post.body));
             for (employees_only, comment) in comments_of.get(&post.id).into_iter().flatten() {
                 let field = if *employees_only {

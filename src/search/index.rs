@@ -69,6 +69,8 @@ pub fn visibility_code(visibility: &str) -> u64 {
     }
 }
 pub const SECRET: u64 = 3;
+/// The visibility code of a post for employees only (0: any other post).
+pub const EMPLOYEES_ONLY: u64 = 4;
 
 /// The schema's fields.
 #[derive(Clone, Copy, Debug)]

@@ -9,7 +9,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, SegmentReader};
 
 use super::columns::SegmentColumns;
-use super::index::{Kind, SECRET};
+use super::index::{EMPLOYEES_ONLY, Kind, SECRET};
 use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
@@ -81,7 +81,10 @@ impl SegmentWalls {
         let (scope, columns) = (&self.walls.scope, &self.columns);
         let group = columns.group(doc);
         match Kind::from_code(kind) {
-            Some(Kind::Post) => scope.reads_posts_in((group != 0).then_some(group)),
+            Some(Kind::Post) => scope.reads_post(
+                (group != 0).then_some(group),
+                columns.visibility(doc) == EMPLOYEES_ONLY,
+            ),
             Some(Kind::Group) => {
                 let visibility = if columns.visibility(doc) == SECRET {
                     Visibility::Secret

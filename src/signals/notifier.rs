@@ -168,7 +168,7 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
             else {
                 return Ok(Vec::new());
             };
-            let about = content(post.group_id, false);
+            let about = content(post.group_id, post.employees_only);
             let mentioned = posts::access::mentioned_in(conn, post.id, 0)?;
             let mut plans = vec![];
             if let Some(group) = post.group_id {
@@ -196,7 +196,7 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
             let Some((comment, post)) = comment_and_post(conn, subject_id)? else {
                 return Ok(Vec::new());
             };
-            let about = content(post.group_id, comment.employees_only);
+            let about = content(post.group_id, post.employees_only || comment.employees_only);
             let mentioned = posts::access::mentioned_in(conn, post.id, comment.id)?;
             let thread = posts::access::thread_participants(conn, &post, comment.id)?;
             let thread = thread
@@ -220,16 +220,22 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
             let key = format!("like:post:{}", post.id);
             let author = vec![post.author_id];
             vec![
-                Plan::new(Kind::Like, key, event, actor, content(post.group_id, false))
-                    .about(&post, None, &post.body)
-                    .to(author),
+                Plan::new(
+                    Kind::Like,
+                    key,
+                    event,
+                    actor,
+                    content(post.group_id, post.employees_only),
+                )
+                .about(&post, None, &post.body)
+                .to(author),
             ]
         }
         "comment.liked" => {
             let Some((comment, post)) = comment_and_post(conn, subject_id)? else {
                 return Ok(Vec::new());
             };
-            let about = content(post.group_id, comment.employees_only);
+            let about = content(post.group_id, post.employees_only || comment.employees_only);
             let key = format!("like:comment:{}", comment.id);
             let mut plan = Plan::new(Kind::Like, key, event, actor, about)
                 .about(&post, Some(comment.id), &comment.body)

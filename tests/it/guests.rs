@@ -385,6 +385,60 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn posts_for_employees_only_reach_employees_and_never_a_guest(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let beta = app.group(&admin, "Beta", "private", true).await;
+        let closed = app.group(&admin, "Closed", "private", false).await;
+        let guest = app.guest_in(&admin, "gil", &[&beta]).await;
+        let (status, hidden) = admin.post("/api/v1/posts", json!({"body": "canarypost pricing for @gil #canarytag", "group_id": beta, "employees_only": true})).await;
+        assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        assert_eq!(hidden["employees_only"], true);
+        let id = hidden["id"].as_str().unwrap();
+        let (status, refused) = guest.post("/api/v1/posts", json!({"body": "x", "group_id": beta, "employees_only": true})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(admin.post("/api/v1/posts", json!({"body": "x", "group_id": closed, "employees_only": true})).await.0, StatusCode::UNPROCESSABLE_ENTITY, "only where guests are");
+        // An open post after it, which mentions her: once she is told of it, the notifier has
+        // passed the hidden one; once an employee finds the hidden one, so has the index.
+        admin.post("/api/v1/posts", json!({"body": "welcome @gil", "group_id": beta})).await;
+        search_until(&admin, "canarypost", |items| !items.is_empty()).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while guest.get("/api/v1/notifications").await.1["items"].as_array().map_or(0, Vec::len) == 0 {
+            assert!(std::time::Instant::now() < deadline, "the notifier never told her of the open post");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let (_, staff_feed) = admin.get(&format!("/api/v1/groups/{beta}/feed")).await;
+        assert_eq!(staff_feed["items"].as_array().unwrap().len(), 2, "{staff_feed}");
+        assert_eq!(guest.get(&format!("/api/v1/posts/{id}")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest.get(&format!("/api/v1/posts/{id}/comments")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(guest.put(&format!("/api/v1/posts/{id}/like")).await.0, StatusCode::NOT_FOUND);
+        let token = guest.get("/api/v1/me/feed-token").await.1["token"].as_str().unwrap().to_string();
+        for path in [
+            format!("/api/v1/groups/{beta}/feed"),
+            "/api/v1/feeds/home".to_string(),
+            "/api/v1/search?q=canarypost".to_string(),
+            "/api/v1/search?q=pricing".to_string(),
+            "/api/v1/search/suggest?q=canar".to_string(),
+            "/api/v1/tags/trending".to_string(),
+            "/api/v1/notifications".to_string(),
+            format!("/groups/{beta}.atom?token={token}"),
+            format!("/groups/{beta}"),
+        ] {
+            let response = guest.request(reqwest::Method::GET, &path).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let body = response.text().await.unwrap();
+            assert!(!body.contains("canary") && !body.contains(id), "{path}: {body}");
+        }
+        // The composer's checkbox marks a post the same way.
+        let browser = app.browser_sign_in("admin@example.com").await;
+        let answer = crate::pages::submit(&browser, "/posts", &[("body", "canaryform notes"), ("group_id", &beta), ("employees_only", "on"), ("back", "/")]).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.html);
+        let staff_page = browser.page(&format!("/groups/{beta}")).await;
+        assert!(staff_page.contains("canarypost") && staff_page.contains("canaryform") && staff_page.contains("Employees only"));
+        assert!(!guest.get(&format!("/api/v1/groups/{beta}/feed")).await.1.to_string().contains("canary"));
+    }
+
     async fn comments_for_employees_only_are_labelled_for_employees_and_absent_for_guests(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;

@@ -56,6 +56,9 @@ struct PostForm {
     /// Empty: the company feed.
     group_id: String,
     back: String,
+    /// Checkboxes: present ("on") when ticked.
+    employees_only: Option<String>,
+    quiet: Option<String>,
 }
 
 async fn home(
@@ -171,7 +174,8 @@ async fn create_post(
     let input = NewPost {
         body: form.body.clone(),
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
-        quiet: false,
+        quiet: form.quiet.is_some(),
+        employees_only: form.employees_only.is_some(),
     };
     let result = write(&app, &caller, move |conn, scope| {
         actions::create_post(conn, scope, &input)

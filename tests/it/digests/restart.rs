@@ -54,6 +54,7 @@ fn fill(db: &Db) {
                     body: body.into(),
                     group_id: Some(group.id.to_string()),
                     quiet: false,
+                    employees_only: false,
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }
