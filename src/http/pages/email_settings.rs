@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, FieldErrors, refused};
+use super::form::{self, FieldErrors, SavedQuery, refused};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::access;
@@ -46,13 +46,6 @@ impl EmailPage {
             saved: false,
         }
     }
-}
-
-/// `?saved=1` after saving.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SavedQuery {
-    saved: Option<String>,
 }
 
 async fn edit(

@@ -104,6 +104,13 @@ impl ToggleForm {
     }
 }
 
+/// `?saved=1` on a settings page just saved.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+}
+
 /// `?cursor=…` of every list page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

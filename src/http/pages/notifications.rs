@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CursorQuery, FieldErrors, more_link, refused};
+use super::form::{self, CursorQuery, FieldErrors, SavedQuery, more_link, refused};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::access::Scope;
@@ -103,13 +103,6 @@ struct SettingsPage {
     muted: Vec<(String, String)>,
     errors: FieldErrors,
     saved: bool,
-}
-
-/// `?saved=1` after saving.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SavedQuery {
-    saved: Option<String>,
 }
 
 /// Each kind with its delivery, and the muted threads.

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, FieldErrors, refused};
+use super::form::{self, FieldErrors, SavedQuery, refused};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::actions::{self, ProfileUpdate};
@@ -62,13 +62,6 @@ impl ProfileForm {
             digest: Some(self.digest.clone()),
         }
     }
-}
-
-/// `?saved=1` after saving.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SavedQuery {
-    saved: Option<String>,
 }
 
 async fn edit(
