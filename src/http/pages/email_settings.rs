@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::form::{self, FieldErrors, SavedQuery, refused};
 use super::{Layout, Section, render, see_other};
