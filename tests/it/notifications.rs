@@ -458,4 +458,30 @@ on_both_backends! {
         assert_eq!(texts(&notes(&ann).await), ["CY commented on a post you commented on"]);
         assert_eq!(texts(&notes(&bo).await), ["CY and 1 other commented on your post"]);
     }
+
+    async fn the_post_page_mutes_and_unmutes_its_thread(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp).await;
+        let db = app.db.open();
+        let admin = app.admin().await;
+        let ann = app.user(&admin, "ann", "employee").await;
+        let bo = app.user(&admin, "bo", "employee").await;
+        let hello = post(&ann, "hello", None).await;
+        let browser = app.browser_sign_in("ann@example.com").await;
+        let page = format!("/posts/{hello}");
+        assert!(browser.page(&page).await.contains("Mute thread"));
+        let answer = crate::pages::submit(&browser, &format!("{page}/mute"), &[("on", "1")]).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.html);
+        assert!(browser.page(&page).await.contains("Unmute thread"));
+        assert!(browser.page("/settings/notifications").await.contains(&page), "listed as muted");
+        comment(&bo, &hello, "first", false).await;
+        settle(&db).await;
+        assert!(notes(&ann).await.is_empty(), "a muted thread tells nothing of comments");
+
+        crate::pages::submit(&browser, &format!("{page}/mute"), &[("on", "0")]).await;
+        assert!(browser.page(&page).await.contains("Mute thread"));
+        comment(&bo, &hello, "second", false).await;
+        settle(&db).await;
+        assert_eq!(texts(&notes(&ann).await), ["BO commented on your post"]);
+    }
 }

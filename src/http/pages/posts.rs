@@ -18,11 +18,13 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::views::{self, VersionView};
 use crate::posts::{CommentView, PostView, access, actions};
+use crate::signals::preferences;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}", web::get().to(show))
         .route("/posts/{id}/like", web::post().to(like))
+        .route("/posts/{id}/mute", web::post().to(mute))
         .route("/posts/{id}/edit", web::get().to(edit_page))
         .route("/posts/{id}/edit", web::post().to(edit))
         .route("/posts/{id}/delete", web::post().to(delete))
@@ -36,6 +38,8 @@ struct ShowPage {
     post: PostView,
     comments: Vec<CommentView>,
     more: Option<String>,
+    /// Whether the viewer muted the post's thread.
+    muted: bool,
     /// The comment form's text, kept when a comment is refused.
     comment_body: String,
     errors: FieldErrors,
@@ -106,13 +110,15 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, comments, next) = read(app, caller, move |conn, scope| {
+    let (post, comments, next, muted) = read(app, caller, move |conn, scope| {
         let post = post_view(conn, scope, id)?;
+        let me = scope.viewer.require_user()?.id;
+        let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
         let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
         let (rows, next) =
             crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
         let comments = views::comment_views(conn, scope, row.group_id, &rows)?;
-        Ok((post, comments, next))
+        Ok((post, comments, next, muted))
     })
     .await?;
     crate::http::api::digests::record_read(app, caller, id).await;
@@ -122,6 +128,7 @@ pub(super) async fn permalink(
         more: form::more_link(&back, next.as_deref()),
         post,
         comments,
+        muted,
         comment_body: draft.body,
         errors: draft.errors,
         back,
@@ -166,6 +173,24 @@ async fn like(
     let fallback = format!("/posts/{id}");
     let back = form::local_path(&form.back, &fallback);
     Ok(see_other(&format!("{back}#post-{id}")))
+}
+
+/// Mutes or unmutes the post's thread for the caller: no more notifications of its comments
+/// and likes (mentions still come).
+async fn mute(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<ToggleForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = parse_id(&id, "post")?;
+    let on = form.on();
+    write(&app, &caller, move |conn, scope| {
+        preferences::set_thread_mute(conn, scope, id, on)
+    })
+    .await?;
+    Ok(see_other(&format!("/posts/{id}")))
 }
 
 async fn edit_page(
