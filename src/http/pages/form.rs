@@ -4,9 +4,14 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::App;
+use crate::access::Scope;
+use crate::db::DbConnection;
 use crate::error::{Error, ErrorKind};
+use crate::http::api::write;
 use crate::http::error::{PageError, status_of};
 use crate::http::extract::Caller;
 
@@ -102,6 +107,21 @@ impl ToggleForm {
     pub fn on(&self) -> bool {
         self.on == "1"
     }
+}
+
+/// Applies an on/off form (follow a person or tag, mute a thread): the CSRF check, `change`
+/// in one write transaction, then back to `back`.
+pub async fn toggle(
+    app: &web::Data<App>,
+    caller: &Caller,
+    form: &ToggleForm,
+    back: &str,
+    change: impl FnOnce(&mut DbConnection, &Scope, bool) -> crate::error::Result<()> + Send + 'static,
+) -> Result<HttpResponse, PageError> {
+    check(caller, &form.csrf)?;
+    let on = form.on();
+    write(app, caller, move |conn, scope| change(conn, scope, on)).await?;
+    Ok(super::see_other(back))
 }
 
 /// `?saved=1` on a settings page just saved.

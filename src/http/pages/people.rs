@@ -6,12 +6,12 @@ use askama::Template;
 
 use super::form::{self, CursorQuery, ToggleForm, parse_id};
 use super::view::{FeedList, Times as _, feed_list};
-use super::{Layout, Section, render, see_other};
+use super::{Layout, Section, render};
 use crate::App;
 use crate::accounts::{UserView, access};
 use crate::feeds::Feed;
 use crate::follows;
-use crate::http::api::{read, write};
+use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 
@@ -75,12 +75,13 @@ async fn follow(
     id: web::Path<String>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let id = parse_id(&id, "person")?;
-    let on = form.on();
-    write(&app, &caller, move |conn, scope| {
-        follows::set_user_follow(conn, scope, id, on)
-    })
-    .await?;
-    Ok(see_other(&format!("/people/{id}")))
+    form::toggle(
+        &app,
+        &caller,
+        &form,
+        &format!("/people/{id}"),
+        move |conn, scope, on| follows::set_user_follow(conn, scope, id, on),
+    )
+    .await
 }

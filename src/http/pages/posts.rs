@@ -183,14 +183,15 @@ async fn mute(
     id: web::Path<String>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let id = parse_id(&id, "post")?;
-    let on = form.on();
-    write(&app, &caller, move |conn, scope| {
-        preferences::set_thread_mute(conn, scope, id, on)
-    })
-    .await?;
-    Ok(see_other(&format!("/posts/{id}")))
+    form::toggle(
+        &app,
+        &caller,
+        &form,
+        &format!("/posts/{id}"),
+        move |conn, scope, on| preferences::set_thread_mute(conn, scope, id, on),
+    )
+    .await
 }
 
 async fn edit_page(

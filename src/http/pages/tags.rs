@@ -6,11 +6,11 @@ use askama::Template;
 
 use super::form::{self, CursorQuery, ToggleForm};
 use super::view::{FeedList, Times as _, feed_list};
-use super::{Layout, Section, render, see_other};
+use super::{Layout, Section, render};
 use crate::App;
 use crate::error::Error;
 use crate::feeds::Feed;
-use crate::http::api::{read, write};
+use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::{follows, tags};
@@ -79,13 +79,10 @@ async fn follow(
     name: web::Path<String>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let name = tag_name(&name)?;
-    let on = form.on();
-    let tag = name.clone();
-    write(&app, &caller, move |conn, scope| {
-        follows::set_tag_follow(conn, scope, &tag, on)
+    let back = format!("/tags/{name}");
+    form::toggle(&app, &caller, &form, &back, move |conn, scope, on| {
+        follows::set_tag_follow(conn, scope, &name, on).map(|_| ())
     })
-    .await?;
-    Ok(see_other(&format!("/tags/{name}")))
+    .await
 }
