@@ -10,12 +10,16 @@
 //!                              post to all of them)]
 //!                             [--search (instead of the load: index the data set, then
 //!                              search, typeahead and freshness; see `search`)]
+//!                             [--only WORDS (with --search: only the queries of the mix whose
+//!                              name contains WORDS, e.g. `rare`)]
 //!                             [--fanout (instead of the load: a post's notifications to a
 //!                              group of 5,000 members; see `fanout`)]
 //!                             [--digests (instead of the load: a weekly digest run over every
 //!                              user, twice; see `digests`)]
 //!                             [--reuse (with --digests: skip seeding and run on the data set an
-//!                              earlier --digests run left, its digests cleared)]
+//!                              earlier --digests run left, its digests cleared; with --search
+//!                              and the --data-dir of an earlier search run: skip seeding and
+//!                              indexing and measure on what it left)]
 
 mod delivery;
 mod digests;
@@ -45,6 +49,8 @@ struct Options {
     /// Set in the client process of the stream measurement: the server's base URL.
     stream_client: Option<String>,
     search: bool,
+    /// With `--search`: only the queries of the mix whose name contains this.
+    only: Option<String>,
     fanout: bool,
     digests: bool,
     reuse: bool,
@@ -60,6 +66,7 @@ fn options() -> Result<Options, String> {
         stream_connections: None,
         stream_client: None,
         search: false,
+        only: None,
         fanout: false,
         digests: false,
         reuse: false,
@@ -86,6 +93,7 @@ fn options() -> Result<Options, String> {
             }
             "--stream-client" => options.stream_client = Some(value()?),
             "--search" => options.search = true,
+            "--only" => options.only = Some(value()?),
             "--fanout" => options.fanout = true,
             "--digests" => options.digests = true,
             "--reuse" => options.reuse = true,
@@ -124,9 +132,12 @@ fn main() -> Result<(), String> {
     ];
     let config = Config::load(None, env).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if options.search {
+        return search_mode(app, &options, &dir, &url);
+    }
     if options.reuse {
         if !options.digests {
-            return Err("--reuse works with --digests only".into());
+            return Err("--reuse works with --digests or --search only".into());
         }
         digests::clear(&app)?;
         println!(
@@ -146,15 +157,8 @@ fn main() -> Result<(), String> {
         println!("{}", fanout::run(&db, 5000, 5)?);
         return Ok(());
     }
-    let size = seed::Size {
-        prose: options.search,
-        ..seed::Size::scaled(options.scale)
-    };
-    eprintln!("seeding {size:?} into {}", agora::db::redact_url(&url));
-    let started = Instant::now();
-    let seeded = seed::seed(&app.db, size)?;
-    let seeding = started.elapsed();
-    eprintln!("seeded in {seeding:.1?}");
+    let size = seed::Size::scaled(options.scale);
+    let (seeded, seeding) = seed_into(&app, size, &url)?;
     if options.digests {
         let report = digests::run(&app)?;
         println!(
@@ -170,48 +174,113 @@ fn main() -> Result<(), String> {
         return Ok(());
     }
     let db = app.db.clone();
-    let search_index = app.search.clone();
-    let search_settings = app.config.search.clone();
-    let built = if options.search {
-        eprintln!("indexing");
-        let threads = app.config.search.reindex_threads;
-        let built = search::build_index(&db, &search_index, &dir, threads)?;
-        eprintln!("indexed in {:.1} s", built.seconds);
-        Some(built)
-    } else {
-        None
-    };
     let base = serve(app)?;
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());
     }
-    let backend = agora::db::redact_url(&url)
+    let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;
+    println!(
+        "\nAgora load benchmark — {} — scale {} ({} users, {} posts, {} comments, {} likes)",
+        backend(&url),
+        options.scale,
+        size.users,
+        size.posts,
+        size.comments,
+        size.likes
+    );
+    println!("seeding: {seeding:.1?}");
+    println!("{report}");
+    Ok(())
+}
+
+/// The backend's name from its URL: `sqlite` or `postgres`.
+fn backend(url: &str) -> String {
+    agora::db::redact_url(url)
         .split("://")
         .next()
         .unwrap_or("?")
-        .to_string();
-    if let Some(built) = built {
-        let engine = direct::Engine {
-            db: &db,
-            index: &search_index,
-            settings: search_settings,
+        .to_string()
+}
+
+/// Seeds the network; how long that took.
+fn seed_into(
+    app: &agora::App,
+    size: seed::Size,
+    url: &str,
+) -> Result<(seed::Seeded, std::time::Duration), String> {
+    eprintln!("seeding {size:?} into {}", agora::db::redact_url(url));
+    let started = Instant::now();
+    let seeded = seed::seed(&app.db, size)?;
+    let seeding = started.elapsed();
+    eprintln!("seeded in {seeding:.1?}");
+    Ok((seeded, seeding))
+}
+
+/// Search mode: seeds and indexes the network (or, with `--reuse`, takes the data set and index
+/// an earlier search run left in `--data-dir`), then measures.
+fn search_mode(
+    app: agora::App,
+    options: &Options,
+    dir: &std::path::Path,
+    url: &str,
+) -> Result<(), String> {
+    let kept = dir.join(search::PREPARED);
+    let prepared = if options.reuse {
+        if options.data_dir.is_none() {
+            return Err("--search --reuse needs the --data-dir of an earlier search run".into());
+        }
+        search::Prepared::load(&kept)?
+    } else {
+        let size = seed::Size {
+            prose: true,
+            ..seed::Size::scaled(options.scale)
         };
-        let report = search::run(&engine, &seeded, &base, &url, options.seconds, &built)?;
-        println!(
-            "\nAgora search benchmark — {backend} — scale {} ({} users, {} posts, {} comments)",
-            options.scale, size.users, size.posts, size.comments
-        );
-        println!("seeding: {seeding:.1?}\n");
-        println!("{report}");
-        return Ok(());
-    }
-    let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;
+        let (seeded, seeding) = seed_into(&app, size, url)?;
+        eprintln!("indexing");
+        let threads = app.config.search.reindex_threads;
+        let built = search::build_index(&app.db, &app.search, dir, threads)?;
+        eprintln!("indexed in {:.1} s", built.seconds);
+        let prepared = search::Prepared {
+            scale: options.scale,
+            size,
+            seeding_seconds: seeding.as_secs_f64(),
+            seeded,
+            built,
+        };
+        prepared.save(&kept)?;
+        prepared
+    };
+    let (db, index) = (app.db.clone(), app.search.clone());
+    let engine = direct::Engine {
+        db: &db,
+        index: &index,
+        settings: app.config.search.clone(),
+    };
+    let base = serve(app)?;
+    let report = search::run(
+        &engine,
+        &prepared,
+        &base,
+        url,
+        options.seconds,
+        options.only.as_deref(),
+    )?;
+    let size = prepared.size;
     println!(
-        "\nAgora load benchmark — {backend} — scale {} ({} users, {} posts, {} comments, {} likes)",
-        options.scale, size.users, size.posts, size.comments, size.likes
+        "\nAgora search benchmark — {} — scale {} ({} users, {} posts, {} comments){}",
+        backend(url),
+        prepared.scale,
+        size.users,
+        size.posts,
+        size.comments,
+        if options.reuse {
+            ", reused data set"
+        } else {
+            ""
+        }
     );
-    println!("seeding: {seeding:.1?}");
+    println!("seeding: {:.1} s\n", prepared.seeding_seconds);
     println!("{report}");
     Ok(())
 }

@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::drive::{self, Stats};
-use crate::seed::Seeded;
+use crate::seed::{Seeded, Size};
 use crate::{direct, freshness, fts, report};
 
 /// Concurrent clients each query runs at.
@@ -79,6 +79,7 @@ fn queries(seeded: &Seeded) -> Result<Vec<Query>, String> {
 }
 
 /// What rebuilding the index cost.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Built {
     pub posts: usize,
     pub others: usize,
@@ -109,6 +110,31 @@ pub fn build_index(
         ],
         bytes: size_of_dir(&data_dir.join("search")),
     })
+}
+
+/// The file in the data directory where a search run keeps what `--reuse` needs.
+pub const PREPARED: &str = "search-bench.json";
+
+/// A seeded and indexed data set, kept for later runs with `--reuse`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Prepared {
+    pub scale: f64,
+    pub size: Size,
+    pub seeding_seconds: f64,
+    pub seeded: Seeded,
+    pub built: Built,
+}
+
+impl Prepared {
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn load(path: &Path) -> Result<Prepared, String> {
+        let json = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_slice(&json).map_err(|e| format!("{}: {e}", path.display()))
+    }
 }
 
 fn size_of_dir(dir: &Path) -> u64 {
@@ -252,14 +278,16 @@ pub struct Results<'a> {
 /// Runs every search measurement and returns the report as Markdown tables.
 pub fn run(
     engine: &direct::Engine<'_>,
-    seeded: &Seeded,
+    prepared: &Prepared,
     base: &str,
     url: &str,
     seconds: u64,
-    built: &Built,
+    only: Option<&str>,
 ) -> Result<String, String> {
+    let (seeded, built) = (&prepared.seeded, &prepared.built);
     let (db, search) = (engine.db, engine.index);
-    let queries = queries(seeded)?;
+    let mut queries = queries(seeded)?;
+    queries.retain(|q| only.is_none_or(|only| q.name.contains(only)));
     let tokens = drive::sign_in(db, seeded)?;
     let runtime = drive::runtime()?;
     let http = drive::client(16)?;

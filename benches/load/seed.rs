@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use crate::words::{Mix, Prose};
 
 /// How big a network to make.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Size {
     pub users: usize,
     pub groups: usize,
@@ -53,6 +53,7 @@ impl Size {
 }
 
 /// What the driver needs to know of the seeded network.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Seeded {
     pub user_ids: Vec<i64>,
     pub group_ids: Vec<i64>,
@@ -70,7 +71,7 @@ pub struct Seeded {
 }
 
 /// Draws ranks 0..n with probability ∝ 1/(rank+1)^s.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Zipf {
     cdf: Vec<f64>,
 }

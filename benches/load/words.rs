@@ -49,7 +49,7 @@ pub struct Prose {
 }
 
 /// The words and filters of the query mix, all known to match company or public posts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Mix {
     pub common: String,
     pub rare: String,

@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
-use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
     TermSetQuery,
 };
 use tantivy::schema::IndexRecordOption;
+use tantivy::{Searcher, Term};
 
 use super::analyzer;
 use super::index::{Fields, internal};
@@ -30,12 +30,17 @@ fn term_i64(field: tantivy::schema::Field, value: i64) -> Box<dyn Query> {
 
 /// Every word and phrase must match, somewhere in a post, its comments or a name; `staff`
 /// (employees) also searches the comments for employees only.
-pub(super) fn text_query(fields: &Fields, parsed: &Parsed, staff: bool) -> Option<Box<dyn Query>> {
+pub(super) fn text_query(
+    searcher: &Searcher,
+    fields: &Fields,
+    parsed: &Parsed,
+    staff: bool,
+) -> Option<Box<dyn Query>> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = parsed
         .words
         .iter()
         .chain(&parsed.phrases)
-        .filter_map(|words| words_clause(fields, words, staff))
+        .filter_map(|words| words_clause(searcher, fields, words, staff))
         .map(|clause| (Occur::Must, clause))
         .collect();
     (!clauses.is_empty()).then(|| all_of(clauses))
@@ -56,9 +61,26 @@ pub(super) fn all_of(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query
 
 /// A word or a phrase, in the text (full weight), a name (double) or the comments (half).
 /// `None` when it has no letters or digits.
-pub(super) fn words_clause(fields: &Fields, words: &str, staff: bool) -> Option<Box<dyn Query>> {
+///
+/// Names and comments are asked only where the index holds every term: a field without them
+/// cannot match, and left out it costs nothing to score (tantivy re-creates an empty
+/// dictionary on every use of a field that a segment lacks). The text is always asked, so
+/// words found nowhere still match nothing.
+pub(super) fn words_clause(
+    searcher: &Searcher,
+    fields: &Fields,
+    words: &str,
+    staff: bool,
+) -> Option<Box<dyn Query>> {
     let prose = analyzer::terms(&mut analyzer::prose(), words);
     let names = analyzer::terms(&mut analyzer::names(), words);
+    let held = |field, terms: &[String]| {
+        terms.iter().all(|t| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, t))
+                .is_ok_and(|n| n > 0)
+        })
+    };
     let in_field = |field, terms: &[String]| -> Option<Box<dyn Query>> {
         match terms {
             [] => None,
@@ -83,10 +105,17 @@ pub(super) fn words_clause(fields: &Fields, words: &str, staff: bool) -> Option<
     };
     let clauses: Vec<_> = [
         in_field(fields.text, &prose).map(|q| (Occur::Should, q)),
-        boosted(in_field(fields.name, &names), 2.0),
-        boosted(in_field(fields.comments, &prose), 0.5),
         boosted(
-            in_field(fields.staff_comments, &prose).filter(|_| staff),
+            in_field(fields.name, &names).filter(|_| held(fields.name, &names)),
+            2.0,
+        ),
+        boosted(
+            in_field(fields.comments, &prose).filter(|_| held(fields.comments, &prose)),
+            0.5,
+        ),
+        boosted(
+            in_field(fields.staff_comments, &prose)
+                .filter(|_| staff && held(fields.staff_comments, &prose)),
             0.5,
         ),
     ]

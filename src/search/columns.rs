@@ -4,7 +4,7 @@
 //! written (deletes are kept apart), so what was opened stays right for the segment's life.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use tantivy::columnar::{Column, ColumnValues};
 use tantivy::index::SegmentId;
@@ -71,20 +71,21 @@ impl SegmentColumns {
 /// Columns by segment, for one generation of the index.
 #[derive(Default)]
 pub struct Columns {
-    opened: Mutex<HashMap<SegmentId, Arc<SegmentColumns>>>,
+    /// Read by every search at once, written once per new segment.
+    opened: RwLock<HashMap<SegmentId, Arc<SegmentColumns>>>,
 }
 
 impl Columns {
     /// The columns of `segment`, opened on first use.
     pub(super) fn of(&self, segment: &SegmentReader) -> Arc<SegmentColumns> {
         let id = segment.segment_id();
-        if let Ok(opened) = self.opened.lock()
+        if let Ok(opened) = self.opened.read()
             && let Some(columns) = opened.get(&id)
         {
             return columns.clone();
         }
         let columns = Arc::new(SegmentColumns::open(segment));
-        if let Ok(mut opened) = self.opened.lock() {
+        if let Ok(mut opened) = self.opened.write() {
             if opened.len() >= REMEMBERED {
                 opened.clear();
             }

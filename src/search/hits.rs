@@ -1,11 +1,11 @@
 //! Results as the API shows them: titles, snippets with `<mark>` around matches, links.
 
 use tantivy::schema::Value;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Score, TantivyDocument};
 
 use super::index::{Generation, Kind, internal};
 use super::run::Hit;
+use super::snippets::Snippets;
 use crate::db::DbConnection;
 use crate::error::Result;
 
@@ -14,7 +14,7 @@ pub(super) fn hits(
     conn: &mut DbConnection,
     generation: &Generation,
     searcher: &tantivy::Searcher,
-    snippets: Option<&SnippetGenerator>,
+    mut snippets: Option<&mut Snippets>,
     found: &[(Score, DocAddress)],
 ) -> Result<Vec<Hit>> {
     let fields = &generation.fields;
@@ -49,18 +49,17 @@ pub(super) fn hits(
                 .and_then(Kind::parse)
                 .unwrap_or(Kind::Post);
             let body = text(doc, fields.text);
-            let snippet = match snippets.map(|g| g.snippet(&body)) {
-                Some(mut snippet) if !snippet.fragment().is_empty() => {
-                    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                    snippet.to_html()
-                }
-                _ => crate::html::escape(
-                    &body
-                        .chars()
-                        .take(super::snippets::SNIPPET_CHARS)
-                        .collect::<String>(),
-                ),
-            };
+            let snippet = snippets
+                .as_mut()
+                .and_then(|snippets| snippets.html(&body))
+                .unwrap_or_else(|| {
+                    crate::html::escape(
+                        &body
+                            .chars()
+                            .take(super::snippets::SNIPPET_CHARS)
+                            .collect::<String>(),
+                    )
+                });
             let (title, url) = match kind {
                 Kind::Post => (
                     names

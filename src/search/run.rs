@@ -14,7 +14,7 @@ use super::hits::hits;
 use super::index::{Generation, Kind, internal};
 use super::query::{self, Parsed};
 use super::rank::{Blend, Candidate, Keep, Ranked};
-use super::snippets::snippet_generator;
+use super::snippets::Snippets;
 use super::walls::{DocsBySegment, Walls};
 use crate::access::Scope;
 use crate::config::SearchSettings;
@@ -93,7 +93,8 @@ pub fn search(
     };
     let fields = &generation.fields;
     let staff = scope.reads_company();
-    let text = text_query(fields, &parsed, staff);
+    let searcher = generation.reader.searcher();
+    let text = text_query(&searcher, fields, &parsed, staff);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     match &text {
         Some(text) => clauses.push((Occur::Must, text.box_clone())),
@@ -101,7 +102,7 @@ pub fn search(
     }
     let mut excluded_phrases = Vec::new();
     for excluded in &parsed.excluded {
-        let Some(clause) = words_clause(fields, excluded, staff) else {
+        let Some(clause) = words_clause(&searcher, fields, excluded, staff) else {
             continue;
         };
         if analyzer::terms(&mut analyzer::prose(), excluded).len() > 1 {
@@ -115,7 +116,6 @@ pub fn search(
     clauses.extend(filter_clauses(conn, scope, fields, &parsed)?);
     let query = all_of(clauses);
 
-    let searcher = generation.reader.searcher();
     let walls = Walls::of(conn, scope)?.dropping(matches(&searcher, &excluded_phrases)?);
     // A page past the window is ranked within a window that reaches it.
     let wanted = offset.saturating_add(limit).saturating_add(1);
@@ -140,11 +140,11 @@ pub fn search(
         .map(Candidate::scored)
         .collect();
     let more = ranked.len() > offset.saturating_add(limit);
-    let snippets = match &text {
-        Some(text) => Some(snippet_generator(&searcher, text.as_ref(), fields)?),
+    let mut snippets = match &text {
+        Some(text) => Some(Snippets::new(&searcher, text.as_ref(), fields)?),
         None => None,
     };
-    let hits = hits(conn, generation, &searcher, snippets.as_ref(), &page)?;
+    let hits = hits(conn, generation, &searcher, snippets.as_mut(), &page)?;
     let next = more.then(|| {
         crate::cursor::encode(
             &now.to_string(),
@@ -240,7 +240,7 @@ pub fn suggest(
         words: words.clone(),
         ..Parsed::default()
     };
-    if let Some(text) = text_query(fields, &parsed, scope.reads_company()) {
+    if let Some(text) = text_query(&searcher, fields, &parsed, scope.reads_company()) {
         let keep = Keep::Relevant(ranking.relevance_window);
         let found: Vec<(Score, DocAddress)> = best(
             generation,
@@ -256,8 +256,8 @@ pub fn suggest(
         .take(SUGGESTED_POSTS)
         .map(Candidate::scored)
         .collect();
-        let snippets = snippet_generator(&searcher, text.as_ref(), fields)?;
-        suggestions.posts = hits(conn, generation, &searcher, Some(&snippets), &found)?;
+        let mut snippets = Snippets::new(&searcher, text.as_ref(), fields)?;
+        suggestions.posts = hits(conn, generation, &searcher, Some(&mut snippets), &found)?;
     }
     Ok(suggestions)
 }
