@@ -103,7 +103,7 @@ pub(super) fn words_clause(
             )
         })
     };
-    let clauses: Vec<_> = [
+    let mut clauses: Vec<_> = [
         in_field(fields.text, &prose).map(|q| (Occur::Should, q)),
         boosted(
             in_field(fields.name, &names).filter(|_| held(fields.name, &names)),
@@ -122,7 +122,13 @@ pub(super) fn words_clause(
     .into_iter()
     .flatten()
     .collect();
-    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    // A lone clause stands alone: tantivy prunes a bare term query by block-max scores, but
+    // scores every match of a boolean query that holds only it.
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop().map(|(_, clause)| clause),
+        _ => Some(Box::new(BooleanQuery::new(clauses))),
+    }
 }
 
 /// `from:`, `in:`, `#tag` and dates, resolved to what the viewer may see: an unknown handle or
