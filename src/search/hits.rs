@@ -56,7 +56,7 @@ pub(super) fn hits(
                     crate::html::escape(
                         &body
                             .chars()
-                            .take(super::snippets::SNIPPET_CHARS)
+                            .take(super::snippets::SNIPPET_LENGTH)
                             .collect::<String>(),
                     )
                 });

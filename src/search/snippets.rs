@@ -24,7 +24,7 @@ use super::index::{Fields, internal};
 use crate::error::Result;
 
 /// Longest snippet, in bytes of text (a little less for text outside ASCII).
-pub(super) const SNIPPET_CHARS: usize = 200;
+pub(super) const SNIPPET_LENGTH: usize = 200;
 
 /// Makes the snippets of one search's results.
 pub(super) struct Snippets {
@@ -33,7 +33,7 @@ pub(super) struct Snippets {
     analyzer: TextAnalyzer,
 }
 
-/// A run of words no longer than `SNIPPET_CHARS`, and the matches in it.
+/// A run of words no longer than `SNIPPET_LENGTH`, and the matches in it.
 struct Fragment {
     span: Range<usize>,
     score: Score,
@@ -109,7 +109,7 @@ impl Snippets {
         let mut fragment = Fragment::starting_at(0);
         let mut words = self.analyzer.token_stream(text);
         while let Some(word) = words.next() {
-            if word.offset_to - fragment.span.start > SNIPPET_CHARS {
+            if word.offset_to - fragment.span.start > SNIPPET_LENGTH {
                 keep(std::mem::replace(
                     &mut fragment,
                     Fragment::starting_at(word.offset_from),
@@ -261,6 +261,6 @@ mod tests {
         let html = snippets.html(&text).unwrap_or_default();
         assert!(html.contains("<mark>rare</mark>"), "{html}");
         assert!(!html.contains("common"), "{html}");
-        assert!(html.len() <= SNIPPET_CHARS + 13, "{html}");
+        assert!(html.len() <= SNIPPET_LENGTH + 13, "{html}");
     }
 }
