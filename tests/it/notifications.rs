@@ -20,14 +20,19 @@ use crate::smtp::{Mood, SmtpServer, text_of};
 use crate::stream::Stream;
 use crate::support::{Backend, Client, TestApp};
 
-async fn start(backend: Backend, smtp: &SmtpServer) -> TestApp {
+/// A server that mails to an SMTP listener of the test's own, its database and its admin.
+async fn office(backend: Backend) -> (SmtpServer, TestApp, Db, Client) {
+    let smtp = SmtpServer::start(Mood::Accepting).await;
     let url = smtp.url();
     let env = [
         ("AGORA_SMTP_URL", url.as_str()),
         ("AGORA_PUBLIC_URL", "https://agora.test"),
         ("AGORA_GUESTS__ALLOWED_DOMAINS", "customer.example"),
     ];
-    TestApp::start_with(backend, &env).await
+    let app = TestApp::start_with(backend, &env).await;
+    let db = app.db.open();
+    let admin = app.admin().await;
+    (smtp, app, db, admin)
 }
 
 /// Waits until the notifier has applied every event so far.
@@ -112,10 +117,7 @@ fn each_post(db: &Db, group: &str, member: &str) {
 
 on_both_backends! {
     async fn every_kind_reaches_its_recipient(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let cy = app.user(&admin, "cy", "employee").await;
@@ -160,10 +162,7 @@ on_both_backends! {
     }
 
     async fn a_mention_arrives_in_the_app_and_by_email(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let id = post(&bo, "@ann can you review the launch checklist?", None).await;
@@ -190,10 +189,7 @@ on_both_backends! {
     }
 
     async fn likes_fold_into_one_notification_until_read(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (_smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let id = post(&ann, "quarterly numbers are out", None).await;
         for handle in ["bo", "cy", "dee", "eve", "fay"] {
@@ -240,10 +236,7 @@ on_both_backends! {
     }
 
     async fn settings_mutes_and_quiet_posts_hold_notifications_back(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let team = app.group(&ann, "Team", "public", false).await;
@@ -293,10 +286,7 @@ on_both_backends! {
     }
 
     async fn guests_and_non_members_hear_nothing_they_may_not_read(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let beta = app.group(&ann, "Beta", "private", true).await;
@@ -333,10 +323,7 @@ on_both_backends! {
     }
 
     async fn replaying_the_log_creates_no_duplicates(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let id = post(&ann, "a post to like", None).await;
@@ -460,10 +447,7 @@ on_both_backends! {
     }
 
     async fn the_post_page_mutes_and_unmutes_its_thread(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp).await;
-        let db = app.db.open();
-        let admin = app.admin().await;
+        let (_smtp, app, db, admin) = office(backend).await;
         let ann = app.user(&admin, "ann", "employee").await;
         let bo = app.user(&admin, "bo", "employee").await;
         let hello = post(&ann, "hello", None).await;
