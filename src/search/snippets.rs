@@ -22,6 +22,7 @@ use tantivy::{Score, Term};
 use super::analyzer::{self, Words};
 use super::index::{Fields, internal};
 use crate::error::Result;
+use crate::html::escape_into;
 
 /// Longest snippet, in bytes of text (a little less for text outside ASCII).
 pub(super) const SNIPPET_LENGTH: usize = 200;
@@ -88,13 +89,13 @@ impl Snippets {
         let mut html = String::with_capacity(best.span.len() + 13 * best.marks.len());
         let mut at = best.span.start;
         for mark in &best.marks {
-            html.push_str(&crate::html::escape(&text[at..mark.start]));
+            escape_into(&mut html, &text[at..mark.start]);
             html.push_str("<mark>");
-            html.push_str(&crate::html::escape(&text[mark.clone()]));
+            escape_into(&mut html, &text[mark.clone()]);
             html.push_str("</mark>");
             at = mark.end;
         }
-        html.push_str(&crate::html::escape(&text[at..best.span.end]));
+        escape_into(&mut html, &text[at..best.span.end]);
         Some(html)
     }
 
