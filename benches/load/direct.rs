@@ -75,6 +75,7 @@ pub fn measure(
     seconds: u64,
 ) -> Stats {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pooled = clients > cores;
     let (ask, asked) = mpsc::channel::<Asked>();
     let asked = Mutex::new(asked);
     let search = |conn: Option<&mut DbConnection>, viewer: usize| {
@@ -83,7 +84,7 @@ pub fn measure(
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|threads| {
-        if clients > cores {
+        if pooled {
             for _ in 0..cores {
                 let asked = &asked;
                 threads.spawn(move || {
@@ -101,7 +102,7 @@ pub fn measure(
             .map(|c| {
                 let ask = ask.clone();
                 threads.spawn(move || {
-                    if clients > cores {
+                    if pooled {
                         let (answer, answered) = mpsc::sync_channel(1);
                         client(c, scopes.len(), deadline, |viewer| {
                             ask.send((viewer, answer.clone())).is_ok()
@@ -122,14 +123,7 @@ pub fn measure(
             .map(|c| c.join().unwrap_or_default())
             .collect()
     });
-    let elapsed = started.elapsed();
-    let mut latencies: Vec<Duration> = results.iter().flat_map(|(l, _)| l.clone()).collect();
-    latencies.sort_unstable();
-    Stats {
-        latencies,
-        errors: results.iter().map(|(_, e)| e).sum(),
-        elapsed,
-    }
+    Stats::of_clients(results, started.elapsed())
 }
 
 /// Client number `c`: searches for random viewers until `deadline`, one at a time; the time

@@ -45,6 +45,18 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The figures of clients that each report their latencies and how many requests failed.
+    pub fn of_clients(clients: Vec<(Vec<Duration>, usize)>, elapsed: Duration) -> Stats {
+        let errors = clients.iter().map(|(_, e)| e).sum();
+        let mut latencies: Vec<Duration> = clients.into_iter().flat_map(|(l, _)| l).collect();
+        latencies.sort_unstable();
+        Stats {
+            latencies,
+            errors,
+            elapsed,
+        }
+    }
+
     pub fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
@@ -138,17 +150,7 @@ async fn measure(ctx: &Context<'_>, op: Op, clients: usize, seconds: u64) -> Sta
         (latencies, errors)
     });
     let results = futures_util::future::join_all(workers).await;
-    let elapsed = started.elapsed();
-    let mut latencies: Vec<Duration> = results
-        .iter()
-        .flat_map(|(l, _)| l.iter().copied())
-        .collect();
-    latencies.sort_unstable();
-    Stats {
-        latencies,
-        errors: results.iter().map(|(_, e)| e).sum(),
-        elapsed,
-    }
+    Stats::of_clients(results, started.elapsed())
 }
 
 /// The home feed computed in-process, without HTTP, for the same users, one at a time.

@@ -162,20 +162,16 @@ fn one(
 /// The rows one viewer gets for `query`.
 pub fn sample(url: &str, query: &Query, readable: &[i64]) -> Result<usize, String> {
     let mut conn = connect(url)?;
-    let ranked = one(
-        &mut conn,
-        &statement(query, Answer::Ranked),
-        Answer::Ranked,
-        &query.text,
-        readable,
-    )?;
-    let page = one(
-        &mut conn,
-        &statement(query, Answer::Page),
-        Answer::Page,
-        &query.text,
-        readable,
-    )?;
+    let mut rows = |answer| {
+        one(
+            &mut conn,
+            &statement(query, answer),
+            answer,
+            &query.text,
+            readable,
+        )
+    };
+    let (ranked, page) = (rows(Answer::Ranked)?, rows(Answer::Page)?);
     if ranked != page {
         return Err(format!(
             "{:?}: {ranked} ranked rows but a page of {page}",
@@ -226,12 +222,5 @@ pub fn measure(
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
-    let elapsed = started.elapsed();
-    let mut latencies: Vec<Duration> = results.iter().flat_map(|(l, _)| l.clone()).collect();
-    latencies.sort_unstable();
-    Ok(Stats {
-        latencies,
-        errors: results.iter().map(|(_, e)| e).sum(),
-        elapsed,
-    })
+    Ok(Stats::of_clients(results, started.elapsed()))
 }

@@ -188,14 +188,7 @@ async fn measure(
         (latencies, errors)
     });
     let results = futures_util::future::join_all(workers).await;
-    let elapsed = started.elapsed();
-    let mut latencies: Vec<Duration> = results.iter().flat_map(|(l, _)| l.clone()).collect();
-    latencies.sort_unstable();
-    Stats {
-        latencies,
-        errors: results.iter().map(|(_, e)| e).sum(),
-        elapsed,
-    }
+    Stats::of_clients(results, started.elapsed())
 }
 
 fn search_path(q: &str) -> String {
