@@ -97,6 +97,14 @@ pub struct Scope {
     pub public: Vec<i64>,
 }
 
+/// Viewers who see the same of any post they may all read: see [`Scope::reader_class`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReaderClass {
+    /// Employees and admins.
+    Employees,
+    Guests,
+}
+
 impl Scope {
     /// The scope of `viewer`.
     pub fn resolve(conn: &mut DbConnection, viewer: &Viewer) -> Result<Scope> {
@@ -124,6 +132,17 @@ impl Scope {
             readable,
             public,
         })
+    }
+
+    /// The class of readers the viewer belongs to for answers shared between viewers. Of a
+    /// post every viewer may read, each class sees the same counts (guests never count
+    /// comments for employees only), so an answer computed once may serve its class alone.
+    pub fn reader_class(&self) -> ReaderClass {
+        if self.viewer.is_guest() {
+            ReaderClass::Guests
+        } else {
+            ReaderClass::Employees
+        }
     }
 
     /// The public groups the viewer reads: what the company feed shows besides company posts.

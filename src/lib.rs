@@ -16,6 +16,7 @@ pub mod groups;
 pub mod guests;
 pub mod html;
 pub mod http;
+pub mod ids;
 pub mod live;
 pub mod mail;
 pub mod posts;
@@ -23,6 +24,7 @@ pub mod search;
 pub mod signals;
 pub mod signing;
 pub mod tags;
+pub mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +34,7 @@ use config::Config;
 use db::Db;
 use error::Result;
 use signing::Signer;
+use workers::{ConsumerWorker, PeriodicWorker};
 
 /// Everything a request handler needs, shared by all workers. No global state: tests run many
 /// of these side by side.
@@ -68,4 +71,55 @@ impl App {
             search,
         })
     }
+
+    /// Starts every background worker of this process on the current runtime: the search
+    /// indexer, the live hub and its heartbeat, the notifier, the mail sender, the guest sweep
+    /// and the digest schedule. They run until `stop` turns true or its sender is dropped;
+    /// the returned handles are what the HTTP side needs of them.
+    pub fn spawn_workers(&self, stop: workers::Stop) -> Result<Workers> {
+        let status = workers::Status::default();
+        let db = &self.db;
+        let hub = live::Hub::new(db, &self.config)?;
+        let (publisher, heartbeat) = hub.workers();
+        workers::spawn(db, &status, publisher, stop.clone());
+        workers::spawn(db, &status, PeriodicWorker(heartbeat), stop.clone());
+        workers::spawn(
+            db,
+            &status,
+            search::indexer::Indexer {
+                db: db.clone(),
+                search: self.search.clone(),
+                poll: Duration::from_millis(self.config.search.poll_ms),
+            },
+            stop.clone(),
+        );
+        let notifier = signals::notifier::Notifier {
+            public_url: self.config.public_url(),
+        };
+        workers::spawn(db, &status, ConsumerWorker::new(db, notifier), stop.clone());
+        if let Some(sender) = mail::sender::MailSender::new(db, &self.config) {
+            workers::spawn(db, &status, sender, stop.clone());
+        }
+        let (config, signer) = (self.config.clone(), self.signer.clone());
+        let sweep = guests::lifecycle::GuestSweep {
+            db: db.clone(),
+            config: config.clone(),
+            signer: signer.clone(),
+        };
+        workers::spawn(db, &status, PeriodicWorker(sweep), stop.clone());
+        if config.digests.scheduler {
+            let schedule = signals::digests::DigestSchedule::new(db.clone(), config, signer);
+            workers::spawn(db, &status, PeriodicWorker(schedule), stop);
+        }
+        Ok(Workers { hub, status })
+    }
+}
+
+/// What the HTTP side needs of the running workers.
+#[derive(Clone, Debug)]
+pub struct Workers {
+    /// Where live streams subscribe.
+    pub hub: live::Hub,
+    /// How each worker is doing.
+    pub status: workers::Status,
 }

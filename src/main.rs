@@ -127,7 +127,11 @@ fn serve(config: Config) -> Result<(), String> {
         std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
-        let server = http::server(app, listener).map_err(|e| e.to_string())?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers = app
+            .spawn_workers(stopped)
+            .map_err(|e| format!("cannot start the workers: {}", e.detail))?;
+        let server = http::server(app, &workers, listener).map_err(|e| e.to_string())?;
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                 .map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
@@ -142,6 +146,8 @@ fn serve(config: Config) -> Result<(), String> {
         });
         tracing::info!(%addr, %public_url, "Agora is serving; open {public_url}");
         server.await.map_err(|e| e.to_string())?;
+        // In-flight requests are done: now the workers, which ends every live stream.
+        let _ = stop.send(true);
         tracing::info!("stopped");
         Ok(())
     })

@@ -294,7 +294,12 @@ fn serve(app: agora::App) -> Result<String, String> {
     );
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            if let Ok(server) = agora::http::server(app, listener) {
+            // The workers run as long as the server: their stop sender lives in this block.
+            let (_stop, stopped) = tokio::sync::watch::channel(false);
+            let Ok(workers) = app.spawn_workers(stopped) else {
+                return;
+            };
+            if let Ok(server) = agora::http::server(app, &workers, listener) {
                 let _ = server.await;
             }
         })

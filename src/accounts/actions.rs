@@ -13,7 +13,8 @@ use crate::config::AuthSettings;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, lock_event_log, new_id};
 use crate::error::{Error, ErrorKind, Result, Validation};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event};
+use crate::ids::UserId;
 
 /// Longest name, title or department.
 const MAX_SHORT_FIELD: usize = 100;
@@ -121,9 +122,13 @@ pub fn register(
                 created_at: Utc::now().naive_utc(),
             })
             .execute(conn)?;
+        let by = UserId(actor.unwrap_or(id));
         events::append(
             conn,
-            NewEvent::new("user.created", actor.or(Some(id)), Some(id)),
+            &Event::UserCreated {
+                by,
+                user: UserId(id),
+            },
         )?;
         queries::find(conn, id)?.ok_or_else(|| Error::internal("user vanished after insert"))
     })
@@ -203,7 +208,13 @@ pub fn update_profile(
         diesel::update(users::table.find(me))
             .set(&changes)
             .execute(conn)?;
-        events::append(conn, NewEvent::new("user.updated", Some(me), Some(me)))?;
+        events::append(
+            conn,
+            &Event::UserUpdated {
+                by: UserId(me),
+                user: UserId(me),
+            },
+        )?;
     }
     queries::find(conn, me)?.ok_or_else(Error::unauthenticated)
 }
@@ -228,7 +239,13 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Resul
         diesel::update(users::table.find(id))
             .set(users::deactivated_at.eq(Some(Utc::now().naive_utc())))
             .execute(conn)?;
-        events::append(conn, NewEvent::new("user.deactivated", actor, Some(id)))?;
+        events::append(
+            conn,
+            &Event::UserDeactivated {
+                by: actor.map(UserId),
+                user: UserId(id),
+            },
+        )?;
     }
     sessions::revoke_all(conn, id)
 }
@@ -243,7 +260,13 @@ pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
     .set(users::deactivated_at.eq(None::<chrono::NaiveDateTime>))
     .execute(conn)?;
     if changed > 0 {
-        events::append(conn, NewEvent::new("user.updated", Some(actor), Some(id)))?;
+        events::append(
+            conn,
+            &Event::UserUpdated {
+                by: UserId(actor),
+                user: UserId(id),
+            },
+        )?;
     }
     Ok(())
 }

@@ -11,6 +11,8 @@ use crate::access::Viewer;
 use crate::db::schema::{api_tokens, sessions, users};
 use crate::db::{DbConnection, new_id};
 use crate::error::Result;
+use crate::events::{self, Event};
+use crate::ids::UserId;
 
 /// Prefix of personal access tokens, so they are easy to spot in a leaked file.
 const TOKEN_PREFIX: &str = "agora_";
@@ -78,9 +80,17 @@ pub fn resolve_session(conn: &mut DbConnection, id: i64) -> Result<Option<(Sessi
     Ok(found.map(|(session, user)| (session, resolved(user))))
 }
 
-/// Ends session `id`.
+/// Ends session `id`; its open live streams end with it.
 pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
-    diesel::delete(sessions::table.find(id)).execute(conn)?;
+    let row = sessions::table.find(id);
+    let user: Option<i64> = row.select(sessions::user_id).first(conn).optional()?;
+    if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
+        let revoked = Event::SessionRevoked {
+            user: UserId(user),
+            session: id,
+        };
+        events::append(conn, &revoked)?;
+    }
     Ok(())
 }
 
@@ -127,16 +137,33 @@ pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
     Ok(found.is_some())
 }
 
-/// Revokes token `id`.
+/// Revokes token `id`; its open live streams end with it.
 pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
-    diesel::delete(api_tokens::table.find(id)).execute(conn)?;
+    let row = api_tokens::table.find(id);
+    let user: Option<i64> = row.select(api_tokens::user_id).first(conn).optional()?;
+    if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
+        let revoked = Event::TokenRevoked {
+            user: UserId(user),
+            token: id,
+        };
+        events::append(conn, &revoked)?;
+    }
     Ok(())
 }
 
-/// Ends every session and token of `user_id`, their feed token included.
+/// Ends every session and token of `user_id`, their feed token included, and every live
+/// stream they opened.
 pub fn revoke_all(conn: &mut DbConnection, user_id: i64) -> Result<()> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
-    diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
+    let sessions =
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    let tokens =
+        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
+    if sessions + tokens > 0 {
+        let signed_out = Event::UserSignedOut {
+            user: UserId(user_id),
+        };
+        events::append(conn, &signed_out)?;
+    }
     crate::signals::feed_tokens::revoke(conn, user_id)
 }
 

@@ -9,7 +9,8 @@ use crate::accounts;
 use crate::db::DbConnection;
 use crate::db::schema::{tag_follows, user_follows};
 use crate::error::{Error, Result};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event};
+use crate::ids::UserId;
 use crate::on_backend;
 use crate::tags;
 
@@ -42,12 +43,13 @@ pub fn set_user_follow(
         diesel::delete(user_follows::table.find((me, user.id))).execute(conn)?
     };
     if changed > 0 {
-        let kind = if follow {
-            "user.followed"
+        let (follower, user) = (UserId(me), UserId(user.id));
+        let event = if follow {
+            Event::UserFollowed { follower, user }
         } else {
-            "user.unfollowed"
+            Event::UserUnfollowed { follower, user }
         };
-        events::append(conn, NewEvent::new(kind, Some(me), Some(user.id)))?;
+        events::append(conn, &event)?;
     }
     Ok(())
 }
@@ -81,15 +83,13 @@ pub fn set_tag_follow(
         0
     };
     if changed > 0 {
-        let kind = if follow {
-            "tag.followed"
+        let (follower, tag) = (UserId(me), name.clone());
+        let event = if follow {
+            Event::TagFollowed { follower, tag }
         } else {
-            "tag.unfollowed"
+            Event::TagUnfollowed { follower, tag }
         };
-        events::append(
-            conn,
-            NewEvent::new(kind, Some(me), None).with(serde_json::json!({"tag": name})),
-        )?;
+        events::append(conn, &event)?;
     }
     Ok(name)
 }

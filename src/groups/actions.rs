@@ -12,7 +12,8 @@ use crate::accounts::{self, UserKind};
 use crate::db::schema::{groups, join_requests, memberships};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, Validation};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event, Membership};
+use crate::ids::{GroupId, UserId};
 use crate::on_backend;
 
 const MAX_NAME: usize = 80;
@@ -99,7 +100,11 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
         ))
         .execute(conn)?;
     insert_member(conn, id, me.id, Role::Owner)?;
-    events::append(conn, NewEvent::new("group.created", Some(me.id), Some(id)))?;
+    let created = Event::GroupCreated {
+        owner: UserId(me.id),
+        group: GroupId(id),
+    };
+    events::append(conn, &created)?;
     queries::find(conn, id)?.ok_or_else(|| Error::internal("group vanished after insert"))
 }
 
@@ -150,10 +155,11 @@ pub fn update_group(
             archived_at.map(|a| groups::archived_at.eq(a)),
         ))
         .execute(conn)?;
-    events::append(
-        conn,
-        NewEvent::new("group.updated", scope.viewer.user_id(), Some(group.id)),
-    )?;
+    let updated = Event::GroupUpdated {
+        by: scope.viewer.user_id().map(UserId),
+        group: GroupId(group.id),
+    };
+    events::append(conn, &updated)?;
     queries::find(conn, group.id)?.ok_or_else(|| Error::not_found("group"))
 }
 
@@ -185,10 +191,11 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joi
     match group.visibility() {
         Visibility::Public => {
             insert_member(conn, group.id, me, Role::Member)?;
-            events::append(
-                conn,
-                NewEvent::new("group.joined", Some(me), Some(group.id)),
-            )?;
+            let joined = Event::GroupJoined {
+                member: UserId(me),
+                group: GroupId(group.id),
+            };
+            events::append(conn, &joined)?;
             Ok(Joined::Member)
         }
         _ => {
@@ -201,10 +208,11 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joi
                 ))
                 .on_conflict_do_nothing()
                 .execute(inner))?;
-            events::append(
-                conn,
-                NewEvent::new("group.join_requested", Some(me), Some(group.id)),
-            )?;
+            let requested = Event::GroupJoinRequested {
+                requester: UserId(me),
+                group: GroupId(group.id),
+            };
+            events::append(conn, &requested)?;
             Ok(Joined::Requested)
         }
     }
@@ -255,19 +263,13 @@ pub fn add_member(
             diesel::update(memberships::table.find((group.id, user_id)))
                 .set(memberships::role.eq(role.as_str()))
                 .execute(conn)?;
-            events::append(
-                conn,
-                NewEvent::new("group.role_changed", scope.viewer.user_id(), Some(group.id))
-                    .with(user_id),
-            )?;
+            let change = membership(scope.viewer.user_id(), group.id, user_id);
+            events::append(conn, &Event::GroupRoleChanged(change))?;
         }
         None => {
             insert_member(conn, group.id, user_id, role)?;
-            events::append(
-                conn,
-                NewEvent::new("group.member_added", scope.viewer.user_id(), Some(group.id))
-                    .with(user_id),
-            )?;
+            let change = membership(scope.viewer.user_id(), group.id, user_id);
+            events::append(conn, &Event::GroupMemberAdded(change))?;
         }
     }
     diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
@@ -286,10 +288,8 @@ pub fn admit_invited(
         return Ok(());
     }
     insert_member(conn, group_id, user_id, Role::Member)?;
-    events::append(
-        conn,
-        NewEvent::new("group.member_added", Some(inviter), Some(group_id)).with(user_id),
-    )?;
+    let change = membership(Some(inviter), group_id, user_id);
+    events::append(conn, &Event::GroupMemberAdded(change))?;
     diesel::delete(join_requests::table.find((group_id, user_id))).execute(conn)?;
     Ok(())
 }
@@ -331,10 +331,8 @@ pub fn remove_member(
     }
     diesel::delete(memberships::table.find((group.id, user_id))).execute(conn)?;
     count_members(conn, group.id, -1)?;
-    events::append(
-        conn,
-        NewEvent::new("group.member_removed", Some(me), Some(group.id)).with(user_id),
-    )?;
+    let change = membership(Some(me), group.id, user_id);
+    events::append(conn, &Event::GroupMemberRemoved(change))?;
     // A guest with no group left has nothing to see: every session and token ends now.
     let guest = accounts::access::users_by_id(conn, &[user_id])?
         .remove(&user_id)
@@ -375,4 +373,13 @@ fn count_members(conn: &mut DbConnection, group_id: i64, delta: i64) -> Result<(
         .set(groups::member_count.eq(groups::member_count + delta))
         .execute(conn)?;
     Ok(())
+}
+
+/// A change to `member`'s place in `group` made by `by`, as the log records it.
+fn membership(by: Option<i64>, group: i64, member: i64) -> Membership {
+    Membership {
+        by: by.map(UserId),
+        group: GroupId(group),
+        member: UserId(member),
+    }
 }

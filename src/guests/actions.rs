@@ -14,8 +14,9 @@ use crate::config::{Config, GuestSettings};
 use crate::db::schema::{guests, invitations as invitation_rows};
 use crate::db::{Db, DbConnection, new_id};
 use crate::error::{Error, ErrorKind, Result, invalid};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event};
 use crate::groups::{self, Group, Role};
+use crate::ids::{GroupId, InvitationId, UserId};
 use crate::mail;
 use crate::signing::Signer;
 
@@ -130,10 +131,12 @@ pub fn invite(
         ))
         .execute(conn)?;
     send(conn, config, signer, &invitation, &group)?;
-    events::append(
-        conn,
-        NewEvent::new("invitation.created", Some(me), Some(group.id)).with(invitation.id),
-    )?;
+    let created = Event::InvitationCreated {
+        sponsor: UserId(me),
+        group: GroupId(group.id),
+        invitation: InvitationId(invitation.id),
+    };
+    events::append(conn, &created)?;
     Ok(invitation)
 }
 
@@ -343,18 +346,31 @@ pub fn accept(
                 .filter(invitation_rows::accepted_at.is_null())
                 .filter(invitation_rows::cancelled_at.is_null()),
         )
-        .set((invitation_rows::accepted_at.eq(Some(now)), invitation_rows::accepted_by.eq(Some(user.id))))
+        .set((
+            invitation_rows::accepted_at.eq(Some(now)),
+            invitation_rows::accepted_by.eq(Some(user.id)),
+        ))
         .execute(conn)?;
         if taken == 0 {
-            return Err(Error::conflict("invitation_used", "this invitation was already accepted; sign in instead"));
+            return Err(Error::conflict(
+                "invitation_used",
+                "this invitation was already accepted; sign in instead",
+            ));
         }
-        enrol(conn, user.id, invitation.invited_by, config.guests.guest_days)?;
-        groups::actions::admit_invited(conn, group.id, user.id, invitation.invited_by)?;
-        events::append(
+        enrol(
             conn,
-            NewEvent::new("invitation.accepted", Some(user.id), Some(group.id))
-                .with(serde_json::json!({"invitation_id": invitation.id, "sponsor_id": invitation.invited_by})),
+            user.id,
+            invitation.invited_by,
+            config.guests.guest_days,
         )?;
+        groups::actions::admit_invited(conn, group.id, user.id, invitation.invited_by)?;
+        let accepted = Event::InvitationAccepted {
+            guest: UserId(user.id),
+            group: GroupId(group.id),
+            invitation_id: InvitationId(invitation.id),
+            sponsor_id: UserId(invitation.invited_by),
+        };
+        events::append(conn, &accepted)?;
         Ok(())
     })?;
     Ok((user, group.id))

@@ -17,6 +17,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::signing::Signer;
+use crate::workers::{Periodic, blocking};
 
 /// How long before expiry the sponsor is asked to extend.
 const REMIND_BEFORE_DAYS: i64 = 14;
@@ -101,27 +102,30 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
     })
 }
 
-/// Sweeps once a minute until the sender of `stopped` is dropped.
-pub async fn run(
-    db: Db,
-    config: Config,
-    signer: Signer,
-    mut stopped: tokio::sync::watch::Receiver<()>,
-) {
-    loop {
-        let (db2, config2, signer2) = (db.clone(), config.clone(), signer.clone());
-        match tokio::task::spawn_blocking(move || sweep(&db2, &config2, &signer2)).await {
-            Ok(Ok(swept)) if swept != Swept::default() => {
-                tracing::info!(?swept, "guest access swept")
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "guest sweep failed; retrying"),
-            Err(error) => tracing::error!(%error, "guest sweep panicked; retrying"),
+/// The sweep as a periodic worker, once a minute.
+#[derive(Debug)]
+pub struct GuestSweep {
+    pub db: Db,
+    pub config: Config,
+    pub signer: Signer,
+}
+
+impl Periodic for GuestSweep {
+    fn name(&self) -> &'static str {
+        "guest_sweep"
+    }
+
+    fn every(&self) -> Duration {
+        SWEEP_EVERY
+    }
+
+    async fn run(&mut self) -> Result<()> {
+        let (db, config, signer) = (self.db.clone(), self.config.clone(), self.signer.clone());
+        let swept = blocking(move || sweep(&db, &config, &signer)).await?;
+        if swept != Swept::default() {
+            tracing::info!(?swept, "guest access swept");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(SWEEP_EVERY) => {}
-            changed = stopped.changed() => if changed.is_err() { return },
-        }
+        Ok(())
     }
 }
 

@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
+
+use crate::workers::Board;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -23,6 +26,9 @@ struct Histogram {
     sum: f64,
     total: u64,
 }
+
+/// W3C Server Timing: browsers' developer tools show it beside the network time.
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 /// Counters shared by every worker.
 #[derive(Debug, Default)]
@@ -101,6 +107,58 @@ impl Metrics {
     }
 }
 
+/// The workers' board in Prometheus text: lag behind the log, failures, and the outbox.
+pub fn render_board(board: &Board) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP agora_worker_lag_events Events a tail of the log has yet to apply.\n");
+    out.push_str("# TYPE agora_worker_lag_events gauge\n");
+    for line in &board.workers {
+        if let Some(lag) = line.lag {
+            let _ = writeln!(
+                out,
+                "agora_worker_lag_events{{worker=\"{}\"}} {lag}",
+                line.report.name
+            );
+        }
+    }
+    out.push_str("# HELP agora_worker_failures_total Worker passes that failed.\n");
+    out.push_str("# TYPE agora_worker_failures_total counter\n");
+    for line in &board.workers {
+        let report = &line.report;
+        let _ = writeln!(
+            out,
+            "agora_worker_failures_total{{worker=\"{}\"}} {}",
+            report.name, report.failures
+        );
+    }
+    out.push_str(
+        "# HELP agora_worker_failing Whether a worker's last pass failed (1) or not (0).\n",
+    );
+    out.push_str("# TYPE agora_worker_failing gauge\n");
+    for line in &board.workers {
+        let report = &line.report;
+        let failing = u8::from(report.last_error.is_some());
+        let _ = writeln!(
+            out,
+            "agora_worker_failing{{worker=\"{}\"}} {failing}",
+            report.name
+        );
+    }
+    out.push_str("# HELP agora_outbox_depth Deliveries in the outbox by kind and state.\n");
+    out.push_str("# TYPE agora_outbox_depth gauge\n");
+    let _ = writeln!(
+        out,
+        "agora_outbox_depth{{kind=\"mail\",state=\"queued\"}} {}",
+        board.outbox.queued
+    );
+    let _ = writeln!(
+        out,
+        "agora_outbox_depth{{kind=\"mail\",state=\"failed\"}} {}",
+        board.outbox.failed
+    );
+    out
+}
+
 /// Middleware: times the request, records it, and logs one line.
 pub async fn observe(
     req: ServiceRequest,
@@ -110,8 +168,14 @@ pub async fn observe(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
     let elapsed = started.elapsed();
+    // The server's own share of the request, so a client can tell it from the transport's.
+    if let Ok(timing) =
+        HeaderValue::from_str(&format!("app;dur={:.3}", elapsed.as_secs_f64() * 1000.0))
+    {
+        response.headers_mut().insert(SERVER_TIMING, timing);
+    }
     let status = response.status().as_u16();
     let route = response
         .request()

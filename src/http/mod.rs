@@ -16,9 +16,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
 
-use crate::App;
 use crate::error::Error;
-use crate::live::Hub;
+use crate::{App, Workers};
 use assets::Assets;
 use metrics::Metrics;
 
@@ -27,50 +26,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
 /// The server on `listener`, not yet running: await it, or keep its handle to stop it.
-///
-/// Also starts the live hub on the current runtime. The workers hold its only handles, so it
-/// stops, closing every stream, once the server has stopped and dropped them.
-pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
+/// Live streams subscribe to the hub of `workers` (see [`App::spawn_workers`]), and the
+/// status pages show their board.
+pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Result<Server> {
     let http = app.config.http.clone();
-    let (hub, hub_task) = Hub::start(&app.db, &app.config)
-        .map_err(|e| std::io::Error::other(format!("cannot start live updates: {}", e.detail)))?;
-    actix_web::rt::spawn(hub_task);
-    let hub = web::Data::new(hub);
-    // The indexer stops once the workers, holding the only handles of `indexing`, are gone.
-    let (indexing, stopped) = tokio::sync::watch::channel(());
-    let poll = Duration::from_millis(app.config.search.poll_ms);
-    actix_web::rt::spawn(crate::search::indexer::run(
-        app.db.clone(),
-        app.search.clone(),
-        poll,
-        stopped,
-    ));
-    let indexing = web::Data::new(indexing);
-    // Likewise the mail sender.
-    let (mailing, unmailed) = tokio::sync::watch::channel(());
-    let (db, config) = (app.db.clone(), app.config.clone());
-    actix_web::rt::spawn(async move { crate::mail::sender::run(db, &config, unmailed).await });
-    let mailing = web::Data::new(mailing);
-    // And the notifier.
-    let (notifying, unnotified) = tokio::sync::watch::channel(());
-    let (db, public_url) = (app.db.clone(), app.config.public_url());
-    actix_web::rt::spawn(crate::signals::notifier::run(db, public_url, unnotified));
-    let notifying = web::Data::new(notifying);
-    // And the sweep of guests' access.
-    let (sweeping, unswept) = tokio::sync::watch::channel(());
-    let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
-    actix_web::rt::spawn(crate::guests::lifecycle::run(db, config, signer, unswept));
-    let sweeping = web::Data::new(sweeping);
-    // And the digest scheduler.
-    let (scheduling, unscheduled) = tokio::sync::watch::channel(());
-    let (db, config, signer) = (app.db.clone(), app.config.clone(), app.signer.clone());
-    actix_web::rt::spawn(crate::signals::digests::schedule::run(
-        db,
-        config,
-        signer,
-        unscheduled,
-    ));
-    let scheduling = web::Data::new(scheduling);
+    let hub = web::Data::new(workers.hub.clone());
+    let board = web::Data::new(workers.status.clone());
     let state = web::Data::new(app);
     let metrics = web::Data::new(Metrics::default());
     let assets = web::Data::new(Assets::default());
@@ -81,11 +42,7 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .app_data(metrics.clone())
             .app_data(assets.clone())
             .app_data(hub.clone())
-            .app_data(indexing.clone())
-            .app_data(mailing.clone())
-            .app_data(sweeping.clone())
-            .app_data(notifying.clone())
-            .app_data(scheduling.clone())
+            .app_data(board.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(http.json_limit_bytes)
@@ -114,6 +71,9 @@ pub fn server(app: App, listener: TcpListener) -> std::io::Result<Server> {
             .configure(move |cfg| assets_routes.routes(cfg))
             .default_service(web::to(not_found))
     })
+    // Responses go out in several writes (head, body chunks); with Nagle's algorithm on, the
+    // second waits for the client's delayed ACK, some 40 ms on every kept-alive request.
+    .tcp_nodelay(true)
     // `main` handles SIGTERM itself, so the handler is in place before "serving" is logged.
     .disable_signals()
     .shutdown_timeout(http.shutdown_timeout_secs)

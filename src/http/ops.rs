@@ -3,9 +3,10 @@
 use actix_web::{HttpResponse, web};
 
 use super::api::blocking;
-use super::metrics::Metrics;
+use super::metrics::{Metrics, render_board};
 use crate::App;
 use crate::http::error::ApiError;
+use crate::workers::Status;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -30,9 +31,14 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text")))]
-/// Request counts and latency histograms by route.
-pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+/// Request counts and latency histograms by route, and the workers' lag, failures and outbox.
+pub async fn metrics(
+    app: web::Data<App>,
+    metrics: web::Data<Metrics>,
+    status: web::Data<Status>,
+) -> Result<HttpResponse, ApiError> {
+    let board = blocking(move || app.db.read(|conn| status.board(conn))).await?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render())
+        .body(metrics.render() + &render_board(&board)))
 }

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::frame::{self, Counts};
 use super::hub::{LiveEvent, Shared, Signal};
-use super::meta::{Content, CountsOf, Topic};
+use super::meta::{Content, CountsOf, Revoked, Topic};
 use crate::access::{Scope, Viewer};
 use crate::accounts::sessions;
 use crate::db::DbConnection;
@@ -121,6 +121,17 @@ impl Connection {
         }
     }
 
+    /// Whether `revoked` takes this stream's credential.
+    fn opened_with(&self, revoked: Revoked) -> bool {
+        match (revoked, self.credential) {
+            (Revoked::User(user), _) => user == self.me,
+            (Revoked::Session(id), StreamCredential::Session(mine))
+            | (Revoked::Token(id), StreamCredential::Token(mine)) => id == mine,
+            (Revoked::Session(_), StreamCredential::Token(_))
+            | (Revoked::Token(_), StreamCredential::Session(_)) => false,
+        }
+    }
+
     async fn on_tick(&mut self) {
         self.out.push_str(frame::ping());
         if Instant::now() >= self.refresh_due {
@@ -134,7 +145,7 @@ impl Connection {
         }
         self.cursor = event.id;
         match &event.meta.topic {
-            Topic::Deactivated { user_id } if *user_id == self.me => self.done = true,
+            Topic::SignedOut(revoked) if self.opened_with(*revoked) => self.done = true,
             Topic::Membership { user_id } if *user_id == self.me => self.stale = true,
             Topic::GroupChanged => self.stale = true,
             Topic::Notified { recipients } if recipients.binary_search(&self.me).is_ok() => {
@@ -186,18 +197,21 @@ impl Connection {
         }
     }
 
-    /// The counts after `event`, read once for all streams through this viewer's access check.
+    /// The counts after `event`, read once for all streams of this viewer's class of readers
+    /// through this viewer's access check.
     async fn counts(&self, event: &LiveEvent, content: &Content) -> Result<Option<Counts>> {
-        let counts = event.counts.get_or_try_init(|| {
-            let (db, scope, content) = (self.shared.db.clone(), self.scope.clone(), *content);
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    db.read(|conn| read_counts(conn, &scope, &content))
-                })
-                .await
-                .map_err(Error::internal)?
-            }
-        });
+        let counts = event
+            .counts_for(self.scope.reader_class())
+            .get_or_try_init(|| {
+                let (db, scope, content) = (self.shared.db.clone(), self.scope.clone(), *content);
+                async move {
+                    tokio::task::spawn_blocking(move || {
+                        db.read(|conn| read_counts(conn, &scope, &content))
+                    })
+                    .await
+                    .map_err(Error::internal)?
+                }
+            });
         Ok(*counts.await?)
     }
 
@@ -222,15 +236,15 @@ impl Connection {
                 .await
                 .map_err(Error::internal)?;
             tokio::task::spawn_blocking(move || {
-                db.read(|conn| events::read_after(conn, after, missed))
+                db.read(|conn| events::read_after(conn, after, missed, "live_stream"))
             })
             .await
             .map_err(Error::internal)?
         };
         match read.await {
             Ok(batch) => {
-                for event in batch.iter().filter(|event| event.id <= head) {
-                    self.on_event(&LiveEvent::of(event)).await;
+                for recorded in batch.events.iter().filter(|r| r.id <= head) {
+                    self.on_event(&LiveEvent::of(recorded)).await;
                 }
             }
             Err(error) => {

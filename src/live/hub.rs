@@ -1,17 +1,19 @@
-//! The hub: one task per process reads the events log from the last id at start and
-//! broadcasts each event, plus a periodic tick for heartbeats, to every open stream.
+//! The hub: one worker per process reads the events log from the last id at start and
+//! broadcasts each event to every open stream; another ticks them for heartbeats.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::sync::{OnceCell, Semaphore, broadcast};
 
 use super::frame::Counts;
 use super::meta::Meta;
+use crate::access::ReaderClass;
 use crate::config::LiveSettings;
 use crate::db::Db;
-use crate::events::{self, Event, Wakeup};
+use crate::error::Result;
+use crate::events::{self, Batch, Recorded};
+use crate::workers::{Pass, Periodic, Wake, Worker, blocking};
 
 /// Events read from the log at a time.
 const BATCH: i64 = 500;
@@ -30,18 +32,27 @@ pub enum Signal {
 pub struct LiveEvent {
     pub id: i64,
     pub meta: Meta,
-    /// The counts after the event, read once by the first stream allowed to show it (`None`:
-    /// the post or comment is gone), instead of once per stream.
-    pub counts: OnceCell<Option<Counts>>,
+    /// The counts after the event, read once per class of readers by the first stream of the
+    /// class allowed to show it (`None`: the post or comment is gone), instead of once per
+    /// stream. Never shared across classes: a guest's count leaves out what only employees see.
+    counts: [OnceCell<Option<Counts>>; 2],
 }
 
 impl LiveEvent {
-    /// `event`, parsed.
-    pub fn of(event: &Event) -> LiveEvent {
+    /// `recorded`, as streams need it.
+    pub fn of(recorded: &Recorded) -> LiveEvent {
         LiveEvent {
-            id: event.id,
-            meta: Meta::of(event),
-            counts: OnceCell::new(),
+            id: recorded.id,
+            meta: Meta::of(recorded),
+            counts: [OnceCell::new(), OnceCell::new()],
+        }
+    }
+
+    /// Where the counts for readers of `class` are kept.
+    pub fn counts_for(&self, class: ReaderClass) -> &OnceCell<Option<Counts>> {
+        match class {
+            ReaderClass::Employees => &self.counts[0],
+            ReaderClass::Guests => &self.counts[1],
         }
     }
 }
@@ -85,14 +96,16 @@ impl Shared {
         self.state().last_id
     }
 
-    fn publish(&self, batch: &[Event]) {
+    fn publish(&self, batch: &Batch) {
         let mut state = self.state();
-        for event in batch {
+        for recorded in &batch.events {
             if let Some(sender) = &state.sender {
                 // An error only means that no stream is open.
-                let _ = sender.send(Signal::Event(Arc::new(LiveEvent::of(event))));
+                let _ = sender.send(Signal::Event(Arc::new(LiveEvent::of(recorded))));
             }
-            state.last_id = event.id;
+        }
+        if let Some(last) = batch.last_id {
+            state.last_id = last;
         }
     }
 
@@ -107,27 +120,14 @@ impl Shared {
     }
 
     /// Reads and publishes the next batch; true when it was full, so more may be waiting.
-    async fn read_and_publish(&self) -> bool {
+    async fn read_and_publish(&self) -> Result<bool> {
         let after = self.last_id();
         let db = self.db.clone();
-        let read = tokio::task::spawn_blocking(move || {
-            db.read(|conn| events::read_after(conn, after, BATCH))
-        })
-        .await;
-        match read {
-            Ok(Ok(batch)) => {
-                self.publish(&batch);
-                batch.len() as i64 == BATCH
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "live hub cannot read the events log; retrying");
-                false
-            }
-            Err(error) => {
-                tracing::error!(%error, "live hub read panicked; retrying");
-                false
-            }
-        }
+        let batch =
+            blocking(move || db.read(|conn| events::read_after(conn, after, BATCH, "live_hub")))
+                .await?;
+        self.publish(&batch);
+        Ok(batch.rows as i64 == BATCH)
     }
 }
 
@@ -150,28 +150,51 @@ pub(super) fn shared(
     })
 }
 
-/// The hub task: publishes events as they commit (woken by commits in this process, polling
-/// for other processes) and ticks for heartbeats, until `stop` is dropped.
-pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
-    let settings = &shared.settings;
-    let poll = Duration::from_millis(settings.poll_ms);
-    // Ticks drive both heartbeats and timed scope refreshes, so they come as often as either.
-    let period = Duration::from_secs(settings.heartbeat_secs.min(settings.scope_refresh_secs));
-    let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut wakeups = shared.db.wakeup().subscribe();
-    loop {
-        wakeups.mark_unchanged();
-        if shared.read_and_publish().await {
-            continue;
-        }
-        tokio::select! {
-            _ = Wakeup::wait(&mut wakeups, poll) => {}
-            _ = ticks.tick() => shared.tick(),
-            // Nothing is ever sent: this fires when the last handle is dropped.
-            _ = stop.changed() => break,
-        }
+/// The worker that publishes events as they commit (woken by commits in this process,
+/// polling for other processes); when the workers stop, it closes every stream.
+#[derive(Debug)]
+pub struct Publisher(pub(super) Arc<Shared>);
+
+impl Worker for Publisher {
+    fn name(&self) -> &'static str {
+        "live_hub"
     }
-    shared.close();
-    tracing::debug!("live hub stopped");
+
+    fn wake(&self) -> Wake {
+        Wake::OnCommit(Duration::from_millis(self.0.settings.poll_ms))
+    }
+
+    async fn pass(&mut self) -> Result<Pass> {
+        let more = self.0.read_and_publish().await?;
+        Ok(Pass {
+            more,
+            position: Some(self.0.last_id()),
+        })
+    }
+
+    fn stopped(&mut self) {
+        self.0.close();
+        tracing::debug!("live hub stopped");
+    }
+}
+
+/// The worker that ticks every stream for heartbeats and timed scope refreshes.
+#[derive(Debug)]
+pub struct Heartbeat(pub(super) Arc<Shared>);
+
+impl Periodic for Heartbeat {
+    fn name(&self) -> &'static str {
+        "live_heartbeat"
+    }
+
+    fn every(&self) -> Duration {
+        // Ticks drive both heartbeats and timed scope refreshes, so they come as often as either.
+        let settings = &self.0.settings;
+        Duration::from_secs(settings.heartbeat_secs.min(settings.scope_refresh_secs))
+    }
+
+    async fn run(&mut self) -> Result<()> {
+        self.0.tick();
+        Ok(())
+    }
 }

@@ -1,7 +1,8 @@
-//! What an event means to live streams, read once from its kind and payload when the hub
-//! publishes it, so that thousands of streams never parse the same JSON again.
+//! What an event means to live streams, worked out once when the hub publishes it, so that
+//! thousands of streams never look at the same event again.
 
-use crate::events::Event;
+use crate::events::{CommentChange, CommentLike, Event, Membership, PostLike, Recorded};
+use crate::ids::{CommentId, GroupId, PostId};
 
 /// An event as streams need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,10 +24,19 @@ pub enum Topic {
     GroupChanged,
     /// The notifier told these users (sorted) of something new.
     Notified { recipients: Vec<i64> },
-    /// `user_id` was deactivated: their streams end.
-    Deactivated { user_id: i64 },
+    /// A credential was revoked, or a user lost them all: the streams opened with it end.
+    SignedOut(Revoked),
     /// Nothing a stream shows or reacts to.
     Other,
+}
+
+/// What a revocation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// Every credential of this user (deactivation among others).
+    User(i64),
+    Session(i64),
+    Token(i64),
 }
 
 /// A post, comment or like event, and what a stream sends for it.
@@ -58,63 +68,152 @@ pub enum CountsOf {
 }
 
 impl Meta {
-    /// Reads `event`. A payload without the ids its kind needs makes it `Other`: a stream
-    /// that cannot place an event never shows it.
-    pub fn of(event: &Event) -> Meta {
-        let payload: serde_json::Value =
-            serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
-        let group_id = payload.get("group_id").and_then(serde_json::Value::as_i64);
-        let post_id = payload.get("post_id").and_then(serde_json::Value::as_i64);
-        let employees_only = payload
-            .get("employees_only")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        let content = |event_type, post_id: Option<i64>, comment_id, counts| match post_id {
-            Some(post_id) => Topic::Content(Content {
-                event_type,
-                post_id,
-                comment_id,
-                group_id,
-                counts,
-                employees_only,
-            }),
-            None => Topic::Other,
-        };
-        let subject = event.subject_id;
-        let topic = match event.kind.as_str() {
-            "post.created" | "post.edited" | "post.deleted" => {
-                content("post", subject, None, CountsOf::Nothing)
-            }
-            "comment.created" | "comment.edited" | "comment.deleted" => {
-                content("comment", post_id, subject, CountsOf::PostComments)
-            }
-            "post.liked" | "post.unliked" => content("like", subject, None, CountsOf::PostLikes),
-            "comment.liked" | "comment.unliked" => {
-                content("like", post_id, subject, CountsOf::CommentLikes)
-            }
-            "group.member_added" | "group.member_removed" | "group.role_changed" => {
-                match payload.as_i64() {
-                    Some(user_id) => Topic::Membership { user_id },
-                    None => Topic::Other,
-                }
-            }
-            "group.joined" => match event.actor_id {
-                Some(user_id) => Topic::Membership { user_id },
-                None => Topic::Other,
-            },
-            "group.created" | "group.updated" => Topic::GroupChanged,
-            crate::signals::notifier::CREATED => Topic::Notified {
-                recipients: crate::signals::notifier::recipients_of(event),
-            },
-            "user.deactivated" => match subject {
-                Some(user_id) => Topic::Deactivated { user_id },
-                None => Topic::Other,
-            },
-            _ => Topic::Other,
-        };
+    /// Reads `recorded`.
+    pub fn of(recorded: &Recorded) -> Meta {
         Meta {
-            kind: event.kind.clone(),
-            topic,
+            kind: recorded.event.kind(),
+            topic: Topic::of(&recorded.event),
+        }
+    }
+}
+
+impl Topic {
+    fn of(event: &Event) -> Topic {
+        let content = |event_type,
+                       post: PostId,
+                       comment: Option<CommentId>,
+                       group_id: &Option<GroupId>,
+                       counts,
+                       employees_only: &bool| {
+            Topic::Content(Content {
+                event_type,
+                post_id: post.0,
+                comment_id: comment.map(|c| c.0),
+                group_id: group_id.map(|g| g.0),
+                counts,
+                employees_only: *employees_only,
+            })
+        };
+        match event {
+            Event::PostCreated {
+                post,
+                group_id,
+                employees_only,
+                ..
+            }
+            | Event::PostEdited {
+                post,
+                group_id,
+                employees_only,
+                ..
+            }
+            | Event::PostDeleted {
+                post,
+                group_id,
+                employees_only,
+                ..
+            } => content(
+                "post",
+                *post,
+                None,
+                group_id,
+                CountsOf::Nothing,
+                employees_only,
+            ),
+            Event::CommentCreated {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            }
+            | Event::CommentEdited(CommentChange {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            })
+            | Event::CommentDeleted(CommentChange {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "comment",
+                *post_id,
+                Some(*comment),
+                group_id,
+                CountsOf::PostComments,
+                employees_only,
+            ),
+            Event::PostLiked(PostLike {
+                post,
+                group_id,
+                employees_only,
+                ..
+            })
+            | Event::PostUnliked(PostLike {
+                post,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "like",
+                *post,
+                None,
+                group_id,
+                CountsOf::PostLikes,
+                employees_only,
+            ),
+            Event::CommentLiked(CommentLike {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            })
+            | Event::CommentUnliked(CommentLike {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "like",
+                *post_id,
+                Some(*comment),
+                group_id,
+                CountsOf::CommentLikes,
+                employees_only,
+            ),
+            Event::GroupMemberAdded(Membership { member, .. })
+            | Event::GroupMemberRemoved(Membership { member, .. })
+            | Event::GroupRoleChanged(Membership { member, .. })
+            | Event::GroupJoined { member, .. } => Topic::Membership { user_id: member.0 },
+            Event::GroupCreated { .. } | Event::GroupUpdated { .. } => Topic::GroupChanged,
+            Event::NotificationCreated { recipients, .. } => {
+                let mut recipients: Vec<i64> = recipients.iter().map(|r| r.0).collect();
+                recipients.sort_unstable();
+                Topic::Notified { recipients }
+            }
+            Event::UserDeactivated { user, .. } | Event::UserSignedOut { user } => {
+                Topic::SignedOut(Revoked::User(user.0))
+            }
+            Event::SessionRevoked { session, .. } => Topic::SignedOut(Revoked::Session(*session)),
+            Event::TokenRevoked { token, .. } => Topic::SignedOut(Revoked::Token(*token)),
+            // Nothing a stream shows or reacts to.
+            Event::UserCreated { .. }
+            | Event::UserUpdated { .. }
+            | Event::UserFollowed { .. }
+            | Event::UserUnfollowed { .. }
+            | Event::TagFollowed { .. }
+            | Event::TagUnfollowed { .. }
+            | Event::GroupJoinRequested { .. }
+            | Event::InvitationCreated { .. }
+            | Event::InvitationAccepted { .. }
+            | Event::EmailFrequencyChanged { .. } => Topic::Other,
         }
     }
 }
@@ -122,28 +221,20 @@ impl Meta {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn event(kind: &str, actor: Option<i64>, subject: Option<i64>, payload: &str) -> Event {
-        Event {
-            id: 1,
-            kind: kind.into(),
-            actor_id: actor,
-            subject_id: subject,
-            payload: payload.into(),
-            created_at: chrono::NaiveDateTime::default(),
-        }
-    }
+    use crate::ids::UserId;
 
     #[test]
     fn a_comment_is_placed_by_its_post_and_group() {
-        let meta = Meta::of(&event(
-            "comment.created",
-            Some(1),
-            Some(9),
-            r#"{"post_id":5,"group_id":7,"post_author_id":2}"#,
-        ));
+        let topic = Topic::of(&Event::CommentCreated {
+            author: UserId(1),
+            comment: CommentId(9),
+            post_id: PostId(5),
+            group_id: Some(GroupId(7)),
+            post_author_id: UserId(2),
+            employees_only: false,
+        });
         assert_eq!(
-            meta.topic,
+            topic,
             Topic::Content(Content {
                 event_type: "comment",
                 post_id: 5,
@@ -157,14 +248,15 @@ mod tests {
 
     #[test]
     fn a_company_post_has_no_group() {
-        let meta = Meta::of(&event(
-            "post.created",
-            Some(1),
-            Some(5),
-            r#"{"group_id":null}"#,
-        ));
+        let topic = Topic::of(&Event::PostCreated {
+            author: UserId(1),
+            post: PostId(5),
+            group_id: None,
+            quiet: false,
+            employees_only: false,
+        });
         assert!(matches!(
-            meta.topic,
+            topic,
             Topic::Content(Content {
                 group_id: None,
                 post_id: 5,
@@ -175,17 +267,29 @@ mod tests {
 
     #[test]
     fn membership_events_name_the_member() {
-        let added = Meta::of(&event("group.member_added", Some(1), Some(7), "42"));
-        assert_eq!(added.topic, Topic::Membership { user_id: 42 });
-        let joined = Meta::of(&event("group.joined", Some(42), Some(7), "null"));
-        assert_eq!(joined.topic, Topic::Membership { user_id: 42 });
+        let added = Topic::of(&Event::GroupMemberAdded(Membership {
+            by: Some(UserId(1)),
+            group: GroupId(7),
+            member: UserId(42),
+        }));
+        assert_eq!(added, Topic::Membership { user_id: 42 });
+        let joined = Topic::of(&Event::GroupJoined {
+            member: UserId(42),
+            group: GroupId(7),
+        });
+        assert_eq!(joined, Topic::Membership { user_id: 42 });
     }
 
     #[test]
-    fn an_event_missing_its_ids_is_never_shown() {
-        let meta = Meta::of(&event("comment.created", Some(1), Some(9), "{}"));
-        assert_eq!(meta.topic, Topic::Other);
-        let meta = Meta::of(&event("user.created", Some(1), Some(1), "null"));
-        assert_eq!(meta.topic, Topic::Other);
+    fn the_kind_is_the_stored_one() {
+        let recorded = Recorded {
+            id: 3,
+            at: chrono::NaiveDateTime::default(),
+            event: Event::GroupJoined {
+                member: UserId(42),
+                group: GroupId(7),
+            },
+        };
+        assert_eq!(Meta::of(&recorded).kind, "group.joined");
     }
 }

@@ -1,6 +1,6 @@
 //! Live updates: the in-process hub behind `GET /api/v1/stream`.
 //!
-//! One task per process tails the events log, starting after the newest event at start (the
+//! One worker per process tails the events log, starting after the newest event at start (the
 //! hub keeps no stored cursor: a client resumes with `Last-Event-ID`, not the hub), and
 //! broadcasts each event on a bounded channel to every open stream. Each stream keeps its
 //! viewer's [`Scope`](crate::access::Scope) and decides every event with
@@ -12,7 +12,7 @@
 //!   deactivation event about the viewer ends it at once.
 //! - A stream that falls more than the channel's capacity behind catches up from the database
 //!   by id, like a reconnect; beyond `live.replay_limit` events it is told to reload.
-//! - The hub stops when its last [`Hub`] handle is dropped, which closes every stream.
+//! - The hub's workers stop with the process's other workers, which closes every stream.
 //!
 //! Design notes and the memory cost of an idle stream: `docs/live.md`.
 
@@ -21,10 +21,7 @@ mod frame;
 mod hub;
 mod meta;
 
-use std::future::Future;
 use std::sync::Arc;
-
-use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -32,32 +29,31 @@ use crate::error::Result;
 
 pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
-pub use meta::{Content, CountsOf, Meta, Topic};
+pub use hub::{Heartbeat, Publisher};
+pub use meta::{Content, CountsOf, Meta, Revoked, Topic};
 
-/// A handle to the running hub. Clones share it; the hub task ends when the last is dropped.
+/// A handle to the hub. Clones share it; its workers ([`Hub::workers`]) publish to it, and
+/// when they stop, every stream ends.
 #[derive(Clone, Debug)]
 pub struct Hub {
     shared: Arc<hub::Shared>,
-    /// Never sent on: dropping the last handle closes it, which stops the task.
-    _running: Arc<watch::Sender<()>>,
 }
 
 impl Hub {
-    /// Creates the hub after the newest event (one blocking read) and returns it with its task,
-    /// for the caller to spawn next to the server it serves.
-    pub fn start(db: &Db, config: &Config) -> Result<(Hub, impl Future<Output = ()> + 'static)> {
+    /// Creates the hub after the newest event (this blocks on one read).
+    pub fn new(db: &Db, config: &Config) -> Result<Hub> {
         // Half the pool at most for streams' own reads, so requests always find connections.
         let readers = usize::try_from(config.database.pool_size / 2).unwrap_or(1);
         let shared = Arc::new(hub::shared(db, &config.live, readers)?);
-        let (running, stopped) = watch::channel(());
-        let task = hub::run(shared.clone(), stopped);
-        Ok((
-            Hub {
-                shared,
-                _running: Arc::new(running),
-            },
-            task,
-        ))
+        Ok(Hub { shared })
+    }
+
+    /// Its two workers: the publisher, which tails the log, and the heartbeat.
+    pub fn workers(&self) -> (Publisher, Heartbeat) {
+        (
+            Publisher(self.shared.clone()),
+            Heartbeat(self.shared.clone()),
+        )
     }
 
     /// Opens a stream for `subscriber`: 401 for the anonymous, 503 once the hub has stopped.

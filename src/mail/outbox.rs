@@ -172,3 +172,24 @@ pub fn retry(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<MailVi
     }
     Ok(view)
 }
+
+/// How much mail the outbox holds: waiting to go, and refused for good.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Depth {
+    pub queued: i64,
+    pub failed: i64,
+}
+
+/// The outbox's depth now.
+pub fn depth(conn: &mut DbConnection) -> Result<Depth> {
+    let unsent = mail_outbox::table.filter(mail_outbox::sent_at.is_null());
+    let failed: i64 = unsent
+        .filter(mail_outbox::failed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let queued: i64 = unsent
+        .filter(mail_outbox::failed_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(Depth { queued, failed })
+}

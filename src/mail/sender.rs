@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::schema::mail_outbox;
 use crate::error::{Error, Result};
-use crate::events::Wakeup;
+use crate::workers::{Pass, Wake, Worker};
 
 /// Messages taken from the outbox at a time.
 const BATCH: i64 = 20;
@@ -40,51 +40,79 @@ struct Queued {
     attempts: i32,
 }
 
-/// Sends the outbox until the sender of `stopped` is dropped.
-pub async fn run(db: Db, config: &Config, mut stopped: tokio::sync::watch::Receiver<()>) {
-    let smtp_url = config.smtp_url.as_ref().map(|s| s.0.clone());
-    let transport = match Transport::new(smtp_url.as_deref(), config.data_dir.join("mail")) {
-        Ok(transport) => transport,
-        Err(error) => {
-            tracing::error!(%error, "mail cannot be sent; it stays in the outbox");
-            return;
-        }
-    };
-    let from = config.mail_from.clone();
-    let mut wakeups = db.wakeup().subscribe();
-    let new_lock = || SenderLock::new(&config.database_url(), db.backend(), MAIL_SENDER);
-    let mut lock = new_lock();
-    loop {
-        wakeups.mark_unchanged();
-        let (kept, sending) = match tokio::task::spawn_blocking(move || {
-            let sending = lock.hold();
-            (lock, sending)
-        })
-        .await
-        {
-            Ok(held) => held,
+/// The sender as a worker: in the process holding the sender lock, it tries what is due
+/// after every commit, and once a second.
+pub struct MailSender {
+    db: Db,
+    transport: Transport,
+    from: String,
+    /// Taken out while a blocking check of the lock runs.
+    lock: Option<SenderLock>,
+    new_lock: Box<dyn Fn() -> SenderLock + Send>,
+}
+
+impl MailSender {
+    /// The sender for `config`; `None` (logged) when its transport cannot be made, and mail
+    /// stays in the outbox.
+    pub fn new(db: &Db, config: &Config) -> Option<MailSender> {
+        let smtp_url = config.smtp_url.as_ref().map(|s| s.0.clone());
+        let transport = match Transport::new(smtp_url.as_deref(), config.data_dir.join("mail")) {
+            Ok(transport) => transport,
             Err(error) => {
-                tracing::error!(%error, "mail sender lock check panicked; starting over");
-                (new_lock(), false)
+                tracing::error!(%error, "mail cannot be sent; it stays in the outbox");
+                return None;
             }
         };
-        lock = kept;
-        let sent = match sending {
-            true => send_due(&db, &transport, &from)
-                .await
-                .unwrap_or_else(|error| {
-                    tracing::warn!(%error, "mail outbox unreadable; retrying");
-                    0
-                }),
-            false => 0,
-        };
-        if sent > 0 {
-            continue;
+        let (url, backend) = (config.database_url(), db.backend());
+        let new_lock = Box::new(move || SenderLock::new(&url, backend, MAIL_SENDER));
+        Some(MailSender {
+            db: db.clone(),
+            transport,
+            from: config.mail_from.clone(),
+            lock: Some(new_lock()),
+            new_lock,
+        })
+    }
+
+    /// Whether this process holds the sender lock (checked off the async threads).
+    async fn holds_lock(&mut self) -> bool {
+        let mut lock = self.lock.take().unwrap_or_else(|| (self.new_lock)());
+        let checked = tokio::task::spawn_blocking(move || {
+            let held = lock.hold();
+            (lock, held)
+        })
+        .await;
+        match checked {
+            Ok((lock, held)) => {
+                self.lock = Some(lock);
+                held
+            }
+            Err(error) => {
+                tracing::error!(%error, "mail sender lock check panicked; starting over");
+                false
+            }
         }
-        tokio::select! {
-            _ = Wakeup::wait(&mut wakeups, POLL) => {}
-            changed = stopped.changed() => if changed.is_err() { return },
+    }
+}
+
+impl Worker for MailSender {
+    fn name(&self) -> &'static str {
+        "mail_sender"
+    }
+
+    fn wake(&self) -> Wake {
+        Wake::OnCommit(POLL)
+    }
+
+    async fn pass(&mut self) -> Result<Pass> {
+        if !self.holds_lock().await {
+            return Ok(Pass::default());
         }
+        let sent = send_due(&self.db, &self.transport, &self.from).await?;
+        Ok(Pass {
+            more: sent > 0,
+            position: None,
+        })
     }
 }
 

@@ -15,8 +15,9 @@ use crate::accounts::{self, User};
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, invalid};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event, PostLike};
 use crate::groups;
+use crate::ids::{GroupId, PostId, UserId};
 use crate::on_backend;
 use crate::tags;
 
@@ -235,12 +236,14 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         ))
         .execute(conn)?;
     index_body(conn, id, group.as_ref().map(|g| g.id), 0, &rendered)?;
-    let group_id = group.as_ref().map(|g| g.id);
-    events::append(
-        conn,
-        NewEvent::new("post.created", Some(me), Some(id))
-            .with(serde_json::json!({"group_id": group_id, "quiet": input.quiet, "employees_only": input.employees_only})),
-    )?;
+    let created = Event::PostCreated {
+        author: UserId(me),
+        post: PostId(id),
+        group_id: group.as_ref().map(|g| GroupId(g.id)),
+        quiet: input.quiet,
+        employees_only: input.employees_only,
+    };
+    events::append(conn, &created)?;
     queries::find(conn, id)?.ok_or_else(|| Error::internal("post vanished after insert"))
 }
 
@@ -278,12 +281,13 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, 0, &rendered)?;
-    events::append(
-        conn,
-        NewEvent::new("post.edited", Some(post.author_id), Some(post.id)).with(
-            serde_json::json!({"group_id": post.group_id, "employees_only": post.employees_only}),
-        ),
-    )?;
+    let edited = Event::PostEdited {
+        author: UserId(post.author_id),
+        post: PostId(post.id),
+        group_id: post.group_id.map(GroupId),
+        employees_only: post.employees_only,
+    };
+    events::append(conn, &edited)?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
 
@@ -307,12 +311,13 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
         .execute(conn)?;
     // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
-    events::append(
-        conn,
-        NewEvent::new("post.deleted", Some(me), Some(post.id)).with(
-            serde_json::json!({"group_id": post.group_id, "employees_only": post.employees_only}),
-        ),
-    )?;
+    let deleted = Event::PostDeleted {
+        by: UserId(me),
+        post: PostId(post.id),
+        group_id: post.group_id.map(GroupId),
+        employees_only: post.employees_only,
+    };
+    events::append(conn, &deleted)?;
     Ok(())
 }
 
@@ -340,12 +345,19 @@ pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool
         diesel::update(posts::table.find(post.id))
             .set(posts::like_count.eq(posts::like_count + delta))
             .execute(conn)?;
-        let kind = if like { "post.liked" } else { "post.unliked" };
-        events::append(
-            conn,
-            NewEvent::new(kind, Some(me), Some(post.id))
-                .with(serde_json::json!({"group_id": post.group_id, "author_id": post.author_id, "employees_only": post.employees_only})),
-        )?;
+        let change = PostLike {
+            liker: UserId(me),
+            post: PostId(post.id),
+            group_id: post.group_id.map(GroupId),
+            author_id: UserId(post.author_id),
+            employees_only: post.employees_only,
+        };
+        let event = if like {
+            Event::PostLiked(change)
+        } else {
+            Event::PostUnliked(change)
+        };
+        events::append(conn, &event)?;
     }
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }

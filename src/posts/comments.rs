@@ -5,14 +5,15 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::actions::{Rendered, index_body, render_body};
-use super::model::Comment;
+use super::model::{Comment, Post};
 use super::{access, queries};
 use crate::access::Scope;
 use crate::db::schema::{comment_likes, comment_versions, comments, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, invalid};
-use crate::events::{self, NewEvent};
+use crate::events::{self, CommentChange, CommentLike, Event};
 use crate::groups;
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::on_backend;
 
 /// Longest comment body, in characters.
@@ -62,11 +63,15 @@ pub fn add_comment(
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, id, &rendered)?;
     count_comment(conn, post.id, 1, employees_only)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "post_author_id": post.author_id, "employees_only": employees_only || post.employees_only});
-    events::append(
-        conn,
-        NewEvent::new("comment.created", Some(me), Some(id)).with(payload),
-    )?;
+    let created = Event::CommentCreated {
+        author: UserId(me),
+        comment: CommentId(id),
+        post_id: PostId(post.id),
+        group_id: post.group_id.map(GroupId),
+        post_author_id: UserId(post.author_id),
+        employees_only: employees_only || post.employees_only,
+    };
+    events::append(conn, &created)?;
     queries::find_comment(conn, id)?.ok_or_else(|| Error::internal("comment vanished after insert"))
 }
 
@@ -108,11 +113,8 @@ pub fn edit_comment(
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, comment.id, &rendered)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only || post.employees_only});
-    events::append(
-        conn,
-        NewEvent::new("comment.edited", Some(comment.author_id), Some(comment.id)).with(payload),
-    )?;
+    let edited = change_of(&comment, &post, comment.author_id);
+    events::append(conn, &Event::CommentEdited(edited))?;
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
 }
 
@@ -142,11 +144,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
     };
     index_body(conn, post.id, post.group_id, comment.id, &nothing)?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
-    let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "employees_only": comment.employees_only || post.employees_only});
-    events::append(
-        conn,
-        NewEvent::new("comment.deleted", Some(me), Some(comment.id)).with(payload),
-    )?;
+    events::append(conn, &Event::CommentDeleted(change_of(&comment, &post, me)))?;
     Ok(())
 }
 
@@ -178,16 +176,20 @@ pub fn set_comment_like(
         diesel::update(comments::table.find(comment.id))
             .set(comments::like_count.eq(comments::like_count + delta))
             .execute(conn)?;
-        let kind = if like {
-            "comment.liked"
-        } else {
-            "comment.unliked"
+        let change = CommentLike {
+            liker: UserId(me),
+            comment: CommentId(comment.id),
+            post_id: PostId(post.id),
+            group_id: post.group_id.map(GroupId),
+            author_id: UserId(comment.author_id),
+            employees_only: comment.employees_only || post.employees_only,
         };
-        let payload = serde_json::json!({"post_id": post.id, "group_id": post.group_id, "author_id": comment.author_id, "employees_only": comment.employees_only || post.employees_only});
-        events::append(
-            conn,
-            NewEvent::new(kind, Some(me), Some(comment.id)).with(payload),
-        )?;
+        let event = if like {
+            Event::CommentLiked(change)
+        } else {
+            Event::CommentUnliked(change)
+        };
+        events::append(conn, &event)?;
     }
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
 }
@@ -208,4 +210,15 @@ fn count_comment(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// An edit or deletion of `comment` under `post` by `by`, as the log records it.
+fn change_of(comment: &Comment, post: &Post, by: i64) -> CommentChange {
+    CommentChange {
+        by: UserId(by),
+        comment: CommentId(comment.id),
+        post_id: PostId(post.id),
+        group_id: post.group_id.map(GroupId),
+        employees_only: comment.employees_only || post.employees_only,
+    }
 }

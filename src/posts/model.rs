@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::access::ReaderClass;
 use crate::db::schema::{comments, posts};
 
 /// A post row. Deleted posts keep their row (for audit) and leave every read path.
@@ -78,5 +79,8 @@ impl PostStats {
 
 /// Guests see only the comments not for employees only.
 fn comments_seen(scope: &crate::access::Scope, all: i64, open: i64) -> i64 {
-    if scope.viewer.is_guest() { open } else { all }
+    match scope.reader_class() {
+        ReaderClass::Guests => open,
+        ReaderClass::Employees => all,
+    }
 }

@@ -13,8 +13,11 @@ use super::index::{Generation, SearchIndex};
 use crate::db::schema::{post_tags, tags};
 use crate::db::{Db, DbConnection};
 use crate::error::Result;
-use crate::events::{self, Event, Wakeup};
+use crate::events::{self, CommentChange, Event, Membership, PostLike, Recorded};
+use crate::workers::{Pass, Wake, Worker, blocking};
 
+/// The indexer's name in logs and on the workers' board.
+const NAME: &str = "search_indexer";
 /// Most events applied in one commit.
 const BATCH: i64 = 1000;
 
@@ -27,29 +30,50 @@ struct Touched {
 }
 
 impl Touched {
-    fn of(events: &[Event]) -> Touched {
+    fn of(events: &[Recorded]) -> Touched {
         let mut touched = Touched::default();
-        for event in events {
-            let subject = event.subject_id;
-            let post_of_comment = || {
-                serde_json::from_str::<serde_json::Value>(&event.payload)
-                    .ok()
-                    .and_then(|p| p["post_id"].as_i64())
+        for recorded in events {
+            let (set, id) = match &recorded.event {
+                Event::PostCreated { post, .. }
+                | Event::PostEdited { post, .. }
+                | Event::PostDeleted { post, .. }
+                | Event::PostLiked(PostLike { post, .. })
+                | Event::PostUnliked(PostLike { post, .. }) => (&mut touched.posts, post.0),
+                // A post's document holds its comments' words and counts.
+                Event::CommentCreated { post_id, .. }
+                | Event::CommentEdited(CommentChange { post_id, .. })
+                | Event::CommentDeleted(CommentChange { post_id, .. }) => {
+                    (&mut touched.posts, post_id.0)
+                }
+                Event::UserCreated { user, .. }
+                | Event::UserUpdated { user, .. }
+                | Event::UserDeactivated { user, .. } => (&mut touched.people, user.0),
+                // Names, visibility and member counts are in the group's document.
+                Event::GroupCreated { group, .. }
+                | Event::GroupUpdated { group, .. }
+                | Event::GroupJoined { group, .. }
+                | Event::GroupJoinRequested { group, .. }
+                | Event::GroupRoleChanged(Membership { group, .. })
+                | Event::GroupMemberAdded(Membership { group, .. })
+                | Event::GroupMemberRemoved(Membership { group, .. }) => {
+                    (&mut touched.groups, group.0)
+                }
+                // Likes of comments change no searched count; the rest is not searched.
+                Event::CommentLiked(_)
+                | Event::CommentUnliked(_)
+                | Event::SessionRevoked { .. }
+                | Event::TokenRevoked { .. }
+                | Event::UserSignedOut { .. }
+                | Event::UserFollowed { .. }
+                | Event::UserUnfollowed { .. }
+                | Event::TagFollowed { .. }
+                | Event::TagUnfollowed { .. }
+                | Event::InvitationCreated { .. }
+                | Event::InvitationAccepted { .. }
+                | Event::EmailFrequencyChanged { .. }
+                | Event::NotificationCreated { .. } => continue,
             };
-            let (set, id) = match event.kind.as_str() {
-                "post.created" | "post.edited" | "post.deleted" | "post.liked" | "post.unliked" => {
-                    (&mut touched.posts, subject)
-                }
-                "comment.created" | "comment.edited" | "comment.deleted" => {
-                    (&mut touched.posts, post_of_comment())
-                }
-                "user.created" | "user.updated" | "user.deactivated" => {
-                    (&mut touched.people, subject)
-                }
-                kind if kind.starts_with("group.") => (&mut touched.groups, subject),
-                _ => continue,
-            };
-            set.extend(id);
+            set.insert(id);
         }
         touched
     }
@@ -108,15 +132,15 @@ pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<usize> {
     let generation = search.current();
     let after = generation.applied_event()?;
     let (count, last, changes) = db.read(|conn| {
-        let batch = events::read_after(conn, after, BATCH)?;
-        let Some(last) = batch.last().map(|e| e.id) else {
+        let batch = events::read_after(conn, after, BATCH, NAME)?;
+        let Some(last) = batch.last_id else {
             return Ok((0, after, Vec::new()));
         };
-        let touched = Touched::of(&batch);
+        let touched = Touched::of(&batch.events);
         // Before the new documents are visible, so no result shows a name older than them.
         generation.authors.forget(touched.people.iter().copied());
         let changes = touched.changes(conn, &generation)?;
-        Ok((batch.len(), last, changes))
+        Ok((batch.rows, last, changes))
     })?;
     if count > 0 {
         commit(&generation, 1, last, changes)?;
@@ -124,28 +148,30 @@ pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<usize> {
     Ok(count)
 }
 
-/// Applies events until the sender of `stopped` is dropped: batches as long as there are
-/// events, then sleeps until a commit in this process wakes it, or `poll` passes (for other
-/// processes, and for a rebuilt index to be picked up).
-pub async fn run(
-    db: Db,
-    search: Arc<SearchIndex>,
-    poll: Duration,
-    mut stopped: tokio::sync::watch::Receiver<()>,
-) {
-    let mut wakeups = db.wakeup().subscribe();
-    loop {
-        wakeups.mark_unchanged();
-        let (db2, search2) = (db.clone(), search.clone());
-        match tokio::task::spawn_blocking(move || apply_next(&db2, &search2)).await {
-            Ok(Ok(n)) if n > 0 => continue,
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "search indexer failed; retrying"),
-            Err(error) => tracing::error!(%error, "search indexer panicked; retrying"),
-        }
-        tokio::select! {
-            _ = Wakeup::wait(&mut wakeups, poll) => {}
-            changed = stopped.changed() => if changed.is_err() { return },
-        }
+/// The indexer as a worker of the process: each process keeps its own index current.
+pub struct Indexer {
+    pub db: Db,
+    pub search: Arc<SearchIndex>,
+    /// How often the log is read when no commit in this process wakes it (for other
+    /// processes, and for a rebuilt index to be picked up).
+    pub poll: Duration,
+}
+
+impl Worker for Indexer {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn wake(&self) -> Wake {
+        Wake::OnCommit(self.poll)
+    }
+
+    async fn pass(&mut self) -> Result<Pass> {
+        let (db, search) = (self.db.clone(), self.search.clone());
+        let applied = blocking(move || apply_next(&db, &search)).await?;
+        Ok(Pass {
+            more: applied > 0,
+            position: Some(self.search.current().applied_event()?),
+        })
     }
 }

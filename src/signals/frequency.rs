@@ -9,7 +9,8 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::memberships;
 use crate::error::{Error, Result, invalid};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Event};
+use crate::ids::{GroupId, UserId};
 use crate::signals::digests::Period;
 
 /// A member's email frequency for one group.
@@ -124,11 +125,13 @@ pub fn set_frequency(
         .set(memberships::email_frequency.eq(frequency.as_str()))
         .execute(conn)?;
     if changed > 0 {
-        events::append(
-            conn,
-            NewEvent::new("membership.email_frequency", Some(me), Some(group_id))
-                .with(serde_json::json!({"email_frequency": frequency.as_str()})),
-        )?;
+        let changed = Event::EmailFrequencyChanged {
+            member: UserId(me),
+            group: Some(GroupId(group_id)),
+            email_frequency: frequency,
+            groups: None,
+        };
+        events::append(conn, &changed)?;
     }
     Ok(())
 }
@@ -144,11 +147,13 @@ pub fn stop_group_digests(conn: &mut DbConnection, user_id: i64) -> Result<usize
     .set(memberships::email_frequency.eq(EmailFrequency::Digest.as_str()))
     .execute(conn)?;
     if changed > 0 {
-        events::append(
-            conn,
-            NewEvent::new("membership.email_frequency", Some(user_id), None)
-                .with(serde_json::json!({"email_frequency": "digest", "groups": changed})),
-        )?;
+        let event = Event::EmailFrequencyChanged {
+            member: UserId(user_id),
+            group: None,
+            email_frequency: EmailFrequency::Digest,
+            groups: Some(changed as u64),
+        };
+        events::append(conn, &event)?;
     }
     Ok(changed)
 }

@@ -4,14 +4,11 @@
 //! It keeps its own cursor, moved in the transaction that writes the notifications and queues
 //! the emails, so a crash or restart neither loses nor repeats any. Each would-be recipient is
 //! checked against the access policy (`audience`), their settings and mutes; nobody hears of
-//! their own action, deactivated users never. After a batch that told someone, it appends one
-//! `notification.created` event per source event naming the recipients, which the live hub
-//! sends to those recipients only.
-
-use std::time::Duration;
+//! their own action, deactivated users never. For each event that told someone, it appends an
+//! [`Event::NotificationCreated`] naming the recipients, which the live hub sends to those
+//! recipients only.
 
 use diesel::prelude::*;
-use serde_json::Value;
 
 use super::audience::{self, Subject};
 use super::letters::{self, Letter};
@@ -22,80 +19,64 @@ use super::views;
 use crate::accounts::{self, User};
 use crate::db::{Db, DbConnection};
 use crate::error::Result;
-use crate::events::{self, Event, NewEvent, Wakeup};
+use crate::events::{self, CommentLike, Event, PostLike, Recorded};
 use crate::groups;
+use crate::ids::{GroupId, UserId};
 use crate::mail;
 use crate::posts;
+use crate::workers::{Appended, Consumed, Consumer, consume_batch};
 
 /// The notifier's name in `event_cursors`.
 pub const CONSUMER: &str = "notifier";
-/// The event that tells the live hub who has something new.
-pub const CREATED: &str = "notification.created";
 /// Events applied in one transaction.
 const BATCH: i64 = 200;
-/// How often the log is read when no commit in this process wakes the notifier.
-const POLL: Duration = Duration::from_secs(1);
 
-/// What one pass over the log did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Pass {
-    /// Events read.
-    pub applied: usize,
-    /// Notifications created or folded into.
-    pub told: usize,
+/// The notifier as a consumer of the log; links in its emails start with `public_url`.
+#[derive(Debug)]
+pub struct Notifier {
+    pub public_url: String,
 }
 
-/// Runs until the sender of `stopped` is dropped.
-pub async fn run(db: Db, public_url: String, mut stopped: tokio::sync::watch::Receiver<()>) {
-    let mut wakeups = db.wakeup().subscribe();
-    loop {
-        wakeups.mark_unchanged();
-        let (db2, url) = (db.clone(), public_url.clone());
-        match tokio::task::spawn_blocking(move || run_once(&db2, &url)).await {
-            Ok(Ok(pass)) => {
-                if pass.told > 0 {
-                    // The batch committed quietly; the live hub should hear of it now.
-                    db.wakeup().notify();
-                }
-                if pass.applied > 0 {
-                    continue;
-                }
+impl Consumer for Notifier {
+    fn name(&self) -> &'static str {
+        CONSUMER
+    }
+
+    fn batch_size(&self) -> i64 {
+        BATCH
+    }
+
+    fn apply(&self, conn: &mut DbConnection, events: &[Recorded]) -> Result<Appended> {
+        let mut appended = false;
+        for recorded in events {
+            let recipients = apply(conn, &self.public_url, recorded)?;
+            if !recipients.is_empty() {
+                let told = Event::NotificationCreated {
+                    by: recorded.event.actor(),
+                    recipients: recipients.into_iter().map(UserId).collect(),
+                    event_id: recorded.id,
+                };
+                events::append(conn, &told)?;
+                appended = true;
             }
-            Ok(Err(error)) => tracing::warn!(%error, "notifier failed; retrying"),
-            Err(error) => tracing::error!(%error, "notifier panicked; retrying"),
         }
-        tokio::select! {
-            _ = Wakeup::wait(&mut wakeups, POLL) => {}
-            changed = stopped.changed() => if changed.is_err() { return },
-        }
+        Ok(Appended(appended))
     }
 }
 
-/// Applies the next batch of events after the notifier's cursor.
-pub fn run_once(db: &Db, public_url: &str) -> Result<Pass> {
-    let mut told = 0;
-    let applied = events::consume_batch(db, CONSUMER, BATCH, |conn, event| {
-        let recipients = apply(conn, public_url, event)?;
-        if !recipients.is_empty() {
-            told += recipients.len();
-            events::append(
-                conn,
-                NewEvent::new(CREATED, event.actor_id, None)
-                    .with(serde_json::json!({"recipients": recipients, "event_id": event.id})),
-            )?;
-        }
-        Ok(())
-    })?;
-    Ok(Pass { applied, told })
+/// Applies the next batch of events after the notifier's cursor: for tests that run it by
+/// hand.
+pub fn run_once(db: &Db, public_url: &str) -> Result<Consumed> {
+    let notifier = Notifier {
+        public_url: public_url.to_string(),
+    };
+    consume_batch(db, &notifier)
 }
 
-/// Notifies whoever `event` concerns; returns who was told.
-pub fn apply(conn: &mut DbConnection, public_url: &str, event: &Event) -> Result<Vec<i64>> {
-    let Some(actor) = event.actor_id else {
-        return Ok(Vec::new());
-    };
+/// Notifies whoever `recorded` concerns; returns who was told.
+pub fn apply(conn: &mut DbConnection, public_url: &str, recorded: &Recorded) -> Result<Vec<i64>> {
     let mut told = Vec::new();
-    for plan in plans(conn, event, actor)? {
+    for plan in plans(conn, recorded)? {
         told.extend(deliver(conn, public_url, &plan)?);
     }
     told.sort_unstable();
@@ -116,16 +97,16 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(kind: Kind, key: String, event: &Event, actor: i64, subject: Subject) -> Plan {
+    fn new(kind: Kind, key: String, recorded: &Recorded, actor: UserId, subject: Subject) -> Plan {
         Plan {
             note: Note {
                 kind,
                 key,
-                actor,
+                actor: actor.0,
                 post_id: None,
                 comment_id: None,
                 group_id: None,
-                event_id: event.id,
+                event_id: recorded.id,
             },
             candidates: Vec::new(),
             subject,
@@ -144,28 +125,33 @@ impl Plan {
         self
     }
 
+    /// The same plan about `group`.
+    fn in_group(mut self, group: GroupId) -> Plan {
+        self.note.group_id = Some(group.0);
+        self
+    }
+
     fn to(mut self, candidates: Vec<i64>) -> Plan {
         self.candidates = candidates;
         self
     }
 }
 
-/// What `event` gives rise to. A mention wins over the comment or group post of the same
+/// What `recorded` gives rise to. A mention wins over the comment or group post of the same
 /// event, so nobody hears twice of one thing.
-fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>> {
-    let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    let Some(subject_id) = event.subject_id else {
-        return Ok(Vec::new());
-    };
+fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
     let content = |group_id, employees_only| Subject::Content {
         group_id,
         employees_only,
     };
-    let plans = match event.kind.as_str() {
-        "post.created" => {
-            let quiet = payload["quiet"].as_bool().unwrap_or(false);
-            let Some(post) = posts::access::post_for_signals(conn, subject_id)?.filter(|_| !quiet)
-            else {
+    let plans = match &recorded.event {
+        Event::PostCreated {
+            author,
+            post,
+            quiet: false,
+            ..
+        } => {
+            let Some(post) = posts::access::post_for_signals(conn, post.0)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only);
@@ -179,21 +165,23 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
                     .collect();
                 let key = format!("group_post:post:{}", post.id);
                 plans.push(
-                    Plan::new(Kind::GroupPost, key, event, actor, about)
+                    Plan::new(Kind::GroupPost, key, recorded, *author, about)
                         .about(&post, None, &post.body)
                         .to(members),
                 );
             }
             let key = format!("mention:post:{}", post.id);
             plans.push(
-                Plan::new(Kind::Mention, key, event, actor, about)
+                Plan::new(Kind::Mention, key, recorded, *author, about)
                     .about(&post, None, &post.body)
                     .to(mentioned),
             );
             plans
         }
-        "comment.created" => {
-            let Some((comment, post)) = comment_and_post(conn, subject_id)? else {
+        Event::CommentCreated {
+            author, comment, ..
+        } => {
+            let Some((comment, post)) = comment_and_post(conn, comment.0)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only || comment.employees_only);
@@ -204,73 +192,94 @@ fn plans(conn: &mut DbConnection, event: &Event, actor: i64) -> Result<Vec<Plan>
                 .filter(|p| !mentioned.contains(p))
                 .collect();
             let key = format!("comment:post:{}", post.id);
-            let comments = Plan::new(Kind::Comment, key, event, actor, about)
+            let comments = Plan::new(Kind::Comment, key, recorded, *author, about)
                 .about(&post, Some(comment.id), &comment.body)
                 .to(thread);
             let key = format!("mention:comment:{}", comment.id);
-            let mentions = Plan::new(Kind::Mention, key, event, actor, about)
+            let mentions = Plan::new(Kind::Mention, key, recorded, *author, about)
                 .about(&post, Some(comment.id), &comment.body)
                 .to(mentioned);
             vec![comments, mentions]
         }
-        "post.liked" => {
-            let Some(post) = posts::access::post_for_signals(conn, subject_id)? else {
+        Event::PostLiked(PostLike { liker, post, .. }) => {
+            let Some(post) = posts::access::post_for_signals(conn, post.0)? else {
                 return Ok(Vec::new());
             };
             let key = format!("like:post:{}", post.id);
+            let about = content(post.group_id, post.employees_only);
             let author = vec![post.author_id];
             vec![
-                Plan::new(
-                    Kind::Like,
-                    key,
-                    event,
-                    actor,
-                    content(post.group_id, post.employees_only),
-                )
-                .about(&post, None, &post.body)
-                .to(author),
+                Plan::new(Kind::Like, key, recorded, *liker, about)
+                    .about(&post, None, &post.body)
+                    .to(author),
             ]
         }
-        "comment.liked" => {
-            let Some((comment, post)) = comment_and_post(conn, subject_id)? else {
+        Event::CommentLiked(CommentLike { liker, comment, .. }) => {
+            let Some((comment, post)) = comment_and_post(conn, comment.0)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only || comment.employees_only);
             let key = format!("like:comment:{}", comment.id);
-            let mut plan = Plan::new(Kind::Like, key, event, actor, about)
+            let mut plan = Plan::new(Kind::Like, key, recorded, *liker, about)
                 .about(&post, Some(comment.id), &comment.body)
                 .to(vec![comment.author_id]);
             // "your comment", not "your post".
             plan.post_author = None;
             vec![plan]
         }
-        "user.followed" => {
+        Event::UserFollowed { follower, user } => {
+            let about = Subject::Person(follower.0);
+            let plan = Plan::new(Kind::Follow, "follow".into(), recorded, *follower, about);
+            vec![plan.to(vec![user.0])]
+        }
+        Event::GroupJoinRequested { requester, group } => {
+            let managers = groups::access::manager_ids(conn, group.0)?;
+            let key = format!("join_request:group:{group}");
+            let plan = Plan::new(Kind::JoinRequest, key, recorded, *requester, Subject::Group);
+            vec![plan.in_group(*group).to(managers)]
+        }
+        Event::InvitationAccepted {
+            guest,
+            group,
+            sponsor_id,
+            ..
+        } => {
+            let key = format!("invitation_accepted:group:{group}");
             let plan = Plan::new(
-                Kind::Follow,
-                "follow".into(),
-                event,
-                actor,
-                Subject::Person(actor),
+                Kind::InvitationAccepted,
+                key,
+                recorded,
+                *guest,
+                Subject::Group,
             );
-            vec![plan.to(vec![subject_id])]
+            vec![plan.in_group(*group).to(vec![sponsor_id.0])]
         }
-        "group.join_requested" => {
-            let managers = groups::access::manager_ids(conn, subject_id)?;
-            let key = format!("join_request:group:{subject_id}");
-            let mut plan =
-                Plan::new(Kind::JoinRequest, key, event, actor, Subject::Group).to(managers);
-            plan.note.group_id = Some(subject_id);
-            vec![plan]
-        }
-        "invitation.accepted" => {
-            let sponsor = payload["sponsor_id"].as_i64().into_iter().collect();
-            let key = format!("invitation_accepted:group:{subject_id}");
-            let mut plan =
-                Plan::new(Kind::InvitationAccepted, key, event, actor, Subject::Group).to(sponsor);
-            plan.note.group_id = Some(subject_id);
-            vec![plan]
-        }
-        _ => Vec::new(),
+        // Told of nothing: quiet posts, changes and removals, and what concerns nobody else.
+        Event::PostCreated { quiet: true, .. }
+        | Event::PostEdited { .. }
+        | Event::PostDeleted { .. }
+        | Event::PostUnliked(_)
+        | Event::CommentEdited(_)
+        | Event::CommentDeleted(_)
+        | Event::CommentUnliked(_)
+        | Event::UserCreated { .. }
+        | Event::UserUpdated { .. }
+        | Event::UserDeactivated { .. }
+        | Event::SessionRevoked { .. }
+        | Event::TokenRevoked { .. }
+        | Event::UserSignedOut { .. }
+        | Event::UserUnfollowed { .. }
+        | Event::TagFollowed { .. }
+        | Event::TagUnfollowed { .. }
+        | Event::GroupCreated { .. }
+        | Event::GroupUpdated { .. }
+        | Event::GroupJoined { .. }
+        | Event::GroupRoleChanged(_)
+        | Event::GroupMemberAdded(_)
+        | Event::GroupMemberRemoved(_)
+        | Event::InvitationCreated { .. }
+        | Event::EmailFrequencyChanged { .. }
+        | Event::NotificationCreated { .. } => Vec::new(),
     };
     Ok(plans)
 }
@@ -355,15 +364,6 @@ fn email(
     Ok(())
 }
 
-/// The ids told by a `notification.created` event.
-pub fn recipients_of(event: &Event) -> Vec<i64> {
-    let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    payload["recipients"]
-        .as_array()
-        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
-        .unwrap_or_default()
-}
-
 /// Whether the notifier has applied every event so far: for tests and benchmarks that wait
 /// for it.
 pub fn caught_up(conn: &mut DbConnection) -> Result<bool> {
@@ -375,9 +375,15 @@ pub fn caught_up(conn: &mut DbConnection) -> Result<bool> {
 /// True when every event after `cursor` is the notifier's own (which it reads past next time).
 fn only_own_events_after(conn: &mut DbConnection, cursor: i64) -> Result<bool> {
     use crate::db::schema::events as log;
+    let own = Event::NotificationCreated {
+        by: None,
+        recipients: Vec::new(),
+        event_id: 0,
+    }
+    .kind();
     let others: i64 = log::table
         .filter(log::id.gt(cursor))
-        .filter(log::kind.ne(CREATED))
+        .filter(log::kind.ne(own))
         .count()
         .get_result(conn)?;
     Ok(others == 0)

@@ -89,6 +89,35 @@ on_both_backends! {
         assert_eq!(stream.status(), StatusCode::OK);
         assert_eq!(stream.headers()["content-encoding"], "identity", "events must not wait in an encoder");
     }
+
+    async fn kept_alive_requests_pay_nothing_beyond_the_servers_work(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        for n in 0..30 {
+            let text = format!("Post {n} with enough words to make a body of several kilobytes. {}", "lorem ipsum ".repeat(40));
+            assert_eq!(admin.post("/api/v1/posts", json!({"body": text})).await.0, StatusCode::CREATED);
+        }
+        // One client, one connection: every request after the first reuses it.
+        let reader = app.browser_sign_in("admin@example.com").await;
+        let kinds = [("/api/v1/feeds/home?limit=20", "identity"), ("/api/v1/feeds/company?limit=20", "gzip"), ("/", "identity"), ("/", "br"), ("/api/v1/me", "identity")];
+        for (path, encoding) in kinds {
+            let mut stalls = Vec::new();
+            for _ in 0..12 {
+                let started = std::time::Instant::now();
+                let response = reader.request(reqwest::Method::GET, path).header("accept-encoding", encoding).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                let server_ms: f64 = response.headers()["server-timing"].to_str().unwrap().trim_start_matches("app;dur=").parse().unwrap();
+                let body = response.bytes().await.unwrap();
+                assert!(body.len() > 1000 || path == "/api/v1/me", "{path}: a body in more than one segment");
+                let overhead_ms = started.elapsed().as_secs_f64() * 1000.0 - server_ms;
+                // A delayed ACK holds a Nagle-blocked write for 40 ms; scheduling noise is far less.
+                if overhead_ms > 25.0 {
+                    stalls.push(overhead_ms.round());
+                }
+            }
+            assert!(stalls.len() <= 1, "{path} ({encoding}): requests stalled beyond the server's work by {stalls:?} ms");
+        }
+    }
 }
 
 #[actix_web::test]

@@ -196,6 +196,33 @@ on_both_backends! {
         assert_eq!(heard.last().unwrap().json()["comment_count"], 1, "her count leaves the hidden one out");
     }
 
+    async fn counts_in_a_frame_are_each_viewers_own_never_another_classs(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let customers = app.group(&admin, "Customers", "private", true).await;
+        let guest = app.guest_in(&admin, "gus", &[&customers]).await;
+        let id = post(&admin, "Release notes", Some(&customers)).await;
+        for n in 0..3 {
+            let (status, _) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": format!("staff note {n}"), "employees_only": true})).await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        // Both orders: whichever stream reads the counts first must not decide the other's.
+        for round in 0..2 {
+            let mut guest_stream = Stream::open(&guest, None).await;
+            let mut admin_stream = Stream::open(&admin, None).await;
+            let (_, open) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": format!("for everyone {round}")})).await;
+            let about = |f: &Frame| f.event.as_deref() == Some("comment") && f.json()["comment_id"] == open["id"];
+            let (admin_heard, guest_heard) = if round == 0 {
+                (admin_stream.events_until(about).await, guest_stream.events_until(about).await)
+            } else {
+                let guest_heard = guest_stream.events_until(about).await;
+                (admin_stream.events_until(about).await, guest_heard)
+            };
+            assert_eq!(admin_heard.last().unwrap().json()["comment_count"], 4 + round, "employees count every comment");
+            assert_eq!(guest_heard.last().unwrap().json()["comment_count"], 1 + round, "a guest counts only what she may read");
+        }
+    }
+
     async fn a_viewer_added_to_a_group_hears_of_it_at_once(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;
@@ -273,6 +300,30 @@ on_both_backends! {
         assert!(status.is_success(), "{body}");
         let deadline = Instant::now() + PATIENCE;
         while stream.frame(deadline).await.is_some() {}
+    }
+
+    async fn revocation_ends_the_streams_of_that_credential_at_once(backend: Backend) {
+        // The default scope refresh (a minute) is far beyond the patience: only the revocation
+        // itself can end the streams in time.
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let kept = app.sign_in("ana@example.com").await;
+        let browser = app.browser_sign_in("ana@example.com").await;
+        let mut revoked_token = Stream::open(&ana, None).await;
+        let mut other_token = Stream::open(&kept, None).await;
+        let mut session = Stream::open(&browser, None).await;
+        assert_eq!(ana.delete("/api/v1/auth/token").await.0, StatusCode::NO_CONTENT);
+        let deadline = Instant::now() + PATIENCE;
+        while revoked_token.frame(deadline).await.is_some() {}
+        let page = browser.page("/").await;
+        let form = crate::support::hidden_csrf(&page);
+        let signed_out = browser.http.post(app.url("/sign-out")).form(&[("csrf", form.as_str())]).send().await.unwrap();
+        assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+        while session.frame(deadline).await.is_some() {}
+        // Another credential of the same person keeps its stream.
+        let id = post(&admin, "still here", None).await;
+        other_token.events_until(about_post(&id)).await;
     }
 
     async fn revoking_the_token_ends_the_stream(backend: Backend) {

@@ -124,6 +124,8 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     handle: ServerHandle,
+    /// Stops the workers when sent to or dropped.
+    workers: tokio::sync::watch::Sender<bool>,
 }
 
 impl TestApp {
@@ -145,6 +147,7 @@ impl TestApp {
     /// Stops the server and waits until it has; the database stays.
     pub async fn stop(&self) {
         self.handle.stop(true).await;
+        let _ = self.workers.send(true);
     }
 
     async fn start_on(db: TestDb, env: &[(&str, &str)]) -> TestApp {
@@ -165,10 +168,17 @@ impl TestApp {
             .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = agora::http::server(app, listener).unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers = app.spawn_workers(stopped).unwrap();
+        let server = agora::http::server(app, &workers, listener).unwrap();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        TestApp { base, db, handle }
+        TestApp {
+            base,
+            db,
+            handle,
+            workers: stop,
+        }
     }
 
     /// Creates a group as `owner`; returns its id.

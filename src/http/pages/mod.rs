@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_mail;
+mod admin_workers;
 mod atom;
 mod auth;
 mod comments;
@@ -56,7 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(opensearch::routes)
         .configure(notifications::routes)
         .configure(admin::routes)
-        .configure(admin_mail::routes);
+        .configure(admin_mail::routes)
+        .configure(admin_workers::routes);
 }
 
 /// The toolbar entry a page belongs to, so the toolbar can mark it as current.

@@ -15,4 +15,4 @@ pub mod unsubscribe;
 
 pub use compose::{Digest, DigestItem};
 pub use run::{RunReport, run_period};
-pub use schedule::{Period, check_settings};
+pub use schedule::{DigestSchedule, Period, check_settings};

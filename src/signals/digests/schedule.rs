@@ -9,7 +9,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike, U
 use super::run::run_period;
 use crate::config::{Config, ConfigError, DigestSettings};
 use crate::db::Db;
+use crate::error::Result;
 use crate::signing::Signer;
+use crate::workers::{Periodic, blocking};
 
 /// How often the scheduler looks whether a period is due.
 const TICK: Duration = Duration::from_secs(60);
@@ -142,45 +144,55 @@ pub fn check_settings(settings: &DigestSettings) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Sends due digests until the sender of `stopped` is dropped: once a minute it looks whether
-/// a period is due, and runs it once per period key in this process. A restart runs it again,
-/// which finishes a run cut short and sends nothing twice; people who join later in a period
-/// get their first digest in the next one.
-pub async fn run(
+/// Sends due digests: once a minute it looks whether a period is due, and runs it once per
+/// period key in this process. A restart runs it again, which finishes a run cut short and
+/// sends nothing twice; people who join later in a period get their first digest in the next
+/// one.
+#[derive(Debug)]
+pub struct DigestSchedule {
     db: Db,
     config: Config,
     signer: Signer,
-    mut stopped: tokio::sync::watch::Receiver<()>,
-) {
-    if !config.digests.scheduler {
-        return;
+    /// The key of the last period run to the end, by period.
+    ran: HashMap<&'static str, String>,
+}
+
+impl DigestSchedule {
+    pub fn new(db: Db, config: Config, signer: Signer) -> DigestSchedule {
+        DigestSchedule {
+            db,
+            config,
+            signer,
+            ran: HashMap::new(),
+        }
     }
-    let mut ran: HashMap<&'static str, String> = HashMap::new();
-    loop {
+}
+
+impl Periodic for DigestSchedule {
+    fn name(&self) -> &'static str {
+        "digest_schedule"
+    }
+
+    fn every(&self) -> Duration {
+        TICK
+    }
+
+    async fn run(&mut self) -> Result<()> {
         for period in Period::ALL {
-            let local = local(&config.digests, Utc::now());
+            let local = local(&self.config.digests, Utc::now());
             let key = period.key(local);
-            if !is_due(&config.digests, period, local) || ran.get(period.as_str()) == Some(&key) {
+            if !is_due(&self.config.digests, period, local)
+                || self.ran.get(period.as_str()) == Some(&key)
+            {
                 continue;
             }
-            let (db, config, signer) = (db.clone(), config.clone(), signer.clone());
-            let sent = tokio::task::spawn_blocking(move || {
-                run_period(&db, &config, &signer, period, Utc::now())
-            })
-            .await;
-            match sent {
-                Ok(Ok(report)) => {
-                    tracing::info!(period = period.as_str(), ?report, "digests sent");
-                    ran.insert(period.as_str(), report.period_key);
-                }
-                Ok(Err(error)) => tracing::warn!(%error, "digest run failed; retrying"),
-                Err(error) => tracing::error!(%error, "digest run panicked; retrying"),
-            }
+            let (db, config, signer) = (self.db.clone(), self.config.clone(), self.signer.clone());
+            let report =
+                blocking(move || run_period(&db, &config, &signer, period, Utc::now())).await?;
+            tracing::info!(period = period.as_str(), ?report, "digests sent");
+            self.ran.insert(period.as_str(), report.period_key);
         }
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            changed = stopped.changed() => if changed.is_err() { return },
-        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,183 @@
+//! The events log: every change appends one typed [`Event`] inside the transaction that makes
+//! it, and the workers (`crate::workers`: search index, live hub, notifier) tail it.
+//!
+//! Event ids are dense and assigned under the event-log lock (`db::lock_event_log`), which is
+//! held until commit, so ids become visible strictly in order. A consumer that has read up to
+//! id N therefore never misses a smaller id committed later.
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::{event_cursors, events};
+use crate::db::{DbConnection, lock_event_log};
+use crate::error::Result;
+use crate::on_backend;
+
+mod codec;
+mod kinds;
+
+pub use codec::{Columns, Undecodable, decode, encode};
+pub use kinds::{CommentChange, CommentLike, Event, Membership, PostLike};
+
+/// An event as the log holds it: its place, its time, and what happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub event: Event,
+}
+
+/// A stored row, before it is read as an [`Event`].
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct Row {
+    id: i64,
+    kind: String,
+    actor_id: Option<i64>,
+    subject_id: Option<i64>,
+    payload: String,
+    created_at: NaiveDateTime,
+}
+
+/// Appends `event` in the caller's transaction; returns its id.
+pub fn append(conn: &mut DbConnection, event: &Event) -> Result<i64> {
+    let columns = codec::encode(event);
+    lock_event_log(conn)?;
+    let last: Option<i64> = events::table
+        .select(diesel::dsl::max(events::id))
+        .first(conn)?;
+    let id = last.unwrap_or(0) + 1;
+    diesel::insert_into(events::table)
+        .values((
+            events::id.eq(id),
+            events::kind.eq(columns.kind),
+            events::actor_id.eq(columns.actor_id),
+            events::subject_id.eq(columns.subject_id),
+            events::payload.eq(columns.payload),
+            events::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Events read from the log: those this build can read, and how far the read went.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<Recorded>,
+    /// The id of the last row read, readable or not: a cursor moves past both.
+    pub last_id: Option<i64>,
+    /// Rows read, readable or not.
+    pub rows: usize,
+}
+
+/// Up to `limit` events after `after`, oldest first. A row this build cannot read is logged
+/// with its id as skipped by `reader`, never guessed at.
+pub fn read_after(conn: &mut DbConnection, after: i64, limit: i64, reader: &str) -> Result<Batch> {
+    let rows: Vec<Row> = events::table
+        .filter(events::id.gt(after))
+        .order(events::id.asc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    let (last_id, count) = (rows.last().map(|row| row.id), rows.len());
+    let events = rows
+        .into_iter()
+        .filter_map(|row| {
+            let columns = codec::Columns {
+                kind: row.kind,
+                actor_id: row.actor_id,
+                subject_id: row.subject_id,
+                payload: row.payload,
+            };
+            match codec::decode(&columns) {
+                Ok(event) => Some(Recorded {
+                    id: row.id,
+                    at: row.created_at,
+                    event,
+                }),
+                Err(error) => {
+                    tracing::error!(event_id = row.id, %reader, %error, "unreadable event skipped");
+                    None
+                }
+            }
+        })
+        .collect();
+    Ok(Batch {
+        events,
+        last_id,
+        rows: count,
+    })
+}
+
+/// The newest event id, or 0 for an empty log.
+pub fn last_id(conn: &mut DbConnection) -> Result<i64> {
+    let last: Option<i64> = events::table
+        .select(diesel::dsl::max(events::id))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Where `consumer` stopped: the last event id it applied (0 if it never ran).
+pub fn load_cursor(conn: &mut DbConnection, consumer: &str) -> Result<i64> {
+    Ok(event_cursors::table
+        .find(consumer)
+        .select(event_cursors::last_event_id)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Stores `consumer`'s cursor; call it in the transaction that applied the events.
+pub fn save_cursor(conn: &mut DbConnection, consumer: &str, last_event_id: i64) -> Result<()> {
+    let now = Utc::now().naive_utc();
+    let row = (
+        event_cursors::consumer.eq(consumer),
+        event_cursors::last_event_id.eq(last_event_id),
+        event_cursors::updated_at.eq(now),
+    );
+    on_backend!(conn, |inner| diesel::insert_into(event_cursors::table)
+        .values(row)
+        .on_conflict(event_cursors::consumer)
+        .do_update()
+        .set((
+            event_cursors::last_event_id.eq(last_event_id),
+            event_cursors::updated_at.eq(now)
+        ))
+        .execute(inner))?;
+    Ok(())
+}
+
+/// Wakes consumers when a write commits in this process. Writes by other processes on the
+/// same database are picked up by the poll interval of [`Wakeup::wait`].
+#[derive(Debug)]
+pub struct Wakeup {
+    sender: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Wakeup {
+    fn default() -> Wakeup {
+        Wakeup {
+            sender: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
+
+impl Wakeup {
+    /// Called after every commit.
+    pub fn notify(&self) {
+        self.sender.send_modify(|generation| *generation += 1);
+    }
+
+    /// A receiver to wait on; create it before reading, so no commit slips between.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.sender.subscribe()
+    }
+
+    /// Waits for the next commit seen by `receiver`, or at most `poll`.
+    pub async fn wait(receiver: &mut tokio::sync::watch::Receiver<u64>, poll: Duration) {
+        // A timeout or a closed channel both just mean "read again".
+        let _ = tokio::time::timeout(poll, receiver.changed()).await;
+    }
+}
