@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use agora::db::{DbConnection, write_transaction};
 use agora::error::{Error, Result};
-use agora::events::{self, Event, Recorded};
+use agora::events::{self, Columns, Event, Recorded};
 use agora::ids::{GroupId, UserId};
 use agora::workers::{self, Appended, Consumer, ConsumerWorker};
+use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::support::TestDb;
@@ -110,6 +111,32 @@ on_both_backends! {
         assert_eq!((consumed.read, consumed.cursor), (5, 5), "the cursor moves past the unreadable ones");
     }
 
+    async fn rows_written_before_events_were_typed_read_back_unchanged(backend: Backend) {
+        // One row of each kind and payload shape, as the string-typed log wrote them (dumped
+        // from a database that build filled through its API).
+        let fixture = include_str!("fixtures/events_before_typing.jsonl");
+        let rows: Vec<Value> = fixture.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let test_db = TestDb::new(backend);
+        let db = test_db.open();
+        for (n, row) in rows.iter().enumerate() {
+            let columns = Columns {
+                kind: row["kind"].as_str().unwrap().into(),
+                actor_id: row["actor_id"].as_i64(),
+                subject_id: row["subject_id"].as_i64(),
+                payload: row["payload"].as_str().unwrap().into(),
+            };
+            insert_row(&db, n as i64 + 1, &columns);
+        }
+        let batch = db.read(|conn| events::read_after(conn, 0, 1000, "test")).unwrap();
+        assert_eq!(batch.events.len(), rows.len(), "every stored row decodes");
+        for (recorded, row) in batch.events.iter().zip(&rows) {
+            let columns = events::encode(&recorded.event);
+            assert_eq!(columns.kind, row["kind"]);
+            assert_eq!((columns.actor_id, columns.subject_id), (row["actor_id"].as_i64(), row["subject_id"].as_i64()), "{row}");
+            assert_eq!(columns.payload, row["payload"].as_str().unwrap(), "{row}");
+        }
+    }
+
     async fn a_worker_wakes_promptly_after_a_commit(backend: Backend) {
         let test_db = TestDb::new(backend);
         let db = test_db.open();
@@ -146,16 +173,27 @@ fn joined(n: i64) -> Event {
 
 /// Writes a row by hand, as another build (or a bug) might have.
 fn insert_raw(db: &agora::db::Db, id: i64, kind: &str, payload: &str) {
+    let columns = Columns {
+        kind: kind.into(),
+        actor_id: Some(1),
+        subject_id: Some(id),
+        payload: payload.into(),
+    };
+    insert_row(db, id, &columns);
+}
+
+/// Writes event row `id` with `columns`, bypassing the codec.
+fn insert_row(db: &agora::db::Db, id: i64, columns: &Columns) {
     use agora::db::schema::events as log;
     use diesel::prelude::*;
     db.write(|conn| {
         diesel::insert_into(log::table)
             .values((
                 log::id.eq(id),
-                log::kind.eq(kind),
-                log::actor_id.eq(Some(1_i64)),
-                log::subject_id.eq(Some(id)),
-                log::payload.eq(payload),
+                log::kind.eq(&columns.kind),
+                log::actor_id.eq(columns.actor_id),
+                log::subject_id.eq(columns.subject_id),
+                log::payload.eq(&columns.payload),
                 log::created_at.eq(chrono::Utc::now().naive_utc()),
             ))
             .execute(conn)?;
