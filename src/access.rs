@@ -84,17 +84,18 @@ pub fn may_see_email(viewer: &Viewer, user_id: i64) -> bool {
 }
 
 /// What a viewer may read, computed once per request from current memberships, so joining or
-/// leaving a group changes what they see at once.
+/// leaving a group changes what they see at once. Its parts are private: a scope is made only
+/// by the policy's rule ([`Scope::of`]), never put together by hand.
 #[derive(Clone, Debug)]
 pub struct Scope {
-    pub viewer: Viewer,
+    viewer: Viewer,
     /// The viewer's groups and their role in each.
-    pub roles: HashMap<i64, Role>,
+    roles: HashMap<i64, Role>,
     /// Every group whose posts the viewer may read: their own groups, plus public groups for
     /// employees and admins. Sorted.
-    pub readable: Vec<i64>,
+    readable: Vec<i64>,
     /// The public groups among them. Sorted.
-    pub public: Vec<i64>,
+    public: Vec<i64>,
 }
 
 /// Viewers who see the same of any post they may all read: see [`Scope::reader_class`].
@@ -106,32 +107,77 @@ pub enum ReaderClass {
 }
 
 impl Scope {
-    /// The scope of `viewer`.
+    /// The scope of `viewer`, from their memberships and the public groups.
     pub fn resolve(conn: &mut DbConnection, viewer: &Viewer) -> Result<Scope> {
         let Viewer::User(principal) = viewer else {
-            return Ok(Scope {
-                viewer: Viewer::Anonymous,
-                roles: HashMap::new(),
-                readable: Vec::new(),
-                public: Vec::new(),
-            });
+            return Ok(Scope::unresolved(Viewer::Anonymous));
         };
         let roles = groups::access::roles_of(conn, principal.id)?;
-        let mut readable: Vec<i64> = roles.keys().copied().collect();
-        let mut public = Vec::new();
-        if principal.kind != UserKind::Guest {
-            public = groups::access::public_group_ids(conn)?;
-            public.sort_unstable();
-            readable.extend(&public);
+        let public = match principal.kind {
+            UserKind::Guest => Vec::new(),
+            UserKind::Employee | UserKind::Admin => groups::access::public_group_ids(conn)?,
+        };
+        Ok(Scope::of(viewer.clone(), roles, public))
+    }
+
+    /// The rule: a viewer reads the posts of the groups she belongs to (`roles`), and, unless
+    /// she is a guest (or anonymous), of the `public` groups. Callers that know only part of
+    /// the picture (one group's members and visibility) pass that part and get the same
+    /// answers for it.
+    pub fn of(viewer: Viewer, roles: HashMap<i64, Role>, public: Vec<i64>) -> Scope {
+        let mut scope = Scope::unresolved(viewer);
+        if !matches!(scope.viewer(), Viewer::User(_)) {
+            return scope;
         }
-        readable.sort_unstable();
-        readable.dedup();
-        Ok(Scope {
-            viewer: viewer.clone(),
-            roles,
+        scope.readable = roles.keys().copied().collect();
+        scope.roles = roles;
+        if scope.reads_company() {
+            scope.public = public;
+            scope.public.sort_unstable();
+            scope.public.dedup();
+            scope.readable.extend(&scope.public);
+        }
+        scope.readable.sort_unstable();
+        scope.readable.dedup();
+        scope
+    }
+
+    /// `viewer` with nothing readable yet: a live stream's scope before its first read.
+    pub fn unresolved(viewer: Viewer) -> Scope {
+        Scope {
+            viewer,
+            roles: HashMap::new(),
+            readable: Vec::new(),
+            public: Vec::new(),
+        }
+    }
+
+    /// The same scope keeping only what [`Scope::reads_posts_in`] and [`Scope::reader_class`]
+    /// need: what a live stream holds, thousands at a time.
+    pub fn for_posts_only(self) -> Scope {
+        let mut readable = self.readable;
+        readable.shrink_to_fit();
+        Scope {
+            viewer: self.viewer,
+            roles: HashMap::new(),
             readable,
-            public,
-        })
+            public: Vec::new(),
+        }
+    }
+
+    /// Who the scope is for.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// The groups the viewer belongs to (in no order).
+    pub fn member_groups(&self) -> Vec<i64> {
+        self.roles.keys().copied().collect()
+    }
+
+    /// Every group whose posts the viewer may read, sorted.
+    pub fn readable_groups(&self) -> &[i64] {
+        &self.readable
     }
 
     /// The class of readers the viewer belongs to for answers shared between viewers. Of a
@@ -205,5 +251,121 @@ impl Scope {
         group_id
             .and_then(|id| self.role_in(id))
             .is_some_and(Role::manages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GROUP: i64 = 7;
+
+    fn viewer(kind: Option<UserKind>) -> Viewer {
+        match kind {
+            None => Viewer::Anonymous,
+            Some(kind) => Viewer::User(Principal { id: 1, kind }),
+        }
+    }
+
+    /// The scope `kind` has with `role` in the group of `visibility`, by the policy's rule.
+    fn scope(kind: Option<UserKind>, visibility: Visibility, role: Option<Role>) -> Scope {
+        let roles = role
+            .map(|r| HashMap::from([(GROUP, r)]))
+            .unwrap_or_default();
+        let public = match visibility {
+            Visibility::Public => vec![GROUP],
+            Visibility::Private | Visibility::Secret => Vec::new(),
+        };
+        Scope::of(viewer(kind), roles, public)
+    }
+
+    /// Every viewer kind × visibility × role × employees-only, against the rules as the
+    /// product states them (docs/guests.md, docs/microblog.md).
+    #[test]
+    fn the_policy_answers_every_combination_as_documented() {
+        let kinds = [
+            None,
+            Some(UserKind::Employee),
+            Some(UserKind::Admin),
+            Some(UserKind::Guest),
+        ];
+        let roles = [
+            None,
+            Some(Role::Member),
+            Some(Role::Admin),
+            Some(Role::Owner),
+        ];
+        let visibilities = [Visibility::Public, Visibility::Private, Visibility::Secret];
+        let mut checked = 0;
+        for kind in kinds {
+            let staff = matches!(kind, Some(UserKind::Employee | UserKind::Admin));
+            let guest = kind == Some(UserKind::Guest);
+            for visibility in visibilities {
+                for role in roles {
+                    // The anonymous belong to nothing.
+                    let role = role.filter(|_| kind.is_some());
+                    let scope = scope(kind, visibility, role);
+                    let member = role.is_some();
+                    let case = format!("{kind:?} {visibility:?} {role:?}");
+                    for employees_only in [false, true] {
+                        let reads = member && !(employees_only && guest)
+                            || staff && visibility == Visibility::Public;
+                        assert_eq!(
+                            scope.reads_post(Some(GROUP), employees_only),
+                            reads,
+                            "reads_post {case} {employees_only}"
+                        );
+                        assert_eq!(
+                            scope.reads_post(None, employees_only),
+                            staff,
+                            "company post {case}"
+                        );
+                        checked += 1;
+                    }
+                    let sees = member || staff && visibility != Visibility::Secret;
+                    assert_eq!(
+                        scope.sees_group_with(GROUP, visibility),
+                        sees,
+                        "sees_group {case}"
+                    );
+                    let manages = matches!(role, Some(Role::Owner | Role::Admin));
+                    let site_admin =
+                        kind == Some(UserKind::Admin) && scope.reads_posts_in(Some(GROUP));
+                    assert_eq!(
+                        scope.moderates(Some(GROUP)),
+                        manages || site_admin,
+                        "moderates {case}"
+                    );
+                    assert_eq!(scope.reads_company(), staff, "company feed {case}");
+                    let class = if guest {
+                        ReaderClass::Guests
+                    } else {
+                        ReaderClass::Employees
+                    };
+                    assert_eq!(scope.reader_class(), class, "reader class {case}");
+                    assert_eq!(
+                        scope.member_groups().contains(&GROUP),
+                        member,
+                        "membership {case}"
+                    );
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 3 * 4 * 2);
+    }
+
+    #[test]
+    fn a_scope_kept_for_posts_only_answers_posts_the_same() {
+        for visibility in [Visibility::Public, Visibility::Private] {
+            let full = scope(Some(UserKind::Guest), visibility, Some(Role::Member));
+            let slim = full.clone().for_posts_only();
+            for employees_only in [false, true] {
+                assert_eq!(
+                    full.reads_post(Some(GROUP), employees_only),
+                    slim.reads_post(Some(GROUP), employees_only)
+                );
+            }
+            assert_eq!(full.reader_class(), slim.reader_class());
+        }
     }
 }

@@ -55,6 +55,15 @@ impl Error {
         )
     }
 
+    /// `replacement` when this is a NotFound; any other error (a pool timeout, a broken
+    /// connection) passes through, so it is never disguised as a client's mistake.
+    pub fn when_not_found(self, replacement: impl FnOnce() -> Error) -> Error {
+        match self.kind {
+            ErrorKind::NotFound => replacement(),
+            _ => self,
+        }
+    }
+
     pub fn unauthenticated() -> Error {
         Error::new(ErrorKind::Unauthenticated, "not_signed_in", "sign in first")
     }
@@ -153,5 +162,24 @@ impl From<diesel::result::Error> for Error {
 impl From<r2d2::Error> for Error {
     fn from(error: r2d2::Error) -> Error {
         Error::unavailable(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_not_found_is_replaced() {
+        let replaced =
+            Error::not_found("group").when_not_found(|| invalid("group_id", "no such group"));
+        assert_eq!(replaced.kind, ErrorKind::Invalid);
+        let busy = Error::unavailable("database pool: timed out")
+            .when_not_found(|| invalid("group_id", "no such group"));
+        assert_eq!(
+            busy.kind,
+            ErrorKind::Unavailable,
+            "a pool timeout stays a 503"
+        );
     }
 }

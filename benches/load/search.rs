@@ -290,7 +290,7 @@ pub fn run(
     let postgres = (db.backend() == Backend::Postgres).then(|| {
         scopes
             .iter()
-            .map(|s| s.readable.clone())
+            .map(|s| s.readable_groups().to_vec())
             .collect::<Vec<_>>()
     });
     let setup = match postgres {

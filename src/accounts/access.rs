@@ -13,17 +13,17 @@ use crate::groups;
 /// The people a guest may see: herself and everyone who shares a group with her. `None` for
 /// employees and admins, who see everyone.
 pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<i64>>> {
-    if !scope.viewer.is_guest() {
+    if !scope.viewer().is_guest() {
         return Ok(None);
     }
     let mut ids = groups::access::co_member_ids(conn, scope)?;
-    ids.extend(scope.viewer.user_id());
+    ids.extend(scope.viewer().user_id());
     Ok(Some(ids))
 }
 
 /// User `id` if the viewer may see them.
 pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<User> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id)) {
         return Err(Error::not_found("user"));
     }
@@ -68,7 +68,7 @@ pub fn directory(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<User>, Option<String>)> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let cursor = cursor.map(crate::cursor::decode).transpose()?;
     let circle = guest_circle(conn, scope)?;
     let users = queries::list_active(conn, q, circle.as_deref(), cursor.as_ref(), limit + 1)?;

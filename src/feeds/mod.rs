@@ -41,7 +41,7 @@ pub fn read(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<FeedPage> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let before = cursor
         .map(|c| crate::cursor::decode(c).map(|(_, id)| id))
         .transpose()?;
@@ -55,7 +55,7 @@ pub fn read(
                 .map(Member::Author)
                 .collect();
             members.push(Member::Author(me));
-            members.extend(scope.roles.keys().map(|g| Member::Group(*g)));
+            members.extend(scope.member_groups().into_iter().map(Member::Group));
             members.extend(
                 follows::followed_tags(conn, me)?
                     .into_iter()

@@ -21,7 +21,7 @@ pub fn set_user_follow(
     user_id: i64,
     follow: bool,
 ) -> Result<()> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let user = accounts::access::visible_user(conn, scope, user_id)?;
     if user.id == me {
         return Err(Error::conflict(
@@ -61,7 +61,7 @@ pub fn set_tag_follow(
     raw: &str,
     follow: bool,
 ) -> Result<String> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let name = tags::actions::normalize(raw)?;
     let changed = if follow {
         let mut inserted = 0;

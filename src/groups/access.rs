@@ -26,7 +26,7 @@ pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
 
 /// Group `id` if it exists for the viewer.
 pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     match queries::find(conn, id)? {
         Some(group) if scope.sees_group(&group) => Ok(group),
         _ => Err(Error::not_found("group")),
@@ -81,9 +81,9 @@ pub fn directory(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<GroupView>, Option<String>)> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let after = cursor.map(crate::cursor::decode).transpose()?;
-    let own: Vec<i64> = scope.roles.keys().copied().collect();
+    let own: Vec<i64> = scope.member_groups();
     let visibilities: &[&str] = if scope.reads_company() {
         &["public", "private"]
     } else {
@@ -128,7 +128,7 @@ pub fn members(
         .filter_map(|(user, role, _)| {
             users
                 .get(user)
-                .map(|u| MemberView::of(u, &scope.viewer, Role::parse(role)))
+                .map(|u| MemberView::of(u, scope.viewer(), Role::parse(role)))
         })
         .collect();
     Ok((members, next))
@@ -152,13 +152,13 @@ pub fn join_requests(
     Ok(ids
         .iter()
         .filter_map(|id| users.get(id))
-        .map(|u| accounts::UserView::of(u, &scope.viewer))
+        .map(|u| accounts::UserView::of(u, scope.viewer()))
         .collect())
 }
 
 /// Everyone who shares a group with the viewer (for a guest's view of people).
 pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<i64>> {
-    let groups: Vec<i64> = scope.roles.keys().copied().collect();
+    let groups: Vec<i64> = scope.member_groups();
     queries::co_members(conn, &groups)
 }
 

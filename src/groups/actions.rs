@@ -76,7 +76,7 @@ fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<i64>) ->
 
 /// Creates a group with the viewer as its owner (employees and admins only).
 pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) -> Result<Group> {
-    let me = scope.viewer.require_user()?;
+    let me = scope.viewer().require_user()?;
     if me.kind == UserKind::Guest {
         return Err(Error::forbidden(
             "guest_not_allowed",
@@ -156,7 +156,7 @@ pub fn update_group(
         ))
         .execute(conn)?;
     let updated = Event::GroupUpdated {
-        by: scope.viewer.user_id().map(UserId),
+        by: scope.viewer().user_id().map(UserId),
         group: GroupId(group.id),
     };
     events::append(conn, &updated)?;
@@ -175,7 +175,7 @@ pub enum Joined {
 /// Joins a public group, or asks to join a private one (employees only).
 pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joined> {
     let group = access::visible_group(conn, scope, id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     if scope.role_in(group.id).is_some() {
         return Ok(Joined::Member);
     }
@@ -263,12 +263,12 @@ pub fn add_member(
             diesel::update(memberships::table.find((group.id, user_id)))
                 .set(memberships::role.eq(role.as_str()))
                 .execute(conn)?;
-            let change = membership(scope.viewer.user_id(), group.id, user_id);
+            let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupRoleChanged(change))?;
         }
         None => {
             insert_member(conn, group.id, user_id, role)?;
-            let change = membership(scope.viewer.user_id(), group.id, user_id);
+            let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupMemberAdded(change))?;
         }
     }
@@ -302,7 +302,7 @@ pub fn remove_member(
     group_id: i64,
     user_id: i64,
 ) -> Result<()> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let group = access::visible_group(conn, scope, group_id)?;
     let my_role = scope.role_in(group.id);
     if me != user_id && !my_role.is_some_and(Role::manages) {

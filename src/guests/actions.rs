@@ -33,7 +33,7 @@ pub struct NewInvitation {
 /// The group `id`, if the viewer (an employee) is one of its owners or admins.
 fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
     let group = groups::access::visible_group(conn, scope, id)?;
-    if scope.viewer.is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
+    if scope.viewer().is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             "group_admins_only",
             "only the group's owners and admins invite guests",
@@ -105,7 +105,7 @@ pub fn invite(
             ));
         }
     }
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let now = Utc::now().naive_utc();
     let invitation = Invitation {
         id: new_id(),

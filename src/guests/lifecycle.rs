@@ -177,7 +177,7 @@ pub fn extend(
 
 /// Ends guest `id`'s access now (admins only).
 pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
-    let admin = scope.viewer.require_admin()?.id;
+    let admin = scope.viewer().require_admin()?.id;
     let known: Option<i64> = guests::table
         .find(id)
         .select(guests::user_id)
@@ -206,7 +206,7 @@ pub struct GuestRow {
 
 /// Every guest, soonest expiry first (admins only).
 pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
-    scope.viewer.require_admin()?;
+    scope.viewer().require_admin()?;
     let rows: Vec<(i64, i64, chrono::NaiveDateTime, bool)> = guests::table
         .order(guests::expires_at.asc())
         .select((
@@ -233,10 +233,10 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
                 .into_values()
                 .partition(|g| scope.sees_group(g));
         listed.push(GuestRow {
-            user: accounts::UserView::of(user, &scope.viewer),
+            user: accounts::UserView::of(user, scope.viewer()),
             sponsor: people
                 .get(&sponsor)
-                .map(|s| accounts::UserView::of(s, &scope.viewer)),
+                .map(|s| accounts::UserView::of(s, scope.viewer())),
             groups: seen.into_iter().map(|g| g.name).collect(),
             unseen_groups: unseen.len(),
             expires_at,

@@ -2,7 +2,6 @@
 //! It holds no thread and no database connection while idle; it reads the database only to
 //! refresh its scope, to read counts, and to catch up after falling behind.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,12 +72,7 @@ impl Connection {
             receiver,
             me,
             credential: subscriber.credential,
-            scope: Scope {
-                viewer: subscriber.viewer,
-                roles: HashMap::new(),
-                readable: Vec::new(),
-                public: Vec::new(),
-            },
+            scope: Scope::unresolved(subscriber.viewer),
             stale: true,
             refresh_due: Instant::now(),
             cursor: head,
@@ -156,8 +150,9 @@ impl Connection {
                     self.refresh_or_end().await;
                 }
                 if self.done
-                    || !self.scope.reads_posts_in(content.group_id)
-                    || (content.employees_only && self.scope.viewer.is_guest())
+                    || !self
+                        .scope
+                        .reads_post(content.group_id, content.employees_only)
                 {
                     return;
                 }
@@ -280,7 +275,7 @@ impl Connection {
             .map_err(Error::internal)?;
         let (db, viewer, credential) = (
             self.shared.db.clone(),
-            self.scope.viewer.clone(),
+            self.scope.viewer().clone(),
             self.credential,
         );
         let found = tokio::task::spawn_blocking(move || {
@@ -296,16 +291,9 @@ impl Connection {
         let Some(scope) = found else {
             return Ok(false);
         };
-        // A stream decides with `reads_posts_in` alone, which needs only the readable groups;
+        // A stream decides with `reads_post` alone, which needs only the readable groups;
         // dropping the roles and public list halves what each idle stream keeps.
-        let mut readable = scope.readable;
-        readable.shrink_to_fit();
-        self.scope = Scope {
-            viewer: scope.viewer,
-            roles: HashMap::new(),
-            readable,
-            public: Vec::new(),
-        };
+        self.scope = scope.for_posts_only();
         self.stale = false;
         Ok(true)
     }

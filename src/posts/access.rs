@@ -26,7 +26,7 @@ pub enum Source<'a> {
 
 /// Post `id` if the viewer may read it.
 pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Post> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     match queries::find(conn, id)? {
         Some(post) if scope.reads_post(post.group_id, post.employees_only) => Ok(post),
         _ => Err(Error::not_found("post")),
@@ -37,10 +37,10 @@ pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<P
 /// is not for employees only).
 pub fn visible_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(Comment, Post)> {
     let comment = queries::find_comment(conn, id)?
-        .filter(|c| !(c.employees_only && scope.viewer.is_guest()))
+        .filter(|c| !(c.employees_only && scope.viewer().is_guest()))
         .ok_or_else(|| Error::not_found("comment"))?;
-    let post =
-        visible_post(conn, scope, comment.post_id).map_err(|_| Error::not_found("comment"))?;
+    let post = visible_post(conn, scope, comment.post_id)
+        .map_err(|e| e.when_not_found(|| Error::not_found("comment")))?;
     Ok((comment, post))
 }
 
@@ -52,10 +52,10 @@ pub fn feed_page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Post>> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let readable = match source {
         Source::Company => {
-            queries::in_groups(&scope.public_readable(), true, scope.viewer.is_guest())
+            queries::in_groups(&scope.public_readable(), true, scope.viewer().is_guest())
         }
         _ => readable(scope),
     };
@@ -70,7 +70,7 @@ pub fn feed_page(
                 ids.extend(queries::tagged_post_ids(
                     conn,
                     *tag,
-                    &scope.readable,
+                    scope.readable_groups(),
                     scope.reads_company(),
                     before,
                     limit,
@@ -112,7 +112,7 @@ pub fn comments_page(
     limit: i64,
 ) -> Result<(Post, Vec<Comment>)> {
     let post = visible_post(conn, scope, post_id)?;
-    let comments = queries::comments_of(conn, post.id, scope.viewer.is_guest(), after, limit)?;
+    let comments = queries::comments_of(conn, post.id, scope.viewer().is_guest(), after, limit)?;
     Ok((post, comments))
 }
 
@@ -133,9 +133,15 @@ pub fn trending_tags(
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(7);
-    queries::trending(conn, &scope.readable, scope.reads_company(), since, limit)
+    queries::trending(
+        conn,
+        scope.readable_groups(),
+        scope.reads_company(),
+        since,
+        limit,
+    )
 }
 
 pub use super::queries::Member;
@@ -163,7 +169,7 @@ pub fn merged_page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<MergedPage> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let mut picked: Vec<i64> = Vec::new();
     let mut before = before;
     let mut continue_before = None;
@@ -245,7 +251,7 @@ pub fn recent_from(
     after: i64,
     per_member: i64,
 ) -> Result<Vec<PostStats>> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let candidates = queries::newest_per_member(conn, members, None, Some(after), per_member)?;
     let mut ids: Vec<i64> = candidates
         .iter()
@@ -259,15 +265,15 @@ pub fn recent_from(
 
 /// The readable posts among `ids`, newest first.
 pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[i64]) -> Result<Vec<Post>> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     queries::by_ids(conn, readable(scope), ids)
 }
 
 /// What the viewer may read of posts, as a filter.
 fn readable(scope: &Scope) -> PostFilter {
     queries::in_groups(
-        &scope.readable,
+        scope.readable_groups(),
         scope.reads_company(),
-        scope.viewer.is_guest(),
+        scope.viewer().is_guest(),
     )
 }

@@ -74,7 +74,7 @@ fn check_body(body: &str, max: usize) -> Result<()> {
 
 /// The HTML a post with `body` would show, for the composer's preview; nothing is stored.
 pub fn preview(conn: &mut DbConnection, scope: &Scope, body: &str) -> Result<String> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     check_body(body, MAX_POST)?;
     Ok(to_html(conn, scope, body)?.0)
 }
@@ -178,7 +178,7 @@ pub(super) fn index_body(
 
 /// Publishes a post in the company feed or in one of the viewer's groups.
 pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> Result<Post> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let group = match input.group_id.as_deref() {
         Some(raw) => {
             let id = raw
@@ -186,7 +186,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
                 .map_err(|_| invalid("group_id", "no such group"))?;
             Some(
                 groups::access::visible_group(conn, scope, id)
-                    .map_err(|_| invalid("group_id", "no such group"))?,
+                    .map_err(|e| e.when_not_found(|| invalid("group_id", "no such group")))?,
             )
         }
         None => None,
@@ -210,7 +210,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         ));
     }
     if input.employees_only
-        && (scope.viewer.is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+        && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
     {
         return Err(invalid(
             "employees_only",
@@ -250,7 +250,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
 /// Replaces a post's body (its author only), keeping the old one in its history.
 pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
-    if scope.viewer.user_id() != Some(post.author_id) {
+    if scope.viewer().user_id() != Some(post.author_id) {
         return Err(Error::forbidden(
             "author_only",
             "only the author can edit a post",
@@ -295,7 +295,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
 /// path and stays in the database for audit.
 pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
     let post = access::visible_post(conn, scope, id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     if me != post.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
             "not_allowed",
@@ -325,7 +325,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
 /// when a row was really added or removed, so it stays exact under concurrent likes.
 pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let changed = if like {
         let now = Utc::now().naive_utc();
         let row = (

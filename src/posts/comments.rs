@@ -29,7 +29,7 @@ pub fn add_comment(
     employees_only: bool,
 ) -> Result<Comment> {
     let post = access::visible_post(conn, scope, post_id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let group = match post.group_id {
         Some(group_id) => Some(groups::access::visible_group(conn, scope, group_id)?),
         None => None,
@@ -38,7 +38,7 @@ pub fn add_comment(
         return Err(Error::conflict("group_archived", "this group is archived"));
     }
     if employees_only
-        && (scope.viewer.is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+        && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
     {
         return Err(invalid(
             "employees_only",
@@ -83,7 +83,7 @@ pub fn edit_comment(
     body: &str,
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
-    if scope.viewer.user_id() != Some(comment.author_id) {
+    if scope.viewer().user_id() != Some(comment.author_id) {
         return Err(Error::forbidden(
             "author_only",
             "only the author can edit a comment",
@@ -121,7 +121,7 @@ pub fn edit_comment(
 /// Soft-deletes a comment (author, group owners and admins, site admins).
 pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     if me != comment.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
             "not_allowed",
@@ -156,7 +156,7 @@ pub fn set_comment_like(
     like: bool,
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let changed = if like {
         let now = Utc::now().naive_utc();
         let row = (

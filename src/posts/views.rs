@@ -98,7 +98,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     for (post, user) in queries::mentions_of(conn, &ids)? {
         mentions.entry(post).or_default().push(user.to_string());
     }
-    let liked = match scope.viewer.user_id() {
+    let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_posts(conn, me, &ids)?,
         None => Default::default(),
     };
@@ -110,7 +110,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 .ok_or_else(|| Error::internal("post without author"))?;
             Ok(PostView {
                 id: post.id.to_string(),
-                author: UserView::of(author, &scope.viewer),
+                author: UserView::of(author, scope.viewer()),
                 group: post
                     .group_id
                     .and_then(|g| group_views.get(&g.to_string()).cloned()),
@@ -125,8 +125,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
                 employees_only: post.employees_only,
-                can_edit: scope.viewer.user_id() == Some(post.author_id),
-                can_delete: scope.viewer.user_id() == Some(post.author_id)
+                can_edit: scope.viewer().user_id() == Some(post.author_id),
+                can_delete: scope.viewer().user_id() == Some(post.author_id)
                     || scope.moderates(post.group_id),
             })
         })
@@ -143,7 +143,7 @@ pub fn comment_views(
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
     let authors = accounts::access::users_by_id(conn, &author_ids)?;
-    let liked = match scope.viewer.user_id() {
+    let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
     };
@@ -153,11 +153,11 @@ pub fn comment_views(
             let author = authors
                 .get(&comment.author_id)
                 .ok_or_else(|| Error::internal("comment without author"))?;
-            let own = scope.viewer.user_id() == Some(comment.author_id);
+            let own = scope.viewer().user_id() == Some(comment.author_id);
             Ok(CommentView {
                 id: comment.id.to_string(),
                 post_id: comment.post_id.to_string(),
-                author: UserView::of(author, &scope.viewer),
+                author: UserView::of(author, scope.viewer()),
                 body: comment.body.clone(),
                 html: comment.html.clone(),
                 like_count: comment.like_count,

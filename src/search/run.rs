@@ -70,7 +70,7 @@ pub fn search(
     ranking: &SearchSettings,
     request: Request<'_>,
 ) -> Result<(Vec<Hit>, Option<String>)> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     let Request {
         q,
         kind,
@@ -194,7 +194,7 @@ pub fn suggest(
     ranking: &SearchSettings,
     q: &str,
 ) -> Result<Suggestions> {
-    scope.viewer.require_user()?;
+    scope.viewer().require_user()?;
     if q.chars().count() > query::MAX_QUERY {
         return Err(invalid(
             "q",

@@ -107,7 +107,7 @@ pub fn reader_feeds(
     base: &str,
     scope: &Scope,
 ) -> Result<ReaderFeeds> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let Some(token) = feed_tokens::current(conn, signer, me)? else {
         return Ok(ReaderFeeds {
             addresses: None,
@@ -115,7 +115,7 @@ pub fn reader_feeds(
         });
     };
     let addresses = FeedAddresses::new(base, token, scope);
-    let ids: Vec<i64> = scope.roles.keys().copied().collect();
+    let ids: Vec<i64> = scope.member_groups();
     let mut mine: Vec<Group> = groups::access::groups_by_id(conn, &ids)?
         .into_values()
         .collect();

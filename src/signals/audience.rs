@@ -54,10 +54,7 @@ pub fn who_may_hear(
             employees_only,
         } => {
             let scopes = ContentScopes::load(conn, group_id, &users)?;
-            users.retain(|user| {
-                let scope = scopes.of(user);
-                scope.reads_posts_in(group_id) && !(employees_only && scope.viewer.is_guest())
-            });
+            users.retain(|user| scopes.of(user).reads_post(group_id, employees_only));
         }
         Subject::Person(person) => {
             let mut allowed = Vec::with_capacity(users.len());
@@ -107,25 +104,18 @@ impl ContentScopes {
         })
     }
 
+    /// `user`'s scope as far as the group goes, by the policy's own rule.
     fn of(&self, user: &User) -> Scope {
-        let viewer = user.viewer();
-        let mut scope = Scope {
-            viewer,
-            roles: HashMap::new(),
-            readable: Vec::new(),
-            public: Vec::new(),
+        let (roles, public) = match self.group_id {
+            None => (HashMap::new(), Vec::new()),
+            Some(group) => (
+                self.roles
+                    .get(&user.id)
+                    .map(|role| HashMap::from([(group, *role)]))
+                    .unwrap_or_default(),
+                if self.public { vec![group] } else { Vec::new() },
+            ),
         };
-        if let Some(group) = self.group_id {
-            if self.public {
-                scope.public.push(group);
-            }
-            if let Some(role) = self.roles.get(&user.id) {
-                scope.roles.insert(group, *role);
-                scope.readable.push(group);
-            } else if self.public && scope.reads_company() {
-                scope.readable.push(group);
-            }
-        }
-        scope
+        Scope::of(user.viewer(), roles, public)
     }
 }

@@ -101,7 +101,7 @@ pub fn of_member(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, Emai
 
 /// The viewer's frequency for `group_id`; not found unless the viewer is a member.
 pub fn of_group(conn: &mut DbConnection, scope: &Scope, group_id: i64) -> Result<EmailFrequency> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     of_member(conn, me)?
         .into_iter()
         .find(|(g, _)| *g == group_id)
@@ -116,7 +116,7 @@ pub fn set_frequency(
     group_id: i64,
     frequency: EmailFrequency,
 ) -> Result<()> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     if scope.role_in(group_id).is_none() {
         return Err(Error::not_found("group"));
     }
@@ -195,7 +195,7 @@ pub struct GroupFrequency {
 
 /// The viewer's groups with their email frequency, by name.
 pub fn group_frequencies(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GroupFrequency>> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let mine = of_member(conn, me)?;
     let ids: Vec<i64> = mine.iter().map(|(g, _)| *g).collect();
     let groups = crate::groups::access::groups_by_id(conn, &ids)?;
@@ -225,7 +225,7 @@ pub fn save_email_settings(
         digest: Some(digest.to_string()),
         ..Default::default()
     };
-    crate::accounts::actions::update_profile(conn, &scope.viewer, &update)?;
+    crate::accounts::actions::update_profile(conn, scope.viewer(), &update)?;
     for (group, raw) in groups {
         set_frequency(conn, scope, *group, EmailFrequency::parse(raw)?)?;
     }

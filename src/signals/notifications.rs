@@ -172,13 +172,13 @@ pub fn page_of(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Notification>> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let mut query = notifications::table
         .filter(notifications::user_id.eq(me))
         .filter(
             notifications::group_id.is_null().or(notifications::group_id
                 .assume_not_null()
-                .eq_any(scope.readable.clone())),
+                .eq_any(scope.readable_groups().to_vec())),
         )
         .order(notifications::last_event_id.desc())
         .select(Notification::as_select())
@@ -192,14 +192,14 @@ pub fn page_of(
 
 /// How many of the viewer's notifications are unread (of groups they still read).
 pub fn unread_count(conn: &mut DbConnection, scope: &Scope) -> Result<i64> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     Ok(notifications::table
         .filter(notifications::user_id.eq(me))
         .filter(notifications::read_at.is_null())
         .filter(
             notifications::group_id.is_null().or(notifications::group_id
                 .assume_not_null()
-                .eq_any(scope.readable.clone())),
+                .eq_any(scope.readable_groups().to_vec())),
         )
         .count()
         .get_result(conn)?)
@@ -208,7 +208,7 @@ pub fn unread_count(conn: &mut DbConnection, scope: &Scope) -> Result<i64> {
 /// Marks the viewer's notifications `ids` read, or all of them when `ids` is `None`; returns
 /// how many changed. Ids of other people's notifications change nothing.
 pub fn mark_read(conn: &mut DbConnection, scope: &Scope, ids: Option<&[i64]>) -> Result<usize> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let now = Utc::now().naive_utc();
     let mine = notifications::table
         .filter(notifications::user_id.eq(me))

@@ -169,7 +169,7 @@ pub fn update_settings(
     scope: &Scope,
     changes: &[(String, String)],
 ) -> Result<Vec<(Kind, Delivery)>> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let mut parsed = Vec::with_capacity(changes.len());
     for (kind, delivery) in changes {
         let kind = Kind::parse(kind)
@@ -237,7 +237,7 @@ pub fn set_thread_mute(
     post_id: i64,
     mute: bool,
 ) -> Result<()> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let post = posts::access::visible_post(conn, scope, post_id)?;
     if mute {
         let row = (
@@ -275,7 +275,7 @@ pub fn muted_among(
 
 /// The posts whose threads the viewer muted and may still read, newest mute first.
 pub fn muted_threads(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<posts::Post>> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     let ids: Vec<i64> = thread_mutes::table
         .filter(thread_mutes::user_id.eq(me))
         .order(thread_mutes::created_at.desc())

@@ -110,7 +110,7 @@ pub fn views(
             Err(error) => return Err(error),
         }
     }
-    let me = scope.viewer.user_id();
+    let me = scope.viewer().user_id();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         let post = row.post_id.and_then(|id| posts.get(&id));

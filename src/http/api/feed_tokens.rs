@@ -44,7 +44,7 @@ pub async fn revoke_feed_token(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     write(&app, &caller, |conn, scope| {
-        feed_tokens::revoke(conn, scope.viewer.require_user()?.id)
+        feed_tokens::revoke(conn, scope.viewer().require_user()?.id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -60,7 +60,7 @@ async fn addresses(
 ) -> Result<HttpResponse, ApiError> {
     let (signer, base) = (app.signer.clone(), app.config.public_url());
     let addresses = write(&app, &caller, move |conn, scope| {
-        let token = issue(conn, &signer, scope.viewer.require_user()?.id)?;
+        let token = issue(conn, &signer, scope.viewer().require_user()?.id)?;
         Ok(FeedAddresses::new(&base, token, scope))
     })
     .await?;

@@ -165,7 +165,7 @@ pub async fn list_tags(
         .trim_start_matches('#')
         .to_lowercase();
     let names = read(&app, &caller, move |conn, scope| {
-        scope.viewer.require_user()?;
+        scope.viewer().require_user()?;
         tags::access::with_prefix(conn, &prefix, limit)
     })
     .await?;
@@ -193,7 +193,7 @@ pub async fn show_tag(
 ) -> Result<HttpResponse, ApiError> {
     let raw = name.into_inner();
     let view = read(&app, &caller, move |conn, scope| {
-        let me = scope.viewer.require_user()?.id;
+        let me = scope.viewer().require_user()?.id;
         let name = tags::actions::normalize(&raw)?;
         let followed_by_me = match tags::access::id_of(conn, &name)? {
             Some(tag) => follows::follows_tag(conn, me, tag)?,

@@ -140,7 +140,7 @@ fn settings(
 /// How each kind of notification reaches the caller, and the threads they muted.
 pub async fn show_settings(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let found = read(&app, &caller, |conn, scope| {
-        let me = scope.viewer.require_user()?.id;
+        let me = scope.viewer().require_user()?.id;
         let kinds = preferences::settings_of(conn, me)?;
         settings(conn, scope, kinds)
     })

@@ -173,7 +173,7 @@ async fn extend_guest(
     let id = parse_id(&id, "guest")?;
     let app2 = app.clone();
     write(&app, &caller, move |conn, scope| {
-        let admin = scope.viewer.require_admin()?.id;
+        let admin = scope.viewer().require_admin()?.id;
         lifecycle::extend(conn, &app2.config, admin, id)
     })
     .await?;

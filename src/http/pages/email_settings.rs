@@ -55,7 +55,7 @@ async fn edit(
 ) -> Result<HttpResponse, PageError> {
     let layout = Layout::signed_in(&req, &caller, "Email settings", Section::None)?;
     let (digest, groups) = read(&app, &caller, |conn, scope| {
-        let me = access::current_user(conn, &scope.viewer)?;
+        let me = access::current_user(conn, scope.viewer())?;
         Ok((me.digest, frequency::group_frequencies(conn, scope)?))
     })
     .await?;

@@ -81,7 +81,7 @@ async fn reset(
     form::check(&caller, &form.csrf)?;
     let signer = app.signer.clone();
     write(&app, &caller, move |conn, scope| {
-        feed_tokens::reset(conn, &signer, scope.viewer.require_user()?.id)
+        feed_tokens::reset(conn, &signer, scope.viewer().require_user()?.id)
     })
     .await?;
     Ok(see_other("/settings/feeds?done=reset"))
@@ -94,7 +94,7 @@ async fn revoke(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     write(&app, &caller, |conn, scope| {
-        feed_tokens::revoke(conn, scope.viewer.require_user()?.id)
+        feed_tokens::revoke(conn, scope.viewer().require_user()?.id)
     })
     .await?;
     Ok(see_other("/settings/feeds?done=revoked"))

@@ -113,7 +113,7 @@ fn load_settings(
     conn: &mut crate::db::DbConnection,
     scope: &Scope,
 ) -> crate::error::Result<Loaded> {
-    let me = scope.viewer.require_user()?.id;
+    let me = scope.viewer().require_user()?.id;
     Ok((
         preferences::settings_of(conn, me)?,
         preferences::muted_threads(conn, scope)?,

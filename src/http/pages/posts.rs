@@ -112,7 +112,7 @@ pub(super) async fn permalink(
         .map(|(_, id)| id);
     let (post, comments, next, muted) = read(app, caller, move |conn, scope| {
         let post = post_view(conn, scope, id)?;
-        let me = scope.viewer.require_user()?.id;
+        let me = scope.viewer().require_user()?.id;
         let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
         let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
         let (rows, next) =
