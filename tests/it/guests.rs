@@ -160,21 +160,28 @@ on_both_backends! {
         for n in 0..3 {
             assert_eq!(invite(&admin, &beta, &format!("c{n}@customer.example")).await.0, StatusCode::CREATED);
         }
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        assert!(smtp.messages().is_empty());
         let db = app.db.open();
-        let waiting: Vec<(i32, String)> = db
-            .read(|conn| {
-                use agora::db::schema::mail_outbox::dsl::*;
-                Ok(mail_outbox.select((attempts, last_error)).load(conn)?)
-            })
-            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let waiting = loop {
+            let waiting: Vec<(i32, String)> = db
+                .read(|conn| {
+                    use agora::db::schema::mail_outbox::dsl::*;
+                    Ok(mail_outbox.select((attempts, last_error)).load(conn)?)
+                })
+                .unwrap();
+            if waiting.iter().all(|(tries, _)| *tries >= 1) {
+                break waiting;
+            }
+            assert!(std::time::Instant::now() < deadline, "{waiting:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(smtp.messages().is_empty());
         assert_eq!(waiting.len(), 3);
         assert!(waiting.iter().all(|(tries, error)| *tries >= 1 && error.contains("421")), "{waiting:?}");
 
         smtp.set(Mood::Accepting);
         smtp.wait_for(3).await;
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        app.worker_settled("mail_sender").await;
         let mut recipients: Vec<String> = smtp
             .messages()
             .iter()
@@ -208,7 +215,7 @@ on_both_backends! {
         assert_eq!(failed[0].1, 1, "tried once");
         assert!(failed[0].2.contains("550"), "{failed:?}");
         smtp.set(Mood::Accepting);
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        app.worker_settled("mail_sender").await;
         assert!(smtp.messages().is_empty(), "a refused message is not sent again");
     }
 }

@@ -83,8 +83,9 @@ async fn two_servers_on_one_postgres_send_each_mail_exactly_once_and_take_over()
     }
     smtp.wait_for(expected.len()).await;
     outbox_drained(&admin).await;
-    // A second sender would have sent some of these again by now: it polls every second.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Had either server's sender sent any of these again, it would have by its next passes.
+    first.worker_settled("mail_sender").await;
+    second.worker_settled("mail_sender").await;
     expected.sort();
     assert_eq!(recipients(&smtp.messages()), expected, "each exactly once");
 

@@ -344,7 +344,7 @@ on_both_backends! {
         let after = notes(&ann).await;
         assert_eq!(texts(&after), texts(&before));
         assert_eq!(after.iter().map(|n| n["others"].as_i64()).collect::<Vec<_>>(), before.iter().map(|n| n["others"].as_i64()).collect::<Vec<_>>());
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.worker_settled("mail_sender").await;
         assert_eq!(smtp.messages().len(), 1, "the mention was emailed once");
     }
 

@@ -48,7 +48,15 @@ pub fn postgres_configured() -> bool {
         "CI must set AGORA_TEST_DATABASE_URL"
     );
     if !set {
-        eprintln!("AGORA_TEST_DATABASE_URL is not set: PostgreSQL variant not run");
+        // Once per run, and past the harness's capture of `eprintln!`, so it is seen.
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "PostgreSQL skipped: AGORA_TEST_DATABASE_URL is not set, so every test ran on SQLite only"
+            );
+        });
     }
     set
 }
@@ -124,8 +132,10 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     handle: ServerHandle,
+    /// The board of this server's workers.
+    pub workers: agora::workers::Status,
     /// Stops the workers when sent to or dropped.
-    workers: tokio::sync::watch::Sender<bool>,
+    stop_workers: tokio::sync::watch::Sender<bool>,
 }
 
 impl TestApp {
@@ -147,7 +157,7 @@ impl TestApp {
     /// Stops the server and waits until it has; the database stays.
     pub async fn stop(&self) {
         self.handle.stop(true).await;
-        let _ = self.workers.send(true);
+        let _ = self.stop_workers.send(true);
     }
 
     async fn start_on(db: TestDb, env: &[(&str, &str)]) -> TestApp {
@@ -177,7 +187,30 @@ impl TestApp {
             base,
             db,
             handle,
-            workers: stop,
+            workers: workers.status,
+            stop_workers: stop,
+        }
+    }
+
+    /// Waits until worker `name` has finished two more passes than now: whatever it would do
+    /// with the state as it is (send a mail again, notify twice) it has done by then. Takes
+    /// the place of a sleep before asserting that something did not happen.
+    pub async fn worker_settled(&self, name: &str) {
+        let passes = || {
+            self.workers
+                .reports()
+                .into_iter()
+                .find(|r| r.name == name)
+                .map_or(0, |r| r.passes + r.failures)
+        };
+        let target = passes() + 2;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while passes() < target {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "worker {name} made no pass"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 
