@@ -117,6 +117,22 @@ on_both_backends! {
         assert_eq!(browser.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     }
 
+    async fn cookie_requests_to_percent_encoded_api_paths_need_the_csrf_token_too(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        app.admin().await;
+        let mut browser = app.browser_sign_in("admin@example.com").await;
+        let token = browser.csrf.take().unwrap();
+        // Each spelling routes (or not) like /api/v1/posts; none may skip the check.
+        for path in ["/api/v1/posts", "/%61pi/v1/posts", "/%61%70%69/v1/posts", "/api/%761/posts", "/api/v1/%70osts", "/%2561pi/v1/posts", "/api%2Fv1/posts"] {
+            let (status, body) = browser.post(path, json!({"body": "forged"})).await;
+            assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "POST {path}: {status} {body}");
+        }
+        let (_, feed) = browser.get("/api/v1/feeds/company").await;
+        assert_eq!(feed["items"].as_array().unwrap().len(), 0, "nothing was posted: {feed}");
+        browser.csrf = Some(token);
+        assert_eq!(browser.post("/%61pi/v1/posts", json!({"body": "with the token"})).await.0, StatusCode::CREATED);
+    }
+
     async fn the_setup_page_creates_the_admin_and_signs_in(backend: Backend) {
         let app = TestApp::start(backend).await;
         let browser = app.anonymous();
