@@ -295,8 +295,8 @@ pub fn accept(
     let user = match existing {
         Some(user) if user.kind() == UserKind::Guest && user.is_active() => {
             // As guarded as signing in: the password proves it is her.
-            limiter
-                .check(&user.email, client_ip)
+            let attempt = limiter
+                .begin(&user.email, client_ip)
                 .map_err(|retry_after| {
                     Error::new(
                         ErrorKind::RateLimited { retry_after },
@@ -304,15 +304,15 @@ pub fn accept(
                         "too many failed attempts; wait and try again",
                     )
                 })?;
+            // A failure stays counted: the attempt was counted when it began.
             if !accounts::passwords::verify(&input.password, &user.password_hash) {
-                limiter.record_failure(&user.email, client_ip);
                 return Err(Error::new(
                     ErrorKind::Unauthenticated,
                     "bad_credentials",
                     "wrong password for this guest account",
                 ));
             }
-            limiter.record_success(&user.email);
+            attempt.succeeded();
             user
         }
         Some(_) => {

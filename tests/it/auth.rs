@@ -96,6 +96,21 @@ on_both_backends! {
         assert_eq!(body["code"], "cannot_deactivate_self");
     }
 
+    async fn parallel_wrong_passwords_are_checked_no_more_often_than_the_limit(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_AUTH__MAX_FAILURES_PER_ACCOUNT", "5")]).await;
+        app.admin().await;
+        let attempts = (0..30).map(|n| {
+            let client = app.anonymous();
+            async move { client.post("/api/v1/auth/token", json!({"email": "admin@example.com", "password": format!("wrong password {n}")})).await.0 }
+        });
+        let statuses = futures_util::future::join_all(attempts).await;
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+        assert_eq!((checked, limited), (5, 25), "{statuses:?}");
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "admin@example.com", "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits too");
+    }
+
     async fn cookie_requests_without_the_csrf_token_are_refused(backend: Backend) {
         let app = TestApp::start(backend).await;
         app.admin().await;
