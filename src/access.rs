@@ -108,7 +108,11 @@ impl Scope {
                 public: Vec::new(),
             });
         };
-        let roles = groups::access::roles_of(conn, principal.id)?;
+        let mut roles = groups::access::roles_of(conn, principal.id)?;
+        if principal.kind == UserKind::Guest {
+            // The guest wall: a guest manages nothing, whatever role a row may carry.
+            roles.values_mut().for_each(|role| *role = Role::Member);
+        }
         let mut readable: Vec<i64> = roles.keys().copied().collect();
         let mut public = Vec::new();
         if principal.kind != UserKind::Guest {

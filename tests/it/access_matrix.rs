@@ -519,3 +519,47 @@ on_both_backends! {
         assert_eq!(status, StatusCode::FORBIDDEN, "guests cannot create groups");
     }
 }
+
+on_both_backends! {
+    async fn a_guest_never_holds_a_role_above_member(backend: Backend) {
+        let world = build_world(backend).await;
+        let client = |wanted: Viewer| &world.clients.iter().find(|(v, _)| *v == wanted).unwrap().1;
+        let (owner, guest, nonmember) = (client(Viewer::Member), client(Viewer::GuestOfThisGroup), client(Viewer::NonMember));
+        let (guest_id, nonmember_id) = (guest.id().await, nonmember.id().await);
+        let groups: Vec<&String> = world.posts.iter().filter_map(|p| p.2.as_ref()).collect();
+        for group in &groups {
+            for role in ["admin", "owner"] {
+                let (status, body) = owner.post(&format!("/api/v1/groups/{group}/members"), json!({"user_id": guest_id, "role": role})).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{role}: {body}");
+            }
+        }
+        // A role written some other way (an older version, a hand edit) gives her nothing.
+        let db = world.app.db.open();
+        db.write(|conn| {
+            use agora::db::schema::memberships;
+            use diesel::prelude::*;
+            diesel::update(memberships::table.filter(memberships::user_id.eq(guest_id.parse::<i64>().unwrap())))
+                .set(memberships::role.eq("admin"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        for group in &groups {
+            let (_, shown) = guest.get(&format!("/api/v1/groups/{group}")).await;
+            assert_eq!(shown["my_role"], "member", "{shown}");
+            let attempts = [
+                guest.post(&format!("/api/v1/groups/{group}/members"), json!({"user_id": nonmember_id, "role": "member"})).await,
+                guest.patch(&format!("/api/v1/groups/{group}"), json!({"visibility": "public", "description": "taken over"})).await,
+                guest.post(&format!("/api/v1/groups/{group}/invitations"), json!({"email": "friend@customer.example"})).await,
+                guest.delete(&format!("/api/v1/groups/{group}/members/{}", world.author_id)).await,
+            ];
+            for (status, body) in attempts {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            }
+            let (_, members) = owner.get(&format!("/api/v1/groups/{group}/members?limit=100")).await;
+            assert!(!members.to_string().contains(&nonmember_id), "{members}");
+            let (_, shown) = owner.get(&format!("/api/v1/groups/{group}")).await;
+            assert_ne!(shown["description"], "taken over");
+        }
+    }
+}
