@@ -60,7 +60,9 @@ pub fn current_user(conn: &mut DbConnection, viewer: &Viewer) -> Result<User> {
     queries::find(conn, principal.id)?.ok_or_else(Error::unauthenticated)
 }
 
-/// One page of the people directory: active users matching `q` that the viewer may see.
+/// One page of the people directory: active users matching `q` that the viewer may see. `q`
+/// matches only what the viewer is shown (name and handle; the email too for admins, who see
+/// every address), so the directory cannot tell whether a hidden address exists.
 pub fn directory(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -71,7 +73,11 @@ pub fn directory(
     scope.viewer.require_user()?;
     let cursor = cursor.map(crate::cursor::decode).transpose()?;
     let circle = guest_circle(conn, scope)?;
-    let users = queries::list_active(conn, q, circle.as_deref(), cursor.as_ref(), limit + 1)?;
+    let matched = queries::Matched {
+        text: q,
+        emails: scope.viewer.is_admin(),
+    };
+    let users = queries::list_active(conn, matched, circle.as_deref(), cursor.as_ref(), limit + 1)?;
     Ok(crate::cursor::page(users, limit, |u| {
         crate::cursor::encode(&u.name, u.id)
     }))
