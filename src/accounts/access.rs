@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::model::User;
 use super::queries;
+use super::views::UserView;
 use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
@@ -35,6 +36,29 @@ pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, 
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|u| (u.id, u))
+        .collect())
+}
+
+/// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
+/// her: in full for those she may see, as a byline for anyone else (a guest reading a comment
+/// by an employee outside her groups learns the name, not the profile).
+pub fn cards(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[i64],
+) -> Result<HashMap<i64, UserView>> {
+    let circle = guest_circle(conn, scope)?;
+    Ok(queries::find_many(conn, ids)?
+        .into_iter()
+        .map(|user| {
+            let card = match &circle {
+                Some(circle) if !circle.contains(&user.id) => {
+                    UserView::byline(&user, &scope.viewer)
+                }
+                _ => UserView::of(&user, &scope.viewer),
+            };
+            (user.id, card)
+        })
         .collect())
 }
 

@@ -580,3 +580,37 @@ on_both_backends! {
         assert_eq!(pending["items"], json!([]));
     }
 }
+
+on_both_backends! {
+    async fn a_guest_reads_only_a_byline_of_authors_outside_her_groups(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let nina = app.user(&admin, "nina", "employee").await;
+        for (client, bio) in [(&olga, "olgabio"), (&nina, "ninabio")] {
+            let (status, _) = client.patch("/api/v1/me", json!({"bio": bio, "title": format!("{bio}title"), "department": format!("{bio}dept")})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let square = app.group(&olga, "Square", "public", true).await;
+        let guest = app.guest_in(&olga, "gia", &[&square]).await;
+        let (_, post) = olga.post("/api/v1/posts", json!({"body": "hello @nina", "group_id": square})).await;
+        let post = post["id"].as_str().unwrap().to_string();
+        // Nina never joined: she comments in a public group as any employee may.
+        let (status, _) = nina.post(&format!("/api/v1/posts/{post}/comments"), json!({"body": "and a comment"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let nina_id = nina.id().await;
+        assert_eq!(guest.get(&format!("/api/v1/users/{nina_id}")).await.0, StatusCode::NOT_FOUND);
+
+        let (_, comments) = guest.get(&format!("/api/v1/posts/{post}/comments")).await;
+        let browser = app.sign_in("gia@customer.example").await;
+        let page = browser.page(&format!("/posts/{post}")).await;
+        for answer in [comments.to_string(), page] {
+            assert!(answer.contains("NINA"), "her name is shown: {answer}");
+            assert!(!answer.contains("ninabio"), "not her profile: {answer}");
+        }
+        let (_, shown) = guest.get(&format!("/api/v1/posts/{post}")).await;
+        assert!(shown.to_string().contains("olgabio"), "a member of her group is shown in full: {shown}");
+        let (_, for_employee) = olga.get(&format!("/api/v1/posts/{post}/comments")).await;
+        assert!(for_employee.to_string().contains("ninabio"), "employees see every profile");
+    }
+}
