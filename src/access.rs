@@ -131,6 +131,13 @@ impl Scope {
         }
         scope.readable = roles.keys().copied().collect();
         scope.roles = roles;
+        if scope.viewer().is_guest() {
+            // The guest wall: a guest manages nothing, whatever role a row may carry.
+            scope
+                .roles
+                .values_mut()
+                .for_each(|role| *role = Role::Member);
+        }
         if scope.reads_company() {
             scope.public = public;
             scope.public.sort_unstable();
@@ -328,7 +335,8 @@ mod tests {
                         sees,
                         "sees_group {case}"
                     );
-                    let manages = matches!(role, Some(Role::Owner | Role::Admin));
+                    // The guest wall: a guest manages nothing, whatever her role.
+                    let manages = matches!(role, Some(Role::Owner | Role::Admin)) && !guest;
                     let site_admin =
                         kind == Some(UserKind::Admin) && scope.reads_posts_in(Some(GROUP));
                     assert_eq!(

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::model::User;
 use super::queries;
+use super::views::UserView;
 use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
@@ -38,6 +39,29 @@ pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, 
         .collect())
 }
 
+/// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
+/// her: in full for those she may see, as a byline for anyone else (a guest reading a comment
+/// by an employee outside her groups learns the name, not the profile).
+pub fn cards(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[i64],
+) -> Result<HashMap<i64, UserView>> {
+    let circle = guest_circle(conn, scope)?;
+    Ok(queries::find_many(conn, ids)?
+        .into_iter()
+        .map(|user| {
+            let card = match &circle {
+                Some(circle) if !circle.contains(&user.id) => {
+                    UserView::byline(&user, scope.viewer())
+                }
+                _ => UserView::of(&user, scope.viewer()),
+            };
+            (user.id, card)
+        })
+        .collect())
+}
+
 /// Active users by handle (lower-case), for resolving @mentions.
 pub fn users_by_handle(
     conn: &mut DbConnection,
@@ -60,7 +84,9 @@ pub fn current_user(conn: &mut DbConnection, viewer: &Viewer) -> Result<User> {
     queries::find(conn, principal.id)?.ok_or_else(Error::unauthenticated)
 }
 
-/// One page of the people directory: active users matching `q` that the viewer may see.
+/// One page of the people directory: active users matching `q` that the viewer may see. `q`
+/// matches only what the viewer is shown (name and handle; the email too for admins, who see
+/// every address), so the directory cannot tell whether a hidden address exists.
 pub fn directory(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -71,7 +97,11 @@ pub fn directory(
     scope.viewer().require_user()?;
     let cursor = cursor.map(crate::cursor::decode).transpose()?;
     let circle = guest_circle(conn, scope)?;
-    let users = queries::list_active(conn, q, circle.as_deref(), cursor.as_ref(), limit + 1)?;
+    let matched = queries::Matched {
+        text: q,
+        emails: scope.viewer().is_admin(),
+    };
+    let users = queries::list_active(conn, matched, circle.as_deref(), cursor.as_ref(), limit + 1)?;
     Ok(crate::cursor::page(users, limit, |u| {
         crate::cursor::encode(&u.name, u.id)
     }))

@@ -299,7 +299,7 @@ pub fn sign_in(
     credential: Credential,
 ) -> Result<(User, Issued)> {
     let email = normalize_email(email);
-    limiter.check(&email, client_ip).map_err(|retry_after| {
+    let attempt = limiter.begin(&email, client_ip).map_err(|retry_after| {
         Error::new(
             ErrorKind::RateLimited { retry_after },
             "too_many_attempts",
@@ -314,15 +314,15 @@ pub fn sign_in(
             false
         }
     };
+    // A failure stays counted: the attempt was counted when it began.
     let Some(user) = user.filter(|_| matched) else {
-        limiter.record_failure(&email, client_ip);
         return Err(Error::new(
             ErrorKind::Unauthenticated,
             "bad_credentials",
             "wrong email or password",
         ));
     };
-    limiter.record_success(&email);
+    attempt.succeeded();
     let issued = db.write(|conn| match credential {
         Credential::Token => Ok(Issued::Token(sessions::create_api_token(conn, user.id)?.1)),
         Credential::Session => Ok(Issued::Session(sessions::create_session(

@@ -56,11 +56,20 @@ pub(super) fn handle_exists(conn: &mut DbConnection, handle: &str) -> Result<boo
 /// Where a page of the directory starts: after this (name, id).
 pub(super) type NameCursor = (String, i64);
 
-/// Active users whose name, handle or email contains `q` (any case), by name, at most
-/// `limit`, after `cursor`, limited to `only` when given.
+/// What a directory query matches.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Matched<'a> {
+    /// Contained in the name or handle (any case); none or blank: everyone.
+    pub text: Option<&'a str>,
+    /// Whether the email may match too (only for viewers who see emails).
+    pub emails: bool,
+}
+
+/// Active users matching `matched`, by name, at most `limit`, after `cursor`, limited to
+/// `only` when given.
 pub(super) fn list_active(
     conn: &mut DbConnection,
-    q: Option<&str>,
+    matched: Matched<'_>,
     only: Option<&[i64]>,
     cursor: Option<&NameCursor>,
     limit: i64,
@@ -71,15 +80,17 @@ pub(super) fn list_active(
         .order((users::name.asc(), users::id.asc()))
         .limit(limit)
         .into_boxed();
-    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+    if let Some(q) = matched.text.filter(|q| !q.trim().is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.trim().to_lowercase()));
-        query = query.filter(
-            lower(users::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::handle.like(pattern.clone()).escape('\\'))
-                .or(users::email.like(pattern).escape('\\')),
-        );
+        let shown = lower(users::name)
+            .like(pattern.clone())
+            .escape('\\')
+            .or(users::handle.like(pattern.clone()).escape('\\'));
+        query = if matched.emails {
+            query.filter(shown.or(users::email.like(pattern).escape('\\')))
+        } else {
+            query.filter(shown)
+        };
     }
     if let Some(ids) = only {
         query = query.filter(users::id.eq_any(ids.to_vec()));

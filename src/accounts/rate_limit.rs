@@ -26,33 +26,38 @@ impl LoginLimiter {
         }
     }
 
-    /// `Err(wait)` when either the account or the address is over its limit.
-    pub fn check(&self, email: &str, ip: &str) -> Result<(), Duration> {
+    /// Starts a sign-in attempt: `Err(wait)` when the account or the address is over its
+    /// limit; otherwise the attempt is counted as a failure at once, under the same lock as
+    /// the check, so parallel attempts cannot all pass before any of them is counted. A
+    /// successful attempt takes its count back ([`Attempt::succeeded`]).
+    pub fn begin(&self, email: &str, ip: &str) -> Result<Attempt<'_>, Duration> {
         let now = Instant::now();
         let mut failures = self.lock();
-        let wait_account = Self::wait(
-            &mut failures,
-            &account_key(email),
-            self.per_account,
-            self.window,
-            now,
-        );
-        let wait_ip = Self::wait(&mut failures, &ip_key(ip), self.per_ip, self.window, now);
-        match wait_account.max(wait_ip) {
-            Some(wait) => Err(wait),
-            None => Ok(()),
+        let (account, ip) = (account_key(email), ip_key(ip));
+        let wait_account = Self::wait(&mut failures, &account, self.per_account, self.window, now);
+        let wait_ip = Self::wait(&mut failures, &ip, self.per_ip, self.window, now);
+        if let Some(wait) = wait_account.max(wait_ip) {
+            return Err(wait);
         }
+        for key in [&account, &ip] {
+            failures.entry(key.clone()).or_default().push_back(now);
+        }
+        self.forget_passed_windows(&mut failures, now);
+        Ok(Attempt {
+            limiter: self,
+            account,
+            ip,
+            at: now,
+        })
     }
 
-    /// Records a failed sign-in for both keys.
-    pub fn record_failure(&self, email: &str, ip: &str) {
-        let now = Instant::now();
-        let mut failures = self.lock();
-        for key in [account_key(email), ip_key(ip)] {
-            failures.entry(key).or_default().push_back(now);
-        }
+    /// Bounds memory under a spray of distinct keys: forgets windows that have passed.
+    fn forget_passed_windows(
+        &self,
+        failures: &mut HashMap<String, VecDeque<Instant>>,
+        now: Instant,
+    ) {
         if failures.len() > 100_000 {
-            // Bound memory under a spray of distinct keys: forget windows that have passed.
             let window = self.window;
             failures.retain(|_, times| {
                 times
@@ -60,11 +65,6 @@ impl LoginLimiter {
                     .is_some_and(|t| now.duration_since(*t) < window)
             });
         }
-    }
-
-    /// Forgets the account's failures after a successful sign-in.
-    pub fn record_success(&self, email: &str) {
-        self.lock().remove(&account_key(email));
     }
 
     fn wait(
@@ -99,6 +99,30 @@ impl LoginLimiter {
     }
 }
 
+/// A sign-in attempt in progress, already counted as a failure.
+#[derive(Debug)]
+#[must_use = "an attempt that is dropped stays counted as a failure"]
+pub struct Attempt<'a> {
+    limiter: &'a LoginLimiter,
+    account: String,
+    ip: String,
+    at: Instant,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the account's failures are forgotten, and this attempt no
+    /// longer counts against the address.
+    pub fn succeeded(self) {
+        let mut failures = self.limiter.lock();
+        failures.remove(&self.account);
+        if let Some(times) = failures.get_mut(&self.ip)
+            && let Some(index) = times.iter().position(|t| *t == self.at)
+        {
+            times.remove(index);
+        }
+    }
+}
+
 fn account_key(email: &str) -> String {
     format!("account:{}", email.trim().to_lowercase())
 }
@@ -114,22 +138,39 @@ mod tests {
     #[test]
     fn the_account_limit_applies_across_addresses_and_clears_on_success() {
         let limiter = LoginLimiter::new(Duration::from_secs(60), 2, 100);
-        limiter.record_failure("Ana@x.com", "1.1.1.1");
-        assert!(limiter.check("ana@x.com", "2.2.2.2").is_ok());
-        limiter.record_failure("ana@x.com", "2.2.2.2");
-        let wait = limiter.check("ana@x.com", "3.3.3.3").unwrap_err();
+        let _failed = limiter.begin("Ana@x.com", "1.1.1.1").unwrap();
+        let _failed = limiter.begin("ana@x.com", "2.2.2.2").unwrap();
+        let wait = limiter.begin("ana@x.com", "3.3.3.3").unwrap_err();
         assert!(wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1));
-        limiter.record_success("ana@x.com");
-        assert!(limiter.check("ana@x.com", "3.3.3.3").is_ok());
+        limiter.lock().clear();
+        limiter.begin("ana@x.com", "3.3.3.3").unwrap().succeeded();
+        limiter.begin("ana@x.com", "3.3.3.3").unwrap().succeeded();
+        limiter.begin("ana@x.com", "3.3.3.3").unwrap().succeeded();
+        assert!(
+            limiter.lock().values().all(VecDeque::is_empty),
+            "successes count nowhere"
+        );
     }
 
     #[test]
     fn the_address_limit_applies_across_accounts() {
         let limiter = LoginLimiter::new(Duration::from_secs(60), 100, 3);
         for n in 0..3 {
-            limiter.record_failure(&format!("user{n}@x.com"), "9.9.9.9");
+            let _failed = limiter.begin(&format!("user{n}@x.com"), "9.9.9.9").unwrap();
         }
-        assert!(limiter.check("someone@x.com", "9.9.9.9").is_err());
-        assert!(limiter.check("someone@x.com", "8.8.8.8").is_ok());
+        assert!(limiter.begin("someone@x.com", "9.9.9.9").is_err());
+        assert!(limiter.begin("someone@x.com", "8.8.8.8").is_ok());
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_before_any_password_is_checked() {
+        let limiter = LoginLimiter::new(Duration::from_secs(60), 5, 100);
+        let started: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..30)
+                .map(|_| s.spawn(|| limiter.begin("ana@x.com", "1.1.1.1").is_ok()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(started.iter().filter(|ok| **ok).count(), 5);
     }
 }

@@ -51,6 +51,17 @@ impl UserView {
         }
     }
 
+    /// `user` as a byline: who wrote something the viewer may read, without the profile
+    /// (title, department, bio) of someone the directory does not show her.
+    pub fn byline(user: &User, viewer: &Viewer) -> UserView {
+        UserView {
+            title: String::new(),
+            department: String::new(),
+            bio: String::new(),
+            ..UserView::of(user, viewer)
+        }
+    }
+
     /// Up to two initials for the generated avatar.
     pub fn initials(&self) -> String {
         self.name

@@ -244,6 +244,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         last_error -> Text,
+        group_id -> Nullable<BigInt>,
     }
 }
 

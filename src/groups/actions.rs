@@ -11,7 +11,7 @@ use crate::access::Scope;
 use crate::accounts::{self, UserKind};
 use crate::db::schema::{groups, join_requests, memberships};
 use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result, Validation};
+use crate::error::{Error, Result, Validation, invalid};
 use crate::events::{self, Event, Membership};
 use crate::ids::{GroupId, UserId};
 use crate::on_backend;
@@ -244,6 +244,10 @@ pub fn add_member(
             "guests_not_allowed",
             "this group does not allow guests",
         ));
+    }
+    if user.kind() == UserKind::Guest && role != Role::Member {
+        // A group admin adds members and changes the group: both reach past the guest wall.
+        return Err(invalid("role", "a guest can only be a member"));
     }
     match queries::role(conn, group.id, user_id)? {
         Some(current) if current == role => {}

@@ -158,7 +158,8 @@ fn send(
         .max(1);
     mail::enqueue(
         conn,
-        &letters::invitation(&invitation.email, &inviter, &group.name, &link, days),
+        &letters::invitation(&invitation.email, &inviter, &group.name, &link, days)
+            .about_group(Some(group.id)),
     )?;
     Ok(())
 }
@@ -298,8 +299,8 @@ pub fn accept(
     let user = match existing {
         Some(user) if user.kind() == UserKind::Guest && user.is_active() => {
             // As guarded as signing in: the password proves it is her.
-            limiter
-                .check(&user.email, client_ip)
+            let attempt = limiter
+                .begin(&user.email, client_ip)
                 .map_err(|retry_after| {
                     Error::new(
                         ErrorKind::RateLimited { retry_after },
@@ -307,15 +308,15 @@ pub fn accept(
                         "too many failed attempts; wait and try again",
                     )
                 })?;
+            // A failure stays counted: the attempt was counted when it began.
             if !accounts::passwords::verify(&input.password, &user.password_hash) {
-                limiter.record_failure(&user.email, client_ip);
                 return Err(Error::new(
                     ErrorKind::Unauthenticated,
                     "bad_credentials",
                     "wrong password for this guest account",
                 ));
             }
-            limiter.record_success(&user.email);
+            attempt.succeeded();
             user
         }
         Some(_) => {

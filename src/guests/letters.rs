@@ -28,6 +28,7 @@ pub fn invitation(to: &str, inviter: &str, group: &str, link: &str, days: i64) -
         text,
         html,
         headers: Vec::new(),
+        group_id: None,
     }
 }
 
@@ -54,5 +55,6 @@ pub fn extend_reminder(to: &str, guest: &str, days: i64, link: &str, period: i64
         text,
         html,
         headers: Vec::new(),
+        group_id: None,
     }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::letters;
+use super::{extension, letters};
 use crate::access::Scope;
 use crate::accounts;
 use crate::config::Config;
@@ -63,12 +63,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
         for (guest, sponsor, expires_at, name) in &due {
             let sponsor_user = accounts::access::users_by_id(conn, &[*sponsor])?.remove(sponsor);
             if let Some(sponsor_user) = sponsor_user.filter(|u| u.is_active()) {
-                let token = signer.sign(&ExtendClaims {
-                    purpose: EXTEND.into(),
-                    guest: guest.to_string(),
-                    sponsor: sponsor.to_string(),
-                    exp: expires_at.and_utc().timestamp(),
-                })?;
+                let token = extension::sign_link(signer, *guest, *sponsor, *expires_at)?;
                 let link = format!("{}/guests/extend?token={token}", config.public_url());
                 let days = (*expires_at - now).num_days().max(0);
                 mail::enqueue(
@@ -129,31 +124,9 @@ impl Periodic for GuestSweep {
     }
 }
 
-/// What the sponsor's one-click extend link carries.
-#[derive(Debug, Serialize, Deserialize)]
-struct ExtendClaims {
-    purpose: String,
-    guest: String,
-    sponsor: String,
-    exp: i64,
-}
-
-const EXTEND: &str = "extend_guest";
-
-/// The guest and sponsor an extend link names, if genuine and unexpired.
-pub fn extend_link(signer: &Signer, token: &str) -> Result<(i64, i64)> {
-    let refused = || Error::not_found("link");
-    let claims: ExtendClaims = signer.verify(token).ok_or_else(refused)?;
-    if claims.purpose != EXTEND {
-        return Err(refused());
-    }
-    let guest = claims.guest.parse().map_err(|_| refused())?;
-    Ok((guest, claims.sponsor.parse().map_err(|_| refused())?))
-}
-
-/// Extends guest `id` by the configured period from now (asked by her sponsor's link or an
-/// admin, `by`), clearing the reminder and any review flag; a guest whose access had ended
-/// gets it back.
+/// Extends guest `id` by the configured period from now (asked by an admin, `by`), clearing
+/// the reminder and any review flag; a guest whose access had ended gets it back. Sponsors
+/// extend through their emailed link instead (`extension`), which can do less.
 pub fn extend(
     conn: &mut DbConnection,
     config: &Config,

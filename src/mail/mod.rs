@@ -24,6 +24,16 @@ pub struct Mail {
     pub html: String,
     /// Extra headers, such as `List-Unsubscribe`.
     pub headers: Vec<(String, String)>,
+    /// The group the message is about, if any: its subject may name the group, so admins
+    /// who may not see the group are not shown the subject.
+    pub group_id: Option<i64>,
+}
+
+impl Mail {
+    /// This mail, marked as being about `group_id`.
+    pub fn about_group(self, group_id: Option<i64>) -> Mail {
+        Mail { group_id, ..self }
+    }
 }
 
 /// Queues `mail` in the caller's transaction; returns its outbox id.
@@ -45,6 +55,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: &Mail) -> Result<i64> {
             mail_outbox::headers.eq(serde_json::to_string(&headers).map_err(Error::internal)?),
             mail_outbox::created_at.eq(now),
             mail_outbox::next_attempt_at.eq(now),
+            mail_outbox::group_id.eq(mail.group_id),
         ))
         .execute(conn)?;
     Ok(id)

@@ -1,13 +1,16 @@
 //! The outbox as admins see it: mail refused for good (a 5xx answer, or an address that
 //! cannot be written) and mail still waiting, with its attempts and last error, so that a
 //! long outage or a bad address does not go unnoticed; a refused message can be queued again.
-//! Bodies are never shown: they carry single-use links.
+//! Bodies are never shown: they carry single-use links. Nor is the subject of a message about
+//! a group the admin may not see (a secret group she is not in): it may name the group.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::access::Viewer;
+use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::db::schema::mail_outbox;
 use crate::error::{Error, Result, invalid};
@@ -31,6 +34,9 @@ impl State {
         }
     }
 }
+
+/// What an admin reads instead of the subject of a message about a group hidden from her.
+pub const HIDDEN_SUBJECT: &str = "(about a group you cannot see)";
 
 /// One outgoing message as admins see it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -59,6 +65,7 @@ type Row = (
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
+    Option<i64>,
 );
 
 const COLUMNS: (
@@ -71,6 +78,7 @@ const COLUMNS: (
     mail_outbox::next_attempt_at,
     mail_outbox::failed_at,
     mail_outbox::sent_at,
+    mail_outbox::group_id,
 ) = (
     mail_outbox::id,
     mail_outbox::to_address,
@@ -81,11 +89,16 @@ const COLUMNS: (
     mail_outbox::next_attempt_at,
     mail_outbox::failed_at,
     mail_outbox::sent_at,
+    mail_outbox::group_id,
 );
 
 impl MailView {
-    fn of(row: Row) -> MailView {
-        let (id, to, subject, attempts, last_error, created, next, failed, sent) = row;
+    fn of(row: Row, hidden_groups: &HashSet<i64>) -> MailView {
+        let (id, to, subject, attempts, last_error, created, next, failed, sent, group) = row;
+        let subject = match group {
+            Some(group) if hidden_groups.contains(&group) => HIDDEN_SUBJECT.to_string(),
+            _ => subject,
+        };
         let state = match (failed, sent) {
             (Some(_), _) => "failed",
             (None, Some(_)) => "sent",
@@ -136,7 +149,7 @@ pub fn list(
         (_, None) => query,
     };
     let rows: Vec<Row> = query.load(conn)?;
-    let views = rows.into_iter().map(MailView::of).collect();
+    let views = views(conn, viewer, rows)?;
     Ok(crate::cursor::page(views, limit, |m: &MailView| {
         crate::cursor::encode("m", m.id.parse().unwrap_or_default())
     }))
@@ -161,8 +174,8 @@ pub fn retry(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<MailVi
         .select(COLUMNS)
         .first(conn)
         .optional()?;
-    let view = row
-        .map(MailView::of)
+    let view = views(conn, viewer, row.into_iter().collect())?
+        .pop()
         .ok_or_else(|| Error::not_found("mail"))?;
     if changed == 0 {
         return Err(Error::conflict(
@@ -192,4 +205,23 @@ pub fn depth(conn: &mut DbConnection) -> Result<Depth> {
         .count()
         .get_result(conn)?;
     Ok(Depth { queued, failed })
+}
+
+/// `rows` as `viewer` may see them: subjects about groups she may not see are replaced, by
+/// the rule the admin guest list follows (`Scope::sees_group`).
+fn views(conn: &mut DbConnection, viewer: &Viewer, rows: Vec<Row>) -> Result<Vec<MailView>> {
+    let mut groups: Vec<i64> = rows.iter().filter_map(|row| row.9).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let scope = Scope::resolve(conn, viewer)?;
+    let found = crate::groups::access::groups_by_id(conn, &groups)?;
+    // A group since deleted is hidden too: nobody may see it any more.
+    let hidden: HashSet<i64> = groups
+        .into_iter()
+        .filter(|id| !found.get(id).is_some_and(|g| scope.sees_group(g)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| MailView::of(row, &hidden))
+        .collect())
 }

@@ -144,6 +144,32 @@ pub fn trending_tags(
     )
 }
 
+/// Tags starting with `prefix` that the viewer may know of, alphabetically, for
+/// autocomplete: a tag exists for her only if she may read something carrying it (tags of
+/// what is kept from guests are never recorded), whoever created the name.
+pub fn tags_with_prefix(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    scope.viewer().require_user()?;
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    queries::tags_used_in(
+        conn,
+        scope.readable_groups(),
+        scope.reads_company(),
+        &pattern,
+        limit,
+    )
+}
+
 pub use super::queries::Member;
 
 /// A page of a merged feed.

@@ -45,7 +45,9 @@ pub struct NewPost {
 pub(super) struct Rendered {
     pub html: String,
     pub links: String,
-    pub tag_ids: Vec<i64>,
+    /// The tags to record; created only when recorded, so a body kept from guests never
+    /// brings a tag into being.
+    pub tags: Vec<String>,
     pub mentioned: Vec<i64>,
 }
 
@@ -53,7 +55,7 @@ impl Rendered {
     /// For employees only: the tags stay out of tag feeds, trending and tag search, which
     /// guests read.
     pub(super) fn keep_from_guests(&mut self) {
-        self.tag_ids.clear();
+        self.tags.clear();
     }
 }
 
@@ -95,7 +97,8 @@ fn to_html(
     Ok((html, scanned, users))
 }
 
-/// Checks and renders `body`: tags created as needed, handles resolved to active users.
+/// Checks and renders `body`, with handles resolved to active users; its tags are named here and
+/// created only if recorded (`index_body`).
 pub(super) fn render_body(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -104,14 +107,13 @@ pub(super) fn render_body(
 ) -> Result<Rendered> {
     check_body(body, max)?;
     let (html, scanned, users) = to_html(conn, scope, body)?;
-    let tag_ids = tags::actions::ensure_tags(conn, &scanned.tags)?;
     let mut mentioned: Vec<i64> = users.values().map(|u| u.id).collect();
     mentioned.sort_unstable();
     let links = serde_json::to_string(&scanned.links).map_err(Error::internal)?;
     Ok(Rendered {
         html,
         links,
-        tag_ids,
+        tags: scanned.tags,
         mentioned,
     })
 }
@@ -138,12 +140,11 @@ pub(super) fn index_body(
     )
     .execute(conn)?;
     let now = Utc::now().naive_utc();
-    let tag_rows: Vec<_> = rendered
-        .tag_ids
-        .iter()
+    let tag_rows: Vec<_> = tags::actions::ensure_tags(conn, &rendered.tags)?
+        .into_iter()
         .map(|tag| {
             (
-                post_tags::tag_id.eq(*tag),
+                post_tags::tag_id.eq(tag),
                 post_tags::post_id.eq(post_id),
                 post_tags::comment_id.eq(comment_id),
                 post_tags::group_id.eq(group_id),

@@ -45,6 +45,8 @@ pub fn add_comment(
             "only employees mark comments, in groups open to guests",
         ));
     }
+    // Anything under a post for employees only is for employees only, on every surface.
+    let employees_only = employees_only || post.employees_only;
     let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
     if employees_only {
         rendered.keep_from_guests();
@@ -139,7 +141,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
     let nothing = Rendered {
         html: String::new(),
         links: String::new(),
-        tag_ids: Vec::new(),
+        tags: Vec::new(),
         mentioned: Vec::new(),
     };
     index_body(conn, post.id, post.group_id, comment.id, &nothing)?;

@@ -249,6 +249,34 @@ pub(super) fn trending(
     Ok(query.load(conn)?)
 }
 
+/// Names of tags starting with `prefix` (a LIKE pattern, escaped with `\\`) carried by posts
+/// or comments in `groups` (or the company feed when `company`), alphabetically.
+pub(super) fn tags_used_in(
+    conn: &mut DbConnection,
+    groups: &[i64],
+    company: bool,
+    pattern: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
+    let query = post_tags::table
+        .inner_join(tags::table)
+        .filter(tags::name.like(pattern.to_string()).escape('\\'))
+        .select(tags::name)
+        .distinct()
+        .order(tags::name.asc())
+        .limit(limit)
+        .into_boxed();
+    let query = if company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    Ok(query.load(conn)?)
+}
+
 /// One ranged source of a merged feed.
 #[derive(Clone, Copy, Debug)]
 pub enum Member {

@@ -82,7 +82,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
     let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
-    let authors = accounts::access::users_by_id(conn, &author_ids)?;
+    let authors = accounts::access::cards(conn, scope, &author_ids)?;
     let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
@@ -110,7 +110,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 .ok_or_else(|| Error::internal("post without author"))?;
             Ok(PostView {
                 id: post.id.to_string(),
-                author: UserView::of(author, scope.viewer()),
+                author: author.clone(),
                 group: post
                     .group_id
                     .and_then(|g| group_views.get(&g.to_string()).cloned()),
@@ -142,7 +142,7 @@ pub fn comment_views(
 ) -> Result<Vec<CommentView>> {
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
-    let authors = accounts::access::users_by_id(conn, &author_ids)?;
+    let authors = accounts::access::cards(conn, scope, &author_ids)?;
     let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
@@ -157,7 +157,7 @@ pub fn comment_views(
             Ok(CommentView {
                 id: comment.id.to_string(),
                 post_id: comment.post_id.to_string(),
-                author: UserView::of(author, scope.viewer()),
+                author: author.clone(),
                 body: comment.body.clone(),
                 html: comment.html.clone(),
                 like_count: comment.like_count,

@@ -9,19 +9,25 @@ use super::snippets::Snippets;
 use crate::db::DbConnection;
 use crate::error::Result;
 
-/// The results for `found`, with titles, snippets and links.
+/// The results for `found` (best first, the first of them at `first_rank`, from 1), with
+/// titles, snippets and links.
+///
+/// Each result's `score` is its rank, `1 / rank`, never its relevance: relevance comes from
+/// index-wide term statistics, which count posts the viewer may not read, so comparing raw
+/// scores across searches would tell whether a word occurs where she cannot look.
 pub(super) fn hits(
     conn: &mut DbConnection,
     generation: &Generation,
     searcher: &tantivy::Searcher,
     mut snippets: Option<&mut Snippets>,
     found: &[(Score, DocAddress)],
+    first_rank: usize,
 ) -> Result<Vec<Hit>> {
     let fields = &generation.fields;
     let mut docs = Vec::with_capacity(found.len());
-    for (score, address) in found {
+    for (position, (_, address)) in found.iter().enumerate() {
         let doc: TantivyDocument = searcher.doc(*address).map_err(internal)?;
-        docs.push((*score, doc));
+        docs.push((rank_score(first_rank.saturating_add(position)), doc));
     }
     let number =
         |doc: &TantivyDocument, field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
@@ -86,4 +92,21 @@ pub(super) fn hits(
             }
         })
         .collect())
+}
+
+/// The score shown for the result at `rank` (from 1): falls with the rank, tells nothing else.
+fn rank_score(rank: usize) -> f32 {
+    1.0 / rank.max(1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rank_score;
+
+    #[test]
+    fn shown_scores_follow_the_rank_alone() {
+        assert_eq!(rank_score(1), 1.0);
+        assert_eq!(rank_score(4), 0.25);
+        assert!(rank_score(20) < rank_score(19));
+    }
 }

@@ -32,6 +32,7 @@ pub struct Hit {
     pub title: String,
     /// HTML: the matching words in `<mark>`, everything else escaped.
     pub snippet: String,
+    /// `1 / rank` (1, 0.5, 0.33 …, counted across pages): the order, not the relevance.
     pub score: f32,
     /// Where the result lives in the browser.
     pub url: String,
@@ -144,7 +145,14 @@ pub fn search(
         Some(text) => Some(Snippets::new(&searcher, text.as_ref(), fields)?),
         None => None,
     };
-    let hits = hits(conn, generation, &searcher, snippets.as_mut(), &page)?;
+    let hits = hits(
+        conn,
+        generation,
+        &searcher,
+        snippets.as_mut(),
+        &page,
+        offset.saturating_add(1),
+    )?;
     let next = more.then(|| {
         crate::cursor::encode(
             &now.to_string(),
@@ -234,7 +242,7 @@ pub fn suggest(
             .flatten()
             .map(Candidate::scored)
             .collect();
-        *into = hits(conn, generation, &searcher, None, &found)?;
+        *into = hits(conn, generation, &searcher, None, &found, 1)?;
     }
     let parsed = Parsed {
         words: words.clone(),
@@ -257,7 +265,7 @@ pub fn suggest(
         .map(Candidate::scored)
         .collect();
         let mut snippets = Snippets::new(&searcher, text.as_ref(), fields)?;
-        suggestions.posts = hits(conn, generation, &searcher, Some(&mut snippets), &found)?;
+        suggestions.posts = hits(conn, generation, &searcher, Some(&mut snippets), &found, 1)?;
     }
     Ok(suggestions)
 }

@@ -59,6 +59,7 @@ pub fn notification(letter: &Letter<'_>) -> Mail {
         text,
         html,
         headers: Vec::new(),
+        group_id: None,
     }
 }
 

@@ -356,7 +356,7 @@ fn email(
             link: &link,
             settings: &settings,
         });
-        mail::enqueue(conn, &mail)?;
+        mail::enqueue(conn, &mail.about_group(note.group_id))?;
         if let Some(post) = note.post_id {
             seen::record(conn, user.id, &[post], How::Email)?;
         }

@@ -1,5 +1,7 @@
-//! The loaders of `tags`. Tag names are public words, not content, so these need no access check;
-//! what a viewer may see *tagged* is filtered by the posts area.
+//! The loaders of `tags` by name or id, for writers and for names a viewer already holds. A tag
+//! row alone is not something to show: a name exists once a body or a follow names it, even
+//! a body kept from guests. Listing tags for a viewer goes through the posts area
+//! (`posts::access::tags_with_prefix`, trending), which asks the viewer's scope.
 
 use diesel::prelude::*;
 
@@ -29,22 +31,5 @@ pub fn names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>>
     Ok(tags::table
         .filter(tags::id.eq_any(ids.to_vec()))
         .select((tags::id, tags::name))
-        .load(conn)?)
-}
-
-/// Tag names starting with `prefix`, in alphabetical order, for autocomplete.
-pub fn with_prefix(conn: &mut DbConnection, prefix: &str, limit: i64) -> Result<Vec<String>> {
-    let pattern = format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    Ok(tags::table
-        .filter(tags::name.like(pattern).escape('\\'))
-        .order(tags::name.asc())
-        .limit(limit)
-        .select(tags::name)
         .load(conn)?)
 }

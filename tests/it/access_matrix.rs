@@ -63,6 +63,10 @@ fn may_see_group(viewer: Viewer, place: Place) -> bool {
 
 /// The word of a comment for employees only, on the public post.
 const STAFF_WORD: &str = "staffonlyword";
+/// A tag of an ordinary comment under a post for employees only (in the public group).
+const STAFF_THREAD_TAG: &str = "staffthreadword";
+/// A tag nobody wrote: the non-member followed it, which creates the name.
+const FOLLOWED_ONLY_TAG: &str = "followonlyword";
 
 fn tag(place: Place) -> &'static str {
     match place {
@@ -140,8 +144,27 @@ async fn build_world(backend: crate::support::Backend) -> World {
                 .await;
             assert_eq!(status, StatusCode::CREATED);
         }
+        if place == Place::Public {
+            // Anything under a post for employees only is for employees only.
+            let staff = json!({"body": "for the team", "group_id": group, "employees_only": true});
+            let (status, staff_post) = ana.post("/api/v1/posts", staff).await;
+            assert_eq!(status, StatusCode::CREATED, "{staff_post}");
+            let comment = json!({"body": format!("agreed #{STAFF_THREAD_TAG}")});
+            let path = format!(
+                "/api/v1/posts/{}/comments",
+                staff_post["id"].as_str().unwrap()
+            );
+            assert_eq!(ana.post(&path, comment).await.0, StatusCode::CREATED);
+        }
         posts.push((place, id, group));
     }
+    assert_eq!(
+        nonmember
+            .put(&format!("/api/v1/follows/tags/{FOLLOWED_ONLY_TAG}"))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     let author_id = ana.id().await;
     let removed_id = removed.id().await;
     for group in posts.iter().filter_map(|p| p.2.as_ref()) {
@@ -231,7 +254,10 @@ fn canaries_for(viewer: Viewer) -> Vec<&'static str> {
         }
     }
     if !matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember) {
-        canaries.push(STAFF_WORD);
+        canaries.extend([STAFF_WORD, STAFF_THREAD_TAG]);
+    }
+    if viewer != Viewer::NonMember {
+        canaries.push(FOLLOWED_ONLY_TAG);
     }
     canaries
 }
@@ -316,6 +342,16 @@ on_both_backends! {
             "/api/v1/search?q=room".to_string(),
             "/api/v1/search/suggest?q=se".to_string(),
             "/api/v1/search/suggest?q=pr".to_string(),
+            // The composer's `#` completion, whole and by prefix.
+            "/api/v1/tags?q=&limit=100".to_string(),
+            "/api/v1/tags?q=s&limit=100".to_string(),
+            "/api/v1/tags?q=%23f".to_string(),
+            format!("/api/v1/search?q={STAFF_THREAD_TAG}"),
+            format!("/api/v1/search?q=%23{STAFF_THREAD_TAG}&type=tags"),
+            "/api/v1/search/suggest?q=staffth".to_string(),
+            "/api/v1/search/suggest?q=follow".to_string(),
+            format!("/api/v1/tags/{STAFF_THREAD_TAG}/feed"),
+            format!("/api/v1/tags/{FOLLOWED_ONLY_TAG}/feed"),
             "/api/v1/openapi.json".to_string(),
             // The pages, read with the same credentials.
             "/".to_string(),
@@ -517,5 +553,49 @@ on_both_backends! {
         assert_eq!(status, StatusCode::FORBIDDEN, "guests cannot post company-wide");
         let (status, _) = guest_here.post("/api/v1/groups", json!({"name": "Mine", "visibility": "public"})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "guests cannot create groups");
+    }
+}
+
+on_both_backends! {
+    async fn a_guest_never_holds_a_role_above_member(backend: Backend) {
+        let world = build_world(backend).await;
+        let client = |wanted: Viewer| &world.clients.iter().find(|(v, _)| *v == wanted).unwrap().1;
+        let (owner, guest, nonmember) = (client(Viewer::Member), client(Viewer::GuestOfThisGroup), client(Viewer::NonMember));
+        let (guest_id, nonmember_id) = (guest.id().await, nonmember.id().await);
+        let groups: Vec<&String> = world.posts.iter().filter_map(|p| p.2.as_ref()).collect();
+        for group in &groups {
+            for role in ["admin", "owner"] {
+                let (status, body) = owner.post(&format!("/api/v1/groups/{group}/members"), json!({"user_id": guest_id, "role": role})).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{role}: {body}");
+            }
+        }
+        // A role written some other way (an older version, a hand edit) gives her nothing.
+        let db = world.app.db.open();
+        db.write(|conn| {
+            use agora::db::schema::memberships;
+            use diesel::prelude::*;
+            diesel::update(memberships::table.filter(memberships::user_id.eq(guest_id.parse::<i64>().unwrap())))
+                .set(memberships::role.eq("admin"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        for group in &groups {
+            let (_, shown) = guest.get(&format!("/api/v1/groups/{group}")).await;
+            assert_eq!(shown["my_role"], "member", "{shown}");
+            let attempts = [
+                guest.post(&format!("/api/v1/groups/{group}/members"), json!({"user_id": nonmember_id, "role": "member"})).await,
+                guest.patch(&format!("/api/v1/groups/{group}"), json!({"visibility": "public", "description": "taken over"})).await,
+                guest.post(&format!("/api/v1/groups/{group}/invitations"), json!({"email": "friend@customer.example"})).await,
+                guest.delete(&format!("/api/v1/groups/{group}/members/{}", world.author_id)).await,
+            ];
+            for (status, body) in attempts {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            }
+            let (_, members) = owner.get(&format!("/api/v1/groups/{group}/members?limit=100")).await;
+            assert!(!members.to_string().contains(&nonmember_id), "{members}");
+            let (_, shown) = owner.get(&format!("/api/v1/groups/{group}")).await;
+            assert_ne!(shown["description"], "taken over");
+        }
     }
 }

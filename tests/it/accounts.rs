@@ -134,3 +134,24 @@ on_both_backends! {
         assert_eq!(app.anonymous().get("/api/v1/users").await.0, StatusCode::UNAUTHORIZED);
     }
 }
+
+on_both_backends! {
+    async fn the_directory_matches_only_what_the_searcher_is_shown(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let beta = app.group(&ana, "Beta", "private", true).await;
+        let guest = app.guest_in(&ana, "gus", &[&beta]).await;
+        let handles = |page: &serde_json::Value| -> Vec<String> {
+            page["items"].as_array().unwrap().iter().map(|u| u["handle"].as_str().unwrap().to_string()).collect()
+        };
+        // Only the part of an address after the handle tells anything; nobody but admins sees it.
+        for (client, q) in [(&ana, "@example.com"), (&ana, "admin@"), (&guest, "example.com"), (&guest, "ana@")] {
+            let (status, page) = client.get(&format!("/api/v1/users?q={q}")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(handles(&page).is_empty(), "q={q}: {page}");
+        }
+        assert_eq!(handles(&ana.get("/api/v1/users?q=gus").await.1), ["gus"], "handles and names still match");
+        assert_eq!(handles(&admin.get("/api/v1/users?q=customer.example").await.1), ["gus"], "admins see and match every address");
+    }
+}

@@ -96,6 +96,21 @@ on_both_backends! {
         assert_eq!(body["code"], "cannot_deactivate_self");
     }
 
+    async fn parallel_wrong_passwords_are_checked_no_more_often_than_the_limit(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_AUTH__MAX_FAILURES_PER_ACCOUNT", "5")]).await;
+        app.admin().await;
+        let attempts = (0..30).map(|n| {
+            let client = app.anonymous();
+            async move { client.post("/api/v1/auth/token", json!({"email": "admin@example.com", "password": format!("wrong password {n}")})).await.0 }
+        });
+        let statuses = futures_util::future::join_all(attempts).await;
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+        assert_eq!((checked, limited), (5, 25), "{statuses:?}");
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "admin@example.com", "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits too");
+    }
+
     async fn cookie_requests_without_the_csrf_token_are_refused(backend: Backend) {
         let app = TestApp::start(backend).await;
         app.admin().await;
@@ -115,6 +130,22 @@ on_both_backends! {
         let signed_out = browser.http.post(app.url("/sign-out")).form(&[("csrf", token.as_str())]).send().await.unwrap();
         assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
         assert_eq!(browser.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn cookie_requests_to_percent_encoded_api_paths_need_the_csrf_token_too(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        app.admin().await;
+        let mut browser = app.browser_sign_in("admin@example.com").await;
+        let token = browser.csrf.take().unwrap();
+        // Each spelling routes (or not) like /api/v1/posts; none may skip the check.
+        for path in ["/api/v1/posts", "/%61pi/v1/posts", "/%61%70%69/v1/posts", "/api/%761/posts", "/api/v1/%70osts", "/%2561pi/v1/posts", "/api%2Fv1/posts"] {
+            let (status, body) = browser.post(path, json!({"body": "forged"})).await;
+            assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "POST {path}: {status} {body}");
+        }
+        let (_, feed) = browser.get("/api/v1/feeds/company").await;
+        assert_eq!(feed["items"].as_array().unwrap().len(), 0, "nothing was posted: {feed}");
+        browser.csrf = Some(token);
+        assert_eq!(browser.post("/%61pi/v1/posts", json!({"body": "with the token"})).await.0, StatusCode::CREATED);
     }
 
     async fn the_setup_page_creates_the_admin_and_signs_in(backend: Backend) {

@@ -343,6 +343,63 @@ on_both_backends! {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 
+    async fn a_sponsor_link_extends_once_and_never_undoes_an_admin_or_a_departure(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let app = start(backend, &smtp, &[]).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let beta = app.group(&olga, "Beta", "private", true).await;
+        let guest = app.guest_in(&olga, "gus", &[&beta]).await;
+        let guest_id = guest.id().await;
+        let db = app.db.open();
+        let config = agora::config::Config::load(None, vec![("AGORA_PUBLIC_URL".into(), "https://agora.test".into())]).unwrap();
+        let signer = agora::signing::Signer::load_or_generate(None, app.db.dir.path()).unwrap();
+        let mut mails = 0;
+        // Each reminder: the sweep mails the sponsor a fresh link; returns its token.
+        let mut remind = async || {
+            expire_in(&db, &guest_id, 10);
+            assert_eq!(agora::guests::lifecycle::sweep(&db, &config, &signer).unwrap().reminded, 1);
+            mails += 1;
+            let text = text_of(&smtp.wait_for(mails).await[mails - 1]);
+            let start = text.find("https://agora.test/guests/extend?token=").unwrap();
+            text[start..].split_whitespace().next().unwrap().split("token=").nth(1).unwrap().to_string()
+        };
+        let expiry = async || {
+            let (_, listed) = admin.get("/api/v1/admin/guests").await;
+            (listed["items"][0]["expires_at"].as_str().unwrap().to_string(), listed["items"][0]["needs_review"].as_bool().unwrap())
+        };
+        // Anyone holding the link (no session) may use it, from the page's button, once.
+        let click = async |token: &str| {
+            let browser = app.anonymous();
+            let page = browser.request(reqwest::Method::GET, &format!("/guests/extend?token={token}")).send().await.unwrap();
+            let shown = page.status();
+            let csrf = crate::support::hidden_csrf(&browser.page("/sign-in").await);
+            let done = browser.http.post(app.url("/guests/extend")).form(&[("token", token), ("csrf", csrf.as_str())]).send().await.unwrap();
+            (shown, done.status())
+        };
+
+        let token = remind().await;
+        assert_eq!(click(&token).await, (StatusCode::OK, StatusCode::OK));
+        let extended = expiry().await;
+        assert_eq!(click(&token).await, (StatusCode::CONFLICT, StatusCode::CONFLICT), "a link works once");
+        assert_eq!(expiry().await, extended);
+
+        let token = remind().await;
+        assert_eq!(admin.post(&format!("/api/v1/admin/guests/{guest_id}/revoke"), json!({})).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(click(&token).await, (StatusCode::CONFLICT, StatusCode::CONFLICT), "a revoked guest stays revoked");
+        let (status, _) = app.anonymous().post("/api/v1/auth/token", json!({"email": "gus@customer.example", "password": crate::support::PASSWORD})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        assert_eq!(admin.post(&format!("/api/v1/admin/guests/{guest_id}/extend"), json!({})).await.0, StatusCode::OK);
+        let token = remind().await;
+        let olga_id = olga.id().await;
+        assert_eq!(admin.delete(&format!("/api/v1/users/{olga_id}")).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(click(&token).await, (StatusCode::CONFLICT, StatusCode::CONFLICT), "a departed sponsor's link is dead");
+        assert_eq!(agora::guests::lifecycle::sweep(&db, &config, &signer).unwrap().flagged, 1);
+        assert_eq!(click(&token).await, (StatusCode::CONFLICT, StatusCode::CONFLICT));
+        assert!(expiry().await.1, "the review flag stays for an admin");
+    }
+
     async fn a_guest_whose_sponsor_leaves_is_flagged_for_review(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;
@@ -528,5 +585,39 @@ on_both_backends! {
         assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
         let (_, pending) = admin.get(&format!("/api/v1/groups/{beta}/invitations")).await;
         assert_eq!(pending["items"], json!([]));
+    }
+}
+
+on_both_backends! {
+    async fn a_guest_reads_only_a_byline_of_authors_outside_her_groups(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let nina = app.user(&admin, "nina", "employee").await;
+        for (client, bio) in [(&olga, "olgabio"), (&nina, "ninabio")] {
+            let (status, _) = client.patch("/api/v1/me", json!({"bio": bio, "title": format!("{bio}title"), "department": format!("{bio}dept")})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let square = app.group(&olga, "Square", "public", true).await;
+        let guest = app.guest_in(&olga, "gia", &[&square]).await;
+        let (_, post) = olga.post("/api/v1/posts", json!({"body": "hello @nina", "group_id": square})).await;
+        let post = post["id"].as_str().unwrap().to_string();
+        // Nina never joined: she comments in a public group as any employee may.
+        let (status, _) = nina.post(&format!("/api/v1/posts/{post}/comments"), json!({"body": "and a comment"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let nina_id = nina.id().await;
+        assert_eq!(guest.get(&format!("/api/v1/users/{nina_id}")).await.0, StatusCode::NOT_FOUND);
+
+        let (_, comments) = guest.get(&format!("/api/v1/posts/{post}/comments")).await;
+        let browser = app.sign_in("gia@customer.example").await;
+        let page = browser.page(&format!("/posts/{post}")).await;
+        for answer in [comments.to_string(), page] {
+            assert!(answer.contains("NINA"), "her name is shown: {answer}");
+            assert!(!answer.contains("ninabio"), "not her profile: {answer}");
+        }
+        let (_, shown) = guest.get(&format!("/api/v1/posts/{post}")).await;
+        assert!(shown.to_string().contains("olgabio"), "a member of her group is shown in full: {shown}");
+        let (_, for_employee) = olga.get(&format!("/api/v1/posts/{post}/comments")).await;
+        assert!(for_employee.to_string().contains("ninabio"), "employees see every profile");
     }
 }

@@ -190,3 +190,35 @@ on_both_backends! {
         assert!(browser.page("/admin/mail").await.contains("later@customer.example"));
     }
 }
+
+on_both_backends! {
+    async fn admins_do_not_read_subjects_about_groups_hidden_from_them(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Refusing).await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let secret = app.group(&ana, "Secret lab", "secret", true).await;
+        let open = app.group(&ana, "Open square", "public", true).await;
+        invite(&ana, &secret, "hidden@customer.example").await;
+        invite(&ana, &open, "shown@customer.example").await;
+        let refused = listed(&admin, "failed", 2).await;
+        let subject_to = |to: &str| refused.iter().find(|m| m["to"] == to).unwrap()["subject"].as_str().unwrap().to_string();
+        assert!(subject_to("shown@customer.example").contains("Open square"));
+        assert_eq!(subject_to("hidden@customer.example"), "(about a group you cannot see)");
+        assert!(!serde_json::to_string(&refused).unwrap().contains("Secret"));
+        let browser = app.browser_sign_in("admin@example.com").await;
+        let page = browser.page("/admin/mail").await;
+        assert!(page.contains("Open square") && !page.contains("Secret lab"), "{page}");
+        let hidden_id = refused.iter().find(|m| m["to"] == "hidden@customer.example").unwrap()["id"].as_str().unwrap().to_string();
+        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{hidden_id}/retry"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!retried.to_string().contains("Secret"), "{retried}");
+        // An admin in the group reads it.
+        let (status, _) = ana.post(&format!("/api/v1/groups/{secret}/members"), json!({"user_id": admin.id().await, "role": "member"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, queued) = admin.get("/api/v1/admin/mail?state=queued").await;
+        let (_, failed) = admin.get("/api/v1/admin/mail?state=failed").await;
+        assert!(format!("{queued}{failed}").contains("Secret lab"), "{queued} {failed}");
+    }
+}

@@ -107,6 +107,33 @@ fn href_of(html: &str, text: &str) -> String {
 }
 
 on_both_backends! {
+    async fn forms_go_back_only_to_paths_on_this_site(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let (admin, browser) = employee_in_browser(&app, "bea").await;
+        let post = api_post(&admin, "a post to like").await;
+        let safe = |location: &str| location.starts_with('/') && !location.starts_with("//") && !location.contains("evil") && !location.contains(|c: char| c.is_whitespace() || c.is_control() || c == '\\');
+        // A tab or newline is dropped by browsers, so each of these names another site, or
+        // would be a header that cannot be written.
+        for back in ["/\t/evil.example", "/\n/evil.example", "\t//evil.example", "//evil.example", "/\\evil.example", "/.//evil.example", "https://evil.example", "/ok\r\nSet-Cookie: x=1"] {
+            let (_, comment) = admin.post(&format!("/api/v1/posts/{post}/comments"), json!({"body": "a comment"})).await;
+            let comment = comment["id"].as_str().unwrap().to_string();
+            for (path, fields) in [
+                (format!("/posts/{post}/like"), vec![("on", "1"), ("back", back)]),
+                (format!("/comments/{comment}/like"), vec![("on", "1"), ("back", back)]),
+                ("/posts".to_string(), vec![("body", "from the form"), ("back", back)]),
+            ] {
+                let answer = submit(&browser, &path, &fields).await;
+                assert_eq!(answer.status, StatusCode::SEE_OTHER, "POST {path} back={back:?}: {}", answer.html);
+                assert!(safe(&answer.location), "POST {path} back={back:?} → {}", answer.location);
+            }
+            let (_, own) = browser.post(&format!("/api/v1/posts/{post}/comments"), json!({"body": "mine"})).await;
+            let own = own["id"].as_str().unwrap().to_string();
+            let answer = submit(&browser, &format!("/comments/{own}/delete"), &[("back", back)]).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "delete back={back:?}: {}", answer.html);
+            assert!(safe(&answer.location), "delete back={back:?} → {}", answer.location);
+        }
+    }
+
     async fn a_post_from_the_composer_appears_on_the_home_page(backend: Backend) {
         let app = TestApp::start(backend).await;
         let (_, ana) = employee_in_browser(&app, "ana").await;

@@ -429,3 +429,32 @@ on_both_backends! {
         assert_eq!(report.differences, 0, "{:?}", report.lines);
     }
 }
+
+on_both_backends! {
+    async fn scores_tell_a_guest_nothing_of_posts_she_cannot_read(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let olga = app.user(&admin, "olga", "employee").await;
+        let beta = app.group(&olga, "Beta", "private", true).await;
+        let lab = app.group(&olga, "Lab", "secret", false).await;
+        let guest = app.guest_in(&olga, "gia", &[&beta]).await;
+        let (_, seen) = olga.post("/api/v1/posts", json!({"body": "the zephyr release and the quokka plan", "group_id": beta})).await;
+        let seen = seen["id"].as_str().unwrap().to_string();
+        let found = |items: &[Value]| items.iter().any(|h| h["id"] == seen.as_str());
+        let scores = async |q: &str| -> Vec<f64> {
+            search_until(&guest, q, found).await.iter().map(|h| h["score"].as_f64().unwrap()).collect()
+        };
+        let before = (scores("zephyr").await, scores("quokka").await);
+        // Hidden posts make one word common; BM25 weighs words by how rare they are overall.
+        let mut last = String::new();
+        for n in 0..20 {
+            let (_, post) = olga.post("/api/v1/posts", json!({"body": format!("zephyr note {n}"), "group_id": lab})).await;
+            last = post["id"].as_str().unwrap().to_string();
+        }
+        search_until(&olga, "zephyr", |items| items.iter().any(|h| h["id"] == last.as_str())).await;
+        let after = (scores("zephyr").await, scores("quokka").await);
+        assert_eq!(before, after, "the guest's scores moved with posts she cannot read");
+        let (_, page) = guest.get("/api/v1/search?q=zephyr").await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    }
+}

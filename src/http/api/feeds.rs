@@ -146,8 +146,8 @@ pub struct TagName {
 
 #[utoipa::path(get, path = "/api/v1/tags", tag = "tags", params(TagQuery),
     responses((status = 200, body = Page<TagName>), (status = 401, body = Problem), (status = 422, body = Problem)))]
-/// Tags whose name starts with `q`, in alphabetical order, for `#` autocomplete. Tag names are
-/// public words; what carries them is filtered by the feeds.
+/// Tags whose name starts with `q`, in alphabetical order, for `#` autocomplete: only tags of
+/// posts and comments the viewer may read.
 pub async fn list_tags(
     app: web::Data<App>,
     caller: Caller,
@@ -165,8 +165,7 @@ pub async fn list_tags(
         .trim_start_matches('#')
         .to_lowercase();
     let names = read(&app, &caller, move |conn, scope| {
-        scope.viewer().require_user()?;
-        tags::access::with_prefix(conn, &prefix, limit)
+        posts::access::tags_with_prefix(conn, scope, &prefix, limit)
     })
     .await?;
     let items = names.into_iter().map(|name| TagName { name }).collect();

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin_mail;
+mod csrf;
 pub(crate) mod digests;
 mod feed_tokens;
 mod feeds;
@@ -29,6 +30,7 @@ use crate::error::{Error, Result, invalid};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(csrf::require_token))
             .route("/openapi.json", web::get().to(openapi::document))
             .configure(accounts::routes)
             .configure(users::routes)

@@ -444,18 +444,15 @@ struct ExtendPage {
     until: String,
 }
 
-/// The guest a sponsor's extend link names, for the page.
-async fn extend_target(app: &web::Data<App>, token: &str) -> Result<(i64, i64, String), PageError> {
+/// The name of the guest a sponsor's extend link may still extend, for the page.
+async fn extend_target(app: &web::Data<App>, token: &str) -> Result<String, PageError> {
     let state = app.clone();
     let token = token.to_string();
     Ok(blocking(move || {
-        let (guest, sponsor) = crate::guests::lifecycle::extend_link(&state.signer, &token)?;
-        let found = state
+        state
             .db
-            .read(|conn| access::users_by_id(conn, &[guest]))?
-            .remove(&guest);
-        let found = found.ok_or_else(|| Error::not_found("link"))?;
-        Ok((guest, sponsor, found.name))
+            .read(|conn| crate::guests::extension::usable(conn, &state.signer, &token))
+            .map(|link| link.guest_name)
     })
     .await?)
 }
@@ -468,7 +465,7 @@ async fn extend_page(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let token = query.into_inner().token;
-    let (_, _, guest) = extend_target(&app, &token).await?;
+    let guest = extend_target(&app, &token).await?;
     let (csrf, is_new) = form_token(&req);
     let page = ExtendPage {
         layout: Layout::new(&req, "Extend guest access", None, Some(&csrf)),
@@ -499,12 +496,12 @@ async fn extend(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     check_form_token(&req, &form.csrf)?;
-    let (id, sponsor, guest) = extend_target(&app, &form.token).await?;
-    let state = app.clone();
+    let guest = extend_target(&app, &form.token).await?;
+    let (state, token) = (app.clone(), form.token.clone());
     let until = blocking(move || {
-        state
-            .db
-            .write(|conn| crate::guests::lifecycle::extend(conn, &state.config, sponsor, id))
+        state.db.write(|conn| {
+            crate::guests::extension::extend_by_link(conn, &state.config, &state.signer, &token)
+        })
     })
     .await?;
     let page = ExtendPage {

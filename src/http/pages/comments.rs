@@ -166,5 +166,5 @@ async fn delete(
     })
     .await?;
     let fallback = format!("/posts/{}#comments", comment.post_id);
-    Ok(see_other(form::local_path(&form.back, &fallback)))
+    Ok(see_other(&form::local_path(&form.back, &fallback)))
 }

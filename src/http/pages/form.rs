@@ -80,9 +80,35 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64, PageError> {
 }
 
 /// `back` if it is a path on this site, else `fallback`: a form must not redirect elsewhere.
-pub fn local_path<'a>(back: &'a str, fallback: &'a str) -> &'a str {
-    let local = back.starts_with('/') && !back.starts_with("//") && !back.contains('\\');
-    if local { back } else { fallback }
+/// `back` is read the way a browser reads a `Location` (tabs and newlines dropped, backslashes
+/// as slashes), so a tab in `/<tab>/evil.example` hides no other site; what comes back is the
+/// parsed path, query and fragment, always a valid header value.
+pub fn local_path(back: &str, fallback: &str) -> String {
+    same_origin_path(back).unwrap_or_else(|| fallback.to_string())
+}
+
+fn same_origin_path(back: &str) -> Option<String> {
+    // Only a path: not a scheme, not a host, not a relative reference.
+    if !back.starts_with('/') {
+        return None;
+    }
+    let origin = url::Url::parse("http://agora.invalid/").ok()?;
+    let parsed = origin.join(back).ok()?;
+    if parsed.origin() != origin.origin() {
+        return None;
+    }
+    let mut path = parsed.path().to_string();
+    // `/.//evil.example` parses to the path `//evil.example`, which a browser reads as a host.
+    if path.starts_with("//") {
+        return None;
+    }
+    if let Some(query) = parsed.query() {
+        path = format!("{path}?{query}");
+    }
+    if let Some(fragment) = parsed.fragment() {
+        path = format!("{path}#{fragment}");
+    }
+    Some(path)
 }
 
 /// A form that carries only the CSRF token (and where to go afterwards).
@@ -150,10 +176,30 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(local_path("/groups/1", "/"), "/groups/1");
-        assert_eq!(local_path("//evil.example", "/"), "/");
-        assert_eq!(local_path("https://evil.example", "/"), "/");
-        assert_eq!(local_path("/\\evil.example", "/"), "/");
+        assert_eq!(
+            local_path("/groups/1?cursor=x#post-2", "/"),
+            "/groups/1?cursor=x#post-2"
+        );
+        for outside in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "evil.example",
+            "/%0a/x\r\n",
+            "/.//evil.example",
+            "/..//evil.example",
+        ] {
+            let kept = local_path(outside, "/");
+            assert!(
+                kept == "/" || !kept.contains("evil") && !kept.contains(['\r', '\n', '\t']),
+                "{outside:?} → {kept:?}"
+            );
+        }
+        assert_eq!(local_path("/\t/evil.example", "/"), "/");
+        assert_eq!(local_path("/a\nb", "/"), "/ab");
         assert_eq!(local_path("", "/company"), "/company");
     }
 

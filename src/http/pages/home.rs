@@ -182,7 +182,7 @@ async fn create_post(
     })
     .await;
     let refusal = match result {
-        Ok(_) => return Ok(see_other(form::local_path(&form.back, "/"))),
+        Ok(_) => return Ok(see_other(&form::local_path(&form.back, "/"))),
         Err(error) => refused(error)?,
     };
     let selected = form.group_id.clone();

@@ -65,5 +65,6 @@ pub fn letter(config: &Config, digest: &Digest, unsubscribe: &str) -> Result<Mai
                 "List-Unsubscribe=One-Click".into(),
             ),
         ],
+        group_id: None,
     })
 }

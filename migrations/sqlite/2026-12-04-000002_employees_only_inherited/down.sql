@@ -1,0 +1,2 @@
+-- Data only: what was marked stays marked.
+SELECT 1;
