@@ -49,6 +49,17 @@ pub struct Config {
     pub guests: GuestSettings,
     /// Email digests: when they go out and how long they are.
     pub digests: DigestSettings,
+    /// Deliveries to the outside (mail): how long they are tried.
+    pub outbox: OutboxSettings,
+}
+
+/// How long the outbox tries a delivery.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Attempts before a delivery that keeps failing is dead (an admin can send it again).
+    /// Waits between attempts double from 1 s to an hour, so 40 attempts span about 30 hours.
+    pub max_attempts: i32,
 }
 
 /// Pool and SQLite settings.
@@ -380,6 +391,13 @@ impl Config {
             ));
         }
         crate::signals::digests::check_settings(&self.digests)?;
+        if self.outbox.max_attempts < 1 {
+            return Err(ConfigError::new(
+                "outbox.max_attempts",
+                "outbox.max_attempts must be at least 1",
+                "set e.g. AGORA_OUTBOX__MAX_ATTEMPTS=40",
+            ));
+        }
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
             return Err(ConfigError::new(
                 "live.channel_capacity",

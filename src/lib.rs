@@ -19,6 +19,7 @@ pub mod http;
 pub mod ids;
 pub mod live;
 pub mod mail;
+pub mod outbox;
 pub mod posts;
 pub mod search;
 pub mod signals;
@@ -97,7 +98,10 @@ impl App {
             public_url: self.config.public_url(),
         };
         workers::spawn(db, &status, ConsumerWorker::new(db, notifier), stop.clone());
-        if let Some(sender) = mail::sender::MailSender::new(db, &self.config) {
+        if let Some(courier) = mail::sender::MailCourier::new(&self.config) {
+            let url = self.config.database_url();
+            let max_attempts = self.config.outbox.max_attempts;
+            let sender = outbox::OutboxWorker::new(db, &url, courier, max_attempts);
             workers::spawn(db, &status, sender, stop.clone());
         }
         let (config, signer) = (self.config.clone(), self.signer.clone());

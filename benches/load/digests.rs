@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use agora::db::schema::{digests, mail_outbox, seen_posts};
+use agora::db::schema::{digests, outbox, seen_posts};
 use agora::signals::digests::{Period, run_period};
 use diesel::dsl::sum;
 use diesel::prelude::*;
@@ -15,7 +15,7 @@ pub fn clear(app: &agora::App) -> Result<(), String> {
     app.db
         .write_quietly(|conn| {
             diesel::delete(digests::table).execute(conn)?;
-            diesel::delete(mail_outbox::table).execute(conn)?;
+            diesel::delete(outbox::table).execute(conn)?;
             diesel::delete(seen_posts::table.filter(seen_posts::how.eq("digest"))).execute(conn)?;
             Ok(())
         })
@@ -45,7 +45,7 @@ pub fn run(app: &agora::App) -> Result<String, String> {
             let (listed, more): (Option<i64>, Option<i64>) = digests::table
                 .select((sum(digests::post_count), sum(digests::more_count)))
                 .first(conn)?;
-            let queued: i64 = mail_outbox::table.count().get_result(conn)?;
+            let queued: i64 = outbox::table.count().get_result(conn)?;
             let marked: i64 = seen_posts::table
                 .filter(seen_posts::how.eq("digest"))
                 .count()

@@ -18,3 +18,33 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
     .map_err(|e| Error::internal(format!("migration failed: {e}")))?;
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
 }
+
+/// Applies the pending migrations up to and including version `last` (`2026-12-04-000002`):
+/// for tests that fill a database as an earlier release left it, then upgrade it.
+pub fn run_pending_until(conn: &mut DbConnection, last: &str) -> Result<Vec<String>, Error> {
+    let last: String = last.chars().filter(char::is_ascii_digit).collect();
+    let applied = match conn {
+        DbConnection::Sqlite(inner) => run_until(inner, SQLITE, &last),
+        DbConnection::Postgres(inner) => run_until(inner, POSTGRES, &last),
+    }
+    .map_err(|e| Error::internal(format!("migration failed: {e}")))?;
+    Ok(applied)
+}
+
+fn run_until<B: diesel::backend::Backend>(
+    harness: &mut impl MigrationHarness<B>,
+    source: EmbeddedMigrations,
+    last: &str,
+) -> diesel::migration::Result<Vec<String>> {
+    let mut applied = Vec::new();
+    for migration in harness.pending_migrations(source)? {
+        let version = migration.name().version().to_string();
+        let digits: String = version.chars().filter(char::is_ascii_digit).collect();
+        if digits.as_str() > last {
+            break;
+        }
+        harness.run_migration(&*migration)?;
+        applied.push(version);
+    }
+    Ok(applied)
+}

@@ -231,20 +231,17 @@ diesel::table! {
 }
 
 diesel::table! {
-    mail_outbox (id) {
+    outbox (id) {
         id -> BigInt,
-        to_address -> Text,
-        subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
-        headers -> Text,
+        kind -> Text,
+        payload -> Text,
+        group_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
-        failed_at -> Nullable<Timestamp>,
+        dead_at -> Nullable<Timestamp>,
         last_error -> Text,
-        group_id -> Nullable<BigInt>,
     }
 }
 

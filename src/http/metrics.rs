@@ -146,16 +146,18 @@ pub fn render_board(board: &Board) -> String {
     }
     out.push_str("# HELP agora_outbox_depth Deliveries in the outbox by kind and state.\n");
     out.push_str("# TYPE agora_outbox_depth gauge\n");
-    let _ = writeln!(
-        out,
-        "agora_outbox_depth{{kind=\"mail\",state=\"queued\"}} {}",
-        board.outbox.queued
-    );
-    let _ = writeln!(
-        out,
-        "agora_outbox_depth{{kind=\"mail\",state=\"failed\"}} {}",
-        board.outbox.failed
-    );
+    for depth in &board.outbox {
+        let kind = depth.kind.as_str();
+        let (queued, dead) = (depth.queued, depth.dead);
+        let _ = writeln!(
+            out,
+            "agora_outbox_depth{{kind=\"{kind}\",state=\"queued\"}} {queued}"
+        );
+        let _ = writeln!(
+            out,
+            "agora_outbox_depth{{kind=\"{kind}\",state=\"dead\"}} {dead}"
+        );
+    }
     out
 }
 

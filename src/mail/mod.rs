@@ -1,18 +1,15 @@
-//! Email. Every message is written to the `mail_outbox` table in the transaction of what it
-//! tells about, and sent by one task (`sender`) that retries with backoff, so an SMTP outage
-//! delays mail and never loses it, and a rolled-back change never sends any.
+//! Email. Every message is a delivery in the outbox (`crate::outbox`), written in the
+//! transaction of what it tells about and sent by the outbox's mail sender with this area's
+//! courier (`sender`), so an SMTP outage delays mail and never loses it, and a rolled-back
+//! change never sends any.
 
-pub mod outbox;
+pub mod admin;
 pub mod sender;
-pub mod sender_lock;
 mod transport;
 
-use chrono::Utc;
-use diesel::prelude::*;
-
-use crate::db::schema::mail_outbox;
-use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result};
+use crate::db::DbConnection;
+use crate::error::Result;
+use crate::outbox::{self, Delivery, MailPayload};
 
 /// An email to send.
 #[derive(Clone, Debug, Default)]
@@ -38,25 +35,12 @@ impl Mail {
 
 /// Queues `mail` in the caller's transaction; returns its outbox id.
 pub fn enqueue(conn: &mut DbConnection, mail: &Mail) -> Result<i64> {
-    let id = new_id();
-    let now = Utc::now().naive_utc();
-    let headers: serde_json::Map<String, serde_json::Value> = mail
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
-        .collect();
-    diesel::insert_into(mail_outbox::table)
-        .values((
-            mail_outbox::id.eq(id),
-            mail_outbox::to_address.eq(&mail.to),
-            mail_outbox::subject.eq(&mail.subject),
-            mail_outbox::text_body.eq(&mail.text),
-            mail_outbox::html_body.eq(&mail.html),
-            mail_outbox::headers.eq(serde_json::to_string(&headers).map_err(Error::internal)?),
-            mail_outbox::created_at.eq(now),
-            mail_outbox::next_attempt_at.eq(now),
-            mail_outbox::group_id.eq(mail.group_id),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let payload = MailPayload {
+        to: mail.to.clone(),
+        subject: mail.subject.clone(),
+        text: mail.text.clone(),
+        html: mail.html.clone(),
+        headers: mail.headers.iter().cloned().collect(),
+    };
+    outbox::enqueue(conn, &Delivery::Mail(payload), mail.group_id)
 }

@@ -6,15 +6,7 @@ use std::time::Duration;
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// How a delivery went.
-#[derive(Debug)]
-pub enum Outcome {
-    Sent,
-    /// Worth trying again later: the server was unreachable or answered 4xx.
-    Retry(String),
-    /// The server refused for good (5xx).
-    Refused(String),
-}
+use crate::outbox::Outcome;
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

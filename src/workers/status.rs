@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::db::DbConnection;
 use crate::error::Result;
-use crate::mail::outbox::{self, Depth};
+use crate::outbox::{self, Depth};
 
 /// Shared by the workers and the pages that show them.
 #[derive(Clone, Debug, Default)]
@@ -72,7 +72,8 @@ pub struct Board {
     /// The newest event id.
     pub head: i64,
     pub workers: Vec<WorkerLine>,
-    pub outbox: Depth,
+    /// By kind of delivery.
+    pub outbox: Vec<Depth>,
 }
 
 /// A worker's report and its lag.

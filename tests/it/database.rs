@@ -1,7 +1,7 @@
 //! Migrations on both backends, and the schema they make.
 
 use agora::db::schema::{
-    api_tokens, event_cursors, events, guests, invitations, mail_outbox, sessions, users,
+    api_tokens, event_cursors, events, guests, invitations, outbox, sessions, users,
 };
 use diesel::{QueryDsl, RunQueryDsl};
 
@@ -23,7 +23,7 @@ on_both_backends! {
         event_cursors::table.select(event_cursors::all_columns).limit(0).execute(&mut conn).unwrap();
         guests::table.select(guests::all_columns).limit(0).execute(&mut conn).unwrap();
         invitations::table.select(invitations::all_columns).limit(0).execute(&mut conn).unwrap();
-        mail_outbox::table.select(mail_outbox::all_columns).limit(0).execute(&mut conn).unwrap();
+        outbox::table.select(outbox::all_columns).limit(0).execute(&mut conn).unwrap();
     }
 }
 

@@ -165,8 +165,8 @@ on_both_backends! {
         let waiting = loop {
             let waiting: Vec<(i32, String)> = db
                 .read(|conn| {
-                    use agora::db::schema::mail_outbox::dsl::*;
-                    Ok(mail_outbox.select((attempts, last_error)).load(conn)?)
+                    use agora::db::schema::outbox::dsl::*;
+                    Ok(outbox.select((attempts, last_error)).load(conn)?)
                 })
                 .unwrap();
             if waiting.iter().all(|(tries, _)| *tries >= 1) {
@@ -202,8 +202,8 @@ on_both_backends! {
         let failed = loop {
             let rows: Vec<(Option<chrono::NaiveDateTime>, i32, String)> = db
                 .read(|conn| {
-                    use agora::db::schema::mail_outbox::dsl::*;
-                    Ok(mail_outbox.select((failed_at, attempts, last_error)).load(conn)?)
+                    use agora::db::schema::outbox::dsl::*;
+                    Ok(outbox.select((dead_at, attempts, last_error)).load(conn)?)
                 })
                 .unwrap();
             if rows[0].0.is_some() {

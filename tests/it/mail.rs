@@ -169,6 +169,57 @@ on_both_backends! {
         assert_eq!(admin.post("/api/v1/admin/mail/123/retry", json!({})).await.0, StatusCode::NOT_FOUND);
     }
 
+    async fn mail_failing_past_the_attempt_limit_is_dead_until_an_admin_sends_it_again(backend: Backend) {
+        let smtp = SmtpServer::start(Mood::Down).await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str()), ("AGORA_OUTBOX__MAX_ATTEMPTS", "2")]).await;
+        let admin = app.admin().await;
+        let group = app.group(&admin, "Customers", "private", true).await;
+        invite(&admin, &group, "later@customer.example").await;
+        // Down twice (the second attempt after a backoff of about a second): dead, not retried.
+        let dead = listed(&admin, "failed", 1).await;
+        assert_eq!((dead[0]["attempts"].as_i64(), dead[0]["state"].as_str()), (Some(2), Some("failed")), "{}", dead[0]);
+        assert!(dead[0]["last_error"].as_str().unwrap().contains("421"), "{}", dead[0]);
+        smtp.set(Mood::Accepting);
+        app.worker_settled("mail_sender").await;
+        assert!(smtp.messages().is_empty(), "a dead delivery is not tried again by itself");
+        let (_, metrics) = admin.get("/metrics").await;
+        let metrics = metrics.as_str().unwrap();
+        assert!(metrics.contains(r#"agora_outbox_depth{kind="mail",state="dead"} 1"#), "{metrics}");
+        let id = dead[0]["id"].as_str().unwrap();
+        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await;
+        assert_eq!((status, retried["attempts"].as_i64()), (StatusCode::OK, Some(0)), "{retried}");
+        assert!(smtp.wait_for(1).await[0].contains("To: later@customer.example"));
+        outbox_drained(&admin).await;
+    }
+
+    async fn mail_queued_before_the_outbox_existed_is_sent_after_the_upgrade(backend: Backend) {
+        // A database as the release before the one outbox left it, holding one queued mail.
+        let db = crate::support::TestDb::new(backend);
+        let config = agora::config::Config::load(None, Vec::new()).unwrap();
+        let old = agora::db::Db::connect(&db.url, &config.database).unwrap();
+        old.write(|conn| agora::db::migrations::run_pending_until(conn, "2026-12-04-000002")).unwrap();
+        old.write(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "INSERT INTO mail_outbox (id, to_address, subject, text_body, html_body, headers, created_at, attempts, next_attempt_at, last_error) \
+                 VALUES (42, 'old@customer.example', 'Queued before', 'Plain words', '<p>Rich words</p>', '{\"List-Unsubscribe\":\"<https://agora.test/u>\"}', CURRENT_TIMESTAMP, 3, CURRENT_TIMESTAMP, 'earlier outage')",
+            )
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        drop(old);
+        let smtp = SmtpServer::start(Mood::Accepting).await;
+        let url = smtp.url();
+        let _app = TestApp::start_on(db, &[("AGORA_SMTP_URL", url.as_str())]).await;
+        let sent = smtp.wait_for(1).await;
+        let mail = &sent[0];
+        for part in ["To: old@customer.example", "Subject: Queued before", "Plain words", "Rich words", "List-Unsubscribe: <https://agora.test/u>", "Message-ID: <42@"] {
+            assert!(mail.contains(part), "{part} missing from {mail}");
+        }
+    }
+
     async fn mail_delayed_by_an_outage_is_listed_as_waiting_with_its_error(backend: Backend) {
         let smtp = SmtpServer::start(Mood::Down).await;
         let url = smtp.url();

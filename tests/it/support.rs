@@ -160,7 +160,8 @@ impl TestApp {
         let _ = self.stop_workers.send(true);
     }
 
-    async fn start_on(db: TestDb, env: &[(&str, &str)]) -> TestApp {
+    /// Starts Agora on `db` as it is (migrating it first, as a release does).
+    pub async fn start_on(db: TestDb, env: &[(&str, &str)]) -> TestApp {
         let mut vars: Vec<(String, String)> = vec![
             ("AGORA_DATA_DIR".into(), db.dir.path().display().to_string()),
             ("AGORA_DATABASE_URL".into(), db.url.clone()),

@@ -8,7 +8,7 @@ use super::{Page, PageQuery, blocking, parse_id};
 use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
-use crate::mail::outbox::{self, MailView, State};
+use crate::mail::admin::{self as mail, MailView, State};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/mail", web::get().to(list_mail))
@@ -49,7 +49,7 @@ pub async fn list_mail(
     let viewer = caller.viewer.clone();
     let (items, next_cursor) = blocking(move || {
         app.db
-            .read(|conn| outbox::list(conn, &viewer, state, cursor.as_deref(), limit))
+            .read(|conn| mail::list(conn, &viewer, state, cursor.as_deref(), limit))
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
@@ -66,6 +66,6 @@ pub async fn retry_mail(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id, "mail")?;
     let viewer = caller.viewer.clone();
-    let view = blocking(move || app.db.write(|conn| outbox::retry(conn, &viewer, id))).await?;
+    let view = blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
     Ok(HttpResponse::Ok().json(view))
 }

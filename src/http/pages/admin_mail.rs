@@ -12,7 +12,7 @@ use crate::App;
 use crate::http::api::blocking;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
-use crate::mail::outbox::{self, MailView, State};
+use crate::mail::admin::{self as mail, MailView, State};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,8 +41,8 @@ async fn index(
     let ((refused, more_refused), (waiting, more_waiting)) = blocking(move || {
         app.db.read(|conn| {
             Ok((
-                outbox::list(conn, &viewer, State::Failed, None, PAGE_SIZE)?,
-                outbox::list(conn, &viewer, State::Queued, None, PAGE_SIZE)?,
+                mail::list(conn, &viewer, State::Failed, None, PAGE_SIZE)?,
+                mail::list(conn, &viewer, State::Queued, None, PAGE_SIZE)?,
             ))
         })
     })
@@ -65,6 +65,6 @@ async fn retry(
     form::check(&caller, &form.csrf)?;
     let id = parse_id(&id, "mail")?;
     let viewer = caller.viewer.clone();
-    blocking(move || app.db.write(|conn| outbox::retry(conn, &viewer, id))).await?;
+    blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
     Ok(see_other("/admin/mail"))
 }

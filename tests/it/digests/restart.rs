@@ -96,10 +96,10 @@ fn digests_mailed(db: &Db) -> i64 {
 }
 
 fn unsent_mail(db: &Db) -> i64 {
-    use agora::db::schema::mail_outbox;
+    use agora::db::schema::outbox;
     db.read(|conn| {
-        Ok(mail_outbox::table
-            .filter(mail_outbox::sent_at.is_null())
+        Ok(outbox::table
+            .filter(outbox::sent_at.is_null())
             .count()
             .get_result::<i64>(conn)?)
     })

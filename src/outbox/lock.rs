@@ -1,5 +1,5 @@
-//! One sender per database. With several `agora serve` processes on one PostgreSQL database,
-//! only the process holding a session-level advisory lock sends; the others try to take it
+//! One sender per kind of delivery per database. With several `agora serve` processes on one
+//! PostgreSQL database, only the process holding that kind's session-level advisory lock sends; the others try to take it
 //! now and then, so when the sender dies (its connection closes and PostgreSQL releases the
 //! lock) another one takes over. The lock is held on a connection of its own, outside the
 //! pool, because a session lock belongs to the connection that took it.
