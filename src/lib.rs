@@ -4,10 +4,10 @@
 
 pub mod access;
 pub mod accounts;
+pub mod cli;
 pub mod config;
 pub mod cursor;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod events;
 pub mod feeds;

@@ -245,9 +245,9 @@ on_both_backends! {
         let admin = app.admin().await;
         let config = agora::config::Config::load(None, Vec::new()).unwrap();
         let db = app.db.open();
-        let summary = agora::demo::fill(&db, &config.auth).unwrap();
-        assert!(summary.contains(agora::demo::DEMO_PASSWORD));
-        let error = agora::demo::fill(&db, &config.auth).unwrap_err();
+        let summary = agora::cli::demo::fill(&db, &config.auth).unwrap();
+        assert!(summary.contains(agora::cli::demo::DEMO_PASSWORD));
+        let error = agora::cli::demo::fill(&db, &config.auth).unwrap_err();
         assert_eq!(error.code, "not_empty", "the demo never runs twice");
         let (_, company) = admin.get("/api/v1/feeds/company?limit=100").await;
         let posts = company["items"].as_array().unwrap();
@@ -256,11 +256,11 @@ on_both_backends! {
         let (_, groups) = admin.get("/api/v1/groups?limit=100").await;
         let visibilities: Vec<&str> = groups["items"].as_array().unwrap().iter().map(|g| g["visibility"].as_str().unwrap()).collect();
         assert!(visibilities.contains(&"public") && visibilities.contains(&"private") && !visibilities.contains(&"secret"), "secret groups stay hidden from non-members");
-        let guest = app.sign_in_with("rita@acme.example", agora::demo::DEMO_PASSWORD).await;
+        let guest = app.sign_in_with("rita@acme.example", agora::cli::demo::DEMO_PASSWORD).await;
         let (_, guest_groups) = guest.get("/api/v1/groups").await;
         let names: Vec<&str> = guest_groups["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["Acme Corp — Beta Program"]);
-        let maya = app.sign_in_with("maya@example.com", agora::demo::DEMO_PASSWORD).await;
+        let maya = app.sign_in_with("maya@example.com", agora::cli::demo::DEMO_PASSWORD).await;
         let (_, home) = maya.get("/api/v1/feeds/home").await;
         assert!(home["items"].as_array().unwrap().len() >= 5);
     }

@@ -5,7 +5,7 @@
 use crate::access::{Scope, Viewer};
 use crate::accounts::actions::{self as accounts, NewAccount, Registration};
 use crate::accounts::{User, UserKind};
-use crate::config::AuthSettings;
+use crate::config::{AuthSettings, Config};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::groups::actions::{self as groups, NewGroup};
@@ -465,4 +465,12 @@ fn system_scope(conn: &mut crate::db::DbConnection) -> Result<Scope> {
             kind: UserKind::Admin,
         }),
     )
+}
+
+/// `agora demo`: fills the instance of `config` and prints the summary.
+pub fn run(config: Config) -> Result<(), String> {
+    let app = super::build(config)?;
+    let summary = fill(&app.db, &app.config.auth).map_err(|e| e.detail)?;
+    println!("{summary}");
+    Ok(())
 }
