@@ -158,7 +158,7 @@ fn send(
         .max(1);
     mail::enqueue(
         conn,
-        &letters::invitation(&invitation.email, &inviter, &group.name, &link, days)
+        &letters::invitation(&invitation.email, &inviter, &group.name, &link, days)?
             .about_group(Some(group.id)),
     )?;
     Ok(())

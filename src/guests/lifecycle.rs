@@ -74,7 +74,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
                         days,
                         &link,
                         config.guests.guest_days,
-                    ),
+                    )?,
                 )?;
             }
             diesel::update(guests::table.find(guest))

@@ -8,7 +8,7 @@ pub mod sender;
 mod transport;
 
 use crate::db::DbConnection;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::outbox::{self, Delivery, MailPayload};
 
 /// An email to send.
@@ -31,6 +31,24 @@ impl Mail {
     pub fn about_group(self, group_id: Option<i64>) -> Mail {
         Mail { group_id, ..self }
     }
+}
+
+/// A mail to `to` from a letter's two templates (each extends `email/base.html`; the text part
+/// renders the same fields as the HTML one).
+pub fn compose(
+    to: &str,
+    subject: &str,
+    html: &impl askama::Template,
+    text: &impl askama::Template,
+) -> Result<Mail> {
+    Ok(Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: text.render().map_err(Error::internal)?,
+        html: html.render().map_err(Error::internal)?,
+        headers: Vec::new(),
+        group_id: None,
+    })
 }
 
 /// Queues `mail` in the caller's transaction; returns its outbox id.

@@ -355,7 +355,7 @@ fn email(
             quote: plan.quote.as_deref(),
             link: &link,
             settings: &settings,
-        });
+        })?;
         mail::enqueue(conn, &mail.about_group(note.group_id))?;
         if let Some(post) = note.post_id {
             seen::record(conn, user.id, &[post], How::Email)?;
