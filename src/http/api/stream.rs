@@ -5,7 +5,8 @@ use std::convert::Infallible;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::error::{Error, invalid};
+use crate::App;
+use crate::error::{Error, ErrorKind, invalid};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Caller, Credential};
 use crate::live::{Hub, StreamCredential, Subscriber};
@@ -29,10 +30,12 @@ pub struct StreamQuery {
                         with `id:` and one line of JSON data (ids, group, counts; never bodies); \
                         `reload` when the caller missed more than can be replayed; `: ping` \
                         comments as heartbeats"),
-        (status = 401, body = Problem), (status = 422, body = Problem)))]
+        (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "the caller holds `live.max_streams_per_user` streams already", body = Problem)))]
 /// Live updates for the caller, as Server-Sent Events.
 pub async fn stream(
     req: HttpRequest,
+    app: web::Data<App>,
     hub: web::Data<Hub>,
     caller: Caller,
     query: web::Query<StreamQuery>,
@@ -53,16 +56,34 @@ pub async fn stream(
         Credential::Token(id) => StreamCredential::Token(*id),
         Credential::None => return Err(ApiError(Error::unauthenticated())),
     };
+    let user = caller.user()?.id;
+    let slot = app
+        .streams
+        .acquire(user, app.config.live.max_streams_per_user)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::RateLimited {
+                    retry_after: std::time::Duration::from_secs(5),
+                },
+                "too_many_streams",
+                "you have too many live streams open; close a tab or window",
+            )
+        })?;
     let subscriber = Subscriber {
         viewer: caller.viewer.clone(),
         credential,
         last_event_id,
     };
     let connection = hub.open(subscriber).await?;
-    let body = futures_util::stream::unfold(connection, |mut connection| async move {
-        let chunk = connection.next().await?;
-        Some((Ok::<_, Infallible>(web::Bytes::from(chunk)), connection))
-    });
+    // The slot lives as long as the body: freed when the stream ends or the client leaves.
+    let body =
+        futures_util::stream::unfold((connection, slot), |(mut connection, slot)| async move {
+            let chunk = connection.next().await?;
+            Some((
+                Ok::<_, Infallible>(web::Bytes::from(chunk)),
+                (connection, slot),
+            ))
+        });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
