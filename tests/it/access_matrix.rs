@@ -599,3 +599,93 @@ on_both_backends! {
         }
     }
 }
+
+/// `path` with its `{…}` parameters filled in with ids of the world (by the segment before
+/// each), so that a request that got through would act on something real.
+fn concrete(path: &str, world: &World, comment: &str, nina: &str) -> String {
+    let post = &world.posts[1].1;
+    let group = world.posts[1].2.as_deref().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut filled = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        if !segment.starts_with('{') {
+            filled.push(segment.to_string());
+            continue;
+        }
+        let value = match (segments[i - 1], *segment) {
+            ("posts", _) => post.as_str(),
+            ("comments", _) => comment,
+            ("groups", _) => group,
+            ("members", _) | ("users", _) | ("guests", _) => nina,
+            ("tags", _) => tag(Place::Public),
+            _ => "1",
+        };
+        filled.push(value.to_string());
+    }
+    filled.join("/")
+}
+
+/// The ways of spelling `path` that route like it: as is, `api` and the last word encoded.
+fn spellings(path: &str) -> Vec<String> {
+    let mut spelled = vec![path.to_string(), path.replacen("/api/", "/%61pi/", 1)];
+    if let Some(at) = path
+        .rfind('/')
+        .filter(|at| path[at + 1..].starts_with(|c: char| c.is_ascii_lowercase()))
+    {
+        let first = path.as_bytes()[at + 1];
+        spelled.push(format!("{}/%{first:02X}{}", &path[..at], &path[at + 2..]));
+    }
+    spelled
+}
+
+on_both_backends! {
+    async fn no_unsafe_route_takes_a_session_cookie_without_its_csrf_token(backend: Backend) {
+        let world = build_world(backend).await;
+        let member = &world.clients.iter().find(|(v, _)| *v == Viewer::Member).unwrap().1;
+        let nina = world.clients.iter().find(|(v, _)| *v == Viewer::NonMember).unwrap().1.id().await;
+        let comment = ids(&member.get(&format!("/api/v1/posts/{}/comments", world.posts[1].1)).await.1)[0].clone();
+        let (_, document) = world.app.anonymous().get("/api/v1/openapi.json").await;
+        let mut routes = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for method in ["post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    routes.push((reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), path.clone()));
+                }
+            }
+        }
+        assert!(routes.len() >= 40, "the document lists every unsafe route: {}", routes.len());
+        let mut browsers = Vec::new();
+        for email in ["admin@example.com", "ana@example.com"] {
+            let mut browser = world.app.browser_sign_in(email).await;
+            browser.csrf = None;
+            browsers.push(browser);
+        }
+        // Everything the world set off has been applied; from here no request may add a thing.
+        let db = world.app.db.open();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !db.read(agora::signals::notifier::caught_up).unwrap() {
+            assert!(std::time::Instant::now() < deadline, "the notifier never caught up");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let before = db.read(agora::events::last_id).unwrap();
+        let mut wrong = Vec::new();
+        for browser in &browsers {
+            for (method, path) in &routes {
+                let path = concrete(path, &world, &comment, &nina);
+                for spelled in spellings(&path) {
+                    let response = browser.request(method.clone(), &spelled).json(&json!({})).send().await.unwrap();
+                    let status = response.status();
+                    let body: Value = response.json().await.unwrap_or(Value::Null);
+                    let refused = status == StatusCode::FORBIDDEN && body["code"] == "csrf_failed";
+                    // A spelling that routes nowhere is a 404; one that routes is refused.
+                    let not_routed = status == StatusCode::NOT_FOUND && spelled != path;
+                    if !(refused || not_routed) || status.is_success() {
+                        wrong.push(format!("{method} {spelled}: {status} {body}"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} requests got through:\n{}", wrong.len(), wrong.join("\n"));
+        assert_eq!(db.read(agora::events::last_id).unwrap(), before, "nothing was changed");
+    }
+}
