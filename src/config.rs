@@ -132,7 +132,7 @@ pub struct LiveSettings {
     /// Milliseconds between reads of the events log when no commit in this process wakes
     /// the hub (commits by other processes on the same database).
     pub poll_ms: u64,
-    /// Most live streams one user holds open at once (429 beyond).
+    /// Most live streams one user holds open at once; a new one past it closes her oldest.
     pub max_streams_per_user: usize,
 }
 

@@ -1,14 +1,20 @@
 //! How many live streams each user holds open at once. A stream is a connection kept for
 //! hours; without a cap one account (or one stolen token) could hold every connection the
-//! server has. A slot is taken when a stream opens and given back when it is dropped.
+//! server has. Past the cap, a new stream closes the user's oldest rather than being refused:
+//! a page left behind is often still counted (the server notices a closed connection only at
+//! its next write), and a user moving between pages must not be locked out by her own past.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Open streams per user, shared by every worker.
+use tokio::sync::Notify;
+
+/// Open streams per user, oldest first, shared by every worker.
 #[derive(Debug, Default)]
 pub struct StreamSlots {
-    open: Mutex<HashMap<i64, usize>>,
+    open: Mutex<HashMap<i64, VecDeque<(u64, Arc<Notify>)>>>,
+    next: AtomicU64,
 }
 
 /// One user's open stream; dropping it frees the slot.
@@ -16,32 +22,48 @@ pub struct StreamSlots {
 pub struct StreamSlot {
     slots: Arc<StreamSlots>,
     user: i64,
+    id: u64,
+    closed: Arc<Notify>,
 }
 
 impl StreamSlots {
-    /// A slot for `user`, unless she already holds `max` streams.
-    pub fn acquire(self: &Arc<Self>, user: i64, max: usize) -> Option<StreamSlot> {
+    /// A slot for `user`; when she already holds `max`, her oldest stream is told to close.
+    pub fn acquire(self: &Arc<Self>, user: i64, max: usize) -> StreamSlot {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let closed = Arc::new(Notify::new());
         let mut open = self.lock();
         let held = open.entry(user).or_default();
-        if *held >= max {
-            return None;
+        held.push_back((id, Arc::clone(&closed)));
+        while held.len() > max.max(1) {
+            if let Some((_, oldest)) = held.pop_front() {
+                // A permit is kept if the stream is not waiting at this moment.
+                oldest.notify_one();
+            }
         }
-        *held += 1;
-        Some(StreamSlot {
+        StreamSlot {
             slots: Arc::clone(self),
             user,
-        })
+            id,
+            closed,
+        }
     }
 
     /// Streams `user` holds now.
     pub fn held_by(&self, user: i64) -> usize {
-        self.lock().get(&user).copied().unwrap_or(0)
+        self.lock().get(&user).map_or(0, VecDeque::len)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<i64, usize>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<i64, VecDeque<(u64, Arc<Notify>)>>> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl StreamSlot {
+    /// Resolves once a newer stream of the same user has taken this one's place.
+    pub async fn closed(&self) {
+        self.closed.notified().await;
     }
 }
 
@@ -49,8 +71,8 @@ impl Drop for StreamSlot {
     fn drop(&mut self) {
         let mut open = self.slots.lock();
         if let Some(held) = open.get_mut(&self.user) {
-            *held = held.saturating_sub(1);
-            if *held == 0 {
+            held.retain(|(id, _)| *id != self.id);
+            if held.is_empty() {
                 open.remove(&self.user);
             }
         }
@@ -61,18 +83,19 @@ impl Drop for StreamSlot {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_user_holds_at_most_max_slots_and_dropping_one_frees_it() {
+    #[actix_web::test]
+    async fn a_new_stream_past_the_cap_closes_the_oldest() {
         let slots = Arc::new(StreamSlots::default());
-        let first = slots.acquire(1, 2).unwrap();
-        let _second = slots.acquire(1, 2).unwrap();
-        assert!(slots.acquire(1, 2).is_none());
-        assert!(
-            slots.acquire(2, 2).is_some(),
-            "others are not counted against her"
-        );
+        let first = slots.acquire(1, 2);
+        let second = slots.acquire(1, 2);
+        let _other = slots.acquire(2, 2);
+        let _third = slots.acquire(1, 2);
+        assert_eq!(slots.held_by(1), 2);
+        first.closed().await;
         drop(first);
+        assert_eq!(slots.held_by(1), 2, "the oldest was already let go");
+        drop(second);
         assert_eq!(slots.held_by(1), 1);
-        assert!(slots.acquire(1, 2).is_some());
+        assert_eq!(slots.held_by(2), 1, "others are not counted against her");
     }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::App;
-use crate::error::{Error, ErrorKind, invalid};
+use crate::error::{Error, invalid};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Caller, Credential};
 use crate::live::{Hub, StreamCredential, Subscriber};
@@ -30,8 +30,9 @@ pub struct StreamQuery {
                         with `id:` and one line of JSON data (ids, group, counts; never bodies); \
                         `reload` when the caller missed more than can be replayed; `: ping` \
                         comments as heartbeats"),
-        (status = 401, body = Problem), (status = 422, body = Problem),
-        (status = 429, description = "the caller holds `live.max_streams_per_user` streams already", body = Problem)))]
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// At most `live.max_streams_per_user` streams of one user stay open: a new one closes her
+/// oldest.
 /// Live updates for the caller, as Server-Sent Events.
 pub async fn stream(
     req: HttpRequest,
@@ -56,29 +57,23 @@ pub async fn stream(
         Credential::Token(id) => StreamCredential::Token(*id),
         Credential::None => return Err(ApiError(Error::unauthenticated())),
     };
-    let user = caller.user()?.id;
     let slot = app
         .streams
-        .acquire(user, app.config.live.max_streams_per_user)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::RateLimited {
-                    retry_after: std::time::Duration::from_secs(5),
-                },
-                "too_many_streams",
-                "you have too many live streams open; close a tab or window",
-            )
-        })?;
+        .acquire(caller.user()?.id, app.config.live.max_streams_per_user);
     let subscriber = Subscriber {
         viewer: caller.viewer.clone(),
         credential,
         last_event_id,
     };
     let connection = hub.open(subscriber).await?;
-    // The slot lives as long as the body: freed when the stream ends or the client leaves.
+    // The slot lives as long as the body: freed when the stream ends or the client leaves;
+    // the stream ends when a newer one of the same user takes its slot.
     let body =
         futures_util::stream::unfold((connection, slot), |(mut connection, slot)| async move {
-            let chunk = connection.next().await?;
+            let chunk = tokio::select! {
+                chunk = connection.next() => chunk?,
+                () = slot.closed() => return None,
+            };
             Some((
                 Ok::<_, Infallible>(web::Bytes::from(chunk)),
                 (connection, slot),
