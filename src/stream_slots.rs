@@ -10,10 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-/// Open streams per user, oldest first, shared by every worker.
+/// A user's open streams, oldest first: each slot's id and the signal that closes it.
+type Held = VecDeque<(u64, Arc<Notify>)>;
+
+/// Open streams per user, shared by every worker.
 #[derive(Debug, Default)]
 pub struct StreamSlots {
-    open: Mutex<HashMap<i64, VecDeque<(u64, Arc<Notify>)>>>,
+    open: Mutex<HashMap<i64, Held>>,
     next: AtomicU64,
 }
 
@@ -53,7 +56,7 @@ impl StreamSlots {
         self.lock().get(&user).map_or(0, VecDeque::len)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<i64, VecDeque<(u64, Arc<Notify>)>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<i64, Held>> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
