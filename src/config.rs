@@ -17,7 +17,13 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const ENV_PREFIX: &str = "AGORA_";
 
 /// Top-level keys that have no default, and so are absent from `default.toml`.
-const OPTIONAL_KEYS: &[&str] = &["public_url", "database_url", "smtp_url", "auth.secret"];
+const OPTIONAL_KEYS: &[&str] = &[
+    "public_url",
+    "database_url",
+    "smtp_url",
+    "auth.secret",
+    "http.metrics_token",
+];
 
 /// Everything Agora reads at start.
 #[derive(Clone, Debug, Deserialize)]
@@ -106,6 +112,9 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
+    /// Token that `GET /metrics` must carry (`Authorization: Bearer …`) from any address.
+    /// Unset: metrics answer only clients on this machine (loopback).
+    pub metrics_token: Option<Secret>,
 }
 
 /// Logging.
@@ -134,6 +143,8 @@ pub struct LiveSettings {
     /// Milliseconds between reads of the events log when no commit in this process wakes
     /// the hub (commits by other processes on the same database).
     pub poll_ms: u64,
+    /// Most live streams one user holds open at once; a new one past it closes her oldest.
+    pub max_streams_per_user: usize,
 }
 
 /// Search ranking and indexing.

@@ -119,6 +119,16 @@ impl Validation {
         self
     }
 
+    /// Refuses control characters (CR, LF, tab …) in `value`, a one-line field: names end up in
+    /// email subjects and headers, logs and page titles, where a line break is an injection.
+    pub fn single_line(&mut self, value: Option<&str>, field: &str) -> &mut Self {
+        self.check(
+            value.is_some_and(|v| v.chars().any(char::is_control)),
+            field,
+            "use one line of text, without control characters",
+        )
+    }
+
     /// `Ok` when nothing failed, else a 422 naming every field.
     pub fn finish(&mut self) -> Result<()> {
         if self.fields.is_empty() {

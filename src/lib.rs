@@ -24,6 +24,7 @@ pub mod posts;
 pub mod search;
 pub mod signals;
 pub mod signing;
+pub mod stream_slots;
 pub mod tags;
 pub mod workers;
 
@@ -46,6 +47,8 @@ pub struct App {
     pub signer: Signer,
     pub limiter: LoginLimiter,
     pub search: Arc<search::SearchIndex>,
+    /// Live streams open per user, capped by `live.max_streams_per_user`.
+    pub streams: Arc<stream_slots::StreamSlots>,
 }
 
 impl App {
@@ -70,6 +73,7 @@ impl App {
             signer,
             limiter,
             search,
+            streams: Arc::default(),
         })
     }
 

@@ -77,6 +77,7 @@ pub fn register(
             "enter an email address like ana@example.com",
         )
         .check(input.name.trim().is_empty(), "name", "enter a name")
+        .single_line(Some(&input.name), "name")
         .check(
             input.name.chars().count() > MAX_SHORT_FIELD,
             "name",
@@ -168,6 +169,9 @@ pub fn update_profile(
             "name",
             format!("at most {MAX_SHORT_FIELD} characters"),
         )
+        .single_line(update.name.as_deref(), "name")
+        .single_line(update.title.as_deref(), "title")
+        .single_line(update.department.as_deref(), "department")
         .check(
             too_long(&update.title, MAX_SHORT_FIELD),
             "title",

@@ -14,6 +14,13 @@ use crate::ids::UserId;
 use crate::on_backend;
 use crate::tags;
 
+/// Most people one user follows. Generous for a company; a bound keeps every home feed and
+/// digest a bounded amount of work.
+pub const MAX_FOLLOWED_PEOPLE: i64 = 1_000;
+/// Most tags one user follows (tags are created on demand, so without a bound one user could
+/// make her own feed and digest arbitrarily costly).
+pub const MAX_FOLLOWED_TAGS: i64 = 200;
+
 /// Follows or unfollows a person the viewer can see; repeating changes nothing.
 pub fn set_user_follow(
     conn: &mut DbConnection,
@@ -30,6 +37,13 @@ pub fn set_user_follow(
         ));
     }
     let changed = if follow {
+        if !follows_user(conn, me, user.id)? {
+            let count: i64 = user_follows::table
+                .filter(user_follows::follower_id.eq(me))
+                .count()
+                .get_result(conn)?;
+            refuse_past_limit(count, MAX_FOLLOWED_PEOPLE, "people")?;
+        }
         let row = (
             user_follows::follower_id.eq(me),
             user_follows::followee_id.eq(user.id),
@@ -64,6 +78,17 @@ pub fn set_tag_follow(
     let me = scope.viewer().require_user()?.id;
     let name = tags::actions::normalize(raw)?;
     let changed = if follow {
+        let already = match tags::access::id_of(conn, &name)? {
+            Some(tag) => follows_tag(conn, me, tag)?,
+            None => false,
+        };
+        if !already {
+            let count: i64 = tag_follows::table
+                .filter(tag_follows::user_id.eq(me))
+                .count()
+                .get_result(conn)?;
+            refuse_past_limit(count, MAX_FOLLOWED_TAGS, "tags")?;
+        }
         let mut inserted = 0;
         for tag in tags::actions::ensure_tags(conn, std::slice::from_ref(&name))? {
             let row = (
@@ -92,6 +117,17 @@ pub fn set_tag_follow(
         events::append(conn, &event)?;
     }
     Ok(name)
+}
+
+/// 409 when following one more would pass `limit`.
+fn refuse_past_limit(count: i64, limit: i64, what: &str) -> Result<()> {
+    if count >= limit {
+        return Err(Error::conflict(
+            "follow_limit",
+            format!("you follow {count} {what}, the most allowed; unfollow some first"),
+        ));
+    }
+    Ok(())
 }
 
 /// Ids of the people `user_id` follows.

@@ -51,6 +51,7 @@ fn validate(name: Option<&str>, description: Option<&str>) -> Result<()> {
             "name",
             "enter a name",
         )
+        .single_line(name, "name")
         .check(
             name.is_some_and(|n| n.trim().chars().count() > MAX_NAME),
             "name",

@@ -13,7 +13,7 @@ use crate::accounts::{self, User, UserKind};
 use crate::config::{Config, GuestSettings};
 use crate::db::schema::{guests, invitations as invitation_rows};
 use crate::db::{Db, DbConnection, new_id};
-use crate::error::{Error, ErrorKind, Result, invalid};
+use crate::error::{Error, ErrorKind, Result, Validation, invalid};
 use crate::events::{self, Event};
 use crate::groups::{self, Group, Role};
 use crate::ids::{GroupId, InvitationId, UserId};
@@ -91,6 +91,9 @@ pub fn invite(
         ));
     }
     check_domain(&config.guests, &email)?;
+    Validation::default()
+        .single_line(input.name.as_deref(), "name")
+        .finish()?;
     if let Some(user) = accounts::access::user_by_email(conn, &email)? {
         if user.kind() != UserKind::Guest {
             return Err(invalid(

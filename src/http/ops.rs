@@ -1,11 +1,14 @@
 //! Operations endpoints: liveness, readiness and metrics.
 
-use actix_web::{HttpResponse, web};
+use std::net::IpAddr;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::api::blocking;
 use super::metrics::{Metrics, render_board};
 use crate::App;
 use crate::http::error::ApiError;
+use crate::http::extract::constant_time_eq;
 use crate::workers::Status;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -30,15 +33,64 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
         .body("ready\n"))
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text")))]
-/// Request counts and latency histograms by route, and the workers' lag, failures and outbox.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text"),
+    (status = 403, description = "not from this machine, or without `http.metrics_token`")))]
+/// Request counts and latency histograms by route, and the workers' lag, failures and outbox:
+/// for this machine's clients, or for those carrying `http.metrics_token` when one is set.
+/// Routes and their traffic say what people do.
 pub async fn metrics(
+    req: HttpRequest,
     app: web::Data<App>,
     metrics: web::Data<Metrics>,
     status: web::Data<Status>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = app.config.http.metrics_token.as_ref().map(|t| t.0.as_str());
+    let sent = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "));
+    let peer = req.peer_addr().map(|a| a.ip());
+    if !may_read_metrics(token, sent, peer) {
+        return Ok(HttpResponse::Forbidden()
+            .content_type("text/plain")
+            .body("metrics are for this machine or the metrics token\n"));
+    }
     let board = blocking(move || app.db.read(|conn| status.board(conn))).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render() + &render_board(&board)))
+}
+
+/// With a token configured, whoever sends it; without, only loopback clients.
+fn may_read_metrics(token: Option<&str>, sent: Option<&str>, peer: Option<IpAddr>) -> bool {
+    match token {
+        Some(token) => sent.is_some_and(|sent| constant_time_eq(token, sent.trim())),
+        None => peer.is_some_and(|ip| ip.is_loopback()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_go_to_the_token_or_to_loopback_alone() {
+        let local: Option<IpAddr> = "127.0.0.1".parse().ok();
+        let remote: Option<IpAddr> = "10.1.2.3".parse().ok();
+        assert!(may_read_metrics(None, None, local));
+        assert!(may_read_metrics(None, None, "::1".parse().ok()));
+        assert!(!may_read_metrics(None, None, remote));
+        assert!(!may_read_metrics(None, Some("anything"), remote));
+        assert!(may_read_metrics(
+            Some("s3cret-token"),
+            Some("s3cret-token"),
+            remote
+        ));
+        assert!(
+            !may_read_metrics(Some("s3cret-token"), Some("wrong"), local),
+            "a token, once set, is needed everywhere"
+        );
+        assert!(!may_read_metrics(Some("s3cret-token"), None, local));
+    }
 }

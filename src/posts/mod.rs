@@ -9,6 +9,7 @@ pub mod access;
 pub mod actions;
 pub mod comments;
 pub mod markup;
+mod mention_links;
 mod model;
 mod queries;
 pub mod views;

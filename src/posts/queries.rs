@@ -323,7 +323,12 @@ pub(super) fn newest_per_member(
             newest_per_member_postgres(inner, members, (before, after), limit)
         }
         DbConnection::Sqlite(_) => {
-            Ok(diesel::sql_query(union_of_ranges(members, (before, after), limit)).load(conn)?)
+            let mut found = Vec::new();
+            for (n, chunk) in members.chunks(SQLITE_BRANCHES).enumerate() {
+                let sql = union_of_ranges(chunk, n * SQLITE_BRANCHES, (before, after), limit);
+                found.extend(diesel::sql_query(sql).load::<Candidate>(conn)?);
+            }
+            Ok(found)
         }
     }
 }
@@ -382,9 +387,14 @@ fn newest_per_member_postgres(
         .load(conn)?)
 }
 
-/// SQLite's form: one `UNION ALL` branch per member, numbered by position.
+/// Most `UNION ALL` branches in one SQLite statement: SQLite refuses a compound SELECT of more
+/// than 500 terms (`SQLITE_MAX_COMPOUND_SELECT`), so more members take several statements.
+const SQLITE_BRANCHES: usize = 200;
+
+/// SQLite's form: one `UNION ALL` branch per member, numbered by position from `first`.
 fn union_of_ranges(
     members: &[Member],
+    first: usize,
     (before, after): (Option<i64>, Option<i64>),
     limit: i64,
 ) -> String {
@@ -397,6 +407,7 @@ fn union_of_ranges(
         .iter()
         .enumerate()
         .map(|(k, member)| {
+            let k = first + k;
             let inner = match member {
                 Member::Author(id) => format!(
                     "SELECT id, group_id FROM posts WHERE author_id = {id} AND deleted_at IS NULL{} ORDER BY id DESC LIMIT {limit}",

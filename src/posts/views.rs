@@ -83,6 +83,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
     let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
     let authors = accounts::access::cards(conn, scope, &author_ids)?;
+    let circle = accounts::access::guest_circle(conn, scope)?;
     let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
@@ -115,7 +116,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                     .group_id
                     .and_then(|g| group_views.get(&g.to_string()).cloned()),
                 body: post.body.clone(),
-                html: post.html.clone(),
+                html: shown_html(&post.html, circle.as_deref()),
                 tags: tags.remove(&post.id).unwrap_or_default(),
                 mentions: mentions.remove(&post.id).unwrap_or_default(),
                 links: serde_json::from_str(&post.links).unwrap_or_default(),
@@ -143,6 +144,7 @@ pub fn comment_views(
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
     let authors = accounts::access::cards(conn, scope, &author_ids)?;
+    let circle = accounts::access::guest_circle(conn, scope)?;
     let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
@@ -159,7 +161,7 @@ pub fn comment_views(
                 post_id: comment.post_id.to_string(),
                 author: author.clone(),
                 body: comment.body.clone(),
-                html: comment.html.clone(),
+                html: shown_html(&comment.html, circle.as_deref()),
                 like_count: comment.like_count,
                 liked_by_me: liked.contains(&comment.id),
                 created_at: comment.created_at.and_utc(),
@@ -170,4 +172,13 @@ pub fn comment_views(
             })
         })
         .collect()
+}
+
+/// `html` as the viewer may follow it: a guest's mention links lead only to people she may
+/// look up (`circle`); the others read as the plain `@handle`.
+fn shown_html(html: &str, circle: Option<&[i64]>) -> String {
+    match circle {
+        Some(circle) => super::mention_links::unlink_mentions(html, |id| circle.contains(&id)),
+        None => html.to_string(),
+    }
 }

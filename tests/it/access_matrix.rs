@@ -599,3 +599,151 @@ on_both_backends! {
         }
     }
 }
+
+/// `path` with its `{…}` parameters filled in with ids of the world (by the segment before
+/// each), so that a request that got through would act on something real.
+fn concrete(path: &str, world: &World, comment: &str, nina: &str) -> String {
+    let post = &world.posts[1].1;
+    let group = world.posts[1].2.as_deref().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut filled = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        if !segment.starts_with('{') {
+            filled.push(segment.to_string());
+            continue;
+        }
+        let value = match (segments[i - 1], *segment) {
+            ("posts", _) => post.as_str(),
+            ("comments", _) => comment,
+            ("groups", _) => group,
+            ("members", _) | ("users", _) | ("guests", _) => nina,
+            ("tags", _) => tag(Place::Public),
+            _ => "1",
+        };
+        filled.push(value.to_string());
+    }
+    filled.join("/")
+}
+
+/// The ways of spelling `path` that route like it: as is, `api` and the last word encoded.
+fn spellings(path: &str) -> Vec<String> {
+    let mut spelled = vec![path.to_string(), path.replacen("/api/", "/%61pi/", 1)];
+    if let Some(at) = path
+        .rfind('/')
+        .filter(|at| path[at + 1..].starts_with(|c: char| c.is_ascii_lowercase()))
+    {
+        let first = path.as_bytes()[at + 1];
+        spelled.push(format!("{}/%{first:02X}{}", &path[..at], &path[at + 2..]));
+    }
+    spelled
+}
+
+on_both_backends! {
+    async fn no_unsafe_route_takes_a_session_cookie_without_its_csrf_token(backend: Backend) {
+        let world = build_world(backend).await;
+        let member = &world.clients.iter().find(|(v, _)| *v == Viewer::Member).unwrap().1;
+        let nina = world.clients.iter().find(|(v, _)| *v == Viewer::NonMember).unwrap().1.id().await;
+        let comment = ids(&member.get(&format!("/api/v1/posts/{}/comments", world.posts[1].1)).await.1)[0].clone();
+        let (_, document) = world.app.anonymous().get("/api/v1/openapi.json").await;
+        let mut routes = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for method in ["post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    routes.push((reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), path.clone()));
+                }
+            }
+        }
+        assert!(routes.len() >= 40, "the document lists every unsafe route: {}", routes.len());
+        let mut browsers = Vec::new();
+        for email in ["admin@example.com", "ana@example.com"] {
+            let mut browser = world.app.browser_sign_in(email).await;
+            browser.csrf = None;
+            browsers.push(browser);
+        }
+        // Everything the world set off has been applied; from here no request may add a thing.
+        let db = world.app.db.open();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !db.read(agora::signals::notifier::caught_up).unwrap() {
+            assert!(std::time::Instant::now() < deadline, "the notifier never caught up");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let before = db.read(agora::events::last_id).unwrap();
+        let mut wrong = Vec::new();
+        for browser in &browsers {
+            for (method, path) in &routes {
+                let path = concrete(path, &world, &comment, &nina);
+                for spelled in spellings(&path) {
+                    let response = browser.request(method.clone(), &spelled).json(&json!({})).send().await.unwrap();
+                    let status = response.status();
+                    let body: Value = response.json().await.unwrap_or(Value::Null);
+                    let refused = status == StatusCode::FORBIDDEN && body["code"] == "csrf_failed";
+                    // A spelling that routes nowhere is a 404; one that routes is refused.
+                    let not_routed = status == StatusCode::NOT_FOUND && spelled != path;
+                    if !(refused || not_routed) || status.is_success() {
+                        wrong.push(format!("{method} {spelled}: {status} {body}"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} requests got through:\n{}", wrong.len(), wrong.join("\n"));
+        assert_eq!(db.read(agora::events::last_id).unwrap(), before, "nothing was changed");
+    }
+}
+
+on_both_backends! {
+    async fn the_live_stream_tells_each_viewer_what_she_may_read_with_her_own_counts_until_she_signs_out(backend: Backend) {
+        use crate::stream::{Frame, Stream};
+        let world = build_world(backend).await;
+        let client = |viewer| &world.clients.iter().find(|(v, _)| *v == viewer).unwrap().1;
+        let listeners: Vec<Viewer> = VIEWERS.into_iter().filter(|v| !matches!(v, Viewer::Anonymous | Viewer::RemovedGuest)).collect();
+        for viewer in [Viewer::Anonymous, Viewer::RemovedGuest] {
+            let (status, _) = client(viewer).get("/api/v1/stream").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{viewer:?} opens no stream");
+        }
+        let mut streams = Vec::new();
+        for viewer in &listeners {
+            streams.push((*viewer, Stream::open(client(*viewer), None).await));
+        }
+        let member = client(Viewer::Member);
+        // A comment in every place, the public one last: events arrive in order, so a viewer who
+        // hears the public comment has been told of every earlier one she was going to be.
+        let mut places = PLACES.to_vec();
+        places.sort_by_key(|p| *p == Place::Public);
+        let mut comments = Vec::new();
+        for place in places {
+            let post = &world.posts.iter().find(|p| p.0 == place).unwrap().1;
+            let (status, comment) = member.post(&format!("/api/v1/posts/{post}/comments"), json!({"body": "live"})).await;
+            assert_eq!(status, StatusCode::CREATED);
+            comments.push((place, post.clone(), comment["id"].as_str().unwrap().to_string()));
+        }
+        // The guest of another group reads none of these: a post in her own group ends her wait.
+        let (_, groups) = client(Viewer::GuestOfAnotherGroup).get("/api/v1/groups").await;
+        let hers = groups["items"][0]["id"].as_str().unwrap().to_string();
+        let (status, sentinel) = client(Viewer::Admin).post("/api/v1/posts", json!({"body": "for otto", "group_id": hers})).await;
+        assert_eq!(status, StatusCode::CREATED, "{sentinel}");
+        let about = |id: &str| {
+            let id = id.to_string();
+            move |f: &Frame| f.json()["comment_id"] == id.as_str() || f.json()["post_id"] == id.as_str()
+        };
+        let last_comment = &comments.last().unwrap().2;
+        for (viewer, stream) in &mut streams {
+            let until = if *viewer == Viewer::GuestOfAnotherGroup { sentinel["id"].as_str().unwrap() } else { last_comment.as_str() };
+            let heard = stream.events_until(about(until)).await;
+            for (place, post, comment) in &comments {
+                let frames: Vec<&Frame> = heard.iter().filter(|f| about(comment)(f)).collect();
+                assert_eq!(!frames.is_empty(), may_read(*viewer, *place), "{viewer:?} on the {place:?} comment: {frames:?}");
+                for frame in frames {
+                    // Her frame's count is the count she reads through the API, never another's.
+                    let (_, seen) = client(*viewer).get(&format!("/api/v1/posts/{post}")).await;
+                    assert_eq!(frame.json()["comment_count"], seen["comment_count"], "{viewer:?} on {place:?}");
+                }
+            }
+        }
+        // Signing out (revoking the token the stream was opened with) ends it at once, long
+        // before the scope refresh; the others keep theirs.
+        let (viewer, mut stream) = streams.remove(listeners.iter().position(|v| *v == Viewer::Member).unwrap());
+        assert_eq!(client(viewer).delete("/api/v1/auth/token").await.0, StatusCode::NO_CONTENT);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while stream.frame(deadline).await.is_some() {}
+    }
+}

@@ -155,3 +155,27 @@ on_both_backends! {
         assert_eq!(handles(&admin.get("/api/v1/users?q=customer.example").await.1), ["gus"], "admins see and match every address");
     }
 }
+
+on_both_backends! {
+    async fn names_are_one_line_of_text(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let group = app.group(&ana, "Beta", "private", true).await;
+        let attempts = [
+            (ana.patch("/api/v1/me", json!({"name": "Ana\r\nBcc: all@example.com"})).await, "name"),
+            (ana.patch("/api/v1/me", json!({"title": "Boss\nof all"})).await, "title"),
+            (ana.patch("/api/v1/me", json!({"department": "Sales\u{7}"})).await, "department"),
+            (admin.post("/api/v1/users", json!({"email": "x@example.com", "name": "X\rY", "password": PASSWORD, "kind": "employee"})).await, "name"),
+            (ana.post("/api/v1/groups", json!({"name": "Lab\nSecret", "description": "", "visibility": "public", "allow_guests": false})).await, "name"),
+            (ana.patch(&format!("/api/v1/groups/{group}"), json!({"name": "Beta\t2"})).await, "name"),
+            (ana.post(&format!("/api/v1/groups/{group}/invitations"), json!({"email": "c@customer.example", "name": "Cara\nX"})).await, "name"),
+        ];
+        for ((status, body), field) in attempts {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert!(body["errors"][field].is_array(), "{field}: {body}");
+        }
+        let (status, me) = ana.patch("/api/v1/me", json!({"bio": "two\nlines"})).await;
+        assert_eq!(status, StatusCode::OK, "a bio is text, not a name: {me}");
+    }
+}

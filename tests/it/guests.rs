@@ -617,6 +617,11 @@ on_both_backends! {
         }
         let (_, shown) = guest.get(&format!("/api/v1/posts/{post}")).await;
         assert!(shown.to_string().contains("olgabio"), "a member of her group is shown in full: {shown}");
+        // Nor does a mention lead her to a profile she may not open.
+        let html = shown["html"].as_str().unwrap();
+        assert!(html.contains("@nina") && !html.contains(&format!("/people/{nina_id}")), "{html}");
+        let (_, for_olga) = olga.get(&format!("/api/v1/posts/{post}")).await;
+        assert!(for_olga["html"].as_str().unwrap().contains(&format!("/people/{nina_id}")), "{for_olga}");
         let (_, for_employee) = olga.get(&format!("/api/v1/posts/{post}/comments")).await;
         assert!(for_employee.to_string().contains("ninabio"), "employees see every profile");
     }

@@ -149,3 +149,17 @@ async fn the_openapi_document_lists_every_api_route() {
         );
     }
 }
+
+on_both_backends! {
+    async fn metrics_need_the_token_once_one_is_set(backend: Backend) {
+        let token = "a-metrics-token-for-the-scraper";
+        let app = TestApp::start_with(backend, &[("AGORA_HTTP__METRICS_TOKEN", token)]).await;
+        let client = app.anonymous();
+        assert_eq!(client.get("/metrics").await.0, StatusCode::FORBIDDEN, "not even from this machine");
+        let with = |sent: &str| client.request(reqwest::Method::GET, "/metrics").bearer_auth(sent.to_string());
+        assert_eq!(with("wrong").send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let response = with(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.text().await.unwrap().contains("agora_http_requests_total"));
+    }
+}

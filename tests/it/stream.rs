@@ -51,7 +51,7 @@ impl Stream {
     }
 
     /// The next frame; `None` when the server ended the stream. Panics past the deadline.
-    async fn frame(&mut self, deadline: Instant) -> Option<Frame> {
+    pub(crate) async fn frame(&mut self, deadline: Instant) -> Option<Frame> {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -336,5 +336,25 @@ on_both_backends! {
         let deadline = Instant::now() + PATIENCE;
         // `frame` fails the test if the stream is still open at the deadline.
         while stream.frame(deadline).await.is_some() {}
+    }
+}
+
+on_both_backends! {
+    async fn one_user_holds_a_bounded_number_of_live_streams(backend: Backend) {
+        let app = TestApp::start_with(backend, &[("AGORA_LIVE__MAX_STREAMS_PER_USER", "2")]).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        let mut first = Stream::open(&ana, None).await;
+        let mut second = Stream::open(&ana, None).await;
+        let mut others = Stream::open(&admin, None).await;
+        // A third stream of hers opens, and her oldest ends.
+        let mut third = Stream::open(&ana, None).await;
+        let deadline = Instant::now() + PATIENCE;
+        while first.frame(deadline).await.is_some() {}
+        // The others stay open: each still hears a new post.
+        let id = post(&admin, "still here", None).await;
+        for stream in [&mut second, &mut third, &mut others] {
+            stream.events_until(about_post(&id)).await;
+        }
     }
 }

@@ -208,7 +208,8 @@ pub async fn show_tag(
 }
 
 #[utoipa::path(put, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
-    responses((status = 204, description = "following"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "following"), (status = 404, body = Problem),
+              (status = 409, description = "already following the most people allowed", body = Problem)))]
 /// Follows a person.
 pub async fn follow_user(
     app: web::Data<App>,
@@ -230,7 +231,8 @@ pub async fn unfollow_user(
 }
 
 #[utoipa::path(put, path = "/api/v1/follows/tags/{name}", tag = "follows", params(("name" = String, Path)),
-    responses((status = 204, description = "following"), (status = 422, body = Problem)))]
+    responses((status = 204, description = "following"), (status = 422, body = Problem),
+              (status = 409, description = "already following the most tags allowed", body = Problem)))]
 /// Follows a tag.
 pub async fn follow_tag(
     app: web::Data<App>,

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::App;
 use crate::error::{Error, invalid};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Caller, Credential};
@@ -30,9 +31,12 @@ pub struct StreamQuery {
                         `reload` when the caller missed more than can be replayed; `: ping` \
                         comments as heartbeats"),
         (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// At most `live.max_streams_per_user` streams of one user stay open: a new one closes her
+/// oldest.
 /// Live updates for the caller, as Server-Sent Events.
 pub async fn stream(
     req: HttpRequest,
+    app: web::Data<App>,
     hub: web::Data<Hub>,
     caller: Caller,
     query: web::Query<StreamQuery>,
@@ -53,16 +57,28 @@ pub async fn stream(
         Credential::Token(id) => StreamCredential::Token(*id),
         Credential::None => return Err(ApiError(Error::unauthenticated())),
     };
+    let slot = app
+        .streams
+        .acquire(caller.user()?.id, app.config.live.max_streams_per_user);
     let subscriber = Subscriber {
         viewer: caller.viewer.clone(),
         credential,
         last_event_id,
     };
     let connection = hub.open(subscriber).await?;
-    let body = futures_util::stream::unfold(connection, |mut connection| async move {
-        let chunk = connection.next().await?;
-        Some((Ok::<_, Infallible>(web::Bytes::from(chunk)), connection))
-    });
+    // The slot lives as long as the body: freed when the stream ends or the client leaves;
+    // the stream ends when a newer one of the same user takes its slot.
+    let body =
+        futures_util::stream::unfold((connection, slot), |(mut connection, slot)| async move {
+            let chunk = tokio::select! {
+                chunk = connection.next() => chunk?,
+                () = slot.closed() => return None,
+            };
+            Some((
+                Ok::<_, Infallible>(web::Bytes::from(chunk)),
+                (connection, slot),
+            ))
+        });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))

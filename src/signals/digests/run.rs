@@ -38,6 +38,8 @@ pub struct RunReport {
     pub sent: usize,
     /// Users due who had nothing new: recorded, not emailed.
     pub empty: usize,
+    /// Users whose digest could not be composed: logged and skipped (tried again next run).
+    pub failed: usize,
 }
 
 /// Sends `period`'s digests to every user due at `now` who has not had this period's yet.
@@ -58,7 +60,8 @@ pub fn run_period(
     let mut after = 0;
     while let Some((last, users)) = db.read(|conn| due_batch(conn, period, &key, after, config))? {
         after = last;
-        let digests = compose_batch(db, config, &users, period, now.naive_utc())?;
+        let (digests, failed) = compose_batch(db, config, &users, period, now.naive_utc())?;
+        report.failed += failed;
         if !digests.is_empty() {
             let (sent, empty) =
                 db.write(|conn| record_batch(conn, config, signer, &key, &digests))?;
@@ -137,13 +140,17 @@ fn due_batch(
 /// Each user's digest, covering what came since their last one of this period (at most
 /// two periods back; a first digest looks back one period). The configured number of workers
 /// compose a share of the batch each, on their own connections: composing is all reads.
+///
+/// A reader whose digest cannot be composed is logged and left out (her digest is not
+/// claimed, so the next run tries again); one reader must not stop everyone's digest. Also
+/// returns how many were left out.
 fn compose_batch(
     db: &Db,
     config: &Config,
     users: &[User],
     period: Period,
     now: NaiveDateTime,
-) -> Result<Vec<Digest>> {
+) -> Result<(Vec<Digest>, usize)> {
     let last = db.read(|conn| last_sent(conn, users, period))?;
     let oldest = now - period.length() * 2;
     let since = |user: &User| match last.get(&user.id).copied().flatten() {
@@ -157,21 +164,31 @@ fn compose_batch(
             .map(|part| {
                 scope.spawn(|| {
                     db.read(|conn| {
-                        part.iter()
-                            .map(|user| compose(conn, config, user, period, since(user), now))
-                            .collect::<Result<Vec<Digest>>>()
+                        Ok(part
+                            .iter()
+                            .map(|user| {
+                                compose(conn, config, user, period, since(user), now).map_err(
+                                    |error| tracing::error!(user = user.id, %error, "digest skipped: it could not be composed"),
+                                )
+                            })
+                            .collect::<Vec<_>>())
                     })
                 })
             })
             .collect();
-        let mut composed = Vec::with_capacity(users.len());
+        let (mut composed, mut failed) = (Vec::with_capacity(users.len()), 0);
         for worker in workers {
             let part = worker
                 .join()
                 .map_err(|_| Error::internal("a digest worker panicked"))??;
-            composed.extend(part);
+            for digest in part {
+                match digest {
+                    Ok(digest) => composed.push(digest),
+                    Err(()) => failed += 1,
+                }
+            }
         }
-        Ok(composed)
+        Ok((composed, failed))
     })
 }
 

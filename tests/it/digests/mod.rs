@@ -2,6 +2,7 @@
 //! out (read, already digested, own posts, other groups' canaries), the cap, the headers and
 //! one-click unsubscribe; per-group frequency; and a run killed midway.
 
+mod limits;
 mod restart;
 mod settings;
 
