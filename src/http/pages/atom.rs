@@ -92,7 +92,7 @@ async fn serve(
     };
     Ok(respond(
         &req,
-        &document(&app, &req, &read, &token, page_path),
+        &document(&app, &req, &read, &token, page_path)?,
     ))
 }
 
@@ -103,7 +103,7 @@ fn document(
     read: &TokenFeed,
     token: &str,
     page_path: &str,
-) -> (String, chrono::DateTime<chrono::Utc>) {
+) -> Result<(String, chrono::DateTime<chrono::Utc>), Error> {
     let base = app.config.public_url();
     let path = req.path();
     let feed = AtomFeed {
@@ -115,7 +115,7 @@ fn document(
         page_path: page_path.to_string(),
         posts: &read.posts,
     };
-    (feed.render(), feed.updated())
+    Ok((feed.render()?, feed.updated()))
 }
 
 /// 200 with the document, or 304 when the reader already has these bytes.
