@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+use crate::keepalive;
 use crate::seed::Seeded;
 
 /// Users signed in for the run (tokens are made straight in the database).
@@ -153,6 +154,40 @@ async fn measure(ctx: &Context<'_>, op: Op, clients: usize, seconds: u64) -> Sta
     Stats::of_clients(results, started.elapsed())
 }
 
+/// One client on one kept-alive connection, per client library and encoding: writes their
+/// rows to `out`, returns the overhead beyond the server's own time of each.
+fn kept_alive(
+    runtime: &tokio::runtime::Runtime,
+    base: &str,
+    token: &str,
+    seconds: u64,
+    out: &mut String,
+) -> Result<String, String> {
+    let path = "/api/v1/feeds/home";
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut overheads = Vec::new();
+    for encoding in ["identity", "gzip"] {
+        let reqwest = runtime.block_on(keepalive::with_reqwest(
+            base, path, token, encoding, seconds,
+        ))?;
+        let plain = keepalive::with_plain_http(base, path, token, encoding, seconds)?;
+        for (library, kept) in [("reqwest", reqwest), ("plain HTTP/1.1", plain)] {
+            let name = format!("home, kept alive, {library}, {encoding}");
+            let _ = writeln!(out, "{}", kept.stats.row(&name, 1));
+            let (p50, p99) = (
+                kept.overhead.percentile(0.5),
+                kept.overhead.percentile(0.99),
+            );
+            overheads.push(format!(
+                "{library} {encoding} {:.2} / {:.2}",
+                ms(p50),
+                ms(p99)
+            ));
+        }
+    }
+    Ok(overheads.join("; "))
+}
+
 /// The home feed computed in-process, without HTTP, for the same users, one at a time.
 fn bare_home_feed(
     db: &Db,
@@ -261,6 +296,7 @@ pub fn run(
     let _ = writeln!(out, "{}", bare.row("home feed, bare (no HTTP)", 1));
     let http_one = runtime.block_on(measure(&ctx, Op::HomeFeed, 1, seconds));
     let _ = writeln!(out, "{}", http_one.row("home feed", 1));
+    let overheads = kept_alive(&runtime, base, &tokens[0].1, seconds, &mut out)?;
     let healthz = runtime.block_on(measure(&ctx, Op::Healthz, clients, seconds));
     let _ = writeln!(out, "{}", healthz.row("/healthz", clients));
     let mut home = None;
@@ -281,6 +317,10 @@ pub fn run(
             home = Some(stats.rate());
         }
     }
+    let _ = writeln!(
+        out,
+        "\nkept-alive transport overhead beyond Server-Timing, p50 / p99 ms: {overheads}"
+    );
     let ratio =
         http_one.percentile(0.5).as_secs_f64() / bare.percentile(0.5).as_secs_f64().max(1e-9);
     let _ = writeln!(

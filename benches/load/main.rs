@@ -28,6 +28,7 @@ mod drive;
 mod fanout;
 mod freshness;
 mod fts;
+mod keepalive;
 mod report;
 mod search;
 mod seed;
