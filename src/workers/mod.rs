@@ -7,7 +7,8 @@
 //! - a [`Periodic`] task runs on a timer (digest schedule, guest sweep, live heartbeats).
 //!
 //! Projections that keep their own position (the search index records it in its commits, the
-//! live hub in memory) and outbox senders are workers of their own. The loop around all of
+//! live hub in memory) and the outbox's senders (`crate::outbox::OutboxWorker`) implement
+//! [`Worker`] themselves. The loop around all of
 //! them is [`run`]: a pass, then a wait for a commit in this process, the poll or period, or
 //! the stop signal; a failed pass is logged, recorded in the [`Status`] board (shown at
 //! `/metrics` and `/admin/workers`) and tried again after the wait.
