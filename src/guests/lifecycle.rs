@@ -124,15 +124,16 @@ impl Periodic for GuestSweep {
     }
 }
 
-/// Extends guest `id` by the configured period from now (asked by an admin, `by`), clearing
-/// the reminder and any review flag; a guest whose access had ended gets it back. Sponsors
-/// extend through their emailed link instead (`extension`), which can do less.
+/// Extends guest `id` by the configured period from now (site admins only), clearing the
+/// reminder and any review flag; a guest whose access had ended gets it back. Sponsors extend
+/// through their emailed link instead (`extension`), which can do less.
 pub fn extend(
     conn: &mut DbConnection,
     config: &Config,
-    by: i64,
+    scope: &Scope,
     id: i64,
 ) -> Result<chrono::NaiveDateTime> {
+    let by = scope.viewer().require_admin()?.id;
     let until = Utc::now().naive_utc() + chrono::Duration::days(config.guests.guest_days);
     let changed = diesel::update(guests::table.find(id))
         .set((

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{NaiveDateTime, Utc};
 
+use crate::access::Viewer;
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::outbox::{self, Depth};
@@ -85,7 +86,13 @@ pub struct WorkerLine {
 }
 
 impl Status {
-    /// The board as of now.
+    /// The board as of now, for a site admin (the status page).
+    pub fn board_for(&self, conn: &mut DbConnection, viewer: &Viewer) -> Result<Board> {
+        viewer.require_admin()?;
+        self.board(conn)
+    }
+
+    /// The board as of now (for `/metrics`, which has its own rule).
     pub fn board(&self, conn: &mut DbConnection) -> Result<Board> {
         let head = crate::events::last_id(conn)?;
         let workers = self

@@ -90,6 +90,27 @@ on_both_backends! {
         assert_eq!(stream.headers()["content-encoding"], "identity", "events must not wait in an encoder");
     }
 
+    async fn the_workers_board_shows_every_worker_to_admins_and_in_metrics(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let admin = app.admin().await;
+        let ana = app.user(&admin, "ana", "employee").await;
+        assert_eq!(ana.post("/api/v1/posts", json!({"body": "wake the workers"})).await.0, StatusCode::CREATED);
+        app.worker_settled("notifier").await;
+        let browser = app.browser_sign_in("admin@example.com").await;
+        let page = browser.page("/admin/workers").await;
+        for worker in ["search_indexer", "live_hub", "live_heartbeat", "notifier", "mail_sender", "guest_sweep"] {
+            assert!(page.contains(worker), "{worker} missing from the board");
+        }
+        assert!(page.contains("outbox-mail"), "{page}");
+        let employee = app.browser_sign_in("ana@example.com").await;
+        let refused = employee.request(reqwest::Method::GET, "/admin/workers").send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let (_, metrics) = admin.get("/metrics").await;
+        let metrics = metrics.as_str().unwrap();
+        assert!(metrics.contains(r#"agora_worker_lag_events{worker="notifier"} 0"#), "{metrics}");
+        assert!(metrics.contains(r#"agora_worker_failing{worker="search_indexer"} 0"#), "{metrics}");
+    }
+
     async fn kept_alive_requests_pay_nothing_beyond_the_servers_work(backend: Backend) {
         let app = TestApp::start(backend).await;
         let admin = app.admin().await;

@@ -35,7 +35,6 @@ async fn index(
     req: HttpRequest,
     caller: Caller,
 ) -> Result<HttpResponse, PageError> {
-    caller.viewer.require_admin()?;
     let layout = Layout::signed_in(&req, &caller, "Mail", Section::None)?;
     let viewer = caller.viewer.clone();
     let ((refused, more_refused), (waiting, more_waiting)) = blocking(move || {

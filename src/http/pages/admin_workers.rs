@@ -30,8 +30,8 @@ async fn index(
     req: HttpRequest,
     caller: Caller,
 ) -> Result<HttpResponse, PageError> {
-    caller.viewer.require_admin()?;
     let layout = Layout::signed_in(&req, &caller, "Workers", Section::None)?;
-    let board = blocking(move || app.db.read(|conn| status.board(conn))).await?;
+    let viewer = caller.viewer.clone();
+    let board = blocking(move || app.db.read(|conn| status.board_for(conn, &viewer))).await?;
     render(StatusCode::OK, &WorkersPage { layout, board })
 }

@@ -14,5 +14,5 @@ pub mod schedule;
 pub mod unsubscribe;
 
 pub use compose::{Digest, DigestItem};
-pub use run::{RunReport, run_period};
+pub use run::{RunReport, run_now, run_period};
 pub use schedule::{DigestSchedule, Period, check_settings};

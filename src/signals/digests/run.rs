@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::compose::{Digest, compose};
 use super::schedule::{self, Period};
 use super::{letter, unsubscribe};
+use crate::access::Viewer;
 use crate::accounts::{self, User};
 use crate::config::Config;
 use crate::db::schema::{digests, memberships, users};
@@ -40,6 +41,19 @@ pub struct RunReport {
     pub empty: usize,
     /// Users whose digest could not be composed: logged and skipped (tried again next run).
     pub failed: usize,
+}
+
+/// Sends `period`'s digests now, whatever the hour (site admins only): what
+/// `POST /api/v1/admin/digests/run` does.
+pub fn run_now(
+    db: &Db,
+    config: &Config,
+    signer: &Signer,
+    viewer: &Viewer,
+    period: Period,
+) -> Result<RunReport> {
+    viewer.require_admin()?;
+    run_period(db, config, signer, period, Utc::now())
 }
 
 /// Sends `period`'s digests to every user due at `now` who has not had this period's yet.
