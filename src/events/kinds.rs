@@ -103,26 +103,10 @@ pub enum Event {
         employees_only: bool,
     },
     #[serde(rename = "post.edited")]
-    PostEdited {
-        #[serde(rename = "actor_id")]
-        author: UserId,
-        #[serde(rename = "subject_id")]
-        post: PostId,
-        group_id: Option<GroupId>,
-        #[serde(default)]
-        employees_only: bool,
-    },
-    /// Deleted by its author, a group owner or admin, or a site admin (`by`).
+    PostEdited(PostChange),
+    /// Deleted by its author, a group owner or admin, or a site admin.
     #[serde(rename = "post.deleted")]
-    PostDeleted {
-        #[serde(rename = "actor_id")]
-        by: UserId,
-        #[serde(rename = "subject_id")]
-        post: PostId,
-        group_id: Option<GroupId>,
-        #[serde(default)]
-        employees_only: bool,
-    },
+    PostDeleted(PostChange),
     #[serde(rename = "post.liked")]
     PostLiked(PostLike),
     #[serde(rename = "post.unliked")]
@@ -226,6 +210,19 @@ pub enum Event {
         recipients: Vec<UserId>,
         event_id: i64,
     },
+}
+
+/// An edit or deletion of a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostChange {
+    /// The author (edits) or whoever deleted it.
+    #[serde(rename = "actor_id")]
+    pub by: UserId,
+    #[serde(rename = "subject_id")]
+    pub post: PostId,
+    pub group_id: Option<GroupId>,
+    #[serde(default)]
+    pub employees_only: bool,
 }
 
 /// A like or unlike of a post.

@@ -97,11 +97,17 @@ impl Shared {
     }
 
     fn publish(&self, batch: &Batch) {
+        // Worked out before the lock, which new streams wait on.
+        let live: Vec<Arc<LiveEvent>> = batch
+            .events
+            .iter()
+            .map(|r| Arc::new(LiveEvent::of(r)))
+            .collect();
         let mut state = self.state();
-        for recorded in &batch.events {
+        for event in live {
             if let Some(sender) = &state.sender {
                 // An error only means that no stream is open.
-                let _ = sender.send(Signal::Event(Arc::new(LiveEvent::of(recorded))));
+                let _ = sender.send(Signal::Event(event));
             }
         }
         if let Some(last) = batch.last_id {

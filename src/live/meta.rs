@@ -1,7 +1,9 @@
 //! What an event means to live streams, worked out once when the hub publishes it, so that
 //! thousands of streams never look at the same event again.
 
-use crate::events::{CommentChange, CommentLike, Event, Membership, PostLike, Recorded};
+use crate::events::{
+    CommentChange, CommentLike, Event, Membership, PostChange, PostLike, Recorded,
+};
 use crate::ids::{CommentId, GroupId, PostId};
 
 /// An event as streams need it.
@@ -101,18 +103,18 @@ impl Topic {
                 employees_only,
                 ..
             }
-            | Event::PostEdited {
+            | Event::PostEdited(PostChange {
                 post,
                 group_id,
                 employees_only,
                 ..
-            }
-            | Event::PostDeleted {
+            })
+            | Event::PostDeleted(PostChange {
                 post,
                 group_id,
                 employees_only,
                 ..
-            } => content(
+            }) => content(
                 "post",
                 *post,
                 None,

@@ -15,7 +15,7 @@ use crate::accounts::{self, User};
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, invalid};
-use crate::events::{self, Event, PostLike};
+use crate::events::{self, Event, PostChange, PostLike};
 use crate::groups;
 use crate::ids::{GroupId, PostId, UserId};
 use crate::on_backend;
@@ -282,13 +282,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, 0, &rendered)?;
-    let edited = Event::PostEdited {
-        author: UserId(post.author_id),
-        post: PostId(post.id),
-        group_id: post.group_id.map(GroupId),
-        employees_only: post.employees_only,
-    };
-    events::append(conn, &edited)?;
+    events::append(conn, &Event::PostEdited(change_of(&post, post.author_id)))?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
 
@@ -312,13 +306,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
         .execute(conn)?;
     // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
-    let deleted = Event::PostDeleted {
-        by: UserId(me),
-        post: PostId(post.id),
-        group_id: post.group_id.map(GroupId),
-        employees_only: post.employees_only,
-    };
-    events::append(conn, &deleted)?;
+    events::append(conn, &Event::PostDeleted(change_of(&post, me)))?;
     Ok(())
 }
 
@@ -361,4 +349,14 @@ pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool
         events::append(conn, &event)?;
     }
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
+}
+
+/// An edit or deletion of `post` by `by`, as the log records it.
+fn change_of(post: &Post, by: i64) -> PostChange {
+    PostChange {
+        by: UserId(by),
+        post: PostId(post.id),
+        group_id: post.group_id.map(GroupId),
+        employees_only: post.employees_only,
+    }
 }

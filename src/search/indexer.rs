@@ -13,7 +13,7 @@ use super::index::{Generation, SearchIndex};
 use crate::db::schema::{post_tags, tags};
 use crate::db::{Db, DbConnection};
 use crate::error::Result;
-use crate::events::{self, CommentChange, Event, Membership, PostLike, Recorded};
+use crate::events::{self, CommentChange, Event, Membership, PostChange, PostLike, Recorded};
 use crate::workers::{Pass, Wake, Worker, blocking};
 
 /// The indexer's name in logs and on the workers' board.
@@ -35,8 +35,8 @@ impl Touched {
         for recorded in events {
             let (set, id) = match &recorded.event {
                 Event::PostCreated { post, .. }
-                | Event::PostEdited { post, .. }
-                | Event::PostDeleted { post, .. }
+                | Event::PostEdited(PostChange { post, .. })
+                | Event::PostDeleted(PostChange { post, .. })
                 | Event::PostLiked(PostLike { post, .. })
                 | Event::PostUnliked(PostLike { post, .. }) => (&mut touched.posts, post.0),
                 // A post's document holds its comments' words and counts.
@@ -126,8 +126,15 @@ pub fn commit(
     })
 }
 
-/// Applies the next batch of events, if any; returns how many.
-pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<usize> {
+/// What one batch did: rows read, and the last event the index now holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub rows: usize,
+    pub position: i64,
+}
+
+/// Applies the next batch of events, if any.
+pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<Applied> {
     search.follow_swap()?;
     let generation = search.current();
     let after = generation.applied_event()?;
@@ -145,7 +152,10 @@ pub fn apply_next(db: &Db, search: &SearchIndex) -> Result<usize> {
     if count > 0 {
         commit(&generation, 1, last, changes)?;
     }
-    Ok(count)
+    Ok(Applied {
+        rows: count,
+        position: last,
+    })
 }
 
 /// The indexer as a worker of the process: each process keeps its own index current.
@@ -170,8 +180,8 @@ impl Worker for Indexer {
         let (db, search) = (self.db.clone(), self.search.clone());
         let applied = blocking(move || apply_next(&db, &search)).await?;
         Ok(Pass {
-            more: applied > 0,
-            position: Some(self.search.current().applied_event()?),
+            more: applied.rows > 0,
+            position: Some(applied.position),
         })
     }
 }

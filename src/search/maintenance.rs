@@ -101,7 +101,7 @@ pub fn reindex(db: &Db, search: &SearchIndex, threads: usize) -> Result<Rebuilt>
 pub fn catch_up(db: &Db, search: &SearchIndex) -> Result<usize> {
     let mut applied = 0;
     loop {
-        match indexer::apply_next(db, search)? {
+        match indexer::apply_next(db, search)?.rows {
             0 => return Ok(applied),
             n => applied += n,
         }

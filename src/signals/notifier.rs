@@ -256,8 +256,8 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         }
         // Told of nothing: quiet posts, changes and removals, and what concerns nobody else.
         Event::PostCreated { quiet: true, .. }
-        | Event::PostEdited { .. }
-        | Event::PostDeleted { .. }
+        | Event::PostEdited(_)
+        | Event::PostDeleted(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)
         | Event::CommentDeleted(_)
