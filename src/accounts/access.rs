@@ -41,17 +41,18 @@ pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, 
 
 /// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
 /// her: in full for those she may see, as a byline for anyone else (a guest reading a comment
-/// by an employee outside her groups learns the name, not the profile).
+/// by an employee outside her groups learns the name, not the profile). `circle` is the
+/// viewer's [`guest_circle`], which the caller reads once for the page.
 pub fn cards(
     conn: &mut DbConnection,
     scope: &Scope,
+    circle: Option<&[i64]>,
     ids: &[i64],
 ) -> Result<HashMap<i64, UserView>> {
-    let circle = guest_circle(conn, scope)?;
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|user| {
-            let card = match &circle {
+            let card = match circle {
                 Some(circle) if !circle.contains(&user.id) => {
                     UserView::byline(&user, scope.viewer())
                 }

@@ -82,8 +82,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
     let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
-    let authors = accounts::access::cards(conn, scope, &author_ids)?;
     let circle = accounts::access::guest_circle(conn, scope)?;
+    let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
     let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
@@ -143,8 +143,8 @@ pub fn comment_views(
 ) -> Result<Vec<CommentView>> {
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
-    let authors = accounts::access::cards(conn, scope, &author_ids)?;
     let circle = accounts::access::guest_circle(conn, scope)?;
+    let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
     let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
