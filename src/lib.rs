@@ -24,7 +24,6 @@ pub mod posts;
 pub mod search;
 pub mod signals;
 pub mod signing;
-pub mod stream_slots;
 pub mod tags;
 pub mod workers;
 
@@ -48,7 +47,7 @@ pub struct App {
     pub limiter: LoginLimiter,
     pub search: Arc<search::SearchIndex>,
     /// Live streams open per user, capped by `live.max_streams_per_user`.
-    pub streams: Arc<stream_slots::StreamSlots>,
+    pub streams: Arc<live::StreamSlots>,
 }
 
 impl App {

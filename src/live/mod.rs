@@ -20,6 +20,7 @@ mod connection;
 mod frame;
 mod hub;
 mod meta;
+mod slots;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
 pub use hub::{Heartbeat, Publisher};
 pub use meta::{Content, CountsOf, Meta, Revoked, Topic};
+pub use slots::StreamSlots;
 
 /// A handle to the hub. Clones share it; its workers ([`Hub::workers`]) publish to it, and
 /// when they stop, every stream ends.
