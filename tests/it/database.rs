@@ -32,32 +32,49 @@ struct TableName {
     name: String,
 }
 
-on_both_backends! {
-    async fn migrations_make_every_table_and_column_of_the_schema_and_no_other(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        let again = db.read(agora::db::migrations::run_pending).unwrap();
-        assert!(again.is_empty(), "a second run applies nothing");
-        let tables = schema_tables();
-        assert!(tables.len() >= 20 && tables.iter().all(|(_, c)| c.len() >= 2), "schema.rs read: {tables:?}");
-        let mut conn = db.conn().unwrap();
-        for (table, columns) in &tables {
-            // Fails if the migrations lack the table or any of its columns.
-            let query = format!("SELECT {} FROM {table} LIMIT 0", columns.join(", "));
-            diesel::sql_query(&query).execute(&mut conn).unwrap_or_else(|e| panic!("{query}: {e}"));
-        }
-        let listing = match backend {
-            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            Backend::Postgres => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
-        };
-        let mut made: Vec<String> = diesel::sql_query(listing).load::<TableName>(&mut conn).unwrap().into_iter().map(|t| t.name).collect();
-        made.retain(|name| name != "__diesel_schema_migrations");
-        made.sort();
-        let mut known: Vec<String> = tables.into_iter().map(|(name, _)| name).collect();
-        known.sort();
-        assert_eq!(made, known, "the migrations make exactly the tables of schema.rs");
+async fn migrations_make_every_table_and_column_of_the_schema_and_no_other(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    let again = db.read(agora::db::migrations::run_pending).unwrap();
+    assert!(again.is_empty(), "a second run applies nothing");
+    let tables = schema_tables();
+    assert!(
+        tables.len() >= 20 && tables.iter().all(|(_, c)| c.len() >= 2),
+        "schema.rs read: {tables:?}"
+    );
+    let mut conn = db.conn().unwrap();
+    for (table, columns) in &tables {
+        // Fails if the migrations lack the table or any of its columns.
+        let query = format!("SELECT {} FROM {table} LIMIT 0", columns.join(", "));
+        diesel::sql_query(&query)
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
     }
+    let listing = match backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+    };
+    let mut made: Vec<String> = diesel::sql_query(listing)
+        .load::<TableName>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    made.retain(|name| name != "__diesel_schema_migrations");
+    made.sort();
+    let mut known: Vec<String> = tables.into_iter().map(|(name, _)| name).collect();
+    known.sort();
+    assert_eq!(
+        made, known,
+        "the migrations make exactly the tables of schema.rs"
+    );
 }
+
+on_both_backends!(migrations_make_every_table_and_column_of_the_schema_and_no_other);
 
 #[test]
 fn every_migration_exists_for_both_backends() {

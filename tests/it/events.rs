@@ -13,155 +13,209 @@ use agora::workers::{self, Appended, Consumer, ConsumerWorker};
 use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::support::TestDb;
+use crate::support::{Backend, TestDb};
 
-on_both_backends! {
-    async fn consumers_never_skip_an_event_committed_late(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        const WRITERS: usize = 6;
-        const EVENTS_EACH: usize = 15;
-        let done = Arc::new(AtomicBool::new(false));
-        // The consumer reads continuously while writers hold their transactions open for a
-        // random while after taking an event id, so commits land out of id order.
-        let consumer = {
-            let (db, done) = (db.clone(), done.clone());
+async fn consumers_never_skip_an_event_committed_late(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    const WRITERS: usize = 6;
+    const EVENTS_EACH: usize = 15;
+    let done = Arc::new(AtomicBool::new(false));
+    // The consumer reads continuously while writers hold their transactions open for a
+    // random while after taking an event id, so commits land out of id order.
+    let consumer = {
+        let (db, done) = (db.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut cursor = 0;
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let batch = db
+                    .read(|conn| events::read_after(conn, cursor, 1000, "test"))
+                    .unwrap();
+                for event in batch.events {
+                    cursor = event.id;
+                    seen.push(event.id);
+                }
+                if finished {
+                    return seen;
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let db = db.clone();
             std::thread::spawn(move || {
-                let mut seen = Vec::new();
-                let mut cursor = 0;
-                loop {
-                    let finished = done.load(Ordering::SeqCst);
-                    let batch = db.read(|conn| events::read_after(conn, cursor, 1000, "test")).unwrap();
-                    for event in batch.events {
-                        cursor = event.id;
-                        seen.push(event.id);
-                    }
-                    if finished {
-                        return seen;
-                    }
+                for n in 0..EVENTS_EACH {
+                    let mut conn = db.conn().unwrap();
+                    write_transaction(&mut conn, |conn| {
+                        events::append(conn, &joined((w * 100 + n) as i64))?;
+                        std::thread::sleep(Duration::from_millis(rand::random::<u64>() % 8));
+                        Ok::<_, Error>(())
+                    })
+                    .unwrap();
                 }
             })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = consumer.join().unwrap();
+    let expected: Vec<i64> = (1..=(WRITERS * EVENTS_EACH) as i64).collect();
+    assert_eq!(
+        seen, expected,
+        "every event seen once, in id order, none skipped"
+    );
+}
+
+async fn a_rolled_back_change_leaves_no_event(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    let failed = db.write(|conn| {
+        events::append(conn, &joined(1))?;
+        Err::<(), _>(Error::conflict("test", "roll back"))
+    });
+    assert!(failed.is_err());
+    assert_eq!(db.read(events::last_id).unwrap(), 0);
+}
+
+async fn a_consumer_resumes_from_its_stored_cursor(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    for n in 0..5 {
+        db.write(|conn| events::append(conn, &joined(n))).unwrap();
+    }
+    let indexer = Recording::new("indexer", 3);
+    let n = workers::consume_batch(&db, &indexer).unwrap();
+    assert_eq!(n.read, 3);
+    let failing = Recording {
+        fail: true,
+        ..Recording::new("indexer", 10)
+    };
+    assert!(
+        workers::consume_batch(&db, &failing).is_err(),
+        "a failed batch keeps the cursor where it was"
+    );
+    let reopened = test_db.open();
+    workers::consume_batch(&reopened, &indexer).unwrap();
+    assert_eq!(indexer.seen(), [0, 1, 2, 3, 4]);
+    assert_eq!(workers::consume_batch(&reopened, &indexer).unwrap().read, 0);
+    let other = workers::consume_batch(&reopened, &Recording::new("mailer", 10)).unwrap();
+    assert_eq!(other.read, 5, "each consumer has its own cursor");
+}
+
+async fn an_unreadable_row_is_skipped_with_its_id_never_guessed_at(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    db.write(|conn| events::append(conn, &joined(1))).unwrap();
+    insert_raw(&db, 2, "post.teleported", r#"{"to":"mars"}"#);
+    insert_raw(&db, 3, "group.joined", "{not json");
+    insert_raw(&db, 4, "group.member_added", r#"{"member":"nobody"}"#);
+    db.write(|conn| events::append(conn, &joined(5))).unwrap();
+    let consumer = Recording::new("notifier", 10);
+    let consumed = workers::consume_batch(&db, &consumer).unwrap();
+    assert_eq!(
+        consumer.seen(),
+        [1, 5],
+        "only the readable events reach the consumer"
+    );
+    assert_eq!(
+        (consumed.read, consumed.cursor),
+        (5, 5),
+        "the cursor moves past the unreadable ones"
+    );
+}
+
+async fn rows_written_before_events_were_typed_read_back_unchanged(backend: Backend) {
+    // One row of each kind and payload shape, as the string-typed log wrote them (dumped
+    // from a database that build filled through its API).
+    let fixture = include_str!("fixtures/events_before_typing.jsonl");
+    let rows: Vec<Value> = fixture
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    for (n, row) in rows.iter().enumerate() {
+        let columns = Columns {
+            kind: row["kind"].as_str().unwrap().into(),
+            actor_id: row["actor_id"].as_i64(),
+            subject_id: row["subject_id"].as_i64(),
+            payload: row["payload"].as_str().unwrap().into(),
         };
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|w| {
-                let db = db.clone();
-                std::thread::spawn(move || {
-                    for n in 0..EVENTS_EACH {
-                        let mut conn = db.conn().unwrap();
-                        write_transaction(&mut conn, |conn| {
-                            events::append(conn, &joined((w * 100 + n) as i64))?;
-                            std::thread::sleep(Duration::from_millis(rand::random::<u64>() % 8));
-                            Ok::<_, Error>(())
-                        })
-                        .unwrap();
-                    }
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer.join().unwrap();
-        }
-        done.store(true, Ordering::SeqCst);
-        let seen = consumer.join().unwrap();
-        let expected: Vec<i64> = (1..=(WRITERS * EVENTS_EACH) as i64).collect();
-        assert_eq!(seen, expected, "every event seen once, in id order, none skipped");
+        insert_row(&db, n as i64 + 1, &columns);
     }
-
-    async fn a_rolled_back_change_leaves_no_event(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        let failed = db.write(|conn| {
-            events::append(conn, &joined(1))?;
-            Err::<(), _>(Error::conflict("test", "roll back"))
-        });
-        assert!(failed.is_err());
-        assert_eq!(db.read(events::last_id).unwrap(), 0);
-    }
-
-    async fn a_consumer_resumes_from_its_stored_cursor(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        for n in 0..5 {
-            db.write(|conn| events::append(conn, &joined(n))).unwrap();
-        }
-        let indexer = Recording::new("indexer", 3);
-        let n = workers::consume_batch(&db, &indexer).unwrap();
-        assert_eq!(n.read, 3);
-        let failing = Recording { fail: true, ..Recording::new("indexer", 10) };
-        assert!(workers::consume_batch(&db, &failing).is_err(), "a failed batch keeps the cursor where it was");
-        let reopened = test_db.open();
-        workers::consume_batch(&reopened, &indexer).unwrap();
-        assert_eq!(indexer.seen(), [0, 1, 2, 3, 4]);
-        assert_eq!(workers::consume_batch(&reopened, &indexer).unwrap().read, 0);
-        let other = workers::consume_batch(&reopened, &Recording::new("mailer", 10)).unwrap();
-        assert_eq!(other.read, 5, "each consumer has its own cursor");
-    }
-
-    async fn an_unreadable_row_is_skipped_with_its_id_never_guessed_at(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        db.write(|conn| events::append(conn, &joined(1))).unwrap();
-        insert_raw(&db, 2, "post.teleported", r#"{"to":"mars"}"#);
-        insert_raw(&db, 3, "group.joined", "{not json");
-        insert_raw(&db, 4, "group.member_added", r#"{"member":"nobody"}"#);
-        db.write(|conn| events::append(conn, &joined(5))).unwrap();
-        let consumer = Recording::new("notifier", 10);
-        let consumed = workers::consume_batch(&db, &consumer).unwrap();
-        assert_eq!(consumer.seen(), [1, 5], "only the readable events reach the consumer");
-        assert_eq!((consumed.read, consumed.cursor), (5, 5), "the cursor moves past the unreadable ones");
-    }
-
-    async fn rows_written_before_events_were_typed_read_back_unchanged(backend: Backend) {
-        // One row of each kind and payload shape, as the string-typed log wrote them (dumped
-        // from a database that build filled through its API).
-        let fixture = include_str!("fixtures/events_before_typing.jsonl");
-        let rows: Vec<Value> = fixture.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        for (n, row) in rows.iter().enumerate() {
-            let columns = Columns {
-                kind: row["kind"].as_str().unwrap().into(),
-                actor_id: row["actor_id"].as_i64(),
-                subject_id: row["subject_id"].as_i64(),
-                payload: row["payload"].as_str().unwrap().into(),
-            };
-            insert_row(&db, n as i64 + 1, &columns);
-        }
-        let batch = db.read(|conn| events::read_after(conn, 0, 1000, "test")).unwrap();
-        assert_eq!(batch.events.len(), rows.len(), "every stored row decodes");
-        for (recorded, row) in batch.events.iter().zip(&rows) {
-            let columns = events::encode(&recorded.event);
-            assert_eq!(columns.kind, row["kind"]);
-            assert_eq!((columns.actor_id, columns.subject_id), (row["actor_id"].as_i64(), row["subject_id"].as_i64()), "{row}");
-            assert_eq!(columns.payload, row["payload"].as_str().unwrap(), "{row}");
-        }
-    }
-
-    async fn a_worker_wakes_promptly_after_a_commit(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        let (sender, received) = mpsc::channel();
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        // A poll interval of a minute: only the commit's wake-up can explain a prompt delivery.
-        let consumer = Recording { sender: Some(std::sync::Mutex::new(sender)), ..Recording::new("live", 10) };
-        let status = workers::Status::default();
-        workers::spawn(&db, &status, ConsumerWorker::new(&db, consumer), stopped);
-        let started = Instant::now();
-        let id = db.write(|conn| events::append(conn, &joined(7))).unwrap();
-        let got = actix_web::rt::task::spawn_blocking(move || received.recv_timeout(Duration::from_secs(10))).await.unwrap();
-        assert_eq!(got, Ok(id));
-        assert!(started.elapsed() < Duration::from_secs(2), "woke after {:?}", started.elapsed());
-        // The board hears of the pass once it has committed.
-        let report = || status.reports().into_iter().find(|r| r.name == "live").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while report().position != Some(id) && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let report = report();
-        assert!(report.passes > 0 && report.last_error.is_none() && report.position == Some(id), "{report:?}");
-        stop.send(true).unwrap();
+    let batch = db
+        .read(|conn| events::read_after(conn, 0, 1000, "test"))
+        .unwrap();
+    assert_eq!(batch.events.len(), rows.len(), "every stored row decodes");
+    for (recorded, row) in batch.events.iter().zip(&rows) {
+        let columns = events::encode(&recorded.event);
+        assert_eq!(columns.kind, row["kind"]);
+        assert_eq!(
+            (columns.actor_id, columns.subject_id),
+            (row["actor_id"].as_i64(), row["subject_id"].as_i64()),
+            "{row}"
+        );
+        assert_eq!(columns.payload, row["payload"].as_str().unwrap(), "{row}");
     }
 }
+
+async fn a_worker_wakes_promptly_after_a_commit(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    let (sender, received) = mpsc::channel();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // A poll interval of a minute: only the commit's wake-up can explain a prompt delivery.
+    let consumer = Recording {
+        sender: Some(std::sync::Mutex::new(sender)),
+        ..Recording::new("live", 10)
+    };
+    let status = workers::Status::default();
+    workers::spawn(&db, &status, ConsumerWorker::new(&db, consumer), stopped);
+    let started = Instant::now();
+    let id = db.write(|conn| events::append(conn, &joined(7))).unwrap();
+    let got =
+        actix_web::rt::task::spawn_blocking(move || received.recv_timeout(Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert_eq!(got, Ok(id));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "woke after {:?}",
+        started.elapsed()
+    );
+    // The board hears of the pass once it has committed.
+    let report = || {
+        status
+            .reports()
+            .into_iter()
+            .find(|r| r.name == "live")
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while report().position != Some(id) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let report = report();
+    assert!(
+        report.passes > 0 && report.last_error.is_none() && report.position == Some(id),
+        "{report:?}"
+    );
+    stop.send(true).unwrap();
+}
+
+on_both_backends!(
+    consumers_never_skip_an_event_committed_late,
+    a_rolled_back_change_leaves_no_event,
+    a_consumer_resumes_from_its_stored_cursor,
+    an_unreadable_row_is_skipped_with_its_id_never_guessed_at,
+    rows_written_before_events_were_typed_read_back_unchanged,
+    a_worker_wakes_promptly_after_a_commit
+);
 
 /// An event about member `n` (and group `n`), to fill the log with.
 fn joined(n: i64) -> Event {

@@ -119,157 +119,285 @@ async fn listed(admin: &Client, state: &str, count: usize) -> Vec<Value> {
     }
 }
 
-on_both_backends! {
-    async fn admins_see_refused_mail_and_queue_it_again_others_are_refused(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Refusing).await;
-        let url = smtp.url();
-        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let group = app.group(&ana, "Customers", "private", true).await;
-        invite(&ana, &group, "nobody@customer.example").await;
+async fn admins_see_refused_mail_and_queue_it_again_others_are_refused(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Refusing).await;
+    let url = smtp.url();
+    let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let group = app.group(&ana, "Customers", "private", true).await;
+    invite(&ana, &group, "nobody@customer.example").await;
 
-        let refused = listed(&admin, "failed", 1).await;
-        let mail = &refused[0];
-        assert_eq!((mail["to"].as_str(), mail["state"].as_str()), (Some("nobody@customer.example"), Some("failed")));
-        assert!(mail["last_error"].as_str().unwrap().contains("550"), "{mail}");
-        assert!(mail.get("text_body").is_none() && !mail.to_string().contains("token="), "no bodies: {mail}");
-        assert!(listed(&admin, "queued", 0).await.is_empty());
+    let refused = listed(&admin, "failed", 1).await;
+    let mail = &refused[0];
+    assert_eq!(
+        (mail["to"].as_str(), mail["state"].as_str()),
+        (Some("nobody@customer.example"), Some("failed"))
+    );
+    assert!(
+        mail["last_error"].as_str().unwrap().contains("550"),
+        "{mail}"
+    );
+    assert!(
+        mail.get("text_body").is_none() && !mail.to_string().contains("token="),
+        "no bodies: {mail}"
+    );
+    assert!(listed(&admin, "queued", 0).await.is_empty());
 
-        let browser = app.browser_sign_in("admin@example.com").await;
-        let page = browser.page("/admin/mail").await;
-        assert!(page.contains("nobody@customer.example") && page.contains("550"), "{page}");
-        assert!(browser.page("/admin/users").await.contains("href=\"/admin/mail\""));
+    let browser = app.browser_sign_in("admin@example.com").await;
+    let page = browser.page("/admin/mail").await;
+    assert!(
+        page.contains("nobody@customer.example") && page.contains("550"),
+        "{page}"
+    );
+    assert!(
+        browser
+            .page("/admin/users")
+            .await
+            .contains("href=\"/admin/mail\"")
+    );
 
-        let guest = app.guest_in(&ana, "cara", &[&group]).await;
-        for (who, client) in [("employee", &ana), ("guest", &guest)] {
-            let (status, body) = client.get("/api/v1/admin/mail?state=failed").await;
-            assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
-            assert!(!body.to_string().contains("nobody@"), "{body}");
-            let id = mail["id"].as_str().unwrap();
-            assert_eq!(client.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await.0, StatusCode::FORBIDDEN, "{who}");
-        }
-        assert_eq!(app.anonymous().get("/api/v1/admin/mail").await.0, StatusCode::UNAUTHORIZED);
-        let employee_page = app.browser_sign_in("ana@example.com").await;
-        let response = employee_page.request(reqwest::Method::GET, "/admin/mail").send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        assert!(!response.text().await.unwrap().contains("nobody@"));
-        assert_eq!(admin.get("/api/v1/admin/mail?state=lost").await.0, StatusCode::UNPROCESSABLE_ENTITY);
-
-        smtp.set(Mood::Accepting);
+    let guest = app.guest_in(&ana, "cara", &[&group]).await;
+    for (who, client) in [("employee", &ana), ("guest", &guest)] {
+        let (status, body) = client.get("/api/v1/admin/mail?state=failed").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+        assert!(!body.to_string().contains("nobody@"), "{body}");
         let id = mail["id"].as_str().unwrap();
-        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{retried}");
-        assert_eq!(retried["state"], "queued");
-        let delivered = smtp.wait_for(1).await;
-        assert!(delivered[0].contains("To: nobody@customer.example"));
-        outbox_drained(&admin).await;
-        assert!(listed(&admin, "failed", 0).await.is_empty());
-        assert_eq!(admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await.0, StatusCode::CONFLICT, "sent");
-        assert_eq!(admin.post("/api/v1/admin/mail/123/retry", json!({})).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            client
+                .post(&format!("/api/v1/admin/mail/{id}/retry"), json!({}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
     }
-
-    async fn mail_failing_past_the_attempt_limit_is_dead_until_an_admin_sends_it_again(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Down).await;
-        let url = smtp.url();
-        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str()), ("AGORA_OUTBOX__MAX_ATTEMPTS", "2")]).await;
-        let admin = app.admin().await;
-        let group = app.group(&admin, "Customers", "private", true).await;
-        invite(&admin, &group, "later@customer.example").await;
-        // Down twice (the second attempt after a backoff of about a second): dead, not retried.
-        let dead = listed(&admin, "failed", 1).await;
-        assert_eq!((dead[0]["attempts"].as_i64(), dead[0]["state"].as_str()), (Some(2), Some("failed")), "{}", dead[0]);
-        assert!(dead[0]["last_error"].as_str().unwrap().contains("421"), "{}", dead[0]);
-        smtp.set(Mood::Accepting);
-        app.worker_settled("mail_sender").await;
-        assert!(smtp.messages().is_empty(), "a dead delivery is not tried again by itself");
-        let (_, metrics) = admin.get("/metrics").await;
-        let metrics = metrics.as_str().unwrap();
-        assert!(metrics.contains(r#"agora_outbox_depth{kind="mail",state="dead"} 1"#), "{metrics}");
-        let id = dead[0]["id"].as_str().unwrap();
-        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{id}/retry"), json!({})).await;
-        assert_eq!((status, retried["attempts"].as_i64()), (StatusCode::OK, Some(0)), "{retried}");
-        assert!(smtp.wait_for(1).await[0].contains("To: later@customer.example"));
-        outbox_drained(&admin).await;
-    }
-
-    async fn mail_queued_before_the_outbox_existed_is_sent_after_the_upgrade(backend: Backend) {
-        // A database as the release before the one outbox left it, holding one queued mail.
-        let db = crate::support::TestDb::new(backend);
-        let config = agora::config::Config::load(None, Vec::new()).unwrap();
-        let old = agora::db::Db::connect(&db.url, &config.database).unwrap();
-        old.write(|conn| agora::db::migrations::run_pending_until(conn, "2026-12-04-000002")).unwrap();
-        old.write(|conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(
-                "INSERT INTO mail_outbox (id, to_address, subject, text_body, html_body, headers, created_at, attempts, next_attempt_at, last_error) \
-                 VALUES (42, 'old@customer.example', 'Queued before', 'Plain words', '<p>Rich words</p>', '{\"List-Unsubscribe\":\"<https://agora.test/u>\"}', CURRENT_TIMESTAMP, 3, CURRENT_TIMESTAMP, 'earlier outage')",
-            )
-            .execute(conn)?;
-            Ok(())
-        })
+    assert_eq!(
+        app.anonymous().get("/api/v1/admin/mail").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let employee_page = app.browser_sign_in("ana@example.com").await;
+    let response = employee_page
+        .request(reqwest::Method::GET, "/admin/mail")
+        .send()
+        .await
         .unwrap();
-        drop(old);
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let url = smtp.url();
-        let _app = TestApp::start_on(db, &[("AGORA_SMTP_URL", url.as_str())]).await;
-        let sent = smtp.wait_for(1).await;
-        let mail = &sent[0];
-        for part in ["To: old@customer.example", "Subject: Queued before", "Plain words", "Rich words", "List-Unsubscribe: <https://agora.test/u>", "Message-ID: <42@"] {
-            assert!(mail.contains(part), "{part} missing from {mail}");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(!response.text().await.unwrap().contains("nobody@"));
+    assert_eq!(
+        admin.get("/api/v1/admin/mail?state=lost").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    smtp.set(Mood::Accepting);
+    let id = mail["id"].as_str().unwrap();
+    let (status, retried) = admin
+        .post(&format!("/api/v1/admin/mail/{id}/retry"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(retried["state"], "queued");
+    let delivered = smtp.wait_for(1).await;
+    assert!(delivered[0].contains("To: nobody@customer.example"));
+    outbox_drained(&admin).await;
+    assert!(listed(&admin, "failed", 0).await.is_empty());
+    assert_eq!(
+        admin
+            .post(&format!("/api/v1/admin/mail/{id}/retry"), json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "sent"
+    );
+    assert_eq!(
+        admin
+            .post("/api/v1/admin/mail/123/retry", json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn mail_failing_past_the_attempt_limit_is_dead_until_an_admin_sends_it_again(
+    backend: Backend,
+) {
+    let smtp = SmtpServer::start(Mood::Down).await;
+    let url = smtp.url();
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("AGORA_SMTP_URL", url.as_str()),
+            ("AGORA_OUTBOX__MAX_ATTEMPTS", "2"),
+        ],
+    )
+    .await;
+    let admin = app.admin().await;
+    let group = app.group(&admin, "Customers", "private", true).await;
+    invite(&admin, &group, "later@customer.example").await;
+    // Down twice (the second attempt after a backoff of about a second): dead, not retried.
+    let dead = listed(&admin, "failed", 1).await;
+    assert_eq!(
+        (dead[0]["attempts"].as_i64(), dead[0]["state"].as_str()),
+        (Some(2), Some("failed")),
+        "{}",
+        dead[0]
+    );
+    assert!(
+        dead[0]["last_error"].as_str().unwrap().contains("421"),
+        "{}",
+        dead[0]
+    );
+    smtp.set(Mood::Accepting);
+    app.worker_settled("mail_sender").await;
+    assert!(
+        smtp.messages().is_empty(),
+        "a dead delivery is not tried again by itself"
+    );
+    let (_, metrics) = admin.get("/metrics").await;
+    let metrics = metrics.as_str().unwrap();
+    assert!(
+        metrics.contains(r#"agora_outbox_depth{kind="mail",state="dead"} 1"#),
+        "{metrics}"
+    );
+    let id = dead[0]["id"].as_str().unwrap();
+    let (status, retried) = admin
+        .post(&format!("/api/v1/admin/mail/{id}/retry"), json!({}))
+        .await;
+    assert_eq!(
+        (status, retried["attempts"].as_i64()),
+        (StatusCode::OK, Some(0)),
+        "{retried}"
+    );
+    assert!(smtp.wait_for(1).await[0].contains("To: later@customer.example"));
+    outbox_drained(&admin).await;
+}
+
+async fn mail_queued_before_the_outbox_existed_is_sent_after_the_upgrade(backend: Backend) {
+    // A database as the release before the one outbox left it, holding one queued mail.
+    let db = crate::support::TestDb::new(backend);
+    let config = agora::config::Config::load(None, Vec::new()).unwrap();
+    let old = agora::db::Db::connect(&db.url, &config.database).unwrap();
+    old.write(|conn| agora::db::migrations::run_pending_until(conn, "2026-12-04-000002"))
+        .unwrap();
+    old.write(|conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "INSERT INTO mail_outbox (id, to_address, subject, text_body, html_body, headers, created_at, attempts, next_attempt_at, last_error) \
+             VALUES (42, 'old@customer.example', 'Queued before', 'Plain words', '<p>Rich words</p>', '{\"List-Unsubscribe\":\"<https://agora.test/u>\"}', CURRENT_TIMESTAMP, 3, CURRENT_TIMESTAMP, 'earlier outage')",
+        )
+        .execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+    drop(old);
+    let smtp = SmtpServer::start(Mood::Accepting).await;
+    let url = smtp.url();
+    let _app = TestApp::start_on(db, &[("AGORA_SMTP_URL", url.as_str())]).await;
+    let sent = smtp.wait_for(1).await;
+    let mail = &sent[0];
+    for part in [
+        "To: old@customer.example",
+        "Subject: Queued before",
+        "Plain words",
+        "Rich words",
+        "List-Unsubscribe: <https://agora.test/u>",
+        "Message-ID: <42@",
+    ] {
+        assert!(mail.contains(part), "{part} missing from {mail}");
+    }
+}
+
+async fn mail_delayed_by_an_outage_is_listed_as_waiting_with_its_error(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Down).await;
+    let url = smtp.url();
+    let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+    let admin = app.admin().await;
+    let group = app.group(&admin, "Customers", "private", true).await;
+    invite(&admin, &group, "later@customer.example").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let waiting = loop {
+        let waiting = listed(&admin, "queued", 1).await;
+        if waiting[0]["attempts"].as_i64().unwrap() > 0 {
+            break waiting;
         }
-    }
-
-    async fn mail_delayed_by_an_outage_is_listed_as_waiting_with_its_error(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Down).await;
-        let url = smtp.url();
-        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
-        let admin = app.admin().await;
-        let group = app.group(&admin, "Customers", "private", true).await;
-        invite(&admin, &group, "later@customer.example").await;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let waiting = loop {
-            let waiting = listed(&admin, "queued", 1).await;
-            if waiting[0]["attempts"].as_i64().unwrap() > 0 {
-                break waiting;
-            }
-            assert!(Instant::now() < deadline);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        assert!(waiting[0]["last_error"].as_str().unwrap().contains("421"), "{}", waiting[0]);
-        let browser = app.browser_sign_in("admin@example.com").await;
-        assert!(browser.page("/admin/mail").await.contains("later@customer.example"));
-    }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        waiting[0]["last_error"].as_str().unwrap().contains("421"),
+        "{}",
+        waiting[0]
+    );
+    let browser = app.browser_sign_in("admin@example.com").await;
+    assert!(
+        browser
+            .page("/admin/mail")
+            .await
+            .contains("later@customer.example")
+    );
 }
 
-on_both_backends! {
-    async fn admins_do_not_read_subjects_about_groups_hidden_from_them(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Refusing).await;
-        let url = smtp.url();
-        let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let secret = app.group(&ana, "Secret lab", "secret", true).await;
-        let open = app.group(&ana, "Open square", "public", true).await;
-        invite(&ana, &secret, "hidden@customer.example").await;
-        invite(&ana, &open, "shown@customer.example").await;
-        let refused = listed(&admin, "failed", 2).await;
-        let subject_to = |to: &str| refused.iter().find(|m| m["to"] == to).unwrap()["subject"].as_str().unwrap().to_string();
-        assert!(subject_to("shown@customer.example").contains("Open square"));
-        assert_eq!(subject_to("hidden@customer.example"), "(about a group you cannot see)");
-        assert!(!serde_json::to_string(&refused).unwrap().contains("Secret"));
-        let browser = app.browser_sign_in("admin@example.com").await;
-        let page = browser.page("/admin/mail").await;
-        assert!(page.contains("Open square") && !page.contains("Secret lab"), "{page}");
-        let hidden_id = refused.iter().find(|m| m["to"] == "hidden@customer.example").unwrap()["id"].as_str().unwrap().to_string();
-        let (status, retried) = admin.post(&format!("/api/v1/admin/mail/{hidden_id}/retry"), json!({})).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(!retried.to_string().contains("Secret"), "{retried}");
-        // An admin in the group reads it.
-        let (status, _) = ana.post(&format!("/api/v1/groups/{secret}/members"), json!({"user_id": admin.id().await, "role": "member"})).await;
-        assert_eq!(status, StatusCode::OK);
-        let (_, queued) = admin.get("/api/v1/admin/mail?state=queued").await;
-        let (_, failed) = admin.get("/api/v1/admin/mail?state=failed").await;
-        assert!(format!("{queued}{failed}").contains("Secret lab"), "{queued} {failed}");
-    }
+on_both_backends!(
+    admins_see_refused_mail_and_queue_it_again_others_are_refused,
+    mail_failing_past_the_attempt_limit_is_dead_until_an_admin_sends_it_again,
+    mail_queued_before_the_outbox_existed_is_sent_after_the_upgrade,
+    mail_delayed_by_an_outage_is_listed_as_waiting_with_its_error
+);
+
+async fn admins_do_not_read_subjects_about_groups_hidden_from_them(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Refusing).await;
+    let url = smtp.url();
+    let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", url.as_str())]).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let secret = app.group(&ana, "Secret lab", "secret", true).await;
+    let open = app.group(&ana, "Open square", "public", true).await;
+    invite(&ana, &secret, "hidden@customer.example").await;
+    invite(&ana, &open, "shown@customer.example").await;
+    let refused = listed(&admin, "failed", 2).await;
+    let subject_to = |to: &str| {
+        refused.iter().find(|m| m["to"] == to).unwrap()["subject"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(subject_to("shown@customer.example").contains("Open square"));
+    assert_eq!(
+        subject_to("hidden@customer.example"),
+        "(about a group you cannot see)"
+    );
+    assert!(!serde_json::to_string(&refused).unwrap().contains("Secret"));
+    let browser = app.browser_sign_in("admin@example.com").await;
+    let page = browser.page("/admin/mail").await;
+    assert!(
+        page.contains("Open square") && !page.contains("Secret lab"),
+        "{page}"
+    );
+    let hidden_id = refused
+        .iter()
+        .find(|m| m["to"] == "hidden@customer.example")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, retried) = admin
+        .post(&format!("/api/v1/admin/mail/{hidden_id}/retry"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!retried.to_string().contains("Secret"), "{retried}");
+    // An admin in the group reads it.
+    let (status, _) = ana
+        .post(
+            &format!("/api/v1/groups/{secret}/members"),
+            json!({"user_id": admin.id().await, "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, queued) = admin.get("/api/v1/admin/mail?state=queued").await;
+    let (_, failed) = admin.get("/api/v1/admin/mail?state=failed").await;
+    assert!(
+        format!("{queued}{failed}").contains("Secret lab"),
+        "{queued} {failed}"
+    );
 }
+
+on_both_backends!(admins_do_not_read_subjects_about_groups_hidden_from_them);

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp};
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -15,359 +15,719 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-on_both_backends! {
-    async fn posts_render_sanitized_markdown_with_tags_mentions_and_links(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob_id = app.user(&admin, "bob", "employee").await.id().await;
-        let body = "**Launch** day #Rust #rust #Café with @bob and @nobody, see https://example.com/x. <script>alert(1)</script> [x](javascript:alert(1))";
-        let (status, post) = ana.post("/api/v1/posts", json!({"body": body})).await;
-        assert_eq!(status, StatusCode::CREATED, "{post}");
-        let html = post["html"].as_str().unwrap();
-        assert!(html.contains("<strong>Launch</strong>"), "{html}");
-        assert!(html.contains("href=\"/tags/rust\""), "{html}");
-        assert!(html.contains(&format!("href=\"/people/{bob_id}\"")), "{html}");
-        assert!(html.contains("@nobody") && !html.contains("/people/nobody"), "unknown handles stay text: {html}");
-        assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
-        assert!(html.contains("rel=\"nofollow noopener\""), "{html}");
-        assert_eq!(post["tags"], json!(["café", "rust"]));
-        assert_eq!(post["mentions"], json!([bob_id]));
-        assert_eq!(post["links"], json!(["https://example.com/x"]));
-        assert_eq!(post["author"]["handle"], "ana");
-        assert_eq!(post["group"], Value::Null);
-    }
-
-    async fn empty_and_overlong_bodies_are_refused_clearly(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let (status, body) = admin.post("/api/v1/posts", json!({"body": "   "})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["errors"]["body"].is_array());
-        let (status, body) = admin.post("/api/v1/posts", json!({"body": "x".repeat(10_001)})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["errors"]["body"][0].as_str().unwrap().contains("10000"), "{body}");
-        let (_, post) = admin.post("/api/v1/posts", json!({"body": "ok"})).await;
-        let id = post["id"].as_str().unwrap();
-        let (status, _) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "y".repeat(5_001)})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let (status, _) = admin.post("/api/v1/posts", json!({"body": "hi", "group_id": "42"})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown group is a field error");
-    }
-
-    async fn edits_keep_history_and_only_authors_edit(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let (_, post) = ana.post("/api/v1/posts", json!({"body": "first #old"})).await;
-        let id = post["id"].as_str().unwrap();
-        assert_eq!(post["edited_at"], Value::Null);
-        let (status, edited) = ana.patch(&format!("/api/v1/posts/{id}"), json!({"body": "second #new"})).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(edited["edited_at"].is_string());
-        assert_eq!(edited["tags"], json!(["new"]));
-        ana.patch(&format!("/api/v1/posts/{id}"), json!({"body": "third"})).await;
-        let (_, history) = ana.get(&format!("/api/v1/posts/{id}/history")).await;
-        let bodies: Vec<&str> = history["items"].as_array().unwrap().iter().map(|v| v["body"].as_str().unwrap()).collect();
-        assert_eq!(bodies, ["second #new", "first #old"]);
-        let (_, old_tag) = ana.get("/api/v1/tags/old/feed").await;
-        assert!(ids(&old_tag).is_empty(), "an edit removes the old tags");
-        assert_eq!(admin.patch(&format!("/api/v1/posts/{id}"), json!({"body": "hijack"})).await.0, StatusCode::FORBIDDEN);
-    }
-
-    async fn deleted_posts_and_comments_leave_every_read_path(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let (_, post) = ana.post("/api/v1/posts", json!({"body": "soon gone #ephemeral"})).await;
-        let id = post["id"].as_str().unwrap();
-        let (_, comment) = bob.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "me too"})).await;
-        let comment_id = comment["id"].as_str().unwrap();
-        assert_eq!(ana.delete(&format!("/api/v1/comments/{comment_id}")).await.0, StatusCode::FORBIDDEN, "post authors do not moderate comments");
-        assert_eq!(bob.delete(&format!("/api/v1/comments/{comment_id}")).await.0, StatusCode::NO_CONTENT);
-        let (_, post_now) = ana.get(&format!("/api/v1/posts/{id}")).await;
-        assert_eq!(post_now["comment_count"], 0);
-        assert_eq!(bob.delete(&format!("/api/v1/posts/{id}")).await.0, StatusCode::FORBIDDEN);
-        assert_eq!(admin.delete(&format!("/api/v1/posts/{id}")).await.0, StatusCode::NO_CONTENT, "site admins moderate");
-        assert_eq!(ana.get(&format!("/api/v1/posts/{id}")).await.0, StatusCode::NOT_FOUND);
-        for feed in ["/api/v1/feeds/home", "/api/v1/feeds/company", "/api/v1/tags/ephemeral/feed"] {
-            let (_, page) = ana.get(feed).await;
-            assert!(!ids(&page).contains(&id.to_string()), "{feed}");
-        }
-        let (_, trending) = ana.get("/api/v1/tags/trending").await;
-        assert!(!trending.to_string().contains("ephemeral"));
-    }
-
-    async fn likes_are_idempotent_and_counts_exact_under_concurrency(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let mut people = Vec::new();
-        for n in 0..8 {
-            people.push(app.user(&admin, &format!("p{n}"), "employee").await);
-        }
-        let (_, post) = admin.post("/api/v1/posts", json!({"body": "like me"})).await;
-        let id = post["id"].as_str().unwrap().to_string();
-        let path = format!("/api/v1/posts/{id}/like");
-        let likes = people.iter().flat_map(|p| [p.put(&path), p.put(&path), p.put(&path)]);
-        let statuses: Vec<_> = futures_util::future::join_all(likes).await.into_iter().map(|(s, _)| s).collect();
-        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
-        let (_, seen) = people[0].get(&format!("/api/v1/posts/{id}")).await;
-        assert_eq!(seen["like_count"], 8);
-        assert_eq!(seen["liked_by_me"], true);
-        let unlikes = people.iter().take(3).flat_map(|p| [p.delete(&path), p.delete(&path)]);
-        futures_util::future::join_all(unlikes).await;
-        let (_, seen) = admin.get(&format!("/api/v1/posts/{id}")).await;
-        assert_eq!(seen["like_count"], 5);
-        assert_eq!(seen["liked_by_me"], false);
-        let (_, comment) = admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": "nice"})).await;
-        let comment_id = comment["id"].as_str().unwrap();
-        people[1].put(&format!("/api/v1/comments/{comment_id}/like")).await;
-        let (_, liked) = people[1].put(&format!("/api/v1/comments/{comment_id}/like")).await;
-        assert_eq!((liked["like_count"].as_i64(), liked["liked_by_me"].as_bool()), (Some(1), Some(true)));
-    }
-
-    async fn comments_are_flat_oldest_first_and_paged(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let (_, post) = admin.post("/api/v1/posts", json!({"body": "thread"})).await;
-        let id = post["id"].as_str().unwrap();
-        for n in 0..5 {
-            admin.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": format!("c{n}")})).await;
-        }
-        let (_, first) = admin.get(&format!("/api/v1/posts/{id}/comments?limit=3")).await;
-        let (_, rest) = admin.get(&format!("/api/v1/posts/{id}/comments?limit=3&cursor={}", first["next_cursor"].as_str().unwrap())).await;
-        let bodies: Vec<&str> = first["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).map(|c| c["body"].as_str().unwrap()).collect();
-        assert_eq!(bodies, ["c0", "c1", "c2", "c3", "c4"]);
-        let (_, post) = admin.get(&format!("/api/v1/posts/{id}")).await;
-        assert_eq!(post["comment_count"], 5);
-        let comment_id = first["items"][0]["id"].as_str().unwrap();
-        admin.patch(&format!("/api/v1/comments/{comment_id}"), json!({"body": "c0, edited"})).await;
-        let (_, history) = admin.get(&format!("/api/v1/comments/{comment_id}/history")).await;
-        assert_eq!(history["items"][0]["body"], "c0");
-    }
-
-    async fn groups_join_request_approve_leave_and_archive(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let bob_id = bob.id().await;
-        let ana_id = ana.id().await;
-        let public = app.group(&ana, "Open", "public", false).await;
-        let private = app.group(&ana, "Closed", "private", false).await;
-        let (status, duplicate) = bob.post("/api/v1/groups", json!({"name": "OPEN", "visibility": "public"})).await;
-        assert_eq!((status, duplicate["code"].as_str()), (StatusCode::CONFLICT, Some("group_name_taken")));
-        let (status, joined) = bob.post(&format!("/api/v1/groups/{public}/join"), json!({})).await;
-        assert_eq!((status, joined["status"].as_str()), (StatusCode::OK, Some("member")));
-        assert_eq!(joined["group"]["member_count"], 2);
-        let (status, asked) = bob.post(&format!("/api/v1/groups/{private}/join"), json!({})).await;
-        assert_eq!((status, asked["status"].as_str()), (StatusCode::ACCEPTED, Some("requested")));
-        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/feed")).await.0, StatusCode::FORBIDDEN);
-        let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
-        assert_eq!(requests["items"][0]["id"], bob_id.as_str());
-        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/requests")).await.0, StatusCode::FORBIDDEN);
-        let (status, _) = ana.post(&format!("/api/v1/groups/{private}/members"), json!({"user_id": bob_id})).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(bob.get(&format!("/api/v1/groups/{private}/feed")).await.0, StatusCode::OK);
-        let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
-        assert!(requests["items"].as_array().unwrap().is_empty(), "adding approves the request");
-        let (_, members) = ana.get(&format!("/api/v1/groups/{private}/members")).await;
-        let roles: Vec<(&str, &str)> = members["items"].as_array().unwrap().iter().map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap())).collect();
-        assert_eq!(roles, [("ana", "owner"), ("bob", "member")]);
-        let (status, body) = ana.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await;
-        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("last_owner")));
-        assert_eq!(bob.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await.0, StatusCode::FORBIDDEN);
-        ana.post(&format!("/api/v1/groups/{private}/members"), json!({"user_id": bob_id, "role": "owner"})).await;
-        assert_eq!(ana.delete(&format!("/api/v1/groups/{private}/members/{ana_id}")).await.0, StatusCode::NO_CONTENT, "handed over, then left");
-        let (_, post) = bob.post("/api/v1/posts", json!({"body": "before archiving", "group_id": public})).await;
-        let (status, archived) = ana.patch(&format!("/api/v1/groups/{public}"), json!({"archived": true})).await;
-        assert_eq!((status, archived["archived"].as_bool()), (StatusCode::OK, Some(true)));
-        let (status, body) = bob.post("/api/v1/posts", json!({"body": "after", "group_id": public})).await;
-        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("group_archived")));
-        let post_id = post["id"].as_str().unwrap();
-        assert_eq!(bob.get(&format!("/api/v1/posts/{post_id}")).await.0, StatusCode::OK, "archived posts stay readable");
-        assert_eq!(bob.patch(&format!("/api/v1/groups/{public}"), json!({"name": "Mine"})).await.0, StatusCode::FORBIDDEN);
-    }
-
-    async fn feeds_merge_follows_and_page_stably_while_posts_arrive(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let cy = app.user(&admin, "cy", "employee").await;
-        let group = app.group(&cy, "Makers", "public", false).await;
-        let bob_id = bob.id().await;
-        let mut expected = Vec::new();
-        for n in 0..4 {
-            let (_, p) = bob.post("/api/v1/posts", json!({"body": format!("bob {n}")})).await;
-            expected.push(p["id"].as_str().unwrap().to_string());
-            let (_, p) = cy.post("/api/v1/posts", json!({"body": format!("cy #rust {n}")})).await;
-            expected.push(p["id"].as_str().unwrap().to_string());
-            let (_, p) = cy.post("/api/v1/posts", json!({"body": format!("in group {n}"), "group_id": group})).await;
-            expected.push(p["id"].as_str().unwrap().to_string());
-            cy.post("/api/v1/posts", json!({"body": format!("noise {n}")})).await;
-        }
-        let (_, own) = ana.post("/api/v1/posts", json!({"body": "mine"})).await;
-        expected.push(own["id"].as_str().unwrap().to_string());
-        assert_eq!(ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(ana.put("/api/v1/follows/tags/Rust").await.0, StatusCode::NO_CONTENT);
-        ana.post(&format!("/api/v1/groups/{group}/join"), json!({})).await;
-        expected.sort_by_key(|id| std::cmp::Reverse(id.parse::<i64>().unwrap()));
-        let mut seen = Vec::new();
-        let mut path = "/api/v1/feeds/home?limit=5".to_string();
-        loop {
-            let (status, page) = ana.get(&path).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            seen.extend(ids(&page));
-            // A new post arriving between pages must not shift the next page.
-            bob.post("/api/v1/posts", json!({"body": "arriving meanwhile"})).await;
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("/api/v1/feeds/home?limit=5&cursor={cursor}"),
-                None => break,
-            }
-        }
-        assert_eq!(seen, expected);
-        let (_, tag) = ana.get("/api/v1/tags/RUST").await;
-        assert_eq!((tag["name"].as_str(), tag["followed_by_me"].as_bool()), (Some("rust"), Some(true)));
-        let (_, trending) = ana.get("/api/v1/tags/trending").await;
-        assert_eq!(trending["items"][0], json!({"name": "rust", "count": 4}));
-        let (_, first) = ana.get("/api/v1/feeds/home?limit=1").await;
-        assert!(first["items"][0]["author"]["name"].is_string() && first["items"][0]["liked_by_me"] == false);
-        assert_eq!(ana.get("/api/v1/tags/not a tag!/feed").await.0, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(ana.get("/api/v1/feeds/home?cursor=bogus").await.0, StatusCode::BAD_REQUEST);
-    }
+async fn posts_render_sanitized_markdown_with_tags_mentions_and_links(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob_id = app.user(&admin, "bob", "employee").await.id().await;
+    let body = "**Launch** day #Rust #rust #Café with @bob and @nobody, see https://example.com/x. <script>alert(1)</script> [x](javascript:alert(1))";
+    let (status, post) = ana.post("/api/v1/posts", json!({"body": body})).await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let html = post["html"].as_str().unwrap();
+    assert!(html.contains("<strong>Launch</strong>"), "{html}");
+    assert!(html.contains("href=\"/tags/rust\""), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/people/{bob_id}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("@nobody") && !html.contains("/people/nobody"),
+        "unknown handles stay text: {html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+    assert!(html.contains("rel=\"nofollow noopener\""), "{html}");
+    assert_eq!(post["tags"], json!(["café", "rust"]));
+    assert_eq!(post["mentions"], json!([bob_id]));
+    assert_eq!(post["links"], json!(["https://example.com/x"]));
+    assert_eq!(post["author"]["handle"], "ana");
+    assert_eq!(post["group"], Value::Null);
 }
 
-on_both_backends! {
-    async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let config = agora::config::Config::load(None, Vec::new()).unwrap();
-        let db = app.db.open();
-        let summary = agora::cli::demo::fill(&db, &config.auth).unwrap();
-        assert!(summary.contains(agora::cli::demo::DEMO_PASSWORD));
-        let error = agora::cli::demo::fill(&db, &config.auth).unwrap_err();
-        assert_eq!(error.code, "not_empty", "the demo never runs twice");
-        let (_, company) = admin.get("/api/v1/feeds/company?limit=100").await;
-        let posts = company["items"].as_array().unwrap();
-        assert!(posts.len() >= 8, "{}", posts.len());
-        assert!(posts.iter().any(|p| p["comment_count"].as_i64().unwrap() > 0 && p["like_count"].as_i64().unwrap() > 0 && !p["tags"].as_array().unwrap().is_empty()));
-        let (_, groups) = admin.get("/api/v1/groups?limit=100").await;
-        let visibilities: Vec<&str> = groups["items"].as_array().unwrap().iter().map(|g| g["visibility"].as_str().unwrap()).collect();
-        assert!(visibilities.contains(&"public") && visibilities.contains(&"private") && !visibilities.contains(&"secret"), "secret groups stay hidden from non-members");
-        let guest = app.sign_in_with("rita@acme.example", agora::cli::demo::DEMO_PASSWORD).await;
-        let (_, guest_groups) = guest.get("/api/v1/groups").await;
-        let names: Vec<&str> = guest_groups["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["Acme Corp — Beta Program"]);
-        let maya = app.sign_in_with("maya@example.com", agora::cli::demo::DEMO_PASSWORD).await;
-        let (_, home) = maya.get("/api/v1/feeds/home").await;
-        assert!(home["items"].as_array().unwrap().len() >= 5);
-    }
+async fn empty_and_overlong_bodies_are_refused_clearly(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let (status, body) = admin.post("/api/v1/posts", json!({"body": "   "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["errors"]["body"].is_array());
+    let (status, body) = admin
+        .post("/api/v1/posts", json!({"body": "x".repeat(10_001)}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["errors"]["body"][0]
+            .as_str()
+            .unwrap()
+            .contains("10000"),
+        "{body}"
+    );
+    let (_, post) = admin.post("/api/v1/posts", json!({"body": "ok"})).await;
+    let id = post["id"].as_str().unwrap();
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/posts/{id}/comments"),
+            json!({"body": "y".repeat(5_001)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = admin
+        .post("/api/v1/posts", json!({"body": "hi", "group_id": "42"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown group is a field error"
+    );
 }
 
-on_both_backends! {
-    async fn the_home_feed_skips_nothing_behind_posts_the_viewer_cannot_read(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let hidden = app.group(&bob, "Bob's room", "private", false).await;
-        let (_, visible) = bob.post("/api/v1/posts", json!({"body": "visible, older"})).await;
-        for n in 0..6 {
-            bob.post("/api/v1/posts", json!({"body": format!("hidden {n}"), "group_id": hidden})).await;
-        }
-        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await)).await;
-        let (status, page) = ana.get("/api/v1/feeds/home?limit=2").await;
+async fn edits_keep_history_and_only_authors_edit(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let (_, post) = ana
+        .post("/api/v1/posts", json!({"body": "first #old"}))
+        .await;
+    let id = post["id"].as_str().unwrap();
+    assert_eq!(post["edited_at"], Value::Null);
+    let (status, edited) = ana
+        .patch(
+            &format!("/api/v1/posts/{id}"),
+            json!({"body": "second #new"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(edited["edited_at"].is_string());
+    assert_eq!(edited["tags"], json!(["new"]));
+    ana.patch(&format!("/api/v1/posts/{id}"), json!({"body": "third"}))
+        .await;
+    let (_, history) = ana.get(&format!("/api/v1/posts/{id}/history")).await;
+    let bodies: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["second #new", "first #old"]);
+    let (_, old_tag) = ana.get("/api/v1/tags/old/feed").await;
+    assert!(ids(&old_tag).is_empty(), "an edit removes the old tags");
+    assert_eq!(
+        admin
+            .patch(&format!("/api/v1/posts/{id}"), json!({"body": "hijack"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn deleted_posts_and_comments_leave_every_read_path(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let (_, post) = ana
+        .post("/api/v1/posts", json!({"body": "soon gone #ephemeral"}))
+        .await;
+    let id = post["id"].as_str().unwrap();
+    let (_, comment) = bob
+        .post(
+            &format!("/api/v1/posts/{id}/comments"),
+            json!({"body": "me too"}),
+        )
+        .await;
+    let comment_id = comment["id"].as_str().unwrap();
+    assert_eq!(
+        ana.delete(&format!("/api/v1/comments/{comment_id}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "post authors do not moderate comments"
+    );
+    assert_eq!(
+        bob.delete(&format!("/api/v1/comments/{comment_id}"))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, post_now) = ana.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(post_now["comment_count"], 0);
+    assert_eq!(
+        bob.delete(&format!("/api/v1/posts/{id}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.delete(&format!("/api/v1/posts/{id}")).await.0,
+        StatusCode::NO_CONTENT,
+        "site admins moderate"
+    );
+    assert_eq!(
+        ana.get(&format!("/api/v1/posts/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    for feed in [
+        "/api/v1/feeds/home",
+        "/api/v1/feeds/company",
+        "/api/v1/tags/ephemeral/feed",
+    ] {
+        let (_, page) = ana.get(feed).await;
+        assert!(!ids(&page).contains(&id.to_string()), "{feed}");
+    }
+    let (_, trending) = ana.get("/api/v1/tags/trending").await;
+    assert!(!trending.to_string().contains("ephemeral"));
+}
+
+async fn likes_are_idempotent_and_counts_exact_under_concurrency(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let mut people = Vec::new();
+    for n in 0..8 {
+        people.push(app.user(&admin, &format!("p{n}"), "employee").await);
+    }
+    let (_, post) = admin
+        .post("/api/v1/posts", json!({"body": "like me"}))
+        .await;
+    let id = post["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/posts/{id}/like");
+    let likes = people
+        .iter()
+        .flat_map(|p| [p.put(&path), p.put(&path), p.put(&path)]);
+    let statuses: Vec<_> = futures_util::future::join_all(likes)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let (_, seen) = people[0].get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(seen["like_count"], 8);
+    assert_eq!(seen["liked_by_me"], true);
+    let unlikes = people
+        .iter()
+        .take(3)
+        .flat_map(|p| [p.delete(&path), p.delete(&path)]);
+    futures_util::future::join_all(unlikes).await;
+    let (_, seen) = admin.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(seen["like_count"], 5);
+    assert_eq!(seen["liked_by_me"], false);
+    let (_, comment) = admin
+        .post(
+            &format!("/api/v1/posts/{id}/comments"),
+            json!({"body": "nice"}),
+        )
+        .await;
+    let comment_id = comment["id"].as_str().unwrap();
+    people[1]
+        .put(&format!("/api/v1/comments/{comment_id}/like"))
+        .await;
+    let (_, liked) = people[1]
+        .put(&format!("/api/v1/comments/{comment_id}/like"))
+        .await;
+    assert_eq!(
+        (liked["like_count"].as_i64(), liked["liked_by_me"].as_bool()),
+        (Some(1), Some(true))
+    );
+}
+
+async fn comments_are_flat_oldest_first_and_paged(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let (_, post) = admin.post("/api/v1/posts", json!({"body": "thread"})).await;
+    let id = post["id"].as_str().unwrap();
+    for n in 0..5 {
+        admin
+            .post(
+                &format!("/api/v1/posts/{id}/comments"),
+                json!({"body": format!("c{n}")}),
+            )
+            .await;
+    }
+    let (_, first) = admin
+        .get(&format!("/api/v1/posts/{id}/comments?limit=3"))
+        .await;
+    let (_, rest) = admin
+        .get(&format!(
+            "/api/v1/posts/{id}/comments?limit=3&cursor={}",
+            first["next_cursor"].as_str().unwrap()
+        ))
+        .await;
+    let bodies: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["items"].as_array().unwrap())
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["c0", "c1", "c2", "c3", "c4"]);
+    let (_, post) = admin.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(post["comment_count"], 5);
+    let comment_id = first["items"][0]["id"].as_str().unwrap();
+    admin
+        .patch(
+            &format!("/api/v1/comments/{comment_id}"),
+            json!({"body": "c0, edited"}),
+        )
+        .await;
+    let (_, history) = admin
+        .get(&format!("/api/v1/comments/{comment_id}/history"))
+        .await;
+    assert_eq!(history["items"][0]["body"], "c0");
+}
+
+async fn groups_join_request_approve_leave_and_archive(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let bob_id = bob.id().await;
+    let ana_id = ana.id().await;
+    let public = app.group(&ana, "Open", "public", false).await;
+    let private = app.group(&ana, "Closed", "private", false).await;
+    let (status, duplicate) = bob
+        .post(
+            "/api/v1/groups",
+            json!({"name": "OPEN", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(
+        (status, duplicate["code"].as_str()),
+        (StatusCode::CONFLICT, Some("group_name_taken"))
+    );
+    let (status, joined) = bob
+        .post(&format!("/api/v1/groups/{public}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (status, joined["status"].as_str()),
+        (StatusCode::OK, Some("member"))
+    );
+    assert_eq!(joined["group"]["member_count"], 2);
+    let (status, asked) = bob
+        .post(&format!("/api/v1/groups/{private}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (status, asked["status"].as_str()),
+        (StatusCode::ACCEPTED, Some("requested"))
+    );
+    assert_eq!(
+        bob.get(&format!("/api/v1/groups/{private}/feed")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
+    assert_eq!(requests["items"][0]["id"], bob_id.as_str());
+    assert_eq!(
+        bob.get(&format!("/api/v1/groups/{private}/requests"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = ana
+        .post(
+            &format!("/api/v1/groups/{private}/members"),
+            json!({"user_id": bob_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        bob.get(&format!("/api/v1/groups/{private}/feed")).await.0,
+        StatusCode::OK
+    );
+    let (_, requests) = ana.get(&format!("/api/v1/groups/{private}/requests")).await;
+    assert!(
+        requests["items"].as_array().unwrap().is_empty(),
+        "adding approves the request"
+    );
+    let (_, members) = ana.get(&format!("/api/v1/groups/{private}/members")).await;
+    let roles: Vec<(&str, &str)> = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [("ana", "owner"), ("bob", "member")]);
+    let (status, body) = ana
+        .delete(&format!("/api/v1/groups/{private}/members/{ana_id}"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("last_owner"))
+    );
+    assert_eq!(
+        bob.delete(&format!("/api/v1/groups/{private}/members/{ana_id}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    ana.post(
+        &format!("/api/v1/groups/{private}/members"),
+        json!({"user_id": bob_id, "role": "owner"}),
+    )
+    .await;
+    assert_eq!(
+        ana.delete(&format!("/api/v1/groups/{private}/members/{ana_id}"))
+            .await
+            .0,
+        StatusCode::NO_CONTENT,
+        "handed over, then left"
+    );
+    let (_, post) = bob
+        .post(
+            "/api/v1/posts",
+            json!({"body": "before archiving", "group_id": public}),
+        )
+        .await;
+    let (status, archived) = ana
+        .patch(
+            &format!("/api/v1/groups/{public}"),
+            json!({"archived": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, archived["archived"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    let (status, body) = bob
+        .post(
+            "/api/v1/posts",
+            json!({"body": "after", "group_id": public}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("group_archived"))
+    );
+    let post_id = post["id"].as_str().unwrap();
+    assert_eq!(
+        bob.get(&format!("/api/v1/posts/{post_id}")).await.0,
+        StatusCode::OK,
+        "archived posts stay readable"
+    );
+    assert_eq!(
+        bob.patch(&format!("/api/v1/groups/{public}"), json!({"name": "Mine"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn feeds_merge_follows_and_page_stably_while_posts_arrive(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let cy = app.user(&admin, "cy", "employee").await;
+    let group = app.group(&cy, "Makers", "public", false).await;
+    let bob_id = bob.id().await;
+    let mut expected = Vec::new();
+    for n in 0..4 {
+        let (_, p) = bob
+            .post("/api/v1/posts", json!({"body": format!("bob {n}")}))
+            .await;
+        expected.push(p["id"].as_str().unwrap().to_string());
+        let (_, p) = cy
+            .post("/api/v1/posts", json!({"body": format!("cy #rust {n}")}))
+            .await;
+        expected.push(p["id"].as_str().unwrap().to_string());
+        let (_, p) = cy
+            .post(
+                "/api/v1/posts",
+                json!({"body": format!("in group {n}"), "group_id": group}),
+            )
+            .await;
+        expected.push(p["id"].as_str().unwrap().to_string());
+        cy.post("/api/v1/posts", json!({"body": format!("noise {n}")}))
+            .await;
+    }
+    let (_, own) = ana.post("/api/v1/posts", json!({"body": "mine"})).await;
+    expected.push(own["id"].as_str().unwrap().to_string());
+    assert_eq!(
+        ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ana.put("/api/v1/follows/tags/Rust").await.0,
+        StatusCode::NO_CONTENT
+    );
+    ana.post(&format!("/api/v1/groups/{group}/join"), json!({}))
+        .await;
+    expected.sort_by_key(|id| std::cmp::Reverse(id.parse::<i64>().unwrap()));
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/feeds/home?limit=5".to_string();
+    loop {
+        let (status, page) = ana.get(&path).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        assert_eq!(ids(&page), [visible["id"].as_str().unwrap()], "the older visible post comes through the hidden ones");
-        assert_eq!(page["next_cursor"], Value::Null);
+        seen.extend(ids(&page));
+        // A new post arriving between pages must not shift the next page.
+        bob.post("/api/v1/posts", json!({"body": "arriving meanwhile"}))
+            .await;
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/feeds/home?limit=5&cursor={cursor}"),
+            None => break,
+        }
     }
+    assert_eq!(seen, expected);
+    let (_, tag) = ana.get("/api/v1/tags/RUST").await;
+    assert_eq!(
+        (tag["name"].as_str(), tag["followed_by_me"].as_bool()),
+        (Some("rust"), Some(true))
+    );
+    let (_, trending) = ana.get("/api/v1/tags/trending").await;
+    assert_eq!(trending["items"][0], json!({"name": "rust", "count": 4}));
+    let (_, first) = ana.get("/api/v1/feeds/home?limit=1").await;
+    assert!(
+        first["items"][0]["author"]["name"].is_string()
+            && first["items"][0]["liked_by_me"] == false
+    );
+    assert_eq!(
+        ana.get("/api/v1/tags/not a tag!/feed").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        ana.get("/api/v1/feeds/home?cursor=bogus").await.0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
-on_both_backends! {
-    async fn a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let hidden = app.group(&bob, "Bob's busy room", "private", false).await;
-        let (_, visible) = bob.post("/api/v1/posts", json!({"body": "visible, far below"})).await;
-        for n in 0..60 {
-            bob.post("/api/v1/posts", json!({"body": format!("hidden {n}"), "group_id": hidden})).await;
-        }
-        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await)).await;
-        let mut seen = Vec::new();
-        let mut path = "/api/v1/feeds/home?limit=2".to_string();
-        for _ in 0..10 {
-            let (status, page) = ana.get(&path).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            seen.extend(ids(&page));
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("/api/v1/feeds/home?limit=2&cursor={cursor}"),
-                None => break,
-            }
-        }
-        assert_eq!(seen, [visible["id"].as_str().unwrap()]);
-    }
+on_both_backends!(
+    posts_render_sanitized_markdown_with_tags_mentions_and_links,
+    empty_and_overlong_bodies_are_refused_clearly,
+    edits_keep_history_and_only_authors_edit,
+    deleted_posts_and_comments_leave_every_read_path,
+    likes_are_idempotent_and_counts_exact_under_concurrency,
+    comments_are_flat_oldest_first_and_paged,
+    groups_join_request_approve_leave_and_archive,
+    feeds_merge_follows_and_page_stably_while_posts_arrive
+);
+
+async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let config = agora::config::Config::load(None, Vec::new()).unwrap();
+    let db = app.db.open();
+    let summary = agora::cli::demo::fill(&db, &config.auth).unwrap();
+    assert!(summary.contains(agora::cli::demo::DEMO_PASSWORD));
+    let error = agora::cli::demo::fill(&db, &config.auth).unwrap_err();
+    assert_eq!(error.code, "not_empty", "the demo never runs twice");
+    let (_, company) = admin.get("/api/v1/feeds/company?limit=100").await;
+    let posts = company["items"].as_array().unwrap();
+    assert!(posts.len() >= 8, "{}", posts.len());
+    assert!(
+        posts
+            .iter()
+            .any(|p| p["comment_count"].as_i64().unwrap() > 0
+                && p["like_count"].as_i64().unwrap() > 0
+                && !p["tags"].as_array().unwrap().is_empty())
+    );
+    let (_, groups) = admin.get("/api/v1/groups?limit=100").await;
+    let visibilities: Vec<&str> = groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["visibility"].as_str().unwrap())
+        .collect();
+    assert!(
+        visibilities.contains(&"public")
+            && visibilities.contains(&"private")
+            && !visibilities.contains(&"secret"),
+        "secret groups stay hidden from non-members"
+    );
+    let guest = app
+        .sign_in_with("rita@acme.example", agora::cli::demo::DEMO_PASSWORD)
+        .await;
+    let (_, guest_groups) = guest.get("/api/v1/groups").await;
+    let names: Vec<&str> = guest_groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme Corp — Beta Program"]);
+    let maya = app
+        .sign_in_with("maya@example.com", agora::cli::demo::DEMO_PASSWORD)
+        .await;
+    let (_, home) = maya.get("/api/v1/feeds/home").await;
+    assert!(home["items"].as_array().unwrap().len() >= 5);
 }
 
-on_both_backends! {
-    async fn the_composer_previews_bodies_and_completes_tags_and_people(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob_id = app.user(&admin, "bobby", "employee").await.id().await;
+on_both_backends!(the_demo_fills_an_empty_instance_with_a_living_network);
 
-        let (status, preview) = ana.post("/api/v1/posts/preview", json!({"body": "*hi* @bobby #Fresh <script>x</script>"})).await;
-        assert_eq!(status, StatusCode::OK, "{preview}");
-        let html = preview["html"].as_str().unwrap();
-        assert!(html.contains("<em>hi</em>") && html.contains(&format!("href=\"/people/{bob_id}\"")), "{html}");
-        assert!(html.contains("href=\"/tags/fresh\"") && !html.contains("<script"), "{html}");
-        assert_eq!(ana.get("/api/v1/tags?q=fre").await.1["items"], json!([]), "a preview creates no tag");
-        let (status, problem) = ana.post("/api/v1/posts/preview", json!({"body": "x".repeat(10_001)})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(problem["errors"]["body"].is_array(), "{problem}");
-        assert_eq!(app.anonymous().post("/api/v1/posts/preview", json!({"body": "hi"})).await.0, StatusCode::UNAUTHORIZED);
-
-        ana.post("/api/v1/posts", json!({"body": "#release #Releases #rust"})).await;
-        let (status, tags) = ana.get("/api/v1/tags?q=%23REL").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(tags["items"], json!([{"name": "release"}, {"name": "releases"}]));
-        assert_eq!(ana.get("/api/v1/tags?q=rel&limit=1").await.1["items"], json!([{"name": "release"}]));
-        assert_eq!(ana.get("/api/v1/tags?q=50%25_").await.1["items"], json!([]), "LIKE wildcards are plain text");
-        assert_eq!(app.anonymous().get("/api/v1/tags?q=r").await.0, StatusCode::UNAUTHORIZED);
-
-        let (_, people) = ana.get("/api/v1/users?q=bob&limit=5").await;
-        assert_eq!(people["items"][0]["handle"], "bobby", "{people}");
+async fn the_home_feed_skips_nothing_behind_posts_the_viewer_cannot_read(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let hidden = app.group(&bob, "Bob's room", "private", false).await;
+    let (_, visible) = bob
+        .post("/api/v1/posts", json!({"body": "visible, older"}))
+        .await;
+    for n in 0..6 {
+        bob.post(
+            "/api/v1/posts",
+            json!({"body": format!("hidden {n}"), "group_id": hidden}),
+        )
+        .await;
     }
+    ana.put(&format!("/api/v1/follows/users/{}", bob.id().await))
+        .await;
+    let (status, page) = ana.get("/api/v1/feeds/home?limit=2").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        ids(&page),
+        [visible["id"].as_str().unwrap()],
+        "the older visible post comes through the hidden ones"
+    );
+    assert_eq!(page["next_cursor"], Value::Null);
 }
 
-on_both_backends! {
-    async fn group_members_page_in_the_order_they_joined(backend: Backend) {
-        let app = TestApp::start(backend).await;
-        let admin = app.admin().await;
-        let (_, group) = admin.post("/api/v1/groups", json!({"name": "Crowd", "visibility": "public"})).await;
-        let id = group["id"].as_str().unwrap().to_string();
-        let mut joined = vec![admin.id().await];
-        for handle in ["m1", "m2", "m3", "m4"] {
-            let member = app.user(&admin, handle, "employee").await;
-            member.post(&format!("/api/v1/groups/{id}/join"), json!({})).await;
-            joined.push(member.id().await);
-        }
-        let mut seen = Vec::new();
-        let mut path = format!("/api/v1/groups/{id}/members?limit=2");
-        loop {
-            let (status, page) = admin.get(&path).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            assert!(page["items"].as_array().unwrap().len() <= 2);
-            seen.extend(page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()));
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("/api/v1/groups/{id}/members?limit=2&cursor={cursor}"),
-                None => break,
-            }
-        }
-        assert_eq!(seen, joined, "every member once, oldest first");
-        assert_eq!(admin.get(&format!("/api/v1/groups/{id}/members?cursor=bogus")).await.0, StatusCode::BAD_REQUEST);
+on_both_backends!(the_home_feed_skips_nothing_behind_posts_the_viewer_cannot_read);
+
+async fn a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let hidden = app.group(&bob, "Bob's busy room", "private", false).await;
+    let (_, visible) = bob
+        .post("/api/v1/posts", json!({"body": "visible, far below"}))
+        .await;
+    for n in 0..60 {
+        bob.post(
+            "/api/v1/posts",
+            json!({"body": format!("hidden {n}"), "group_id": hidden}),
+        )
+        .await;
     }
+    ana.put(&format!("/api/v1/follows/users/{}", bob.id().await))
+        .await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/feeds/home?limit=2".to_string();
+    for _ in 0..10 {
+        let (status, page) = ana.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/feeds/home?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [visible["id"].as_str().unwrap()]);
 }
+
+on_both_backends!(a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed);
+
+async fn the_composer_previews_bodies_and_completes_tags_and_people(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob_id = app.user(&admin, "bobby", "employee").await.id().await;
+
+    let (status, preview) = ana
+        .post(
+            "/api/v1/posts/preview",
+            json!({"body": "*hi* @bobby #Fresh <script>x</script>"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let html = preview["html"].as_str().unwrap();
+    assert!(
+        html.contains("<em>hi</em>") && html.contains(&format!("href=\"/people/{bob_id}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/tags/fresh\"") && !html.contains("<script"),
+        "{html}"
+    );
+    assert_eq!(
+        ana.get("/api/v1/tags?q=fre").await.1["items"],
+        json!([]),
+        "a preview creates no tag"
+    );
+    let (status, problem) = ana
+        .post("/api/v1/posts/preview", json!({"body": "x".repeat(10_001)}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["errors"]["body"].is_array(), "{problem}");
+    assert_eq!(
+        app.anonymous()
+            .post("/api/v1/posts/preview", json!({"body": "hi"}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    ana.post("/api/v1/posts", json!({"body": "#release #Releases #rust"}))
+        .await;
+    let (status, tags) = ana.get("/api/v1/tags?q=%23REL").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        tags["items"],
+        json!([{"name": "release"}, {"name": "releases"}])
+    );
+    assert_eq!(
+        ana.get("/api/v1/tags?q=rel&limit=1").await.1["items"],
+        json!([{"name": "release"}])
+    );
+    assert_eq!(
+        ana.get("/api/v1/tags?q=50%25_").await.1["items"],
+        json!([]),
+        "LIKE wildcards are plain text"
+    );
+    assert_eq!(
+        app.anonymous().get("/api/v1/tags?q=r").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (_, people) = ana.get("/api/v1/users?q=bob&limit=5").await;
+    assert_eq!(people["items"][0]["handle"], "bobby", "{people}");
+}
+
+on_both_backends!(the_composer_previews_bodies_and_completes_tags_and_people);
+
+async fn group_members_page_in_the_order_they_joined(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let (_, group) = admin
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Crowd", "visibility": "public"}),
+        )
+        .await;
+    let id = group["id"].as_str().unwrap().to_string();
+    let mut joined = vec![admin.id().await];
+    for handle in ["m1", "m2", "m3", "m4"] {
+        let member = app.user(&admin, handle, "employee").await;
+        member
+            .post(&format!("/api/v1/groups/{id}/join"), json!({}))
+            .await;
+        joined.push(member.id().await);
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/groups/{id}/members?limit=2");
+    loop {
+        let (status, page) = admin.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page["items"].as_array().unwrap().len() <= 2);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/groups/{id}/members?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, joined, "every member once, oldest first");
+    assert_eq!(
+        admin
+            .get(&format!("/api/v1/groups/{id}/members?cursor=bogus"))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+on_both_backends!(group_members_page_in_the_order_they_joined);

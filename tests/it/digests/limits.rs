@@ -47,63 +47,111 @@ async fn run_weekly(admin: &Client) -> serde_json::Value {
     report
 }
 
-on_both_backends! {
-    async fn a_reader_following_hundreds_of_tags_keeps_her_feed_and_everyones_digest(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp, &[]).await;
-        let admin = app.admin().await;
-        let ana = app.user(&admin, "ana", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let carl = app.user(&admin, "carl", "employee").await;
-        follow_tags_directly(&app, &ana, "topic", 600).await;
-        assert!(bob.put(&format!("/api/v1/follows/users/{}", carl.id().await)).await.0.is_success());
-        let news = post(&carl, "news on #topic599", None).await;
+async fn a_reader_following_hundreds_of_tags_keeps_her_feed_and_everyones_digest(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Accepting).await;
+    let app = start(backend, &smtp, &[]).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let carl = app.user(&admin, "carl", "employee").await;
+    follow_tags_directly(&app, &ana, "topic", 600).await;
+    assert!(
+        bob.put(&format!("/api/v1/follows/users/{}", carl.id().await))
+            .await
+            .0
+            .is_success()
+    );
+    let news = post(&carl, "news on #topic599", None).await;
 
-        let (status, home) = ana.get("/api/v1/feeds/home").await;
-        assert_eq!(status, StatusCode::OK, "{home}");
-        assert_eq!(home["items"][0]["id"], news.as_str());
-        let report = run_weekly(&admin).await;
-        assert_eq!((report["sent"].as_i64(), report["failed"].as_i64()), (Some(2), Some(0)), "{report}");
+    let (status, home) = ana.get("/api/v1/feeds/home").await;
+    assert_eq!(status, StatusCode::OK, "{home}");
+    assert_eq!(home["items"][0]["id"], news.as_str());
+    let report = run_weekly(&admin).await;
+    assert_eq!(
+        (report["sent"].as_i64(), report["failed"].as_i64()),
+        (Some(2), Some(0)),
+        "{report}"
+    );
 
-        // Past the limit a follow is refused; following what she follows changes nothing.
-        let (status, refused) = ana.put("/api/v1/follows/tags/onemore").await;
-        assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("follow_limit")), "{refused}");
-        assert_eq!(ana.put("/api/v1/follows/tags/topic7").await.0, StatusCode::NO_CONTENT);
-        follow_tags_directly(&app, &bob, "theme", agora::follows::MAX_FOLLOWED_TAGS as usize - 1).await;
-        assert_eq!(bob.put("/api/v1/follows/tags/last").await.0, StatusCode::NO_CONTENT);
-        assert_eq!(bob.put("/api/v1/follows/tags/beyond").await.0, StatusCode::CONFLICT);
-    }
-
-    async fn a_digest_run_skips_a_reader_it_cannot_compose_and_serves_the_rest(backend: Backend) {
-        let smtp = SmtpServer::start(Mood::Accepting).await;
-        let app = start(backend, &smtp, &[]).await;
-        let admin = app.admin().await;
-        // Eve comes first in the run, so her failure would stop everyone after her.
-        let eve = app.user(&admin, "eve", "employee").await;
-        let bob = app.user(&admin, "bob", "employee").await;
-        let mal = app.user(&admin, "mal", "employee").await;
-        let carl = app.user(&admin, "carl", "employee").await;
-        assert!(eve.put(&format!("/api/v1/follows/users/{}", mal.id().await)).await.0.is_success());
-        assert!(bob.put(&format!("/api/v1/follows/users/{}", carl.id().await)).await.0.is_success());
-        let broken = post(&mal, "a post whose row cannot be read", None).await;
-        post(&carl, "a post for bob", None).await;
-        // A time no reader of this row can parse: each backend needs its own.
-        let unreadable = match backend {
-            Backend::Sqlite => "not a time",
-            Backend::Postgres => "infinity",
-        };
-        app.db
-            .open()
-            .write(|conn| {
-                diesel::sql_query(format!("UPDATE posts SET created_at = '{unreadable}' WHERE id = {broken}")).execute(conn)?;
-                Ok(())
-            })
-            .unwrap();
-
-        let report = run_weekly(&admin).await;
-        assert_eq!((report["sent"].as_i64(), report["failed"].as_i64()), (Some(1), Some(1)), "{report}");
-        let mails = smtp.wait_for(1).await;
-        assert!(mails[0].contains("To: bob@example.com"), "{}", mails[0]);
-        assert!(crate::digests::mails_to(&smtp, "eve@example.com").is_empty());
-    }
+    // Past the limit a follow is refused; following what she follows changes nothing.
+    let (status, refused) = ana.put("/api/v1/follows/tags/onemore").await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (StatusCode::CONFLICT, Some("follow_limit")),
+        "{refused}"
+    );
+    assert_eq!(
+        ana.put("/api/v1/follows/tags/topic7").await.0,
+        StatusCode::NO_CONTENT
+    );
+    follow_tags_directly(
+        &app,
+        &bob,
+        "theme",
+        agora::follows::MAX_FOLLOWED_TAGS as usize - 1,
+    )
+    .await;
+    assert_eq!(
+        bob.put("/api/v1/follows/tags/last").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        bob.put("/api/v1/follows/tags/beyond").await.0,
+        StatusCode::CONFLICT
+    );
 }
+
+async fn a_digest_run_skips_a_reader_it_cannot_compose_and_serves_the_rest(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Accepting).await;
+    let app = start(backend, &smtp, &[]).await;
+    let admin = app.admin().await;
+    // Eve comes first in the run, so her failure would stop everyone after her.
+    let eve = app.user(&admin, "eve", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let mal = app.user(&admin, "mal", "employee").await;
+    let carl = app.user(&admin, "carl", "employee").await;
+    assert!(
+        eve.put(&format!("/api/v1/follows/users/{}", mal.id().await))
+            .await
+            .0
+            .is_success()
+    );
+    assert!(
+        bob.put(&format!("/api/v1/follows/users/{}", carl.id().await))
+            .await
+            .0
+            .is_success()
+    );
+    let broken = post(&mal, "a post whose row cannot be read", None).await;
+    post(&carl, "a post for bob", None).await;
+    // A time no reader of this row can parse: each backend needs its own.
+    let unreadable = match backend {
+        Backend::Sqlite => "not a time",
+        Backend::Postgres => "infinity",
+    };
+    app.db
+        .open()
+        .write(|conn| {
+            diesel::sql_query(format!(
+                "UPDATE posts SET created_at = '{unreadable}' WHERE id = {broken}"
+            ))
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+
+    let report = run_weekly(&admin).await;
+    assert_eq!(
+        (report["sent"].as_i64(), report["failed"].as_i64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    let mails = smtp.wait_for(1).await;
+    assert!(mails[0].contains("To: bob@example.com"), "{}", mails[0]);
+    assert!(crate::digests::mails_to(&smtp, "eve@example.com").is_empty());
+}
+
+on_both_backends!(
+    a_reader_following_hundreds_of_tags_keeps_her_feed_and_everyones_digest,
+    a_digest_run_skips_a_reader_it_cannot_compose_and_serves_the_rest
+);

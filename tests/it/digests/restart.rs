@@ -16,7 +16,7 @@ use serde_json::json;
 use super::mails_to;
 use crate::on_both_backends;
 use crate::smtp::{Mood, SmtpServer};
-use crate::support::{PASSWORD, TestDb};
+use crate::support::{Backend, PASSWORD, TestDb};
 
 const READERS: usize = 20;
 
@@ -183,49 +183,78 @@ fn run_weekly(base: &str, token: &str) -> reqwest::RequestBuilder {
         .json(&json!({"period": "weekly"}))
 }
 
-on_both_backends! {
-    async fn a_run_killed_midway_sends_each_digest_exactly_once_after_restart(backend: Backend) {
-        let test_db = TestDb::new(backend);
-        let db = test_db.open();
-        fill(&db);
-        // Down until the restart, so whatever the first process queued is delivered by the second.
-        let smtp = SmtpServer::start(Mood::Down).await;
+async fn a_run_killed_midway_sends_each_digest_exactly_once_after_restart(backend: Backend) {
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    fill(&db);
+    // Down until the restart, so whatever the first process queued is delivered by the second.
+    let smtp = SmtpServer::start(Mood::Down).await;
 
-        let mut first = serve(&test_db, &smtp).await;
-        let token = admin_token(&first.base).await;
-        let running = tokio::spawn(run_weekly(&first.base, &token).send());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while digests_mailed(&db) < 3 {
-            assert!(Instant::now() < deadline, "the run never started");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        first.kill();
-        assert!(running.await.unwrap().is_err(), "the run died with the process");
-        let before = digests_mailed(&db);
-        assert!((3..READERS as i64).contains(&before), "killed midway: {before} of {READERS}");
-        assert_eq!(unsent_mail(&db), before, "every recorded digest has its email queued, no more");
-
-        smtp.set(Mood::Accepting);
-        let mut second = serve(&test_db, &smtp).await;
-        let base = second.base.clone();
-        let token = admin_token(&base).await;
-        let report: serde_json::Value = run_weekly(&base, &token).send().await.unwrap().json().await.unwrap();
-        assert_eq!(report["sent"].as_i64().unwrap(), READERS as i64 - before, "{report}");
-        let again: serde_json::Value = run_weekly(&base, &token).send().await.unwrap().json().await.unwrap();
-        assert_eq!(again["sent"], 0, "{again}");
-
-        smtp.wait_for(READERS).await;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while unsent_mail(&db) > 0 {
-            assert!(Instant::now() < deadline, "the outbox did not drain");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        second.kill();
-        for n in 0..READERS {
-            let email = format!("reader{n}@example.com");
-            assert_eq!(mails_to(&smtp, &email).len(), 1, "{email}");
-        }
-        assert!(mails_to(&smtp, "boss@example.com").is_empty(), "her own posts only");
-        assert_eq!(smtp.messages().len(), READERS);
+    let mut first = serve(&test_db, &smtp).await;
+    let token = admin_token(&first.base).await;
+    let running = tokio::spawn(run_weekly(&first.base, &token).send());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while digests_mailed(&db) < 3 {
+        assert!(Instant::now() < deadline, "the run never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    first.kill();
+    assert!(
+        running.await.unwrap().is_err(),
+        "the run died with the process"
+    );
+    let before = digests_mailed(&db);
+    assert!(
+        (3..READERS as i64).contains(&before),
+        "killed midway: {before} of {READERS}"
+    );
+    assert_eq!(
+        unsent_mail(&db),
+        before,
+        "every recorded digest has its email queued, no more"
+    );
+
+    smtp.set(Mood::Accepting);
+    let mut second = serve(&test_db, &smtp).await;
+    let base = second.base.clone();
+    let token = admin_token(&base).await;
+    let report: serde_json::Value = run_weekly(&base, &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        report["sent"].as_i64().unwrap(),
+        READERS as i64 - before,
+        "{report}"
+    );
+    let again: serde_json::Value = run_weekly(&base, &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["sent"], 0, "{again}");
+
+    smtp.wait_for(READERS).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while unsent_mail(&db) > 0 {
+        assert!(Instant::now() < deadline, "the outbox did not drain");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.kill();
+    for n in 0..READERS {
+        let email = format!("reader{n}@example.com");
+        assert_eq!(mails_to(&smtp, &email).len(), 1, "{email}");
+    }
+    assert!(
+        mails_to(&smtp, "boss@example.com").is_empty(),
+        "her own posts only"
+    );
+    assert_eq!(smtp.messages().len(), READERS);
 }
+
+on_both_backends!(a_run_killed_midway_sends_each_digest_exactly_once_after_restart);
