@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::accounts::UserKind;
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::groups::{self, Group, Role, Visibility};
 
 /// The person behind a request, resolved once per request.
@@ -41,7 +41,7 @@ impl Viewer {
             Ok(principal)
         } else {
             Err(Error::forbidden(
-                "admin_only",
+                ErrorCode::AdminOnly,
                 "only administrators may do this",
             ))
         }

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDateTime};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The cursor after a row sorted by `key`, then `id`.
 pub fn encode(key: &str, id: i64) -> String {
@@ -35,7 +35,10 @@ pub fn decode_at(cursor: &str) -> Result<(NaiveDateTime, i64)> {
 }
 
 fn bad_cursor() -> Error {
-    Error::bad_request("bad_cursor", "the cursor is not one this server gave out")
+    Error::bad_request(
+        ErrorCode::BadCursor,
+        "the cursor is not one this server gave out",
+    )
 }
 
 /// Cuts `rows` (fetched with one extra) to `limit` and makes the cursor for the next page.

@@ -19,13 +19,98 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// Declares `ErrorCode` once: each variant with its stable wire string.
+macro_rules! error_codes {
+    ($($name:ident => $code:literal,)*) => {
+        /// The stable snake_case code of an error: what a client matches on, never the
+        /// message. The OpenAPI document lists every one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($name,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$name,)*];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Request and body
+    BadForm => "bad_form",
+    BadQuery => "bad_query",
+    BadCursor => "bad_cursor",
+    BodyTooLarge => "body_too_large",
+    InvalidBody => "invalid_body",
+    MalformedJson => "malformed_json",
+    NotJson => "not_json",
+    ValidationFailed => "validation_failed",
+    // Who is asking
+    NotSignedIn => "not_signed_in",
+    BadCredentials => "bad_credentials",
+    BadToken => "bad_token",
+    BadFeedToken => "bad_feed_token",
+    CsrfFailed => "csrf_failed",
+    TooManyAttempts => "too_many_attempts",
+    AlreadySetUp => "already_set_up",
+    LinkNoLongerValid => "link_no_longer_valid",
+    // What the caller may do
+    NotAllowed => "not_allowed",
+    AdminOnly => "admin_only",
+    AuthorOnly => "author_only",
+    OwnersOnly => "owners_only",
+    GroupAdminsOnly => "group_admins_only",
+    MembersOnly => "members_only",
+    GuestNotAllowed => "guest_not_allowed",
+    GuestsNotAllowed => "guests_not_allowed",
+    CompanyFeedNotAllowed => "company_feed_not_allowed",
+    QuietNotAllowed => "quiet_not_allowed",
+    CannotDeactivateSelf => "cannot_deactivate_self",
+    CannotFollowSelf => "cannot_follow_self",
+    FollowLimit => "follow_limit",
+    // The state of things
+    NotFound => "not_found",
+    AlreadyExists => "already_exists",
+    AlreadyMember => "already_member",
+    Taken => "taken",
+    EmailTaken => "email_taken",
+    GroupNameTaken => "group_name_taken",
+    GroupArchived => "group_archived",
+    GroupHasGuests => "group_has_guests",
+    LastOwner => "last_owner",
+    NotEmpty => "not_empty",
+    NotPending => "not_pending",
+    InvitationCancelled => "invitation_cancelled",
+    InvitationExpired => "invitation_expired",
+    InvitationUsed => "invitation_used",
+    MailNotRefused => "mail_not_refused",
+    // The server
+    Unavailable => "unavailable",
+    Internal => "internal",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A domain error. Internal causes are logged, never shown.
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {detail}")]
 pub struct Error {
     pub kind: ErrorKind,
     /// Stable, snake_case: `post_too_long`, `guest_not_allowed`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// A sentence for the person reading it.
     pub detail: String,
     /// Per-field messages for validation errors.
@@ -37,7 +122,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error of `kind` with a stable `code` and a message.
-    pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Error {
+    pub fn new(kind: ErrorKind, code: ErrorCode, detail: impl Into<String>) -> Error {
         Error {
             kind,
             code,
@@ -50,7 +135,7 @@ impl Error {
     pub fn not_found(what: &str) -> Error {
         Error::new(
             ErrorKind::NotFound,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -65,18 +150,22 @@ impl Error {
     }
 
     pub fn unauthenticated() -> Error {
-        Error::new(ErrorKind::Unauthenticated, "not_signed_in", "sign in first")
+        Error::new(
+            ErrorKind::Unauthenticated,
+            ErrorCode::NotSignedIn,
+            "sign in first",
+        )
     }
 
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Error {
+    pub fn forbidden(code: ErrorCode, detail: impl Into<String>) -> Error {
         Error::new(ErrorKind::Forbidden, code, detail)
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Error {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Error {
         Error::new(ErrorKind::Conflict, code, detail)
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Error {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Error {
         Error::new(ErrorKind::BadRequest, code, detail)
     }
 
@@ -85,7 +174,7 @@ impl Error {
         tracing::warn!(%cause, "unavailable");
         Error::new(
             ErrorKind::Unavailable,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the service is busy; try again shortly",
         )
     }
@@ -95,7 +184,7 @@ impl Error {
         tracing::error!(%cause, "internal error");
         Error::new(
             ErrorKind::Internal,
-            "internal",
+            ErrorCode::Internal,
             "something went wrong on our side",
         )
     }
@@ -137,7 +226,7 @@ impl Validation {
         let names: Vec<&str> = self.fields.keys().map(String::as_str).collect();
         let mut error = Error::new(
             ErrorKind::Invalid,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             format!("check these fields: {}", names.join(", ")),
         );
         error.fields = std::mem::take(&mut self.fields);
@@ -151,7 +240,13 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Error {
         .check(true, field, message)
         .finish()
         .err()
-        .unwrap_or_else(|| Error::new(ErrorKind::Invalid, "validation_failed", "invalid input"))
+        .unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::Invalid,
+                ErrorCode::ValidationFailed,
+                "invalid input",
+            )
+        })
 }
 
 impl From<diesel::result::Error> for Error {
@@ -161,7 +256,7 @@ impl From<diesel::result::Error> for Error {
             Db::NotFound => Error::not_found("record"),
             Db::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::debug!(message = info.message(), "unique violation");
-                Error::conflict("already_exists", "that already exists")
+                Error::conflict(ErrorCode::AlreadyExists, "that already exists")
             }
             Db::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::unavailable(error),
             other => Error::internal(other),
@@ -191,5 +286,36 @@ mod tests {
             ErrorKind::Unavailable,
             "a pool timeout stays a 503"
         );
+    }
+
+    #[test]
+    fn every_code_is_spelled_as_it_serialises() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    /// A code nobody raises is a promise the API does not keep: each is named at a call site.
+    #[test]
+    fn every_code_is_raised_somewhere() {
+        let mut sources = String::new();
+        let mut folders = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push_str(&std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for code in ErrorCode::ALL {
+            let use_site = format!("ErrorCode::{code:?}");
+            assert!(sources.contains(&use_site), "{use_site} is never raised");
+        }
     }
 }

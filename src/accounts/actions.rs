@@ -12,7 +12,7 @@ use crate::access::Viewer;
 use crate::config::AuthSettings;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, lock_event_log, new_id};
-use crate::error::{Error, ErrorKind, Result, Validation};
+use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation};
 use crate::events::{self, Event};
 use crate::ids::UserId;
 
@@ -100,13 +100,13 @@ pub fn register(
         lock_event_log(conn)?;
         if actor.is_none() && queries::any_exists(conn)? {
             return Err(Error::conflict(
-                "already_set_up",
+                ErrorCode::AlreadySetUp,
                 "Agora already has its first admin; sign in instead",
             ));
         }
         if queries::find_by_email(conn, &email)?.is_some() {
             return Err(Error::conflict(
-                "email_taken",
+                ErrorCode::EmailTaken,
                 "an account with this email already exists",
             ));
         }
@@ -228,7 +228,7 @@ pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Res
     let admin = viewer.require_admin()?.id;
     if admin == id {
         return Err(Error::conflict(
-            "cannot_deactivate_self",
+            ErrorCode::CannotDeactivateSelf,
             "ask another admin to deactivate your account",
         ));
     }
@@ -306,7 +306,7 @@ pub fn sign_in(
     let attempt = limiter.begin(&email, client_ip).map_err(|retry_after| {
         Error::new(
             ErrorKind::RateLimited { retry_after },
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             "too many failed sign-ins; wait and try again",
         )
     })?;
@@ -322,7 +322,7 @@ pub fn sign_in(
     let Some(user) = user.filter(|_| matched) else {
         return Err(Error::new(
             ErrorKind::Unauthenticated,
-            "bad_credentials",
+            ErrorCode::BadCredentials,
             "wrong email or password",
         ));
     };

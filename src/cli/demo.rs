@@ -7,7 +7,7 @@ use crate::accounts::actions::{self as accounts, NewAccount, Registration};
 use crate::accounts::{User, UserKind};
 use crate::config::{AuthSettings, Config};
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::groups::actions::{self as groups, NewGroup};
 use crate::groups::{Role, Visibility};
 use crate::posts::actions::{self as posts, NewPost};
@@ -301,7 +301,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         .0;
     if existing.len() > 1 {
         return Err(Error::conflict(
-            "not_empty",
+            ErrorCode::NotEmpty,
             "the demo fills an empty instance; this one already has people",
         ));
     }

@@ -7,7 +7,7 @@ pub mod atom;
 
 use crate::access::Scope;
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::follows;
 use crate::groups;
 use crate::posts::access::{self, Member, Source};
@@ -68,7 +68,7 @@ pub fn read(
         Feed::Company => {
             if !scope.reads_company() {
                 return Err(Error::forbidden(
-                    "guest_not_allowed",
+                    ErrorCode::GuestNotAllowed,
                     "guests see only their groups",
                 ));
             }

@@ -8,7 +8,7 @@ use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
 use crate::db::schema::{tag_follows, user_follows};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::events::{self, Event};
 use crate::ids::UserId;
 use crate::on_backend;
@@ -32,7 +32,7 @@ pub fn set_user_follow(
     let user = accounts::access::visible_user(conn, scope, user_id)?;
     if user.id == me {
         return Err(Error::conflict(
-            "cannot_follow_self",
+            ErrorCode::CannotFollowSelf,
             "you always see your own posts",
         ));
     }
@@ -123,7 +123,7 @@ pub fn set_tag_follow(
 fn refuse_past_limit(count: i64, limit: i64, what: &str) -> Result<()> {
     if count >= limit {
         return Err(Error::conflict(
-            "follow_limit",
+            ErrorCode::FollowLimit,
             format!("you follow {count} {what}, the most allowed; unfollow some first"),
         ));
     }

@@ -9,7 +9,7 @@ use super::views::{GroupView, MemberView};
 use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The groups `user_id` belongs to, with their role in each.
 pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Role>> {
@@ -59,7 +59,7 @@ pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
         Ok(group)
     } else {
         Err(Error::forbidden(
-            "members_only",
+            ErrorCode::MembersOnly,
             "only members read this group; ask to join",
         ))
     }
@@ -143,7 +143,7 @@ pub fn join_requests(
     let group = visible_group(conn, scope, id)?;
     if !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
-            "group_admins_only",
+            ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins see join requests",
         ));
     }

@@ -11,7 +11,7 @@ use crate::access::Scope;
 use crate::accounts::{self, UserKind};
 use crate::db::schema::{groups, join_requests, memberships};
 use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result, Validation, invalid};
+use crate::error::{Error, ErrorCode, Result, Validation, invalid};
 use crate::events::{self, Event, Membership};
 use crate::ids::{GroupId, UserId};
 use crate::on_backend;
@@ -68,7 +68,7 @@ fn validate(name: Option<&str>, description: Option<&str>) -> Result<()> {
 fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<i64>) -> Result<()> {
     if queries::name_taken(conn, &name_key(name), except)? {
         return Err(Error::conflict(
-            "group_name_taken",
+            ErrorCode::GroupNameTaken,
             "a group with this name already exists",
         ));
     }
@@ -80,7 +80,7 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
     let me = scope.viewer().require_user()?;
     if me.kind == UserKind::Guest {
         return Err(Error::forbidden(
-            "guest_not_allowed",
+            ErrorCode::GuestNotAllowed,
             "guests cannot create groups",
         ));
     }
@@ -134,7 +134,7 @@ pub fn update_group(
         && queries::with_guests(conn, &[group.id])?.contains(&group.id)
     {
         return Err(Error::conflict(
-            "group_has_guests",
+            ErrorCode::GroupHasGuests,
             "remove the guests from the group before closing it to guests",
         ));
     }
@@ -182,12 +182,15 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joi
     }
     if !scope.reads_company() {
         return Err(Error::forbidden(
-            "guest_not_allowed",
+            ErrorCode::GuestNotAllowed,
             "guests join groups by invitation",
         ));
     }
     if group.is_archived() {
-        return Err(Error::conflict("group_archived", "this group is archived"));
+        return Err(Error::conflict(
+            ErrorCode::GroupArchived,
+            "this group is archived",
+        ));
     }
     match group.visibility() {
         Visibility::Public => {
@@ -232,7 +235,7 @@ pub fn add_member(
     let my_role = scope.role_in(group.id);
     if role == Role::Owner && my_role != Some(Role::Owner) {
         return Err(Error::forbidden(
-            "owners_only",
+            ErrorCode::OwnersOnly,
             "only an owner can make another owner",
         ));
     }
@@ -242,7 +245,7 @@ pub fn add_member(
         .ok_or_else(|| Error::not_found("user"))?;
     if user.kind() == UserKind::Guest && !group.allow_guests {
         return Err(Error::conflict(
-            "guests_not_allowed",
+            ErrorCode::GuestsNotAllowed,
             "this group does not allow guests",
         ));
     }
@@ -255,13 +258,13 @@ pub fn add_member(
         Some(current) => {
             if current == Role::Owner && my_role != Some(Role::Owner) {
                 return Err(Error::forbidden(
-                    "owners_only",
+                    ErrorCode::OwnersOnly,
                     "only an owner can change an owner's role",
                 ));
             }
             if current == Role::Owner && queries::owner_count(conn, group.id)? <= 1 {
                 return Err(Error::conflict(
-                    "last_owner",
+                    ErrorCode::LastOwner,
                     "hand the group to another owner first",
                 ));
             }
@@ -312,7 +315,7 @@ pub fn remove_member(
     let my_role = scope.role_in(group.id);
     if me != user_id && !my_role.is_some_and(Role::manages) {
         return Err(Error::forbidden(
-            "group_admins_only",
+            ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins remove members",
         ));
     }
@@ -323,13 +326,13 @@ pub fn remove_member(
     if their_role == Role::Owner {
         if me != user_id && my_role != Some(Role::Owner) {
             return Err(Error::forbidden(
-                "owners_only",
+                ErrorCode::OwnersOnly,
                 "only an owner can remove an owner",
             ));
         }
         if queries::owner_count(conn, group.id)? <= 1 {
             return Err(Error::conflict(
-                "last_owner",
+                ErrorCode::LastOwner,
                 "hand the group to another owner before leaving",
             ));
         }
@@ -353,7 +356,7 @@ fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Grou
     let group = access::visible_group(conn, scope, id)?;
     if !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
-            "group_admins_only",
+            ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins can do this",
         ));
     }

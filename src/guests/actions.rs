@@ -13,7 +13,7 @@ use crate::accounts::{self, User, UserKind};
 use crate::config::{Config, GuestSettings};
 use crate::db::schema::{guests, invitations as invitation_rows};
 use crate::db::{Db, DbConnection, new_id};
-use crate::error::{Error, ErrorKind, Result, Validation, invalid};
+use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation, invalid};
 use crate::events::{self, Event};
 use crate::groups::{self, Group, Role};
 use crate::ids::{GroupId, InvitationId, UserId};
@@ -35,7 +35,7 @@ fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Grou
     let group = groups::access::visible_group(conn, scope, id)?;
     if scope.viewer().is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
-            "group_admins_only",
+            ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins invite guests",
         ));
     }
@@ -79,7 +79,7 @@ pub fn invite(
     let group = managed_group(conn, scope, group_id)?;
     if !group.allow_guests {
         return Err(Error::conflict(
-            "guests_not_allowed",
+            ErrorCode::GuestsNotAllowed,
             "this group does not allow guests; an owner can change that in its settings",
         ));
     }
@@ -103,7 +103,7 @@ pub fn invite(
         }
         if groups::access::roles_of(conn, user.id)?.contains_key(&group.id) {
             return Err(Error::conflict(
-                "already_member",
+                ErrorCode::AlreadyMember,
                 "this guest is already a member of the group",
             ));
         }
@@ -195,7 +195,7 @@ pub fn resend(
     let (mut invitation, group) = managed_invitation(conn, scope, id)?;
     if !matches!(invitation.status(), "pending" | "expired") {
         return Err(Error::conflict(
-            "not_pending",
+            ErrorCode::NotPending,
             format!("this invitation is {}", invitation.status()),
         ));
     }
@@ -212,7 +212,7 @@ pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
     let (invitation, _) = managed_invitation(conn, scope, id)?;
     if invitation.accepted_at.is_some() {
         return Err(Error::conflict(
-            "not_pending",
+            ErrorCode::NotPending,
             "this invitation was already accepted; remove the guest from the group instead",
         ));
     }
@@ -264,19 +264,19 @@ pub fn usable(
         "pending" => {}
         "accepted" => {
             return Err(Error::conflict(
-                "invitation_used",
+                ErrorCode::InvitationUsed,
                 "this invitation was already accepted; sign in instead",
             ));
         }
         "cancelled" => {
             return Err(Error::conflict(
-                "invitation_cancelled",
+                ErrorCode::InvitationCancelled,
                 "this invitation was cancelled; ask for a new one",
             ));
         }
         _ => {
             return Err(Error::conflict(
-                "invitation_expired",
+                ErrorCode::InvitationExpired,
                 "this invitation has expired; ask for a new one",
             ));
         }
@@ -307,7 +307,7 @@ pub fn accept(
                 .map_err(|retry_after| {
                     Error::new(
                         ErrorKind::RateLimited { retry_after },
-                        "too_many_attempts",
+                        ErrorCode::TooManyAttempts,
                         "too many failed attempts; wait and try again",
                     )
                 })?;
@@ -315,7 +315,7 @@ pub fn accept(
             if !accounts::passwords::verify(&input.password, &user.password_hash) {
                 return Err(Error::new(
                     ErrorKind::Unauthenticated,
-                    "bad_credentials",
+                    ErrorCode::BadCredentials,
                     "wrong password for this guest account",
                 ));
             }
@@ -324,7 +324,7 @@ pub fn accept(
         }
         Some(_) => {
             return Err(Error::conflict(
-                "email_taken",
+                ErrorCode::EmailTaken,
                 "this email belongs to an account that cannot become a guest",
             ));
         }
@@ -357,7 +357,7 @@ pub fn accept(
         .execute(conn)?;
         if taken == 0 {
             return Err(Error::conflict(
-                "invitation_used",
+                ErrorCode::InvitationUsed,
                 "this invitation was already accepted; sign in instead",
             ));
         }

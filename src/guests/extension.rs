@@ -12,7 +12,7 @@ use crate::accounts;
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::db::schema::guests;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::signing::Signer;
 
 /// What the link carries.
@@ -123,5 +123,5 @@ pub fn extend_by_link(
 }
 
 fn no_longer(detail: &'static str) -> Error {
-    Error::conflict("link_no_longer_valid", detail)
+    Error::conflict(ErrorCode::LinkNoLongerValid, detail)
 }

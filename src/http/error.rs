@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorCode, ErrorKind};
 
 /// The HTTP status for an error kind.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -37,7 +37,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// The stable snake_case code.
-    pub code: String,
+    pub code: ErrorCode,
     /// Per-field messages, for validation errors.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, Vec<String>>,
@@ -60,7 +60,7 @@ impl ResponseError for ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: self.0.detail.clone(),
-            code: self.0.code.to_string(),
+            code: self.0.code,
             errors: self.0.fields.clone(),
         };
         let mut response = HttpResponse::build(status);
@@ -131,24 +131,26 @@ pub mod extractors {
     use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 
     use super::{ApiError, for_path};
-    use crate::error::{Error, ErrorKind};
+    use crate::error::{Error, ErrorCode, ErrorKind};
 
     pub fn json(error: JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
         let error = match &error {
             JsonPayloadError::Overflow { limit }
             | JsonPayloadError::OverflowKnownLength { limit, .. } => Error::new(
                 ErrorKind::TooLarge,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!("the body is larger than {limit} bytes"),
             ),
             JsonPayloadError::ContentType => {
-                Error::bad_request("not_json", "send Content-Type: application/json")
+                Error::bad_request(ErrorCode::NotJson, "send Content-Type: application/json")
             }
-            JsonPayloadError::Deserialize(inner) if inner.is_data() => {
-                Error::new(ErrorKind::Invalid, "invalid_body", inner.to_string())
-            }
+            JsonPayloadError::Deserialize(inner) if inner.is_data() => Error::new(
+                ErrorKind::Invalid,
+                ErrorCode::InvalidBody,
+                inner.to_string(),
+            ),
             other => Error::bad_request(
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 format!("the body is not valid JSON: {other}"),
             ),
         };
@@ -162,7 +164,7 @@ pub mod extractors {
     pub fn query(error: QueryPayloadError, req: &actix_web::HttpRequest) -> actix_web::Error {
         for_path(
             req,
-            Error::bad_request("bad_query", format!("bad query string: {error}")),
+            Error::bad_request(ErrorCode::BadQuery, format!("bad query string: {error}")),
         )
     }
 
@@ -170,10 +172,13 @@ pub mod extractors {
         let error = match error {
             UrlencodedError::Overflow { size, limit } => Error::new(
                 ErrorKind::TooLarge,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!("the form is {size} bytes; at most {limit}"),
             ),
-            other => Error::bad_request("bad_form", format!("the form could not be read: {other}")),
+            other => Error::bad_request(
+                ErrorCode::BadForm,
+                format!("the form could not be read: {other}"),
+            ),
         };
         for_path(req, error)
     }

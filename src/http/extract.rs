@@ -13,7 +13,7 @@ use crate::App;
 use crate::access::Viewer;
 use crate::accounts::User;
 use crate::accounts::sessions::{self, Session};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Name of the browser session cookie.
 pub const SESSION_COOKIE: &str = "agora_session";
@@ -86,7 +86,7 @@ impl Caller {
             let (id, resolved) = found.ok_or_else(|| {
                 Error::new(
                     crate::error::ErrorKind::Unauthenticated,
-                    "bad_token",
+                    crate::error::ErrorCode::BadToken,
                     "the token is unknown or revoked",
                 )
             })?;
@@ -154,7 +154,7 @@ pub fn client_ip(req: &HttpRequest) -> String {
 
 fn csrf_failed() -> Error {
     Error::forbidden(
-        "csrf_failed",
+        ErrorCode::CsrfFailed,
         "the request is missing its CSRF token; reload the page and try again",
     )
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::access::Viewer;
 use crate::db::DbConnection;
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::outbox::admin::{self, Listed};
 use crate::outbox::{Delivery, Kind};
 
@@ -107,7 +107,7 @@ pub fn retry(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<MailVi
     let view = MailView::of(listed);
     if !was_refused {
         return Err(Error::conflict(
-            "mail_not_refused",
+            ErrorCode::MailNotRefused,
             format!("this message is {}, not refused", view.state),
         ));
     }

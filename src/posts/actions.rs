@@ -14,7 +14,7 @@ use crate::access::Scope;
 use crate::accounts::{self, User};
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, Event, PostChange, PostLike};
 use crate::groups;
 use crate::ids::{GroupId, PostId, UserId};
@@ -195,18 +195,18 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     if !scope.posts_in(group.as_ref()) {
         return Err(match &group {
             None => Error::forbidden(
-                "company_feed_not_allowed",
+                ErrorCode::CompanyFeedNotAllowed,
                 "guests post in their groups; choose one",
             ),
             Some(g) if g.is_archived() => {
-                Error::conflict("group_archived", "this group is archived")
+                Error::conflict(ErrorCode::GroupArchived, "this group is archived")
             }
-            Some(_) => Error::forbidden("members_only", "join the group to post in it"),
+            Some(_) => Error::forbidden(ErrorCode::MembersOnly, "join the group to post in it"),
         });
     }
     if input.quiet && !scope.moderates(group.as_ref().map(|g| g.id)) {
         return Err(Error::forbidden(
-            "quiet_not_allowed",
+            ErrorCode::QuietNotAllowed,
             "only the group's owners and admins post quietly",
         ));
     }
@@ -253,7 +253,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
     let post = access::visible_post(conn, scope, id)?;
     if scope.viewer().user_id() != Some(post.author_id) {
         return Err(Error::forbidden(
-            "author_only",
+            ErrorCode::AuthorOnly,
             "only the author can edit a post",
         ));
     }
@@ -293,7 +293,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
     let me = scope.viewer().require_user()?.id;
     if me != post.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
-            "not_allowed",
+            ErrorCode::NotAllowed,
             "only the author or a moderator can delete this post",
         ));
     }

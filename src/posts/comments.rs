@@ -10,7 +10,7 @@ use super::{access, queries};
 use crate::access::Scope;
 use crate::db::schema::{comment_likes, comment_versions, comments, posts};
 use crate::db::{DbConnection, new_id};
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, CommentChange, CommentLike, Event};
 use crate::groups;
 use crate::ids::{CommentId, GroupId, PostId, UserId};
@@ -35,7 +35,10 @@ pub fn add_comment(
         None => None,
     };
     if group.as_ref().is_some_and(|g| g.is_archived()) {
-        return Err(Error::conflict("group_archived", "this group is archived"));
+        return Err(Error::conflict(
+            ErrorCode::GroupArchived,
+            "this group is archived",
+        ));
     }
     if employees_only
         && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
@@ -87,7 +90,7 @@ pub fn edit_comment(
     let (comment, post) = access::visible_comment(conn, scope, id)?;
     if scope.viewer().user_id() != Some(comment.author_id) {
         return Err(Error::forbidden(
-            "author_only",
+            ErrorCode::AuthorOnly,
             "only the author can edit a comment",
         ));
     }
@@ -126,7 +129,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
     let me = scope.viewer().require_user()?.id;
     if me != comment.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
-            "not_allowed",
+            ErrorCode::NotAllowed,
             "only the author or a moderator can delete this comment",
         ));
     }

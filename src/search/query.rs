@@ -151,6 +151,7 @@ fn date(filter: &str, day: &str) -> Result<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn every_kind_of_part_is_read() {
@@ -185,7 +186,7 @@ mod tests {
             "-java",
         ] {
             let error = parse(bad).unwrap_err();
-            assert_eq!(error.code, "validation_failed", "{bad:?}");
+            assert_eq!(error.code, ErrorCode::ValidationFailed, "{bad:?}");
         }
         assert!(parse(&"x ".repeat(40)).is_err(), "too many parts");
         assert!(parse(&"x".repeat(501)).is_err(), "too long");

@@ -19,7 +19,7 @@ use super::walls::{DocsBySegment, Walls};
 use crate::access::Scope;
 use crate::config::SearchSettings;
 use crate::db::DbConnection;
-use crate::error::{Result, invalid};
+use crate::error::{ErrorCode, Result, invalid};
 
 /// One result.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -163,7 +163,10 @@ pub fn search(
 }
 
 fn bad_cursor() -> crate::error::Error {
-    crate::error::Error::bad_request("bad_cursor", "the cursor is not one this server gave out")
+    crate::error::Error::bad_request(
+        ErrorCode::BadCursor,
+        "the cursor is not one this server gave out",
+    )
 }
 
 /// The best matches of `query` of `kind` that the walls let through, best first.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::feed_tokens;
 use crate::access::Scope;
 use crate::db::DbConnection;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::feeds::{self, Feed};
 use crate::groups::{self, Group};
 use crate::posts::PostView;
@@ -34,7 +34,7 @@ pub fn read(
     let reader = feed_tokens::resolve(conn, signer, token)?.ok_or_else(|| {
         Error::new(
             ErrorKind::Unauthenticated,
-            "bad_feed_token",
+            ErrorCode::BadFeedToken,
             "this feed address has no valid token; copy it again from Settings → Feeds",
         )
     })?;

@@ -76,7 +76,7 @@ async fn a_rolled_back_change_leaves_no_event(backend: Backend) {
     let db = test_db.open();
     let failed = db.write(|conn| {
         events::append(conn, &joined(1))?;
-        Err::<(), _>(Error::conflict("test", "roll back"))
+        Err::<(), _>(Error::internal("roll back"))
     });
     assert!(failed.is_err());
     assert_eq!(db.read(events::last_id).unwrap(), 0);
@@ -297,7 +297,7 @@ impl Consumer for Recording {
 
     fn apply(&self, _: &mut DbConnection, events: &[Recorded]) -> Result<Appended> {
         if self.fail {
-            return Err(Error::conflict("test", "crash mid-batch"));
+            return Err(Error::internal("crash mid-batch"));
         }
         for recorded in events {
             if let Event::GroupJoined { group, .. } = recorded.event {

@@ -508,7 +508,11 @@ async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend
     let summary = agora::cli::demo::fill(&db, &config.auth).unwrap();
     assert!(summary.contains(agora::cli::demo::DEMO_PASSWORD));
     let error = agora::cli::demo::fill(&db, &config.auth).unwrap_err();
-    assert_eq!(error.code, "not_empty", "the demo never runs twice");
+    assert_eq!(
+        error.code.as_str(),
+        "not_empty",
+        "the demo never runs twice"
+    );
     let (_, company) = admin.get("/api/v1/feeds/company?limit=100").await;
     let posts = company["items"].as_array().unwrap();
     assert!(posts.len() >= 8, "{}", posts.len());

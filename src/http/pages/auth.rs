@@ -14,7 +14,7 @@ use crate::App;
 use crate::accounts::actions::{self, Credential, Issued, NewAccount, Registration};
 use crate::accounts::sessions::{self, Session};
 use crate::accounts::{UserKind, access};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::http::api::blocking;
 use crate::http::error::PageError;
 use crate::http::extract::{self, Caller, SESSION_COOKIE, SessionClaims, constant_time_eq};
@@ -93,7 +93,7 @@ fn check_form_token(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     match req.cookie(FORM_COOKIE) {
         Some(c) if constant_time_eq(c.value(), sent) => Ok(()),
         _ => Err(Error::forbidden(
-            "csrf_failed",
+            ErrorCode::CsrfFailed,
             "this form has expired; reload the page and try again",
         )
         .into()),
@@ -282,7 +282,7 @@ async fn setup(
     match result {
         Ok(session) => start_session(&app, &session),
         Err(Error {
-            code: "already_set_up",
+            code: ErrorCode::AlreadySetUp,
             ..
         }) => Ok(see_other("/sign-in")),
         Err(error) if error.kind == ErrorKind::Invalid || error.kind == ErrorKind::Conflict => {

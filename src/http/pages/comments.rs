@@ -9,7 +9,7 @@ use super::form::{self, CsrfForm, FieldErrors, ToggleForm, parse_id, refused};
 use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
 use super::{Layout, Section, render, see_other};
 use crate::App;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
@@ -111,7 +111,7 @@ async fn edit_page(
     })
     .await?;
     if me != Some(comment.author_id) {
-        let error = Error::forbidden("author_only", "only the author can edit a comment");
+        let error = Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a comment");
         return Err(error.into());
     }
     let page = edit_form(layout, id, post.id, comment.body, FieldErrors::default());

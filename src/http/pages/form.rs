@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::App;
 use crate::access::Scope;
 use crate::db::DbConnection;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::http::api::write;
 use crate::http::error::{PageError, status_of};
 use crate::http::extract::Caller;
@@ -51,7 +51,7 @@ pub struct Refused {
 pub fn refused(error: Error) -> Result<Refused, PageError> {
     match error.kind {
         ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::Forbidden
-            if error.code != "csrf_failed" =>
+            if error.code != ErrorCode::CsrfFailed =>
         {
             let mut fields = error.fields;
             if fields.is_empty() {
@@ -208,7 +208,7 @@ mod tests {
         let r = refused(crate::error::invalid("body", "write something first")).unwrap();
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.errors.get("body"), "write something first");
-        let r = refused(Error::conflict("taken", "already there")).unwrap();
+        let r = refused(Error::conflict(ErrorCode::Taken, "already there")).unwrap();
         assert_eq!(r.errors.general(), "already there");
         assert!(refused(Error::not_found("post")).is_err());
     }

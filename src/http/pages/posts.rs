@@ -12,7 +12,7 @@ use super::form::{
 use super::view::Times as _;
 use super::{Layout, Section, render, see_other};
 use crate::App;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
@@ -204,7 +204,9 @@ async fn edit_page(
     let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
     let post = read(&app, &caller, move |conn, scope| post_view(conn, scope, id)).await?;
     if !post.can_edit {
-        return Err(Error::forbidden("author_only", "only the author can edit a post").into());
+        return Err(
+            Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a post").into(),
+        );
     }
     render(StatusCode::OK, &edit_form(layout, id, post.body, None))
 }
