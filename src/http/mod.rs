@@ -65,7 +65,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             // gzip, brotli or zstd as the client accepts; the live stream opts out (see there).
             .wrap(Compress::default())
             .wrap(from_fn(metrics::observe))
-            .configure(ops::routes)
+            .configure(api::openapi::root_routes)
             .configure(api::routes)
             .configure(pages::routes)
             .configure(move |cfg| assets_routes.routes(cfg))

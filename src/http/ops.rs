@@ -11,12 +11,6 @@ use crate::http::error::ApiError;
 use crate::http::extract::constant_time_eq;
 use crate::workers::Status;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
-}
-
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
 /// The process is up.
 pub async fn healthz() -> HttpResponse {

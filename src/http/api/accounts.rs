@@ -10,14 +10,6 @@ use crate::accounts::{UserView, sessions};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{self, Caller};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/setup", web::post().to(setup))
-        .route("/auth/token", web::post().to(create_token))
-        .route("/auth/token", web::delete().to(revoke_token))
-        .route("/me", web::get().to(me))
-        .route("/me", web::patch().to(update_me));
-}
-
 /// The first admin's account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetupBody {

@@ -10,11 +10,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::mail::admin::{self as mail, MailView, State};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/mail", web::get().to(list_mail))
-        .route("/admin/mail/{id}/retry", web::post().to(retry_mail));
-}
-
 /// `?state=failed|queued` with paging.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct MailQuery {

@@ -12,12 +12,6 @@ use crate::signals::digests::{Period, RunReport, run_now};
 use crate::signals::frequency::{self, EmailFrequency};
 use crate::signals::seen::{self, How};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/digests/run", web::post().to(run_digests))
-        .route("/groups/{id}/membership", web::get().to(show_membership))
-        .route("/groups/{id}/membership", web::put().to(set_membership));
-}
-
 /// `{period}` of a run.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RunInput {

@@ -9,12 +9,6 @@ use crate::http::extract::Caller;
 use crate::signals::atom_feeds::FeedAddresses;
 use crate::signals::feed_tokens;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me/feed-token", web::get().to(show_feed_token))
-        .route("/me/feed-token", web::post().to(reset_feed_token))
-        .route("/me/feed-token", web::delete().to(revoke_feed_token));
-}
-
 #[utoipa::path(get, path = "/api/v1/me/feed-token", tag = "feeds",
     responses((status = 200, body = FeedAddresses), (status = 401, body = Problem)))]
 /// The caller's read-only feed token and feed addresses; the token is made on first use and

@@ -11,21 +11,6 @@ use crate::http::extract::Caller;
 use crate::posts::PostView;
 use crate::{follows, posts, tags};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/feeds/home", web::get().to(home_feed))
-        .route("/feeds/company", web::get().to(company_feed))
-        .route("/groups/{id}/feed", web::get().to(group_feed))
-        .route("/tags", web::get().to(list_tags))
-        .route("/tags/trending", web::get().to(trending_tags))
-        .route("/tags/{name}", web::get().to(show_tag))
-        .route("/tags/{name}/feed", web::get().to(tag_feed))
-        .route("/users/{id}/feed", web::get().to(person_feed))
-        .route("/follows/users/{id}", web::put().to(follow_user))
-        .route("/follows/users/{id}", web::delete().to(unfollow_user))
-        .route("/follows/tags/{name}", web::put().to(follow_tag))
-        .route("/follows/tags/{name}", web::delete().to(unfollow_tag));
-}
-
 async fn feed(
     app: web::Data<App>,
     caller: Caller,

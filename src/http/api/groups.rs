@@ -11,21 +11,6 @@ use crate::groups::{GroupView, MemberView, Role, access};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/groups", web::post().to(create_group))
-        .route("/groups", web::get().to(list_groups))
-        .route("/groups/{id}", web::get().to(show_group))
-        .route("/groups/{id}", web::patch().to(update_group))
-        .route("/groups/{id}/join", web::post().to(join_group))
-        .route("/groups/{id}/members", web::get().to(list_members))
-        .route("/groups/{id}/members", web::post().to(add_member))
-        .route(
-            "/groups/{id}/members/{user_id}",
-            web::delete().to(remove_member),
-        )
-        .route("/groups/{id}/requests", web::get().to(list_requests));
-}
-
 async fn group_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<GroupView, ApiError> {
     Ok(read(app, caller, move |conn, scope| {
         let group = access::visible_group(conn, scope, id)?;

@@ -12,17 +12,6 @@ use crate::guests::lifecycle::{self, GuestRow};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{self, Caller};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/groups/{id}/invitations", web::post().to(invite))
-        .route("/groups/{id}/invitations", web::get().to(list_invitations))
-        .route("/invitations/accept", web::post().to(accept))
-        .route("/invitations/{id}/resend", web::post().to(resend))
-        .route("/invitations/{id}", web::delete().to(cancel))
-        .route("/admin/guests", web::get().to(list_guests))
-        .route("/admin/guests/{id}/extend", web::post().to(extend_guest))
-        .route("/admin/guests/{id}/revoke", web::post().to(revoke_guest));
-}
-
 #[utoipa::path(post, path = "/api/v1/groups/{id}/invitations", tag = "guests", params(("id" = String, Path)),
     request_body = NewInvitation,
     responses((status = 201, body = InvitationView), (status = 403, body = Problem), (status = 404, body = Problem),

@@ -32,18 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(csrf::require_token))
             .route("/openapi.json", web::get().to(openapi::document))
-            .configure(accounts::routes)
-            .configure(users::routes)
-            .configure(groups::routes)
-            .configure(guests::routes)
-            .configure(notifications::routes)
-            .configure(posts::routes)
-            .configure(feeds::routes)
-            .configure(feed_tokens::routes)
-            .configure(search::routes)
-            .configure(stream::routes)
-            .configure(admin_mail::routes)
-            .configure(digests::routes),
+            .configure(openapi::api_routes),
     );
 }
 

@@ -17,16 +17,6 @@ use crate::signals::notifications;
 use crate::signals::preferences::{self, Delivery, Kind};
 use crate::signals::views::{self, NotificationView, PostRef};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/notifications", web::get().to(list_notifications))
-        .route("/notifications/read", web::post().to(mark_read))
-        .route("/notifications/unread", web::get().to(unread))
-        .route("/me/notifications", web::get().to(show_settings))
-        .route("/me/notifications", web::put().to(update_settings))
-        .route("/posts/{id}/mute", web::put().to(mute_thread))
-        .route("/posts/{id}/mute", web::delete().to(unmute_thread));
-}
-
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "signals", params(PageQuery),
     responses((status = 200, body = Page<NotificationView>), (status = 401, body = Problem), (status = 422, body = Problem)))]
 /// The caller's notifications, newest first; each groups everyone who did the same to the same

@@ -1,18 +1,45 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations so it cannot drift.
+//! The one list of the API's operations. Each handler's `#[utoipa::path]` names its method and
+//! path; the OpenAPI document and the routes are both made from this list, so no handler can be
+//! served undocumented or documented but not served.
 
-use actix_web::HttpResponse;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use actix_web::http::Method;
+use actix_web::{HttpResponse, Route, web};
 use utoipa::OpenApi;
+use utoipa::openapi::path::PathItem;
 
 use super::{
     accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
     search, stream, users,
 };
+use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Agora API", description = "The HTTP API of Agora, a self-hosted enterprise social network."),
-    paths(
+/// Where the API's scope starts. Operations outside it (health, metrics) are served at the root.
+pub const PREFIX: &str = "/api/v1";
+
+/// Declares the document and the handlers from one list of `module::handler`s.
+macro_rules! operations {
+    ($($module:ident::$handler:ident),* $(,)?) => {
+        #[derive(OpenApi)]
+        #[openapi(
+            info(title = "Agora API", description = "The HTTP API of Agora, a self-hosted enterprise social network."),
+            paths($($module::$handler),*),
+            components(schemas(Problem, ErrorCode)),
+            modifiers(&BearerAuth)
+        )]
+        pub struct ApiDoc;
+
+        /// Each handler by its operation id (utoipa's default: the function's name).
+        fn handlers() -> Vec<(&'static str, Route)> {
+            vec![$((stringify!($handler), web::route().to($module::$handler))),*]
+        }
+    };
+}
+
+operations! {
         accounts::setup, accounts::create_token, accounts::revoke_token, accounts::me, accounts::update_me,
         users::create_user, users::list_users, users::show_user, users::deactivate_user,
         groups::create_group, groups::list_groups, groups::show_group, groups::update_group, groups::join_group,
@@ -32,11 +59,69 @@ use crate::http::{error::Problem, ops};
         notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         digests::run_digests, digests::show_membership, digests::set_membership,
         ops::healthz, ops::readyz, ops::metrics,
-    ),
-    components(schemas(Problem)),
-    modifiers(&BearerAuth)
-)]
-pub struct ApiDoc;
+}
+
+/// The document, made once.
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+
+/// The API's own operations, their paths relative to [`PREFIX`].
+pub fn api_routes(cfg: &mut web::ServiceConfig) {
+    for (path, route) in served() {
+        if let Some(relative) = path.strip_prefix(PREFIX) {
+            cfg.route(relative, route);
+        }
+    }
+}
+
+/// The operations served outside the API's scope (health, readiness, metrics).
+pub fn root_routes(cfg: &mut web::ServiceConfig) {
+    for (path, route) in served() {
+        if !path.starts_with(PREFIX) {
+            cfg.route(&path, route);
+        }
+    }
+}
+
+/// Every handler with the path and method the document gives it, in the list's order.
+fn served() -> Vec<(String, Route)> {
+    let mut places = places();
+    handlers()
+        .into_iter()
+        .filter_map(|(id, route)| match places.remove(id) {
+            Some((path, method)) => Some((path, route.method(method))),
+            None => {
+                tracing::error!(
+                    operation = id,
+                    "an operation without a place in the document"
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+/// Path and method of every operation in the document, by operation id.
+fn places() -> HashMap<String, (String, Method)> {
+    let mut places = HashMap::new();
+    for (path, item) in &DOCUMENT.paths.paths {
+        for (method, operation) in operations_of(item) {
+            if let Some(id) = operation.and_then(|o| o.operation_id.as_deref()) {
+                places.insert(id.to_string(), (path.clone(), method));
+            }
+        }
+    }
+    places
+}
+
+fn operations_of(item: &PathItem) -> [(Method, Option<&utoipa::openapi::path::Operation>); 5] {
+    [
+        (Method::GET, item.get.as_ref()),
+        (Method::POST, item.post.as_ref()),
+        (Method::PUT, item.put.as_ref()),
+        (Method::PATCH, item.patch.as_ref()),
+        (Method::DELETE, item.delete.as_ref()),
+    ]
+}
 
 struct BearerAuth;
 
@@ -57,5 +142,40 @@ impl utoipa::Modify for BearerAuth {
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(&*DOCUMENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handler_is_served_where_the_document_says_and_nothing_else() {
+        let operations: usize = DOCUMENT
+            .paths
+            .paths
+            .values()
+            .map(|item| {
+                operations_of(item)
+                    .iter()
+                    .filter(|(_, o)| o.is_some())
+                    .count()
+            })
+            .sum();
+        assert_eq!(places().len(), operations, "operation ids must be unique");
+        assert_eq!(handlers().len(), operations);
+        assert_eq!(served().len(), operations);
+    }
+
+    #[test]
+    fn the_document_lists_every_error_code() {
+        let json = serde_json::to_value(&*DOCUMENT).unwrap();
+        let listed = &json["components"]["schemas"]["ErrorCode"]["enum"];
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, &serde_json::json!(codes));
+        assert_eq!(
+            json["components"]["schemas"]["Problem"]["properties"]["code"]["$ref"],
+            "#/components/schemas/ErrorCode"
+        );
+    }
 }

@@ -11,24 +11,6 @@ use crate::posts::actions::{self, NewPost};
 use crate::posts::views::{self, VersionView};
 use crate::posts::{CommentView, PostView, access, comments};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/posts", web::post().to(create_post))
-        .route("/posts/preview", web::post().to(preview_post))
-        .route("/posts/{id}", web::get().to(show_post))
-        .route("/posts/{id}", web::patch().to(edit_post))
-        .route("/posts/{id}", web::delete().to(delete_post))
-        .route("/posts/{id}/history", web::get().to(post_history))
-        .route("/posts/{id}/like", web::put().to(like_post))
-        .route("/posts/{id}/like", web::delete().to(unlike_post))
-        .route("/posts/{id}/comments", web::post().to(add_comment))
-        .route("/posts/{id}/comments", web::get().to(list_comments))
-        .route("/comments/{id}", web::patch().to(edit_comment))
-        .route("/comments/{id}", web::delete().to(delete_comment))
-        .route("/comments/{id}/history", web::get().to(comment_history))
-        .route("/comments/{id}/like", web::put().to(like_comment))
-        .route("/comments/{id}/like", web::delete().to(unlike_comment));
-}
-
 /// A new body for a post or comment.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

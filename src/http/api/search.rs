@@ -10,11 +10,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::search::{self, Hit, Kind, Suggestions};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search))
-        .route("/search/suggest", web::get().to(suggest));
-}
-
 /// `?q=&type=&cursor=&limit=`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SearchQuery {

@@ -11,10 +11,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Caller, Credential};
 use crate::live::{Hub, StreamCredential, Subscriber};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stream", web::get().to(stream));
-}
-
 /// `?last_event_id=…`, for clients that cannot set the header.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct StreamQuery {

@@ -10,13 +10,6 @@ use crate::accounts::{UserView, access};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::post().to(create_user))
-        .route("/users", web::get().to(list_users))
-        .route("/users/{id}", web::get().to(show_user))
-        .route("/users/{id}", web::delete().to(deactivate_user));
-}
-
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount,
     responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
