@@ -24,4 +24,5 @@ mod notifications;
 mod pages;
 mod search;
 mod smtp;
+mod snapshots;
 mod stream;
