@@ -1,12 +1,17 @@
 //! Configuration: `config/default.toml` (embedded), then an optional `--config FILE`, then
-//! `AGORA_*` environment variables, each overriding the one before. A bad value is reported
-//! by its name with a hint, before anything starts.
+//! `AGORA_*` environment variables, each overriding the one before, layered by figment into
+//! typed fields. A bad value is reported by its name with a hint, before anything starts.
+//! The README's table of variables is made from `default.toml`, and a test keeps the two, and
+//! this struct, in step.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use chrono::{FixedOffset, Weekday};
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::db::Backend;
 
@@ -26,11 +31,11 @@ const OPTIONAL_KEYS: &[&str] = &[
 ];
 
 /// Everything Agora reads at start.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on.
-    pub listen: String,
+    pub listen: SocketAddr,
     /// Base URL used in links that leave the server; unset: `http://` + listen.
     pub public_url: Option<String>,
     /// Database, search index, keys and `.eml` mail live here.
@@ -60,7 +65,7 @@ pub struct Config {
 }
 
 /// How long the outbox tries a delivery.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxSettings {
     /// Attempts before a delivery that keeps failing is dead (an admin can send it again).
@@ -69,15 +74,15 @@ pub struct OutboxSettings {
 }
 
 /// Pool and SQLite settings.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// Connections kept in the pool.
     pub pool_size: u32,
     /// Seconds to wait for a free connection before answering 503.
     pub pool_timeout_secs: u64,
-    /// SQLite `synchronous` pragma: OFF, NORMAL, FULL or EXTRA.
-    pub sqlite_synchronous: String,
+    /// SQLite `synchronous` pragma.
+    pub sqlite_synchronous: SqliteSynchronous,
     /// Milliseconds SQLite waits for a lock held by another writer.
     pub busy_timeout_ms: u64,
     /// MiB of the SQLite file read through memory mapping (0: plain reads).
@@ -85,7 +90,7 @@ pub struct DatabaseSettings {
 }
 
 /// Passwords, sessions and sign-in limits.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// Key that signs session and link tokens; unset: generated into the data directory.
@@ -103,7 +108,7 @@ pub struct AuthSettings {
 }
 
 /// HTTP server limits.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// Largest JSON body accepted, in bytes.
@@ -118,17 +123,16 @@ pub struct HttpSettings {
 }
 
 /// Logging.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
-    /// `text` or `json`.
-    pub format: String,
+    pub format: LogFormat,
     /// A tracing filter such as `info`.
     pub level: String,
 }
 
 /// Live updates (`GET /api/v1/stream`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveSettings {
     /// Seconds between heartbeat comments on an idle stream, so proxies keep it open.
@@ -148,7 +152,7 @@ pub struct LiveSettings {
 }
 
 /// Search ranking and indexing.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchSettings {
     /// Age in days at which a post ranks half as high as a new one of the same relevance.
@@ -166,15 +170,18 @@ pub struct SearchSettings {
 }
 
 /// Who may be invited as a guest, and for how long.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuestSettings {
-    /// The company's own email domains, comma-separated: never guests.
-    pub company_domains: String,
-    /// If set, only these domains (comma-separated) may be invited.
-    pub allowed_domains: String,
-    /// These domains (comma-separated) may never be invited.
-    pub denied_domains: String,
+    /// The company's own email domains: never guests.
+    #[serde(deserialize_with = "domain_list")]
+    pub company_domains: Vec<String>,
+    /// If not empty, only these domains may be invited.
+    #[serde(deserialize_with = "domain_list")]
+    pub allowed_domains: Vec<String>,
+    /// These domains may never be invited.
+    #[serde(deserialize_with = "domain_list")]
+    pub denied_domains: Vec<String>,
     /// Days an invitation link stays valid.
     pub invitation_days: i64,
     /// Days a guest's access lasts before the sponsor must extend it.
@@ -182,7 +189,7 @@ pub struct GuestSettings {
 }
 
 /// When digests go out and how long they are.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DigestSettings {
     /// Send digests on schedule (false: only `POST /api/v1/admin/digests/run` sends them).
@@ -190,9 +197,9 @@ pub struct DigestSettings {
     /// Local hour (0–23) from which the day's digests go out.
     pub hour: u32,
     /// Day of the weekly digest: `mon` … `sun`.
-    pub weekly_day: String,
-    /// The local time of `hour` and `weekly_day` as an offset from UTC, `+HH:MM` or `-HH:MM`.
-    pub utc_offset: String,
+    pub weekly_day: Weekday,
+    /// The local time of `hour` and `weekly_day` as an offset from UTC.
+    pub utc_offset: UtcOffset,
     /// Posts listed in one digest; the rest are counted as "and N more".
     pub max_posts: usize,
     /// Users written per transaction during a run.
@@ -203,17 +210,103 @@ pub struct DigestSettings {
     pub pause_ms: u64,
 }
 
-impl GuestSettings {
-    /// The domains of a comma-separated setting, lowercased.
-    pub fn domains(list: &str) -> Vec<String> {
-        list.split(',')
-            .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-            .filter(|d| !d.is_empty())
-            .collect()
+/// SQLite's `synchronous` pragma: FULL survives power loss after a write is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SqliteSynchronous {
+    #[serde(alias = "off")]
+    Off,
+    #[serde(alias = "normal")]
+    Normal,
+    #[serde(alias = "full")]
+    Full,
+    #[serde(alias = "extra")]
+    Extra,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Off => "OFF",
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Extra => "EXTRA",
+        }
     }
 }
 
-/// A value that never appears in logs or debug output.
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// An offset from UTC written `+HH:MM` or `-HH:MM`, at most 14 hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UtcOffset(pub FixedOffset);
+
+impl std::str::FromStr for UtcOffset {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<UtcOffset, String> {
+        let refused = || format!("{raw:?} is not an offset from UTC such as +01:00 or -05:30");
+        let (sign, rest) = match raw.as_bytes().first() {
+            Some(b'+') => (1, &raw[1..]),
+            Some(b'-') => (-1, &raw[1..]),
+            _ => return Err(refused()),
+        };
+        let (h, m) = rest.split_once(':').ok_or_else(refused)?;
+        let (h, m): (i32, i32) = (
+            h.parse().map_err(|_| refused())?,
+            m.parse().map_err(|_| refused())?,
+        );
+        if !((0..=14).contains(&h) && (0..60).contains(&m)) {
+            return Err(refused());
+        }
+        FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+            .map(UtcOffset)
+            .ok_or_else(refused)
+    }
+}
+
+impl<'de> Deserialize<'de> for UtcOffset {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UtcOffset, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for UtcOffset {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Email domains, from a TOML list or a comma-separated string (how an environment variable
+/// gives them), lowercased and without a leading `@`.
+fn domain_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Given::deserialize(deserializer)? {
+        Given::List(items) => items,
+        Given::Text(text) => text.split(',').map(str::to_string).collect(),
+    };
+    Ok(items
+        .iter()
+        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect())
+}
+
+/// A value that never appears in logs, debug output or a serialised configuration.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Secret(pub String);
@@ -221,6 +314,12 @@ pub struct Secret(pub String);
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("***")
     }
 }
 
@@ -258,50 +357,50 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let mut table: toml::Table = DEFAULT_TOML
-            .parse()
-            .map_err(|e| ConfigError::new("default.toml", format!("{e}"), "rebuild Agora"))?;
-        let known = leaf_keys(&table);
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::new(
+            if !path.is_file() {
+                return Err(ConfigError::new(
                     "--config",
-                    format!("cannot read {}: {e}", path.display()),
+                    format!("cannot read {}", path.display()),
                     "give the path of a readable TOML file",
-                )
-            })?;
-            let overlay: toml::Table = text.parse().map_err(|e| {
-                ConfigError::new(
-                    "--config",
-                    format!("{} is not valid TOML: {e}", path.display()),
-                    "fix the syntax at the line shown",
-                )
-            })?;
-            merge(&mut table, overlay);
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(path));
         }
+        let keys = keys();
         for (name, raw) in env {
-            let Some(key) = known
-                .iter()
-                .map(String::as_str)
-                .chain(OPTIONAL_KEYS.iter().copied())
-                .find(|key| env_name(key) == name)
-            else {
-                continue;
-            };
-            set_path(&mut table, key, env_value(&raw));
+            if let Some(key) = keys.iter().find(|key| env_name(key) == name) {
+                // Typed leniently, as figment reads its own environment: `3` is a number.
+                let value: figment::value::Value = match raw.parse() {
+                    Ok(value) => value,
+                    Err(never) => match never {},
+                };
+                figment = figment.merge(Serialized::default(key, value));
+            }
         }
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-                let key = e.path().to_string();
-                let hint = format!("set {key} in your --config file or {}", env_name(&key));
-                ConfigError::new(&key, e.into_inner().to_string(), hint)
-            })?;
+        let config: Config = figment.extract().map_err(|error| {
+            if error.path.is_empty() {
+                let source = if file.is_some() {
+                    "--config"
+                } else {
+                    "default.toml"
+                };
+                return ConfigError::new(
+                    source,
+                    error.to_string(),
+                    "fix the file at the line shown",
+                );
+            }
+            let key = error.path.join(".");
+            let hint = format!("set {key} in your --config file or {}", env_name(&key));
+            ConfigError::new(&key, error.kind.to_string(), hint)
+        })?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        self.listen_addr()?;
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -325,18 +424,6 @@ impl Config {
                 "e.g. AGORA_SMTP_URL=smtp://127.0.0.1:25",
             ));
         }
-        if !["OFF", "NORMAL", "FULL", "EXTRA"]
-            .contains(&self.database.sqlite_synchronous.to_uppercase().as_str())
-        {
-            return Err(ConfigError::new(
-                "database.sqlite_synchronous",
-                format!(
-                    "{:?} is not a SQLite synchronous mode",
-                    self.database.sqlite_synchronous
-                ),
-                "use FULL (safest), NORMAL, EXTRA or OFF",
-            ));
-        }
         if self.database.pool_size == 0 {
             return Err(ConfigError::new(
                 "database.pool_size",
@@ -356,13 +443,6 @@ impl Config {
                 "auth.min_password_length",
                 "below 8",
                 "set it to 8 or more",
-            ));
-        }
-        if !["text", "json"].contains(&self.log.format.as_str()) {
-            return Err(ConfigError::new(
-                "log.format",
-                format!("{:?} is neither text nor json", self.log.format),
-                "set AGORA_LOG__FORMAT=text or json",
             ));
         }
         if self.live.heartbeat_secs == 0 || self.live.scope_refresh_secs == 0 {
@@ -419,17 +499,6 @@ impl Config {
         Ok(())
     }
 
-    /// The socket address to listen on.
-    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.listen.parse().map_err(|_| {
-            ConfigError::new(
-                "listen",
-                format!("{:?} is not an address:port", self.listen),
-                "e.g. AGORA_LISTEN=127.0.0.1:8080",
-            )
-        })
-    }
-
     /// The database URL in force: the configured one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -447,6 +516,14 @@ impl Config {
     }
 }
 
+/// Every key there is: those `default.toml` sets, and those without a default.
+fn keys() -> Vec<String> {
+    let defaults: toml::Table = DEFAULT_TOML.parse().unwrap_or_default();
+    let mut keys = leaf_keys(&defaults);
+    keys.extend(OPTIONAL_KEYS.iter().map(|k| k.to_string()));
+    keys
+}
+
 /// Dotted paths of every leaf value in `table`.
 fn leaf_keys(table: &toml::Table) -> Vec<String> {
     let mut keys = Vec::new();
@@ -459,53 +536,6 @@ fn leaf_keys(table: &toml::Table) -> Vec<String> {
         }
     }
     keys
-}
-
-/// Overlays `top` on `base`, table by table.
-fn merge(base: &mut toml::Table, top: toml::Table) {
-    for (name, value) in top {
-        match (base.get_mut(&name), value) {
-            (Some(toml::Value::Table(inner)), toml::Value::Table(top_inner)) => {
-                merge(inner, top_inner)
-            }
-            (_, value) => {
-                base.insert(name, value);
-            }
-        }
-    }
-}
-
-fn set_path(table: &mut toml::Table, dotted: &str, value: toml::Value) {
-    match dotted.split_once('.') {
-        Some((head, rest)) => {
-            let entry = table
-                .entry(head.to_string())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(inner) = entry {
-                set_path(inner, rest, value);
-            }
-        }
-        None => {
-            table.insert(dotted.to_string(), value);
-        }
-    }
-}
-
-/// An environment value as TOML: numbers and booleans typed, anything else a string.
-fn env_value(raw: &str) -> toml::Value {
-    if let Ok(n) = raw.parse::<i64>() {
-        return toml::Value::Integer(n);
-    }
-    if let Ok(x) = raw.parse::<f64>().map(toml::Value::Float)
-        && raw.contains('.')
-    {
-        return x;
-    }
-    match raw {
-        "true" => toml::Value::Boolean(true),
-        "false" => toml::Value::Boolean(false),
-        _ => toml::Value::String(raw.to_string()),
-    }
 }
 
 #[cfg(test)]
@@ -522,7 +552,7 @@ mod tests {
     #[test]
     fn defaults_load_and_match_the_struct() {
         let config = Config::load(None, env(&[])).unwrap();
-        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url(), "sqlite://./data/agora.db");
     }
 
@@ -562,5 +592,182 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{config:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn typed_values_are_read_from_the_environment() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("AGORA_LISTEN", "0.0.0.0:9000"),
+                ("AGORA_LOG__FORMAT", "json"),
+                ("AGORA_DATABASE__SQLITE_SYNCHRONOUS", "normal"),
+                ("AGORA_DIGESTS__WEEKLY_DAY", "fri"),
+                ("AGORA_DIGESTS__UTC_OFFSET", "-09:30"),
+                (
+                    "AGORA_GUESTS__DENIED_DOMAINS",
+                    "Rival.example, @spam.example",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(
+            config.database.sqlite_synchronous,
+            SqliteSynchronous::Normal
+        );
+        assert_eq!(config.digests.weekly_day, Weekday::Fri);
+        assert_eq!(
+            config.digests.utc_offset.0.local_minus_utc(),
+            -(9 * 3600 + 30 * 60)
+        );
+        assert_eq!(
+            config.guests.denied_domains,
+            ["rival.example", "spam.example"]
+        );
+    }
+
+    #[test]
+    fn values_of_the_wrong_shape_are_named() {
+        for (name, raw, key) in [
+            ("AGORA_LISTEN", "localhost", "listen"),
+            ("AGORA_LOG__FORMAT", "xml", "log.format"),
+            (
+                "AGORA_DATABASE__SQLITE_SYNCHRONOUS",
+                "sometimes",
+                "database.sqlite_synchronous",
+            ),
+            ("AGORA_DIGESTS__WEEKLY_DAY", "someday", "digests.weekly_day"),
+            ("AGORA_DIGESTS__UTC_OFFSET", "01:00", "digests.utc_offset"),
+            ("AGORA_DIGESTS__UTC_OFFSET", "+15:00", "digests.utc_offset"),
+        ] {
+            let error = Config::load(None, env(&[(name, raw)])).unwrap_err();
+            assert_eq!(error.key, key, "{name}={raw}: {error}");
+            assert!(error.hint.contains(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_config_file_overrides_the_defaults_and_its_typos_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agora.toml");
+        std::fs::write(
+            &path,
+            "mail_from = \"news@acme.example\"\n[guests]\ncompany_domains = [\"acme.example\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(config.mail_from, "news@acme.example");
+        assert_eq!(config.guests.company_domains, ["acme.example"]);
+        std::fs::write(&path, "[database]\npool_sise = 3\n").unwrap();
+        let error = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(error.to_string().contains("pool_sise"), "{error}");
+        let missing = Config::load(Some(&dir.path().join("nope.toml")), env(&[])).unwrap_err();
+        assert_eq!(missing.key, "--config");
+    }
+
+    /// Every key of the struct, from its serialised defaults (unset options are `null`).
+    fn struct_keys(value: &serde_json::Value, prefix: &str, keys: &mut Vec<String>) {
+        match value.as_object() {
+            Some(fields) => {
+                for (name, field) in fields {
+                    let key = if prefix.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{prefix}.{name}")
+                    };
+                    struct_keys(field, &key, keys);
+                }
+            }
+            None => keys.push(prefix.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_struct_and_default_toml_name_the_same_keys() {
+        let defaults = serde_json::to_value(Config::load(None, env(&[])).unwrap()).unwrap();
+        let mut in_struct = Vec::new();
+        struct_keys(&defaults, "", &mut in_struct);
+        let mut in_file = keys();
+        in_struct.sort();
+        in_file.sort();
+        assert_eq!(in_struct, in_file);
+    }
+
+    /// The README's table of variables, one row per key of `default.toml` (including the
+    /// commented-out ones without a default): the comment above it, and its default.
+    fn readme_table() -> String {
+        let mut rows = vec![
+            "| variable | meaning | default |".to_string(),
+            "|---|---|---|".to_string(),
+        ];
+        let (mut section, mut comment) = (String::new(), Vec::new());
+        for line in DEFAULT_TOML.lines() {
+            let line = line.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = format!("{name}.");
+                comment.clear();
+                continue;
+            }
+            let (text, optional) = match line.strip_prefix("# ") {
+                Some(text) => (text, true),
+                None => (line, false),
+            };
+            let setting = text.split_once(" = ").filter(|(key, _)| {
+                !key.contains(' ')
+                    && (!optional || OPTIONAL_KEYS.contains(&format!("{section}{key}").as_str()))
+            });
+            match setting {
+                Some((key, value)) => {
+                    let key = format!("{section}{key}");
+                    assert!(!comment.is_empty(), "{key} has no comment in default.toml");
+                    let default = if optional {
+                        "unset".to_string()
+                    } else {
+                        format!("`{}`", value.trim_matches('"'))
+                    };
+                    rows.push(format!(
+                        "| `{}` | {} | {default} |",
+                        env_name(&key),
+                        comment.join(" ")
+                    ));
+                    comment.clear();
+                }
+                None if line.is_empty() => comment.clear(),
+                // `<data_dir>` would read as an HTML tag in Markdown.
+                None => comment.push(text.trim_start_matches('#').trim().replace('<', "&lt;")),
+            }
+        }
+        rows.join("\n")
+    }
+
+    #[test]
+    fn the_readme_lists_every_variable_as_default_toml_documents_it() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (begin, end) = (
+            "<!-- variables: made from config/default.toml -->\n",
+            "\n<!-- /variables -->",
+        );
+        let start = readme
+            .find(begin)
+            .expect("the README marks its table of variables")
+            + begin.len();
+        let stop = start + readme[start..].find(end).unwrap();
+        let table = readme_table();
+        if readme[start..stop] != table {
+            if std::env::var_os("AGORA_WRITE_README").is_some() {
+                let written = format!("{}{table}{}", &readme[..start], &readme[stop..]);
+                std::fs::write(path, written).unwrap();
+            } else {
+                panic!(
+                    "the README's table of variables is stale: run this test with AGORA_WRITE_README=1"
+                );
+            }
+        }
+        for key in keys() {
+            assert!(table.contains(&format!("`{}`", env_name(&key))), "{key}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use agora::accounts::UserKind;
 use agora::cli;
-use agora::config::Config;
+use agora::config::{Config, LogFormat};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Agora, a self-hosted enterprise social network.
@@ -109,7 +109,7 @@ fn init_logging(config: &Config) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if config.log.format == "json" {
+    if config.log.format == LogFormat::Json {
         builder.json().init();
     } else {
         builder.init();

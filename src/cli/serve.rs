@@ -6,7 +6,7 @@ use crate::{db, http};
 
 /// Serves the app until SIGTERM or Ctrl-C: in-flight requests finish, then the workers stop.
 pub fn serve(config: Config) -> Result<(), String> {
-    let addr = config.listen_addr().map_err(|e| e.to_string())?;
+    let addr = config.listen;
     let public_url = config.public_url();
     let app = build(config)?;
     let listener =

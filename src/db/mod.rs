@@ -72,7 +72,7 @@ pub type PooledConn = PooledConnection<Manager>;
 /// Per-connection settings applied when the pool opens a connection.
 #[derive(Debug)]
 struct SqliteSettings {
-    synchronous: String,
+    synchronous: &'static str,
     busy_timeout_ms: u64,
     mmap_bytes: u64,
 }
@@ -124,7 +124,7 @@ impl Db {
             .max_size(config.pool_size)
             .connection_timeout(Duration::from_secs(config.pool_timeout_secs))
             .connection_customizer(Box::new(SqliteSettings {
-                synchronous: config.sqlite_synchronous.clone(),
+                synchronous: config.sqlite_synchronous.as_str(),
                 busy_timeout_ms: config.busy_timeout_ms,
                 mmap_bytes: config.sqlite_mmap_mb * 1024 * 1024,
             }))
