@@ -108,6 +108,18 @@ pub fn directory(
     }))
 }
 
+/// One page of everyone, for the admin's people page (where accounts are made and
+/// deactivated): the directory, to admins only.
+pub fn people_for_admin(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<User>, Option<String>)> {
+    scope.viewer().require_admin()?;
+    directory(conn, scope, None, cursor, limit)
+}
+
 /// True while no account exists: the first-run setup is open.
 pub fn setup_open(conn: &mut DbConnection) -> Result<bool> {
     Ok(!queries::any_exists(conn)?)

@@ -68,12 +68,11 @@ async fn list(
     mut form: AccountForm,
     refusal: Option<Refused>,
 ) -> Result<HttpResponse, PageError> {
-    caller.viewer.require_admin()?;
-    let layout = Layout::signed_in(req, caller, "People admin", Section::None)?;
     let (users, next) = read(app, caller, move |conn, scope| {
-        access::directory(conn, scope, None, cursor.as_deref(), PAGE_SIZE)
+        access::people_for_admin(conn, scope, cursor.as_deref(), PAGE_SIZE)
     })
     .await?;
+    let layout = Layout::signed_in(req, caller, "People admin", Section::None)?;
     let (status, errors) = match refusal {
         Some(r) => (r.status, r.errors),
         None => (StatusCode::OK, FieldErrors::default()),
