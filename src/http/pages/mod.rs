@@ -8,6 +8,7 @@ mod admin_workers;
 mod atom;
 mod auth;
 mod comments;
+mod email_links;
 mod email_settings;
 mod feed_settings;
 mod form;
@@ -43,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(atom::routes)
         .configure(home::routes)
         .configure(auth::routes)
+        .configure(email_links::routes)
         .configure(posts::routes)
         .configure(comments::routes)
         .configure(groups::routes)
