@@ -75,14 +75,23 @@ impl ResponseError for ApiError {
     }
 }
 
-/// An error answered as an HTML page.
+/// An error answered as an HTML page. The response carries what it says ([`Shown`]), and
+/// `pages::error_page::in_layout` renders that in the app's layout with the reader's toolbar;
+/// the bare page here is what is left if that cannot be done.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct PageError(#[from] pub Error);
 
+/// What an error page tells its reader: the status and the safe message.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub status: StatusCode,
+    pub detail: String,
+}
+
 #[derive(Template)]
-#[template(path = "pages/error.html")]
-struct ErrorPage<'a> {
+#[template(path = "pages/error_bare.html")]
+struct BarePage<'a> {
     status: u16,
     title: &'a str,
     detail: &'a str,
@@ -100,7 +109,7 @@ impl ResponseError for PageError {
                 .insert_header((header::LOCATION, "/sign-in"))
                 .finish();
         }
-        let page = ErrorPage {
+        let page = BarePage {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             detail: &self.0.detail,
@@ -113,6 +122,10 @@ impl ResponseError for PageError {
                 retry_after.as_secs().max(1).to_string(),
             ));
         }
+        response.extensions_mut().insert(Shown {
+            status,
+            detail: self.0.detail.clone(),
+        });
         response.content_type(ContentType::html()).body(body)
     }
 }

@@ -55,6 +55,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             )
             .app_data(web::PathConfig::default().error_handler(error::extractors::path))
             .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
+            .wrap(from_fn(pages::error_page::in_layout))
             .wrap(
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CSP))

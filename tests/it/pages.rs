@@ -844,6 +844,67 @@ async fn browsers_get_an_opensearch_description_and_suggestions(backend: Backend
     );
 }
 
+/// Status and body of GET `path`.
+async fn fetched(client: &Client, path: &str) -> (StatusCode, String) {
+    let response = client
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn error_pages_keep_the_readers_toolbar_and_show_a_way_on(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, ana) = employee_in_browser(&app, "ana").await;
+    let shared = app.group(&admin, "Customer project", "private", true).await;
+    let secret = app.group(&admin, "Acquisition", "secret", false).await;
+    let guest = app.guest_in(&admin, "gia", &[&shared]).await;
+
+    let (status, page) = fetched(&guest, "/company").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        page.contains("class=\"toolbar-nav\"") && page.contains("GIA"),
+        "{page}"
+    );
+    assert!(page.contains("This is not open to you"), "{page}");
+    assert!(page.contains("href=\"/groups\""), "a way on: {page}");
+    assert!(
+        !page.contains("href=\"/company\""),
+        "no company link for a guest"
+    );
+
+    // Missing and hidden read the same, word for word.
+    let (status, missing) = fetched(&ana, "/groups/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, hidden) = fetched(&ana, &format!("/groups/{secret}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing, hidden);
+    assert!(
+        missing.contains("Nothing here") && missing.contains("ANA"),
+        "{missing}"
+    );
+    assert!(!missing.contains("Acquisition"));
+
+    let (status, page) = fetched(&app.anonymous(), "/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("Nothing here") && page.contains("href=\"/sign-in\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("toolbar-nav"),
+        "nobody signed in: no toolbar"
+    );
+
+    let (status, problem) = ana.get("/api/v1/groups/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        problem["code"], "not_found",
+        "the API still answers problem+json"
+    );
+}
+
 on_both_backends!(
     forms_go_back_only_to_paths_on_this_site,
     a_post_from_the_composer_appears_on_the_home_page,
@@ -862,5 +923,6 @@ on_both_backends!(
     the_search_page_shows_marked_results_by_type_and_pages_them,
     the_search_page_explains_a_malformed_query_and_folds_filters,
     search_shows_no_private_group_post_to_outsiders,
-    browsers_get_an_opensearch_description_and_suggestions
+    browsers_get_an_opensearch_description_and_suggestions,
+    error_pages_keep_the_readers_toolbar_and_show_a_way_on
 );

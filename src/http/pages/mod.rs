@@ -10,6 +10,7 @@ mod auth;
 mod comments;
 mod email_links;
 mod email_settings;
+pub(super) mod error_page;
 mod feed_settings;
 mod form;
 mod group_admin;

@@ -73,6 +73,12 @@ describe('accessibility and screenshots', () => {
           found[`${name}@${width} ${colorScheme}`] = await violations(page);
           await page.screenshot({ path: path.join(shots, `${name}-${width}-${colorScheme}.png`), fullPage: true });
         }
+        // An error page is a page too: in the layout, with the toolbar and a way on.
+        const missing = await page.goto('/groups/999999');
+        assert.equal(missing.status(), 404);
+        assert.ok(await page.locator('header.toolbar nav.toolbar-nav').isVisible(), 'the toolbar on a 404');
+        found[`not-found@${width} ${colorScheme}`] = await violations(page);
+        await page.screenshot({ path: path.join(shots, `not-found-${width}-${colorScheme}.png`), fullPage: true });
       }
     }
     const failing = Object.entries(found).filter(([, list]) => list.length > 0);
