@@ -49,7 +49,10 @@ pub fn read(
         Feed::Company => "Company".to_string(),
         Feed::Group(id) => groups::access::readable_group(conn, &scope, *id)?.name,
         Feed::Tag(name) => format!("#{}", name.trim_start_matches('#').to_lowercase()),
-        Feed::Person(_) => "Posts".to_string(),
+        Feed::Person(id) => {
+            let person = crate::accounts::access::visible_user(conn, &scope, *id)?;
+            format!("Posts by {}", person.name)
+        }
     };
     Ok(TokenFeed {
         reader_id: reader.id,
@@ -70,6 +73,8 @@ pub struct FeedAddresses {
     pub group_url_template: String,
     /// Any tag's feed: replace `{name}` with the tag.
     pub tag_url_template: String,
+    /// Any person's posts: replace `{id}` with the person's id.
+    pub person_url_template: String,
 }
 
 impl FeedAddresses {
@@ -81,6 +86,7 @@ impl FeedAddresses {
             company_url: scope.reads_company().then(|| url("/feeds/company.atom")),
             group_url_template: url("/groups/{id}.atom"),
             tag_url_template: url("/tags/{name}.atom"),
+            person_url_template: url("/people/{id}.atom"),
             token,
         }
     }

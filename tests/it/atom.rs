@@ -447,12 +447,14 @@ async fn pages_link_their_atom_feed_without_a_token(backend: Backend) {
     let app = start(backend).await;
     let admin = app.admin().await;
     let team = app.group(&admin, "Team", "public", false).await;
+    let me = admin.id().await;
     let browser = app.browser_sign_in("admin@example.com").await;
     for (page, feed) in [
         ("/".to_string(), "/feeds/home.atom".to_string()),
         ("/company".to_string(), "/feeds/company.atom".to_string()),
         (format!("/groups/{team}"), format!("/groups/{team}.atom")),
         ("/tags/launch".to_string(), "/tags/launch.atom".to_string()),
+        (format!("/people/{me}"), format!("/people/{me}.atom")),
     ] {
         let html = browser.page(&page).await;
         let link = html
@@ -527,6 +529,55 @@ async fn the_feed_settings_page_makes_resets_and_revokes_working_addresses(backe
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 
+async fn a_persons_feed_holds_what_the_reader_may_read_of_hers(backend: Backend) {
+    let app = start(backend).await;
+    let admin = app.admin().await;
+    let olga = app.user(&admin, "olga", "employee").await;
+    let ned = app.user(&admin, "ned", "employee").await;
+    let olga_id = olga.id().await;
+    let beta = app.group(&olga, "Beta", "private", true).await;
+    let board = app.group(&olga, "Board", "secret", false).await;
+    post(&olga, "beta news", Some(&beta)).await;
+    post(&olga, "canarycompany plans", None).await;
+    post(&olga, "canarysecret plans", Some(&board)).await;
+    let cara = app.guest_in(&olga, "cara", &[&beta]).await;
+    let path = format!("/people/{olga_id}.atom");
+
+    let feed = parsed(&app, &path, &feed_token(&olga).await).await;
+    assert_eq!(feed.title.unwrap().content, "Posts by OLGA · Agora");
+    assert_eq!(feed.entries.len(), 3);
+    let neds = parsed(&app, &path, &feed_token(&ned).await).await;
+    assert_eq!(
+        titles(&neds),
+        ["canarycompany plans"],
+        "no secret group post to a non-member"
+    );
+    let caras = fetch(&app, &path, &feed_token(&cara).await).await.1;
+    assert_eq!(
+        titles(&feed_rs::parser::parse(caras.as_bytes()).unwrap()),
+        ["beta news"]
+    );
+    assert!(!caras.contains("canary"), "{caras}");
+
+    let (_, addresses) = ned.get("/api/v1/me/feed-token").await;
+    let template = addresses["person_url_template"].as_str().unwrap();
+    assert!(template.ends_with(&format!(
+        "/people/{{id}}.atom?token={}",
+        addresses["token"].as_str().unwrap()
+    )));
+
+    // Someone a guest shares no group with does not exist for her, feed or not.
+    let (status, body) = fetch(
+        &app,
+        &format!("/people/{}.atom", ned.id().await),
+        &feed_token(&cara).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = fetch(&app, "/people/nobody.atom", &feed_token(&ned).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
     every_feed_parses_as_atom_with_permalinks_authors_and_html,
     an_unchanged_feed_answers_304_to_its_etag,
@@ -536,7 +587,8 @@ on_both_backends!(
     a_non_member_gets_404_for_secret_and_private_group_feeds,
     a_guest_removed_from_her_last_group_loses_her_feed_token,
     pages_link_their_atom_feed_without_a_token,
-    the_feed_settings_page_makes_resets_and_revokes_working_addresses
+    the_feed_settings_page_makes_resets_and_revokes_working_addresses,
+    a_persons_feed_holds_what_the_reader_may_read_of_hers
 );
 
 /// The href of the first feed address of `kind` on the settings page.

@@ -1,4 +1,4 @@
-//! Atom feeds for feed readers: home, company, a group and a tag, authenticated by the feed
+//! Atom feeds for feed readers: home, company, a group, a tag and a person, authenticated by the feed
 //! token in `?token=` and nothing else (a reader has no session). Registered before the
 //! pages, whose `/groups/{id}` and `/tags/{name}` would otherwise take these paths.
 
@@ -23,7 +23,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/feeds/home.atom", web::get().to(home))
         .route("/feeds/company.atom", web::get().to(company))
         .route("/groups/{id}.atom", web::get().to(group))
-        .route("/tags/{name}.atom", web::get().to(tag));
+        .route("/tags/{name}.atom", web::get().to(tag))
+        .route("/people/{id}.atom", web::get().to(person));
 }
 
 /// `?token=` of every feed.
@@ -56,6 +57,16 @@ async fn group(
 ) -> Result<HttpResponse, PageError> {
     let id: i64 = id.parse().map_err(|_| Error::not_found("group"))?;
     serve(app, req, query, Feed::Group(id), &format!("/groups/{id}")).await
+}
+
+async fn person(
+    app: web::Data<App>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id: i64 = id.parse().map_err(|_| Error::not_found("person"))?;
+    serve(app, req, query, Feed::Person(id), &format!("/people/{id}")).await
 }
 
 async fn tag(

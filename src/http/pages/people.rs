@@ -52,7 +52,8 @@ async fn show(
     })
     .await?;
     let person = UserView::of(&user, &caller.viewer);
-    let layout = Layout::signed_in(&req, &caller, &person.name, Section::None)?;
+    let mut layout = Layout::signed_in(&req, &caller, &person.name, Section::None)?;
+    layout.atom = Some(format!("/people/{}.atom", person.id));
     let back = format!("/people/{id}");
     let cursor = query.into_inner().cursor;
     let feed = feed_list(&app, &caller, Feed::Person(id), cursor, &back).await?;
