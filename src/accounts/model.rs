@@ -72,6 +72,22 @@ impl User {
     pub fn is_active(&self) -> bool {
         self.deactivated_at.is_none()
     }
+
+    /// For a guest, the domain of her email: shown beside her name wherever she appears, so
+    /// nobody mistakes a customer for a colleague.
+    pub fn guest_domain(&self) -> Option<String> {
+        (self.kind() == UserKind::Guest)
+            .then(|| self.email.rsplit('@').next().unwrap_or("").to_string())
+    }
+
+    /// The name as a sentence names her: a guest's carries her mark, "Cara (guest,
+    /// customer.example)".
+    pub fn marked_name(&self) -> String {
+        match self.guest_domain() {
+            Some(domain) => format!("{} (guest, {domain})", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// A user about to be inserted.

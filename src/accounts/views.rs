@@ -43,8 +43,7 @@ impl UserView {
             department: user.department.clone(),
             bio: user.bio.clone(),
             kind: user.kind(),
-            guest_domain: (user.kind() == UserKind::Guest)
-                .then(|| user.email.rsplit('@').next().unwrap_or("").to_string()),
+            guest_domain: user.guest_domain(),
             digest: own.then(|| user.digest.clone()),
             deactivated: !user.is_active(),
             created_at: user.created_at.and_utc(),

@@ -1,7 +1,7 @@
-//! The names of posts' authors, shown as the titles of results: read from the database once,
-//! then kept in memory until the indexer applies an event about that person (a rename), so a
-//! renamed person shows under the new name as soon as the index itself is fresh. It spares
-//! every search a database round trip.
+//! The names of posts' authors (the titles of results) and the guest mark of authors and
+//! people found: read from the database once, then kept in memory until the indexer applies an
+//! event about that person (a rename), so a renamed person shows under the new name as soon as
+//! the index itself is fresh. It spares every search a database round trip.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -14,17 +14,25 @@ use crate::error::Result;
 /// Most names kept; past that the memory starts over.
 const REMEMBERED: usize = 100_000;
 
-/// Names by person id.
+/// What a result shows of a person.
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub name: String,
+    /// For a guest, the domain of her email.
+    pub guest_domain: Option<String>,
+}
+
+/// Authors by person id.
 #[derive(Default)]
 pub struct AuthorNames {
-    names: RwLock<HashMap<i64, String>>,
+    names: RwLock<HashMap<i64, Author>>,
     /// Bumped by every `forget`, so a name read before a rename is never kept after it.
     forgotten: AtomicU64,
 }
 
 impl AuthorNames {
-    /// The names of `ids` (those that exist).
-    pub fn of(&self, conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    /// The authors of `ids` (those that exist).
+    pub fn of(&self, conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Author>> {
         let mut found = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         if let Ok(names) = self.names.read() {
@@ -43,9 +51,16 @@ impl AuthorNames {
             return Ok(found);
         }
         let before = self.forgotten.load(Ordering::Acquire);
-        let read: Vec<(i64, String)> = accounts::access::users_by_id(conn, &missing)?
+        let read: Vec<(i64, Author)> = accounts::access::users_by_id(conn, &missing)?
             .into_values()
-            .map(|user| (user.id, user.name))
+            .map(|user| {
+                let guest_domain = user.guest_domain();
+                let author = Author {
+                    name: user.name,
+                    guest_domain,
+                };
+                (user.id, author)
+            })
             .collect();
         if let Ok(mut names) = self.names.write()
             && self.forgotten.load(Ordering::Acquire) == before

@@ -37,23 +37,32 @@ pub(super) fn hits(
             .unwrap_or("")
             .to_string()
     };
-    // Names of authors are current ones, so a renamed person shows under the new name.
-    let authors: Vec<i64> = docs
+    let kind_of = |doc: &TantivyDocument| {
+        doc.get_first(fields.key)
+            .and_then(|v| v.as_str())
+            .and_then(|k| k.split(':').next())
+            .and_then(Kind::parse)
+            .unwrap_or(Kind::Post)
+    };
+    // Names of authors are current ones, so a renamed person shows under the new name; people
+    // found are looked up too, for the mark of a guest.
+    let person = |doc: &TantivyDocument| match kind_of(doc) {
+        Kind::Post => number(doc, fields.author),
+        Kind::Person => number(doc, fields.id),
+        Kind::Group | Kind::Tag => 0,
+    };
+    let people: Vec<i64> = docs
         .iter()
-        .map(|(_, d)| number(d, fields.author))
+        .map(|(_, d)| person(d))
         .filter(|&a| a != 0)
         .collect();
-    let names = generation.authors.of(conn, &authors)?;
+    let authors = generation.authors.of(conn, &people)?;
     Ok(docs
         .iter()
         .map(|(score, doc)| {
             let id = number(doc, fields.id);
-            let kind = doc
-                .get_first(fields.key)
-                .and_then(|v| v.as_str())
-                .and_then(|k| k.split(':').next())
-                .and_then(Kind::parse)
-                .unwrap_or(Kind::Post);
+            let kind = kind_of(doc);
+            let author = authors.get(&person(doc));
             let body = text(doc, fields.text);
             let snippet = snippets
                 .as_mut()
@@ -68,10 +77,7 @@ pub(super) fn hits(
                 });
             let (title, url) = match kind {
                 Kind::Post => (
-                    names
-                        .get(&number(doc, fields.author))
-                        .cloned()
-                        .unwrap_or_default(),
+                    author.map(|a| a.name.clone()).unwrap_or_default(),
                     format!("/posts/{id}"),
                 ),
                 Kind::Person => (text(doc, fields.label), format!("/people/{id}")),
@@ -89,6 +95,7 @@ pub(super) fn hits(
                 snippet,
                 score: *score,
                 url,
+                guest_domain: author.and_then(|a| a.guest_domain.clone()),
             }
         })
         .collect())

@@ -36,6 +36,10 @@ pub struct Hit {
     pub score: f32,
     /// Where the result lives in the browser.
     pub url: String,
+    /// A guest's mark, the domain of her email: on a person who is a guest, and on a post a
+    /// guest wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_domain: Option<String>,
 }
 
 /// What the toolbar offers while typing.

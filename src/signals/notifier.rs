@@ -332,7 +332,7 @@ fn email(
     let note = &plan.note;
     let actor = accounts::access::users_by_id(conn, &[note.actor])?
         .remove(&note.actor)
-        .map(|u| u.name)
+        .map(|u| u.marked_name())
         .unwrap_or_else(|| "Someone".into());
     let group = match note.group_id {
         Some(id) => groups::access::group_by_id(conn, id)?.map(|g| g.name),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::notifications::{self, Notification};
 use super::preferences::Kind;
 use crate::access::Scope;
-use crate::accounts;
+use crate::accounts::{self, User};
 use crate::db::DbConnection;
 use crate::error::{ErrorKind, Result};
 use crate::groups;
@@ -25,6 +25,20 @@ pub struct ActorRef {
     pub id: String,
     pub handle: String,
     pub name: String,
+    /// For a guest, the domain of her email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_domain: Option<String>,
+}
+
+impl ActorRef {
+    fn of(user: &User) -> ActorRef {
+        ActorRef {
+            id: user.id.to_string(),
+            handle: user.handle.clone(),
+            name: user.name.clone(),
+            guest_domain: user.guest_domain(),
+        }
+    }
 }
 
 /// The post a notification is about.
@@ -117,20 +131,18 @@ pub fn views(
         if row.post_id.is_some() && post.is_none() {
             continue;
         }
-        let actors: Vec<ActorRef> = row
+        let named: Vec<&User> = row
             .actor_ids()
             .into_iter()
             .take(NAMED)
             .filter_map(|id| people.get(&id))
-            .map(|u| ActorRef {
-                id: u.id.to_string(),
-                handle: u.handle.clone(),
-                name: u.name.clone(),
-            })
             .collect();
-        let Some(actor) = actors.first().cloned() else {
+        let Some(first) = named.first() else {
             continue;
         };
+        let named_first = first.marked_name();
+        let actor = ActorRef::of(first);
+        let actors: Vec<ActorRef> = named.iter().map(|u| ActorRef::of(u)).collect();
         let group = row
             .group_id
             .and_then(|id| group_names.get(&id))
@@ -143,7 +155,7 @@ pub fn views(
         let mine = post.is_some_and(|p| Some(p.author_id) == me);
         let text = sentence(
             kind,
-            &actor.name,
+            &named_first,
             others,
             mine,
             group.as_ref().map(|g| g.name.as_str()),

@@ -714,6 +714,69 @@ async fn the_post_page_mutes_and_unmutes_its_thread(backend: Backend) {
     assert_eq!(texts(&notes(&ann).await), ["BO commented on your post"]);
 }
 
+/// `path` (a search) as `client`, asked again until `found` holds of it: the index follows the
+/// database within moments.
+async fn searched(client: &Client, path: &str, found: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = client.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if found(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{path}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_guest_is_marked_wherever_she_appears(backend: Backend) {
+    let (smtp, app, _db, admin) = office(backend).await;
+    let ann = app.user(&admin, "ann", "employee").await;
+    let beta = app.group(&admin, "Beta", "private", true).await;
+    add_member(&admin, &beta, &ann).await;
+    let cara = app.guest_in(&admin, "cara", &[&beta]).await;
+    let cara_id = cara.id().await;
+    post(&cara, "@ann the pilot went live #pilot", Some(&beta)).await;
+
+    // In the email: her mark beside her name.
+    let messages = smtp.wait_for(1).await;
+    assert!(
+        messages[0].contains("Subject: CARA (guest, customer.example) mentioned you on Agora"),
+        "{}",
+        messages[0]
+    );
+    assert!(text_of(&messages[0]).contains("CARA (guest, customer.example) mentioned you"));
+
+    // In the app's notifications.
+    let note = &notes(&ann).await[0];
+    assert_eq!(note["actor"]["guest_domain"], "customer.example");
+    assert_eq!(note["text"], "CARA (guest, customer.example) mentioned you");
+
+    // In search results and the toolbar's suggestions: the person and the post she wrote.
+    let people = searched(&ann, "/api/v1/search?q=cara&type=people", |b| {
+        b["items"].as_array().is_some_and(|i| !i.is_empty())
+    })
+    .await;
+    assert_eq!(people["items"][0]["id"], cara_id.as_str());
+    assert_eq!(people["items"][0]["guest_domain"], "customer.example");
+    let posts = searched(&ann, "/api/v1/search?q=pilot&type=posts", |b| {
+        b["items"].as_array().is_some_and(|i| !i.is_empty())
+    })
+    .await;
+    assert_eq!(posts["items"][0]["guest_domain"], "customer.example");
+    let suggested = searched(&ann, "/api/v1/search/suggest?q=car", |b| {
+        b["people"].as_array().is_some_and(|p| !p.is_empty())
+    })
+    .await;
+    assert_eq!(suggested["people"][0]["guest_domain"], "customer.example");
+    let page = ann.page("/search?q=cara").await;
+    assert!(page.contains("Guest · customer.example"), "{page}");
+
+    // Employees carry no mark.
+    let (_, me) = ann.get("/api/v1/me").await;
+    assert!(me.get("guest_domain").is_none(), "{me}");
+}
+
 on_both_backends!(
     every_kind_reaches_its_recipient,
     a_mention_arrives_in_the_app_and_by_email,
@@ -724,5 +787,6 @@ on_both_backends!(
     the_stream_tells_only_the_recipient,
     the_pages_list_notifications_and_save_settings_without_javascript,
     a_later_commenter_is_not_told_of_earlier_comments,
-    the_post_page_mutes_and_unmutes_its_thread
+    the_post_page_mutes_and_unmutes_its_thread,
+    a_guest_is_marked_wherever_she_appears
 );

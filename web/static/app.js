@@ -346,12 +346,16 @@ function typeahead(input) {
         return SUGGESTED.map(([key, label]) => ({
           label,
           options: found[key].map((hit) => {
-            let detail = null;
-            if (hit.type === 'post') {
-              detail = el('span', { class: 'completions-detail' });
-              detail.innerHTML = hit.snippet; // escaped by the server, matches in <mark>
+            const detail = el('span', { class: 'completions-detail' });
+            if (hit.guest_domain) {
+              detail.append(el('span', { class: 'badge badge-guest' }, `Guest · ${hit.guest_domain}`), ' ');
             }
-            return { text: hit.title, value: hit.url, detail };
+            if (hit.type === 'post') {
+              const snippet = el('span');
+              snippet.innerHTML = hit.snippet; // escaped by the server, matches in <mark>
+              detail.append(snippet);
+            }
+            return { text: hit.title, value: hit.url, detail: detail.childNodes.length ? detail : null };
           }),
         }));
       };

@@ -77,6 +77,8 @@ struct Found {
     /// HTML from the search: matches in `<mark>`, everything else escaped.
     snippet: String,
     url: String,
+    /// A guest's mark: the person found, or the post's author.
+    guest_domain: Option<String>,
 }
 
 const TABS: [(&str, &str); 5] = [
@@ -184,6 +186,7 @@ impl Found {
             title: hit.title,
             snippet: hit.snippet,
             url: hit.url,
+            guest_domain: hit.guest_domain,
         }
     }
 }
