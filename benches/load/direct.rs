@@ -52,7 +52,7 @@ fn search_on(
             limit: LIMIT,
         },
     )
-    .map(|(hits, _)| hits.len())
+    .map(|found| found.hits.len())
     .map_err(|e| e.detail)
 }
 

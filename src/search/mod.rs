@@ -7,6 +7,7 @@ mod analyzer;
 mod authors;
 mod clauses;
 mod columns;
+mod counts;
 mod documents;
 mod hits;
 mod index;
@@ -18,5 +19,6 @@ mod run;
 mod snippets;
 mod walls;
 
+pub use counts::{Count, Counts};
 pub use index::{Kind, SearchIndex};
-pub use run::{Hit, Request, Suggestions, search, suggest};
+pub use run::{Hit, Request, Results, Suggestions, search, suggest};

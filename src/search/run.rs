@@ -10,6 +10,7 @@ use tantivy::{DocAddress, Score};
 
 use super::analyzer;
 use super::clauses::{all_of, filter_clauses, names_clause, text_query, words_clause};
+use super::counts::{Counts, counts};
 use super::hits::hits;
 use super::index::{Generation, Kind, internal};
 use super::query::{self, Parsed};
@@ -42,6 +43,14 @@ pub struct Hit {
     pub guest_domain: Option<String>,
 }
 
+/// One page of results, and how many there are of each type.
+#[derive(Debug)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub next_cursor: Option<String>,
+    pub counts: Counts,
+}
+
 /// What the toolbar offers while typing.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Suggestions {
@@ -66,15 +75,15 @@ pub struct Request<'a> {
     pub limit: usize,
 }
 
-/// One page of results, best first. The cursor carries the time the first page was ranked
-/// at, so later pages rank the same way.
+/// One page of results, best first, with the counts of every type. The cursor carries the
+/// time the first page was ranked at, so later pages rank the same way.
 pub fn search(
     conn: &mut DbConnection,
     scope: &Scope,
     generation: &Generation,
     ranking: &SearchSettings,
     request: Request<'_>,
-) -> Result<(Vec<Hit>, Option<String>)> {
+) -> Result<Results> {
     scope.viewer().require_user()?;
     let Request {
         q,
@@ -122,6 +131,7 @@ pub fn search(
     let query = all_of(clauses);
 
     let walls = Walls::of(conn, scope)?.dropping(matches(&searcher, &excluded_phrases)?);
+    let counts = counts(generation, &searcher, query.as_ref(), &walls)?;
     // A page past the window is ranked within a window that reaches it.
     let wanted = offset.saturating_add(limit).saturating_add(1);
     let keep = match text {
@@ -163,7 +173,11 @@ pub fn search(
             i64::try_from(offset + limit).unwrap_or(i64::MAX),
         )
     });
-    Ok((hits, next))
+    Ok(Results {
+        hits,
+        next_cursor: next,
+        counts,
+    })
 }
 
 fn bad_cursor() -> crate::error::Error {

@@ -337,6 +337,32 @@ async fn nobody_finds_what_they_may_not_read(backend: Backend) {
     for viewer in [&member, &outsider, &guest] {
         assert!(search(viewer, "canarydeleted").await.is_empty());
     }
+    // Counts are of what each may read, never of what she may not.
+    for (viewer, posts) in [(&member, 3), (&outsider, 1), (&guest, 1)] {
+        let (_, page) = viewer.get("/api/v1/search?q=plans&type=people").await;
+        let counts = &page["counts"];
+        assert_eq!(
+            counts["posts"],
+            json!({"value": posts, "exact": true}),
+            "{page}"
+        );
+        assert_eq!(
+            counts["total"],
+            json!({"value": posts, "exact": true}),
+            "{page}"
+        );
+        assert_eq!(counts["people"]["value"], 0, "{page}");
+    }
+    let (_, page) = outsider.get("/api/v1/search?q=hushproject").await;
+    assert_eq!(page["counts"]["total"]["value"], 0, "{page}");
+    let (_, page) = member.get("/api/v1/search?q=hushproject").await;
+    assert_eq!(page["counts"]["groups"]["value"], 1, "{page}");
+    let tabs = member.page("/search?q=plans").await;
+    assert!(
+        tabs.contains("Posts <span class=\"tab-count\">3</span>")
+            && tabs.contains("All <span class=\"tab-count\">3</span>"),
+        "{tabs}"
+    );
     for (viewer, canaries) in [
         (
             &outsider,
@@ -549,10 +575,12 @@ fn found_in(
         cursor: None,
         limit: 50,
     };
-    let (hits, _) = db
+    let found = db
         .read(|conn| agora::search::search(conn, scope, &generation, &settings, request))
         .unwrap();
-    hits.into_iter()
+    found
+        .hits
+        .into_iter()
         .filter(|h| h.kind == "post")
         .map(|h| h.id)
         .collect()

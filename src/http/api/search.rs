@@ -1,14 +1,23 @@
 //! Search and the toolbar's typeahead.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, read};
+use super::{PageQuery, read};
 use crate::App;
 use crate::error::invalid;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
-use crate::search::{self, Hit, Kind, Suggestions};
+use crate::search::{self, Counts, Hit, Kind, Suggestions};
+
+/// One page of results, and how many the caller may see of each type.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<Hit>,
+    pub next_cursor: Option<String>,
+    /// Counted over what the caller may see only: exact up to 1000 per type, then "at least".
+    pub counts: Counts,
+}
 
 /// `?q=&type=&cursor=&limit=`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -35,7 +44,7 @@ pub fn parse_kind(raw: Option<&str>) -> Result<Option<Kind>, crate::error::Error
 }
 
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
-    responses((status = 200, body = Page<Hit>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SearchPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
 /// Searches posts (with their comments), people, groups and tags the caller may see.
 pub async fn search(
     app: web::Data<App>,
@@ -55,7 +64,7 @@ pub async fn search(
     .limit()?;
     let kind = parse_kind(kind.as_deref())?;
     let (generation, settings) = (app.search.current(), app.config.search.clone());
-    let (items, next_cursor) = read(&app, &caller, move |conn, scope| {
+    let results = read(&app, &caller, move |conn, scope| {
         let request = search::Request {
             q: q.as_deref().unwrap_or(""),
             kind,
@@ -65,7 +74,11 @@ pub async fn search(
         search::search(conn, scope, &generation, &settings, request)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(SearchPage {
+        items: results.hits,
+        next_cursor: results.next_cursor,
+        counts: results.counts,
+    }))
 }
 
 /// `?q=`.

@@ -13,7 +13,7 @@ use crate::groups::{GroupView, access as groups};
 use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
-use crate::search::{self, Hit, Kind};
+use crate::search::{self, Counts, Hit, Kind};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,6 +61,9 @@ struct Tab {
     label: &'static str,
     href: String,
     current: bool,
+    /// How many results of this type the reader may see ("1000+" past the cap); empty before
+    /// a search.
+    count: String,
 }
 
 /// A group the viewer can see, for the filter's select.
@@ -139,11 +142,13 @@ async fn show(
     })
     .await?;
 
+    let mut counts = None;
     let (status, results, more, errors) = match found {
         None => (StatusCode::OK, None, None, FieldErrors::default()),
-        Some(Ok((hits, next))) => {
-            let more = next.map(|c| address(&q, kind, Some(&c)));
-            let results = hits.into_iter().map(Found::of).collect();
+        Some(Ok(found)) => {
+            let more = found.next_cursor.map(|c| address(&q, kind, Some(&c)));
+            counts = Some(found.counts);
+            let results = found.hits.into_iter().map(Found::of).collect();
             (StatusCode::OK, Some(results), more, FieldErrors::default())
         }
         Some(Err(error)) => {
@@ -159,6 +164,7 @@ async fn show(
                 label,
                 href: address(&q, k, None),
                 current: k == kind,
+                count: counts.map(|c| tab_count(&c, k)).unwrap_or_default(),
             })
             .collect(),
         groups: groups.iter().map(GroupChoice::of).collect(),
@@ -171,6 +177,18 @@ async fn show(
         errors,
     };
     render(status, &page)
+}
+
+/// The count a tab shows: its type's, or all of them for "All".
+fn tab_count(counts: &Counts, kind: &str) -> String {
+    let count = match Kind::parse(kind) {
+        None => counts.total,
+        Some(Kind::Post) => counts.posts,
+        Some(Kind::Person) => counts.people,
+        Some(Kind::Group) => counts.groups,
+        Some(Kind::Tag) => counts.tags,
+    };
+    count.label()
 }
 
 impl Found {
