@@ -201,7 +201,7 @@ async fn every_kind_reaches_its_recipient(backend: Backend) {
     settle(&db).await;
     assert_eq!(
         texts(&notes(&ann).await)[0],
-        "Dee accepted your invitation to Team"
+        "Dee (guest, customer.example) accepted your invitation to Team"
     );
 }
 

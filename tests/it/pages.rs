@@ -97,10 +97,11 @@ async fn fetch(client: &Client, path: &str) -> (StatusCode, String, String) {
     (status, kind, response.text().await.unwrap())
 }
 
-/// The unescaped `href` of the first link whose text is `text`.
+/// The unescaped `href` of the first link whose text is `text` (a tab's count may follow it).
 fn href_of(html: &str, text: &str) -> String {
     let end = html
         .find(&format!("\">{text}</a>"))
+        .or_else(|| html.find(&format!("\">{text} <span class=\"tab-count\">")))
         .unwrap_or_else(|| panic!("no {text} link in {html}"));
     let start = html[..end].rfind("href=\"").unwrap() + "href=\"".len();
     html[start..end].replace("&#38;", "&").replace("&amp;", "&")
