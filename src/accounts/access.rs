@@ -10,6 +10,7 @@ use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
 use crate::groups;
+use crate::ids::UserId;
 
 /// The people a guest may see: herself and everyone who shares a group with her. `None` for
 /// employees and admins, who see everyone.
@@ -23,12 +24,12 @@ pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec
 }
 
 /// User `id` if the viewer may see them.
-pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<User> {
+pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<User> {
     scope.viewer().require_user()?;
-    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id)) {
+    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id.0)) {
         return Err(Error::not_found("user"));
     }
-    queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))
+    queries::find(conn, id.0)?.ok_or_else(|| Error::not_found("user"))
 }
 
 /// Users by id, for filling in authors and members of things the viewer may already read.

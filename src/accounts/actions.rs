@@ -224,15 +224,15 @@ pub fn update_profile(
 }
 
 /// Deactivates user `id` (admins only): every session and token dies now; content stays.
-pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<()> {
+pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> Result<()> {
     let admin = viewer.require_admin()?.id;
-    if admin == id {
+    if admin == id.0 {
         return Err(Error::conflict(
             ErrorCode::CannotDeactivateSelf,
             "ask another admin to deactivate your account",
         ));
     }
-    deactivate(conn, Some(admin), id)
+    deactivate(conn, Some(admin), id.0)
 }
 
 /// Deactivates account `id` on `actor`'s behalf (`None`: Agora itself, as when a guest's

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
 use crate::follows;
 use crate::groups;
+use crate::ids::{GroupId, UserId};
 use crate::posts::access::{self, Member, Source};
 use crate::posts::{PostView, views};
 use crate::{accounts, tags};
@@ -21,9 +22,9 @@ pub enum Feed {
     Home,
     /// Every post the viewer may see outside private groups (not for guests).
     Company,
-    Group(i64),
+    Group(GroupId),
     Tag(String),
-    Person(i64),
+    Person(UserId),
 }
 
 /// One page of a feed.

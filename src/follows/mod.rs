@@ -25,7 +25,7 @@ pub const MAX_FOLLOWED_TAGS: i64 = 200;
 pub fn set_user_follow(
     conn: &mut DbConnection,
     scope: &Scope,
-    user_id: i64,
+    user_id: UserId,
     follow: bool,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;

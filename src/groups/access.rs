@@ -10,6 +10,7 @@ use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::GroupId;
 
 /// The groups `user_id` belongs to, with their role in each.
 pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Role>> {
@@ -25,9 +26,9 @@ pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
 }
 
 /// Group `id` if it exists for the viewer.
-pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
     scope.viewer().require_user()?;
-    match queries::find(conn, id)? {
+    match queries::find(conn, id.0)? {
         Some(group) if scope.sees_group(&group) => Ok(group),
         _ => Err(Error::not_found("group")),
     }
@@ -53,7 +54,7 @@ pub fn visible_group_named(
 
 /// Group `id` if the viewer may read its posts and members; a private group the viewer can
 /// see but not read is 403, anything else unseen 404.
-pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
+pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
     let group = visible_group(conn, scope, id)?;
     if scope.reads_posts_in(Some(group.id)) {
         Ok(group)
@@ -111,7 +112,7 @@ pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result
 pub fn members(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: GroupId,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<MemberView>, Option<String>)> {
@@ -138,7 +139,7 @@ pub fn members(
 pub fn join_requests(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: GroupId,
 ) -> Result<Vec<accounts::UserView>> {
     let group = visible_group(conn, scope, id)?;
     if !scope.role_in(group.id).is_some_and(Role::manages) {

@@ -113,10 +113,10 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
 pub fn update_group(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: GroupId,
     changes: &GroupChanges,
 ) -> Result<Group> {
-    let group = managed_group(conn, scope, id)?;
+    let group = managed_group(conn, scope, id.0)?;
     validate(changes.name.as_deref(), changes.description.as_deref())?;
     if let Some(name) = &changes.name {
         ensure_name_free(conn, name, Some(group.id))?;
@@ -174,7 +174,7 @@ pub enum Joined {
 }
 
 /// Joins a public group, or asks to join a private one (employees only).
-pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joined> {
+pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Joined> {
     let group = access::visible_group(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     if scope.role_in(group.id).is_some() {
@@ -227,11 +227,11 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Joi
 pub fn add_member(
     conn: &mut DbConnection,
     scope: &Scope,
-    group_id: i64,
-    user_id: i64,
+    group_id: GroupId,
+    user_id: UserId,
     role: Role,
 ) -> Result<Role> {
-    let group = managed_group(conn, scope, group_id)?;
+    let group = managed_group(conn, scope, group_id.0)?;
     let my_role = scope.role_in(group.id);
     if role == Role::Owner && my_role != Some(Role::Owner) {
         return Err(Error::forbidden(
@@ -239,8 +239,8 @@ pub fn add_member(
             "only an owner can make another owner",
         ));
     }
-    let user = accounts::access::users_by_id(conn, &[user_id])?
-        .remove(&user_id)
+    let user = accounts::access::users_by_id(conn, &[user_id.0])?
+        .remove(&user_id.0)
         .filter(|u| u.is_active())
         .ok_or_else(|| Error::not_found("user"))?;
     if user.kind() == UserKind::Guest && !group.allow_guests {
@@ -253,7 +253,7 @@ pub fn add_member(
         // A group admin adds members and changes the group: both reach past the guest wall.
         return Err(invalid("role", "a guest can only be a member"));
     }
-    match queries::role(conn, group.id, user_id)? {
+    match queries::role(conn, group.id, user_id.0)? {
         Some(current) if current == role => {}
         Some(current) => {
             if current == Role::Owner && my_role != Some(Role::Owner) {
@@ -271,12 +271,12 @@ pub fn add_member(
             diesel::update(memberships::table.find((group.id, user_id)))
                 .set(memberships::role.eq(role.as_str()))
                 .execute(conn)?;
-            let change = membership(scope.viewer().user_id(), group.id, user_id);
+            let change = membership(scope.viewer().user_id(), group.id, user_id.0);
             events::append(conn, &Event::GroupRoleChanged(change))?;
         }
         None => {
-            insert_member(conn, group.id, user_id, role)?;
-            let change = membership(scope.viewer().user_id(), group.id, user_id);
+            insert_member(conn, group.id, user_id.0, role)?;
+            let change = membership(scope.viewer().user_id(), group.id, user_id.0);
             events::append(conn, &Event::GroupMemberAdded(change))?;
         }
     }
@@ -307,24 +307,24 @@ pub fn admit_invited(
 pub fn remove_member(
     conn: &mut DbConnection,
     scope: &Scope,
-    group_id: i64,
-    user_id: i64,
+    group_id: GroupId,
+    user_id: UserId,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;
     let group = access::visible_group(conn, scope, group_id)?;
     let my_role = scope.role_in(group.id);
-    if me != user_id && !my_role.is_some_and(Role::manages) {
+    if me != user_id.0 && !my_role.is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins remove members",
         ));
     }
-    let Some(their_role) = queries::role(conn, group.id, user_id)? else {
+    let Some(their_role) = queries::role(conn, group.id, user_id.0)? else {
         diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
         return Ok(());
     };
     if their_role == Role::Owner {
-        if me != user_id && my_role != Some(Role::Owner) {
+        if me != user_id.0 && my_role != Some(Role::Owner) {
             return Err(Error::forbidden(
                 ErrorCode::OwnersOnly,
                 "only an owner can remove an owner",
@@ -339,21 +339,21 @@ pub fn remove_member(
     }
     diesel::delete(memberships::table.find((group.id, user_id))).execute(conn)?;
     count_members(conn, group.id, -1)?;
-    let change = membership(Some(me), group.id, user_id);
+    let change = membership(Some(me), group.id, user_id.0);
     events::append(conn, &Event::GroupMemberRemoved(change))?;
     // A guest with no group left has nothing to see: every session and token ends now.
-    let guest = accounts::access::users_by_id(conn, &[user_id])?
-        .remove(&user_id)
+    let guest = accounts::access::users_by_id(conn, &[user_id.0])?
+        .remove(&user_id.0)
         .is_some_and(|u| u.kind() == UserKind::Guest);
-    if guest && queries::roles_of(conn, user_id)?.is_empty() {
-        accounts::sessions::revoke_all(conn, user_id)?;
+    if guest && queries::roles_of(conn, user_id.0)?.is_empty() {
+        accounts::sessions::revoke_all(conn, user_id.0)?;
     }
     Ok(())
 }
 
 /// The group, if the viewer is one of its owners or admins.
 fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
-    let group = access::visible_group(conn, scope, id)?;
+    let group = access::visible_group(conn, scope, GroupId(id))?;
     if !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,

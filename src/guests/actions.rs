@@ -32,7 +32,7 @@ pub struct NewInvitation {
 
 /// The group `id`, if the viewer (an employee) is one of its owners or admins.
 fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
-    let group = groups::access::visible_group(conn, scope, id)?;
+    let group = groups::access::visible_group(conn, scope, GroupId(id))?;
     if scope.viewer().is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
@@ -73,10 +73,10 @@ pub fn invite(
     scope: &Scope,
     config: &Config,
     signer: &Signer,
-    group_id: i64,
+    group_id: GroupId,
     input: &NewInvitation,
 ) -> Result<Invitation> {
-    let group = managed_group(conn, scope, group_id)?;
+    let group = managed_group(conn, scope, group_id.0)?;
     if !group.allow_guests {
         return Err(Error::conflict(
             ErrorCode::GuestsNotAllowed,
@@ -179,8 +179,12 @@ fn managed_invitation(
 }
 
 /// The pending invitations of a group, for its owners and admins.
-pub fn pending(conn: &mut DbConnection, scope: &Scope, group_id: i64) -> Result<Vec<Invitation>> {
-    let group = managed_group(conn, scope, group_id)?;
+pub fn pending(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: GroupId,
+) -> Result<Vec<Invitation>> {
+    let group = managed_group(conn, scope, group_id.0)?;
     invitations::pending_in(conn, group.id)
 }
 
@@ -190,9 +194,9 @@ pub fn resend(
     scope: &Scope,
     config: &Config,
     signer: &Signer,
-    id: i64,
+    id: InvitationId,
 ) -> Result<Invitation> {
-    let (mut invitation, group) = managed_invitation(conn, scope, id)?;
+    let (mut invitation, group) = managed_invitation(conn, scope, id.0)?;
     if !matches!(invitation.status(), "pending" | "expired") {
         return Err(Error::conflict(
             ErrorCode::NotPending,
@@ -208,8 +212,8 @@ pub fn resend(
 }
 
 /// Cancels a pending invitation: its link stops working.
-pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
-    let (invitation, _) = managed_invitation(conn, scope, id)?;
+pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: InvitationId) -> Result<()> {
+    let (invitation, _) = managed_invitation(conn, scope, id.0)?;
     if invitation.accepted_at.is_some() {
         return Err(Error::conflict(
             ErrorCode::NotPending,

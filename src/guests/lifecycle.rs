@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::db::schema::{guests, users};
 use crate::db::{Db, DbConnection};
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::mail;
 use crate::signing::Signer;
 use crate::workers::{Periodic, blocking};
@@ -131,7 +132,7 @@ pub fn extend(
     conn: &mut DbConnection,
     config: &Config,
     scope: &Scope,
-    id: i64,
+    id: UserId,
 ) -> Result<chrono::NaiveDateTime> {
     let by = scope.viewer().require_admin()?.id;
     let until = Utc::now().naive_utc() + chrono::Duration::days(config.guests.guest_days);
@@ -145,12 +146,12 @@ pub fn extend(
     if changed == 0 {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::reactivate(conn, by, id)?;
+    accounts::actions::reactivate(conn, by, id.0)?;
     Ok(until)
 }
 
 /// Ends guest `id`'s access now (admins only).
-pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<()> {
     let admin = scope.viewer().require_admin()?.id;
     let known: Option<i64> = guests::table
         .find(id)
@@ -160,7 +161,7 @@ pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
     if known.is_none() {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::deactivate(conn, Some(admin), id)
+    accounts::actions::deactivate(conn, Some(admin), id.0)
 }
 
 /// A guest as the admin page lists her.

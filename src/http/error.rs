@@ -170,8 +170,17 @@ pub mod extractors {
         ApiError(error).into()
     }
 
+    /// A path segment that is not what the route takes (a word where an id goes): nothing is
+    /// there, as for an id that names nothing.
     pub fn path(_: PathError, req: &actix_web::HttpRequest) -> actix_web::Error {
-        for_path(req, Error::not_found("resource"))
+        for_path(
+            req,
+            Error::new(
+                ErrorKind::NotFound,
+                ErrorCode::NotFound,
+                "nothing is at this address",
+            ),
+        )
     }
 
     pub fn query(error: QueryPayloadError, req: &actix_web::HttpRequest) -> actix_web::Error {

@@ -16,6 +16,7 @@ use crate::accounts::sessions;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events;
+use crate::ids::{CommentId, PostId};
 use crate::posts;
 
 /// How long a browser waits before reconnecting a dropped stream.
@@ -317,12 +318,14 @@ fn read_counts(
 ) -> Result<Option<Counts>> {
     let found = match (content.counts, content.comment_id) {
         (CountsOf::CommentLikes, Some(comment_id)) => {
-            posts::access::visible_comment(conn, scope, comment_id).map(|(comment, post)| Counts {
-                like_count: comment.like_count,
-                comment_count: post.comments_seen_by(scope),
-            })
+            posts::access::visible_comment(conn, scope, CommentId(comment_id)).map(
+                |(comment, post)| Counts {
+                    like_count: comment.like_count,
+                    comment_count: post.comments_seen_by(scope),
+                },
+            )
         }
-        _ => posts::access::visible_post(conn, scope, content.post_id).map(|post| Counts {
+        _ => posts::access::visible_post(conn, scope, PostId(content.post_id)).map(|post| Counts {
             like_count: post.like_count,
             comment_count: post.comments_seen_by(scope),
         }),

@@ -10,6 +10,7 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::posts;
 use crate::error::{Error, Result};
+use crate::ids::{CommentId, PostId};
 
 /// Where the posts of a feed come from.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +26,9 @@ pub enum Source<'a> {
 }
 
 /// Post `id` if the viewer may read it.
-pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Post> {
+pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<Post> {
     scope.viewer().require_user()?;
-    match queries::find(conn, id)? {
+    match queries::find(conn, id.0)? {
         Some(post) if scope.reads_post(post.group_id, post.employees_only) => Ok(post),
         _ => Err(Error::not_found("post")),
     }
@@ -35,11 +36,15 @@ pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<P
 
 /// Comment `id` and its post, if the viewer may read the post (and, for a guest, the comment
 /// is not for employees only).
-pub fn visible_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(Comment, Post)> {
-    let comment = queries::find_comment(conn, id)?
+pub fn visible_comment(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: CommentId,
+) -> Result<(Comment, Post)> {
+    let comment = queries::find_comment(conn, id.0)?
         .filter(|c| !(c.employees_only && scope.viewer().is_guest()))
         .ok_or_else(|| Error::not_found("comment"))?;
-    let post = visible_post(conn, scope, comment.post_id)
+    let post = visible_post(conn, scope, PostId(comment.post_id))
         .map_err(|e| e.when_not_found(|| Error::not_found("comment")))?;
     Ok((comment, post))
 }
@@ -86,7 +91,11 @@ pub fn feed_page(
 }
 
 /// Earlier versions of a readable post, newest first.
-pub fn post_history(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Vec<VersionView>> {
+pub fn post_history(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: PostId,
+) -> Result<Vec<VersionView>> {
     let post = visible_post(conn, scope, id)?;
     Ok(VersionView::list(queries::versions(conn, post.id)?))
 }
@@ -95,7 +104,7 @@ pub fn post_history(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<V
 pub fn comment_history(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: CommentId,
 ) -> Result<Vec<VersionView>> {
     let (comment, _) = visible_comment(conn, scope, id)?;
     Ok(VersionView::list(queries::comment_versions(
@@ -107,7 +116,7 @@ pub fn comment_history(
 pub fn comments_page(
     conn: &mut DbConnection,
     scope: &Scope,
-    post_id: i64,
+    post_id: PostId,
     after: Option<i64>,
     limit: i64,
 ) -> Result<(Post, Vec<Comment>)> {
@@ -123,7 +132,7 @@ pub fn likers(
     post_id: i64,
     limit: i64,
 ) -> Result<Vec<i64>> {
-    let post = visible_post(conn, scope, post_id)?;
+    let post = visible_post(conn, scope, PostId(post_id))?;
     queries::likers(conn, post.id, limit)
 }
 

@@ -249,7 +249,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
 }
 
 /// Replaces a post's body (its author only), keeping the old one in its history.
-pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) -> Result<Post> {
+pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
     if scope.viewer().user_id() != Some(post.author_id) {
         return Err(Error::forbidden(
@@ -288,7 +288,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: i64, body: &str) ->
 
 /// Soft-deletes a post (author, group owners and admins, site admins): it leaves every read
 /// path and stays in the database for audit.
-pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<()> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     if me != post.author_id && !scope.moderates(post.group_id) {
@@ -312,7 +312,12 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
 
 /// Likes or unlikes a readable post; repeating either changes nothing. The count moves only
 /// when a row was really added or removed, so it stays exact under concurrent likes.
-pub fn set_post_like(conn: &mut DbConnection, scope: &Scope, id: i64, like: bool) -> Result<Post> {
+pub fn set_post_like(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: PostId,
+    like: bool,
+) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     let changed = if like {

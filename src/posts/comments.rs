@@ -24,14 +24,18 @@ pub const MAX_COMMENT: usize = 5_000;
 pub fn add_comment(
     conn: &mut DbConnection,
     scope: &Scope,
-    post_id: i64,
+    post_id: PostId,
     body: &str,
     employees_only: bool,
 ) -> Result<Comment> {
     let post = access::visible_post(conn, scope, post_id)?;
     let me = scope.viewer().require_user()?.id;
     let group = match post.group_id {
-        Some(group_id) => Some(groups::access::visible_group(conn, scope, group_id)?),
+        Some(group_id) => Some(groups::access::visible_group(
+            conn,
+            scope,
+            GroupId(group_id),
+        )?),
         None => None,
     };
     if group.as_ref().is_some_and(|g| g.is_archived()) {
@@ -84,7 +88,7 @@ pub fn add_comment(
 pub fn edit_comment(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: CommentId,
     body: &str,
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
@@ -124,7 +128,7 @@ pub fn edit_comment(
 }
 
 /// Soft-deletes a comment (author, group owners and admins, site admins).
-pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()> {
+pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> Result<()> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     if me != comment.author_id && !scope.moderates(post.group_id) {
@@ -157,7 +161,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result
 pub fn set_comment_like(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: CommentId,
     like: bool,
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;

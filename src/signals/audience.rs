@@ -8,6 +8,7 @@ use crate::accounts::{self, User};
 use crate::db::DbConnection;
 use crate::error::{ErrorKind, Result};
 use crate::groups::{self, Visibility};
+use crate::ids::UserId;
 
 /// What a notification tells of, as far as the policy cares.
 #[derive(Clone, Copy, Debug)]
@@ -60,7 +61,7 @@ pub fn who_may_hear(
             let mut allowed = Vec::with_capacity(users.len());
             for user in users {
                 let scope = Scope::resolve(conn, &user.viewer())?;
-                match accounts::access::visible_user(conn, &scope, person) {
+                match accounts::access::visible_user(conn, &scope, UserId(person)) {
                     Ok(_) => allowed.push(user),
                     Err(error) if error.kind == ErrorKind::NotFound => {}
                     Err(error) => return Err(error),

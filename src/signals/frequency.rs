@@ -100,11 +100,15 @@ pub fn of_member(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, Emai
 }
 
 /// The viewer's frequency for `group_id`; not found unless the viewer is a member.
-pub fn of_group(conn: &mut DbConnection, scope: &Scope, group_id: i64) -> Result<EmailFrequency> {
+pub fn of_group(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: GroupId,
+) -> Result<EmailFrequency> {
     let me = scope.viewer().require_user()?.id;
     of_member(conn, me)?
         .into_iter()
-        .find(|(g, _)| *g == group_id)
+        .find(|(g, _)| *g == group_id.0)
         .map(|(_, f)| f)
         .ok_or_else(|| Error::not_found("group"))
 }
@@ -113,11 +117,11 @@ pub fn of_group(conn: &mut DbConnection, scope: &Scope, group_id: i64) -> Result
 pub fn set_frequency(
     conn: &mut DbConnection,
     scope: &Scope,
-    group_id: i64,
+    group_id: GroupId,
     frequency: EmailFrequency,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;
-    if scope.role_in(group_id).is_none() {
+    if scope.role_in(group_id.0).is_none() {
         return Err(Error::not_found("group"));
     }
     let changed = diesel::update(memberships::table.find((group_id, me)))
@@ -127,7 +131,7 @@ pub fn set_frequency(
     if changed > 0 {
         let changed = Event::EmailFrequencyChanged {
             member: UserId(me),
-            group: Some(GroupId(group_id)),
+            group: Some(group_id),
             email_frequency: frequency,
             groups: None,
         };
@@ -227,7 +231,7 @@ pub fn save_email_settings(
     };
     crate::accounts::actions::update_profile(conn, scope.viewer(), &update)?;
     for (group, raw) in groups {
-        set_frequency(conn, scope, *group, EmailFrequency::parse(raw)?)?;
+        set_frequency(conn, scope, GroupId(*group), EmailFrequency::parse(raw)?)?;
     }
     Ok(())
 }

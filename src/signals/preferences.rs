@@ -11,6 +11,7 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::{notification_settings, thread_mutes};
 use crate::error::{ErrorKind, Result, invalid};
+use crate::ids::PostId;
 use crate::on_backend;
 use crate::posts;
 
@@ -234,7 +235,7 @@ pub fn deliveries(
 pub fn set_thread_mute(
     conn: &mut DbConnection,
     scope: &Scope,
-    post_id: i64,
+    post_id: PostId,
     mute: bool,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;
@@ -284,7 +285,7 @@ pub fn muted_threads(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<posts
         .load(conn)?;
     let mut muted = Vec::with_capacity(ids.len());
     for id in ids {
-        match posts::access::visible_post(conn, scope, id) {
+        match posts::access::visible_post(conn, scope, PostId(id)) {
             Ok(post) => muted.push(post),
             Err(error) if error.kind == ErrorKind::NotFound => {}
             Err(error) => return Err(error),

@@ -12,6 +12,7 @@ use crate::accounts::{self, User};
 use crate::db::DbConnection;
 use crate::error::{ErrorKind, Result};
 use crate::groups;
+use crate::ids::PostId;
 use crate::posts::{self, Post};
 
 /// Actors named in a notification; the rest are counted in `others`.
@@ -116,7 +117,7 @@ pub fn views(
         if posts.contains_key(&post_id) {
             continue;
         }
-        match posts::access::visible_post(conn, scope, post_id) {
+        match posts::access::visible_post(conn, scope, PostId(post_id)) {
             Ok(post) => {
                 posts.insert(post_id, post);
             }

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{Page, PageQuery, blocking, parse_id};
+use super::{Page, PageQuery, blocking};
 use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
@@ -57,9 +57,9 @@ pub async fn list_mail(
 pub async fn retry_mail(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "mail")?;
+    let id = id.into_inner();
     let viewer = caller.viewer.clone();
     let view = blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
     Ok(HttpResponse::Ok().json(view))

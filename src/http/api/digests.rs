@@ -3,11 +3,12 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{blocking, parse_id, read, write};
+use super::{blocking, read, write};
 use crate::App;
 use crate::error::invalid;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::{GroupId, PostId};
 use crate::signals::digests::{Period, RunReport, run_now};
 use crate::signals::frequency::{self, EmailFrequency};
 use crate::signals::seen::{self, How};
@@ -50,9 +51,9 @@ pub struct MembershipSettings {
 pub async fn show_membership(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let frequency = read(&app, &caller, move |conn, scope| {
         frequency::of_group(conn, scope, id)
     })
@@ -69,10 +70,10 @@ pub async fn show_membership(
 pub async fn set_membership(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<MembershipSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let wanted = EmailFrequency::parse(&body.email_frequency)?;
     write(&app, &caller, move |conn, scope| {
         frequency::set_frequency(conn, scope, id, wanted)
@@ -85,15 +86,15 @@ pub async fn set_membership(
 
 /// Records that the caller opened post `post_id` (already known readable), so digests leave
 /// it out. A failure here must not cost the reader the page: it is logged, not returned.
-pub(crate) async fn record_read(app: &web::Data<App>, caller: &Caller, post_id: i64) {
+pub(crate) async fn record_read(app: &web::Data<App>, caller: &Caller, post_id: PostId) {
     let Some(me) = caller.viewer.user_id() else {
         return;
     };
     let db = app.db.clone();
     let recorded =
-        blocking(move || db.write_quietly(|conn| seen::record(conn, me, &[post_id], How::Read)))
+        blocking(move || db.write_quietly(|conn| seen::record(conn, me, &[post_id.0], How::Read)))
             .await;
     if let Err(error) = recorded {
-        tracing::warn!(%error, post_id, "could not record a read post");
+        tracing::warn!(%error, %post_id, "could not record a read post");
     }
 }

@@ -3,11 +3,12 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, parse_id, read, write};
+use super::{Page, PageQuery, read, write};
 use crate::App;
 use crate::feeds::{self, Feed};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::{GroupId, UserId};
 use crate::posts::PostView;
 use crate::{follows, posts, tags};
 
@@ -57,10 +58,10 @@ pub async fn company_feed(
 pub async fn group_feed(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     feed(app, caller, Feed::Group(id), query).await
 }
 
@@ -82,10 +83,10 @@ pub async fn tag_feed(
 pub async fn person_feed(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id.into_inner();
     feed(app, caller, Feed::Person(id), query).await
 }
 
@@ -199,7 +200,7 @@ pub async fn show_tag(
 pub async fn follow_user(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     set_user_follow(app, caller, id, true).await
 }
@@ -210,7 +211,7 @@ pub async fn follow_user(
 pub async fn unfollow_user(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     set_user_follow(app, caller, id, false).await
 }
@@ -241,10 +242,10 @@ pub async fn unfollow_tag(
 async fn set_user_follow(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     follow: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         follows::set_user_follow(conn, scope, id, follow)
     })

@@ -3,15 +3,20 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, parse_id, read, write};
+use super::{Page, PageQuery, read, write};
 use crate::App;
 use crate::accounts::UserView;
 use crate::groups::actions::{self, GroupChanges, Joined, NewGroup};
 use crate::groups::{GroupView, MemberView, Role, access};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::{GroupId, UserId};
 
-async fn group_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<GroupView, ApiError> {
+async fn group_view(
+    app: &web::Data<App>,
+    caller: &Caller,
+    id: GroupId,
+) -> Result<GroupView, ApiError> {
     Ok(read(app, caller, move |conn, scope| {
         let group = access::visible_group(conn, scope, id)?;
         Ok(access::views(conn, scope, &[group])?.remove(0))
@@ -31,7 +36,7 @@ pub async fn create_group(
         actions::create_group(conn, scope, &body)
     })
     .await?;
-    Ok(HttpResponse::Created().json(group_view(&app, &caller, group.id).await?))
+    Ok(HttpResponse::Created().json(group_view(&app, &caller, GroupId(group.id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(PageQuery),
@@ -57,9 +62,9 @@ pub async fn list_groups(
 pub async fn show_group(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     Ok(HttpResponse::Ok().json(group_view(&app, &caller, id).await?))
 }
 
@@ -69,10 +74,10 @@ pub async fn show_group(
 pub async fn update_group(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<GroupChanges>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::update_group(conn, scope, id, &body)
     })
@@ -95,9 +100,9 @@ pub struct JoinOutcome {
 pub async fn join_group(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let joined = write(&app, &caller, move |conn, scope| {
         actions::join_group(conn, scope, id)
     })
@@ -121,10 +126,10 @@ pub async fn join_group(
 pub async fn list_members(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let limit = query.limit()?;
     let cursor = query.into_inner().cursor;
     let (items, next_cursor) = read(&app, &caller, move |conn, scope| {
@@ -161,10 +166,10 @@ pub struct Membership {
 pub async fn add_member(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<NewMember>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let body = body.into_inner();
     let user_id = body
         .user_id
@@ -188,10 +193,9 @@ pub async fn add_member(
 pub async fn remove_member(
     app: web::Data<App>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GroupId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path.0, "group")?;
-    let user_id = parse_id(&path.1, "user")?;
+    let (id, user_id) = path.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::remove_member(conn, scope, id, user_id)
     })
@@ -205,9 +209,9 @@ pub async fn remove_member(
 pub async fn list_requests(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let items = read(&app, &caller, move |conn, scope| {
         access::join_requests(conn, scope, id)
     })

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::accounts::SignedIn;
-use super::{Page, blocking, parse_id, read, write};
+use super::{Page, blocking, read, write};
 use crate::App;
 use crate::accounts::{UserView, sessions};
 use crate::guests::InvitationView;
@@ -11,6 +11,7 @@ use crate::guests::actions::{self, Acceptance, NewInvitation};
 use crate::guests::lifecycle::{self, GuestRow};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{self, Caller};
+use crate::ids::{GroupId, InvitationId, UserId};
 
 #[utoipa::path(post, path = "/api/v1/groups/{id}/invitations", tag = "guests", params(("id" = String, Path)),
     request_body = NewInvitation,
@@ -21,10 +22,10 @@ use crate::http::extract::{self, Caller};
 pub async fn invite(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<NewInvitation>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let app2 = app.clone();
     let invitation = write(&app, &caller, move |conn, scope| {
         actions::invite(conn, scope, &app2.config, &app2.signer, id, &body)
@@ -39,9 +40,9 @@ pub async fn invite(
 pub async fn list_invitations(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let pending = read(&app, &caller, move |conn, scope| {
         actions::pending(conn, scope, id)
     })
@@ -59,9 +60,9 @@ pub async fn list_invitations(
 pub async fn resend(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<InvitationId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "invitation")?;
+    let id = id.into_inner();
     let app2 = app.clone();
     let invitation = write(&app, &caller, move |conn, scope| {
         actions::resend(conn, scope, &app2.config, &app2.signer, id)
@@ -76,9 +77,9 @@ pub async fn resend(
 pub async fn cancel(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<InvitationId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "invitation")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::cancel(conn, scope, id)
     })
@@ -142,9 +143,9 @@ pub struct Extended {
 pub async fn extend_guest(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "guest")?;
+    let id = id.into_inner();
     let app2 = app.clone();
     let expires_at = write(&app, &caller, move |conn, scope| {
         lifecycle::extend(conn, &app2.config, scope, id)
@@ -159,9 +160,9 @@ pub async fn extend_guest(
 pub async fn revoke_guest(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "guest")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         lifecycle::revoke(conn, scope, id)
     })

@@ -19,7 +19,6 @@ mod users;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
 use super::extract::Caller;
 use crate::App;
 use crate::access::Scope;
@@ -100,9 +99,4 @@ impl PageQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
-}
-
-/// An id from the path; anything that is not one is simply not found.
-pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError(Error::not_found(what)))
 }

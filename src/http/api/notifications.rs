@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, parse_id, read, write};
+use super::{Page, PageQuery, read, write};
 use crate::App;
 use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::error::{Result, invalid};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::PostId;
 use crate::signals::notifications;
 use crate::signals::preferences::{self, Delivery, Kind};
 use crate::signals::views::{self, NotificationView, PostRef};
@@ -162,9 +163,9 @@ pub async fn update_settings(
 pub async fn mute_thread(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    set_mute(app, caller, &id, true).await
+    set_mute(app, caller, id.into_inner(), true).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/mute", tag = "signals", params(("id" = String, Path)),
@@ -173,18 +174,17 @@ pub async fn mute_thread(
 pub async fn unmute_thread(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    set_mute(app, caller, &id, false).await
+    set_mute(app, caller, id.into_inner(), false).await
 }
 
 async fn set_mute(
     app: web::Data<App>,
     caller: Caller,
-    id: &str,
+    id: PostId,
     mute: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(id, "post")?;
     write(&app, &caller, move |conn, scope| {
         preferences::set_thread_mute(conn, scope, id, mute)
     })

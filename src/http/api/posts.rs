@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, parse_id, read, write};
+use super::{Page, PageQuery, read, write};
 use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::{CommentId, PostId};
 use crate::posts::actions::{self, NewPost};
 use crate::posts::views::{self, VersionView};
 use crate::posts::{CommentView, PostView, access, comments};
@@ -19,7 +20,11 @@ pub struct BodyInput {
     pub body: String,
 }
 
-async fn post_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<PostView, ApiError> {
+async fn post_view(
+    app: &web::Data<App>,
+    caller: &Caller,
+    id: PostId,
+) -> Result<PostView, ApiError> {
     Ok(read(app, caller, move |conn, scope| {
         let post = access::visible_post(conn, scope, id)?;
         Ok(views::post_views(conn, scope, &[post])?.remove(0))
@@ -30,7 +35,7 @@ async fn post_view(app: &web::Data<App>, caller: &Caller, id: i64) -> Result<Pos
 async fn comment_view(
     app: &web::Data<App>,
     caller: &Caller,
-    id: i64,
+    id: CommentId,
 ) -> Result<CommentView, ApiError> {
     Ok(read(app, caller, move |conn, scope| {
         let (comment, post) = access::visible_comment(conn, scope, id)?;
@@ -51,7 +56,7 @@ pub async fn create_post(
         actions::create_post(conn, scope, &body)
     })
     .await?;
-    Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
+    Ok(HttpResponse::Created().json(post_view(&app, &caller, PostId(post.id)).await?))
 }
 
 /// A body rendered for the composer's preview.
@@ -82,9 +87,9 @@ pub async fn preview_post(
 pub async fn show_post(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let post = post_view(&app, &caller, id).await?;
     super::digests::record_read(&app, &caller, id).await;
     Ok(HttpResponse::Ok().json(post))
@@ -96,10 +101,10 @@ pub async fn show_post(
 pub async fn edit_post(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::edit_post(conn, scope, id, &body.body)
     })
@@ -113,9 +118,9 @@ pub async fn edit_post(
 pub async fn delete_post(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::delete_post(conn, scope, id)
     })
@@ -129,9 +134,9 @@ pub async fn delete_post(
 pub async fn post_history(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let items = read(&app, &caller, move |conn, scope| {
         access::post_history(conn, scope, id)
     })
@@ -145,10 +150,10 @@ pub async fn post_history(
 async fn set_post_like(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::set_post_like(conn, scope, id, like)
     })
@@ -162,7 +167,7 @@ async fn set_post_like(
 pub async fn like_post(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     set_post_like(app, caller, id, true).await
 }
@@ -173,7 +178,7 @@ pub async fn like_post(
 pub async fn unlike_post(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     set_post_like(app, caller, id, false).await
 }
@@ -195,15 +200,15 @@ pub struct NewComment {
 pub async fn add_comment(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     body: web::Json<NewComment>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let comment = write(&app, &caller, move |conn, scope| {
         comments::add_comment(conn, scope, id, &body.body, body.employees_only)
     })
     .await?;
-    Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))
+    Ok(HttpResponse::Created().json(comment_view(&app, &caller, CommentId(comment.id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path), PageQuery),
@@ -212,10 +217,10 @@ pub async fn add_comment(
 pub async fn list_comments(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let limit = query.limit()?;
     let after = query
         .cursor
@@ -241,10 +246,10 @@ pub async fn list_comments(
 pub async fn edit_comment(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         comments::edit_comment(conn, scope, id, &body.body)
     })
@@ -258,9 +263,9 @@ pub async fn edit_comment(
 pub async fn delete_comment(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         comments::delete_comment(conn, scope, id)
     })
@@ -274,9 +279,9 @@ pub async fn delete_comment(
 pub async fn comment_history(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     let items = read(&app, &caller, move |conn, scope| {
         access::comment_history(conn, scope, id)
     })
@@ -290,10 +295,10 @@ pub async fn comment_history(
 async fn set_comment_like(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         comments::set_comment_like(conn, scope, id, like)
     })
@@ -307,7 +312,7 @@ async fn set_comment_like(
 pub async fn like_comment(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     set_comment_like(app, caller, id, true).await
 }
@@ -318,7 +323,7 @@ pub async fn like_comment(
 pub async fn unlike_comment(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     set_comment_like(app, caller, id, false).await
 }

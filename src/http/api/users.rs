@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{Page, PageQuery, blocking, parse_id, read};
+use super::{Page, PageQuery, blocking, read};
 use crate::App;
 use crate::accounts::actions::{self, NewAccount, Registration};
 use crate::accounts::{UserView, access};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::UserId;
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount,
     responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
@@ -78,9 +79,9 @@ pub async fn list_users(
 pub async fn show_user(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id.into_inner();
     let user = read(&app, &caller, move |conn, scope| {
         access::visible_user(conn, scope, id)
     })
@@ -95,9 +96,9 @@ pub async fn show_user(
 pub async fn deactivate_user(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id.into_inner();
     let viewer = caller.viewer.clone();
     blocking(move || {
         app.db

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, Refused, parse_id};
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, Refused};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::actions::{self, NewAccount, Registration};
@@ -15,6 +15,7 @@ use crate::guests::lifecycle::{self, GuestRow};
 use crate::http::api::{blocking, read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::UserId;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -130,11 +131,11 @@ async fn create(
 async fn deactivate(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "user")?;
+    let id = id.into_inner();
     let viewer = caller.viewer.clone();
     blocking(move || {
         app.db
@@ -164,11 +165,11 @@ async fn guests(
 async fn extend_guest(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "guest")?;
+    let id = id.into_inner();
     let app2 = app.clone();
     write(&app, &caller, move |conn, scope| {
         lifecycle::extend(conn, &app2.config, scope, id)
@@ -180,11 +181,11 @@ async fn extend_guest(
 async fn revoke_guest(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "guest")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         lifecycle::revoke(conn, scope, id)
     })

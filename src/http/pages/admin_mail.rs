@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::form::{self, CsrfForm, PAGE_SIZE, parse_id};
+use super::form::{self, CsrfForm, PAGE_SIZE};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::http::api::blocking;
@@ -58,11 +58,11 @@ async fn index(
 async fn retry(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "mail")?;
+    let id = id.into_inner();
     let viewer = caller.viewer.clone();
     blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
     Ok(see_other("/admin/mail"))

@@ -13,6 +13,7 @@ use crate::feeds::Feed;
 use crate::feeds::atom::AtomFeed;
 use crate::http::api::blocking;
 use crate::http::error::PageError;
+use crate::ids::{GroupId, UserId};
 use crate::signals::atom_feeds::{self, TokenFeed};
 
 /// The media type of an Atom document.
@@ -52,20 +53,20 @@ async fn company(
 async fn group(
     app: web::Data<App>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("group"))?;
+    let id = id.into_inner();
     serve(app, req, query, Feed::Group(id), &format!("/groups/{id}")).await
 }
 
 async fn person(
     app: web::Data<App>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("person"))?;
+    let id = id.into_inner();
     serve(app, req, query, Feed::Person(id), &format!("/people/{id}")).await
 }
 

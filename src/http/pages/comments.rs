@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, FieldErrors, ToggleForm, parse_id, refused};
+use super::form::{self, CsrfForm, FieldErrors, ToggleForm, refused};
 use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorCode};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::{CommentId, PostId};
 use crate::posts::{access, comments};
 
 /// Registers the routes of this area.
@@ -37,11 +38,11 @@ async fn add(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     form: web::Form<CommentForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let post_id = parse_id(&id, "post")?;
+    let post_id = id.into_inner();
     let CommentForm {
         body,
         employees_only,
@@ -71,11 +72,11 @@ async fn add(
 async fn like(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     let on = form.on();
     let comment = write(&app, &caller, move |conn, scope| {
         comments::set_comment_like(conn, scope, id, on)
@@ -86,7 +87,13 @@ async fn like(
     Ok(see_other(&format!("{back}#comment-{id}")))
 }
 
-fn edit_form(layout: Layout, id: i64, post_id: i64, body: String, errors: FieldErrors) -> EditPage {
+fn edit_form(
+    layout: Layout,
+    id: CommentId,
+    post_id: PostId,
+    body: String,
+    errors: FieldErrors,
+) -> EditPage {
     EditPage {
         layout,
         heading: "Edit comment",
@@ -101,9 +108,9 @@ async fn edit_page(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
     let me = caller.viewer.user_id();
     let (comment, post) = read(&app, &caller, move |conn, scope| {
@@ -114,7 +121,13 @@ async fn edit_page(
         let error = Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a comment");
         return Err(error.into());
     }
-    let page = edit_form(layout, id, post.id, comment.body, FieldErrors::default());
+    let page = edit_form(
+        layout,
+        id,
+        PostId(post.id),
+        comment.body,
+        FieldErrors::default(),
+    );
     render(StatusCode::OK, &page)
 }
 
@@ -122,11 +135,11 @@ async fn edit(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
     form: web::Form<BodyForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     let body = form.into_inner().body;
     let typed = body.clone();
     let result = write(&app, &caller, move |conn, scope| {
@@ -145,7 +158,7 @@ async fn edit(
             })
             .await?;
             let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
-            let page = edit_form(layout, id, comment.post_id, body, refusal.errors);
+            let page = edit_form(layout, id, PostId(comment.post_id), body, refusal.errors);
             render(refusal.status, &page)
         }
     }
@@ -154,11 +167,11 @@ async fn edit(
 async fn delete(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<CommentId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "comment")?;
+    let id = id.into_inner();
     let (comment, _) = write(&app, &caller, move |conn, scope| {
         let found = access::visible_comment(conn, scope, id)?;
         comments::delete_comment(conn, scope, id)?;

@@ -1,5 +1,5 @@
 //! What every form and list page shares: field messages, telling a form worth showing again
-//! from an error page, ids from paths, safe "back" addresses, and "Load more" links.
+//! from an error page, safe "back" addresses, and "Load more" links.
 
 use std::collections::BTreeMap;
 
@@ -72,11 +72,6 @@ pub fn check(caller: &Caller, csrf: &str) -> Result<(), PageError> {
     caller.user()?;
     caller.verify_csrf(csrf)?;
     Ok(())
-}
-
-/// An id from the path; anything that is not one is simply not found.
-pub fn parse_id(raw: &str, what: &str) -> Result<i64, PageError> {
-    raw.parse().map_err(|_| PageError(Error::not_found(what)))
 }
 
 /// `back` if it is a path on this site, else `fallback`: a form must not redirect elsewhere.

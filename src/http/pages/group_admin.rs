@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, FieldErrors, parse_id, refused};
+use super::form::{self, CsrfForm, FieldErrors, refused};
 use super::groups::{group_page, parse_visibility};
 use super::{render, see_other};
 use crate::App;
@@ -17,6 +17,7 @@ use crate::guests::{self, InvitationView};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::{GroupId, InvitationId, UserId};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -94,7 +95,7 @@ struct MemberForm {
 
 /// The management part for a group the viewer manages.
 pub async fn load(app: &web::Data<App>, caller: &Caller, group: &GroupView) -> Result<Manage> {
-    let id = parse_id(&group.id, "group").map_err(|e| e.0)?;
+    let id: GroupId = group.id.parse().map_err(|_| Error::not_found("group"))?;
     let allow_guests = group.allow_guests;
     let (requests, invitations) = read(app, caller, move |conn, scope| {
         let invitations = match allow_guests {
@@ -118,7 +119,7 @@ pub async fn after_change<T>(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
-    id: i64,
+    id: GroupId,
     result: Result<T>,
 ) -> Result<HttpResponse, PageError> {
     let refusal = match result {
@@ -134,11 +135,11 @@ async fn update_settings(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let result = match form.changes() {
         Ok(changes) => {
@@ -187,16 +188,16 @@ async fn add_member(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let result = write(&app, &caller, move |conn, scope| {
         let role = parse_role(&form.role)?;
         let user = resolve_user(conn, &form.user)?;
-        actions::add_member(conn, scope, id, user, role)
+        actions::add_member(conn, scope, id, UserId(user), role)
     })
     .await;
     after_change(&app, &req, &caller, id, result).await
@@ -206,12 +207,11 @@ async fn remove_member(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GroupId, UserId)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&path.0, "group")?;
-    let user = parse_id(&path.1, "user")?;
+    let (id, user) = path.into_inner();
     let result = write(&app, &caller, move |conn, scope| {
         actions::remove_member(conn, scope, id, user)
     })
@@ -231,11 +231,11 @@ async fn invite(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     form: web::Form<InviteForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let input = guests::actions::NewInvitation {
         email: form.into_inner().email,
         name: None,
@@ -253,15 +253,11 @@ async fn change_invitation(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(GroupId, InvitationId, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let (id, invitation, action) = path.into_inner();
-    let (id, invitation) = (
-        parse_id(&id, "group")?,
-        parse_id(&invitation, "invitation")?,
-    );
     let resend = match action.as_str() {
         "resend" => true,
         "cancel" => false,
@@ -283,7 +279,7 @@ async fn after_invitation_change<T>(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
-    id: i64,
+    id: GroupId,
     result: Result<T>,
 ) -> Result<HttpResponse, PageError> {
     match result {

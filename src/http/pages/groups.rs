@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, parse_id, refused};
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, refused};
 use super::group_admin::{self, Manage};
 use super::view::{Composer, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
@@ -19,6 +19,7 @@ use crate::groups::{GroupView, MemberView, Visibility, access};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::{GroupId, UserId};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -174,7 +175,7 @@ async fn create(
 async fn load_group(
     app: &web::Data<App>,
     caller: &Caller,
-    id: i64,
+    id: GroupId,
     members_cursor: Option<String>,
 ) -> Result<(GroupView, MemberPage, bool, Composer)> {
     read(app, caller, move |conn, scope| {
@@ -200,7 +201,7 @@ pub(super) async fn group_page(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
-    id: i64,
+    id: GroupId,
     cursor: Option<String>,
     members_cursor: Option<String>,
 ) -> Result<ShowPage, PageError> {
@@ -238,10 +239,10 @@ async fn show(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let query = query.into_inner();
     let mut page = group_page(&app, &req, &caller, id, query.cursor, query.members).await?;
     if query.requested.is_some() && page.group.my_role.is_none() {
@@ -253,11 +254,11 @@ async fn show(
 async fn join(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let joined = write(&app, &caller, move |conn, scope| {
         actions::join_group(conn, scope, id)
     })
@@ -272,14 +273,14 @@ async fn leave(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "group")?;
+    let id = id.into_inner();
     let me = caller.user()?.id;
     let result = write(&app, &caller, move |conn, scope| {
-        actions::remove_member(conn, scope, id, me)
+        actions::remove_member(conn, scope, id, UserId(me))
     })
     .await;
     match result {

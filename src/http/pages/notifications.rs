@@ -12,9 +12,11 @@ use super::form::{self, CursorQuery, FieldErrors, SavedQuery, more_link, refused
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::access::Scope;
+use crate::error::Error;
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::PostId;
 use crate::posts::Post;
 use crate::signals::notifications;
 use crate::signals::preferences::{self, Delivery, Kind};
@@ -199,7 +201,7 @@ async fn unmute(
     form: web::Form<UnmuteForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = form::parse_id(&form.post_id, "post")?;
+    let id: PostId = form.post_id.parse().map_err(|_| Error::not_found("post"))?;
     write(&app, &caller, move |conn, scope| {
         preferences::set_thread_mute(conn, scope, id, false)
     })

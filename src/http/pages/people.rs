@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::form::{self, CursorQuery, ToggleForm, parse_id};
+use super::form::{self, CursorQuery, ToggleForm};
 use super::view::{FeedList, Times as _, feed_list};
 use super::{Layout, Section, render};
 use crate::App;
@@ -14,6 +14,7 @@ use crate::follows;
 use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::UserId;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,10 +41,10 @@ async fn show(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "person")?;
+    let id = id.into_inner();
     let me = caller.user()?.id;
     let (user, followed) = read(&app, &caller, move |conn, scope| {
         let user = access::visible_user(conn, scope, id)?;
@@ -59,7 +60,7 @@ async fn show(
     let feed = feed_list(&app, &caller, Feed::Person(id), cursor, &back).await?;
     let page = ShowPage {
         layout,
-        can_follow: me != id,
+        can_follow: me != id.0,
         person,
         followed,
         action: format!("{back}/follow"),
@@ -73,10 +74,10 @@ async fn show(
 async fn follow(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "person")?;
+    let id = id.into_inner();
     form::toggle(
         &app,
         &caller,

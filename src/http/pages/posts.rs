@@ -6,9 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{
-    self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm, parse_id, refused,
-};
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm, refused};
 use super::view::Times as _;
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -16,6 +14,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::PostId;
 use crate::posts::views::{self, VersionView};
 use crate::posts::{CommentView, PostView, access, actions};
 use crate::signals::preferences;
@@ -85,7 +84,7 @@ pub(super) struct CommentDraft {
 pub(super) fn post_view(
     conn: &mut crate::db::DbConnection,
     scope: &crate::access::Scope,
-    id: i64,
+    id: PostId,
 ) -> Result<PostView> {
     let post = access::visible_post(conn, scope, id)?;
     views::post_views(conn, scope, &[post])?
@@ -99,7 +98,7 @@ pub(super) async fn permalink(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
-    id: i64,
+    id: PostId,
     cursor: Option<String>,
     draft: CommentDraft,
     status: StatusCode,
@@ -113,7 +112,7 @@ pub(super) async fn permalink(
     let (post, comments, next, muted) = read(app, caller, move |conn, scope| {
         let post = post_view(conn, scope, id)?;
         let me = scope.viewer().require_user()?.id;
-        let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
+        let muted = preferences::muted_among(conn, id.0, &[me])?.contains(&me);
         let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
         let (rows, next) =
             crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
@@ -140,10 +139,10 @@ async fn show(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let cursor = query.into_inner().cursor;
     permalink(
         &app,
@@ -160,11 +159,11 @@ async fn show(
 async fn like(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let on = form.on();
     write(&app, &caller, move |conn, scope| {
         actions::set_post_like(conn, scope, id, on)
@@ -180,10 +179,10 @@ async fn like(
 async fn mute(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     form: web::Form<ToggleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     form::toggle(
         &app,
         &caller,
@@ -198,9 +197,9 @@ async fn edit_page(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
     let post = read(&app, &caller, move |conn, scope| post_view(conn, scope, id)).await?;
     if !post.can_edit {
@@ -211,7 +210,7 @@ async fn edit_page(
     render(StatusCode::OK, &edit_form(layout, id, post.body, None))
 }
 
-fn edit_form(layout: Layout, id: i64, body: String, errors: Option<FieldErrors>) -> EditPage {
+fn edit_form(layout: Layout, id: PostId, body: String, errors: Option<FieldErrors>) -> EditPage {
     EditPage {
         layout,
         heading: "Edit post",
@@ -226,11 +225,11 @@ async fn edit(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     form: web::Form<BodyForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let body = form.into_inner().body;
     let typed = body.clone();
     let result = write(&app, &caller, move |conn, scope| {
@@ -251,11 +250,11 @@ async fn edit(
 async fn delete(
     app: web::Data<App>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         actions::delete_post(conn, scope, id)
     })
@@ -267,9 +266,9 @@ async fn history(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<PostId>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&id, "post")?;
+    let id = id.into_inner();
     let layout = Layout::signed_in(&req, &caller, "Edit history", Section::None)?;
     let (post, versions) = read(&app, &caller, move |conn, scope| {
         let versions = access::post_history(conn, scope, id)?;

@@ -74,8 +74,8 @@ fn fill(db: &Db) {
             agora::groups::actions::add_member(
                 conn,
                 &scope,
-                group,
-                reader.id,
+                agora::ids::GroupId(group),
+                agora::ids::UserId(reader.id),
                 agora::groups::Role::Member,
             )
         })
