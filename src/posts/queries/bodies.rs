@@ -1,0 +1,134 @@
+//! Plain reads of what bodies carry: their tags and mentions, who likes a post, and the tags
+//! in use (trending, completion).
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{mentions, post_likes, post_tags, tags};
+use crate::error::Result;
+
+/// (post id, tag name) of the bodies of `post_ids`.
+pub(in crate::posts) fn tags_of(
+    conn: &mut DbConnection,
+    post_ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    Ok(post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::post_id.eq_any(post_ids.to_vec()))
+        .filter(post_tags::comment_id.eq(0))
+        .order(tags::name.asc())
+        .select((post_tags::post_id, tags::name))
+        .load(conn)?)
+}
+
+/// (post id, user id) of the mentions in the bodies of `post_ids`.
+pub(in crate::posts) fn mentions_of(
+    conn: &mut DbConnection,
+    post_ids: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    Ok(mentions::table
+        .filter(mentions::post_id.eq_any(post_ids.to_vec()))
+        .filter(mentions::comment_id.eq(0))
+        .select((mentions::post_id, mentions::user_id))
+        .load(conn)?)
+}
+
+/// Who one body mentions (`comment_id` 0: the post's own body).
+pub(in crate::posts) fn mentioned_in(
+    conn: &mut DbConnection,
+    post_id: i64,
+    comment_id: i64,
+) -> Result<Vec<i64>> {
+    Ok(mentions::table
+        .filter(mentions::post_id.eq(post_id))
+        .filter(mentions::comment_id.eq(comment_id))
+        .select(mentions::user_id)
+        .load(conn)?)
+}
+
+/// Which of `post_ids` `user_id` likes.
+pub(in crate::posts) fn liked_posts(
+    conn: &mut DbConnection,
+    user_id: i64,
+    post_ids: &[i64],
+) -> Result<HashSet<i64>> {
+    let ids: Vec<i64> = post_likes::table
+        .filter(post_likes::user_id.eq(user_id))
+        .filter(post_likes::post_id.eq_any(post_ids.to_vec()))
+        .select(post_likes::post_id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Ids of the users who like post `post_id`, newest first.
+pub(in crate::posts) fn likers(
+    conn: &mut DbConnection,
+    post_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    Ok(post_likes::table
+        .filter(post_likes::post_id.eq(post_id))
+        .order(post_likes::created_at.desc())
+        .limit(limit)
+        .select(post_likes::user_id)
+        .load(conn)?)
+}
+
+/// Tags with the number of bodies (posts and comments) using them since `since`, among posts
+/// in `groups` or (when `company`) the company feed; most used first.
+pub(in crate::posts) fn trending(
+    conn: &mut DbConnection,
+    groups: &[i64],
+    company: bool,
+    since: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
+    let query = post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::created_at.gt(since))
+        .group_by(tags::name)
+        .select((tags::name, count_star()))
+        .order((count_star().desc(), tags::name.asc()))
+        .limit(limit)
+        .into_boxed();
+    let query = if company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    Ok(query.load(conn)?)
+}
+
+/// Names of tags starting with `prefix` (a LIKE pattern, escaped with `\\`) carried by posts
+/// or comments in `groups` (or the company feed when `company`), alphabetically.
+pub(in crate::posts) fn tags_used_in(
+    conn: &mut DbConnection,
+    groups: &[i64],
+    company: bool,
+    pattern: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
+    let query = post_tags::table
+        .inner_join(tags::table)
+        .filter(tags::name.like(pattern.to_string()).escape('\\'))
+        .select(tags::name)
+        .distinct()
+        .order(tags::name.asc())
+        .limit(limit)
+        .into_boxed();
+    let query = if company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    Ok(query.load(conn)?)
+}

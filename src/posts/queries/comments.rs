@@ -1,0 +1,88 @@
+//! Plain reads of comments: one, a post's page of them, their versions, likes and authors.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{comment_likes, comment_versions, comments};
+use crate::error::Result;
+use crate::posts::model::Comment;
+
+pub(in crate::posts) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<Option<Comment>> {
+    Ok(comments::table
+        .find(id)
+        .filter(comments::deleted_at.is_null())
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Live comments of a post, oldest first, after `after`.
+/// Live comments of a post after `after`, oldest first; `open_only`: none for employees only.
+pub(in crate::posts) fn comments_of(
+    conn: &mut DbConnection,
+    post_id: i64,
+    open_only: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Comment>> {
+    let mut query = comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::deleted_at.is_null())
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(Comment::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(comments::id.gt(after));
+    }
+    if open_only {
+        query = query.filter(comments::employees_only.eq(false));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub(in crate::posts) fn comment_versions(
+    conn: &mut DbConnection,
+    comment_id: i64,
+) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+    Ok(comment_versions::table
+        .filter(comment_versions::comment_id.eq(comment_id))
+        .order(comment_versions::id.desc())
+        .select((
+            comment_versions::id,
+            comment_versions::body,
+            comment_versions::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Which of `comment_ids` `user_id` likes.
+pub(in crate::posts) fn liked_comments(
+    conn: &mut DbConnection,
+    user_id: i64,
+    comment_ids: &[i64],
+) -> Result<HashSet<i64>> {
+    let ids: Vec<i64> = comment_likes::table
+        .filter(comment_likes::user_id.eq(user_id))
+        .filter(comment_likes::comment_id.eq_any(comment_ids.to_vec()))
+        .select(comment_likes::comment_id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Who wrote live comments on a post before comment `before` (ids are time-ordered).
+pub(in crate::posts) fn commenter_ids(
+    conn: &mut DbConnection,
+    post_id: i64,
+    before: i64,
+) -> Result<Vec<i64>> {
+    Ok(comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::id.lt(before))
+        .filter(comments::deleted_at.is_null())
+        .select(comments::author_id)
+        .distinct()
+        .load(conn)?)
+}

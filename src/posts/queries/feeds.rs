@@ -1,0 +1,190 @@
+//! The ranges a merged feed is read from: a tag's posts, and the newest posts of each member
+//! (a group, a person, a tag) in one statement per backend.
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::post_tags;
+use crate::error::Result;
+
+/// Newest first, ids of posts in the company feed (when `company`) or in one of `groups` whose
+/// body carries `tag_id`, older than `before`: one range of the `(tag_id, post_id)` key.
+pub(in crate::posts) fn tagged_post_ids(
+    conn: &mut DbConnection,
+    tag_id: i64,
+    groups: &[i64],
+    company: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(groups.to_vec());
+    let mut query = post_tags::table
+        .filter(post_tags::tag_id.eq(tag_id))
+        .filter(post_tags::comment_id.eq(0))
+        .order(post_tags::post_id.desc())
+        .limit(limit)
+        .select(post_tags::post_id)
+        .into_boxed();
+    query = if company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    if let Some(before) = before {
+        query = query.filter(post_tags::post_id.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// One ranged source of a merged feed.
+#[derive(Clone, Copy, Debug)]
+pub enum Member {
+    /// A person's posts.
+    Author(i64),
+    /// A group's posts.
+    Group(i64),
+    /// Posts whose body carries a tag.
+    Tag(i64),
+}
+
+/// A candidate of a merged feed: a post id, its group, and which member it came from.
+#[derive(Debug, QueryableByName)]
+pub(in crate::posts) struct Candidate {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub group_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub member: i64,
+}
+
+/// The newest `limit` posts of each member older than `before` (and newer than `after`, for
+/// a digest's window), in one statement of one index
+/// range per member, so the cost follows the number of members, not how much each has posted.
+/// Visibility is left to the caller.
+///
+/// The two backends get their own form of the same statement. SQLite gets a `UNION ALL` of one
+/// branch per member (only integers are spliced in). PostgreSQL would plan such a statement
+/// anew for every viewer, which costs more than running it, so it gets one fixed text over
+/// arrays, `unnest(…) CROSS JOIN LATERAL (… LIMIT n)`, whose plan is cheap.
+pub(in crate::posts) fn newest_per_member(
+    conn: &mut DbConnection,
+    members: &[Member],
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Candidate>> {
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConnection::Postgres(inner) => {
+            newest_per_member_postgres(inner, members, (before, after), limit)
+        }
+        DbConnection::Sqlite(_) => {
+            let mut found = Vec::new();
+            for (n, chunk) in members.chunks(SQLITE_BRANCHES).enumerate() {
+                let sql = union_of_ranges(chunk, n * SQLITE_BRANCHES, (before, after), limit);
+                found.extend(diesel::sql_query(sql).load::<Candidate>(conn)?);
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// Members of each kind, numbered as `member` in the results: `3 × position + kind`.
+const POSTGRES_RANGES: &str = "\
+    SELECT c.id, c.group_id, a.n * 3 AS member FROM unnest($1) WITH ORDINALITY AS a(mid, n) \
+      CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE author_id = a.mid \
+        AND deleted_at IS NULL AND id < $4 AND id > $6 ORDER BY id DESC LIMIT $5) c \
+    UNION ALL \
+    SELECT c.id, c.group_id, g.n * 3 + 1 FROM unnest($2) WITH ORDINALITY AS g(mid, n) \
+      CROSS JOIN LATERAL (SELECT id, group_id FROM posts WHERE group_id = g.mid \
+        AND deleted_at IS NULL AND id < $4 AND id > $6 ORDER BY id DESC LIMIT $5) c \
+    UNION ALL \
+    SELECT c.id, c.group_id, t.n * 3 + 2 FROM unnest($3) WITH ORDINALITY AS t(mid, n) \
+      CROSS JOIN LATERAL (SELECT post_id AS id, group_id FROM post_tags WHERE tag_id = t.mid \
+        AND comment_id = 0 AND post_id < $4 AND post_id > $6 ORDER BY post_id DESC LIMIT $5) c";
+
+fn newest_per_member_postgres(
+    conn: &mut diesel::PgConnection,
+    members: &[Member],
+    (before, after): (Option<i64>, Option<i64>),
+    limit: i64,
+) -> Result<Vec<Candidate>> {
+    use diesel::sql_types::{Array, BigInt};
+    let of_kind =
+        |pick: fn(&Member) -> Option<i64>| members.iter().filter_map(pick).collect::<Vec<i64>>();
+    let authors = of_kind(|m| {
+        if let Member::Author(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let groups = of_kind(|m| {
+        if let Member::Group(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let tags = of_kind(|m| {
+        if let Member::Tag(id) = m {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    Ok(diesel::sql_query(POSTGRES_RANGES)
+        .bind::<Array<BigInt>, _>(authors)
+        .bind::<Array<BigInt>, _>(groups)
+        .bind::<Array<BigInt>, _>(tags)
+        .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(after.unwrap_or(0))
+        .load(conn)?)
+}
+
+/// Most `UNION ALL` branches in one SQLite statement: SQLite refuses a compound SELECT of more
+/// than 500 terms (`SQLITE_MAX_COMPOUND_SELECT`), so more members take several statements.
+const SQLITE_BRANCHES: usize = 200;
+
+/// SQLite's form: one `UNION ALL` branch per member, numbered by position from `first`.
+fn union_of_ranges(
+    members: &[Member],
+    first: usize,
+    (before, after): (Option<i64>, Option<i64>),
+    limit: i64,
+) -> String {
+    let older = |column: &str| {
+        let below = before.map(|b| format!(" AND {column} < {b}"));
+        let above = after.map(|a| format!(" AND {column} > {a}"));
+        format!("{}{}", below.unwrap_or_default(), above.unwrap_or_default())
+    };
+    let parts: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(k, member)| {
+            let k = first + k;
+            let inner = match member {
+                Member::Author(id) => format!(
+                    "SELECT id, group_id FROM posts WHERE author_id = {id} AND deleted_at IS NULL{} ORDER BY id DESC LIMIT {limit}",
+                    older("id")
+                ),
+                Member::Group(id) => format!(
+                    "SELECT id, group_id FROM posts WHERE group_id = {id} AND deleted_at IS NULL{} ORDER BY id DESC LIMIT {limit}",
+                    older("id")
+                ),
+                Member::Tag(id) => format!(
+                    "SELECT post_id AS id, group_id FROM post_tags WHERE tag_id = {id} AND comment_id = 0{} ORDER BY post_id DESC LIMIT {limit}",
+                    older("post_id")
+                ),
+            };
+            format!("SELECT m{k}.id, m{k}.group_id, CAST({k} AS BIGINT) AS member FROM ({inner}) AS m{k}")
+        })
+        .collect();
+    parts.join(" UNION ALL ")
+}

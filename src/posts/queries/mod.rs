@@ -1,0 +1,116 @@
+//! Plain reads of posts, private to the area: the posts themselves here; comments, the tags,
+//! mentions and likes of bodies, and the ranges a merged feed is read from, beside.
+
+mod bodies;
+mod comments;
+mod feeds;
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+pub(in crate::posts) use bodies::*;
+pub(in crate::posts) use comments::*;
+pub use feeds::Member;
+pub(in crate::posts) use feeds::*;
+
+use super::model::{Post, PostStats};
+use crate::db::DbConnection;
+use crate::db::schema::{post_versions, posts};
+use crate::error::Result;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// A condition on `posts`, built per request from the viewer's scope.
+pub(super) type PostFilter = Box<dyn BoxableExpression<posts::table, Backend, SqlType = Bool>>;
+
+/// Posts in the company feed (when `company`) or in one of `groups`, not deleted; with
+/// `open_only` (a guest reading), none for employees only.
+pub(super) fn in_groups(groups: &[i64], company: bool, open_only: bool) -> PostFilter {
+    let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
+    let placed: PostFilter = if company {
+        Box::new(
+            posts::deleted_at
+                .is_null()
+                .and(posts::group_id.is_null().or(in_groups)),
+        )
+    } else {
+        Box::new(posts::deleted_at.is_null().and(in_groups))
+    };
+    if open_only {
+        Box::new(placed.and(posts::employees_only.eq(false)))
+    } else {
+        placed
+    }
+}
+
+pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Post>> {
+    Ok(posts::table
+        .find(id)
+        .filter(posts::deleted_at.is_null())
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Newest first: posts matching `readable` and `source`, older than `before`.
+pub(super) fn page(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    source: PostFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let mut query = posts::table
+        .filter(readable)
+        .filter(source)
+        .order(posts::id.desc())
+        .limit(limit)
+        .select(Post::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(posts::id.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub(super) fn versions(
+    conn: &mut DbConnection,
+    post_id: i64,
+) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+    Ok(post_versions::table
+        .filter(post_versions::post_id.eq(post_id))
+        .order(post_versions::id.desc())
+        .select((
+            post_versions::id,
+            post_versions::body,
+            post_versions::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Readable posts among `ids`, newest first.
+pub(super) fn by_ids(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    ids: &[i64],
+) -> Result<Vec<Post>> {
+    Ok(posts::table
+        .filter(readable)
+        .filter(posts::id.eq_any(ids.to_vec()))
+        .order(posts::id.desc())
+        .select(Post::as_select())
+        .load(conn)?)
+}
+
+/// [`by_ids`] without bodies: the columns ranking needs.
+pub(super) fn stats_by_ids(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    ids: &[i64],
+) -> Result<Vec<PostStats>> {
+    Ok(posts::table
+        .filter(readable)
+        .filter(posts::id.eq_any(ids.to_vec()))
+        .select(PostStats::as_select())
+        .load(conn)?)
+}
