@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, FieldErrors, ToggleForm, refused};
+use super::form::{self, CsrfForm, FieldErrors, ToggleForm};
 use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -41,25 +41,23 @@ async fn add(
     id: web::Path<PostId>,
     form: web::Form<CommentForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let post_id = id.into_inner();
     let CommentForm {
+        csrf,
         body,
         employees_only,
-        ..
     } = form.into_inner();
     let typed = body.clone();
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         comments::add_comment(conn, scope, post_id, &typed, employees_only.is_some())
     })
-    .await;
-    match result {
+    .await?;
+    match outcome {
         Ok(comment) => Ok(see_other(&format!(
             "/posts/{post_id}#comment-{}",
             comment.id
         ))),
-        Err(error) => {
-            let refusal = refused(error)?;
+        Err(refusal) => {
             let draft = CommentDraft {
                 body,
                 errors: refusal.errors,
@@ -138,21 +136,19 @@ async fn edit(
     id: web::Path<CommentId>,
     form: web::Form<BodyForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
-    let body = form.into_inner().body;
+    let BodyForm { csrf, body } = form.into_inner();
     let typed = body.clone();
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         comments::edit_comment(conn, scope, id, &typed)
     })
-    .await;
-    match result {
+    .await?;
+    match outcome {
         Ok(comment) => Ok(see_other(&format!(
             "/posts/{}#comment-{id}",
             comment.post_id
         ))),
-        Err(error) => {
-            let refusal = refused(error)?;
+        Err(refusal) => {
             let (comment, _) = read(&app, &caller, move |conn, scope| {
                 access::visible_comment(conn, scope, id)
             })

@@ -5,12 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::form::{self, FieldErrors, SavedQuery, refused};
+use super::form::{self, FieldErrors, SavedQuery};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::access;
 use crate::error::Error;
-use crate::http::api::{read, write};
+use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::signals::frequency::{self, EmailFrequency, GroupFrequency};
@@ -106,15 +106,14 @@ async fn update(
         digest,
         groups: chosen,
     } = EmailForm::parse(&form)?;
-    form::check(&caller, &csrf)?;
     let (wanted, choices) = (digest.clone(), chosen.clone());
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         frequency::save_email_settings(conn, scope, &wanted, &choices)
     })
-    .await;
-    let refusal = match result {
+    .await?;
+    let refusal = match outcome {
         Ok(()) => return Ok(see_other("/settings/email?saved=1")),
-        Err(error) => refused(error)?,
+        Err(refusal) => refusal,
     };
     // Show the form again as it was sent, with the message.
     let mut groups = read(&app, &caller, |conn, scope| {

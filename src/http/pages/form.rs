@@ -66,6 +66,22 @@ pub fn refused(error: Error) -> Result<Refused, PageError> {
     }
 }
 
+/// A form's change: the CSRF check, `change` in one write transaction, and its outcome split
+/// into what it made and a refusal to show on the form again (any other error is an error
+/// page). The handler answers the one with a 303 and the other with the form and its messages.
+pub async fn submit<T: Send + 'static>(
+    app: &web::Data<App>,
+    caller: &Caller,
+    csrf: &str,
+    change: impl FnOnce(&mut DbConnection, &Scope) -> crate::error::Result<T> + Send + 'static,
+) -> Result<Result<T, Refused>, PageError> {
+    check(caller, csrf)?;
+    match write(app, caller, change).await {
+        Ok(made) => Ok(Ok(made)),
+        Err(error) => refused(error).map(Err),
+    }
+}
+
 /// The signed-in caller's form, checked: 401 (the sign-in page) when not signed in, 403
 /// when the form does not carry the session's CSRF token.
 pub fn check(caller: &Caller, csrf: &str) -> Result<(), PageError> {

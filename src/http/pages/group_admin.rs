@@ -138,21 +138,16 @@ async fn update_settings(
     id: web::Path<GroupId>,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let form = form.into_inner();
-    let result = match form.changes() {
-        Ok(changes) => {
-            write(&app, &caller, move |conn, scope| {
-                actions::update_group(conn, scope, id, &changes)
-            })
-            .await
-        }
-        Err(error) => Err(error),
-    };
-    let refusal = match result {
+    let changes = form.changes();
+    let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
+        actions::update_group(conn, scope, id, &changes?)
+    })
+    .await?;
+    let refusal = match outcome {
         Ok(_) => return Ok(see_other(&format!("/groups/{id}"))),
-        Err(error) => refused(error)?,
+        Err(refusal) => refusal,
     };
     let mut page = group_page(&app, &req, &caller, id, None, None).await?;
     if let Some(manage) = page.manage.as_mut() {

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, refused};
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE};
 use super::group_admin::{self, Manage};
 use super::view::{Composer, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
@@ -148,10 +148,9 @@ async fn create(
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    form::check(&caller, &form.csrf)?;
     let (name, description) = (form.name.clone(), form.description.clone());
     let (visibility, allow_guests) = (form.visibility.clone(), form.allow_guests.is_some());
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         let input = NewGroup {
             name,
             description,
@@ -160,13 +159,10 @@ async fn create(
         };
         actions::create_group(conn, scope, &input)
     })
-    .await;
-    match result {
+    .await?;
+    match outcome {
         Ok(group) => Ok(see_other(&format!("/groups/{}", group.id))),
-        Err(error) => {
-            let refusal = refused(error)?;
-            directory(&app, &req, &caller, None, form, Some(refusal)).await
-        }
+        Err(refusal) => directory(&app, &req, &caller, None, form, Some(refusal)).await,
     }
 }
 

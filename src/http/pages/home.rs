@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CursorQuery, refused};
+use super::form::{self, CursorQuery};
 use super::view::{Composer, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::access;
 use crate::feeds::{self, Feed};
-use crate::http::api::{blocking, read, write};
+use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::actions::{self, NewPost};
@@ -170,20 +170,19 @@ async fn create_post(
     form: web::Form<PostForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    form::check(&caller, &form.csrf)?;
     let input = NewPost {
         body: form.body.clone(),
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
         quiet: form.quiet.is_some(),
         employees_only: form.employees_only.is_some(),
     };
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         actions::create_post(conn, scope, &input)
     })
-    .await;
-    let refusal = match result {
+    .await?;
+    let refusal = match outcome {
         Ok(_) => return Ok(see_other(&form::local_path(&form.back, "/"))),
-        Err(error) => refused(error)?,
+        Err(refusal) => refusal,
     };
     let selected = form.group_id.clone();
     let mut composer = read(&app, &caller, move |conn, scope| {

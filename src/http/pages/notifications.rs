@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CursorQuery, FieldErrors, SavedQuery, more_link, refused};
+use super::form::{self, CursorQuery, FieldErrors, SavedQuery, more_link};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::access::Scope;
@@ -169,15 +169,14 @@ async fn update_settings(
 ) -> Result<HttpResponse, PageError> {
     let mut fields = form.into_inner();
     let csrf = fields.remove("csrf").unwrap_or_default();
-    form::check(&caller, &csrf)?;
     let changes: Vec<(String, String)> = fields.into_iter().collect();
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         preferences::update_settings(conn, scope, &changes)
     })
-    .await;
-    let refusal = match result {
+    .await?;
+    let refusal = match outcome {
         Ok(_) => return Ok(see_other("/settings/notifications?saved=1")),
-        Err(error) => refused(error)?,
+        Err(refusal) => refusal,
     };
     let layout = Layout::signed_in(&req, &caller, "Notification settings", Section::None)?;
     let loaded = read(&app, &caller, load_settings).await?;

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm, refused};
+use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm};
 use super::view::Times as _;
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -228,18 +228,16 @@ async fn edit(
     id: web::Path<PostId>,
     form: web::Form<BodyForm>,
 ) -> Result<HttpResponse, PageError> {
-    form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
-    let body = form.into_inner().body;
+    let BodyForm { csrf, body } = form.into_inner();
     let typed = body.clone();
-    let result = write(&app, &caller, move |conn, scope| {
+    let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         actions::edit_post(conn, scope, id, &typed)
     })
-    .await;
-    match result {
+    .await?;
+    match outcome {
         Ok(_) => Ok(see_other(&format!("/posts/{id}"))),
-        Err(error) => {
-            let refusal = refused(error)?;
+        Err(refusal) => {
             let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
             let page = edit_form(layout, id, body, Some(refusal.errors));
             render(refusal.status, &page)
