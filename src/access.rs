@@ -112,10 +112,10 @@ impl Scope {
         let Viewer::User(principal) = viewer else {
             return Ok(Scope::unresolved(Viewer::Anonymous));
         };
-        let roles = groups::access::roles_of(conn, principal.id)?;
+        let roles = groups::system::roles_of(conn, principal.id)?;
         let public = match principal.kind {
             UserKind::Guest => Vec::new(),
-            UserKind::Employee | UserKind::Admin => groups::access::public_group_ids(conn)?,
+            UserKind::Employee | UserKind::Admin => groups::system::public_group_ids(conn)?,
         };
         Ok(Scope::of(viewer.clone(), roles, public))
     }

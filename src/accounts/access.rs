@@ -32,14 +32,6 @@ pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Resul
     queries::find(conn, id.0)?.ok_or_else(|| Error::not_found("user"))
 }
 
-/// Users by id, for filling in authors and members of things the viewer may already read.
-pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, User>> {
-    Ok(queries::find_many(conn, ids)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
-}
-
 /// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
 /// her: in full for those she may see, as a byline for anyone else (a guest reading a comment
 /// by an employee outside her groups learns the name, not the profile). `circle` is the
@@ -62,22 +54,6 @@ pub fn cards(
             (user.id, card)
         })
         .collect())
-}
-
-/// Active users by handle (lower-case), for resolving @mentions.
-pub fn users_by_handle(
-    conn: &mut DbConnection,
-    handles: &[String],
-) -> Result<HashMap<String, User>> {
-    Ok(queries::find_by_handles(conn, handles)?
-        .into_iter()
-        .map(|u| (u.handle.to_lowercase(), u))
-        .collect())
-}
-
-/// The account with `email` (normalised), whoever may see it: for sign-in-like checks.
-pub fn user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
-    queries::find_by_email(conn, email)
 }
 
 /// The viewer's own row.
@@ -119,9 +95,4 @@ pub fn people_for_admin(
 ) -> Result<(Vec<User>, Option<String>)> {
     scope.viewer().require_admin()?;
     directory(conn, scope, None, cursor, limit)
-}
-
-/// True while no account exists: the first-run setup is open.
-pub fn setup_open(conn: &mut DbConnection) -> Result<bool> {
-    Ok(!queries::any_exists(conn)?)
 }

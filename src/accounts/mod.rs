@@ -12,6 +12,7 @@ pub mod passwords;
 mod queries;
 pub mod rate_limit;
 pub mod sessions;
+pub mod system;
 pub mod views;
 
 pub use model::{User, UserKind};

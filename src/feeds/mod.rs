@@ -81,7 +81,7 @@ pub fn read(
         }
         Feed::Tag(name) => {
             let name = tags::actions::normalize(name)?;
-            match tags::access::id_of(conn, &name)? {
+            match tags::system::id_of(conn, &name)? {
                 Some(tag) => access::feed_page(conn, scope, Source::Tags(&[tag]), before, fetch)?,
                 None => Vec::new(),
             }

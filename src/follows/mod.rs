@@ -78,7 +78,7 @@ pub fn set_tag_follow(
     let me = scope.viewer().require_user()?.id;
     let name = tags::actions::normalize(raw)?;
     let changed = if follow {
-        let already = match tags::access::id_of(conn, &name)? {
+        let already = match tags::system::id_of(conn, &name)? {
             Some(tag) => follows_tag(conn, me, tag)?,
             None => false,
         };
@@ -102,7 +102,7 @@ pub fn set_tag_follow(
                 .execute(inner))?;
         }
         inserted
-    } else if let Some(tag) = tags::access::id_of(conn, &name)? {
+    } else if let Some(tag) = tags::system::id_of(conn, &name)? {
         diesel::delete(tag_follows::table.find((me, tag))).execute(conn)?
     } else {
         0

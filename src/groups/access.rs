@@ -1,8 +1,6 @@
 //! The only public loaders of groups and memberships; what the viewer may not see is reported
 //! exactly like what does not exist.
 
-use std::collections::HashMap;
-
 use super::model::{Group, Role};
 use super::queries;
 use super::views::{GroupView, MemberView};
@@ -12,19 +10,6 @@ use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::GroupId;
 
-/// The groups `user_id` belongs to, with their role in each.
-pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Role>> {
-    Ok(queries::roles_of(conn, user_id)?
-        .into_iter()
-        .map(|(id, role)| (id, Role::parse(&role)))
-        .collect())
-}
-
-/// Ids of every public group.
-pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
-    queries::public_ids(conn)
-}
-
 /// Group `id` if it exists for the viewer.
 pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
     scope.viewer().require_user()?;
@@ -32,11 +17,6 @@ pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Res
         Some(group) if scope.sees_group(&group) => Ok(group),
         _ => Err(Error::not_found("group")),
     }
-}
-
-/// Group `id` whoever may see it: for checks made on behalf of a signed invitation.
-pub fn group_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
-    queries::find(conn, id)
 }
 
 /// The group called `name` (any case), or with id `name`, if the viewer sees it.
@@ -64,14 +44,6 @@ pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Re
             "only members read this group; ask to join",
         ))
     }
-}
-
-/// Groups by id, for filling in posts the viewer may already read.
-pub fn groups_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Group>> {
-    Ok(queries::find_many(conn, ids)?
-        .into_iter()
-        .map(|g| (g.id, g))
-        .collect())
 }
 
 /// One page of the group directory, by name: employees see public and private groups and
@@ -123,7 +95,7 @@ pub fn members(
         crate::cursor::encode_at(*joined, *user)
     });
     let ids: Vec<i64> = rows.iter().map(|(user, _, _)| *user).collect();
-    let users = accounts::access::users_by_id(conn, &ids)?;
+    let users = accounts::system::users_by_id(conn, &ids)?;
     let members = rows
         .iter()
         .filter_map(|(user, role, _)| {
@@ -149,7 +121,7 @@ pub fn join_requests(
         ));
     }
     let ids = queries::join_requests(conn, group.id)?;
-    let users = accounts::access::users_by_id(conn, &ids)?;
+    let users = accounts::system::users_by_id(conn, &ids)?;
     Ok(ids
         .iter()
         .filter_map(|id| users.get(id))
@@ -161,38 +133,4 @@ pub fn join_requests(
 pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<i64>> {
     let groups: Vec<i64> = scope.member_groups();
     queries::co_members(conn, &groups)
-}
-
-/// The roles in `group_id` of those of `user_ids` who are its members: with the group's
-/// visibility, what decides whether each may read it (see `signals::audience`).
-pub fn roles_among(
-    conn: &mut DbConnection,
-    group_id: i64,
-    user_ids: &[i64],
-) -> Result<HashMap<i64, Role>> {
-    let mut roles = HashMap::new();
-    // Chunks keep the statement under every backend's limit on bound parameters.
-    for chunk in user_ids.chunks(1000) {
-        roles.extend(
-            queries::roles_among(conn, group_id, chunk)?
-                .into_iter()
-                .map(|(user, role)| (user, Role::parse(&role))),
-        );
-    }
-    Ok(roles)
-}
-
-/// The owners and admins of a group: who hears of its join requests.
-pub fn manager_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
-    queries::member_ids_where(
-        conn,
-        group_id,
-        &[Role::Owner.as_str(), Role::Admin.as_str()],
-        None,
-    )
-}
-
-/// The members who asked to hear of each post of a group (`email_frequency = 'each_post'`).
-pub fn each_post_member_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
-    queries::member_ids_where(conn, group_id, &[], Some("each_post"))
 }

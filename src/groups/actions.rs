@@ -239,7 +239,7 @@ pub fn add_member(
             "only an owner can make another owner",
         ));
     }
-    let user = accounts::access::users_by_id(conn, &[user_id.0])?
+    let user = accounts::system::users_by_id(conn, &[user_id.0])?
         .remove(&user_id.0)
         .filter(|u| u.is_active())
         .ok_or_else(|| Error::not_found("user"))?;
@@ -342,7 +342,7 @@ pub fn remove_member(
     let change = membership(Some(me), group.id, user_id.0);
     events::append(conn, &Event::GroupMemberRemoved(change))?;
     // A guest with no group left has nothing to see: every session and token ends now.
-    let guest = accounts::access::users_by_id(conn, &[user_id.0])?
+    let guest = accounts::system::users_by_id(conn, &[user_id.0])?
         .remove(&user_id.0)
         .is_some_and(|u| u.kind() == UserKind::Guest);
     if guest && queries::roles_of(conn, user_id.0)?.is_empty() {

@@ -9,6 +9,7 @@ pub mod access;
 pub mod actions;
 mod model;
 mod queries;
+pub mod system;
 pub mod views;
 
 pub use model::{Group, Role, Visibility};

@@ -94,14 +94,14 @@ pub fn invite(
     Validation::default()
         .single_line(input.name.as_deref(), "name")
         .finish()?;
-    if let Some(user) = accounts::access::user_by_email(conn, &email)? {
+    if let Some(user) = accounts::system::user_by_email(conn, &email)? {
         if user.kind() != UserKind::Guest {
             return Err(invalid(
                 "email",
                 "this person already works here: add them to the group instead",
             ));
         }
-        if groups::access::roles_of(conn, user.id)?.contains_key(&group.id) {
+        if groups::system::roles_of(conn, user.id)?.contains_key(&group.id) {
             return Err(Error::conflict(
                 ErrorCode::AlreadyMember,
                 "this guest is already a member of the group",
@@ -151,7 +151,7 @@ fn send(
     invitation: &Invitation,
     group: &Group,
 ) -> Result<()> {
-    let inviter = accounts::access::users_by_id(conn, &[invitation.invited_by])?
+    let inviter = accounts::system::users_by_id(conn, &[invitation.invited_by])?
         .remove(&invitation.invited_by)
         .map_or_else(|| "A colleague".to_string(), |u| u.name);
     let token = invitations::link_token(signer, invitation)?;
@@ -285,7 +285,7 @@ pub fn usable(
             ));
         }
     }
-    let group = groups::access::group_by_id(conn, invitation.group_id)?
+    let group = groups::system::group_by_id(conn, invitation.group_id)?
         .ok_or_else(|| Error::not_found("invitation"))?;
     Ok((invitation, group))
 }
@@ -302,7 +302,7 @@ pub fn accept(
     input: Acceptance,
 ) -> Result<(User, i64)> {
     let (invitation, group) = db.read(|conn| usable(conn, signer, &input.token))?;
-    let existing = db.read(|conn| accounts::access::user_by_email(conn, &invitation.email))?;
+    let existing = db.read(|conn| accounts::system::user_by_email(conn, &invitation.email))?;
     let user = match existing {
         Some(user) if user.kind() == UserKind::Guest && user.is_active() => {
             // As guarded as signing in: the password proves it is her.

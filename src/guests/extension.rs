@@ -76,7 +76,7 @@ pub fn usable(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<U
             "this link was already used, or the access was changed since it was sent",
         ));
     }
-    let mut people = accounts::access::users_by_id(conn, &[guest, sponsor])?;
+    let mut people = accounts::system::users_by_id(conn, &[guest, sponsor])?;
     let guest_user = people.remove(&guest).ok_or_else(refused)?;
     if !guest_user.is_active() {
         return Err(no_longer(

@@ -62,7 +62,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
             ))
             .load(conn)?;
         for (guest, sponsor, expires_at, name) in &due {
-            let sponsor_user = accounts::access::users_by_id(conn, &[*sponsor])?.remove(sponsor);
+            let sponsor_user = accounts::system::users_by_id(conn, &[*sponsor])?.remove(sponsor);
             if let Some(sponsor_user) = sponsor_user.filter(|u| u.is_active()) {
                 let token = extension::sign_link(signer, *guest, *sponsor, *expires_at)?;
                 let link = format!("{}/guests/extend?token={token}", config.public_url());
@@ -194,17 +194,17 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
     let mut ids: Vec<i64> = rows.iter().flat_map(|r| [r.0, r.1]).collect();
     ids.sort_unstable();
     ids.dedup();
-    let people = accounts::access::users_by_id(conn, &ids)?;
+    let people = accounts::system::users_by_id(conn, &ids)?;
     let mut listed = Vec::new();
     for (guest, sponsor, expires_at, needs_review) in rows {
         let Some(user) = people.get(&guest) else {
             continue;
         };
-        let group_ids: Vec<i64> = crate::groups::access::roles_of(conn, guest)?
+        let group_ids: Vec<i64> = crate::groups::system::roles_of(conn, guest)?
             .into_keys()
             .collect();
         let (seen, unseen): (Vec<_>, Vec<_>) =
-            crate::groups::access::groups_by_id(conn, &group_ids)?
+            crate::groups::system::groups_by_id(conn, &group_ids)?
                 .into_values()
                 .partition(|g| scope.sees_group(g));
         listed.push(GuestRow {

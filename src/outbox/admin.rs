@@ -129,7 +129,7 @@ fn listed(
     groups.sort_unstable();
     groups.dedup();
     let scope = Scope::resolve(conn, viewer)?;
-    let found = crate::groups::access::groups_by_id(conn, &groups)?;
+    let found = crate::groups::system::groups_by_id(conn, &groups)?;
     // A group since deleted is hidden too: nobody may see it any more.
     let hidden: HashSet<i64> = groups
         .into_iter()

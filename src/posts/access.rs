@@ -249,33 +249,6 @@ pub fn merged_page(
     })
 }
 
-/// Post `id` unless deleted, read on behalf of the notifier, which checks each recipient's
-/// scope itself (`signals::audience`) before telling anyone of it.
-pub fn post_for_signals(conn: &mut DbConnection, id: i64) -> Result<Option<Post>> {
-    queries::find(conn, id)
-}
-
-/// Comment `id` unless deleted; like [`post_for_signals`].
-pub fn comment_for_signals(conn: &mut DbConnection, id: i64) -> Result<Option<Comment>> {
-    queries::find_comment(conn, id)
-}
-
-/// The people taking part in a post's thread when comment `before` was written: its author
-/// and everyone who commented earlier (the notifier may run later, when more have). The
-/// notifier filters them by what each may read.
-pub fn thread_participants(conn: &mut DbConnection, post: &Post, before: i64) -> Result<Vec<i64>> {
-    let mut ids = queries::commenter_ids(conn, post.id, before)?;
-    ids.push(post.author_id);
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
-}
-
-/// Who one body mentions (`comment_id` 0: the post's own body), for the notifier.
-pub fn mentioned_in(conn: &mut DbConnection, post_id: i64, comment_id: i64) -> Result<Vec<i64>> {
-    queries::mentioned_in(conn, post_id, comment_id)
-}
-
 /// Readable posts from any of `members` newer than id `after`, at most `per_member` from each,
 /// as the figures ranking needs: what a digest ranks. Each member is one bounded index range,
 /// as in a feed.

@@ -89,7 +89,7 @@ fn to_html(
     body: &str,
 ) -> Result<(String, markup::Scanned, HashMap<String, User>)> {
     let scanned = markup::scan(body);
-    let mut users = accounts::access::users_by_handle(conn, &scanned.handles)?;
+    let mut users = accounts::system::users_by_handle(conn, &scanned.handles)?;
     if let Some(circle) = accounts::access::guest_circle(conn, scope)? {
         users.retain(|_, user| circle.contains(&user.id));
     }

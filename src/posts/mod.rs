@@ -12,6 +12,7 @@ pub mod markup;
 mod mention_links;
 mod model;
 mod queries;
+pub mod system;
 pub mod views;
 
 pub use model::{Comment, Post, PostStats};

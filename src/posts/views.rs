@@ -84,7 +84,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
     let circle = accounts::access::guest_circle(conn, scope)?;
     let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
-    let group_rows: Vec<_> = groups::access::groups_by_id(conn, &group_ids)?
+    let group_rows: Vec<_> = groups::system::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
     let group_views: HashMap<String, GroupView> = groups::access::views(conn, scope, &group_rows)?

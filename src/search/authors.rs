@@ -51,7 +51,7 @@ impl AuthorNames {
             return Ok(found);
         }
         let before = self.forgotten.load(Ordering::Acquire);
-        let read: Vec<(i64, Author)> = accounts::access::users_by_id(conn, &missing)?
+        let read: Vec<(i64, Author)> = accounts::system::users_by_id(conn, &missing)?
             .into_values()
             .map(|user| {
                 let guest_domain = user.guest_domain();

@@ -141,7 +141,7 @@ pub(super) fn filter_clauses(
 ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !parsed.from.is_empty() {
-        let found = accounts::access::users_by_handle(conn, &parsed.from)?;
+        let found = accounts::system::users_by_handle(conn, &parsed.from)?;
         let circle = accounts::access::guest_circle(conn, scope)?;
         let mut authors = Vec::new();
         for handle in &parsed.from {

@@ -122,7 +122,7 @@ pub fn reader_feeds(
     };
     let addresses = FeedAddresses::new(base, token, scope);
     let ids: Vec<i64> = scope.member_groups();
-    let mut mine: Vec<Group> = groups::access::groups_by_id(conn, &ids)?
+    let mut mine: Vec<Group> = groups::system::groups_by_id(conn, &ids)?
         .into_values()
         .collect();
     mine.sort_by_key(|group| group.name.to_lowercase());

@@ -45,7 +45,7 @@ pub fn who_may_hear(
     }
     let mut users: Vec<User> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
-        let found = accounts::access::users_by_id(conn, chunk)?;
+        let found = accounts::system::users_by_id(conn, chunk)?;
         users.extend(found.into_values().filter(User::is_active));
     }
     users.sort_unstable_by_key(|u| u.id);
@@ -88,13 +88,13 @@ impl ContentScopes {
         let (public, roles) = match group_id {
             None => (false, HashMap::new()),
             Some(id) => {
-                let visibility = groups::access::group_by_id(conn, id)?
+                let visibility = groups::system::group_by_id(conn, id)?
                     .map(|g| g.visibility())
                     .unwrap_or(Visibility::Secret);
                 let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
                 (
                     visibility == Visibility::Public,
-                    groups::access::roles_among(conn, id, &ids)?,
+                    groups::system::roles_among(conn, id, &ids)?,
                 )
             }
         };

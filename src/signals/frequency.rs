@@ -202,7 +202,7 @@ pub fn group_frequencies(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<G
     let me = scope.viewer().require_user()?.id;
     let mine = of_member(conn, me)?;
     let ids: Vec<i64> = mine.iter().map(|(g, _)| *g).collect();
-    let groups = crate::groups::access::groups_by_id(conn, &ids)?;
+    let groups = crate::groups::system::groups_by_id(conn, &ids)?;
     let mut listed: Vec<GroupFrequency> = mine
         .into_iter()
         .filter_map(|(id, frequency)| {

@@ -151,14 +151,14 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             quiet: false,
             ..
         } => {
-            let Some(post) = posts::access::post_for_signals(conn, post.0)? else {
+            let Some(post) = posts::system::post_for_signals(conn, post.0)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only);
-            let mentioned = posts::access::mentioned_in(conn, post.id, 0)?;
+            let mentioned = posts::system::mentioned_in(conn, post.id, 0)?;
             let mut plans = vec![];
             if let Some(group) = post.group_id {
-                let members = groups::access::each_post_member_ids(conn, group)?;
+                let members = groups::system::each_post_member_ids(conn, group)?;
                 let members = members
                     .into_iter()
                     .filter(|m| !mentioned.contains(m))
@@ -185,8 +185,8 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only || comment.employees_only);
-            let mentioned = posts::access::mentioned_in(conn, post.id, comment.id)?;
-            let thread = posts::access::thread_participants(conn, &post, comment.id)?;
+            let mentioned = posts::system::mentioned_in(conn, post.id, comment.id)?;
+            let thread = posts::system::thread_participants(conn, &post, comment.id)?;
             let thread = thread
                 .into_iter()
                 .filter(|p| !mentioned.contains(p))
@@ -202,7 +202,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             vec![comments, mentions]
         }
         Event::PostLiked(PostLike { liker, post, .. }) => {
-            let Some(post) = posts::access::post_for_signals(conn, post.0)? else {
+            let Some(post) = posts::system::post_for_signals(conn, post.0)? else {
                 return Ok(Vec::new());
             };
             let key = format!("like:post:{}", post.id);
@@ -233,7 +233,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             vec![plan.to(vec![user.0])]
         }
         Event::GroupJoinRequested { requester, group } => {
-            let managers = groups::access::manager_ids(conn, group.0)?;
+            let managers = groups::system::manager_ids(conn, group.0)?;
             let key = format!("join_request:group:{group}");
             let plan = Plan::new(Kind::JoinRequest, key, recorded, *requester, Subject::Group);
             vec![plan.in_group(*group).to(managers)]
@@ -289,10 +289,10 @@ fn comment_and_post(
     conn: &mut DbConnection,
     comment_id: i64,
 ) -> Result<Option<(posts::Comment, posts::Post)>> {
-    let Some(comment) = posts::access::comment_for_signals(conn, comment_id)? else {
+    let Some(comment) = posts::system::comment_for_signals(conn, comment_id)? else {
         return Ok(None);
     };
-    Ok(posts::access::post_for_signals(conn, comment.post_id)?.map(|post| (comment, post)))
+    Ok(posts::system::post_for_signals(conn, comment.post_id)?.map(|post| (comment, post)))
 }
 
 /// Records `plan` for those who may and want to hear of it, and emails those who asked for
@@ -330,12 +330,12 @@ fn email(
     recipients: &[&User],
 ) -> Result<()> {
     let note = &plan.note;
-    let actor = accounts::access::users_by_id(conn, &[note.actor])?
+    let actor = accounts::system::users_by_id(conn, &[note.actor])?
         .remove(&note.actor)
         .map(|u| u.marked_name())
         .unwrap_or_else(|| "Someone".into());
     let group = match note.group_id {
-        Some(id) => groups::access::group_by_id(conn, id)?.map(|g| g.name),
+        Some(id) => groups::system::group_by_id(conn, id)?.map(|g| g.name),
         None => None,
     };
     let base = public_url.trim_end_matches('/');

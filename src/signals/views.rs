@@ -109,9 +109,9 @@ pub fn views(
         .collect();
     actor_ids.sort_unstable();
     actor_ids.dedup();
-    let people = accounts::access::users_by_id(conn, &actor_ids)?;
+    let people = accounts::system::users_by_id(conn, &actor_ids)?;
     let group_ids: Vec<i64> = rows.iter().filter_map(|row| row.group_id).collect();
-    let group_names = groups::access::groups_by_id(conn, &group_ids)?;
+    let group_names = groups::system::groups_by_id(conn, &group_ids)?;
     let mut posts: HashMap<i64, Post> = HashMap::new();
     for post_id in rows.iter().filter_map(|row| row.post_id) {
         if posts.contains_key(&post_id) {

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
-use super::access;
+use super::system;
 use crate::db::schema::tags;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Result, invalid};
@@ -31,7 +31,7 @@ pub fn ensure_tags(conn: &mut DbConnection, names: &[String]) -> Result<Vec<i64>
         .on_conflict(tags::name)
         .do_nothing()
         .execute(inner))?;
-    Ok(access::ids_by_name(conn, names)?
+    Ok(system::ids_by_name(conn, names)?
         .into_iter()
         .map(|(id, _)| id)
         .collect())

@@ -1,5 +1,5 @@
 //! Tags: case-insensitive names (stored lower-case), created the first time a body or a
 //! follow names them. Which posts carry a tag is the posts area's business (`post_tags`).
 
-pub mod access;
 pub mod actions;
+pub mod system;

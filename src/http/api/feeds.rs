@@ -180,7 +180,7 @@ pub async fn show_tag(
     let view = read(&app, &caller, move |conn, scope| {
         let me = scope.viewer().require_user()?.id;
         let name = tags::actions::normalize(&raw)?;
-        let followed_by_me = match tags::access::id_of(conn, &name)? {
+        let followed_by_me = match tags::system::id_of(conn, &name)? {
             Some(tag) => follows::follows_tag(conn, me, tag)?,
             None => false,
         };

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::{Layout, cookie, render, see_other};
 use crate::App;
+use crate::accounts::UserKind;
 use crate::accounts::actions::{self, Credential, Issued, NewAccount, Registration};
 use crate::accounts::sessions::{self, Session};
-use crate::accounts::{UserKind, access};
 use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::http::api::blocking;
 use crate::http::error::PageError;
@@ -145,7 +145,7 @@ async fn sign_in_page(
         return Ok(see_other("/"));
     }
     let db = app.db.clone();
-    if blocking(move || db.read(access::setup_open)).await? {
+    if blocking(move || db.read(crate::accounts::system::setup_open)).await? {
         return Ok(see_other("/setup"));
     }
     let (token, is_new) = form_token(&req);
@@ -235,7 +235,7 @@ async fn sign_out(
 
 async fn setup_page(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let db = app.db.clone();
-    if !blocking(move || db.read(access::setup_open)).await? {
+    if !blocking(move || db.read(crate::accounts::system::setup_open)).await? {
         return Ok(see_other("/sign-in"));
     }
     let (token, is_new) = form_token(&req);

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use super::auth::{check_form_token, form_token, start_session_at, with_form_cookie};
 use super::{Layout, render};
 use crate::App;
-use crate::accounts::access;
 use crate::accounts::sessions;
 use crate::error::{Error, ErrorKind};
 use crate::http::api::blocking;
@@ -70,7 +69,8 @@ async fn accept_form(
     let (group, email, existing) = blocking(move || {
         state.db.read(|conn| {
             let (invitation, group) = crate::guests::actions::usable(conn, &state.signer, &token)?;
-            let existing = access::user_by_email(conn, &invitation.email)?.is_some();
+            let existing =
+                crate::accounts::system::user_by_email(conn, &invitation.email)?.is_some();
             Ok((group.name, invitation.email, existing))
         })
     })

@@ -164,7 +164,7 @@ fn resolve_user(conn: &mut crate::db::DbConnection, raw: &str) -> Result<i64> {
         return Ok(id);
     }
     let handle = raw.trim_start_matches('@').to_lowercase();
-    accounts::access::users_by_handle(conn, std::slice::from_ref(&handle))?
+    accounts::system::users_by_handle(conn, std::slice::from_ref(&handle))?
         .remove(&handle)
         .map(|u| u.id)
         .ok_or_else(|| invalid("user", "nobody has this id or handle"))

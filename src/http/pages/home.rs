@@ -10,7 +10,6 @@ use super::form::{self, CursorQuery};
 use super::view::{Composer, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
-use crate::accounts::access;
 use crate::feeds::{self, Feed};
 use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
@@ -68,7 +67,7 @@ async fn home(
     query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
     if caller.user.is_none() {
-        let setup_open = blocking(move || app.db.read(access::setup_open)).await?;
+        let setup_open = blocking(move || app.db.read(crate::accounts::system::setup_open)).await?;
         return Ok(see_other(if setup_open { "/setup" } else { "/sign-in" }));
     }
     feed_page(app, req, caller, Section::Home, query.into_inner().cursor).await

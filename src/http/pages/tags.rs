@@ -52,7 +52,7 @@ async fn show(
     let me = caller.user()?.id;
     let tag = name.clone();
     let followed = read(&app, &caller, move |conn, _| {
-        match tags::access::id_of(conn, &tag)? {
+        match tags::system::id_of(conn, &tag)? {
             Some(id) => follows::follows_tag(conn, me, id),
             None => Ok(false),
         }

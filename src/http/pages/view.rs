@@ -101,7 +101,7 @@ impl Composer {
     /// An empty composer for the viewer, with `selected` chosen when they may post there.
     pub fn load(conn: &mut DbConnection, scope: &Scope, selected: &str) -> Result<Composer> {
         let ids: Vec<i64> = scope.member_groups();
-        let mut groups: Vec<_> = groups::access::groups_by_id(conn, &ids)?
+        let mut groups: Vec<_> = groups::system::groups_by_id(conn, &ids)?
             .into_values()
             .filter(|g| !g.is_archived())
             .collect();

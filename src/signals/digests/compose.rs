@@ -155,11 +155,11 @@ fn items(
     scope: &Scope,
     posts: &[Post],
 ) -> Result<Vec<DigestItem>> {
-    let authors = accounts::access::users_by_id(
+    let authors = accounts::system::users_by_id(
         conn,
         &posts.iter().map(|p| p.author_id).collect::<Vec<_>>(),
     )?;
-    let groups = groups::access::groups_by_id(
+    let groups = groups::system::groups_by_id(
         conn,
         &posts.iter().filter_map(|p| p.group_id).collect::<Vec<_>>(),
     )?;

@@ -142,7 +142,7 @@ fn due_batch(
     let Some(&last) = ids.last() else {
         return Ok(None);
     };
-    let mut people = accounts::access::users_by_id(conn, &ids)?;
+    let mut people = accounts::system::users_by_id(conn, &ids)?;
     let users = ids
         .iter()
         .filter_map(|id| people.remove(id))

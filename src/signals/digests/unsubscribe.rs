@@ -43,7 +43,7 @@ pub fn holder(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<U
         return Err(refused());
     }
     let id: i64 = claims.user.parse().map_err(|_| refused())?;
-    accounts::access::users_by_id(conn, &[id])?
+    accounts::system::users_by_id(conn, &[id])?
         .remove(&id)
         .filter(User::is_active)
         .ok_or_else(refused)

@@ -1,13 +1,13 @@
-//! The loaders of `tags` by name or id, for writers and for names a viewer already holds. A tag
-//! row alone is not something to show: a name exists once a body or a follow names it, even
-//! a body kept from guests. Listing tags for a viewer goes through the posts area
-//! (`posts::access::tags_with_prefix`, trending), which asks the viewer's scope.
-
-use diesel::prelude::*;
+//! Tags by name or id, without a viewer's `Scope`, for writers and for names a viewer already
+//! holds. A tag row alone is not something to show: a name exists once a body or a follow
+//! names it, even a body kept from guests. Listing tags for a viewer goes through the posts
+//! area (`posts::access::tags_with_prefix`, trending), which asks the viewer's scope. Grep
+//! `system::` for every read that bypasses a scope.
 
 use crate::db::DbConnection;
 use crate::db::schema::tags;
 use crate::error::Result;
+use diesel::prelude::*;
 
 /// Ids of the tags named `names` (lower-case), in no particular order.
 pub fn ids_by_name(conn: &mut DbConnection, names: &[String]) -> Result<Vec<(i64, String)>> {
