@@ -241,11 +241,32 @@ impl Scope {
         self.roles.contains_key(&id) || (self.reads_company() && visibility != Visibility::Secret)
     }
 
-    /// Whether the viewer may post in `group` (or the company feed for `None`).
+    /// Whether the viewer may post in `group` (or the company feed for `None`): a member of
+    /// a group that is not archived, and of a broadcast group one of its owners or admins.
     pub fn posts_in(&self, group: Option<&Group>) -> bool {
         match group {
             None => self.reads_company(),
-            Some(group) => self.roles.contains_key(&group.id) && !group.is_archived(),
+            Some(group) => {
+                let role = self.role_in(group.id);
+                role.is_some()
+                    && !group.is_archived()
+                    && (!group.broadcast || role.is_some_and(Role::manages))
+            }
+        }
+    }
+
+    /// Whether the viewer may comment on a post she reads in `group` (`None`: the company
+    /// feed): not in an archived group, and in a broadcast group closed to members' comments
+    /// only as one of its owners or admins.
+    pub fn comments_in(&self, group: Option<&Group>) -> bool {
+        match group {
+            None => true,
+            Some(group) => {
+                !group.is_archived()
+                    && (!group.broadcast
+                        || group.members_comment
+                        || self.role_in(group.id).is_some_and(Role::manages))
+            }
         }
     }
 

@@ -335,6 +335,9 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
             description: (*description).into(),
             visibility: *visibility,
             allow_guests: *allow_guests,
+            // The company's announcements are the leadership's to post; everyone comments.
+            broadcast: *name == "Announcements",
+            members_comment: true,
         };
         let group = as_user(db, &owner, |conn, scope| {
             groups::create_group(conn, scope, &input)

@@ -71,6 +71,8 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
+        broadcast -> Bool,
+        members_comment -> Bool,
     }
 }
 

@@ -29,6 +29,17 @@ pub struct NewGroup {
     pub visibility: Visibility,
     #[serde(default)]
     pub allow_guests: bool,
+    /// Only owners and admins post; members read (and comment, unless `members_comment` is
+    /// false).
+    #[serde(default)]
+    pub broadcast: bool,
+    /// In a broadcast group, whether members comment. Default true.
+    #[serde(default = "yes")]
+    pub members_comment: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Changes to a group's settings; `None` leaves a field as it is.
@@ -39,6 +50,8 @@ pub struct GroupChanges {
     pub description: Option<String>,
     pub visibility: Option<Visibility>,
     pub allow_guests: Option<bool>,
+    pub broadcast: Option<bool>,
+    pub members_comment: Option<bool>,
     /// True archives (posts stay readable, no new ones); false restores.
     pub archived: Option<bool>,
 }
@@ -96,6 +109,8 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
             groups::description.eq(input.description.trim()),
             groups::visibility.eq(input.visibility.as_str()),
             groups::allow_guests.eq(input.allow_guests),
+            groups::broadcast.eq(input.broadcast),
+            groups::members_comment.eq(input.members_comment),
             groups::created_by.eq(me.id),
             groups::created_at.eq(now),
         ))
@@ -125,6 +140,8 @@ pub fn update_group(
         && changes.description.is_none()
         && changes.visibility.is_none()
         && changes.allow_guests.is_none()
+        && changes.broadcast.is_none()
+        && changes.members_comment.is_none()
         && changes.archived.is_none();
     if nothing {
         return Ok(group);
@@ -153,6 +170,10 @@ pub fn update_group(
                 .visibility
                 .map(|v| groups::visibility.eq(v.as_str())),
             changes.allow_guests.map(|a| groups::allow_guests.eq(a)),
+            changes.broadcast.map(|b| groups::broadcast.eq(b)),
+            changes
+                .members_comment
+                .map(|c| groups::members_comment.eq(c)),
             archived_at.map(|a| groups::archived_at.eq(a)),
         ))
         .execute(conn)?;

@@ -86,6 +86,10 @@ pub struct Group {
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,
+    /// Only the group's owners and admins post (an announcements group).
+    pub broadcast: bool,
+    /// In a broadcast group, whether members comment on its posts.
+    pub members_comment: bool,
 }
 
 impl Group {

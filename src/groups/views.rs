@@ -15,6 +15,10 @@ pub struct GroupView {
     pub description: String,
     pub visibility: Visibility,
     pub allow_guests: bool,
+    /// Only owners and admins post.
+    pub broadcast: bool,
+    /// In a broadcast group, whether members comment.
+    pub members_comment: bool,
     pub member_count: i64,
     /// The viewer's role, if a member.
     pub my_role: Option<Role>,
@@ -32,6 +36,8 @@ impl GroupView {
             description: group.description.clone(),
             visibility: group.visibility(),
             allow_guests: group.allow_guests,
+            broadcast: group.broadcast,
+            members_comment: group.members_comment,
             member_count: group.member_count,
             my_role,
             archived: group.is_archived(),

@@ -10,7 +10,7 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::posts;
 use crate::error::{Error, Result};
-use crate::ids::{CommentId, PostId};
+use crate::ids::{CommentId, GroupId, PostId};
 
 /// Where the posts of a feed come from.
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +123,16 @@ pub fn comments_page(
     let post = visible_post(conn, scope, post_id)?;
     let comments = queries::comments_of(conn, post.id, scope.viewer().is_guest(), after, limit)?;
     Ok((post, comments))
+}
+
+/// Whether the viewer may comment on `post`, which she reads: the policy's
+/// `Scope::comments_in` for its group.
+pub fn may_comment(conn: &mut DbConnection, scope: &Scope, post: &Post) -> Result<bool> {
+    let group = post
+        .group_id
+        .map(|id| crate::groups::access::visible_group(conn, scope, GroupId(id)))
+        .transpose()?;
+    Ok(scope.comments_in(group.as_ref()))
 }
 
 /// Ids of people who like a readable post, newest first.

@@ -201,6 +201,10 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             Some(g) if g.is_archived() => {
                 Error::conflict(ErrorCode::GroupArchived, "this group is archived")
             }
+            Some(g) if g.broadcast && scope.role_in(g.id).is_some() => Error::forbidden(
+                ErrorCode::GroupAdminsOnly,
+                "only the group's owners and admins post here; comment on their posts instead",
+            ),
             Some(_) => Error::forbidden(ErrorCode::MembersOnly, "join the group to post in it"),
         });
     }

@@ -38,11 +38,14 @@ pub fn add_comment(
         )?),
         None => None,
     };
-    if group.as_ref().is_some_and(|g| g.is_archived()) {
-        return Err(Error::conflict(
-            ErrorCode::GroupArchived,
-            "this group is archived",
-        ));
+    if !scope.comments_in(group.as_ref()) {
+        return Err(match group.as_ref().is_some_and(|g| g.is_archived()) {
+            true => Error::conflict(ErrorCode::GroupArchived, "this group is archived"),
+            false => Error::forbidden(
+                ErrorCode::GroupAdminsOnly,
+                "only the group's owners and admins comment here",
+            ),
+        });
     }
     if employees_only
         && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))

@@ -489,6 +489,95 @@ async fn feeds_merge_follows_and_page_stably_while_posts_arrive(backend: Backend
     );
 }
 
+async fn broadcast_groups_take_posts_from_their_owners_and_admins_only(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bo = app.user(&admin, "bo", "employee").await;
+    let (status, group) = admin
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Announcements", "visibility": "public", "broadcast": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    assert_eq!(
+        (
+            group["broadcast"].as_bool(),
+            group["members_comment"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let id = group["id"].as_str().unwrap().to_string();
+    for (member, role) in [(&ana, "member"), (&bo, "admin")] {
+        let user_id = member.id().await;
+        let (status, body) = admin
+            .post(
+                &format!("/api/v1/groups/{id}/members"),
+                json!({"user_id": user_id, "role": role}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let post = |body: &str| json!({"body": body, "group_id": id});
+
+    let (status, refused) = ana.post("/api/v1/posts", post("Can I post here?")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["code"], "group_admins_only");
+    let (status, news) = admin
+        .post("/api/v1/posts", post("The office moves in May"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{news}");
+    let (status, _) = bo
+        .post("/api/v1/posts", post("Parking details follow"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let news = news["id"].as_str().unwrap();
+    let comments = format!("/api/v1/posts/{news}/comments");
+    let comment = |body: &str| json!({"body": body});
+    let (status, _) = ana.post(&comments, comment("Great news")).await;
+    assert_eq!(status, StatusCode::CREATED, "members comment");
+
+    let (status, changed) = admin
+        .patch(
+            &format!("/api/v1/groups/{id}"),
+            json!({"members_comment": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        ana.post(&comments, comment("And now?")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        bo.post(&comments, comment("Admins still do")).await.0,
+        StatusCode::CREATED
+    );
+
+    // The pages offer only what the policy allows.
+    let browser = app.browser_sign_in("ana@example.com").await;
+    let group_page = browser.page(&format!("/groups/{id}")).await;
+    assert!(
+        !group_page.contains("class=\"card composer"),
+        "no composer for a member"
+    );
+    let home = browser.page("/").await;
+    assert!(
+        !home.contains(&format!("value=\"{id}\"")),
+        "not among the groups to post in"
+    );
+    let permalink = browser.page(&format!("/posts/{news}")).await;
+    assert!(!permalink.contains("comment-form"), "no comment form");
+    assert!(permalink.contains("Comments here are for the group's owners and admins."));
+    let owner = app.browser_sign_in("admin@example.com").await;
+    assert!(
+        owner
+            .page(&format!("/groups/{id}"))
+            .await
+            .contains("class=\"card composer")
+    );
+}
+
 on_both_backends!(
     posts_render_sanitized_markdown_with_tags_mentions_and_links,
     empty_and_overlong_bodies_are_refused_clearly,
@@ -497,7 +586,8 @@ on_both_backends!(
     likes_are_idempotent_and_counts_exact_under_concurrency,
     comments_are_flat_oldest_first_and_paged,
     groups_join_request_approve_leave_and_archive,
-    feeds_merge_follows_and_page_stably_while_posts_arrive
+    feeds_merge_follows_and_page_stably_while_posts_arrive,
+    broadcast_groups_take_posts_from_their_owners_and_admins_only
 );
 
 async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend) {

@@ -57,6 +57,8 @@ pub struct SettingsForm {
     pub visibility: String,
     /// Checkboxes: present when ticked.
     pub allow_guests: Option<String>,
+    pub broadcast: Option<String>,
+    pub members_comment: Option<String>,
     pub archived: Option<String>,
 }
 
@@ -68,6 +70,8 @@ impl SettingsForm {
             description: group.description.clone(),
             visibility: group.visibility.as_str().to_string(),
             allow_guests: group.allow_guests.then(String::new),
+            broadcast: group.broadcast.then(String::new),
+            members_comment: group.members_comment.then(String::new),
             archived: group.archived.then(String::new),
         }
     }
@@ -78,6 +82,8 @@ impl SettingsForm {
             description: Some(self.description.clone()),
             visibility: Some(parse_visibility(&self.visibility)?),
             allow_guests: Some(self.allow_guests.is_some()),
+            broadcast: Some(self.broadcast.is_some()),
+            members_comment: Some(self.members_comment.is_some()),
             archived: Some(self.archived.is_some()),
         })
     }

@@ -156,6 +156,8 @@ async fn create(
             description,
             visibility: parse_visibility(&visibility)?,
             allow_guests,
+            broadcast: false,
+            members_comment: true,
         };
         actions::create_group(conn, scope, &input)
     })
@@ -173,7 +175,7 @@ async fn load_group(
     caller: &Caller,
     id: GroupId,
     members_cursor: Option<String>,
-) -> Result<(GroupView, MemberPage, bool, Composer)> {
+) -> Result<(GroupView, MemberPage, bool, Option<Composer>)> {
     read(app, caller, move |conn, scope| {
         let group = access::visible_group(conn, scope, id)?;
         let readable = scope.reads_posts_in(Some(group.id));
@@ -183,6 +185,7 @@ async fn load_group(
             (Vec::new(), None)
         };
         let composer = Composer::load(conn, scope, &id.to_string())?;
+        let composer = scope.posts_in(Some(&group)).then_some(composer);
         let view = access::views(conn, scope, &[group])?
             .into_iter()
             .next()
@@ -201,7 +204,7 @@ pub(super) async fn group_page(
     cursor: Option<String>,
     members_cursor: Option<String>,
 ) -> Result<ShowPage, PageError> {
-    let (group, (members, next_members), readable, mut composer) =
+    let (group, (members, next_members), readable, composer) =
         load_group(app, caller, id, members_cursor).await?;
     let mut layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
     layout.atom = readable.then(|| format!("/groups/{id}.atom"));
@@ -214,14 +217,16 @@ pub(super) async fn group_page(
         true => Some(group_admin::load(app, caller, &group).await?),
         false => None,
     };
-    composer.back = back.clone();
-    let may_post = group.my_role.is_some() && !group.archived;
+    let composer = composer.map(|c| Composer {
+        back: back.clone(),
+        ..c
+    });
     Ok(ShowPage {
         layout,
         feed,
         members,
         more_members: next_members.map(|c| format!("/groups/{id}?members={c}#members")),
-        composer: may_post.then_some(composer),
+        composer,
         manage,
         notice: "",
         errors: FieldErrors::default(),

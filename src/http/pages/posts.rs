@@ -39,6 +39,9 @@ struct ShowPage {
     more: Option<String>,
     /// Whether the viewer muted the post's thread.
     muted: bool,
+    /// Whether the viewer may comment (not in an archived group, nor in an announcements group
+    /// closed to members' comments).
+    may_comment: bool,
     /// The comment form's text, kept when a comment is refused.
     comment_body: String,
     errors: FieldErrors,
@@ -109,7 +112,7 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, comments, next, muted) = read(app, caller, move |conn, scope| {
+    let (post, comments, next, muted, may_comment) = read(app, caller, move |conn, scope| {
         let post = post_view(conn, scope, id)?;
         let me = scope.viewer().require_user()?.id;
         let muted = preferences::muted_among(conn, id.0, &[me])?.contains(&me);
@@ -117,7 +120,8 @@ pub(super) async fn permalink(
         let (rows, next) =
             crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
         let comments = views::comment_views(conn, scope, row.group_id, &rows)?;
-        Ok((post, comments, next, muted))
+        let may_comment = access::may_comment(conn, scope, &row)?;
+        Ok((post, comments, next, muted, may_comment))
     })
     .await?;
     crate::http::api::digests::record_read(app, caller, id).await;
@@ -128,6 +132,7 @@ pub(super) async fn permalink(
         post,
         comments,
         muted,
+        may_comment,
         comment_body: draft.body,
         errors: draft.errors,
         back,

@@ -103,7 +103,7 @@ impl Composer {
         let ids: Vec<i64> = scope.member_groups();
         let mut groups: Vec<_> = groups::system::groups_by_id(conn, &ids)?
             .into_values()
-            .filter(|g| !g.is_archived())
+            .filter(|g| scope.posts_in(Some(g)))
             .collect();
         groups.sort_by(|a, b| a.name_key.cmp(&b.name_key));
         Ok(Composer {

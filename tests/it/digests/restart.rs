@@ -46,6 +46,8 @@ fn fill(db: &Db) {
                 description: String::new(),
                 visibility: agora::groups::Visibility::Public,
                 allow_guests: false,
+                broadcast: false,
+                members_comment: true,
             };
             let group = agora::groups::actions::create_group(conn, &scope, &input)?;
             let scope = Scope::resolve(conn, &viewer)?;

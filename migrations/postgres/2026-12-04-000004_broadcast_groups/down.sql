@@ -1,0 +1,2 @@
+ALTER TABLE groups DROP COLUMN members_comment;
+ALTER TABLE groups DROP COLUMN broadcast;
