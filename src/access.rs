@@ -307,7 +307,31 @@ mod tests {
         Scope::of(viewer(kind), roles, public)
     }
 
-    /// Every viewer kind × visibility × role × employees-only, against the rules as the
+    fn group(
+        visibility: Visibility,
+        broadcast: bool,
+        members_comment: bool,
+        archived: bool,
+    ) -> Group {
+        let now = chrono::Utc::now().naive_utc();
+        Group {
+            id: GROUP,
+            name: "Launch".into(),
+            name_key: "launch".into(),
+            description: String::new(),
+            visibility: visibility.as_str().into(),
+            allow_guests: true,
+            member_count: 1,
+            created_by: 1,
+            created_at: now,
+            archived_at: archived.then_some(now),
+            broadcast,
+            members_comment,
+        }
+    }
+
+    /// Every viewer kind × visibility × role × employees-only (and, for posting and
+    /// commenting, the group's broadcast and archive settings), against the rules as the
     /// product states them (docs/guests.md, docs/microblog.md).
     #[test]
     fn the_policy_answers_every_combination_as_documented() {
@@ -365,6 +389,28 @@ mod tests {
                         manages || site_admin,
                         "moderates {case}"
                     );
+                    for (broadcast, members_comment, archived) in [
+                        (false, true, false),
+                        (true, true, false),
+                        (true, false, false),
+                        (false, true, true),
+                        (true, false, true),
+                    ] {
+                        let group = group(visibility, broadcast, members_comment, archived);
+                        let case = format!(
+                            "{case} broadcast {broadcast} members comment {members_comment} archived {archived}"
+                        );
+                        assert_eq!(
+                            scope.posts_in(Some(&group)),
+                            member && !archived && (!broadcast || manages),
+                            "posts_in {case}"
+                        );
+                        assert_eq!(
+                            scope.comments_in(Some(&group)),
+                            !archived && (!broadcast || members_comment || manages),
+                            "comments_in {case}"
+                        );
+                    }
                     assert_eq!(scope.reads_company(), staff, "company feed {case}");
                     let class = if guest {
                         ReaderClass::Guests
