@@ -81,7 +81,7 @@ pub(super) fn list_active(
         .limit(limit)
         .into_boxed();
     if let Some(q) = matched.text.filter(|q| !q.trim().is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.trim().to_lowercase()));
+        let pattern = format!("%{}%", crate::db::escape_like(&q.trim().to_lowercase()));
         let shown = lower(users::name)
             .like(pattern.clone())
             .escape('\\')
@@ -103,10 +103,4 @@ pub(super) fn list_active(
         );
     }
     Ok(query.load(conn)?)
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -51,6 +51,14 @@ impl Backend {
     }
 }
 
+/// `text` for use inside a LIKE pattern with `ESCAPE '\'`: its `%`, `_` and `\` match only
+/// themselves.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// The URL with any password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -47,10 +47,11 @@ pub fn readable_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Re
 }
 
 /// One page of the group directory, by name: employees see public and private groups and
-/// their own; guests only their own.
+/// their own; guests only their own. With `q`, only groups whose name holds it.
 pub fn directory(
     conn: &mut DbConnection,
     scope: &Scope,
+    q: Option<&str>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<GroupView>, Option<String>)> {
@@ -62,7 +63,11 @@ pub fn directory(
     } else {
         &[]
     };
-    let groups = queries::list(conn, &own, visibilities, after.as_ref(), limit + 1)?;
+    let named = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", crate::db::escape_like(&super::model::name_key(q))));
+    let groups = queries::list(conn, &own, visibilities, named, after.as_ref(), limit + 1)?;
     let (groups, next) =
         crate::cursor::page(groups, limit, |g| crate::cursor::encode(&g.name_key, g.id));
     Ok((views(conn, scope, &groups)?, next))

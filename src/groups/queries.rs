@@ -88,11 +88,13 @@ pub(super) fn owner_count(conn: &mut DbConnection, group_id: i64) -> Result<i64>
         .get_result(conn)?)
 }
 
-/// Groups in `ids`, or with a visibility in `visibilities`, by name, after `after`.
+/// Groups in `ids`, or with a visibility in `visibilities`, whose name key is `like` (a LIKE
+/// pattern escaped with `\`) if given, by name, after `after`.
 pub(super) fn list(
     conn: &mut DbConnection,
     ids: &[i64],
     visibilities: &[&str],
+    like: Option<String>,
     after: Option<&(String, i64)>,
     limit: i64,
 ) -> Result<Vec<Group>> {
@@ -107,6 +109,9 @@ pub(super) fn list(
         .order((groups::name_key.asc(), groups::id.asc()))
         .limit(limit)
         .into_boxed();
+    if let Some(pattern) = like {
+        query = query.filter(groups::name_key.like(pattern).escape('\\'));
+    }
     if let Some((key, id)) = after {
         query = query.filter(
             groups::name_key

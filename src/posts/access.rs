@@ -173,13 +173,7 @@ pub fn tags_with_prefix(
     limit: i64,
 ) -> Result<Vec<String>> {
     scope.viewer().require_user()?;
-    let pattern = format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = format!("{}%", crate::db::escape_like(prefix));
     queries::tags_used_in(
         conn,
         scope.readable_groups(),

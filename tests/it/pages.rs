@@ -2,7 +2,7 @@
 //! CSRF token, 303 redirects on success, 422 with the typed text kept on refusal.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::{Backend, Client, PASSWORD, TestApp};
@@ -906,6 +906,62 @@ async fn error_pages_keep_the_readers_toolbar_and_show_a_way_on(backend: Backend
     );
 }
 
+async fn the_group_directory_finds_groups_by_name_among_those_the_reader_sees(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, ana) = employee_in_browser(&app, "ana").await;
+    let team = app.group(&admin, "Launch Team", "public", false).await;
+    app.group(&admin, "Lunch club", "private", true).await;
+    app.group(&admin, "Launch secrets", "secret", false).await;
+    let beta = app.group(&admin, "Launch beta", "private", true).await;
+    let guest = app.guest_in(&admin, "gia", &[&beta]).await;
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, found) = ana.get("/api/v1/groups?q=LAUNCH").await;
+    assert_eq!(
+        names(&found),
+        ["Launch beta", "Launch Team"],
+        "no secret group"
+    );
+    let (_, found) = guest.get("/api/v1/groups?q=launch").await;
+    assert_eq!(
+        names(&found),
+        ["Launch beta"],
+        "a guest finds only her groups"
+    );
+    let (_, found) = ana.get("/api/v1/groups?q=%25").await;
+    assert!(names(&found).is_empty(), "a % matches itself: {found}");
+    let (_, found) = ana.get("/api/v1/groups?q=launch&limit=1").await;
+    assert_eq!(names(&found), ["Launch beta"]);
+    let cursor = found["next_cursor"].as_str().unwrap();
+    let (_, rest) = ana
+        .get(&format!("/api/v1/groups?q=launch&limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(names(&rest), ["Launch Team"]);
+
+    let page = ana.page("/groups?q=lunch").await;
+    assert!(
+        page.contains("Lunch club") && !page.contains("Launch Team"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"lunch\""), "the box keeps the words");
+    let none = ana.page("/groups?q=zzz").await;
+    assert!(
+        none.contains("No group you can see has “zzz” in its name."),
+        "{none}"
+    );
+    assert!(
+        ana.page("/groups")
+            .await
+            .contains(&format!("/groups/{team}"))
+    );
+}
+
 on_both_backends!(
     forms_go_back_only_to_paths_on_this_site,
     a_post_from_the_composer_appears_on_the_home_page,
@@ -925,5 +981,6 @@ on_both_backends!(
     the_search_page_explains_a_malformed_query_and_folds_filters,
     search_shows_no_private_group_post_to_outsiders,
     browsers_get_an_opensearch_description_and_suggestions,
-    error_pages_keep_the_readers_toolbar_and_show_a_way_on
+    error_pages_keep_the_readers_toolbar_and_show_a_way_on,
+    the_group_directory_finds_groups_by_name_among_those_the_reader_sees
 );

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, read, write};
+use super::{DirectoryQuery, Page, PageQuery, read, write};
 use crate::App;
 use crate::accounts::UserView;
 use crate::groups::actions::{self, GroupChanges, Joined, NewGroup};
@@ -39,18 +39,24 @@ pub async fn create_group(
     Ok(HttpResponse::Created().json(group_view(&app, &caller, GroupId(group.id)).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(PageQuery),
-    responses((status = 200, body = Page<GroupView>), (status = 401, body = Problem)))]
-/// Groups the viewer can see, by name.
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(DirectoryQuery),
+    responses((status = 200, body = Page<GroupView>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+/// Groups the viewer can see, by name; with `q`, those whose name holds it.
 pub async fn list_groups(
     app: web::Data<App>,
     caller: Caller,
-    query: web::Query<PageQuery>,
+    query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
     let limit = query.limit()?;
-    let cursor = query.into_inner().cursor;
     let (items, next_cursor) = read(&app, &caller, move |conn, scope| {
-        access::directory(conn, scope, cursor.as_deref(), limit)
+        access::directory(
+            conn,
+            scope,
+            query.q.as_deref(),
+            query.cursor.as_deref(),
+            limit,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))

@@ -94,6 +94,27 @@ impl PageQuery {
     }
 }
 
+/// `?q=` plus paging, of the people and group directories.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DirectoryQuery {
+    /// Part of a name (of a person also her handle, and for admins her email).
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+}
+
+impl DirectoryQuery {
+    /// The limit, checked as every list checks it.
+    pub fn limit(&self) -> Result<i64> {
+        PageQuery {
+            cursor: None,
+            limit: self.limit,
+        }
+        .limit()
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {

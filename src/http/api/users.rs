@@ -1,9 +1,8 @@
 //! The people directory, profiles, and admin management of users.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
-use super::{Page, PageQuery, blocking, read};
+use super::{DirectoryQuery, Page, blocking, read};
 use crate::App;
 use crate::accounts::actions::{self, NewAccount, Registration};
 use crate::accounts::{UserView, access};
@@ -33,15 +32,6 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(UserView::of(&user, &caller.viewer)))
 }
 
-/// `?q=` plus paging.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct DirectoryQuery {
-    /// Part of a name, handle or email.
-    pub q: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(DirectoryQuery),
     responses((status = 200, body = Page<UserView>), (status = 401, body = Problem)))]
 /// The people directory, by name. A guest sees only people she shares a group with.
@@ -51,11 +41,7 @@ pub async fn list_users(
     query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let limit = PageQuery {
-        cursor: None,
-        limit: query.limit,
-    }
-    .limit()?;
+    let limit = query.limit()?;
     let (users, next_cursor) = read(&app, &caller, move |conn, scope| {
         access::directory(
             conn,

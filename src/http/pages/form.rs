@@ -175,10 +175,11 @@ pub struct CursorQuery {
     pub cursor: Option<String>,
 }
 
-/// The "Load more" link after a page of `path`, when there is more.
+/// The "Load more" link after a page of `path` (which may carry a query), when there is more.
 pub fn more_link(path: &str, next_cursor: Option<&str>) -> Option<String> {
+    let joiner = if path.contains('?') { '&' } else { '?' };
     // Cursors are URL-safe base64, so they go into the query as they are.
-    next_cursor.map(|c| format!("{path}?cursor={c}"))
+    next_cursor.map(|c| format!("{path}{joiner}cursor={c}"))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE};
+use super::form::{self, CsrfForm, FieldErrors, PAGE_SIZE};
 use super::group_admin::{self, Manage};
 use super::view::{Composer, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
@@ -34,6 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[template(path = "pages/groups/index.html")]
 struct IndexPage {
     layout: Layout,
+    /// What the directory's search box holds.
+    q: String,
     groups: Vec<GroupView>,
     more: Option<String>,
     form: GroupForm,
@@ -105,28 +107,46 @@ async fn index(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    query: web::Query<CursorQuery>,
+    query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, PageError> {
     let form = GroupForm {
         visibility: "public".into(),
         ..GroupForm::default()
     };
-    directory(&app, &req, &caller, query.into_inner().cursor, form, None).await
+    let DirectoryQuery { q, cursor } = query.into_inner();
+    directory(&app, &req, &caller, q, cursor, form, None).await
+}
+
+/// `?q=…&cursor=…` of the directory.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DirectoryQuery {
+    q: String,
+    cursor: Option<String>,
 }
 
 async fn directory(
     app: &web::Data<App>,
     req: &HttpRequest,
     caller: &Caller,
+    q: String,
     cursor: Option<String>,
     form: GroupForm,
     refusal: Option<form::Refused>,
 ) -> Result<HttpResponse, PageError> {
     let layout = Layout::signed_in(req, caller, "Groups", Section::Groups)?;
+    let asked = q.clone();
     let (groups, next) = read(app, caller, move |conn, scope| {
-        access::directory(conn, scope, cursor.as_deref(), PAGE_SIZE)
+        access::directory(conn, scope, Some(&asked), cursor.as_deref(), PAGE_SIZE)
     })
     .await?;
+    let listed = match q.trim() {
+        "" => "/groups".to_string(),
+        q => format!(
+            "/groups?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        ),
+    };
     let (status, errors) = match refusal {
         Some(r) => (r.status, r.errors),
         None => (StatusCode::OK, FieldErrors::default()),
@@ -134,7 +154,8 @@ async fn directory(
     let page = IndexPage {
         layout,
         groups,
-        more: form::more_link("/groups", next.as_deref()),
+        more: form::more_link(&listed, next.as_deref()),
+        q,
         form,
         errors,
     };
@@ -164,7 +185,18 @@ async fn create(
     .await?;
     match outcome {
         Ok(group) => Ok(see_other(&format!("/groups/{}", group.id))),
-        Err(refusal) => directory(&app, &req, &caller, None, form, Some(refusal)).await,
+        Err(refusal) => {
+            directory(
+                &app,
+                &req,
+                &caller,
+                String::new(),
+                None,
+                form,
+                Some(refusal),
+            )
+            .await
+        }
     }
 }
 

@@ -125,7 +125,7 @@ async fn show(
     let asked = !q.trim().is_empty();
     let (text, page) = (q.clone(), cursor.clone());
     let (groups, found) = read(&app, &caller, move |conn, scope| {
-        let (groups, _) = groups::directory(conn, scope, None, GROUP_CHOICES)?;
+        let (groups, _) = groups::directory(conn, scope, None, None, GROUP_CHOICES)?;
         if !asked {
             return Ok((groups, None));
         }
