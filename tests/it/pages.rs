@@ -962,6 +962,49 @@ async fn the_group_directory_finds_groups_by_name_among_those_the_reader_sees(ba
     );
 }
 
+async fn trending_tags_show_on_the_home_rail_and_the_tags_page_for_each_reader(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, ana) = employee_in_browser(&app, "ana").await;
+    let beta = app.group(&admin, "Beta", "private", true).await;
+    for body in ["Ship it #launch", "Demo day #launch", "Docs are up #docs"] {
+        api_post(&admin, body).await;
+    }
+    let (status, _) = admin
+        .post(
+            "/api/v1/posts",
+            json!({"body": "Pilot notes #pilot", "group_id": beta}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let guest = app.guest_in(&admin, "gia", &[&beta]).await;
+
+    let home = ana.page("/").await;
+    let rail = &home[home.find("Trending this week").unwrap()..];
+    assert!(
+        rail.contains("href=\"/tags/launch\">#launch</a> <span class=\"muted\">2 posts"),
+        "{rail}"
+    );
+    assert!(
+        rail.contains("#docs") && !rail.contains("#pilot"),
+        "ana is not in Beta: {rail}"
+    );
+    let tags = ana.page("/tags").await;
+    assert!(tags.contains("#launch") && tags.contains("#docs"), "{tags}");
+
+    let home = guest.page("/").await;
+    let rail = &home[home.find("Trending this week").unwrap()..];
+    assert!(rail.contains("#pilot"), "{rail}");
+    assert!(
+        !rail.contains("#launch") && !rail.contains("#docs"),
+        "a guest: {rail}"
+    );
+    let tags = guest.page("/tags").await;
+    assert!(
+        tags.contains("#pilot") && !tags.contains("#launch"),
+        "{tags}"
+    );
+}
+
 on_both_backends!(
     forms_go_back_only_to_paths_on_this_site,
     a_post_from_the_composer_appears_on_the_home_page,
@@ -982,5 +1025,6 @@ on_both_backends!(
     search_shows_no_private_group_post_to_outsiders,
     browsers_get_an_opensearch_description_and_suggestions,
     error_pages_keep_the_readers_toolbar_and_show_a_way_on,
-    the_group_directory_finds_groups_by_name_among_those_the_reader_sees
+    the_group_directory_finds_groups_by_name_among_those_the_reader_sees,
+    trending_tags_show_on_the_home_rail_and_the_tags_page_for_each_reader
 );

@@ -37,6 +37,8 @@ struct FeedPage {
     /// An admin looking at an instance without a single post is told about `agora demo`.
     suggest_demo: bool,
     back: &'static str,
+    /// The side rail's tags most used this week in what the reader may read, with counts.
+    trending: Vec<(String, i64)>,
 }
 
 #[derive(Template)]
@@ -59,6 +61,9 @@ struct PostForm {
     employees_only: Option<String>,
     quiet: Option<String>,
 }
+
+/// Trending tags on a feed's side rail.
+const RAIL_TAGS: i64 = 8;
 
 async fn home(
     app: web::Data<App>,
@@ -119,8 +124,10 @@ async fn feed_page(
     let first_page = cursor.is_none();
     let feed = feed_list(&app, &caller, feed, cursor, path).await?;
     let selected = String::new();
-    let mut composer = read(&app, &caller, move |conn, scope| {
-        Composer::load(conn, scope, &selected)
+    let (mut composer, trending) = read(&app, &caller, move |conn, scope| {
+        let composer = Composer::load(conn, scope, &selected)?;
+        let trending = crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?;
+        Ok((composer, trending))
     })
     .await?;
     composer.back = path.to_string();
@@ -137,6 +144,7 @@ async fn feed_page(
         empty,
         suggest_demo,
         back: path,
+        trending,
     };
     render(StatusCode::OK, &page)
 }

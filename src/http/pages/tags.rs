@@ -1,4 +1,5 @@
-//! A tag's page: its posts the viewer may read, and following it.
+//! Tags: what is trending in what the viewer may read, a tag's page with its posts, and
+//! following it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,8 +18,32 @@ use crate::{follows, tags};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tags/{name}", web::get().to(show))
+    cfg.route("/tags", web::get().to(index))
+        .route("/tags/{name}", web::get().to(show))
         .route("/tags/{name}/follow", web::post().to(follow));
+}
+
+#[derive(Template)]
+#[template(path = "pages/tags/index.html")]
+struct IndexPage {
+    layout: Layout,
+    trending: Vec<(String, i64)>,
+}
+
+/// Tags most used this week, as the `/tags` page lists them.
+const TRENDING: i64 = 30;
+
+async fn index(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(&req, &caller, "Tags", Section::None)?;
+    let trending = read(&app, &caller, |conn, scope| {
+        crate::posts::access::trending_tags(conn, scope, TRENDING)
+    })
+    .await?;
+    render(StatusCode::OK, &IndexPage { layout, trending })
 }
 
 #[derive(Template)]
