@@ -62,13 +62,20 @@ pub fn current_user(conn: &mut DbConnection, viewer: &Viewer) -> Result<User> {
     queries::find(conn, principal.id)?.ok_or_else(Error::unauthenticated)
 }
 
-/// One page of the people directory: active users matching `q` that the viewer may see. `q`
-/// matches only what the viewer is shown (name and handle; the email too for admins, who see
-/// every address), so the directory cannot tell whether a hidden address exists.
+/// What the people directory is asked for: words of a name or handle, and a department.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lookup<'a> {
+    pub q: Option<&'a str>,
+    pub department: Option<&'a str>,
+}
+
+/// One page of the people directory: active users matching `lookup` that the viewer may see.
+/// `q` matches only what the viewer is shown (name and handle; the email too for admins, who
+/// see every address), so the directory cannot tell whether a hidden address exists.
 pub fn directory(
     conn: &mut DbConnection,
     scope: &Scope,
-    q: Option<&str>,
+    lookup: Lookup<'_>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<User>, Option<String>)> {
@@ -76,8 +83,9 @@ pub fn directory(
     let cursor = cursor.map(crate::cursor::decode).transpose()?;
     let circle = guest_circle(conn, scope)?;
     let matched = queries::Matched {
-        text: q,
+        text: lookup.q,
         emails: scope.viewer().is_admin(),
+        department: lookup.department,
     };
     let users = queries::list_active(conn, matched, circle.as_deref(), cursor.as_ref(), limit + 1)?;
     Ok(crate::cursor::page(users, limit, |u| {
@@ -94,5 +102,12 @@ pub fn people_for_admin(
     limit: i64,
 ) -> Result<(Vec<User>, Option<String>)> {
     scope.viewer().require_admin()?;
-    directory(conn, scope, None, cursor, limit)
+    directory(conn, scope, Lookup::default(), cursor, limit)
+}
+
+/// The departments of the people the viewer may see, for the directory's filter.
+pub fn departments(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<String>> {
+    scope.viewer().require_user()?;
+    let circle = guest_circle(conn, scope)?;
+    queries::departments(conn, circle.as_deref())
 }

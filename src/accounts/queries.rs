@@ -63,6 +63,8 @@ pub(super) struct Matched<'a> {
     pub text: Option<&'a str>,
     /// Whether the email may match too (only for viewers who see emails).
     pub emails: bool,
+    /// Only people of this department (any case), when given.
+    pub department: Option<&'a str>,
 }
 
 /// Active users matching `matched`, by name, at most `limit`, after `cursor`, limited to
@@ -92,6 +94,9 @@ pub(super) fn list_active(
             query.filter(shown)
         };
     }
+    if let Some(department) = matched.department.map(str::trim).filter(|d| !d.is_empty()) {
+        query = query.filter(lower(users::department).eq(department.to_lowercase()));
+    }
     if let Some(ids) = only {
         query = query.filter(users::id.eq_any(ids.to_vec()));
     }
@@ -101,6 +106,21 @@ pub(super) fn list_active(
                 .gt(name.clone())
                 .or(users::name.eq(name.clone()).and(users::id.gt(*id))),
         );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The departments of active users (among `only` when given), as written, alphabetically.
+pub(super) fn departments(conn: &mut DbConnection, only: Option<&[i64]>) -> Result<Vec<String>> {
+    let mut query = users::table
+        .filter(users::deactivated_at.is_null())
+        .filter(users::department.ne(""))
+        .select(users::department)
+        .distinct()
+        .order(users::department.asc())
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(users::id.eq_any(ids.to_vec()));
     }
     Ok(query.load(conn)?)
 }

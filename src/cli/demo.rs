@@ -297,7 +297,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
     let existing = db
         .read(|conn| {
             let scope = system_scope(conn)?;
-            crate::accounts::access::directory(conn, &scope, None, None, 3)
+            crate::accounts::access::directory(conn, &scope, Default::default(), None, 3)
         })?
         .0;
     if existing.len() > 1 {

@@ -97,11 +97,12 @@ async fn fetch(client: &Client, path: &str) -> (StatusCode, String, String) {
     (status, kind, response.text().await.unwrap())
 }
 
-/// The unescaped `href` of the first link whose text is `text` (a tab's count may follow it).
+/// The unescaped `href` of the result tab named `text`, or else of the first link whose text
+/// is `text`.
 fn href_of(html: &str, text: &str) -> String {
     let end = html
-        .find(&format!("\">{text}</a>"))
-        .or_else(|| html.find(&format!("\">{text} <span class=\"tab-count\">")))
+        .find(&format!("\">{text} <span class=\"tab-count\">"))
+        .or_else(|| html.find(&format!("\">{text}</a>")))
         .unwrap_or_else(|| panic!("no {text} link in {html}"));
     let start = html[..end].rfind("href=\"").unwrap() + "href=\"".len();
     html[start..end].replace("&#38;", "&").replace("&amp;", "&")
@@ -1005,6 +1006,52 @@ async fn trending_tags_show_on_the_home_rail_and_the_tags_page_for_each_reader(b
     );
 }
 
+async fn the_people_directory_finds_by_name_and_department_among_those_the_reader_sees(
+    backend: Backend,
+) {
+    let app = TestApp::start(backend).await;
+    let (admin, ana) = employee_in_browser(&app, "ana").await;
+    for (handle, department) in [("bea", "Sales"), ("cy", "sales"), ("dan", "Engineering")] {
+        let person = app.user(&admin, handle, "employee").await;
+        let (status, body) = person
+            .patch("/api/v1/me", json!({"department": department}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let beta = app.group(&admin, "Beta", "private", true).await;
+    let guest = app.guest_in(&admin, "gia", &[&beta]).await;
+
+    let page = ana.page("/people?department=Sales").await;
+    assert!(
+        page.contains(">BEA<") && page.contains(">CY<"),
+        "any case: {page}"
+    );
+    assert!(!page.contains(">DAN<"), "{page}");
+    assert!(page.contains("<option value=\"Engineering\">"), "{page}");
+    let page = ana.page("/people?q=da").await;
+    assert!(page.contains(">DAN<") && !page.contains(">BEA<"), "{page}");
+    let everyone = ana.page("/people").await;
+    assert!(everyone.contains(">GIA<") && everyone.contains("Guest · customer.example"));
+
+    // A guest sees herself and those who share a group with her, and only their departments.
+    let page = guest.page("/people").await;
+    assert!(
+        page.contains(">GIA<") && page.contains(">Ada Admin<"),
+        "{page}"
+    );
+    assert!(!page.contains(">BEA<") && !page.contains(">DAN<"), "{page}");
+    assert!(
+        !page.contains("Engineering") && !page.contains("Sales"),
+        "{page}"
+    );
+    assert!(
+        guest
+            .page("/people?q=bea")
+            .await
+            .contains("Nobody you can see matches.")
+    );
+}
+
 on_both_backends!(
     forms_go_back_only_to_paths_on_this_site,
     a_post_from_the_composer_appears_on_the_home_page,
@@ -1026,5 +1073,6 @@ on_both_backends!(
     browsers_get_an_opensearch_description_and_suggestions,
     error_pages_keep_the_readers_toolbar_and_show_a_way_on,
     the_group_directory_finds_groups_by_name_among_those_the_reader_sees,
-    trending_tags_show_on_the_home_rail_and_the_tags_page_for_each_reader
+    trending_tags_show_on_the_home_rail_and_the_tags_page_for_each_reader,
+    the_people_directory_finds_by_name_and_department_among_those_the_reader_sees
 );

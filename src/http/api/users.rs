@@ -46,7 +46,10 @@ pub async fn list_users(
         access::directory(
             conn,
             scope,
-            query.q.as_deref(),
+            access::Lookup {
+                q: query.q.as_deref(),
+                department: None,
+            },
             query.cursor.as_deref(),
             limit,
         )

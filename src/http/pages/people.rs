@@ -1,4 +1,5 @@
-//! A person's profile: who they are, their posts the viewer may read, and following them.
+//! People: the directory of those the viewer may see (by name, by department), a person's
+//! profile with the posts the viewer may read, and following them.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,8 +19,70 @@ use crate::ids::UserId;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/people/{id}", web::get().to(show))
+    cfg.route("/people", web::get().to(index))
+        .route("/people/{id}", web::get().to(show))
         .route("/people/{id}/follow", web::post().to(follow));
+}
+
+#[derive(Template)]
+#[template(path = "pages/people/index.html")]
+struct IndexPage {
+    layout: Layout,
+    q: String,
+    department: String,
+    /// The departments of the people the viewer may see.
+    departments: Vec<String>,
+    people: Vec<UserView>,
+    more: Option<String>,
+}
+
+/// `?q=…&department=…&cursor=…` of the directory.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DirectoryQuery {
+    q: String,
+    department: String,
+    cursor: Option<String>,
+}
+
+async fn index(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<DirectoryQuery>,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(&req, &caller, "People", Section::None)?;
+    let DirectoryQuery {
+        q,
+        department,
+        cursor,
+    } = query.into_inner();
+    let (asked, within) = (q.clone(), department.clone());
+    let ((people, next), departments) = read(&app, &caller, move |conn, scope| {
+        let lookup = access::Lookup {
+            q: Some(&asked),
+            department: Some(&within),
+        };
+        let page = access::directory(conn, scope, lookup, cursor.as_deref(), form::PAGE_SIZE)?;
+        Ok((page, access::departments(conn, scope)?))
+    })
+    .await?;
+    let listed: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q)
+        .append_pair("department", &department)
+        .finish();
+    let page = IndexPage {
+        layout,
+        people: people
+            .iter()
+            .map(|u| UserView::of(u, &caller.viewer))
+            .collect(),
+        more: form::more_link(&format!("/people?{listed}"), next.as_deref()),
+        q,
+        department,
+        departments,
+    };
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]
