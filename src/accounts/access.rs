@@ -105,6 +105,24 @@ pub fn people_for_admin(
     directory(conn, scope, Lookup::default(), cursor, limit)
 }
 
+/// Where `person` sits in the org chart as the viewer may see it: her manager and the people
+/// who report to her directly. Nothing for a guest, who is not shown the company's org data.
+pub fn org_of(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    person: &User,
+) -> Result<(Option<User>, Vec<User>)> {
+    scope.viewer().require_user()?;
+    if scope.viewer().is_guest() {
+        return Ok((None, Vec::new()));
+    }
+    let manager = match person.manager_id {
+        Some(id) => queries::find(conn, id)?,
+        None => None,
+    };
+    Ok((manager, queries::reporting_to(conn, person.id)?))
+}
+
 /// The departments of the people the viewer may see, for the directory's filter.
 pub fn departments(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<String>> {
     scope.viewer().require_user()?;

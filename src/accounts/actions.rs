@@ -12,7 +12,7 @@ use crate::access::Viewer;
 use crate::config::AuthSettings;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, lock_event_log, new_id};
-use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation};
+use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation, invalid};
 use crate::events::{self, Event};
 use crate::ids::UserId;
 
@@ -135,7 +135,7 @@ pub fn register(
     })
 }
 
-/// Changes to one's own profile.
+/// Changes to a profile: one's own, or anyone's by an admin.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
@@ -143,8 +143,15 @@ pub struct ProfileUpdate {
     pub title: Option<String>,
     pub department: Option<String>,
     pub bio: Option<String>,
-    /// `off`, `daily` or `weekly`.
+    /// `off`, `daily` or `weekly`; only for one's own profile.
     pub digest: Option<String>,
+    pub location: Option<String>,
+    pub phone: Option<String>,
+    pub pronouns: Option<String>,
+    /// An IANA time zone name, such as `Europe/Berlin`.
+    pub time_zone: Option<String>,
+    /// The id of her manager, an active employee; empty clears it.
+    pub manager_id: Option<String>,
 }
 
 /// Updates the viewer's own profile.
@@ -154,33 +161,65 @@ pub fn update_profile(
     update: &ProfileUpdate,
 ) -> Result<User> {
     let me = viewer.require_user()?.id;
+    change_profile(conn, me, me, update)
+}
+
+/// Updates the profile of user `id` (admins only), as a directory sync would; her digest
+/// setting stays hers.
+pub fn update_profile_of(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: UserId,
+    update: &ProfileUpdate,
+) -> Result<User> {
+    let admin = viewer.require_admin()?.id;
+    let user = queries::find(conn, id.0)?.ok_or_else(|| Error::not_found("user"))?;
+    let update = ProfileUpdate {
+        digest: None,
+        ..update.clone()
+    };
+    change_profile(conn, admin, user.id, &update)
+}
+
+/// Applies `update` to `who`'s profile on `by`'s behalf.
+fn change_profile(
+    conn: &mut DbConnection,
+    by: i64,
+    who: i64,
+    update: &ProfileUpdate,
+) -> Result<User> {
     let too_long = |value: &Option<String>, max: usize| {
         value.as_ref().is_some_and(|v| v.chars().count() > max)
     };
     let mut check = Validation::default();
+    check.check(
+        update.name.as_ref().is_some_and(|n| n.trim().is_empty()),
+        "name",
+        "a name cannot be empty",
+    );
+    for (value, field) in [
+        (&update.name, "name"),
+        (&update.title, "title"),
+        (&update.department, "department"),
+        (&update.location, "location"),
+        (&update.phone, "phone"),
+        (&update.pronouns, "pronouns"),
+        (&update.time_zone, "time_zone"),
+    ] {
+        check.single_line(value.as_deref(), field).check(
+            too_long(value, MAX_SHORT_FIELD),
+            field,
+            format!("at most {MAX_SHORT_FIELD} characters"),
+        );
+    }
     check
         .check(
-            update.name.as_ref().is_some_and(|n| n.trim().is_empty()),
-            "name",
-            "a name cannot be empty",
-        )
-        .check(
-            too_long(&update.name, MAX_SHORT_FIELD),
-            "name",
-            format!("at most {MAX_SHORT_FIELD} characters"),
-        )
-        .single_line(update.name.as_deref(), "name")
-        .single_line(update.title.as_deref(), "title")
-        .single_line(update.department.as_deref(), "department")
-        .check(
-            too_long(&update.title, MAX_SHORT_FIELD),
-            "title",
-            format!("at most {MAX_SHORT_FIELD} characters"),
-        )
-        .check(
-            too_long(&update.department, MAX_SHORT_FIELD),
-            "department",
-            format!("at most {MAX_SHORT_FIELD} characters"),
+            update
+                .time_zone
+                .as_deref()
+                .is_some_and(|z| !is_time_zone_name(z.trim())),
+            "time_zone",
+            "use a time zone name such as Europe/Berlin or America/New_York",
         )
         .check(
             too_long(&update.bio, MAX_BIO),
@@ -196,31 +235,83 @@ pub fn update_profile(
             "choose off, daily or weekly",
         );
     check.finish()?;
+    let manager_id = match update.manager_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(raw) => Some(Some(manager_for(conn, who, raw)?)),
+    };
     let changes = ProfileChanges {
         name: update.name.as_deref().map(str::trim),
         title: update.title.as_deref().map(str::trim),
         department: update.department.as_deref().map(str::trim),
         bio: update.bio.as_deref(),
         digest: update.digest.as_deref(),
+        location: update.location.as_deref().map(str::trim),
+        phone: update.phone.as_deref().map(str::trim),
+        pronouns: update.pronouns.as_deref().map(str::trim),
+        time_zone: update.time_zone.as_deref().map(str::trim),
+        manager_id,
     };
     let nothing = changes.name.is_none()
         && changes.title.is_none()
         && changes.department.is_none()
         && changes.bio.is_none()
-        && changes.digest.is_none();
+        && changes.digest.is_none()
+        && changes.location.is_none()
+        && changes.phone.is_none()
+        && changes.pronouns.is_none()
+        && changes.time_zone.is_none()
+        && changes.manager_id.is_none();
     if !nothing {
-        diesel::update(users::table.find(me))
+        diesel::update(users::table.find(who))
             .set(&changes)
             .execute(conn)?;
         events::append(
             conn,
             &Event::UserUpdated {
-                by: UserId(me),
-                user: UserId(me),
+                by: UserId(by),
+                user: UserId(who),
             },
         )?;
     }
-    queries::find(conn, me)?.ok_or_else(Error::unauthenticated)
+    queries::find(conn, who)?.ok_or_else(|| Error::not_found("user"))
+}
+
+/// Longest chain of managers followed when refusing a loop.
+const MAX_CHAIN: usize = 64;
+
+/// The manager `raw` names for `who`: an active employee or admin, not `who` herself, and not
+/// someone who reports to her, however indirectly (an org chart has no loops).
+fn manager_for(conn: &mut DbConnection, who: i64, raw: &str) -> Result<i64> {
+    let refused = |message: &str| invalid("manager_id", message.to_string());
+    let id: i64 = raw.parse().map_err(|_| refused("no such person"))?;
+    if id == who {
+        return Err(refused("choose someone else: nobody manages herself"));
+    }
+    let manager = queries::find(conn, id)?
+        .filter(|m| m.is_active() && m.kind() != UserKind::Guest)
+        .ok_or_else(|| refused("choose an active employee"))?;
+    let mut above = Some(manager.id);
+    for _ in 0..MAX_CHAIN {
+        match above {
+            Some(id) if id == who => return Err(refused("she reports to this person already")),
+            Some(id) => above = queries::find(conn, id)?.and_then(|u| u.manager_id),
+            None => return Ok(manager.id),
+        }
+    }
+    Err(refused("the chain of managers is too long"))
+}
+
+/// Whether `zone` looks like an IANA time zone name (`Area/Location`, or `UTC`).
+fn is_time_zone_name(zone: &str) -> bool {
+    zone.is_empty()
+        || zone == "UTC"
+        || zone.contains('/')
+            && zone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+            && !zone.starts_with('/')
+            && !zone.ends_with('/')
 }
 
 /// Deactivates user `id` (admins only): every session and token dies now; content stays.

@@ -52,6 +52,13 @@ pub struct User {
     pub digest: String,
     pub created_at: NaiveDateTime,
     pub deactivated_at: Option<NaiveDateTime>,
+    /// Whom she reports to.
+    pub manager_id: Option<i64>,
+    pub location: String,
+    pub phone: String,
+    pub pronouns: String,
+    /// An IANA time zone name such as `Europe/Berlin`, as she gave it.
+    pub time_zone: String,
 }
 
 impl User {
@@ -112,4 +119,10 @@ pub(crate) struct ProfileChanges<'a> {
     pub department: Option<&'a str>,
     pub bio: Option<&'a str>,
     pub digest: Option<&'a str>,
+    pub location: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub pronouns: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    /// `Some(None)` clears the manager.
+    pub manager_id: Option<Option<i64>>,
 }

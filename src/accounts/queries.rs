@@ -124,3 +124,13 @@ pub(super) fn departments(conn: &mut DbConnection, only: Option<&[i64]>) -> Resu
     }
     Ok(query.load(conn)?)
 }
+
+/// Active users whose manager is `manager`, by name.
+pub(super) fn reporting_to(conn: &mut DbConnection, manager: i64) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::manager_id.eq(manager))
+        .filter(users::deactivated_at.is_null())
+        .select(User::as_select())
+        .order((users::name.asc(), users::id.asc()))
+        .load(conn)?)
+}

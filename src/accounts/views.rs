@@ -18,6 +18,13 @@ pub struct UserView {
     pub title: String,
     pub department: String,
     pub bio: String,
+    pub pronouns: String,
+    pub location: String,
+    pub phone: String,
+    /// An IANA time zone name, such as `Europe/Berlin`.
+    pub time_zone: String,
+    /// Whom she reports to.
+    pub manager_id: Option<String>,
     pub kind: UserKind,
     /// For guests, the domain of their email, shown wherever they appear.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,17 +38,25 @@ pub struct UserView {
 }
 
 impl UserView {
-    /// `user` as `viewer` may see it.
+    /// `user` as `viewer` may see it. A guest sees of anyone else only the name and title
+    /// (and a fellow guest's mark): the company's org data is not for customers.
     pub fn of(user: &User, viewer: &Viewer) -> UserView {
         let own = viewer.user_id() == Some(user.id);
+        let org = own || !viewer.is_guest();
+        let shown = |value: &String| if org { value.clone() } else { String::new() };
         UserView {
             id: user.id.to_string(),
             email: may_see_email(viewer, user.id).then(|| user.email.clone()),
             handle: user.handle.clone(),
             name: user.name.clone(),
             title: user.title.clone(),
-            department: user.department.clone(),
-            bio: user.bio.clone(),
+            department: shown(&user.department),
+            bio: shown(&user.bio),
+            pronouns: shown(&user.pronouns),
+            location: shown(&user.location),
+            phone: shown(&user.phone),
+            time_zone: shown(&user.time_zone),
+            manager_id: user.manager_id.filter(|_| org).map(|id| id.to_string()),
             kind: user.kind(),
             guest_domain: user.guest_domain(),
             digest: own.then(|| user.digest.clone()),
@@ -57,6 +72,11 @@ impl UserView {
             title: String::new(),
             department: String::new(),
             bio: String::new(),
+            pronouns: String::new(),
+            location: String::new(),
+            phone: String::new(),
+            time_zone: String::new(),
+            manager_id: None,
             ..UserView::of(user, viewer)
         }
     }

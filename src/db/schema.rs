@@ -14,6 +14,11 @@ diesel::table! {
         digest -> Text,
         created_at -> Timestamp,
         deactivated_at -> Nullable<Timestamp>,
+        manager_id -> Nullable<BigInt>,
+        location -> Text,
+        phone -> Text,
+        pronouns -> Text,
+        time_zone -> Text,
     }
 }
 

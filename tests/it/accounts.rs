@@ -231,6 +231,113 @@ async fn unknown_and_malformed_user_ids_are_not_found(backend: Backend) {
     );
 }
 
+async fn profiles_carry_org_data_that_guests_do_not_see(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bo = app.user(&admin, "bo", "employee").await;
+    let (ana_id, bo_id) = (ana.id().await, bo.id().await);
+    let (status, me) = ana
+        .patch(
+            "/api/v1/me",
+            json!({"pronouns": "she/her", "location": "Lisbon", "phone": "+351 21 000 0000",
+                   "time_zone": "Europe/Lisbon", "manager_id": bo_id, "department": "Sales"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        (
+            &me["pronouns"],
+            &me["location"],
+            &me["time_zone"],
+            &me["manager_id"]
+        ),
+        (
+            &json!("she/her"),
+            &json!("Lisbon"),
+            &json!("Europe/Lisbon"),
+            &json!(bo_id)
+        )
+    );
+    for (body, field) in [
+        (json!({"time_zone": "Mars"}), "time_zone"),
+        (json!({"manager_id": ana_id}), "manager_id"),
+        (json!({"manager_id": "404"}), "manager_id"),
+        (json!({"location": "Lisbon\nLine two"}), "location"),
+    ] {
+        let (status, problem) = ana.patch("/api/v1/me", body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+        assert!(problem["errors"][field].is_array(), "{body}: {problem}");
+    }
+    // No loops: Bo cannot report to Ana, who reports to him.
+    let (status, problem) = bo.patch("/api/v1/me", json!({"manager_id": ana_id})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // Admins set anyone's org data, as a directory sync would; nobody else does.
+    let (status, changed) = admin
+        .patch(
+            &format!("/api/v1/users/{bo_id}"),
+            json!({"title": "Head of Sales", "location": "Porto"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["title"], "Head of Sales");
+    let (status, _) = ana
+        .patch(
+            &format!("/api/v1/users/{bo_id}"),
+            json!({"title": "Intern"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The profile pages show the manager and the direct reports.
+    let browser = app.browser_sign_in("admin@example.com").await;
+    let page = browser.page(&format!("/people/{bo_id}")).await;
+    assert!(
+        page.contains("Direct reports") && page.contains(">ANA<"),
+        "{page}"
+    );
+    let page = browser.page(&format!("/people/{ana_id}")).await;
+    assert!(
+        page.contains("Reports to") && page.contains("Europe/Lisbon"),
+        "{page}"
+    );
+
+    // A guest sees a colleague's name and title only.
+    let beta = app.group(&admin, "Beta", "private", true).await;
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/groups/{beta}/members"),
+            json!({"user_id": ana_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let guest = app.guest_in(&admin, "gia", &[&beta]).await;
+    let (status, seen) = guest.get(&format!("/api/v1/users/{ana_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["name"], "ANA");
+    for field in [
+        "department",
+        "location",
+        "phone",
+        "pronouns",
+        "time_zone",
+        "bio",
+    ] {
+        assert_eq!(seen[field], "", "{field}: {seen}");
+    }
+    assert!(seen["manager_id"].is_null(), "{seen}");
+    let page = guest.page(&format!("/people/{ana_id}")).await;
+    assert!(
+        !page.contains("Lisbon") && !page.contains("Reports to"),
+        "{page}"
+    );
+}
+
 on_both_backends!(
     setup_creates_the_first_admin_once_only,
     concurrent_setups_make_exactly_one_admin,
@@ -240,7 +347,8 @@ on_both_backends!(
     profiles_update_and_validate,
     emails_show_only_to_their_owner_and_admins,
     the_directory_searches_and_pages_by_name,
-    unknown_and_malformed_user_ids_are_not_found
+    unknown_and_malformed_user_ids_are_not_found,
+    profiles_carry_org_data_that_guests_do_not_see
 );
 
 async fn the_directory_matches_only_what_the_searcher_is_shown(backend: Backend) {

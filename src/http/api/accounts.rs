@@ -120,7 +120,8 @@ pub async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileUpdate,
     responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
-/// Changes the caller's name, title, department, bio or digest frequency.
+/// Changes the caller's profile: name, title, department, bio, pronouns, location, phone, time
+/// zone, manager, or digest frequency.
 pub async fn update_me(
     app: web::Data<App>,
     caller: Caller,

@@ -41,7 +41,7 @@ macro_rules! operations {
 
 operations! {
         accounts::setup, accounts::create_token, accounts::revoke_token, accounts::me, accounts::update_me,
-        users::create_user, users::list_users, users::show_user, users::deactivate_user,
+        users::create_user, users::list_users, users::show_user, users::update_user, users::deactivate_user,
         groups::create_group, groups::list_groups, groups::show_group, groups::update_group, groups::join_group,
         groups::list_members, groups::add_member, groups::remove_member, groups::list_requests,
         posts::create_post, posts::preview_post, posts::show_post, posts::edit_post, posts::delete_post, posts::post_history,

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 use super::{DirectoryQuery, Page, blocking, read};
 use crate::App;
-use crate::accounts::actions::{self, NewAccount, Registration};
+use crate::accounts::actions::{self, NewAccount, ProfileUpdate, Registration};
 use crate::accounts::{UserView, access};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
@@ -95,4 +95,25 @@ pub async fn deactivate_user(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    request_body = ProfileUpdate,
+    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+/// Changes a person's profile (admins only): name, title, department, bio, pronouns, location,
+/// phone, time zone and manager, as a directory sync would. Her digest setting stays hers.
+pub async fn update_user(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<UserId>,
+    body: web::Json<ProfileUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, viewer) = (id.into_inner(), caller.viewer.clone());
+    let user = blocking(move || {
+        app.db
+            .write(|conn| actions::update_profile_of(conn, &viewer, id, &body))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserView::of(&user, &caller.viewer)))
 }

@@ -90,6 +90,9 @@ async fn index(
 struct ShowPage {
     layout: Layout,
     person: UserView,
+    /// Whom she reports to, and who reports to her (not shown to guests).
+    manager: Option<UserView>,
+    reports: Vec<UserView>,
     /// False on one's own profile: you always see your own posts.
     can_follow: bool,
     followed: bool,
@@ -109,12 +112,18 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let me = caller.user()?.id;
-    let (user, followed) = read(&app, &caller, move |conn, scope| {
+    let (user, followed, (manager, reports)) = read(&app, &caller, move |conn, scope| {
         let user = access::visible_user(conn, scope, id)?;
         let followed = follows::follows_user(conn, me, user.id)?;
-        Ok((user, followed))
+        let org = access::org_of(conn, scope, &user)?;
+        Ok((user, followed, org))
     })
     .await?;
+    let card = |u: &crate::accounts::User| UserView::of(u, &caller.viewer);
+    let (manager, reports) = (
+        manager.as_ref().map(card),
+        reports.iter().map(card).collect(),
+    );
     let person = UserView::of(&user, &caller.viewer);
     let mut layout = Layout::signed_in(&req, &caller, &person.name, Section::None)?;
     layout.atom = Some(format!("/people/{}.atom", person.id));
@@ -125,6 +134,8 @@ async fn show(
         layout,
         can_follow: me != id.0,
         person,
+        manager,
+        reports,
         followed,
         action: format!("{back}/follow"),
         feed,

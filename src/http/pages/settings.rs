@@ -39,6 +39,10 @@ struct ProfileForm {
     department: String,
     bio: String,
     digest: String,
+    location: String,
+    phone: String,
+    pronouns: String,
+    time_zone: String,
 }
 
 impl ProfileForm {
@@ -50,6 +54,10 @@ impl ProfileForm {
             department: user.department.clone(),
             bio: user.bio.clone(),
             digest: user.digest.clone(),
+            location: user.location.clone(),
+            phone: user.phone.clone(),
+            pronouns: user.pronouns.clone(),
+            time_zone: user.time_zone.clone(),
         }
     }
 
@@ -60,6 +68,11 @@ impl ProfileForm {
             department: Some(self.department.clone()),
             bio: Some(self.bio.clone()),
             digest: Some(self.digest.clone()),
+            location: Some(self.location.clone()),
+            phone: Some(self.phone.clone()),
+            pronouns: Some(self.pronouns.clone()),
+            time_zone: Some(self.time_zone.clone()),
+            manager_id: None,
         }
     }
 }

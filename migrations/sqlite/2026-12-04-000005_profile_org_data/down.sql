@@ -1,0 +1,6 @@
+DROP INDEX users_manager;
+ALTER TABLE users DROP COLUMN time_zone;
+ALTER TABLE users DROP COLUMN pronouns;
+ALTER TABLE users DROP COLUMN phone;
+ALTER TABLE users DROP COLUMN location;
+ALTER TABLE users DROP COLUMN manager_id;
