@@ -45,7 +45,7 @@ pub enum Registration<'a> {
     ByAdmin(&'a Viewer),
     /// A guest accepting an invitation sent by `sponsor` (the invitation is checked by the
     /// guests area before this runs).
-    Guest { sponsor: i64 },
+    Guest { sponsor: UserId },
 }
 
 /// Creates an account. The password is hashed before the transaction, so the write lock is
@@ -111,7 +111,7 @@ pub fn register(
             ));
         }
         let handle = unique_handle(conn, &email)?;
-        let id = new_id();
+        let id = UserId(new_id());
         diesel::insert_into(users::table)
             .values(NewUser {
                 id,
@@ -123,14 +123,8 @@ pub fn register(
                 created_at: Utc::now().naive_utc(),
             })
             .execute(conn)?;
-        let by = UserId(actor.unwrap_or(id));
-        events::append(
-            conn,
-            &Event::UserCreated {
-                by,
-                user: UserId(id),
-            },
-        )?;
+        let by = actor.unwrap_or(id);
+        events::append(conn, &Event::UserCreated { by, user: id })?;
         queries::find(conn, id)?.ok_or_else(|| Error::internal("user vanished after insert"))
     })
 }
@@ -212,13 +206,7 @@ pub fn update_profile(
         diesel::update(users::table.find(me))
             .set(&changes)
             .execute(conn)?;
-        events::append(
-            conn,
-            &Event::UserUpdated {
-                by: UserId(me),
-                user: UserId(me),
-            },
-        )?;
+        events::append(conn, &Event::UserUpdated { by: me, user: me })?;
     }
     queries::find(conn, me)?.ok_or_else(Error::unauthenticated)
 }
@@ -226,18 +214,18 @@ pub fn update_profile(
 /// Deactivates user `id` (admins only): every session and token dies now; content stays.
 pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> Result<()> {
     let admin = viewer.require_admin()?.id;
-    if admin == id.0 {
+    if admin == id {
         return Err(Error::conflict(
             ErrorCode::CannotDeactivateSelf,
             "ask another admin to deactivate your account",
         ));
     }
-    deactivate(conn, Some(admin), id.0)
+    deactivate(conn, Some(admin), id)
 }
 
 /// Deactivates account `id` on `actor`'s behalf (`None`: Agora itself, as when a guest's
 /// access expires): every session and token ends; what they wrote stays.
-pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Result<()> {
+pub fn deactivate(conn: &mut DbConnection, actor: Option<UserId>, id: UserId) -> Result<()> {
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if user.is_active() {
         diesel::update(users::table.find(id))
@@ -246,8 +234,8 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Resul
         events::append(
             conn,
             &Event::UserDeactivated {
-                by: actor.map(UserId),
-                user: UserId(id),
+                by: actor,
+                user: id,
             },
         )?;
     }
@@ -255,7 +243,7 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Resul
 }
 
 /// Reactivates account `id` on `actor`'s behalf; they sign in again with their password.
-pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
+pub fn reactivate(conn: &mut DbConnection, actor: UserId, id: UserId) -> Result<()> {
     let changed = diesel::update(
         users::table
             .find(id)
@@ -267,8 +255,8 @@ pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
         events::append(
             conn,
             &Event::UserUpdated {
-                by: UserId(actor),
-                user: UserId(id),
+                by: actor,
+                user: id,
             },
         )?;
     }

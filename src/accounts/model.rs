@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Principal, Viewer};
 use crate::db::schema::users;
+use crate::ids::UserId;
 
 /// What kind of account a user has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -40,7 +41,7 @@ impl UserKind {
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub handle: String,
     pub name: String,
@@ -94,7 +95,7 @@ impl User {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub(crate) struct NewUser<'a> {
-    pub id: i64,
+    pub id: UserId,
     pub email: &'a str,
     pub handle: &'a str,
     pub name: &'a str,
