@@ -8,6 +8,7 @@ use crate::accounts::UserKind;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
 use crate::groups::{self, Group, Role, Visibility};
+use crate::ids::{GroupId, UserId};
 
 /// The person behind a request, resolved once per request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub enum Viewer {
 /// A signed-in user as the policy needs them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
-    pub id: i64,
+    pub id: UserId,
     pub kind: UserKind,
 }
 
@@ -48,7 +49,7 @@ impl Viewer {
     }
 
     /// The user's id when signed in.
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         match self {
             Viewer::User(principal) => Some(principal.id),
             Viewer::Anonymous => None,
@@ -79,7 +80,7 @@ impl Viewer {
 }
 
 /// Whether `viewer` may read the email address of user `user_id`: only themselves and admins.
-pub fn may_see_email(viewer: &Viewer, user_id: i64) -> bool {
+pub fn may_see_email(viewer: &Viewer, user_id: UserId) -> bool {
     viewer.is_admin() || viewer.user_id() == Some(user_id)
 }
 
@@ -90,12 +91,12 @@ pub fn may_see_email(viewer: &Viewer, user_id: i64) -> bool {
 pub struct Scope {
     viewer: Viewer,
     /// The viewer's groups and their role in each.
-    roles: HashMap<i64, Role>,
+    roles: HashMap<GroupId, Role>,
     /// Every group whose posts the viewer may read: their own groups, plus public groups for
     /// employees and admins. Sorted.
-    readable: Vec<i64>,
+    readable: Vec<GroupId>,
     /// The public groups among them. Sorted.
-    public: Vec<i64>,
+    public: Vec<GroupId>,
 }
 
 /// Viewers who see the same of any post they may all read: see [`Scope::reader_class`].
@@ -124,7 +125,7 @@ impl Scope {
     /// she is a guest (or anonymous), of the `public` groups. Callers that know only part of
     /// the picture (one group's members and visibility) pass that part and get the same
     /// answers for it.
-    pub fn of(viewer: Viewer, roles: HashMap<i64, Role>, public: Vec<i64>) -> Scope {
+    pub fn of(viewer: Viewer, roles: HashMap<GroupId, Role>, public: Vec<GroupId>) -> Scope {
         let mut scope = Scope::unresolved(viewer);
         if !matches!(scope.viewer(), Viewer::User(_)) {
             return scope;
@@ -178,12 +179,12 @@ impl Scope {
     }
 
     /// The groups the viewer belongs to (in no order).
-    pub fn member_groups(&self) -> Vec<i64> {
+    pub fn member_groups(&self) -> Vec<GroupId> {
         self.roles.keys().copied().collect()
     }
 
     /// Every group whose posts the viewer may read, sorted.
-    pub fn readable_groups(&self) -> &[i64] {
+    pub fn readable_groups(&self) -> &[GroupId] {
         &self.readable
     }
 
@@ -199,7 +200,7 @@ impl Scope {
     }
 
     /// The public groups the viewer reads: what the company feed shows besides company posts.
-    pub fn public_readable(&self) -> Vec<i64> {
+    pub fn public_readable(&self) -> Vec<GroupId> {
         if self.reads_company() {
             self.public.clone()
         } else {
@@ -213,12 +214,12 @@ impl Scope {
     }
 
     /// The viewer's role in `group_id`, if a member.
-    pub fn role_in(&self, group_id: i64) -> Option<Role> {
+    pub fn role_in(&self, group_id: GroupId) -> Option<Role> {
         self.roles.get(&group_id).copied()
     }
 
     /// Whether the viewer may read a post in `group_id` (`None`: the company feed).
-    pub fn reads_posts_in(&self, group_id: Option<i64>) -> bool {
+    pub fn reads_posts_in(&self, group_id: Option<GroupId>) -> bool {
         match group_id {
             None => self.reads_company(),
             Some(id) => self.readable.binary_search(&id).is_ok(),
@@ -226,7 +227,7 @@ impl Scope {
     }
 
     /// Whether the viewer may read a post in `group_id` marked (or not) for employees only.
-    pub fn reads_post(&self, group_id: Option<i64>, employees_only: bool) -> bool {
+    pub fn reads_post(&self, group_id: Option<GroupId>, employees_only: bool) -> bool {
         self.reads_posts_in(group_id) && !(employees_only && self.viewer.is_guest())
     }
 
@@ -237,7 +238,7 @@ impl Scope {
     }
 
     /// [`Scope::sees_group`] for a group known by its id and visibility.
-    pub fn sees_group_with(&self, id: i64, visibility: Visibility) -> bool {
+    pub fn sees_group_with(&self, id: GroupId, visibility: Visibility) -> bool {
         self.roles.contains_key(&id) || (self.reads_company() && visibility != Visibility::Secret)
     }
 
@@ -272,7 +273,7 @@ impl Scope {
 
     /// Whether the viewer may moderate content in `group_id`: group owners and admins, and
     /// site admins for anything they can read.
-    pub fn moderates(&self, group_id: Option<i64>) -> bool {
+    pub fn moderates(&self, group_id: Option<GroupId>) -> bool {
         if self.viewer.is_admin() && self.reads_posts_in(group_id) {
             return true;
         }
@@ -286,12 +287,15 @@ impl Scope {
 mod tests {
     use super::*;
 
-    const GROUP: i64 = 7;
+    const GROUP: GroupId = GroupId(7);
 
     fn viewer(kind: Option<UserKind>) -> Viewer {
         match kind {
             None => Viewer::Anonymous,
-            Some(kind) => Viewer::User(Principal { id: 1, kind }),
+            Some(kind) => Viewer::User(Principal {
+                id: UserId(1),
+                kind,
+            }),
         }
     }
 
@@ -322,7 +326,7 @@ mod tests {
             visibility: visibility.as_str().into(),
             allow_guests: true,
             member_count: 1,
-            created_by: 1,
+            created_by: UserId(1),
             created_at: now,
             archived_at: archived.then_some(now),
             broadcast,

@@ -7,29 +7,31 @@ use chrono::{DateTime, NaiveDateTime};
 
 use crate::error::{Error, ErrorCode, Result};
 
-/// The cursor after a row sorted by `key`, then `id`.
-pub fn encode(key: &str, id: i64) -> String {
+/// The cursor after a row sorted by `key`, then `id` (a typed id or a plain number).
+pub fn encode(key: &str, id: impl Into<i64>) -> String {
+    let id: i64 = id.into();
     URL_SAFE_NO_PAD.encode(format!("{id}:{key}"))
 }
 
 /// Reads a cursor made by [`encode`]: (key, id).
-pub fn decode(cursor: &str) -> Result<(String, i64)> {
+pub fn decode<Id: From<i64>>(cursor: &str) -> Result<(String, Id)> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad_cursor())?;
     let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
     let (id, key) = text.split_once(':').ok_or_else(bad_cursor)?;
-    Ok((key.to_string(), id.parse().map_err(|_| bad_cursor())?))
+    let id: i64 = id.parse().map_err(|_| bad_cursor())?;
+    Ok((key.to_string(), Id::from(id)))
 }
 
 /// The cursor after a row sorted by the time `at`, then `id`.
-pub fn encode_at(at: NaiveDateTime, id: i64) -> String {
+pub fn encode_at(at: NaiveDateTime, id: impl Into<i64>) -> String {
     // Nanoseconds: the exact stored value, so the row itself compares equal on either backend.
     let nanos = at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX);
     encode(&nanos.to_string(), id)
 }
 
 /// Reads a cursor made by [`encode_at`]: (at, id).
-pub fn decode_at(cursor: &str) -> Result<(NaiveDateTime, i64)> {
-    let (nanos, id) = decode(cursor)?;
+pub fn decode_at<Id: From<i64>>(cursor: &str) -> Result<(NaiveDateTime, Id)> {
+    let (nanos, id) = decode::<Id>(cursor)?;
     let nanos: i64 = nanos.parse().map_err(|_| bad_cursor())?;
     Ok((DateTime::from_timestamp_nanos(nanos).naive_utc(), id))
 }
@@ -64,10 +66,12 @@ mod tests {
         let cursor = super::encode("ana: the first", 42);
         assert_eq!(
             super::decode(&cursor).unwrap(),
-            ("ana: the first".to_string(), 42)
+            ("ana: the first".to_string(), 42_i64)
         );
-        assert!(super::decode("not base64!").is_err());
-        assert!(super::decode(&base64::Engine::encode(&super::URL_SAFE_NO_PAD, "x:y")).is_err());
+        assert!(super::decode::<i64>("not base64!").is_err());
+        assert!(
+            super::decode::<i64>(&base64::Engine::encode(&super::URL_SAFE_NO_PAD, "x:y")).is_err()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Typed ids: a `PostId` is never passed where a `UserId` belongs. Each wraps the 64-bit id
-//! the database stores, goes into diesel queries as a `BigInt`, comes out of a route's path
-//! (`web::Path<PostId>`: a segment that is not a number is not found) and serialises as the
-//! bare number (JSON bodies of the API carry ids as strings through their own views).
+//! the database stores and serialises as that bare number (JSON bodies of the API carry ids
+//! as strings through their own views, not through these). In the database each is a
+//! `BigInt` column, and in a URL path each is the bare number.
 
 use std::fmt;
 
@@ -32,6 +32,8 @@ macro_rules! id_type {
         #[diesel(sql_type = BigInt)]
         pub struct $name(pub i64);
 
+        // Every backend that stores an `i64` as `BigInt` stores the id the same way: SQLite,
+        // PostgreSQL, and the `MultiBackend` over both.
         impl<DB: Backend> ToSql<BigInt, DB> for $name
         where
             i64: ToSql<BigInt, DB>,
@@ -45,7 +47,7 @@ macro_rules! id_type {
         where
             i64: FromSql<BigInt, DB>,
         {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<$name> {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
                 i64::from_sql(bytes).map($name)
             }
         }
@@ -56,17 +58,26 @@ macro_rules! id_type {
             }
         }
 
-        impl From<$name> for i64 {
-            fn from(id: $name) -> i64 {
-                id.0
-            }
-        }
-
         impl std::str::FromStr for $name {
             type Err = std::num::ParseIntError;
 
-            fn from_str(raw: &str) -> Result<$name, Self::Err> {
+            /// The decimal number, as in a URL or a form field.
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
                 raw.parse().map($name)
+            }
+        }
+
+        /// Where a number is known to be this kind of id: read back from a cursor, or a row
+        /// of the search index.
+        impl From<i64> for $name {
+            fn from(id: i64) -> $name {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
             }
         }
     };
@@ -92,3 +103,17 @@ id_type!(
     /// An invitation's id.
     InvitationId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::{GroupId, PostId, UserId};
+
+    #[test]
+    fn an_id_reads_and_prints_as_its_bare_number() {
+        assert_eq!("42".parse::<PostId>(), Ok(PostId(42)));
+        assert!("abc".parse::<PostId>().is_err());
+        assert!("99999999999999999999".parse::<UserId>().is_err());
+        assert_eq!(GroupId(7).to_string(), "7");
+        assert_eq!(serde_json::to_string(&UserId(3)).ok().as_deref(), Some("3"));
+    }
+}

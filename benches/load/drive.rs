@@ -200,7 +200,7 @@ fn bare_home_feed(
         .iter()
         .map(|(u, _)| {
             agora::access::Viewer::User(agora::access::Principal {
-                id: seeded.user_ids[*u],
+                id: agora::ids::UserId(seeded.user_ids[*u]),
                 kind: agora::accounts::UserKind::Employee,
             })
         })
@@ -229,9 +229,14 @@ fn bare_home_feed(
 pub fn sign_in(db: &Db, seeded: &Seeded) -> Result<Vec<(usize, String)>, String> {
     (0..SIGNED_IN.min(seeded.user_ids.len()))
         .map(|u| {
-            db.write(|conn| agora::accounts::sessions::create_api_token(conn, seeded.user_ids[u]))
-                .map(|(_, token)| (u, token))
-                .map_err(|e| e.detail)
+            db.write(|conn| {
+                agora::accounts::sessions::create_api_token(
+                    conn,
+                    agora::ids::UserId(seeded.user_ids[u]),
+                )
+            })
+            .map(|(_, token)| (u, token))
+            .map_err(|e| e.detail)
         })
         .collect()
 }

@@ -34,7 +34,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
     let stage = seed(db, members)?;
     let seeding = started.elapsed();
     let viewer = Viewer::User(Principal {
-        id: stage.author,
+        id: agora::ids::UserId(stage.author),
         kind: UserKind::Employee,
     });
     let mut times = Vec::with_capacity(rounds);

@@ -231,7 +231,7 @@ fn scopes(db: &Db, seeded: &Seeded, tokens: &[(usize, String)]) -> Result<Vec<Sc
         .iter()
         .map(|(u, _)| {
             let viewer = Viewer::User(Principal {
-                id: seeded.user_ids[*u],
+                id: agora::ids::UserId(seeded.user_ids[*u]),
                 kind: UserKind::Employee,
             });
             db.read(|conn| Scope::resolve(conn, &viewer))
@@ -290,7 +290,12 @@ pub fn run(
     let postgres = (db.backend() == Backend::Postgres).then(|| {
         scopes
             .iter()
-            .map(|s| s.readable_groups().to_vec())
+            .map(|s| {
+                s.readable_groups()
+                    .iter()
+                    .map(|g| g.0)
+                    .collect::<Vec<i64>>()
+            })
             .collect::<Vec<_>>()
     });
     let setup = match postgres {

@@ -33,9 +33,11 @@ pub fn run(db: &Db, seeded: &Seeded, base: &str, connections: usize) -> Result<S
     let tokens: Vec<String> = seeded.user_ids[..users]
         .iter()
         .map(|&id| {
-            db.write(|conn| agora::accounts::sessions::create_api_token(conn, id))
-                .map(|(_, token)| token)
-                .map_err(|e| e.detail)
+            db.write(|conn| {
+                agora::accounts::sessions::create_api_token(conn, agora::ids::UserId(id))
+            })
+            .map(|(_, token)| token)
+            .map_err(|e| e.detail)
         })
         .collect::<Result<_, _>>()?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;

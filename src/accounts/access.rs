@@ -14,7 +14,7 @@ use crate::ids::UserId;
 
 /// The people a guest may see: herself and everyone who shares a group with her. `None` for
 /// employees and admins, who see everyone.
-pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<i64>>> {
+pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<UserId>>> {
     if !scope.viewer().is_guest() {
         return Ok(None);
     }
@@ -26,10 +26,10 @@ pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec
 /// User `id` if the viewer may see them.
 pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<User> {
     scope.viewer().require_user()?;
-    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id.0)) {
+    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id)) {
         return Err(Error::not_found("user"));
     }
-    queries::find(conn, id.0)?.ok_or_else(|| Error::not_found("user"))
+    queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))
 }
 
 /// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
@@ -39,9 +39,9 @@ pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Resul
 pub fn cards(
     conn: &mut DbConnection,
     scope: &Scope,
-    circle: Option<&[i64]>,
-    ids: &[i64],
-) -> Result<HashMap<i64, UserView>> {
+    circle: Option<&[UserId]>,
+    ids: &[UserId],
+) -> Result<HashMap<UserId, UserView>> {
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|user| {

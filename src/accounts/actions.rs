@@ -45,7 +45,7 @@ pub enum Registration<'a> {
     ByAdmin(&'a Viewer),
     /// A guest accepting an invitation sent by `sponsor` (the invitation is checked by the
     /// guests area before this runs).
-    Guest { sponsor: i64 },
+    Guest { sponsor: UserId },
 }
 
 /// Creates an account. The password is hashed before the transaction, so the write lock is
@@ -111,7 +111,7 @@ pub fn register(
             ));
         }
         let handle = unique_handle(conn, &email)?;
-        let id = new_id();
+        let id = UserId(new_id());
         diesel::insert_into(users::table)
             .values(NewUser {
                 id,
@@ -123,14 +123,8 @@ pub fn register(
                 created_at: Utc::now().naive_utc(),
             })
             .execute(conn)?;
-        let by = UserId(actor.unwrap_or(id));
-        events::append(
-            conn,
-            &Event::UserCreated {
-                by,
-                user: UserId(id),
-            },
-        )?;
+        let by = actor.unwrap_or(id);
+        events::append(conn, &Event::UserCreated { by, user: id })?;
         queries::find(conn, id)?.ok_or_else(|| Error::internal("user vanished after insert"))
     })
 }
@@ -173,7 +167,7 @@ pub fn update_profile_of(
     update: &ProfileUpdate,
 ) -> Result<User> {
     let admin = viewer.require_admin()?.id;
-    let user = queries::find(conn, id.0)?.ok_or_else(|| Error::not_found("user"))?;
+    let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     let update = ProfileUpdate {
         digest: None,
         ..update.clone()
@@ -184,8 +178,8 @@ pub fn update_profile_of(
 /// Applies `update` to `who`'s profile on `by`'s behalf.
 fn change_profile(
     conn: &mut DbConnection,
-    by: i64,
-    who: i64,
+    by: UserId,
+    who: UserId,
     update: &ProfileUpdate,
 ) -> Result<User> {
     let too_long = |value: &Option<String>, max: usize| {
@@ -266,13 +260,7 @@ fn change_profile(
         diesel::update(users::table.find(who))
             .set(&changes)
             .execute(conn)?;
-        events::append(
-            conn,
-            &Event::UserUpdated {
-                by: UserId(by),
-                user: UserId(who),
-            },
-        )?;
+        events::append(conn, &Event::UserUpdated { by, user: who })?;
     }
     queries::find(conn, who)?.ok_or_else(|| Error::not_found("user"))
 }
@@ -282,9 +270,9 @@ const MAX_CHAIN: usize = 64;
 
 /// The manager `raw` names for `who`: an active employee or admin, not `who` herself, and not
 /// someone who reports to her, however indirectly (an org chart has no loops).
-fn manager_for(conn: &mut DbConnection, who: i64, raw: &str) -> Result<i64> {
+fn manager_for(conn: &mut DbConnection, who: UserId, raw: &str) -> Result<UserId> {
     let refused = |message: &str| invalid("manager_id", message.to_string());
-    let id: i64 = raw.parse().map_err(|_| refused("no such person"))?;
+    let id: UserId = raw.parse().map_err(|_| refused("no such person"))?;
     if id == who {
         return Err(refused("choose someone else: nobody manages herself"));
     }
@@ -317,18 +305,18 @@ fn is_time_zone_name(zone: &str) -> bool {
 /// Deactivates user `id` (admins only): every session and token dies now; content stays.
 pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> Result<()> {
     let admin = viewer.require_admin()?.id;
-    if admin == id.0 {
+    if admin == id {
         return Err(Error::conflict(
             ErrorCode::CannotDeactivateSelf,
             "ask another admin to deactivate your account",
         ));
     }
-    deactivate(conn, Some(admin), id.0)
+    deactivate(conn, Some(admin), id)
 }
 
 /// Deactivates account `id` on `actor`'s behalf (`None`: Agora itself, as when a guest's
 /// access expires): every session and token ends; what they wrote stays.
-pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Result<()> {
+pub fn deactivate(conn: &mut DbConnection, actor: Option<UserId>, id: UserId) -> Result<()> {
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if user.is_active() {
         diesel::update(users::table.find(id))
@@ -337,8 +325,8 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Resul
         events::append(
             conn,
             &Event::UserDeactivated {
-                by: actor.map(UserId),
-                user: UserId(id),
+                by: actor,
+                user: id,
             },
         )?;
     }
@@ -346,7 +334,7 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<i64>, id: i64) -> Resul
 }
 
 /// Reactivates account `id` on `actor`'s behalf; they sign in again with their password.
-pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
+pub fn reactivate(conn: &mut DbConnection, actor: UserId, id: UserId) -> Result<()> {
     let changed = diesel::update(
         users::table
             .find(id)
@@ -358,8 +346,8 @@ pub fn reactivate(conn: &mut DbConnection, actor: i64, id: i64) -> Result<()> {
         events::append(
             conn,
             &Event::UserUpdated {
-                by: UserId(actor),
-                user: UserId(id),
+                by: actor,
+                user: id,
             },
         )?;
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Principal, Viewer};
 use crate::db::schema::users;
+use crate::ids::UserId;
 
 /// What kind of account a user has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -40,7 +41,7 @@ impl UserKind {
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub handle: String,
     pub name: String,
@@ -53,7 +54,7 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub deactivated_at: Option<NaiveDateTime>,
     /// Whom she reports to.
-    pub manager_id: Option<i64>,
+    pub manager_id: Option<UserId>,
     pub location: String,
     pub phone: String,
     pub pronouns: String,
@@ -101,7 +102,7 @@ impl User {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub(crate) struct NewUser<'a> {
-    pub id: i64,
+    pub id: UserId,
     pub email: &'a str,
     pub handle: &'a str,
     pub name: &'a str,
@@ -124,5 +125,5 @@ pub(crate) struct ProfileChanges<'a> {
     pub pronouns: Option<&'a str>,
     pub time_zone: Option<&'a str>,
     /// `Some(None)` clears the manager.
-    pub manager_id: Option<Option<i64>>,
+    pub manager_id: Option<Option<UserId>>,
 }

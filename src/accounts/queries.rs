@@ -6,10 +6,11 @@ use super::model::User;
 use crate::db::DbConnection;
 use crate::db::schema::users;
 use crate::error::Result;
+use crate::ids::UserId;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>> {
+pub(super) fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
@@ -17,7 +18,7 @@ pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>> {
         .optional()?)
 }
 
-pub(super) fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<User>> {
+pub(super) fn find_many(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<User>> {
     Ok(users::table
         .filter(users::id.eq_any(ids.to_vec()))
         .select(User::as_select())
@@ -54,7 +55,7 @@ pub(super) fn handle_exists(conn: &mut DbConnection, handle: &str) -> Result<boo
 }
 
 /// Where a page of the directory starts: after this (name, id).
-pub(super) type NameCursor = (String, i64);
+pub(super) type NameCursor = (String, UserId);
 
 /// What a directory query matches.
 #[derive(Clone, Copy, Debug)]
@@ -72,7 +73,7 @@ pub(super) struct Matched<'a> {
 pub(super) fn list_active(
     conn: &mut DbConnection,
     matched: Matched<'_>,
-    only: Option<&[i64]>,
+    only: Option<&[UserId]>,
     cursor: Option<&NameCursor>,
     limit: i64,
 ) -> Result<Vec<User>> {
@@ -111,7 +112,7 @@ pub(super) fn list_active(
 }
 
 /// The departments of active users (among `only` when given), as written, alphabetically.
-pub(super) fn departments(conn: &mut DbConnection, only: Option<&[i64]>) -> Result<Vec<String>> {
+pub(super) fn departments(conn: &mut DbConnection, only: Option<&[UserId]>) -> Result<Vec<String>> {
     let mut query = users::table
         .filter(users::deactivated_at.is_null())
         .filter(users::department.ne(""))
@@ -126,7 +127,7 @@ pub(super) fn departments(conn: &mut DbConnection, only: Option<&[i64]>) -> Resu
 }
 
 /// Active users whose manager is `manager`, by name.
-pub(super) fn reporting_to(conn: &mut DbConnection, manager: i64) -> Result<Vec<User>> {
+pub(super) fn reporting_to(conn: &mut DbConnection, manager: UserId) -> Result<Vec<User>> {
     Ok(users::table
         .filter(users::manager_id.eq(manager))
         .filter(users::deactivated_at.is_null())

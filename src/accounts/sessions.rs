@@ -22,7 +22,7 @@ const TOKEN_PREFIX: &str = "agora_";
 #[diesel(table_name = sessions)]
 pub struct Session {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Must accompany every unsafe request made with this session.
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
@@ -46,7 +46,7 @@ fn sha256_hex(text: &str) -> String {
 }
 
 /// Opens a session for `user_id` lasting `days`.
-pub fn create_session(conn: &mut DbConnection, user_id: i64, days: u32) -> Result<Session> {
+pub fn create_session(conn: &mut DbConnection, user_id: UserId, days: u32) -> Result<Session> {
     let now = Utc::now().naive_utc();
     let session = Session {
         id: new_id(),
@@ -83,12 +83,9 @@ pub fn resolve_session(conn: &mut DbConnection, id: i64) -> Result<Option<(Sessi
 /// Ends session `id`; its open live streams end with it.
 pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
     let row = sessions::table.find(id);
-    let user: Option<i64> = row.select(sessions::user_id).first(conn).optional()?;
+    let user: Option<UserId> = row.select(sessions::user_id).first(conn).optional()?;
     if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
-        let revoked = Event::SessionRevoked {
-            user: UserId(user),
-            session: id,
-        };
+        let revoked = Event::SessionRevoked { user, session: id };
         events::append(conn, &revoked)?;
     }
     Ok(())
@@ -96,7 +93,7 @@ pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
 
 /// Issues a personal access token for `user_id`; returns (token id, the token). The token
 /// itself is shown once and never stored.
-pub fn create_api_token(conn: &mut DbConnection, user_id: i64) -> Result<(i64, String)> {
+pub fn create_api_token(conn: &mut DbConnection, user_id: UserId) -> Result<(i64, String)> {
     let id = new_id();
     let token = format!("{TOKEN_PREFIX}{}", random_secret());
     diesel::insert_into(api_tokens::table)
@@ -140,12 +137,9 @@ pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
 /// Revokes token `id`; its open live streams end with it.
 pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
     let row = api_tokens::table.find(id);
-    let user: Option<i64> = row.select(api_tokens::user_id).first(conn).optional()?;
+    let user: Option<UserId> = row.select(api_tokens::user_id).first(conn).optional()?;
     if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
-        let revoked = Event::TokenRevoked {
-            user: UserId(user),
-            token: id,
-        };
+        let revoked = Event::TokenRevoked { user, token: id };
         events::append(conn, &revoked)?;
     }
     Ok(())
@@ -153,22 +147,20 @@ pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
 
 /// Ends every session and token of `user_id`, their feed token included, and every live
 /// stream they opened.
-pub fn revoke_all(conn: &mut DbConnection, user_id: i64) -> Result<()> {
+pub fn revoke_all(conn: &mut DbConnection, user_id: UserId) -> Result<()> {
     let sessions =
         diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     let tokens =
         diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
     if sessions + tokens > 0 {
-        let signed_out = Event::UserSignedOut {
-            user: UserId(user_id),
-        };
+        let signed_out = Event::UserSignedOut { user: user_id };
         events::append(conn, &signed_out)?;
     }
     crate::signals::feed_tokens::revoke(conn, user_id)
 }
 
 /// When `user_id` last signed in (a browser session or an API token issued).
-pub fn last_sign_in(conn: &mut DbConnection, user_id: i64) -> Result<Option<NaiveDateTime>> {
+pub fn last_sign_in(conn: &mut DbConnection, user_id: UserId) -> Result<Option<NaiveDateTime>> {
     let session: Option<NaiveDateTime> = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .select(diesel::dsl::max(sessions::created_at))

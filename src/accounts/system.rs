@@ -7,10 +7,11 @@ use super::model::User;
 use super::queries;
 use crate::db::DbConnection;
 use crate::error::Result;
+use crate::ids::UserId;
 use std::collections::HashMap;
 
 /// Users by id, for filling in authors and members of things the viewer may already read.
-pub fn users_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, User>> {
+pub fn users_by_id(conn: &mut DbConnection, ids: &[UserId]) -> Result<HashMap<UserId, User>> {
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|u| (u.id, u))

@@ -25,7 +25,7 @@ pub fn create_user(
     };
     // The command line acts with an administrator's authority.
     let operator = Viewer::User(Principal {
-        id: 0,
+        id: crate::ids::UserId(0),
         kind: UserKind::Admin,
     });
     let user = actions::register(

@@ -10,7 +10,6 @@ use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
 use crate::groups::actions::{self as groups, NewGroup};
 use crate::groups::{Role, Visibility};
-use crate::ids::{GroupId, PostId, UserId};
 use crate::posts::actions::{self as posts, NewPost};
 use crate::posts::comments;
 use crate::{feeds, follows};
@@ -307,7 +306,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         ));
     }
     let operator = Viewer::User(crate::access::Principal {
-        id: 0,
+        id: crate::ids::UserId(0),
         kind: UserKind::Admin,
     });
     let mut people: Vec<(String, User)> = Vec::new();
@@ -345,13 +344,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         for member in *members {
             let member = person(&people, member)?;
             as_user(db, &owner, |conn, scope| {
-                groups::add_member(
-                    conn,
-                    scope,
-                    GroupId(group.id),
-                    UserId(member.id),
-                    Role::Member,
-                )
+                groups::add_member(conn, scope, group.id, member.id, Role::Member)
             })?;
         }
         group_ids.push(((*name).to_string(), group.id));
@@ -377,7 +370,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         db.write(|conn| crate::guests::actions::enrol(conn, guest.id, yuki.id, 90))?;
         if let Some(beta) = beta {
             as_user(db, &yuki, |conn, scope| {
-                groups::add_member(conn, scope, GroupId(beta), UserId(guest.id), Role::Member)
+                groups::add_member(conn, scope, beta, guest.id, Role::Member)
             })?;
         }
         people.push((handle.to_string(), guest));
@@ -400,13 +393,13 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
         for (commenter, text) in *thread {
             let commenter = person(&people, commenter)?;
             as_user(db, &commenter, |conn, scope| {
-                comments::add_comment(conn, scope, PostId(post.id), text, false)
+                comments::add_comment(conn, scope, post.id, text, false)
             })?;
         }
         for liker in *likers {
             let liker = person(&people, liker)?;
             as_user(db, &liker, |conn, scope| {
-                posts::set_post_like(conn, scope, PostId(post.id), true)
+                posts::set_post_like(conn, scope, post.id, true)
             })?;
         }
     }
@@ -419,7 +412,7 @@ pub fn fill(db: &Db, settings: &AuthSettings) -> Result<String> {
     ] {
         let (follower, followee) = (person(&people, follower)?, person(&people, followee)?);
         as_user(db, &follower, |conn, scope| {
-            follows::set_user_follow(conn, scope, UserId(followee.id), true)
+            follows::set_user_follow(conn, scope, followee.id, true)
         })?;
     }
     for (handle, _) in &people {
@@ -471,7 +464,7 @@ fn system_scope(conn: &mut crate::db::DbConnection) -> Result<Scope> {
     Scope::resolve(
         conn,
         &Viewer::User(crate::access::Principal {
-            id: 0,
+            id: crate::ids::UserId(0),
             kind: UserKind::Admin,
         }),
     )

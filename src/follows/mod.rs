@@ -57,7 +57,7 @@ pub fn set_user_follow(
         diesel::delete(user_follows::table.find((me, user.id))).execute(conn)?
     };
     if changed > 0 {
-        let (follower, user) = (UserId(me), UserId(user.id));
+        let (follower, user) = (me, user.id);
         let event = if follow {
             Event::UserFollowed { follower, user }
         } else {
@@ -108,7 +108,7 @@ pub fn set_tag_follow(
         0
     };
     if changed > 0 {
-        let (follower, tag) = (UserId(me), name.clone());
+        let (follower, tag) = (me, name.clone());
         let event = if follow {
             Event::TagFollowed { follower, tag }
         } else {
@@ -131,7 +131,7 @@ fn refuse_past_limit(count: i64, limit: i64, what: &str) -> Result<()> {
 }
 
 /// Ids of the people `user_id` follows.
-pub fn followed_users(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>> {
+pub fn followed_users(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<UserId>> {
     Ok(user_follows::table
         .filter(user_follows::follower_id.eq(user_id))
         .select(user_follows::followee_id)
@@ -139,7 +139,7 @@ pub fn followed_users(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>>
 }
 
 /// Ids of the tags `user_id` follows.
-pub fn followed_tags(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>> {
+pub fn followed_tags(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<i64>> {
     Ok(tag_follows::table
         .filter(tag_follows::user_id.eq(user_id))
         .select(tag_follows::tag_id)
@@ -147,7 +147,7 @@ pub fn followed_tags(conn: &mut DbConnection, user_id: i64) -> Result<Vec<i64>> 
 }
 
 /// Whether `follower` follows `followee`.
-pub fn follows_user(conn: &mut DbConnection, follower: i64, followee: i64) -> Result<bool> {
+pub fn follows_user(conn: &mut DbConnection, follower: UserId, followee: UserId) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         user_follows::table.find((follower, followee)),
     ))
@@ -155,7 +155,7 @@ pub fn follows_user(conn: &mut DbConnection, follower: i64, followee: i64) -> Re
 }
 
 /// Whether `user_id` follows tag `tag_id`.
-pub fn follows_tag(conn: &mut DbConnection, user_id: i64, tag_id: i64) -> Result<bool> {
+pub fn follows_tag(conn: &mut DbConnection, user_id: UserId, tag_id: i64) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         tag_follows::table.find((user_id, tag_id)),
     ))

@@ -8,12 +8,12 @@ use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::GroupId;
+use crate::ids::{GroupId, UserId};
 
 /// Group `id` if it exists for the viewer.
 pub fn visible_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
     scope.viewer().require_user()?;
-    match queries::find(conn, id.0)? {
+    match queries::find(conn, id)? {
         Some(group) if scope.sees_group(&group) => Ok(group),
         _ => Err(Error::not_found("group")),
     }
@@ -25,7 +25,7 @@ pub fn visible_group_named(
     scope: &Scope,
     name: &str,
 ) -> Result<Option<Group>> {
-    let found = match name.parse::<i64>() {
+    let found = match name.parse::<GroupId>() {
         Ok(id) => queries::find(conn, id)?,
         Err(_) => queries::find_by_name(conn, name)?,
     };
@@ -57,7 +57,7 @@ pub fn directory(
 ) -> Result<(Vec<GroupView>, Option<String>)> {
     scope.viewer().require_user()?;
     let after = cursor.map(crate::cursor::decode).transpose()?;
-    let own: Vec<i64> = scope.member_groups();
+    let own: Vec<GroupId> = scope.member_groups();
     let visibilities: &[&str] = if scope.reads_company() {
         &["public", "private"]
     } else {
@@ -76,7 +76,7 @@ pub fn directory(
 /// Views of `groups` with the viewer's role in each, and whether guests are among their
 /// members.
 pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result<Vec<GroupView>> {
-    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
     let with_guests = queries::with_guests(conn, &ids)?;
     Ok(groups
         .iter()
@@ -99,7 +99,7 @@ pub fn members(
     let (rows, next) = crate::cursor::page(rows, limit, |(user, _, joined)| {
         crate::cursor::encode_at(*joined, *user)
     });
-    let ids: Vec<i64> = rows.iter().map(|(user, _, _)| *user).collect();
+    let ids: Vec<UserId> = rows.iter().map(|(user, _, _)| *user).collect();
     let users = accounts::system::users_by_id(conn, &ids)?;
     let members = rows
         .iter()
@@ -135,7 +135,7 @@ pub fn join_requests(
 }
 
 /// Everyone who shares a group with the viewer (for a guest's view of people).
-pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<i64>> {
-    let groups: Vec<i64> = scope.member_groups();
+pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<UserId>> {
+    let groups: Vec<GroupId> = scope.member_groups();
     queries::co_members(conn, &groups)
 }

@@ -78,7 +78,7 @@ fn validate(name: Option<&str>, description: Option<&str>) -> Result<()> {
     check.finish()
 }
 
-fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<i64>) -> Result<()> {
+fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<GroupId>) -> Result<()> {
     if queries::name_taken(conn, &name_key(name), except)? {
         return Err(Error::conflict(
             ErrorCode::GroupNameTaken,
@@ -100,7 +100,7 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
     validate(Some(&input.name), Some(&input.description))?;
     ensure_name_free(conn, &input.name, None)?;
     let now = Utc::now().naive_utc();
-    let id = new_id();
+    let id = GroupId(new_id());
     diesel::insert_into(groups::table)
         .values((
             groups::id.eq(id),
@@ -117,8 +117,8 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
         .execute(conn)?;
     insert_member(conn, id, me.id, Role::Owner)?;
     let created = Event::GroupCreated {
-        owner: UserId(me.id),
-        group: GroupId(id),
+        owner: me.id,
+        group: id,
     };
     events::append(conn, &created)?;
     queries::find(conn, id)?.ok_or_else(|| Error::internal("group vanished after insert"))
@@ -131,7 +131,7 @@ pub fn update_group(
     id: GroupId,
     changes: &GroupChanges,
 ) -> Result<Group> {
-    let group = managed_group(conn, scope, id.0)?;
+    let group = managed_group(conn, scope, id)?;
     validate(changes.name.as_deref(), changes.description.as_deref())?;
     if let Some(name) = &changes.name {
         ensure_name_free(conn, name, Some(group.id))?;
@@ -178,8 +178,8 @@ pub fn update_group(
         ))
         .execute(conn)?;
     let updated = Event::GroupUpdated {
-        by: scope.viewer().user_id().map(UserId),
-        group: GroupId(group.id),
+        by: scope.viewer().user_id(),
+        group: group.id,
     };
     events::append(conn, &updated)?;
     queries::find(conn, group.id)?.ok_or_else(|| Error::not_found("group"))
@@ -217,8 +217,8 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result
         Visibility::Public => {
             insert_member(conn, group.id, me, Role::Member)?;
             let joined = Event::GroupJoined {
-                member: UserId(me),
-                group: GroupId(group.id),
+                member: me,
+                group: group.id,
             };
             events::append(conn, &joined)?;
             Ok(Joined::Member)
@@ -234,8 +234,8 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result
                 .on_conflict_do_nothing()
                 .execute(inner))?;
             let requested = Event::GroupJoinRequested {
-                requester: UserId(me),
-                group: GroupId(group.id),
+                requester: me,
+                group: group.id,
             };
             events::append(conn, &requested)?;
             Ok(Joined::Requested)
@@ -252,7 +252,7 @@ pub fn add_member(
     user_id: UserId,
     role: Role,
 ) -> Result<Role> {
-    let group = managed_group(conn, scope, group_id.0)?;
+    let group = managed_group(conn, scope, group_id)?;
     let my_role = scope.role_in(group.id);
     if role == Role::Owner && my_role != Some(Role::Owner) {
         return Err(Error::forbidden(
@@ -260,8 +260,8 @@ pub fn add_member(
             "only an owner can make another owner",
         ));
     }
-    let user = accounts::system::users_by_id(conn, &[user_id.0])?
-        .remove(&user_id.0)
+    let user = accounts::system::users_by_id(conn, &[user_id])?
+        .remove(&user_id)
         .filter(|u| u.is_active())
         .ok_or_else(|| Error::not_found("user"))?;
     if user.kind() == UserKind::Guest && !group.allow_guests {
@@ -274,7 +274,7 @@ pub fn add_member(
         // A group admin adds members and changes the group: both reach past the guest wall.
         return Err(invalid("role", "a guest can only be a member"));
     }
-    match queries::role(conn, group.id, user_id.0)? {
+    match queries::role(conn, group.id, user_id)? {
         Some(current) if current == role => {}
         Some(current) => {
             if current == Role::Owner && my_role != Some(Role::Owner) {
@@ -292,12 +292,12 @@ pub fn add_member(
             diesel::update(memberships::table.find((group.id, user_id)))
                 .set(memberships::role.eq(role.as_str()))
                 .execute(conn)?;
-            let change = membership(scope.viewer().user_id(), group.id, user_id.0);
+            let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupRoleChanged(change))?;
         }
         None => {
-            insert_member(conn, group.id, user_id.0, role)?;
-            let change = membership(scope.viewer().user_id(), group.id, user_id.0);
+            insert_member(conn, group.id, user_id, role)?;
+            let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupMemberAdded(change))?;
         }
     }
@@ -309,9 +309,9 @@ pub fn add_member(
 /// (checked by the guests area); nothing happens if they already are one.
 pub fn admit_invited(
     conn: &mut DbConnection,
-    group_id: i64,
-    user_id: i64,
-    inviter: i64,
+    group_id: GroupId,
+    user_id: UserId,
+    inviter: UserId,
 ) -> Result<()> {
     if queries::role(conn, group_id, user_id)?.is_some() {
         return Ok(());
@@ -334,18 +334,18 @@ pub fn remove_member(
     let me = scope.viewer().require_user()?.id;
     let group = access::visible_group(conn, scope, group_id)?;
     let my_role = scope.role_in(group.id);
-    if me != user_id.0 && !my_role.is_some_and(Role::manages) {
+    if me != user_id && !my_role.is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins remove members",
         ));
     }
-    let Some(their_role) = queries::role(conn, group.id, user_id.0)? else {
+    let Some(their_role) = queries::role(conn, group.id, user_id)? else {
         diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
         return Ok(());
     };
     if their_role == Role::Owner {
-        if me != user_id.0 && my_role != Some(Role::Owner) {
+        if me != user_id && my_role != Some(Role::Owner) {
             return Err(Error::forbidden(
                 ErrorCode::OwnersOnly,
                 "only an owner can remove an owner",
@@ -360,21 +360,21 @@ pub fn remove_member(
     }
     diesel::delete(memberships::table.find((group.id, user_id))).execute(conn)?;
     count_members(conn, group.id, -1)?;
-    let change = membership(Some(me), group.id, user_id.0);
+    let change = membership(Some(me), group.id, user_id);
     events::append(conn, &Event::GroupMemberRemoved(change))?;
     // A guest with no group left has nothing to see: every session and token ends now.
-    let guest = accounts::system::users_by_id(conn, &[user_id.0])?
-        .remove(&user_id.0)
+    let guest = accounts::system::users_by_id(conn, &[user_id])?
+        .remove(&user_id)
         .is_some_and(|u| u.kind() == UserKind::Guest);
-    if guest && queries::roles_of(conn, user_id.0)?.is_empty() {
-        accounts::sessions::revoke_all(conn, user_id.0)?;
+    if guest && queries::roles_of(conn, user_id)?.is_empty() {
+        accounts::sessions::revoke_all(conn, user_id)?;
     }
     Ok(())
 }
 
 /// The group, if the viewer is one of its owners or admins.
-fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
-    let group = access::visible_group(conn, scope, GroupId(id))?;
+fn managed_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
+    let group = access::visible_group(conn, scope, id)?;
     if !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
@@ -384,7 +384,12 @@ fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Grou
     Ok(group)
 }
 
-fn insert_member(conn: &mut DbConnection, group_id: i64, user_id: i64, role: Role) -> Result<()> {
+fn insert_member(
+    conn: &mut DbConnection,
+    group_id: GroupId,
+    user_id: UserId,
+    role: Role,
+) -> Result<()> {
     diesel::insert_into(memberships::table)
         .values((
             memberships::group_id.eq(group_id),
@@ -397,7 +402,7 @@ fn insert_member(conn: &mut DbConnection, group_id: i64, user_id: i64, role: Rol
 }
 
 /// Moves the group's stored member count with a membership added (1) or removed (-1).
-fn count_members(conn: &mut DbConnection, group_id: i64, delta: i64) -> Result<()> {
+fn count_members(conn: &mut DbConnection, group_id: GroupId, delta: i64) -> Result<()> {
     diesel::update(groups::table.find(group_id))
         .set(groups::member_count.eq(groups::member_count + delta))
         .execute(conn)?;
@@ -405,10 +410,6 @@ fn count_members(conn: &mut DbConnection, group_id: i64, delta: i64) -> Result<(
 }
 
 /// A change to `member`'s place in `group` made by `by`, as the log records it.
-fn membership(by: Option<i64>, group: i64, member: i64) -> Membership {
-    Membership {
-        by: by.map(UserId),
-        group: GroupId(group),
-        member: UserId(member),
-    }
+fn membership(by: Option<UserId>, group: GroupId, member: UserId) -> Membership {
+    Membership { by, group, member }
 }

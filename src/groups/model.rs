@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::groups;
+use crate::ids::{GroupId, UserId};
 
 /// Who may find and read a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -76,14 +77,14 @@ impl Role {
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = groups)]
 pub struct Group {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
     pub name_key: String,
     pub description: String,
     pub visibility: String,
     pub allow_guests: bool,
     pub member_count: i64,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,
     /// Only the group's owners and admins post (an announcements group).

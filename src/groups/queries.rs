@@ -7,8 +7,9 @@ use super::model::{Group, Role};
 use crate::db::DbConnection;
 use crate::db::schema::{groups, join_requests, memberships, users};
 use crate::error::Result;
+use crate::ids::{GroupId, UserId};
 
-pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
+pub(super) fn find(conn: &mut DbConnection, id: GroupId) -> Result<Option<Group>> {
     Ok(groups::table
         .find(id)
         .select(Group::as_select())
@@ -16,14 +17,18 @@ pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
         .optional()?)
 }
 
-pub(super) fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Group>> {
+pub(super) fn find_many(conn: &mut DbConnection, ids: &[GroupId]) -> Result<Vec<Group>> {
     Ok(groups::table
         .filter(groups::id.eq_any(ids.to_vec()))
         .select(Group::as_select())
         .load(conn)?)
 }
 
-pub(super) fn name_taken(conn: &mut DbConnection, key: &str, except: Option<i64>) -> Result<bool> {
+pub(super) fn name_taken(
+    conn: &mut DbConnection,
+    key: &str,
+    except: Option<GroupId>,
+) -> Result<bool> {
     let mut query = groups::table
         .filter(groups::name_key.eq(key))
         .select(groups::id)
@@ -31,7 +36,7 @@ pub(super) fn name_taken(conn: &mut DbConnection, key: &str, except: Option<i64>
     if let Some(id) = except {
         query = query.filter(groups::id.ne(id));
     }
-    Ok(query.first::<i64>(conn).optional()?.is_some())
+    Ok(query.first::<GroupId>(conn).optional()?.is_some())
 }
 
 pub(super) fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<Group>> {
@@ -45,9 +50,9 @@ pub(super) fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option
 /// Which of `group_ids` have a guest among their members.
 pub(super) fn with_guests(
     conn: &mut DbConnection,
-    group_ids: &[i64],
-) -> Result<std::collections::HashSet<i64>> {
-    let ids: Vec<i64> = memberships::table
+    group_ids: &[GroupId],
+) -> Result<std::collections::HashSet<GroupId>> {
+    let ids: Vec<GroupId> = memberships::table
         .inner_join(users::table.on(users::id.eq(memberships::user_id)))
         .filter(memberships::group_id.eq_any(group_ids.to_vec()))
         .filter(users::kind.eq("guest"))
@@ -57,21 +62,25 @@ pub(super) fn with_guests(
     Ok(ids.into_iter().collect())
 }
 
-pub(super) fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, String)>> {
+pub(super) fn roles_of(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<(GroupId, String)>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))
         .select((memberships::group_id, memberships::role))
         .load(conn)?)
 }
 
-pub(super) fn public_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
+pub(super) fn public_ids(conn: &mut DbConnection) -> Result<Vec<GroupId>> {
     Ok(groups::table
         .filter(groups::visibility.eq("public"))
         .select(groups::id)
         .load(conn)?)
 }
 
-pub(super) fn role(conn: &mut DbConnection, group_id: i64, user_id: i64) -> Result<Option<Role>> {
+pub(super) fn role(
+    conn: &mut DbConnection,
+    group_id: GroupId,
+    user_id: UserId,
+) -> Result<Option<Role>> {
     let role: Option<String> = memberships::table
         .find((group_id, user_id))
         .select(memberships::role)
@@ -80,7 +89,7 @@ pub(super) fn role(conn: &mut DbConnection, group_id: i64, user_id: i64) -> Resu
     Ok(role.as_deref().map(Role::parse))
 }
 
-pub(super) fn owner_count(conn: &mut DbConnection, group_id: i64) -> Result<i64> {
+pub(super) fn owner_count(conn: &mut DbConnection, group_id: GroupId) -> Result<i64> {
     Ok(memberships::table
         .filter(memberships::group_id.eq(group_id))
         .filter(memberships::role.eq(Role::Owner.as_str()))
@@ -92,10 +101,10 @@ pub(super) fn owner_count(conn: &mut DbConnection, group_id: i64) -> Result<i64>
 /// pattern escaped with `\`) if given, by name, after `after`.
 pub(super) fn list(
     conn: &mut DbConnection,
-    ids: &[i64],
+    ids: &[GroupId],
     visibilities: &[&str],
     like: Option<String>,
-    after: Option<&(String, i64)>,
+    after: Option<&(String, GroupId)>,
     limit: i64,
 ) -> Result<Vec<Group>> {
     let vis: Vec<String> = visibilities.iter().map(|v| v.to_string()).collect();
@@ -127,10 +136,10 @@ pub(super) fn list(
 /// (user id, role, joined at).
 pub(super) fn members(
     conn: &mut DbConnection,
-    group_id: i64,
-    after: Option<(NaiveDateTime, i64)>,
+    group_id: GroupId,
+    after: Option<(NaiveDateTime, UserId)>,
     limit: i64,
-) -> Result<Vec<(i64, String, NaiveDateTime)>> {
+) -> Result<Vec<(UserId, String, NaiveDateTime)>> {
     let mut query = memberships::table
         .filter(memberships::group_id.eq(group_id))
         .order((memberships::created_at.asc(), memberships::user_id.asc()))
@@ -154,7 +163,7 @@ pub(super) fn members(
 }
 
 /// Ids of everyone who shares a group with `user_id`.
-pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[i64]) -> Result<Vec<i64>> {
+pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[GroupId]) -> Result<Vec<UserId>> {
     Ok(memberships::table
         .filter(memberships::group_id.eq_any(group_ids.to_vec()))
         .select(memberships::user_id)
@@ -162,7 +171,7 @@ pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[i64]) -> Result<V
         .load(conn)?)
 }
 
-pub(super) fn join_requests(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+pub(super) fn join_requests(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<UserId>> {
     Ok(join_requests::table
         .filter(join_requests::group_id.eq(group_id))
         .order(join_requests::created_at.asc())
@@ -173,9 +182,9 @@ pub(super) fn join_requests(conn: &mut DbConnection, group_id: i64) -> Result<Ve
 /// The members of a group, with their roles, whose ids are among `user_ids`.
 pub(super) fn roles_among(
     conn: &mut DbConnection,
-    group_id: i64,
-    user_ids: &[i64],
-) -> Result<Vec<(i64, String)>> {
+    group_id: GroupId,
+    user_ids: &[UserId],
+) -> Result<Vec<(UserId, String)>> {
     Ok(memberships::table
         .filter(memberships::group_id.eq(group_id))
         .filter(memberships::user_id.eq_any(user_ids))
@@ -186,10 +195,10 @@ pub(super) fn roles_among(
 /// The members of a group with one of `roles`, or with email frequency `frequency`.
 pub(super) fn member_ids_where(
     conn: &mut DbConnection,
-    group_id: i64,
+    group_id: GroupId,
     roles: &[&str],
     frequency: Option<&str>,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<UserId>> {
     let mut query = memberships::table
         .filter(memberships::group_id.eq(group_id))
         .select(memberships::user_id)

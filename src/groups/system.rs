@@ -7,10 +7,11 @@ use super::model::{Group, Role};
 use super::queries;
 use crate::db::DbConnection;
 use crate::error::Result;
+use crate::ids::{GroupId, UserId};
 use std::collections::HashMap;
 
 /// The groups `user_id` belongs to, with their role in each: what her `Scope` is built from.
-pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Role>> {
+pub fn roles_of(conn: &mut DbConnection, user_id: UserId) -> Result<HashMap<GroupId, Role>> {
     Ok(queries::roles_of(conn, user_id)?
         .into_iter()
         .map(|(id, role)| (id, Role::parse(&role)))
@@ -18,17 +19,17 @@ pub fn roles_of(conn: &mut DbConnection, user_id: i64) -> Result<HashMap<i64, Ro
 }
 
 /// Ids of every public group: with her memberships, what a `Scope` is built from.
-pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<i64>> {
+pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<GroupId>> {
     queries::public_ids(conn)
 }
 
 /// Group `id` whoever may see it: for checks made on behalf of a signed invitation.
-pub fn group_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<Group>> {
+pub fn group_by_id(conn: &mut DbConnection, id: GroupId) -> Result<Option<Group>> {
     queries::find(conn, id)
 }
 
 /// Groups by id, for filling in posts the viewer may already read.
-pub fn groups_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Group>> {
+pub fn groups_by_id(conn: &mut DbConnection, ids: &[GroupId]) -> Result<HashMap<GroupId, Group>> {
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|g| (g.id, g))
@@ -39,9 +40,9 @@ pub fn groups_by_id(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64,
 /// visibility, what decides whether each may read it (see `signals::audience`).
 pub fn roles_among(
     conn: &mut DbConnection,
-    group_id: i64,
-    user_ids: &[i64],
-) -> Result<HashMap<i64, Role>> {
+    group_id: GroupId,
+    user_ids: &[UserId],
+) -> Result<HashMap<UserId, Role>> {
     let mut roles = HashMap::new();
     // Chunks keep the statement under every backend's limit on bound parameters.
     for chunk in user_ids.chunks(1000) {
@@ -55,7 +56,7 @@ pub fn roles_among(
 }
 
 /// The owners and admins of a group: who hears of its join requests (the notifier).
-pub fn manager_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+pub fn manager_ids(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<UserId>> {
     queries::member_ids_where(
         conn,
         group_id,
@@ -66,6 +67,6 @@ pub fn manager_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
 
 /// The members who asked to hear of each post of a group (`email_frequency = 'each_post'`),
 /// for the notifier, which asks each one's scope before telling her.
-pub fn each_post_member_ids(conn: &mut DbConnection, group_id: i64) -> Result<Vec<i64>> {
+pub fn each_post_member_ids(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<UserId>> {
     queries::member_ids_where(conn, group_id, &[], Some("each_post"))
 }

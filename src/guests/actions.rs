@@ -31,8 +31,8 @@ pub struct NewInvitation {
 }
 
 /// The group `id`, if the viewer (an employee) is one of its owners or admins.
-fn managed_group(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Group> {
-    let group = groups::access::visible_group(conn, scope, GroupId(id))?;
+fn managed_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
+    let group = groups::access::visible_group(conn, scope, id)?;
     if scope.viewer().is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
@@ -76,7 +76,7 @@ pub fn invite(
     group_id: GroupId,
     input: &NewInvitation,
 ) -> Result<Invitation> {
-    let group = managed_group(conn, scope, group_id.0)?;
+    let group = managed_group(conn, scope, group_id)?;
     if !group.allow_guests {
         return Err(Error::conflict(
             ErrorCode::GuestsNotAllowed,
@@ -111,7 +111,7 @@ pub fn invite(
     let me = scope.viewer().require_user()?.id;
     let now = Utc::now().naive_utc();
     let invitation = Invitation {
-        id: new_id(),
+        id: InvitationId(new_id()),
         group_id: group.id,
         email,
         name: input.name.as_deref().unwrap_or("").trim().to_string(),
@@ -135,9 +135,9 @@ pub fn invite(
         .execute(conn)?;
     send(conn, config, signer, &invitation, &group)?;
     let created = Event::InvitationCreated {
-        sponsor: UserId(me),
-        group: GroupId(group.id),
-        invitation: InvitationId(invitation.id),
+        sponsor: me,
+        group: group.id,
+        invitation: invitation.id,
     };
     events::append(conn, &created)?;
     Ok(invitation)
@@ -171,7 +171,7 @@ fn send(
 fn managed_invitation(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: i64,
+    id: InvitationId,
 ) -> Result<(Invitation, Group)> {
     let invitation = invitations::find(conn, id)?.ok_or_else(|| Error::not_found("invitation"))?;
     let group = managed_group(conn, scope, invitation.group_id)?;
@@ -184,7 +184,7 @@ pub fn pending(
     scope: &Scope,
     group_id: GroupId,
 ) -> Result<Vec<Invitation>> {
-    let group = managed_group(conn, scope, group_id.0)?;
+    let group = managed_group(conn, scope, group_id)?;
     invitations::pending_in(conn, group.id)
 }
 
@@ -196,7 +196,7 @@ pub fn resend(
     signer: &Signer,
     id: InvitationId,
 ) -> Result<Invitation> {
-    let (mut invitation, group) = managed_invitation(conn, scope, id.0)?;
+    let (mut invitation, group) = managed_invitation(conn, scope, id)?;
     if !matches!(invitation.status(), "pending" | "expired") {
         return Err(Error::conflict(
             ErrorCode::NotPending,
@@ -213,7 +213,7 @@ pub fn resend(
 
 /// Cancels a pending invitation: its link stops working.
 pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: InvitationId) -> Result<()> {
-    let (invitation, _) = managed_invitation(conn, scope, id.0)?;
+    let (invitation, _) = managed_invitation(conn, scope, id)?;
     if invitation.accepted_at.is_some() {
         return Err(Error::conflict(
             ErrorCode::NotPending,
@@ -228,8 +228,8 @@ pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: InvitationId) -> Resul
 
 /// Records guest `user_id`'s sponsor and an expiry `days` from now; an existing guest keeps
 /// hers.
-pub fn enrol(conn: &mut DbConnection, user_id: i64, sponsor: i64, days: i64) -> Result<()> {
-    let known: Option<i64> = guests::table
+pub fn enrol(conn: &mut DbConnection, user_id: UserId, sponsor: UserId, days: i64) -> Result<()> {
+    let known: Option<UserId> = guests::table
         .find(user_id)
         .select(guests::user_id)
         .first(conn)
@@ -300,7 +300,7 @@ pub fn accept(
     limiter: &LoginLimiter,
     client_ip: &str,
     input: Acceptance,
-) -> Result<(User, i64)> {
+) -> Result<(User, GroupId)> {
     let (invitation, group) = db.read(|conn| usable(conn, signer, &input.token))?;
     let existing = db.read(|conn| accounts::system::user_by_email(conn, &invitation.email))?;
     let user = match existing {
@@ -373,10 +373,10 @@ pub fn accept(
         )?;
         groups::actions::admit_invited(conn, group.id, user.id, invitation.invited_by)?;
         let accepted = Event::InvitationAccepted {
-            guest: UserId(user.id),
-            group: GroupId(group.id),
-            invitation_id: InvitationId(invitation.id),
-            sponsor_id: UserId(invitation.invited_by),
+            guest: user.id,
+            group: group.id,
+            invitation_id: invitation.id,
+            sponsor_id: invitation.invited_by,
         };
         events::append(conn, &accepted)?;
         Ok(())

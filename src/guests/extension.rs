@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::DbConnection;
 use crate::db::schema::guests;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::UserId;
 use crate::signing::Signer;
 
 /// What the link carries.
@@ -30,8 +31,8 @@ const EXTEND: &str = "extend_guest";
 /// The token of the link asking `sponsor` to extend `guest`, whose access ends at `expires_at`.
 pub fn sign_link(
     signer: &Signer,
-    guest: i64,
-    sponsor: i64,
+    guest: UserId,
+    sponsor: UserId,
     expires_at: NaiveDateTime,
 ) -> Result<String> {
     signer.sign(&ExtendClaims {
@@ -45,7 +46,7 @@ pub fn sign_link(
 /// A link checked against the database: it still does what it says.
 #[derive(Debug)]
 pub struct UsableLink {
-    pub guest: i64,
+    pub guest: UserId,
     /// Her expiry the link is about.
     expires_at: NaiveDateTime,
     /// The guest's name, for the page.
@@ -57,12 +58,12 @@ pub struct UsableLink {
 pub fn usable(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<UsableLink> {
     let refused = || Error::not_found("link");
     let claims: ExtendClaims = signer.verify(token).ok_or_else(refused)?;
-    let guest: i64 = claims.guest.parse().map_err(|_| refused())?;
-    let sponsor: i64 = claims.sponsor.parse().map_err(|_| refused())?;
+    let guest: UserId = claims.guest.parse().map_err(|_| refused())?;
+    let sponsor: UserId = claims.sponsor.parse().map_err(|_| refused())?;
     if claims.purpose != EXTEND {
         return Err(refused());
     }
-    let row: Option<(i64, NaiveDateTime, bool)> = guests::table
+    let row: Option<(UserId, NaiveDateTime, bool)> = guests::table
         .find(guest)
         .select((guests::sponsor_id, guests::expires_at, guests::needs_review))
         .first(conn)

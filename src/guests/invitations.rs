@@ -7,20 +7,21 @@ use serde::{Deserialize, Serialize};
 use crate::db::DbConnection;
 use crate::db::schema::invitations;
 use crate::error::{Error, Result};
+use crate::ids::{GroupId, InvitationId, UserId};
 use crate::signing::Signer;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: i64,
-    pub group_id: i64,
+    pub id: InvitationId,
+    pub group_id: GroupId,
     pub email: String,
     pub name: String,
-    pub invited_by: i64,
+    pub invited_by: UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub accepted_at: Option<NaiveDateTime>,
-    pub accepted_by: Option<i64>,
+    pub accepted_by: Option<UserId>,
     pub cancelled_at: Option<NaiveDateTime>,
 }
 
@@ -92,14 +93,14 @@ pub fn link_token(signer: &Signer, invitation: &Invitation) -> Result<String> {
 pub fn from_token(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<Invitation> {
     let refused = || Error::not_found("invitation");
     let claims: LinkClaims = signer.verify(token).ok_or_else(refused)?;
-    let id: i64 = claims.invitation.parse().map_err(|_| refused())?;
+    let id: InvitationId = claims.invitation.parse().map_err(|_| refused())?;
     if claims.purpose != PURPOSE {
         return Err(refused());
     }
     find(conn, id)?.ok_or_else(refused)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Invitation>> {
+pub fn find(conn: &mut DbConnection, id: InvitationId) -> Result<Option<Invitation>> {
     Ok(invitations::table
         .find(id)
         .select(Invitation::as_select())
@@ -108,7 +109,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Invitation>> {
 }
 
 /// The pending invitations of a group, newest first.
-pub fn pending_in(conn: &mut DbConnection, group_id: i64) -> Result<Vec<Invitation>> {
+pub fn pending_in(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<Invitation>> {
     Ok(invitations::table
         .filter(invitations::group_id.eq(group_id))
         .filter(invitations::accepted_at.is_null())

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::schema::{guests, users};
 use crate::db::{Db, DbConnection};
 use crate::error::{Error, Result};
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 use crate::mail;
 use crate::signing::Signer;
 use crate::workers::{Periodic, blocking};
@@ -38,7 +38,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
     db.write(|conn| {
         let now = Utc::now().naive_utc();
         let mut swept = Swept::default();
-        let expired: Vec<i64> = guests::table
+        let expired: Vec<UserId> = guests::table
             .inner_join(users::table.on(users::id.eq(guests::user_id)))
             .filter(guests::expires_at.le(now))
             .filter(users::deactivated_at.is_null())
@@ -49,7 +49,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
         }
         swept.expired = expired.len();
 
-        let due: Vec<(i64, i64, chrono::NaiveDateTime, String)> = guests::table
+        let due: Vec<(UserId, UserId, chrono::NaiveDateTime, String)> = guests::table
             .inner_join(users::table.on(users::id.eq(guests::user_id)))
             .filter(guests::expires_at.le(now + chrono::Duration::days(REMIND_BEFORE_DAYS)))
             .filter(guests::reminded_at.is_null())
@@ -84,7 +84,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
         }
         swept.reminded = due.len();
 
-        let orphaned: Vec<i64> = guests::table
+        let orphaned: Vec<UserId> = guests::table
             .inner_join(users::table.on(users::id.eq(guests::sponsor_id)))
             .filter(users::deactivated_at.is_not_null())
             .filter(guests::needs_review.eq(false))
@@ -146,14 +146,14 @@ pub fn extend(
     if changed == 0 {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::reactivate(conn, by, id.0)?;
+    accounts::actions::reactivate(conn, by, id)?;
     Ok(until)
 }
 
 /// Ends guest `id`'s access now (admins only).
 pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<()> {
     let admin = scope.viewer().require_admin()?.id;
-    let known: Option<i64> = guests::table
+    let known: Option<UserId> = guests::table
         .find(id)
         .select(guests::user_id)
         .first(conn)
@@ -161,7 +161,7 @@ pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<()> 
     if known.is_none() {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::deactivate(conn, Some(admin), id.0)
+    accounts::actions::deactivate(conn, Some(admin), id)
 }
 
 /// A guest as the admin page lists her.
@@ -182,7 +182,7 @@ pub struct GuestRow {
 /// Every guest, soonest expiry first (admins only).
 pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
     scope.viewer().require_admin()?;
-    let rows: Vec<(i64, i64, chrono::NaiveDateTime, bool)> = guests::table
+    let rows: Vec<(UserId, UserId, chrono::NaiveDateTime, bool)> = guests::table
         .order(guests::expires_at.asc())
         .select((
             guests::user_id,
@@ -191,7 +191,7 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
             guests::needs_review,
         ))
         .load(conn)?;
-    let mut ids: Vec<i64> = rows.iter().flat_map(|r| [r.0, r.1]).collect();
+    let mut ids: Vec<UserId> = rows.iter().flat_map(|r| [r.0, r.1]).collect();
     ids.sort_unstable();
     ids.dedup();
     let people = accounts::system::users_by_id(conn, &ids)?;
@@ -200,7 +200,7 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
         let Some(user) = people.get(&guest) else {
             continue;
         };
-        let group_ids: Vec<i64> = crate::groups::system::roles_of(conn, guest)?
+        let group_ids: Vec<GroupId> = crate::groups::system::roles_of(conn, guest)?
             .into_keys()
             .collect();
         let (seen, unseen): (Vec<_>, Vec<_>) =

@@ -16,7 +16,7 @@ use crate::accounts::sessions;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events;
-use crate::ids::{CommentId, PostId};
+use crate::ids::UserId;
 use crate::posts;
 
 /// How long a browser waits before reconnecting a dropped stream.
@@ -47,7 +47,7 @@ pub enum StreamCredential {
 pub struct Connection {
     shared: Arc<Shared>,
     receiver: broadcast::Receiver<Signal>,
-    me: i64,
+    me: UserId,
     credential: StreamCredential,
     scope: Scope,
     /// Set when a membership or group change may have made the scope wrong; it is read again
@@ -318,14 +318,12 @@ fn read_counts(
 ) -> Result<Option<Counts>> {
     let found = match (content.counts, content.comment_id) {
         (CountsOf::CommentLikes, Some(comment_id)) => {
-            posts::access::visible_comment(conn, scope, CommentId(comment_id)).map(
-                |(comment, post)| Counts {
-                    like_count: comment.like_count,
-                    comment_count: post.comments_seen_by(scope),
-                },
-            )
+            posts::access::visible_comment(conn, scope, comment_id).map(|(comment, post)| Counts {
+                like_count: comment.like_count,
+                comment_count: post.comments_seen_by(scope),
+            })
         }
-        _ => posts::access::visible_post(conn, scope, PostId(content.post_id)).map(|post| Counts {
+        _ => posts::access::visible_post(conn, scope, content.post_id).map(|post| Counts {
             like_count: post.like_count,
             comment_count: post.comments_seen_by(scope),
         }),

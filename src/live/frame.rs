@@ -71,14 +71,15 @@ pub fn content(id: i64, kind: &str, content: &Content, counts: Option<Counts>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{GroupId, PostId};
 
     #[test]
     fn a_like_frame_carries_ids_as_strings_and_the_new_count() {
         let like = Content {
             event_type: "like",
-            post_id: 5,
+            post_id: PostId(5),
             comment_id: None,
-            group_id: Some(7),
+            group_id: Some(GroupId(7)),
             counts: CountsOf::PostLikes,
             employees_only: false,
         };
@@ -101,7 +102,7 @@ mod tests {
     fn a_company_post_frame_has_a_null_group() {
         let post = Content {
             event_type: "post",
-            post_id: 5,
+            post_id: PostId(5),
             comment_id: None,
             group_id: None,
             counts: CountsOf::Nothing,

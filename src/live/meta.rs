@@ -4,7 +4,7 @@
 use crate::events::{
     CommentChange, CommentLike, Event, Membership, PostChange, PostLike, Recorded,
 };
-use crate::ids::{CommentId, GroupId, PostId};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 
 /// An event as streams need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,12 +20,12 @@ pub enum Topic {
     /// Something in a post's thread: shown to those who may read posts in `group_id`.
     Content(Content),
     /// `user_id` joined or left a group, or changed role in one.
-    Membership { user_id: i64 },
+    Membership { user_id: UserId },
     /// A group appeared or changed (possibly its visibility): every stream's groups may be out
     /// of date.
     GroupChanged,
     /// The notifier told these users (sorted) of something new.
-    Notified { recipients: Vec<i64> },
+    Notified { recipients: Vec<UserId> },
     /// A credential was revoked, or a user lost them all: the streams opened with it end.
     SignedOut(Revoked),
     /// Nothing a stream shows or reacts to.
@@ -36,7 +36,7 @@ pub enum Topic {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Revoked {
     /// Every credential of this user (deactivation among others).
-    User(i64),
+    User(UserId),
     Session(i64),
     Token(i64),
 }
@@ -46,10 +46,10 @@ pub enum Revoked {
 pub struct Content {
     /// The SSE event type: `post`, `comment` or `like`.
     pub event_type: &'static str,
-    pub post_id: i64,
-    pub comment_id: Option<i64>,
+    pub post_id: PostId,
+    pub comment_id: Option<CommentId>,
     /// `None`: the company feed.
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     /// Which counts the frame carries, read from the database after the event.
     pub counts: CountsOf,
     /// About a comment for employees only: never sent to guests.
@@ -89,9 +89,9 @@ impl Topic {
                        employees_only: &bool| {
             Topic::Content(Content {
                 event_type,
-                post_id: post.0,
-                comment_id: comment.map(|c| c.0),
-                group_id: group_id.map(|g| g.0),
+                post_id: post,
+                comment_id: comment,
+                group_id: *group_id,
                 counts,
                 employees_only: *employees_only,
             })
@@ -193,15 +193,15 @@ impl Topic {
             Event::GroupMemberAdded(Membership { member, .. })
             | Event::GroupMemberRemoved(Membership { member, .. })
             | Event::GroupRoleChanged(Membership { member, .. })
-            | Event::GroupJoined { member, .. } => Topic::Membership { user_id: member.0 },
+            | Event::GroupJoined { member, .. } => Topic::Membership { user_id: *member },
             Event::GroupCreated { .. } | Event::GroupUpdated { .. } => Topic::GroupChanged,
             Event::NotificationCreated { recipients, .. } => {
-                let mut recipients: Vec<i64> = recipients.iter().map(|r| r.0).collect();
+                let mut recipients = recipients.clone();
                 recipients.sort_unstable();
                 Topic::Notified { recipients }
             }
             Event::UserDeactivated { user, .. } | Event::UserSignedOut { user } => {
-                Topic::SignedOut(Revoked::User(user.0))
+                Topic::SignedOut(Revoked::User(*user))
             }
             Event::SessionRevoked { session, .. } => Topic::SignedOut(Revoked::Session(*session)),
             Event::TokenRevoked { token, .. } => Topic::SignedOut(Revoked::Token(*token)),
@@ -223,7 +223,7 @@ impl Topic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
+    use crate::ids::{CommentId, GroupId, PostId, UserId};
 
     #[test]
     fn a_comment_is_placed_by_its_post_and_group() {
@@ -239,9 +239,9 @@ mod tests {
             topic,
             Topic::Content(Content {
                 event_type: "comment",
-                post_id: 5,
-                comment_id: Some(9),
-                group_id: Some(7),
+                post_id: PostId(5),
+                comment_id: Some(CommentId(9)),
+                group_id: Some(GroupId(7)),
                 counts: CountsOf::PostComments,
                 employees_only: false,
             })
@@ -261,7 +261,7 @@ mod tests {
             topic,
             Topic::Content(Content {
                 group_id: None,
-                post_id: 5,
+                post_id: PostId(5),
                 ..
             })
         ));
@@ -274,12 +274,22 @@ mod tests {
             group: GroupId(7),
             member: UserId(42),
         }));
-        assert_eq!(added, Topic::Membership { user_id: 42 });
+        assert_eq!(
+            added,
+            Topic::Membership {
+                user_id: UserId(42)
+            }
+        );
         let joined = Topic::of(&Event::GroupJoined {
             member: UserId(42),
             group: GroupId(7),
         });
-        assert_eq!(joined, Topic::Membership { user_id: 42 });
+        assert_eq!(
+            joined,
+            Topic::Membership {
+                user_id: UserId(42)
+            }
+        );
     }
 
     #[test]

@@ -10,13 +10,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+use crate::ids::UserId;
+
 /// A user's open streams, oldest first: each slot's id and the signal that closes it.
 type Held = VecDeque<(u64, Arc<Notify>)>;
 
 /// Open streams per user, shared by every worker.
 #[derive(Debug, Default)]
 pub struct StreamSlots {
-    open: Mutex<HashMap<i64, Held>>,
+    open: Mutex<HashMap<UserId, Held>>,
     next: AtomicU64,
 }
 
@@ -24,14 +26,14 @@ pub struct StreamSlots {
 #[derive(Debug)]
 pub struct StreamSlot {
     slots: Arc<StreamSlots>,
-    user: i64,
+    user: UserId,
     id: u64,
     closed: Arc<Notify>,
 }
 
 impl StreamSlots {
     /// A slot for `user`; when she already holds `max`, her oldest stream is told to close.
-    pub fn acquire(self: &Arc<Self>, user: i64, max: usize) -> StreamSlot {
+    pub fn acquire(self: &Arc<Self>, user: UserId, max: usize) -> StreamSlot {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let closed = Arc::new(Notify::new());
         let mut open = self.lock();
@@ -52,11 +54,11 @@ impl StreamSlots {
     }
 
     /// Streams `user` holds now.
-    pub fn held_by(&self, user: i64) -> usize {
+    pub fn held_by(&self, user: UserId) -> usize {
         self.lock().get(&user).map_or(0, VecDeque::len)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<i64, Held>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<UserId, Held>> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -89,16 +91,20 @@ mod tests {
     #[actix_web::test]
     async fn a_new_stream_past_the_cap_closes_the_oldest() {
         let slots = Arc::new(StreamSlots::default());
-        let first = slots.acquire(1, 2);
-        let second = slots.acquire(1, 2);
-        let _other = slots.acquire(2, 2);
-        let _third = slots.acquire(1, 2);
-        assert_eq!(slots.held_by(1), 2);
+        let first = slots.acquire(UserId(1), 2);
+        let second = slots.acquire(UserId(1), 2);
+        let _other = slots.acquire(UserId(2), 2);
+        let _third = slots.acquire(UserId(1), 2);
+        assert_eq!(slots.held_by(UserId(1)), 2);
         first.closed().await;
         drop(first);
-        assert_eq!(slots.held_by(1), 2, "the oldest was already let go");
+        assert_eq!(slots.held_by(UserId(1)), 2, "the oldest was already let go");
         drop(second);
-        assert_eq!(slots.held_by(1), 1);
-        assert_eq!(slots.held_by(2), 1, "others are not counted against her");
+        assert_eq!(slots.held_by(UserId(1)), 1);
+        assert_eq!(
+            slots.held_by(UserId(2)),
+            1,
+            "others are not counted against her"
+        );
     }
 }

@@ -97,7 +97,7 @@ pub fn list(
     let listed = admin::list(conn, viewer, Kind::Mail, state, after, limit)?;
     let views = listed.into_iter().map(MailView::of).collect();
     Ok(crate::cursor::page(views, limit, |m: &MailView| {
-        crate::cursor::encode("m", m.id.parse().unwrap_or_default())
+        crate::cursor::encode("m", m.id.parse::<i64>().unwrap_or_default())
     }))
 }
 

@@ -9,6 +9,7 @@ mod transport;
 
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::ids::GroupId;
 use crate::outbox::{self, Delivery, MailPayload};
 
 /// An email to send.
@@ -23,12 +24,12 @@ pub struct Mail {
     pub headers: Vec<(String, String)>,
     /// The group the message is about, if any: its subject may name the group, so admins
     /// who may not see the group are not shown the subject.
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
 }
 
 impl Mail {
     /// This mail, marked as being about `group_id`.
-    pub fn about_group(self, group_id: Option<i64>) -> Mail {
+    pub fn about_group(self, group_id: Option<GroupId>) -> Mail {
         Mail { group_id, ..self }
     }
 }

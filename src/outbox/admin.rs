@@ -13,6 +13,7 @@ use crate::access::{Scope, Viewer};
 use crate::db::DbConnection;
 use crate::db::schema::outbox;
 use crate::error::{Error, Result};
+use crate::ids::GroupId;
 
 /// Which deliveries to list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub struct Listed {
 struct Row {
     id: i64,
     payload: String,
-    group_id: Option<i64>,
+    group_id: Option<GroupId>,
     attempts: i32,
     last_error: String,
     created_at: NaiveDateTime,
@@ -125,13 +126,13 @@ fn listed(
     kind: Kind,
     rows: Vec<Row>,
 ) -> Result<Vec<Listed>> {
-    let mut groups: Vec<i64> = rows.iter().filter_map(|row| row.group_id).collect();
+    let mut groups: Vec<GroupId> = rows.iter().filter_map(|row| row.group_id).collect();
     groups.sort_unstable();
     groups.dedup();
     let scope = Scope::resolve(conn, viewer)?;
     let found = crate::groups::system::groups_by_id(conn, &groups)?;
     // A group since deleted is hidden too: nobody may see it any more.
-    let hidden: HashSet<i64> = groups
+    let hidden: HashSet<GroupId> = groups
         .into_iter()
         .filter(|id| !found.get(id).is_some_and(|g| scope.sees_group(g)))
         .collect();

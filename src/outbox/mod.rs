@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::db::schema::outbox;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result};
+use crate::ids::GroupId;
 
 pub use sender::{Courier, OutboxWorker, Outcome};
 
@@ -72,7 +73,11 @@ pub struct MailPayload {
 
 /// Queues `delivery` in the caller's transaction, due now; `group_id` names the group it is
 /// about, if any (see `admin`). Returns its id.
-pub fn enqueue(conn: &mut DbConnection, delivery: &Delivery, group_id: Option<i64>) -> Result<i64> {
+pub fn enqueue(
+    conn: &mut DbConnection,
+    delivery: &Delivery,
+    group_id: Option<GroupId>,
+) -> Result<i64> {
     let (kind, payload) = encode(delivery)?;
     let id = new_id();
     let now = Utc::now().naive_utc();

@@ -10,7 +10,7 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::posts;
 use crate::error::{Error, Result};
-use crate::ids::{CommentId, GroupId, PostId};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 
 /// Where the posts of a feed come from.
 #[derive(Clone, Copy, Debug)]
@@ -18,9 +18,9 @@ pub enum Source<'a> {
     /// The company feed plus public groups ("outside private groups").
     Company,
     /// One group.
-    Group(i64),
+    Group(GroupId),
     /// Posts by any of these people.
-    Authors(&'a [i64]),
+    Authors(&'a [UserId]),
     /// Posts tagged with any of these tags.
     Tags(&'a [i64]),
 }
@@ -28,7 +28,7 @@ pub enum Source<'a> {
 /// Post `id` if the viewer may read it.
 pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<Post> {
     scope.viewer().require_user()?;
-    match queries::find(conn, id.0)? {
+    match queries::find(conn, id)? {
         Some(post) if scope.reads_post(post.group_id, post.employees_only) => Ok(post),
         _ => Err(Error::not_found("post")),
     }
@@ -41,10 +41,10 @@ pub fn visible_comment(
     scope: &Scope,
     id: CommentId,
 ) -> Result<(Comment, Post)> {
-    let comment = queries::find_comment(conn, id.0)?
+    let comment = queries::find_comment(conn, id)?
         .filter(|c| !(c.employees_only && scope.viewer().is_guest()))
         .ok_or_else(|| Error::not_found("comment"))?;
-    let post = visible_post(conn, scope, PostId(comment.post_id))
+    let post = visible_post(conn, scope, comment.post_id)
         .map_err(|e| e.when_not_found(|| Error::not_found("comment")))?;
     Ok((comment, post))
 }
@@ -54,7 +54,7 @@ pub fn feed_page(
     conn: &mut DbConnection,
     scope: &Scope,
     source: Source<'_>,
-    before: Option<i64>,
+    before: Option<PostId>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
@@ -117,7 +117,7 @@ pub fn comments_page(
     conn: &mut DbConnection,
     scope: &Scope,
     post_id: PostId,
-    after: Option<i64>,
+    after: Option<CommentId>,
     limit: i64,
 ) -> Result<(Post, Vec<Comment>)> {
     let post = visible_post(conn, scope, post_id)?;
@@ -130,7 +130,7 @@ pub fn comments_page(
 pub fn may_comment(conn: &mut DbConnection, scope: &Scope, post: &Post) -> Result<bool> {
     let group = post
         .group_id
-        .map(|id| crate::groups::access::visible_group(conn, scope, GroupId(id)))
+        .map(|id| crate::groups::access::visible_group(conn, scope, id))
         .transpose()?;
     Ok(scope.comments_in(group.as_ref()))
 }
@@ -139,10 +139,10 @@ pub fn may_comment(conn: &mut DbConnection, scope: &Scope, post: &Post) -> Resul
 pub fn likers(
     conn: &mut DbConnection,
     scope: &Scope,
-    post_id: i64,
+    post_id: PostId,
     limit: i64,
-) -> Result<Vec<i64>> {
-    let post = visible_post(conn, scope, PostId(post_id))?;
+) -> Result<Vec<UserId>> {
+    let post = visible_post(conn, scope, post_id)?;
     queries::likers(conn, post.id, limit)
 }
 
@@ -192,7 +192,7 @@ pub struct MergedPage {
     pub posts: Vec<Post>,
     /// Set when the merge stopped early with the page still short: everything newer than this
     /// id has been considered, and the feed goes on below it.
-    pub continue_before: Option<i64>,
+    pub continue_before: Option<PostId>,
 }
 
 /// Newest first, at most `limit` readable posts from any of `members`, older than `before`.
@@ -205,21 +205,21 @@ pub fn merged_page(
     conn: &mut DbConnection,
     scope: &Scope,
     members: &[Member],
-    before: Option<i64>,
+    before: Option<PostId>,
     limit: i64,
 ) -> Result<MergedPage> {
     scope.viewer().require_user()?;
-    let mut picked: Vec<i64> = Vec::new();
+    let mut picked: Vec<PostId> = Vec::new();
     let mut before = before;
     let mut continue_before = None;
     // Bounded per request: each round moves the horizon down by at least one member's page;
     // past the last round the page ends short and hands the horizon on as the cursor.
     for round in 0..16 {
         let candidates = queries::newest_per_member(conn, members, before, None, limit)?;
-        let mut per_member: std::collections::HashMap<i64, (i64, i64)> =
+        let mut per_member: std::collections::HashMap<i64, (i64, PostId)> =
             std::collections::HashMap::new();
         for c in &candidates {
-            let entry = per_member.entry(c.member).or_insert((0, i64::MAX));
+            let entry = per_member.entry(c.member).or_insert((0, PostId(i64::MAX)));
             *entry = (entry.0 + 1, entry.1.min(c.id));
         }
         let horizon = per_member
@@ -260,12 +260,12 @@ pub fn recent_from(
     conn: &mut DbConnection,
     scope: &Scope,
     members: &[Member],
-    after: i64,
+    after: PostId,
     per_member: i64,
 ) -> Result<Vec<PostStats>> {
     scope.viewer().require_user()?;
     let candidates = queries::newest_per_member(conn, members, None, Some(after), per_member)?;
-    let mut ids: Vec<i64> = candidates
+    let mut ids: Vec<PostId> = candidates
         .iter()
         .filter(|c| scope.reads_posts_in(c.group_id))
         .map(|c| c.id)
@@ -276,7 +276,7 @@ pub fn recent_from(
 }
 
 /// The readable posts among `ids`, newest first.
-pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[i64]) -> Result<Vec<Post>> {
+pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[PostId]) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
     queries::by_ids(conn, readable(scope), ids)
 }

@@ -17,7 +17,7 @@ use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, Event, PostChange, PostLike};
 use crate::groups;
-use crate::ids::{GroupId, PostId, UserId};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::on_backend;
 use crate::tags;
 
@@ -48,7 +48,7 @@ pub(super) struct Rendered {
     /// The tags to record; created only when recorded, so a body kept from guests never
     /// brings a tag into being.
     pub tags: Vec<String>,
-    pub mentioned: Vec<i64>,
+    pub mentioned: Vec<UserId>,
 }
 
 impl Rendered {
@@ -107,7 +107,7 @@ pub(super) fn render_body(
 ) -> Result<Rendered> {
     check_body(body, max)?;
     let (html, scanned, users) = to_html(conn, scope, body)?;
-    let mut mentioned: Vec<i64> = users.values().map(|u| u.id).collect();
+    let mut mentioned: Vec<UserId> = users.values().map(|u| u.id).collect();
     mentioned.sort_unstable();
     let links = serde_json::to_string(&scanned.links).map_err(Error::internal)?;
     Ok(Rendered {
@@ -118,15 +118,16 @@ pub(super) fn render_body(
     })
 }
 
-/// Replaces the tag and mention rows of one body (`comment_id` 0: the post's own body) of a
-/// post in `group_id`.
+/// Replaces the tag and mention rows of one body (`comment_id` `None`: the post's own body)
+/// of a post in `group_id`.
 pub(super) fn index_body(
     conn: &mut DbConnection,
-    post_id: i64,
-    group_id: Option<i64>,
-    comment_id: i64,
+    post_id: PostId,
+    group_id: Option<GroupId>,
+    comment_id: Option<CommentId>,
     rendered: &Rendered,
 ) -> Result<()> {
+    let comment_id = body_key(comment_id);
     diesel::delete(
         post_tags::table
             .filter(post_tags::post_id.eq(post_id))
@@ -226,7 +227,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     if input.employees_only {
         rendered.keep_from_guests();
     }
-    let id = new_id();
+    let id = PostId(new_id());
     diesel::insert_into(posts::table)
         .values((
             posts::id.eq(id),
@@ -240,11 +241,11 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::employees_only.eq(input.employees_only),
         ))
         .execute(conn)?;
-    index_body(conn, id, group.as_ref().map(|g| g.id), 0, &rendered)?;
+    index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;
     let created = Event::PostCreated {
-        author: UserId(me),
-        post: PostId(id),
-        group_id: group.as_ref().map(|g| GroupId(g.id)),
+        author: me,
+        post: id,
+        group_id: group.as_ref().map(|g| g.id),
         quiet: input.quiet,
         employees_only: input.employees_only,
     };
@@ -285,7 +286,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str)
             posts::edited_at.eq(Some(now)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, 0, &rendered)?;
+    index_body(conn, post.id, post.group_id, None, &rendered)?;
     events::append(conn, &Event::PostEdited(change_of(&post, post.author_id)))?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
@@ -344,10 +345,10 @@ pub fn set_post_like(
             .set(posts::like_count.eq(posts::like_count + delta))
             .execute(conn)?;
         let change = PostLike {
-            liker: UserId(me),
-            post: PostId(post.id),
-            group_id: post.group_id.map(GroupId),
-            author_id: UserId(post.author_id),
+            liker: me,
+            post: post.id,
+            group_id: post.group_id,
+            author_id: post.author_id,
             employees_only: post.employees_only,
         };
         let event = if like {
@@ -361,11 +362,17 @@ pub fn set_post_like(
 }
 
 /// An edit or deletion of `post` by `by`, as the log records it.
-fn change_of(post: &Post, by: i64) -> PostChange {
+fn change_of(post: &Post, by: UserId) -> PostChange {
     PostChange {
-        by: UserId(by),
-        post: PostId(post.id),
-        group_id: post.group_id.map(GroupId),
+        by,
+        post: post.id,
+        group_id: post.group_id,
         employees_only: post.employees_only,
     }
+}
+
+/// How `post_tags` and `mentions` key a body: a comment by its id, the post's own body as
+/// comment 0.
+pub(super) fn body_key(comment_id: Option<CommentId>) -> i64 {
+    comment_id.map_or(0, i64::from)
 }

@@ -13,7 +13,7 @@ use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, CommentChange, CommentLike, Event};
 use crate::groups;
-use crate::ids::{CommentId, GroupId, PostId, UserId};
+use crate::ids::{CommentId, PostId, UserId};
 use crate::on_backend;
 
 /// Longest comment body, in characters.
@@ -31,11 +31,7 @@ pub fn add_comment(
     let post = access::visible_post(conn, scope, post_id)?;
     let me = scope.viewer().require_user()?.id;
     let group = match post.group_id {
-        Some(group_id) => Some(groups::access::visible_group(
-            conn,
-            scope,
-            GroupId(group_id),
-        )?),
+        Some(group_id) => Some(groups::access::visible_group(conn, scope, group_id)?),
         None => None,
     };
     if !scope.comments_in(group.as_ref()) {
@@ -61,7 +57,7 @@ pub fn add_comment(
     if employees_only {
         rendered.keep_from_guests();
     }
-    let id = new_id();
+    let id = CommentId(new_id());
     diesel::insert_into(comments::table)
         .values((
             comments::id.eq(id),
@@ -73,14 +69,14 @@ pub fn add_comment(
             comments::employees_only.eq(employees_only),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, id, &rendered)?;
+    index_body(conn, post.id, post.group_id, Some(id), &rendered)?;
     count_comment(conn, post.id, 1, employees_only)?;
     let created = Event::CommentCreated {
-        author: UserId(me),
-        comment: CommentId(id),
-        post_id: PostId(post.id),
-        group_id: post.group_id.map(GroupId),
-        post_author_id: UserId(post.author_id),
+        author: me,
+        comment: id,
+        post_id: post.id,
+        group_id: post.group_id,
+        post_author_id: post.author_id,
         employees_only: employees_only || post.employees_only,
     };
     events::append(conn, &created)?;
@@ -124,7 +120,7 @@ pub fn edit_comment(
             comments::edited_at.eq(Some(now)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, comment.id, &rendered)?;
+    index_body(conn, post.id, post.group_id, Some(comment.id), &rendered)?;
     let edited = change_of(&comment, &post, comment.author_id);
     events::append(conn, &Event::CommentEdited(edited))?;
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
@@ -154,7 +150,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
         tags: Vec::new(),
         mentioned: Vec::new(),
     };
-    index_body(conn, post.id, post.group_id, comment.id, &nothing)?;
+    index_body(conn, post.id, post.group_id, Some(comment.id), &nothing)?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
     events::append(conn, &Event::CommentDeleted(change_of(&comment, &post, me)))?;
     Ok(())
@@ -189,11 +185,11 @@ pub fn set_comment_like(
             .set(comments::like_count.eq(comments::like_count + delta))
             .execute(conn)?;
         let change = CommentLike {
-            liker: UserId(me),
-            comment: CommentId(comment.id),
-            post_id: PostId(post.id),
-            group_id: post.group_id.map(GroupId),
-            author_id: UserId(comment.author_id),
+            liker: me,
+            comment: comment.id,
+            post_id: post.id,
+            group_id: post.group_id,
+            author_id: comment.author_id,
             employees_only: comment.employees_only || post.employees_only,
         };
         let event = if like {
@@ -210,7 +206,7 @@ pub fn set_comment_like(
 /// for comments they may see.
 fn count_comment(
     conn: &mut DbConnection,
-    post_id: i64,
+    post_id: PostId,
     delta: i64,
     employees_only: bool,
 ) -> Result<()> {
@@ -225,12 +221,12 @@ fn count_comment(
 }
 
 /// An edit or deletion of `comment` under `post` by `by`, as the log records it.
-fn change_of(comment: &Comment, post: &Post, by: i64) -> CommentChange {
+fn change_of(comment: &Comment, post: &Post, by: UserId) -> CommentChange {
     CommentChange {
-        by: UserId(by),
-        comment: CommentId(comment.id),
-        post_id: PostId(post.id),
-        group_id: post.group_id.map(GroupId),
+        by,
+        comment: comment.id,
+        post_id: post.id,
+        group_id: post.group_id,
         employees_only: comment.employees_only || post.employees_only,
     }
 }

@@ -14,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream};
 
+use crate::ids::UserId;
+
 /// Longest tag, in characters; a longer run after `#` is not a tag at all.
 const MAX_TAG_CHARS: usize = 64;
 
@@ -61,7 +63,7 @@ pub fn scan(body: &str) -> Scanned {
 /// `resolve(handle_lowercased)` returns `Some(id)`, otherwise it stays plain text; bare
 /// http(s) URLs in text become links (autolinks), as do CommonMark links and `<autolinks>`.
 /// Every link carries `rel="nofollow noopener"`.
-pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<i64>) -> String {
+pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<UserId>) -> String {
     let mut events = Vec::new();
     for item in parse(body) {
         match item {
@@ -296,7 +298,7 @@ fn scheme_len(url: &str) -> usize {
 fn push_piece<'a>(
     events: &mut Vec<Event<'a>>,
     piece: Piece<'_>,
-    resolve: &dyn Fn(&str) -> Option<i64>,
+    resolve: &dyn Fn(&str) -> Option<UserId>,
 ) {
     // Tags and handles hold only letters, digits, `_`, `.` and `-`, so they need no escaping.
     let html = match piece {
@@ -383,8 +385,8 @@ mod tests {
         scan(body).links
     }
 
-    fn ana_only(handle: &str) -> Option<i64> {
-        (handle == "ana").then_some(42)
+    fn ana_only(handle: &str) -> Option<UserId> {
+        (handle == "ana").then_some(UserId(42))
     }
 
     fn html(body: &str) -> String {

@@ -3,11 +3,13 @@
 //! guest may not look up people outside her groups, so for her those links go back to the
 //! plain `@handle` the author typed.
 
+use crate::ids::UserId;
+
 /// Where every mention link of the rendered HTML starts (see `markup::render`).
 const OPENING: &str = "<a href=\"/people/";
 
 /// `html` with the mention links of people `keep` refuses turned into their plain text.
-pub fn unlink_mentions(html: &str, keep: impl Fn(i64) -> bool) -> String {
+pub fn unlink_mentions(html: &str, keep: impl Fn(UserId) -> bool) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find(OPENING) {
@@ -29,7 +31,7 @@ pub fn unlink_mentions(html: &str, keep: impl Fn(i64) -> bool) -> String {
 }
 
 /// The person, the link text and the length of a mention link at the start of `link`.
-fn mention_at(link: &str) -> Option<(i64, &str, usize)> {
+fn mention_at(link: &str) -> Option<(UserId, &str, usize)> {
     let after = &link[OPENING.len()..];
     let digits = after.find('"')?;
     let id = after[..digits].parse().ok()?;
@@ -48,13 +50,14 @@ fn mention_at(link: &str) -> Option<(i64, &str, usize)> {
 #[cfg(test)]
 mod tests {
     use super::unlink_mentions;
+    use crate::ids::UserId;
 
     #[test]
     fn mentions_of_people_not_kept_become_text() {
         let html = "<p>hi <a href=\"/people/42\" class=\"mention\" rel=\"nofollow noopener\">@ana</a> \
                     and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener\">@bo</a>, \
                     <a href=\"/people/9\" rel=\"nofollow noopener\">a profile</a></p>";
-        let shown = unlink_mentions(html, |id| id == 7);
+        let shown = unlink_mentions(html, |id| id == UserId(7));
         assert_eq!(
             shown,
             "<p>hi @ana and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener\">@bo</a>, \

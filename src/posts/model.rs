@@ -5,14 +5,15 @@ use diesel::prelude::*;
 
 use crate::access::ReaderClass;
 use crate::db::schema::{comments, posts};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 
 /// A post row. Deleted posts keep their row (for audit) and leave every read path.
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = posts)]
 pub struct Post {
-    pub id: i64,
-    pub author_id: i64,
-    pub group_id: Option<i64>,
+    pub id: PostId,
+    pub author_id: UserId,
+    pub group_id: Option<GroupId>,
     pub body: String,
     pub html: String,
     /// JSON array of the URLs in the body.
@@ -24,7 +25,7 @@ pub struct Post {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
-    pub deleted_by: Option<i64>,
+    pub deleted_by: Option<UserId>,
     /// Posted quietly: nobody was notified.
     pub quiet: bool,
     /// Hidden from guests everywhere, like a comment for employees only.
@@ -35,16 +36,16 @@ pub struct Post {
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments)]
 pub struct Comment {
-    pub id: i64,
-    pub post_id: i64,
-    pub author_id: i64,
+    pub id: CommentId,
+    pub post_id: PostId,
+    pub author_id: UserId,
     pub body: String,
     pub html: String,
     pub like_count: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
-    pub deleted_by: Option<i64>,
+    pub deleted_by: Option<UserId>,
     /// Hidden from guests everywhere.
     pub employees_only: bool,
 }
@@ -61,9 +62,9 @@ impl Post {
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = posts)]
 pub struct PostStats {
-    pub id: i64,
-    pub author_id: i64,
-    pub group_id: Option<i64>,
+    pub id: PostId,
+    pub author_id: UserId,
+    pub group_id: Option<GroupId>,
     pub like_count: i64,
     pub comment_count: i64,
     pub open_comment_count: i64,

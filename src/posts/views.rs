@@ -13,6 +13,7 @@ use crate::accounts::{self, UserView};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
 use crate::groups::{self, GroupView};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 
 /// A post as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -79,9 +80,9 @@ impl VersionView {
 
 /// Views of `posts` (all readable by the viewer), in the same order.
 pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Result<Vec<PostView>> {
-    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-    let author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
-    let group_ids: Vec<i64> = posts.iter().filter_map(|p| p.group_id).collect();
+    let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
+    let author_ids: Vec<UserId> = posts.iter().map(|p| p.author_id).collect();
+    let group_ids: Vec<GroupId> = posts.iter().filter_map(|p| p.group_id).collect();
     let circle = accounts::access::guest_circle(conn, scope)?;
     let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
     let group_rows: Vec<_> = groups::system::groups_by_id(conn, &group_ids)?
@@ -91,11 +92,11 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         .into_iter()
         .map(|g| (g.id.clone(), g))
         .collect();
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut tags: HashMap<PostId, Vec<String>> = HashMap::new();
     for (post, tag) in queries::tags_of(conn, &ids)? {
         tags.entry(post).or_default().push(tag);
     }
-    let mut mentions: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut mentions: HashMap<PostId, Vec<String>> = HashMap::new();
     for (post, user) in queries::mentions_of(conn, &ids)? {
         mentions.entry(post).or_default().push(user.to_string());
     }
@@ -138,11 +139,11 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
 pub fn comment_views(
     conn: &mut DbConnection,
     scope: &Scope,
-    group_id: Option<i64>,
+    group_id: Option<GroupId>,
     comments: &[Comment],
 ) -> Result<Vec<CommentView>> {
-    let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
-    let author_ids: Vec<i64> = comments.iter().map(|c| c.author_id).collect();
+    let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
+    let author_ids: Vec<UserId> = comments.iter().map(|c| c.author_id).collect();
     let circle = accounts::access::guest_circle(conn, scope)?;
     let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
     let liked = match scope.viewer().user_id() {
@@ -176,7 +177,7 @@ pub fn comment_views(
 
 /// `html` as the viewer may follow it: a guest's mention links lead only to people she may
 /// look up (`circle`); the others read as the plain `@handle`.
-fn shown_html(html: &str, circle: Option<&[i64]>) -> String {
+fn shown_html(html: &str, circle: Option<&[UserId]>) -> String {
     match circle {
         Some(circle) => super::mention_links::unlink_mentions(html, |id| circle.contains(&id)),
         None => html.to_string(),

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::accounts;
 use crate::db::DbConnection;
 use crate::error::Result;
+use crate::ids::UserId;
 
 /// Most names kept; past that the memory starts over.
 const REMEMBERED: usize = 100_000;
@@ -41,11 +42,11 @@ impl AuthorNames {
                     Some(name) => {
                         found.insert(*id, name.clone());
                     }
-                    None => missing.push(*id),
+                    None => missing.push(UserId(*id)),
                 }
             }
         } else {
-            missing.extend(ids);
+            missing.extend(ids.iter().copied().map(UserId));
         }
         if missing.is_empty() {
             return Ok(found);
@@ -59,7 +60,7 @@ impl AuthorNames {
                     name: user.name,
                     guest_domain,
                 };
-                (user.id, author)
+                (user.id.0, author)
             })
             .collect();
         if let Ok(mut names) = self.names.write()

@@ -147,7 +147,7 @@ pub(super) fn filter_clauses(
         for handle in &parsed.from {
             match found.get(handle) {
                 Some(user) if circle.as_ref().is_none_or(|c| c.contains(&user.id)) => {
-                    authors.push((Occur::Should, term_i64(fields.author, user.id)));
+                    authors.push((Occur::Should, term_i64(fields.author, user.id.0)));
                 }
                 _ => {
                     return Err(invalid(
@@ -163,7 +163,7 @@ pub(super) fn filter_clauses(
         let mut groups = Vec::new();
         for name in &parsed.groups {
             match groups::access::visible_group_named(conn, scope, name)? {
-                Some(group) => groups.push((Occur::Should, term_i64(fields.group, group.id))),
+                Some(group) => groups.push((Occur::Should, term_i64(fields.group, group.id.0))),
                 None => {
                     return Err(invalid(
                         "q",

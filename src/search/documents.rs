@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{comments, groups, post_tags, posts, tags, users};
 use crate::error::Result;
 use crate::groups::Group;
+use crate::ids::{PostId, UserId};
 use crate::posts::Post;
 use crate::posts::markup::plain_text;
 
@@ -51,7 +52,7 @@ pub fn posts(conn: &mut DbConnection, fields: &Fields, ids: &[i64]) -> Result<Ve
         .select(Post::as_select())
         .load(conn)?;
     let mut changes = post_documents(conn, fields, &rows)?;
-    let found: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let found: Vec<i64> = rows.iter().map(|p| p.id.0).collect();
     changes.extend(
         ids.iter()
             .filter(|id| !found.contains(id))
@@ -75,33 +76,33 @@ pub fn posts_after(
         .limit(limit)
         .select(Post::as_select())
         .load(conn)?;
-    let last = rows.last().map(|p| p.id);
+    let last = rows.last().map(|p| p.id.0);
     Ok((post_documents(conn, fields, &rows)?, last))
 }
 
 fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Result<Vec<Change>> {
-    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-    let mut authors: Vec<i64> = rows.iter().map(|p| p.author_id).collect();
+    let ids: Vec<PostId> = rows.iter().map(|p| p.id).collect();
+    let mut authors: Vec<UserId> = rows.iter().map(|p| p.author_id).collect();
     authors.sort_unstable();
     authors.dedup();
-    let names: HashMap<i64, String> = users::table
+    let names: HashMap<UserId, String> = users::table
         .filter(users::id.eq_any(authors))
         .select((users::id, users::name))
         .load(conn)?
         .into_iter()
         .collect();
-    let mut tags_of: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut tags_of: HashMap<PostId, Vec<String>> = HashMap::new();
     for (post, tag) in post_tags::table
         .inner_join(tags::table.on(tags::id.eq(post_tags::tag_id)))
         .filter(post_tags::post_id.eq_any(ids.clone()))
         .filter(post_tags::comment_id.eq(0))
         .select((post_tags::post_id, tags::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(PostId, String)>(conn)?
     {
         tags_of.entry(post).or_default().push(tag);
     }
-    let mut comments_of: HashMap<i64, Vec<(bool, String)>> = HashMap::new();
-    let comment_rows: Vec<(i64, bool, String)> = comments::table
+    let mut comments_of: HashMap<PostId, Vec<(bool, String)>> = HashMap::new();
+    let comment_rows: Vec<(PostId, bool, String)> = comments::table
         .filter(comments::post_id.eq_any(ids))
         .filter(comments::deleted_at.is_null())
         .order(comments::id.asc())
@@ -117,7 +118,7 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
         .iter()
         .map(|post| {
             let author = names.get(&post.author_id).map_or("", String::as_str);
-            let mut doc = base(fields, Kind::Post, post.id, author, post.created_at);
+            let mut doc = base(fields, Kind::Post, post.id.0, author, post.created_at);
             if post.employees_only {
                 doc.add_u64(fields.visibility, EMPLOYEES_ONLY);
             }
@@ -133,11 +134,11 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             for tag in tags_of.get(&post.id).into_iter().flatten() {
                 doc.add_text(fields.tag, tag);
             }
-            doc.add_i64(fields.group, post.group_id.unwrap_or(0));
-            doc.add_i64(fields.author, post.author_id);
+            doc.add_i64(fields.group, post.group_id.map_or(0, i64::from));
+            doc.add_i64(fields.author, post.author_id.0);
             let engagement = post.like_count.max(0) + post.open_comment_count.max(0);
             doc.add_u64(fields.engagement, engagement.unsigned_abs());
-            Change::Put(Kind::Post, post.id, doc)
+            Change::Put(Kind::Post, post.id.0, doc)
         })
         .collect())
 }
@@ -157,9 +158,9 @@ pub fn people(
         .iter()
         .map(|user| {
             if !user.is_active() {
-                return Change::Delete(Kind::Person, user.id);
+                return Change::Delete(Kind::Person, user.id.0);
             }
-            let mut doc = base(fields, Kind::Person, user.id, &user.name, user.created_at);
+            let mut doc = base(fields, Kind::Person, user.id.0, &user.name, user.created_at);
             doc.add_text(fields.name, format!("{} {}", user.name, user.handle));
             let about = [
                 user.handle.as_str(),
@@ -176,11 +177,11 @@ pub fn people(
                     .collect::<Vec<_>>()
                     .join(" · "),
             );
-            Change::Put(Kind::Person, user.id, doc)
+            Change::Put(Kind::Person, user.id.0, doc)
         })
         .collect();
     if let Some(ids) = ids {
-        let found: Vec<i64> = rows.iter().map(|u| u.id).collect();
+        let found: Vec<i64> = rows.iter().map(|u| u.id.0).collect();
         changes.extend(
             ids.iter()
                 .filter(|id| !found.contains(id))
@@ -204,13 +205,19 @@ pub fn groups(
     Ok(rows
         .iter()
         .map(|group| {
-            let mut doc = base(fields, Kind::Group, group.id, &group.name, group.created_at);
+            let mut doc = base(
+                fields,
+                Kind::Group,
+                group.id.0,
+                &group.name,
+                group.created_at,
+            );
             doc.add_text(fields.name, &group.name);
             doc.add_text(fields.text, &group.description);
-            doc.add_i64(fields.group, group.id);
+            doc.add_i64(fields.group, group.id.0);
             doc.add_u64(fields.visibility, visibility_code(&group.visibility));
             doc.add_u64(fields.engagement, group.member_count.max(0).unsigned_abs());
-            Change::Put(Kind::Group, group.id, doc)
+            Change::Put(Kind::Group, group.id.0, doc)
         })
         .collect())
 }

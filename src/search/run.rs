@@ -94,7 +94,7 @@ pub fn search(
     let parsed = query::parse(q)?;
     let (now, offset) = match cursor {
         Some(cursor) => {
-            let (now, offset) = crate::cursor::decode(cursor)?;
+            let (now, offset) = crate::cursor::decode::<i64>(cursor)?;
             let now = now.parse().map_err(|_| bad_cursor())?;
             (now, usize::try_from(offset).map_err(|_| bad_cursor())?)
         }

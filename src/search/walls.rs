@@ -15,6 +15,7 @@ use crate::accounts;
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::groups::Visibility;
+use crate::ids::{GroupId, UserId};
 
 /// Documents by segment.
 pub(super) type DocsBySegment = HashMap<SegmentId, HashSet<DocId>>;
@@ -24,7 +25,7 @@ pub(super) type DocsBySegment = HashMap<SegmentId, HashSet<DocId>>;
 pub(super) struct Walls {
     scope: Arc<Scope>,
     /// The people a guest may see; `None`: everyone.
-    circle: Option<Arc<HashSet<i64>>>,
+    circle: Option<Arc<HashSet<UserId>>>,
     dropped: Arc<DocsBySegment>,
 }
 
@@ -82,7 +83,7 @@ impl SegmentWalls {
         let group = columns.group(doc);
         match Kind::from_code(kind) {
             Some(Kind::Post) => scope.reads_post(
-                (group != 0).then_some(group),
+                (group != 0).then_some(GroupId(group)),
                 columns.visibility(doc) == EMPLOYEES_ONLY,
             ),
             Some(Kind::Group) => {
@@ -91,17 +92,17 @@ impl SegmentWalls {
                 } else {
                     Visibility::Private
                 };
-                scope.sees_group_with(columns.id(doc), visibility)
+                scope.sees_group_with(GroupId(columns.id(doc)), visibility)
             }
             Some(Kind::Person) => {
-                let id = columns.id(doc);
+                let id = UserId(columns.id(doc));
                 self.walls.circle.as_ref().is_none_or(|c| c.contains(&id))
             }
             // A tag is a word of the posts that carry it: found by those who read one of them.
             Some(Kind::Tag) => columns.tag_groups.as_ref().is_some_and(|column| {
                 column
                     .values_for_doc(doc)
-                    .any(|g| scope.reads_posts_in((g != 0).then_some(g)))
+                    .any(|g| scope.reads_posts_in((g != 0).then_some(GroupId(g))))
             }),
             None => false,
         }

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::feeds::{self, Feed};
 use crate::groups::{self, Group};
+use crate::ids::{GroupId, UserId};
 use crate::posts::PostView;
 use crate::signing::Signer;
 
@@ -19,7 +20,7 @@ pub const ENTRIES: i64 = 50;
 /// One feed as its token's owner may read it.
 #[derive(Debug)]
 pub struct TokenFeed {
-    pub reader_id: i64,
+    pub reader_id: UserId,
     pub title: String,
     pub posts: Vec<PostView>,
 }
@@ -121,7 +122,7 @@ pub fn reader_feeds(
         });
     };
     let addresses = FeedAddresses::new(base, token, scope);
-    let ids: Vec<i64> = scope.member_groups();
+    let ids: Vec<GroupId> = scope.member_groups();
     let mut mine: Vec<Group> = groups::system::groups_by_id(conn, &ids)?
         .into_values()
         .collect();

@@ -8,7 +8,7 @@ use crate::accounts::{self, User};
 use crate::db::DbConnection;
 use crate::error::{ErrorKind, Result};
 use crate::groups::{self, Visibility};
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 
 /// What a notification tells of, as far as the policy cares.
 #[derive(Clone, Copy, Debug)]
@@ -16,11 +16,11 @@ pub enum Subject {
     /// A post in `group_id` (`None`: the company feed), or a comment on it; `employees_only`
     /// for a comment guests may not see.
     Content {
-        group_id: Option<i64>,
+        group_id: Option<GroupId>,
         employees_only: bool,
     },
     /// A person (a new follower): the recipient must be allowed to see them.
-    Person(i64),
+    Person(UserId),
     /// Something about a group the recipient manages or sponsored (join requests, accepted
     /// invitations): its members and sponsors already see it.
     Group,
@@ -29,11 +29,11 @@ pub enum Subject {
 /// The active users among `candidates`, other than `actor`, who may be told of `subject`.
 pub fn who_may_hear(
     conn: &mut DbConnection,
-    actor: i64,
-    candidates: &[i64],
+    actor: UserId,
+    candidates: &[UserId],
     subject: Subject,
 ) -> Result<Vec<User>> {
-    let mut ids: Vec<i64> = candidates
+    let mut ids: Vec<UserId> = candidates
         .iter()
         .copied()
         .filter(|&id| id != actor)
@@ -61,7 +61,7 @@ pub fn who_may_hear(
             let mut allowed = Vec::with_capacity(users.len());
             for user in users {
                 let scope = Scope::resolve(conn, &user.viewer())?;
-                match accounts::access::visible_user(conn, &scope, UserId(person)) {
+                match accounts::access::visible_user(conn, &scope, person) {
                     Ok(_) => allowed.push(user),
                     Err(error) if error.kind == ErrorKind::NotFound => {}
                     Err(error) => return Err(error),
@@ -78,20 +78,20 @@ pub fn who_may_hear(
 /// per request, restricted to the group in question, read for all candidates in one query so
 /// that a post to a group of thousands is checked in one go.
 struct ContentScopes {
-    group_id: Option<i64>,
+    group_id: Option<GroupId>,
     public: bool,
-    roles: HashMap<i64, groups::Role>,
+    roles: HashMap<UserId, groups::Role>,
 }
 
 impl ContentScopes {
-    fn load(conn: &mut DbConnection, group_id: Option<i64>, users: &[User]) -> Result<Self> {
+    fn load(conn: &mut DbConnection, group_id: Option<GroupId>, users: &[User]) -> Result<Self> {
         let (public, roles) = match group_id {
             None => (false, HashMap::new()),
             Some(id) => {
                 let visibility = groups::system::group_by_id(conn, id)?
                     .map(|g| g.visibility())
                     .unwrap_or(Visibility::Secret);
-                let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+                let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
                 (
                     visibility == Visibility::Public,
                     groups::system::roles_among(conn, id, &ids)?,

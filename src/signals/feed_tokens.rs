@@ -14,6 +14,7 @@ use crate::accounts::User;
 use crate::db::DbConnection;
 use crate::db::schema::{feed_tokens, users};
 use crate::error::Result;
+use crate::ids::UserId;
 use crate::on_backend;
 use crate::signing::Signer;
 
@@ -23,7 +24,11 @@ const PREFIX: &str = "agora_feed_";
 const PURPOSE: &str = "feed-token";
 
 /// The user's feed token while one is active.
-pub fn current(conn: &mut DbConnection, signer: &Signer, user_id: i64) -> Result<Option<String>> {
+pub fn current(
+    conn: &mut DbConnection,
+    signer: &Signer,
+    user_id: UserId,
+) -> Result<Option<String>> {
     match generation(conn, user_id)? {
         Some((generation, true)) => Ok(Some(token(signer, user_id, generation)?)),
         _ => Ok(None),
@@ -31,7 +36,7 @@ pub fn current(conn: &mut DbConnection, signer: &Signer, user_id: i64) -> Result
 }
 
 /// The user's active feed token, making one when there is none.
-pub fn issue(conn: &mut DbConnection, signer: &Signer, user_id: i64) -> Result<String> {
+pub fn issue(conn: &mut DbConnection, signer: &Signer, user_id: UserId) -> Result<String> {
     match current(conn, signer, user_id)? {
         Some(token) => Ok(token),
         None => reset(conn, signer, user_id),
@@ -39,13 +44,13 @@ pub fn issue(conn: &mut DbConnection, signer: &Signer, user_id: i64) -> Result<S
 }
 
 /// A new feed token for the user; every earlier one stops working.
-pub fn reset(conn: &mut DbConnection, signer: &Signer, user_id: i64) -> Result<String> {
+pub fn reset(conn: &mut DbConnection, signer: &Signer, user_id: UserId) -> Result<String> {
     let generation = bump(conn, user_id)?;
     token(signer, user_id, generation)
 }
 
 /// Ends the user's feed token, if any; none works until a new one is made.
-pub fn revoke(conn: &mut DbConnection, user_id: i64) -> Result<()> {
+pub fn revoke(conn: &mut DbConnection, user_id: UserId) -> Result<()> {
     diesel::update(feed_tokens::table.find(user_id))
         .set((
             feed_tokens::generation.eq(feed_tokens::generation + 1),
@@ -80,27 +85,27 @@ pub fn resolve(conn: &mut DbConnection, signer: &Signer, presented: &str) -> Res
     Ok(valid.then_some(user))
 }
 
-fn token(signer: &Signer, user_id: i64, generation: i64) -> Result<String> {
+fn token(signer: &Signer, user_id: UserId, generation: i64) -> Result<String> {
     let mac = signer.mac(PURPOSE, &signed(user_id, generation))?;
     let mac = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac);
     Ok(format!("{PREFIX}{user_id}_{mac}"))
 }
 
 /// What a token's MAC signs.
-fn signed(user_id: i64, generation: i64) -> Vec<u8> {
-    let mut signed = user_id.to_be_bytes().to_vec();
+fn signed(user_id: UserId, generation: i64) -> Vec<u8> {
+    let mut signed = user_id.0.to_be_bytes().to_vec();
     signed.extend(generation.to_be_bytes());
     signed
 }
 
 /// The user id and MAC of a well-formed token.
-fn parse(presented: &str) -> Option<(i64, &str)> {
+fn parse(presented: &str) -> Option<(UserId, &str)> {
     let (user_id, mac) = presented.strip_prefix(PREFIX)?.split_once('_')?;
     Some((user_id.parse().ok()?, mac))
 }
 
 /// The user's (generation, active), if they ever had a token.
-fn generation(conn: &mut DbConnection, user_id: i64) -> Result<Option<(i64, bool)>> {
+fn generation(conn: &mut DbConnection, user_id: UserId) -> Result<Option<(i64, bool)>> {
     Ok(feed_tokens::table
         .find(user_id)
         .select((feed_tokens::generation, feed_tokens::active))
@@ -109,7 +114,7 @@ fn generation(conn: &mut DbConnection, user_id: i64) -> Result<Option<(i64, bool
 }
 
 /// Moves the user to the next generation, active; returns it. The first is 1.
-fn bump(conn: &mut DbConnection, user_id: i64) -> Result<i64> {
+fn bump(conn: &mut DbConnection, user_id: UserId) -> Result<i64> {
     let now = Utc::now().naive_utc();
     on_backend!(conn, |inner| diesel::insert_into(feed_tokens::table)
         .values((
@@ -131,9 +136,14 @@ fn bump(conn: &mut DbConnection, user_id: i64) -> Result<i64> {
 
 #[cfg(test)]
 mod tests {
+    use crate::ids::UserId;
+
     #[test]
     fn only_well_formed_tokens_parse() {
-        assert_eq!(super::parse("agora_feed_42_abc-_x"), Some((42, "abc-_x")));
+        assert_eq!(
+            super::parse("agora_feed_42_abc-_x"),
+            Some((UserId(42), "abc-_x"))
+        );
         for bad in [
             "agora_feed_",
             "agora_feed_x_abc",

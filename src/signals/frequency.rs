@@ -82,8 +82,11 @@ impl EmailFrequency {
 }
 
 /// Every group `user_id` belongs to, with its email frequency.
-pub fn of_member(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(i64, EmailFrequency)>> {
-    let rows: Vec<(i64, String)> = memberships::table
+pub fn of_member(
+    conn: &mut DbConnection,
+    user_id: UserId,
+) -> Result<Vec<(GroupId, EmailFrequency)>> {
+    let rows: Vec<(GroupId, String)> = memberships::table
         .filter(memberships::user_id.eq(user_id))
         .select((memberships::group_id, memberships::email_frequency))
         .load(conn)?;
@@ -108,7 +111,7 @@ pub fn of_group(
     let me = scope.viewer().require_user()?.id;
     of_member(conn, me)?
         .into_iter()
-        .find(|(g, _)| *g == group_id.0)
+        .find(|(g, _)| *g == group_id)
         .map(|(_, f)| f)
         .ok_or_else(|| Error::not_found("group"))
 }
@@ -121,7 +124,7 @@ pub fn set_frequency(
     frequency: EmailFrequency,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;
-    if scope.role_in(group_id.0).is_none() {
+    if scope.role_in(group_id).is_none() {
         return Err(Error::not_found("group"));
     }
     let changed = diesel::update(memberships::table.find((group_id, me)))
@@ -130,7 +133,7 @@ pub fn set_frequency(
         .execute(conn)?;
     if changed > 0 {
         let changed = Event::EmailFrequencyChanged {
-            member: UserId(me),
+            member: me,
             group: Some(group_id),
             email_frequency: frequency,
             groups: None,
@@ -142,7 +145,7 @@ pub fn set_frequency(
 
 /// Moves the member's groups set to a digest period back to "with my digest", which follows
 /// their own (then off) setting: what unsubscribing from digests asks for.
-pub fn stop_group_digests(conn: &mut DbConnection, user_id: i64) -> Result<usize> {
+pub fn stop_group_digests(conn: &mut DbConnection, user_id: UserId) -> Result<usize> {
     let changed = diesel::update(
         memberships::table
             .filter(memberships::user_id.eq(user_id))
@@ -152,7 +155,7 @@ pub fn stop_group_digests(conn: &mut DbConnection, user_id: i64) -> Result<usize
     .execute(conn)?;
     if changed > 0 {
         let event = Event::EmailFrequencyChanged {
-            member: UserId(user_id),
+            member: user_id,
             group: None,
             email_frequency: EmailFrequency::Digest,
             groups: Some(changed as u64),
@@ -192,7 +195,7 @@ mod tests {
 /// One of the viewer's groups on the email settings page.
 #[derive(Clone, Debug)]
 pub struct GroupFrequency {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
     pub frequency: EmailFrequency,
 }
@@ -201,7 +204,7 @@ pub struct GroupFrequency {
 pub fn group_frequencies(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GroupFrequency>> {
     let me = scope.viewer().require_user()?.id;
     let mine = of_member(conn, me)?;
-    let ids: Vec<i64> = mine.iter().map(|(g, _)| *g).collect();
+    let ids: Vec<GroupId> = mine.iter().map(|(g, _)| *g).collect();
     let groups = crate::groups::system::groups_by_id(conn, &ids)?;
     let mut listed: Vec<GroupFrequency> = mine
         .into_iter()
@@ -223,7 +226,7 @@ pub fn save_email_settings(
     conn: &mut DbConnection,
     scope: &Scope,
     digest: &str,
-    groups: &[(i64, String)],
+    groups: &[(GroupId, String)],
 ) -> Result<()> {
     let update = crate::accounts::actions::ProfileUpdate {
         digest: Some(digest.to_string()),
@@ -231,7 +234,7 @@ pub fn save_email_settings(
     };
     crate::accounts::actions::update_profile(conn, scope.viewer(), &update)?;
     for (group, raw) in groups {
-        set_frequency(conn, scope, GroupId(*group), EmailFrequency::parse(raw)?)?;
+        set_frequency(conn, scope, *group, EmailFrequency::parse(raw)?)?;
     }
     Ok(())
 }

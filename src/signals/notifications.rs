@@ -17,6 +17,7 @@ use crate::access::Scope;
 use crate::db::schema::notifications;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result};
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::on_backend;
 
 /// Most actors a row remembers by name; beyond, only the count grows.
@@ -28,10 +29,10 @@ pub struct Note {
     pub kind: Kind,
     /// What folds together: kind and subject.
     pub key: String,
-    pub actor: i64,
-    pub post_id: Option<i64>,
-    pub comment_id: Option<i64>,
-    pub group_id: Option<i64>,
+    pub actor: UserId,
+    pub post_id: Option<PostId>,
+    pub comment_id: Option<CommentId>,
+    pub group_id: Option<GroupId>,
     /// The event that caused it.
     pub event_id: i64,
 }
@@ -41,16 +42,16 @@ pub struct Note {
 #[diesel(table_name = notifications)]
 pub struct Notification {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: String,
     pub group_key: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// JSON array of recent distinct actors, newest first.
     pub actors: String,
     pub actor_count: i32,
-    pub post_id: Option<i64>,
-    pub comment_id: Option<i64>,
-    pub group_id: Option<i64>,
+    pub post_id: Option<PostId>,
+    pub comment_id: Option<CommentId>,
+    pub group_id: Option<GroupId>,
     pub last_event_id: i64,
     pub read_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -59,15 +60,15 @@ pub struct Notification {
 
 impl Notification {
     /// The recent actors, newest first.
-    pub fn actor_ids(&self) -> Vec<i64> {
+    pub fn actor_ids(&self) -> Vec<UserId> {
         serde_json::from_str(&self.actors).unwrap_or_else(|_| vec![self.actor_id])
     }
 }
 
 /// Records `note` for each of `recipients`, folding into unread rows of the same subject;
 /// returns the recipients told now (those already told of this event are left out).
-pub fn record(conn: &mut DbConnection, note: &Note, recipients: &[i64]) -> Result<Vec<i64>> {
-    let mut existing: HashMap<i64, Vec<Notification>> = HashMap::new();
+pub fn record(conn: &mut DbConnection, note: &Note, recipients: &[UserId]) -> Result<Vec<UserId>> {
+    let mut existing: HashMap<UserId, Vec<Notification>> = HashMap::new();
     for chunk in recipients.chunks(1000) {
         let rows: Vec<Notification> = notifications::table
             .filter(notifications::group_key.eq(&note.key))
@@ -130,7 +131,7 @@ fn fold(
 fn insert_fresh(
     conn: &mut DbConnection,
     note: &Note,
-    users: &[i64],
+    users: &[UserId],
     now: NaiveDateTime,
 ) -> Result<()> {
     let actors = serde_json::to_string(&[note.actor]).map_err(Error::internal)?;

@@ -21,7 +21,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::Result;
 use crate::events::{self, CommentLike, Event, PostLike, Recorded};
 use crate::groups;
-use crate::ids::{GroupId, UserId};
+use crate::ids::{CommentId, GroupId, UserId};
 use crate::mail;
 use crate::posts;
 use crate::workers::{Appended, Consumed, Consumer, consume_batch};
@@ -53,7 +53,7 @@ impl Consumer for Notifier {
             if !recipients.is_empty() {
                 let told = Event::NotificationCreated {
                     by: recorded.event.actor(),
-                    recipients: recipients.into_iter().map(UserId).collect(),
+                    recipients,
                     event_id: recorded.id,
                 };
                 events::append(conn, &told)?;
@@ -74,7 +74,11 @@ pub fn run_once(db: &Db, public_url: &str) -> Result<Consumed> {
 }
 
 /// Notifies whoever `recorded` concerns; returns who was told.
-pub fn apply(conn: &mut DbConnection, public_url: &str, recorded: &Recorded) -> Result<Vec<i64>> {
+pub fn apply(
+    conn: &mut DbConnection,
+    public_url: &str,
+    recorded: &Recorded,
+) -> Result<Vec<UserId>> {
     let mut told = Vec::new();
     for plan in plans(conn, recorded)? {
         told.extend(deliver(conn, public_url, &plan)?);
@@ -88,10 +92,10 @@ pub fn apply(conn: &mut DbConnection, public_url: &str, recorded: &Recorded) -> 
 #[derive(Debug)]
 struct Plan {
     note: Note,
-    candidates: Vec<i64>,
+    candidates: Vec<UserId>,
     subject: Subject,
     /// The post's author, to say "your post".
-    post_author: Option<i64>,
+    post_author: Option<UserId>,
     /// The text an email quotes.
     quote: Option<String>,
 }
@@ -102,7 +106,7 @@ impl Plan {
             note: Note {
                 kind,
                 key,
-                actor: actor.0,
+                actor,
                 post_id: None,
                 comment_id: None,
                 group_id: None,
@@ -116,7 +120,7 @@ impl Plan {
     }
 
     /// The same plan about `post` (and `comment`), quoting `quote`.
-    fn about(mut self, post: &posts::Post, comment: Option<i64>, quote: &str) -> Plan {
+    fn about(mut self, post: &posts::Post, comment: Option<CommentId>, quote: &str) -> Plan {
         self.note.post_id = Some(post.id);
         self.note.comment_id = comment;
         self.note.group_id = post.group_id;
@@ -127,11 +131,11 @@ impl Plan {
 
     /// The same plan about `group`.
     fn in_group(mut self, group: GroupId) -> Plan {
-        self.note.group_id = Some(group.0);
+        self.note.group_id = Some(group);
         self
     }
 
-    fn to(mut self, candidates: Vec<i64>) -> Plan {
+    fn to(mut self, candidates: Vec<UserId>) -> Plan {
         self.candidates = candidates;
         self
     }
@@ -151,11 +155,11 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             quiet: false,
             ..
         } => {
-            let Some(post) = posts::system::post_for_signals(conn, post.0)? else {
+            let Some(post) = posts::system::post_for_signals(conn, *post)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only);
-            let mentioned = posts::system::mentioned_in(conn, post.id, 0)?;
+            let mentioned = posts::system::mentioned_in(conn, post.id, None)?;
             let mut plans = vec![];
             if let Some(group) = post.group_id {
                 let members = groups::system::each_post_member_ids(conn, group)?;
@@ -181,11 +185,11 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         Event::CommentCreated {
             author, comment, ..
         } => {
-            let Some((comment, post)) = comment_and_post(conn, comment.0)? else {
+            let Some((comment, post)) = comment_and_post(conn, *comment)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only || comment.employees_only);
-            let mentioned = posts::system::mentioned_in(conn, post.id, comment.id)?;
+            let mentioned = posts::system::mentioned_in(conn, post.id, Some(comment.id))?;
             let thread = posts::system::thread_participants(conn, &post, comment.id)?;
             let thread = thread
                 .into_iter()
@@ -202,7 +206,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             vec![comments, mentions]
         }
         Event::PostLiked(PostLike { liker, post, .. }) => {
-            let Some(post) = posts::system::post_for_signals(conn, post.0)? else {
+            let Some(post) = posts::system::post_for_signals(conn, *post)? else {
                 return Ok(Vec::new());
             };
             let key = format!("like:post:{}", post.id);
@@ -215,7 +219,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             ]
         }
         Event::CommentLiked(CommentLike { liker, comment, .. }) => {
-            let Some((comment, post)) = comment_and_post(conn, comment.0)? else {
+            let Some((comment, post)) = comment_and_post(conn, *comment)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only || comment.employees_only);
@@ -228,12 +232,12 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             vec![plan]
         }
         Event::UserFollowed { follower, user } => {
-            let about = Subject::Person(follower.0);
+            let about = Subject::Person(*follower);
             let plan = Plan::new(Kind::Follow, "follow".into(), recorded, *follower, about);
-            vec![plan.to(vec![user.0])]
+            vec![plan.to(vec![*user])]
         }
         Event::GroupJoinRequested { requester, group } => {
-            let managers = groups::system::manager_ids(conn, group.0)?;
+            let managers = groups::system::manager_ids(conn, *group)?;
             let key = format!("join_request:group:{group}");
             let plan = Plan::new(Kind::JoinRequest, key, recorded, *requester, Subject::Group);
             vec![plan.in_group(*group).to(managers)]
@@ -252,7 +256,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
                 *guest,
                 Subject::Group,
             );
-            vec![plan.in_group(*group).to(vec![sponsor_id.0])]
+            vec![plan.in_group(*group).to(vec![*sponsor_id])]
         }
         // Told of nothing: quiet posts, changes and removals, and what concerns nobody else.
         Event::PostCreated { quiet: true, .. }
@@ -287,7 +291,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
 /// A live comment and its live post.
 fn comment_and_post(
     conn: &mut DbConnection,
-    comment_id: i64,
+    comment_id: CommentId,
 ) -> Result<Option<(posts::Comment, posts::Post)>> {
     let Some(comment) = posts::system::comment_for_signals(conn, comment_id)? else {
         return Ok(None);
@@ -297,19 +301,19 @@ fn comment_and_post(
 
 /// Records `plan` for those who may and want to hear of it, and emails those who asked for
 /// email; returns who was told.
-fn deliver(conn: &mut DbConnection, public_url: &str, plan: &Plan) -> Result<Vec<i64>> {
+fn deliver(conn: &mut DbConnection, public_url: &str, plan: &Plan) -> Result<Vec<UserId>> {
     let note = &plan.note;
     let mut users = audience::who_may_hear(conn, note.actor, &plan.candidates, plan.subject)?;
     if let (true, Some(post)) = (note.kind.mutable(), note.post_id) {
-        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
         let muted = preferences::muted_among(conn, post, &ids)?;
         users.retain(|u| !muted.contains(&u.id));
     }
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let deliveries = preferences::deliveries(conn, note.kind, &ids)?;
     let wanted = |user: &User| deliveries.get(&user.id).copied().unwrap_or(Delivery::Off);
     users.retain(|u| wanted(u).in_app());
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let told = notifications::record(conn, note, &ids)?;
     let emailed: Vec<&User> = users
         .iter()

@@ -11,7 +11,7 @@ use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::{notification_settings, thread_mutes};
 use crate::error::{ErrorKind, Result, invalid};
-use crate::ids::PostId;
+use crate::ids::{PostId, UserId};
 use crate::on_backend;
 use crate::posts;
 
@@ -148,7 +148,7 @@ impl Delivery {
 }
 
 /// Every kind with the user's choice (or its default), in [`Kind::ALL`] order.
-pub fn settings_of(conn: &mut DbConnection, user_id: i64) -> Result<Vec<(Kind, Delivery)>> {
+pub fn settings_of(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<(Kind, Delivery)>> {
     let stored: HashMap<String, String> = notification_settings::table
         .filter(notification_settings::user_id.eq(user_id))
         .select((notification_settings::kind, notification_settings::delivery))
@@ -205,11 +205,11 @@ pub fn update_settings(
 pub fn deliveries(
     conn: &mut DbConnection,
     kind: Kind,
-    user_ids: &[i64],
-) -> Result<HashMap<i64, Delivery>> {
+    user_ids: &[UserId],
+) -> Result<HashMap<UserId, Delivery>> {
     let mut chosen = HashMap::new();
     for chunk in user_ids.chunks(1000) {
-        let rows: Vec<(i64, String)> = notification_settings::table
+        let rows: Vec<(UserId, String)> = notification_settings::table
             .filter(notification_settings::kind.eq(kind.as_str()))
             .filter(notification_settings::user_id.eq_any(chunk))
             .select((
@@ -259,12 +259,12 @@ pub fn set_thread_mute(
 /// Which of `user_ids` muted the thread of `post_id`.
 pub fn muted_among(
     conn: &mut DbConnection,
-    post_id: i64,
-    user_ids: &[i64],
-) -> Result<HashSet<i64>> {
+    post_id: PostId,
+    user_ids: &[UserId],
+) -> Result<HashSet<UserId>> {
     let mut muted = HashSet::new();
     for chunk in user_ids.chunks(1000) {
-        let rows: Vec<i64> = thread_mutes::table
+        let rows: Vec<UserId> = thread_mutes::table
             .filter(thread_mutes::post_id.eq(post_id))
             .filter(thread_mutes::user_id.eq_any(chunk))
             .select(thread_mutes::user_id)
@@ -277,7 +277,7 @@ pub fn muted_among(
 /// The posts whose threads the viewer muted and may still read, newest mute first.
 pub fn muted_threads(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<posts::Post>> {
     let me = scope.viewer().require_user()?.id;
-    let ids: Vec<i64> = thread_mutes::table
+    let ids: Vec<PostId> = thread_mutes::table
         .filter(thread_mutes::user_id.eq(me))
         .order(thread_mutes::created_at.desc())
         .select(thread_mutes::post_id)
@@ -285,7 +285,7 @@ pub fn muted_threads(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<posts
         .load(conn)?;
     let mut muted = Vec::with_capacity(ids.len());
     for id in ids {
-        match posts::access::visible_post(conn, scope, PostId(id)) {
+        match posts::access::visible_post(conn, scope, id) {
             Ok(post) => muted.push(post),
             Err(error) if error.kind == ErrorKind::NotFound => {}
             Err(error) => return Err(error),

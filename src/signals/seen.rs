@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::seen_posts;
 use crate::error::Result;
+use crate::ids::{PostId, UserId};
 use crate::on_backend;
 
 /// How a reader met a post.
@@ -33,7 +34,12 @@ impl How {
 }
 
 /// Records that `user_id` met each of `post_ids` this way; already recorded is fine.
-pub fn record(conn: &mut DbConnection, user_id: i64, post_ids: &[i64], how: How) -> Result<()> {
+pub fn record(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    post_ids: &[PostId],
+    how: How,
+) -> Result<()> {
     if post_ids.is_empty() {
         return Ok(());
     }
@@ -57,11 +63,15 @@ pub fn record(conn: &mut DbConnection, user_id: i64, post_ids: &[i64], how: How)
 }
 
 /// Which of `post_ids` `user_id` has met in any way.
-pub fn among(conn: &mut DbConnection, user_id: i64, post_ids: &[i64]) -> Result<HashSet<i64>> {
+pub fn among(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    post_ids: &[PostId],
+) -> Result<HashSet<PostId>> {
     if post_ids.is_empty() {
         return Ok(HashSet::new());
     }
-    let seen: Vec<i64> = seen_posts::table
+    let seen: Vec<PostId> = seen_posts::table
         .filter(seen_posts::user_id.eq(user_id))
         .filter(seen_posts::post_id.eq_any(post_ids))
         .select(seen_posts::post_id)

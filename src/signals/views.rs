@@ -12,7 +12,7 @@ use crate::accounts::{self, User};
 use crate::db::DbConnection;
 use crate::error::{ErrorKind, Result};
 use crate::groups;
-use crate::ids::PostId;
+use crate::ids::{GroupId, PostId, UserId};
 use crate::posts::{self, Post};
 
 /// Actors named in a notification; the rest are counted in `others`.
@@ -103,21 +103,21 @@ pub fn views(
     scope: &Scope,
     rows: &[Notification],
 ) -> Result<Vec<NotificationView>> {
-    let mut actor_ids: Vec<i64> = rows
+    let mut actor_ids: Vec<UserId> = rows
         .iter()
         .flat_map(|row| row.actor_ids().into_iter().take(NAMED))
         .collect();
     actor_ids.sort_unstable();
     actor_ids.dedup();
     let people = accounts::system::users_by_id(conn, &actor_ids)?;
-    let group_ids: Vec<i64> = rows.iter().filter_map(|row| row.group_id).collect();
+    let group_ids: Vec<GroupId> = rows.iter().filter_map(|row| row.group_id).collect();
     let group_names = groups::system::groups_by_id(conn, &group_ids)?;
-    let mut posts: HashMap<i64, Post> = HashMap::new();
+    let mut posts: HashMap<PostId, Post> = HashMap::new();
     for post_id in rows.iter().filter_map(|row| row.post_id) {
         if posts.contains_key(&post_id) {
             continue;
         }
-        match posts::access::visible_post(conn, scope, PostId(post_id)) {
+        match posts::access::visible_post(conn, scope, post_id) {
             Ok(post) => {
                 posts.insert(post_id, post);
             }

@@ -239,7 +239,7 @@ async fn a_mention_arrives_in_the_app_and_by_email(backend: Backend) {
     assert!(notes(&bo).await.is_empty());
     assert_eq!(smtp.messages().len(), 1);
     // Emailed about it, the post counts as met: digests leave it out.
-    let ann_id: i64 = ann.id().await.parse().unwrap();
+    let ann_id: agora::ids::UserId = ann.id().await.parse().unwrap();
     let met = db
         .read(|conn| agora::signals::seen::among(conn, ann_id, &[id.parse().unwrap()]))
         .unwrap();

@@ -236,7 +236,7 @@ impl TestApp {
     /// A guest (as an accepted invitation makes one, sponsored by `sponsor`) added to `groups`
     /// by `sponsor`, signed in with a token.
     pub async fn guest_in(&self, sponsor: &Client, handle: &str, groups: &[&str]) -> Client {
-        let sponsor_id: i64 = sponsor.id().await.parse().unwrap();
+        let sponsor_id: agora::ids::UserId = sponsor.id().await.parse().unwrap();
         let email = format!("{handle}@customer.example");
         let db = self.db.open();
         let config = Config::load(None, Vec::new()).unwrap();

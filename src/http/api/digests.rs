@@ -92,7 +92,7 @@ pub(crate) async fn record_read(app: &web::Data<App>, caller: &Caller, post_id: 
     };
     let db = app.db.clone();
     let recorded =
-        blocking(move || db.write_quietly(|conn| seen::record(conn, me, &[post_id.0], How::Read)))
+        blocking(move || db.write_quietly(|conn| seen::record(conn, me, &[post_id], How::Read)))
             .await;
     if let Err(error) = recorded {
         tracing::warn!(%error, %post_id, "could not record a read post");

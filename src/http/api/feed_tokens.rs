@@ -6,6 +6,7 @@ use super::write;
 use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
+use crate::ids::UserId;
 use crate::signals::atom_feeds::FeedAddresses;
 use crate::signals::feed_tokens;
 
@@ -44,8 +45,11 @@ pub async fn revoke_feed_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-type Issue =
-    fn(&mut crate::db::DbConnection, &crate::signing::Signer, i64) -> crate::error::Result<String>;
+type Issue = fn(
+    &mut crate::db::DbConnection,
+    &crate::signing::Signer,
+    UserId,
+) -> crate::error::Result<String>;
 
 async fn addresses(
     app: web::Data<App>,

@@ -36,7 +36,7 @@ pub async fn create_group(
         actions::create_group(conn, scope, &body)
     })
     .await?;
-    Ok(HttpResponse::Created().json(group_view(&app, &caller, GroupId(group.id)).await?))
+    Ok(HttpResponse::Created().json(group_view(&app, &caller, group.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(DirectoryQuery),

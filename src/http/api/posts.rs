@@ -56,7 +56,7 @@ pub async fn create_post(
         actions::create_post(conn, scope, &body)
     })
     .await?;
-    Ok(HttpResponse::Created().json(post_view(&app, &caller, PostId(post.id)).await?))
+    Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
 }
 
 /// A body rendered for the composer's preview.
@@ -208,7 +208,7 @@ pub async fn add_comment(
         comments::add_comment(conn, scope, id, &body.body, body.employees_only)
     })
     .await?;
-    Ok(HttpResponse::Created().json(comment_view(&app, &caller, CommentId(comment.id)).await?))
+    Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path), PageQuery),

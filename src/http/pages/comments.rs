@@ -119,13 +119,7 @@ async fn edit_page(
         let error = Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a comment");
         return Err(error.into());
     }
-    let page = edit_form(
-        layout,
-        id,
-        PostId(post.id),
-        comment.body,
-        FieldErrors::default(),
-    );
+    let page = edit_form(layout, id, post.id, comment.body, FieldErrors::default());
     render(StatusCode::OK, &page)
 }
 
@@ -154,7 +148,7 @@ async fn edit(
             })
             .await?;
             let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
-            let page = edit_form(layout, id, PostId(comment.post_id), body, refusal.errors);
+            let page = edit_form(layout, id, comment.post_id, body, refusal.errors);
             render(refusal.status, &page)
         }
     }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::http::api::read;
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::ids::GroupId;
 use crate::signals::frequency::{self, EmailFrequency, GroupFrequency};
 
 /// Registers the routes of this page.
@@ -68,7 +69,7 @@ async fn edit(
 struct EmailForm {
     csrf: String,
     digest: String,
-    groups: Vec<(i64, String)>,
+    groups: Vec<(GroupId, String)>,
 }
 
 impl EmailForm {

@@ -164,7 +164,7 @@ async fn update_settings(
 }
 
 /// `raw` as a user id: digits are an id, anything else a handle of an active user.
-fn resolve_user(conn: &mut crate::db::DbConnection, raw: &str) -> Result<i64> {
+fn resolve_user(conn: &mut crate::db::DbConnection, raw: &str) -> Result<UserId> {
     let raw = raw.trim();
     if let Ok(id) = raw.parse() {
         return Ok(id);
@@ -198,7 +198,7 @@ async fn add_member(
     let result = write(&app, &caller, move |conn, scope| {
         let role = parse_role(&form.role)?;
         let user = resolve_user(conn, &form.user)?;
-        actions::add_member(conn, scope, id, UserId(user), role)
+        actions::add_member(conn, scope, id, user, role)
     })
     .await;
     after_change(&app, &req, &caller, id, result).await

@@ -19,7 +19,7 @@ use crate::groups::{GroupView, MemberView, Visibility, access};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
-use crate::ids::{GroupId, UserId};
+use crate::ids::GroupId;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -313,7 +313,7 @@ async fn leave(
     let id = id.into_inner();
     let me = caller.user()?.id;
     let result = write(&app, &caller, move |conn, scope| {
-        actions::remove_member(conn, scope, id, UserId(me))
+        actions::remove_member(conn, scope, id, me)
     })
     .await;
     match result {

@@ -132,7 +132,7 @@ async fn show(
     let feed = feed_list(&app, &caller, Feed::Person(id), cursor, &back).await?;
     let page = ShowPage {
         layout,
-        can_follow: me != id.0,
+        can_follow: me != id,
         person,
         manager,
         reports,

@@ -115,7 +115,7 @@ pub(super) async fn permalink(
     let (post, comments, next, muted, may_comment) = read(app, caller, move |conn, scope| {
         let post = post_view(conn, scope, id)?;
         let me = scope.viewer().require_user()?.id;
-        let muted = preferences::muted_among(conn, id.0, &[me])?.contains(&me);
+        let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
         let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
         let (rows, next) =
             crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));

@@ -12,6 +12,7 @@ use crate::feeds::{self, Feed};
 use crate::groups;
 use crate::http::api::read;
 use crate::http::extract::Caller;
+use crate::ids::GroupId;
 use crate::posts::PostView;
 use actix_web::web;
 
@@ -100,7 +101,7 @@ pub struct Composer {
 impl Composer {
     /// An empty composer for the viewer, with `selected` chosen when they may post there.
     pub fn load(conn: &mut DbConnection, scope: &Scope, selected: &str) -> Result<Composer> {
-        let ids: Vec<i64> = scope.member_groups();
+        let ids: Vec<GroupId> = scope.member_groups();
         let mut groups: Vec<_> = groups::system::groups_by_id(conn, &ids)?
             .into_values()
             .filter(|g| scope.posts_in(Some(g)))

@@ -8,12 +8,13 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{mentions, post_likes, post_tags, tags};
 use crate::error::Result;
+use crate::ids::{CommentId, GroupId, PostId, UserId};
 
 /// (post id, tag name) of the bodies of `post_ids`.
 pub(in crate::posts) fn tags_of(
     conn: &mut DbConnection,
-    post_ids: &[i64],
-) -> Result<Vec<(i64, String)>> {
+    post_ids: &[PostId],
+) -> Result<Vec<(PostId, String)>> {
     Ok(post_tags::table
         .inner_join(tags::table)
         .filter(post_tags::post_id.eq_any(post_ids.to_vec()))
@@ -26,8 +27,8 @@ pub(in crate::posts) fn tags_of(
 /// (post id, user id) of the mentions in the bodies of `post_ids`.
 pub(in crate::posts) fn mentions_of(
     conn: &mut DbConnection,
-    post_ids: &[i64],
-) -> Result<Vec<(i64, i64)>> {
+    post_ids: &[PostId],
+) -> Result<Vec<(PostId, UserId)>> {
     Ok(mentions::table
         .filter(mentions::post_id.eq_any(post_ids.to_vec()))
         .filter(mentions::comment_id.eq(0))
@@ -35,15 +36,15 @@ pub(in crate::posts) fn mentions_of(
         .load(conn)?)
 }
 
-/// Who one body mentions (`comment_id` 0: the post's own body).
+/// Who one body mentions (`comment_id` `None`: the post's own body).
 pub(in crate::posts) fn mentioned_in(
     conn: &mut DbConnection,
-    post_id: i64,
-    comment_id: i64,
-) -> Result<Vec<i64>> {
+    post_id: PostId,
+    comment_id: Option<CommentId>,
+) -> Result<Vec<UserId>> {
     Ok(mentions::table
         .filter(mentions::post_id.eq(post_id))
-        .filter(mentions::comment_id.eq(comment_id))
+        .filter(mentions::comment_id.eq(crate::posts::actions::body_key(comment_id)))
         .select(mentions::user_id)
         .load(conn)?)
 }
@@ -51,10 +52,10 @@ pub(in crate::posts) fn mentioned_in(
 /// Which of `post_ids` `user_id` likes.
 pub(in crate::posts) fn liked_posts(
     conn: &mut DbConnection,
-    user_id: i64,
-    post_ids: &[i64],
-) -> Result<HashSet<i64>> {
-    let ids: Vec<i64> = post_likes::table
+    user_id: UserId,
+    post_ids: &[PostId],
+) -> Result<HashSet<PostId>> {
+    let ids: Vec<PostId> = post_likes::table
         .filter(post_likes::user_id.eq(user_id))
         .filter(post_likes::post_id.eq_any(post_ids.to_vec()))
         .select(post_likes::post_id)
@@ -65,9 +66,9 @@ pub(in crate::posts) fn liked_posts(
 /// Ids of the users who like post `post_id`, newest first.
 pub(in crate::posts) fn likers(
     conn: &mut DbConnection,
-    post_id: i64,
+    post_id: PostId,
     limit: i64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<UserId>> {
     Ok(post_likes::table
         .filter(post_likes::post_id.eq(post_id))
         .order(post_likes::created_at.desc())
@@ -80,7 +81,7 @@ pub(in crate::posts) fn likers(
 /// in `groups` or (when `company`) the company feed; most used first.
 pub(in crate::posts) fn trending(
     conn: &mut DbConnection,
-    groups: &[i64],
+    groups: &[GroupId],
     company: bool,
     since: chrono::NaiveDateTime,
     limit: i64,
@@ -109,7 +110,7 @@ pub(in crate::posts) fn trending(
 /// or comments in `groups` (or the company feed when `company`), alphabetically.
 pub(in crate::posts) fn tags_used_in(
     conn: &mut DbConnection,
-    groups: &[i64],
+    groups: &[GroupId],
     company: bool,
     pattern: &str,
     limit: i64,

@@ -7,9 +7,13 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{comment_likes, comment_versions, comments};
 use crate::error::Result;
+use crate::ids::{CommentId, PostId, UserId};
 use crate::posts::model::Comment;
 
-pub(in crate::posts) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<Option<Comment>> {
+pub(in crate::posts) fn find_comment(
+    conn: &mut DbConnection,
+    id: CommentId,
+) -> Result<Option<Comment>> {
     Ok(comments::table
         .find(id)
         .filter(comments::deleted_at.is_null())
@@ -22,9 +26,9 @@ pub(in crate::posts) fn find_comment(conn: &mut DbConnection, id: i64) -> Result
 /// Live comments of a post after `after`, oldest first; `open_only`: none for employees only.
 pub(in crate::posts) fn comments_of(
     conn: &mut DbConnection,
-    post_id: i64,
+    post_id: PostId,
     open_only: bool,
-    after: Option<i64>,
+    after: Option<CommentId>,
     limit: i64,
 ) -> Result<Vec<Comment>> {
     let mut query = comments::table
@@ -45,7 +49,7 @@ pub(in crate::posts) fn comments_of(
 
 pub(in crate::posts) fn comment_versions(
     conn: &mut DbConnection,
-    comment_id: i64,
+    comment_id: CommentId,
 ) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
     Ok(comment_versions::table
         .filter(comment_versions::comment_id.eq(comment_id))
@@ -61,10 +65,10 @@ pub(in crate::posts) fn comment_versions(
 /// Which of `comment_ids` `user_id` likes.
 pub(in crate::posts) fn liked_comments(
     conn: &mut DbConnection,
-    user_id: i64,
-    comment_ids: &[i64],
-) -> Result<HashSet<i64>> {
-    let ids: Vec<i64> = comment_likes::table
+    user_id: UserId,
+    comment_ids: &[CommentId],
+) -> Result<HashSet<CommentId>> {
+    let ids: Vec<CommentId> = comment_likes::table
         .filter(comment_likes::user_id.eq(user_id))
         .filter(comment_likes::comment_id.eq_any(comment_ids.to_vec()))
         .select(comment_likes::comment_id)
@@ -75,9 +79,9 @@ pub(in crate::posts) fn liked_comments(
 /// Who wrote live comments on a post before comment `before` (ids are time-ordered).
 pub(in crate::posts) fn commenter_ids(
     conn: &mut DbConnection,
-    post_id: i64,
-    before: i64,
-) -> Result<Vec<i64>> {
+    post_id: PostId,
+    before: CommentId,
+) -> Result<Vec<UserId>> {
     Ok(comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::id.lt(before))

@@ -6,17 +6,18 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::post_tags;
 use crate::error::Result;
+use crate::ids::{GroupId, PostId, UserId};
 
 /// Newest first, ids of posts in the company feed (when `company`) or in one of `groups` whose
 /// body carries `tag_id`, older than `before`: one range of the `(tag_id, post_id)` key.
 pub(in crate::posts) fn tagged_post_ids(
     conn: &mut DbConnection,
     tag_id: i64,
-    groups: &[i64],
+    groups: &[GroupId],
     company: bool,
-    before: Option<i64>,
+    before: Option<PostId>,
     limit: i64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<PostId>> {
     let in_groups = post_tags::group_id
         .assume_not_null()
         .eq_any(groups.to_vec());
@@ -42,9 +43,9 @@ pub(in crate::posts) fn tagged_post_ids(
 #[derive(Clone, Copy, Debug)]
 pub enum Member {
     /// A person's posts.
-    Author(i64),
+    Author(UserId),
     /// A group's posts.
-    Group(i64),
+    Group(GroupId),
     /// Posts whose body carries a tag.
     Tag(i64),
 }
@@ -53,9 +54,9 @@ pub enum Member {
 #[derive(Debug, QueryableByName)]
 pub(in crate::posts) struct Candidate {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub id: i64,
+    pub id: PostId,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub member: i64,
 }
@@ -72,8 +73,8 @@ pub(in crate::posts) struct Candidate {
 pub(in crate::posts) fn newest_per_member(
     conn: &mut DbConnection,
     members: &[Member],
-    before: Option<i64>,
-    after: Option<i64>,
+    before: Option<PostId>,
+    after: Option<PostId>,
     limit: i64,
 ) -> Result<Vec<Candidate>> {
     if members.is_empty() {
@@ -111,22 +112,23 @@ const POSTGRES_RANGES: &str = "\
 fn newest_per_member_postgres(
     conn: &mut diesel::PgConnection,
     members: &[Member],
-    (before, after): (Option<i64>, Option<i64>),
+    (before, after): (Option<PostId>, Option<PostId>),
     limit: i64,
 ) -> Result<Vec<Candidate>> {
     use diesel::sql_types::{Array, BigInt};
     let of_kind =
         |pick: fn(&Member) -> Option<i64>| members.iter().filter_map(pick).collect::<Vec<i64>>();
+    // The statement binds plain arrays of numbers.
     let authors = of_kind(|m| {
         if let Member::Author(id) = m {
-            Some(*id)
+            Some(id.0)
         } else {
             None
         }
     });
     let groups = of_kind(|m| {
         if let Member::Group(id) = m {
-            Some(*id)
+            Some(id.0)
         } else {
             None
         }
@@ -142,9 +144,9 @@ fn newest_per_member_postgres(
         .bind::<Array<BigInt>, _>(authors)
         .bind::<Array<BigInt>, _>(groups)
         .bind::<Array<BigInt>, _>(tags)
-        .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(before.unwrap_or(PostId(i64::MAX)))
         .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(after.unwrap_or(0))
+        .bind::<BigInt, _>(after.unwrap_or(PostId(0)))
         .load(conn)?)
 }
 
@@ -156,7 +158,7 @@ const SQLITE_BRANCHES: usize = 200;
 fn union_of_ranges(
     members: &[Member],
     first: usize,
-    (before, after): (Option<i64>, Option<i64>),
+    (before, after): (Option<PostId>, Option<PostId>),
     limit: i64,
 ) -> String {
     let older = |column: &str| {

@@ -17,6 +17,7 @@ use super::model::{Post, PostStats};
 use crate::db::DbConnection;
 use crate::db::schema::{post_versions, posts};
 use crate::error::Result;
+use crate::ids::{GroupId, PostId};
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -25,7 +26,7 @@ pub(super) type PostFilter = Box<dyn BoxableExpression<posts::table, Backend, Sq
 
 /// Posts in the company feed (when `company`) or in one of `groups`, not deleted; with
 /// `open_only` (a guest reading), none for employees only.
-pub(super) fn in_groups(groups: &[i64], company: bool, open_only: bool) -> PostFilter {
+pub(super) fn in_groups(groups: &[GroupId], company: bool, open_only: bool) -> PostFilter {
     let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
     let placed: PostFilter = if company {
         Box::new(
@@ -43,7 +44,7 @@ pub(super) fn in_groups(groups: &[i64], company: bool, open_only: bool) -> PostF
     }
 }
 
-pub(super) fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Post>> {
+pub(super) fn find(conn: &mut DbConnection, id: PostId) -> Result<Option<Post>> {
     Ok(posts::table
         .find(id)
         .filter(posts::deleted_at.is_null())
@@ -57,7 +58,7 @@ pub(super) fn page(
     conn: &mut DbConnection,
     readable: PostFilter,
     source: PostFilter,
-    before: Option<i64>,
+    before: Option<PostId>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     let mut query = posts::table
@@ -75,7 +76,7 @@ pub(super) fn page(
 
 pub(super) fn versions(
     conn: &mut DbConnection,
-    post_id: i64,
+    post_id: PostId,
 ) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
     Ok(post_versions::table
         .filter(post_versions::post_id.eq(post_id))
@@ -92,7 +93,7 @@ pub(super) fn versions(
 pub(super) fn by_ids(
     conn: &mut DbConnection,
     readable: PostFilter,
-    ids: &[i64],
+    ids: &[PostId],
 ) -> Result<Vec<Post>> {
     Ok(posts::table
         .filter(readable)
@@ -106,7 +107,7 @@ pub(super) fn by_ids(
 pub(super) fn stats_by_ids(
     conn: &mut DbConnection,
     readable: PostFilter,
-    ids: &[i64],
+    ids: &[PostId],
 ) -> Result<Vec<PostStats>> {
     Ok(posts::table
         .filter(readable)

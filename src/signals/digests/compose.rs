@@ -16,6 +16,7 @@ use crate::db::ids::id_at;
 use crate::error::Result;
 use crate::follows;
 use crate::groups;
+use crate::ids::{GroupId, PostId, UserId};
 use crate::posts::access::{self, Member};
 use crate::posts::{Post, PostStats};
 use crate::signals::frequency::{self, EmailFrequency};
@@ -33,7 +34,7 @@ const TITLE_CHARS: usize = 90;
 /// A post as a digest lists it.
 #[derive(Clone, Debug)]
 pub struct DigestItem {
-    pub post_id: i64,
+    pub post_id: PostId,
     pub title: String,
     /// The rest of the text, shortened; may be empty.
     pub excerpt: String,
@@ -49,7 +50,7 @@ pub struct DigestItem {
 /// A reader's digest.
 #[derive(Clone, Debug)]
 pub struct Digest {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
     pub period: Period,
@@ -72,14 +73,14 @@ pub fn compose(
     let own = Period::parse(&user.digest);
     let groups = frequency::of_member(conn, user.id)?;
     let members = sources(conn, user.id, &groups, period, own)?;
-    let after = id_at(
+    let after = PostId(id_at(
         u64::try_from(since.and_utc().timestamp_millis()).unwrap_or(0),
         0,
-    );
+    ));
     let candidates = access::recent_from(conn, &scope, &members, after, PER_SOURCE)?;
 
     // A group's frequency decides for all of its posts, however they were found.
-    let held_back: HashSet<i64> = groups
+    let held_back: HashSet<GroupId> = groups
         .iter()
         .filter(|(_, f)| !f.in_digest(period, own))
         .map(|(g, _)| *g)
@@ -89,9 +90,9 @@ pub fn compose(
         .filter(|p| p.author_id != user.id)
         .filter(|p| p.group_id.is_none_or(|g| !held_back.contains(&g)))
         .collect();
-    let ids: Vec<i64> = wanted.iter().map(|p| p.id).collect();
+    let ids: Vec<PostId> = wanted.iter().map(|p| p.id).collect();
     let met = seen::among(conn, user.id, &ids)?;
-    let mut ranked: Vec<(f64, i64)> = wanted
+    let mut ranked: Vec<(f64, PostId)> = wanted
         .iter()
         .filter(|p| !met.contains(&p.id))
         .map(|p| {
@@ -105,7 +106,7 @@ pub fn compose(
     ranked.sort_by(|(a, p), (b, q)| b.total_cmp(a).then(q.cmp(p)));
     let more = ranked.len().saturating_sub(config.digests.max_posts);
     ranked.truncate(config.digests.max_posts);
-    let best: Vec<i64> = ranked.iter().map(|(_, id)| *id).collect();
+    let best: Vec<PostId> = ranked.iter().map(|(_, id)| *id).collect();
     let mut rows = access::readable_posts(conn, &scope, &best)?;
     rows.sort_by_key(|p| best.iter().position(|id| *id == p.id));
     let shown = rows;
@@ -123,8 +124,8 @@ pub fn compose(
 /// period, and the groups whose frequency sends them to it.
 fn sources(
     conn: &mut DbConnection,
-    user_id: i64,
-    groups: &[(i64, EmailFrequency)],
+    user_id: UserId,
+    groups: &[(GroupId, EmailFrequency)],
     period: Period,
     own: Option<Period>,
 ) -> Result<Vec<Member>> {

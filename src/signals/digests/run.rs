@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::db::schema::{digests, memberships, users};
 use crate::db::{Db, DbConnection};
 use crate::error::{Error, Result};
+use crate::ids::{PostId, UserId};
 use crate::mail;
 use crate::on_backend;
 use crate::signals::seen::{self, How};
@@ -71,7 +72,7 @@ pub fn run_period(
         ..RunReport::default()
     };
     let pause = Duration::from_millis(config.digests.pause_ms);
-    let mut after = 0;
+    let mut after = UserId(0);
     while let Some((last, users)) = db.read(|conn| due_batch(conn, period, &key, after, config))? {
         after = last;
         let (digests, failed) = compose_batch(db, config, &users, period, now.naive_utc())?;
@@ -96,14 +97,14 @@ fn due_batch(
     conn: &mut DbConnection,
     period: Period,
     key: &str,
-    after: i64,
+    after: UserId,
     config: &Config,
-) -> Result<Option<(i64, Vec<User>)>> {
+) -> Result<Option<(UserId, Vec<User>)>> {
     let limit = i64::try_from(config.digests.batch_size).unwrap_or(25);
     let this_period = digests::table
         .filter(digests::period.eq(period.as_str()))
         .filter(digests::period_key.eq(key));
-    let own: Vec<i64> = users::table
+    let own: Vec<UserId> = users::table
         .filter(users::digest.eq(period.as_str()))
         .filter(users::deactivated_at.is_null())
         .filter(users::id.gt(after))
@@ -114,7 +115,7 @@ fn due_batch(
         .limit(limit)
         .select(users::id)
         .load(conn)?;
-    let by_group: Vec<i64> = memberships::table
+    let by_group: Vec<UserId> = memberships::table
         .filter(memberships::email_frequency.eq(period.as_str()))
         .filter(memberships::user_id.gt(after))
         .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -126,12 +127,15 @@ fn due_batch(
         .load(conn)?;
     // A list cut by its limit is complete only up to its last id: stop the batch there, so
     // the next one starts where neither list skipped anybody.
-    let horizon = |list: &[i64]| {
+    let horizon = |list: &[UserId]| {
         let full = list.len() >= config.digests.batch_size;
-        list.last().copied().filter(|_| full).unwrap_or(i64::MAX)
+        list.last()
+            .copied()
+            .filter(|_| full)
+            .unwrap_or(UserId(i64::MAX))
     };
     let cut = horizon(&own).min(horizon(&by_group));
-    let mut ids: Vec<i64> = own
+    let mut ids: Vec<UserId> = own
         .into_iter()
         .chain(by_group)
         .filter(|&id| id <= cut)
@@ -182,7 +186,7 @@ fn compose_batch(
                             .iter()
                             .map(|user| {
                                 compose(conn, config, user, period, since(user), now).map_err(
-                                    |error| tracing::error!(user = user.id, %error, "digest skipped: it could not be composed"),
+                                    |error| tracing::error!(user = user.id.0, %error, "digest skipped: it could not be composed"),
                                 )
                             })
                             .collect::<Vec<_>>())
@@ -211,8 +215,8 @@ fn last_sent(
     conn: &mut DbConnection,
     users: &[User],
     period: Period,
-) -> Result<HashMap<i64, Option<NaiveDateTime>>> {
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+) -> Result<HashMap<UserId, Option<NaiveDateTime>>> {
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     Ok(digests::table
         .filter(digests::period.eq(period.as_str()))
         .filter(digests::user_id.eq_any(&ids))
@@ -259,7 +263,7 @@ fn record_batch(
         diesel::update(digests::table.find((digest.user_id, digest.period.as_str(), key)))
             .set(digests::mail_id.eq(Some(mail_id)))
             .execute(conn)?;
-        let listed: Vec<i64> = digest.items.iter().map(|i| i.post_id).collect();
+        let listed: Vec<PostId> = digest.items.iter().map(|i| i.post_id).collect();
         seen::record(conn, digest.user_id, &listed, How::Digest)?;
         sent += 1;
     }

@@ -9,6 +9,7 @@ use crate::accounts::{self, User};
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::signals::frequency;
 use crate::signing::Signer;
 
@@ -26,7 +27,7 @@ struct Claims {
 }
 
 /// The one-click unsubscribe URL for `user_id`.
-pub fn link(config: &Config, signer: &Signer, user_id: i64) -> Result<String> {
+pub fn link(config: &Config, signer: &Signer, user_id: UserId) -> Result<String> {
     let token = signer.sign(&Claims {
         purpose: PURPOSE.into(),
         user: user_id.to_string(),
@@ -42,7 +43,7 @@ pub fn holder(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<U
     if claims.purpose != PURPOSE {
         return Err(refused());
     }
-    let id: i64 = claims.user.parse().map_err(|_| refused())?;
+    let id: UserId = claims.user.parse().map_err(|_| refused())?;
     accounts::system::users_by_id(conn, &[id])?
         .remove(&id)
         .filter(User::is_active)

@@ -76,8 +76,8 @@ fn fill(db: &Db) {
             agora::groups::actions::add_member(
                 conn,
                 &scope,
-                agora::ids::GroupId(group),
-                agora::ids::UserId(reader.id),
+                group,
+                reader.id,
                 agora::groups::Role::Member,
             )
         })
