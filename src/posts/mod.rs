@@ -8,6 +8,7 @@
 pub mod access;
 pub mod actions;
 pub mod comments;
+pub mod diff;
 pub mod markup;
 mod mention_links;
 mod model;

@@ -317,6 +317,10 @@ async fn authors_edit_through_a_form_and_see_the_history(backend: Backend) {
     );
     let history = ana.page(&format!("/posts/{id}/history")).await;
     assert!(history.contains("first draft"), "{history}");
+    assert!(
+        history.contains("<p class=\"diff\"><del>first</del><ins>second</ins> draft</p>"),
+        "the edit word by word: {history}"
+    );
 
     let refused = submit(&ana, &format!("/posts/{id}/edit"), &[("body", "")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

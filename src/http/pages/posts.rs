@@ -16,7 +16,7 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::PostId;
 use crate::posts::views::{self, VersionView};
-use crate::posts::{CommentView, PostView, access, actions};
+use crate::posts::{CommentView, PostView, access, actions, diff};
 use crate::signals::preferences;
 
 /// Registers the routes of this area.
@@ -64,8 +64,38 @@ pub(super) struct EditPage {
 struct HistoryPage {
     layout: Layout,
     post: PostView,
-    versions: Vec<VersionView>,
+    /// Earlier versions, newest first, each against the text that replaced it.
+    versions: Vec<Edit>,
     back: String,
+}
+
+/// One edit: the version it replaced, when, and the words it changed.
+struct Edit {
+    version: VersionView,
+    /// (`same`, `removed` or `added`, text), in order.
+    changes: Vec<(&'static str, String)>,
+}
+
+impl Edit {
+    /// Each of `versions` (newest first) against its successor, the newest against `current`.
+    fn list(current: &str, versions: Vec<VersionView>) -> Vec<Edit> {
+        let mut newer = current.to_string();
+        versions
+            .into_iter()
+            .map(|version| {
+                let changes = diff::words(&version.body, &newer)
+                    .into_iter()
+                    .map(|change| match change {
+                        diff::Change::Same(text) => ("same", text),
+                        diff::Change::Removed(text) => ("removed", text),
+                        diff::Change::Added(text) => ("added", text),
+                    })
+                    .collect();
+                newer.clone_from(&version.body);
+                Edit { version, changes }
+            })
+            .collect()
+    }
 }
 
 /// A new Markdown body.
@@ -281,8 +311,8 @@ async fn history(
     let back = format!("/posts/{id}/history");
     let page = HistoryPage {
         layout,
+        versions: Edit::list(&post.body, versions),
         post,
-        versions,
         back,
     };
     render(StatusCode::OK, &page)
