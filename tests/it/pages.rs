@@ -329,6 +329,52 @@ async fn authors_edit_through_a_form_and_see_the_history(backend: Backend) {
         status_of(&bob, &format!("/posts/{id}/edit")).await,
         StatusCode::FORBIDDEN
     );
+
+    // Comments keep theirs too, on a page of their own.
+    let (status, comment) = bob
+        .post(
+            &format!("/api/v1/posts/{id}/comments"),
+            json!({"body": "looks good to me"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{comment}");
+    let comment = comment["id"].as_str().unwrap();
+    let (status, _) = bob
+        .patch(
+            &format!("/api/v1/comments/{comment}"),
+            json!({"body": "looks great to me"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = ana.page(&format!("/posts/{id}")).await;
+    assert!(
+        page.contains(&format!("href=\"/comments/{comment}/history\"")),
+        "{page}"
+    );
+    let history = ana.page(&format!("/comments/{comment}/history")).await;
+    assert!(
+        history.contains("<p class=\"diff\">looks <del>good</del><ins>great</ins> to me</p>"),
+        "{history}"
+    );
+    let secret = app.group(&admin, "Board", "secret", false).await;
+    let (_, hidden) = admin
+        .post(
+            "/api/v1/posts",
+            json!({"body": "board minutes", "group_id": secret}),
+        )
+        .await;
+    let (_, hidden) = admin
+        .post(
+            &format!("/api/v1/posts/{}/comments", hidden["id"].as_str().unwrap()),
+            json!({"body": "noted"}),
+        )
+        .await;
+    let path = format!("/comments/{}/history", hidden["id"].as_str().unwrap());
+    assert_eq!(
+        status_of(&ana, &path).await,
+        StatusCode::NOT_FOUND,
+        "a non-member"
+    );
 }
 
 async fn forms_without_the_session_token_are_refused(backend: Backend) {

@@ -3,10 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, CsrfForm, FieldErrors, ToggleForm};
 use super::posts::{BodyForm, CommentDraft, EditPage, permalink};
+use super::view::{Edit, Times as _};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::error::{Error, ErrorCode};
@@ -14,7 +16,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
-use crate::posts::{access, comments};
+use crate::posts::{CommentView, access, comments};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -22,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/comments/{id}/like", web::post().to(like))
         .route("/comments/{id}/edit", web::get().to(edit_page))
         .route("/comments/{id}/edit", web::post().to(edit))
-        .route("/comments/{id}/delete", web::post().to(delete));
+        .route("/comments/{id}/delete", web::post().to(delete))
+        .route("/comments/{id}/history", web::get().to(history));
 }
 
 /// The comment form: a body, and the "employees only" checkbox where it is offered.
@@ -170,4 +173,42 @@ async fn delete(
     .await?;
     let fallback = format!("/posts/{}#comments", comment.post_id);
     Ok(see_other(&form::local_path(&form.back, &fallback)))
+}
+
+#[derive(Template)]
+#[template(path = "pages/posts/comment_history.html")]
+struct HistoryPage {
+    layout: Layout,
+    comment: CommentView,
+    /// Earlier versions, newest first, each against the text that replaced it.
+    versions: Vec<Edit>,
+    /// Where the comment's like button returns.
+    back: String,
+}
+
+async fn history(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<CommentId>,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let layout = Layout::signed_in(&req, &caller, "Edit history", Section::None)?;
+    let (comment, versions) = read(&app, &caller, move |conn, scope| {
+        let versions = access::comment_history(conn, scope, id)?;
+        let (comment, post) = access::visible_comment(conn, scope, id)?;
+        let view = crate::posts::views::comment_views(conn, scope, post.group_id, &[comment])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found("comment"))?;
+        Ok((view, versions))
+    })
+    .await?;
+    let page = HistoryPage {
+        layout,
+        versions: Edit::list(&comment.body, versions),
+        back: format!("/comments/{id}/history"),
+        comment,
+    };
+    render(StatusCode::OK, &page)
 }

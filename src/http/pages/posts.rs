@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleForm};
-use super::view::Times as _;
+use super::view::{Edit, Times as _};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::error::{Error, ErrorCode, Result};
@@ -15,8 +15,8 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::PostId;
-use crate::posts::views::{self, VersionView};
-use crate::posts::{CommentView, PostView, access, actions, diff};
+use crate::posts::views;
+use crate::posts::{CommentView, PostView, access, actions};
 use crate::signals::preferences;
 
 /// Registers the routes of this area.
@@ -61,41 +61,12 @@ pub(super) struct EditPage {
 
 #[derive(Template)]
 #[template(path = "pages/posts/history.html")]
-struct HistoryPage {
+pub(super) struct HistoryPage {
     layout: Layout,
     post: PostView,
     /// Earlier versions, newest first, each against the text that replaced it.
     versions: Vec<Edit>,
     back: String,
-}
-
-/// One edit: the version it replaced, when, and the words it changed.
-struct Edit {
-    version: VersionView,
-    /// (`same`, `removed` or `added`, text), in order.
-    changes: Vec<(&'static str, String)>,
-}
-
-impl Edit {
-    /// Each of `versions` (newest first) against its successor, the newest against `current`.
-    fn list(current: &str, versions: Vec<VersionView>) -> Vec<Edit> {
-        let mut newer = current.to_string();
-        versions
-            .into_iter()
-            .map(|version| {
-                let changes = diff::words(&version.body, &newer)
-                    .into_iter()
-                    .map(|change| match change {
-                        diff::Change::Same(text) => ("same", text),
-                        diff::Change::Removed(text) => ("removed", text),
-                        diff::Change::Added(text) => ("added", text),
-                    })
-                    .collect();
-                newer.clone_from(&version.body);
-                Edit { version, changes }
-            })
-            .collect()
-    }
 }
 
 /// A new Markdown body.

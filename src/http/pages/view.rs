@@ -14,6 +14,7 @@ use crate::http::api::read;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
 use crate::posts::PostView;
+use crate::posts::views::VersionView;
 use actix_web::web;
 
 /// Times as people read them. Templates call these on `created_at` and friends.
@@ -129,6 +130,35 @@ impl Composer {
     /// `selected` attribute for the option of group `id` (empty: the company feed).
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected == id
+    }
+}
+
+/// One edit: the version it replaced, when, and the words it changed.
+pub struct Edit {
+    pub version: VersionView,
+    /// (`same`, `removed` or `added`, text), in order.
+    pub changes: Vec<(&'static str, String)>,
+}
+
+impl Edit {
+    /// Each of `versions` (newest first) against its successor, the newest against `current`.
+    pub fn list(current: &str, versions: Vec<VersionView>) -> Vec<Edit> {
+        let mut newer = current.to_string();
+        versions
+            .into_iter()
+            .map(|version| {
+                let changes = crate::posts::diff::words(&version.body, &newer)
+                    .into_iter()
+                    .map(|change| match change {
+                        crate::posts::diff::Change::Same(text) => ("same", text),
+                        crate::posts::diff::Change::Removed(text) => ("removed", text),
+                        crate::posts::diff::Change::Added(text) => ("added", text),
+                    })
+                    .collect();
+                newer.clone_from(&version.body);
+                Edit { version, changes }
+            })
+            .collect()
     }
 }
 
