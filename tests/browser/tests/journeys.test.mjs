@@ -59,7 +59,7 @@ describe('journeys', () => {
     t.clean();
   });
 
-  test('an edited post shows "edited" and keeps the earlier version in its history', async () => {
+  test('an edited post shows "edited" and its history shows the edit word by word and the earlier version', async () => {
     const { page } = await t.open();
     await signIn(page);
     await post(page, 'First draft of the plan');
@@ -74,6 +74,11 @@ describe('journeys', () => {
 
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { name: 'Edit history' }).waitFor();
+    // The edit word by word: what it took out, what it put in.
+    await page.locator('.versions .diff del', { hasText: 'First' }).first().waitFor();
+    await page.locator('.versions .diff ins', { hasText: 'Final' }).first().waitFor();
+    // And the earlier text in full, behind its disclosure.
+    await page.getByText('This version as it was').click();
     await page.locator('.versions pre', { hasText: 'First draft of the plan' }).waitFor();
     t.clean();
   });
