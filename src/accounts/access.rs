@@ -1,7 +1,7 @@
 //! The only public loaders of users: each applies the access policy, and what the viewer may
 //! not see is reported exactly like what does not exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::model::User;
 use super::queries;
@@ -12,21 +12,53 @@ use crate::error::{Error, Result};
 use crate::groups;
 use crate::ids::UserId;
 
-/// The people a guest may see: herself and everyone who shares a group with her. `None` for
-/// employees and admins, who see everyone.
-pub fn guest_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Option<Vec<UserId>>> {
-    if !scope.viewer().is_guest() {
-        return Ok(None);
+/// The people a viewer may see.
+#[derive(Clone, Debug)]
+pub enum Circle {
+    /// An admin, who looks after every account.
+    Everyone,
+    /// A guest: herself and everyone who shares a group with her.
+    Only(HashSet<UserId>),
+    /// An employee: everyone but the guests she shares no group with (customers are colleagues'
+    /// business only where they work together).
+    AllBut(HashSet<UserId>),
+}
+
+impl Circle {
+    /// Whether the viewer may see person `id`.
+    pub fn contains(&self, id: UserId) -> bool {
+        match self {
+            Circle::Everyone => true,
+            Circle::Only(ids) => ids.contains(&id),
+            Circle::AllBut(ids) => !ids.contains(&id),
+        }
     }
-    let mut ids = groups::access::co_member_ids(conn, scope)?;
-    ids.extend(scope.viewer().user_id());
-    Ok(Some(ids))
+}
+
+/// The viewer's circle, by the policy's rule.
+pub fn circle(conn: &mut DbConnection, scope: &Scope) -> Result<Circle> {
+    let viewer = scope.viewer();
+    if viewer.is_admin() {
+        return Ok(Circle::Everyone);
+    }
+    let co_members: HashSet<UserId> = groups::access::co_member_ids(conn, scope)?
+        .into_iter()
+        .chain(viewer.user_id())
+        .collect();
+    if viewer.is_guest() {
+        return Ok(Circle::Only(co_members));
+    }
+    let strangers = queries::guest_ids(conn)?
+        .into_iter()
+        .filter(|id| !co_members.contains(id))
+        .collect();
+    Ok(Circle::AllBut(strangers))
 }
 
 /// User `id` if the viewer may see them.
 pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<User> {
     scope.viewer().require_user()?;
-    if guest_circle(conn, scope)?.is_some_and(|circle| !circle.contains(&id)) {
+    if !circle(conn, scope)?.contains(id) {
         return Err(Error::not_found("user"));
     }
     queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))
@@ -35,21 +67,19 @@ pub fn visible_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Resul
 /// The cards of `ids` (authors of what the viewer reads) as the directory would show them to
 /// her: in full for those she may see, as a byline for anyone else (a guest reading a comment
 /// by an employee outside her groups learns the name, not the profile). `circle` is the
-/// viewer's [`guest_circle`], which the caller reads once for the page.
+/// viewer's [`circle`], which the caller reads once for the page.
 pub fn cards(
     conn: &mut DbConnection,
     scope: &Scope,
-    circle: Option<&[UserId]>,
+    circle: &Circle,
     ids: &[UserId],
 ) -> Result<HashMap<UserId, UserView>> {
     Ok(queries::find_many(conn, ids)?
         .into_iter()
         .map(|user| {
-            let card = match circle {
-                Some(circle) if !circle.contains(&user.id) => {
-                    UserView::byline(&user, scope.viewer())
-                }
-                _ => UserView::of(&user, scope.viewer()),
+            let card = match circle.contains(user.id) {
+                false => UserView::byline(&user, scope.viewer()),
+                true => UserView::of(&user, scope.viewer()),
             };
             (user.id, card)
         })
@@ -81,13 +111,13 @@ pub fn directory(
 ) -> Result<(Vec<User>, Option<String>)> {
     scope.viewer().require_user()?;
     let cursor = cursor.map(crate::cursor::decode).transpose()?;
-    let circle = guest_circle(conn, scope)?;
+    let circle = circle(conn, scope)?;
     let matched = queries::Matched {
         text: lookup.q,
         emails: scope.viewer().is_admin(),
         department: lookup.department,
     };
-    let users = queries::list_active(conn, matched, circle.as_deref(), cursor.as_ref(), limit + 1)?;
+    let users = queries::list_active(conn, matched, &circle, cursor.as_ref(), limit + 1)?;
     Ok(crate::cursor::page(users, limit, |u| {
         crate::cursor::encode(&u.name, u.id)
     }))
@@ -126,6 +156,6 @@ pub fn org_of(
 /// The departments of the people the viewer may see, for the directory's filter.
 pub fn departments(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<String>> {
     scope.viewer().require_user()?;
-    let circle = guest_circle(conn, scope)?;
-    queries::departments(conn, circle.as_deref())
+    let circle = circle(conn, scope)?;
+    queries::departments(conn, &circle)
 }

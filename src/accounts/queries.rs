@@ -2,11 +2,14 @@
 
 use diesel::prelude::*;
 
+use super::access::Circle;
 use super::model::User;
 use crate::db::DbConnection;
 use crate::db::schema::users;
 use crate::error::Result;
 use crate::ids::UserId;
+
+type DbBackend = <DbConnection as diesel::Connection>::Backend;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -68,12 +71,12 @@ pub(super) struct Matched<'a> {
     pub department: Option<&'a str>,
 }
 
-/// Active users matching `matched`, by name, at most `limit`, after `cursor`, limited to
-/// `only` when given.
+/// Active users matching `matched`, by name, at most `limit`, after `cursor`, within
+/// `circle`.
 pub(super) fn list_active(
     conn: &mut DbConnection,
     matched: Matched<'_>,
-    only: Option<&[UserId]>,
+    circle: &Circle,
     cursor: Option<&NameCursor>,
     limit: i64,
 ) -> Result<Vec<User>> {
@@ -98,9 +101,7 @@ pub(super) fn list_active(
     if let Some(department) = matched.department.map(str::trim).filter(|d| !d.is_empty()) {
         query = query.filter(lower(users::department).eq(department.to_lowercase()));
     }
-    if let Some(ids) = only {
-        query = query.filter(users::id.eq_any(ids.to_vec()));
-    }
+    query = within(query, circle);
     if let Some((name, id)) = cursor {
         query = query.filter(
             users::name
@@ -111,19 +112,16 @@ pub(super) fn list_active(
     Ok(query.load(conn)?)
 }
 
-/// The departments of active users (among `only` when given), as written, alphabetically.
-pub(super) fn departments(conn: &mut DbConnection, only: Option<&[UserId]>) -> Result<Vec<String>> {
-    let mut query = users::table
+/// The departments of active users within `circle`, as written, alphabetically.
+pub(super) fn departments(conn: &mut DbConnection, circle: &Circle) -> Result<Vec<String>> {
+    let query = users::table
         .filter(users::deactivated_at.is_null())
         .filter(users::department.ne(""))
         .select(users::department)
         .distinct()
         .order(users::department.asc())
         .into_boxed();
-    if let Some(ids) = only {
-        query = query.filter(users::id.eq_any(ids.to_vec()));
-    }
-    Ok(query.load(conn)?)
+    Ok(within(query, circle).load(conn)?)
 }
 
 /// Active users whose manager is `manager`, by name.
@@ -133,5 +131,29 @@ pub(super) fn reporting_to(conn: &mut DbConnection, manager: UserId) -> Result<V
         .filter(users::deactivated_at.is_null())
         .select(User::as_select())
         .order((users::name.asc(), users::id.asc()))
+        .load(conn)?)
+}
+
+/// `query` kept to the people of `circle`.
+fn within<'a, S>(
+    query: users::BoxedQuery<'a, DbBackend, S>,
+    circle: &Circle,
+) -> users::BoxedQuery<'a, DbBackend, S> {
+    match circle {
+        Circle::Everyone => query,
+        Circle::Only(ids) => {
+            query.filter(users::id.eq_any(ids.iter().copied().collect::<Vec<_>>()))
+        }
+        Circle::AllBut(ids) => {
+            query.filter(users::id.ne_all(ids.iter().copied().collect::<Vec<_>>()))
+        }
+    }
+}
+
+/// Ids of every guest account.
+pub(super) fn guest_ids(conn: &mut DbConnection) -> Result<Vec<UserId>> {
+    Ok(users::table
+        .filter(users::kind.eq("guest"))
+        .select(users::id)
         .load(conn)?)
 }

@@ -90,9 +90,8 @@ fn to_html(
 ) -> Result<(String, markup::Scanned, HashMap<String, User>)> {
     let scanned = markup::scan(body);
     let mut users = accounts::system::users_by_handle(conn, &scanned.handles)?;
-    if let Some(circle) = accounts::access::guest_circle(conn, scope)? {
-        users.retain(|_, user| circle.contains(&user.id));
-    }
+    let circle = accounts::access::circle(conn, scope)?;
+    users.retain(|_, user| circle.contains(user.id));
     let html = markup::render(body, &|handle| users.get(handle).map(|u| u.id));
     Ok((html, scanned, users))
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::model::{Comment, Post};
 use super::queries;
 use crate::access::Scope;
+use crate::accounts::access::Circle;
 use crate::accounts::{self, UserView};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
@@ -83,8 +84,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
     let author_ids: Vec<UserId> = posts.iter().map(|p| p.author_id).collect();
     let group_ids: Vec<GroupId> = posts.iter().filter_map(|p| p.group_id).collect();
-    let circle = accounts::access::guest_circle(conn, scope)?;
-    let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
+    let circle = accounts::access::circle(conn, scope)?;
+    let authors = accounts::access::cards(conn, scope, &circle, &author_ids)?;
     let group_rows: Vec<_> = groups::system::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
@@ -117,7 +118,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                     .group_id
                     .and_then(|g| group_views.get(&g.to_string()).cloned()),
                 body: post.body.clone(),
-                html: shown_html(&post.html, circle.as_deref()),
+                html: shown_html(&post.html, &circle),
                 tags: tags.remove(&post.id).unwrap_or_default(),
                 mentions: mentions.remove(&post.id).unwrap_or_default(),
                 links: serde_json::from_str(&post.links).unwrap_or_default(),
@@ -144,8 +145,8 @@ pub fn comment_views(
 ) -> Result<Vec<CommentView>> {
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
     let author_ids: Vec<UserId> = comments.iter().map(|c| c.author_id).collect();
-    let circle = accounts::access::guest_circle(conn, scope)?;
-    let authors = accounts::access::cards(conn, scope, circle.as_deref(), &author_ids)?;
+    let circle = accounts::access::circle(conn, scope)?;
+    let authors = accounts::access::cards(conn, scope, &circle, &author_ids)?;
     let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
@@ -162,7 +163,7 @@ pub fn comment_views(
                 post_id: comment.post_id.to_string(),
                 author: author.clone(),
                 body: comment.body.clone(),
-                html: shown_html(&comment.html, circle.as_deref()),
+                html: shown_html(&comment.html, &circle),
                 like_count: comment.like_count,
                 liked_by_me: liked.contains(&comment.id),
                 created_at: comment.created_at.and_utc(),
@@ -175,11 +176,11 @@ pub fn comment_views(
         .collect()
 }
 
-/// `html` as the viewer may follow it: a guest's mention links lead only to people she may
-/// look up (`circle`); the others read as the plain `@handle`.
-fn shown_html(html: &str, circle: Option<&[UserId]>) -> String {
+/// `html` as the viewer may follow it: mention links lead only to people she may look up
+/// (`circle`); the others read as the plain `@handle`.
+fn shown_html(html: &str, circle: &Circle) -> String {
     match circle {
-        Some(circle) => super::mention_links::unlink_mentions(html, |id| circle.contains(&id)),
-        None => html.to_string(),
+        Circle::Everyone => html.to_string(),
+        circle => super::mention_links::unlink_mentions(html, |id| circle.contains(id)),
     }
 }

@@ -142,11 +142,11 @@ pub(super) fn filter_clauses(
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !parsed.from.is_empty() {
         let found = accounts::system::users_by_handle(conn, &parsed.from)?;
-        let circle = accounts::access::guest_circle(conn, scope)?;
+        let circle = accounts::access::circle(conn, scope)?;
         let mut authors = Vec::new();
         for handle in &parsed.from {
             match found.get(handle) {
-                Some(user) if circle.as_ref().is_none_or(|c| c.contains(&user.id)) => {
+                Some(user) if circle.contains(user.id) => {
                     authors.push((Occur::Should, term_i64(fields.author, user.id.0)));
                 }
                 _ => {

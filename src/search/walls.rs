@@ -11,7 +11,7 @@ use tantivy::{DocId, SegmentReader};
 use super::columns::SegmentColumns;
 use super::index::{EMPLOYEES_ONLY, Kind, SECRET};
 use crate::access::Scope;
-use crate::accounts;
+use crate::accounts::{self, access::Circle};
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::groups::Visibility;
@@ -24,17 +24,17 @@ pub(super) type DocsBySegment = HashMap<SegmentId, HashSet<DocId>>;
 #[derive(Clone)]
 pub(super) struct Walls {
     scope: Arc<Scope>,
-    /// The people a guest may see; `None`: everyone.
-    circle: Option<Arc<HashSet<UserId>>>,
+    /// The people the viewer may see.
+    circle: Arc<Circle>,
     dropped: Arc<DocsBySegment>,
 }
 
 impl Walls {
     pub(super) fn of(conn: &mut DbConnection, scope: &Scope) -> Result<Walls> {
-        let circle = accounts::access::guest_circle(conn, scope)?;
+        let circle = accounts::access::circle(conn, scope)?;
         Ok(Walls {
             scope: Arc::new(scope.clone()),
-            circle: circle.map(|ids| Arc::new(ids.into_iter().collect())),
+            circle: Arc::new(circle),
             dropped: Arc::default(),
         })
     }
@@ -96,7 +96,7 @@ impl SegmentWalls {
             }
             Some(Kind::Person) => {
                 let id = UserId(columns.id(doc));
-                self.walls.circle.as_ref().is_none_or(|c| c.contains(&id))
+                self.walls.circle.contains(id)
             }
             // A tag is a word of the posts that carry it: found by those who read one of them.
             Some(Kind::Tag) => columns.tag_groups.as_ref().is_some_and(|column| {

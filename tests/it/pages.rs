@@ -1080,8 +1080,42 @@ async fn the_people_directory_finds_by_name_and_department_among_those_the_reade
     assert!(page.contains("<option value=\"Engineering\">"), "{page}");
     let page = ana.page("/people?q=da").await;
     assert!(page.contains(">DAN<") && !page.contains(">BEA<"), "{page}");
+    // An employee sees a guest only once they share a group; an admin sees every guest.
+    let guest_id = guest.id().await;
+    assert!(
+        !ana.page("/people").await.contains(">GIA<"),
+        "ana shares no group with gia"
+    );
+    assert_eq!(
+        status_of(&ana, &format!("/people/{guest_id}")).await,
+        StatusCode::NOT_FOUND
+    );
+    let (_, found) = ana.get("/api/v1/users?q=gia").await;
+    assert_eq!(found["items"], json!([]), "{found}");
+    assert!(admin.get("/api/v1/users?q=gia").await.1["items"][0]["name"] == "GIA");
+    let ana_id = ana.id().await;
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/groups/{beta}/members"),
+            json!({"user_id": ana_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let everyone = ana.page("/people").await;
     assert!(everyone.contains(">GIA<") && everyone.contains("Guest · customer.example"));
+    // Search walls follow the same circle: once the index holds her, Ana finds her, Eve not.
+    let eve = app.user(&admin, "eve", "employee").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ana.get("/api/v1/search?q=gia&type=people").await.1["items"] == json!([]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index never held gia"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, found) = eve.get("/api/v1/search?q=gia&type=people").await;
+    assert_eq!(found["items"], json!([]), "{found}");
+    assert_eq!(found["counts"]["people"]["value"], 0, "{found}");
 
     // A guest sees herself and those who share a group with her, and only their departments.
     let page = guest.page("/people").await;
