@@ -1073,6 +1073,10 @@ async fn the_people_directory_finds_by_name_and_department_among_those_the_reade
 
     let page = ana.page("/people?department=Sales").await;
     assert!(
+        page.contains("href=\"/people\" aria-current=\"page\""),
+        "the toolbar marks People"
+    );
+    assert!(
         page.contains(">BEA<") && page.contains(">CY<"),
         "any case: {page}"
     );

@@ -71,6 +71,7 @@ pub enum Section {
     Home,
     Company,
     Groups,
+    People,
 }
 
 /// What every page's layout needs.
@@ -132,6 +133,7 @@ impl Layout {
             Section::Home => "home",
             Section::Company => "company",
             Section::Groups => "groups",
+            Section::People => "people",
         };
         if mine == section { "page" } else { "false" }
     }

@@ -51,7 +51,7 @@ async fn index(
     caller: Caller,
     query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let layout = Layout::signed_in(&req, &caller, "People", Section::None)?;
+    let layout = Layout::signed_in(&req, &caller, "People", Section::People)?;
     let DirectoryQuery {
         q,
         department,
