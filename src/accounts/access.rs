@@ -146,11 +146,15 @@ pub fn org_of(
     if scope.viewer().is_guest() {
         return Ok((None, Vec::new()));
     }
+    // Anyone may name a manager, so the reports are asked of the viewer's circle like any list.
+    let circle = circle(conn, scope)?;
     let manager = match person.manager_id {
-        Some(id) => queries::find(conn, id)?,
+        Some(id) => queries::find(conn, id)?.filter(|m| circle.contains(m.id)),
         None => None,
     };
-    Ok((manager, queries::reporting_to(conn, person.id)?))
+    let mut reports = queries::reporting_to(conn, person.id)?;
+    reports.retain(|r| circle.contains(r.id));
+    Ok((manager, reports))
 }
 
 /// The departments of the people the viewer may see, for the directory's filter.

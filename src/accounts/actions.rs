@@ -276,6 +276,9 @@ fn manager_for(conn: &mut DbConnection, who: UserId, raw: &str) -> Result<UserId
     if id == who {
         return Err(refused("choose someone else: nobody manages herself"));
     }
+    if queries::find(conn, who)?.is_some_and(|person| person.kind() == UserKind::Guest) {
+        return Err(refused("guests are outside the company's org chart"));
+    }
     let manager = queries::find(conn, id)?
         .filter(|m| m.is_active() && m.kind() != UserKind::Guest)
         .ok_or_else(|| refused("choose an active employee"))?;

@@ -331,6 +331,11 @@ async fn profiles_carry_org_data_that_guests_do_not_see(backend: Backend) {
         assert_eq!(seen[field], "", "{field}: {seen}");
     }
     assert!(seen["manager_id"].is_null(), "{seen}");
+    // A guest is outside the org chart: she cannot name a manager and so appear under one.
+    let (status, problem) = guest
+        .patch("/api/v1/me", json!({"manager_id": bo_id}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let page = guest.page(&format!("/people/{ana_id}")).await;
     assert!(
         !page.contains("Lisbon") && !page.contains("Reports to"),
