@@ -41,18 +41,21 @@ pub fn circle(conn: &mut DbConnection, scope: &Scope) -> Result<Circle> {
     if viewer.is_admin() {
         return Ok(Circle::Everyone);
     }
-    let co_members: HashSet<UserId> = groups::access::co_member_ids(conn, scope)?
-        .into_iter()
-        .chain(viewer.user_id())
-        .collect();
     if viewer.is_guest() {
-        return Ok(Circle::Only(co_members));
+        let co_members = groups::access::co_member_ids(conn, scope)?;
+        return Ok(Circle::Only(
+            co_members.into_iter().chain(viewer.user_id()).collect(),
+        ));
     }
-    let strangers = queries::guest_ids(conn)?
+    // An employee's circle is asked on every feed page: read the few guests, and of them the
+    // ones she works with, rather than every member of her (possibly company-wide) groups.
+    let guests = queries::guest_ids(conn)?;
+    let met: HashSet<UserId> = groups::access::co_members_among(conn, scope, &guests)?
         .into_iter()
-        .filter(|id| !co_members.contains(id))
         .collect();
-    Ok(Circle::AllBut(strangers))
+    Ok(Circle::AllBut(
+        guests.into_iter().filter(|id| !met.contains(id)).collect(),
+    ))
 }
 
 /// User `id` if the viewer may see them.

@@ -135,6 +135,18 @@ pub fn join_requests(
 }
 
 /// Everyone who shares a group with the viewer (for a guest's view of people).
+/// Those of `ids` who share a group with the viewer.
+pub fn co_members_among(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[UserId],
+) -> Result<Vec<UserId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    queries::members_among(conn, &scope.member_groups(), ids)
+}
+
 pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<UserId>> {
     let groups: Vec<GroupId> = scope.member_groups();
     queries::co_members(conn, &groups)

@@ -171,6 +171,20 @@ pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[GroupId]) -> Resu
         .load(conn)?)
 }
 
+/// Those of `user_ids` who belong to one of `group_ids`.
+pub(super) fn members_among(
+    conn: &mut DbConnection,
+    group_ids: &[GroupId],
+    user_ids: &[UserId],
+) -> Result<Vec<UserId>> {
+    Ok(memberships::table
+        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
+        .filter(memberships::user_id.eq_any(user_ids.to_vec()))
+        .select(memberships::user_id)
+        .distinct()
+        .load(conn)?)
+}
+
 pub(super) fn join_requests(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<UserId>> {
     Ok(join_requests::table
         .filter(join_requests::group_id.eq(group_id))

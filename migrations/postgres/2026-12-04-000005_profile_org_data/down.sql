@@ -1,3 +1,4 @@
+DROP INDEX users_kind;
 DROP INDEX users_manager;
 ALTER TABLE users DROP COLUMN time_zone;
 ALTER TABLE users DROP COLUMN pronouns;
