@@ -37,8 +37,9 @@ struct FeedPage {
     /// An admin looking at an instance without a single post is told about `agora demo`.
     suggest_demo: bool,
     back: &'static str,
-    /// The side rail's tags most used this week in what the reader may read, with counts.
-    trending: Vec<(String, i64)>,
+    /// The side rail's tags most used this week in what the reader may read, with counts;
+    /// `None` on later pages, which have no rail.
+    trending: Option<Vec<(String, i64)>>,
 }
 
 #[derive(Template)]
@@ -126,7 +127,11 @@ async fn feed_page(
     let selected = String::new();
     let (mut composer, trending) = read(&app, &caller, move |conn, scope| {
         let composer = Composer::load(conn, scope, &selected)?;
-        let trending = crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?;
+        // Only the first page has the rail: "Load more" does not ask for it again.
+        let trending = match first_page {
+            true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
+            false => None,
+        };
         Ok((composer, trending))
     })
     .await?;
