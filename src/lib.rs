@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod cursor;
 pub mod db;

@@ -28,8 +28,14 @@ enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Fill an empty instance with a small demo company: people, groups, posts, comments, likes.
-    Demo,
+    /// Fill an empty instance with a demo company: people, groups and three months of posts,
+    /// comments, likes and edits.
+    Demo {
+        /// Then keep posting as the demo company every 20 seconds until stopped (run beside
+        /// the server; also on an instance already filled).
+        #[arg(long)]
+        live: bool,
+    },
     /// Rebuild the search index from the database beside the one in use, then swap it in (a
     /// running server keeps answering and switches to it within a second).
     Reindex,
@@ -83,7 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => cli::serve::serve(config),
         Command::Migrate => cli::serve::migrate(config),
-        Command::Demo => cli::demo::run(config),
+        Command::Demo { live } => cli::demo::run(config, live),
         Command::Reindex => cli::search::reindex(config),
         Command::Search(SearchCommand::Check { sample }) => cli::search::check(config, sample),
         Command::Admin(AdminCommand::CreateUser { email, name, kind }) => {

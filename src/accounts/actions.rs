@@ -1,6 +1,5 @@
 //! The only writers of accounts: each runs in one transaction and appends its event.
 
-use chrono::Utc;
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -9,6 +8,7 @@ use super::rate_limit::LoginLimiter;
 use super::sessions::{self, Session};
 use super::{passwords, queries};
 use crate::access::Viewer;
+use crate::clock;
 use crate::config::AuthSettings;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, lock_event_log, new_id};
@@ -120,7 +120,7 @@ pub fn register(
                 name: input.name.trim(),
                 kind: input.kind.as_str(),
                 password_hash: &password_hash,
-                created_at: Utc::now().naive_utc(),
+                created_at: clock::now(),
             })
             .execute(conn)?;
         let by = actor.unwrap_or(id);
@@ -323,7 +323,7 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<UserId>, id: UserId) ->
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if user.is_active() {
         diesel::update(users::table.find(id))
-            .set(users::deactivated_at.eq(Some(Utc::now().naive_utc())))
+            .set(users::deactivated_at.eq(Some(clock::now())))
             .execute(conn)?;
         events::append(
             conn,

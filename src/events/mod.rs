@@ -56,7 +56,7 @@ pub fn append(conn: &mut DbConnection, event: &Event) -> Result<i64> {
             events::actor_id.eq(columns.actor_id),
             events::subject_id.eq(columns.subject_id),
             events::payload.eq(columns.payload),
-            events::created_at.eq(Utc::now().naive_utc()),
+            events::created_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok(id)

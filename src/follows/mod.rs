@@ -1,11 +1,11 @@
 //! Following people and tags. Group membership counts as following the group, so groups have
 //! no follow rows of their own.
 
-use chrono::Utc;
 use diesel::prelude::*;
 
 use crate::access::Scope;
 use crate::accounts;
+use crate::clock;
 use crate::db::DbConnection;
 use crate::db::schema::{tag_follows, user_follows};
 use crate::error::{Error, ErrorCode, Result};
@@ -47,7 +47,7 @@ pub fn set_user_follow(
         let row = (
             user_follows::follower_id.eq(me),
             user_follows::followee_id.eq(user.id),
-            user_follows::created_at.eq(Utc::now().naive_utc()),
+            user_follows::created_at.eq(clock::now()),
         );
         on_backend!(conn, |inner| diesel::insert_into(user_follows::table)
             .values(row)
@@ -94,7 +94,7 @@ pub fn set_tag_follow(
             let row = (
                 tag_follows::user_id.eq(me),
                 tag_follows::tag_id.eq(tag),
-                tag_follows::created_at.eq(Utc::now().naive_utc()),
+                tag_follows::created_at.eq(clock::now()),
             );
             inserted += on_backend!(conn, |inner| diesel::insert_into(tag_follows::table)
                 .values(row)

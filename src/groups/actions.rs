@@ -1,7 +1,6 @@
 //! The only writers of groups and memberships: each runs in the caller's transaction and
 //! appends its event.
 
-use chrono::Utc;
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -9,6 +8,7 @@ use super::model::{Group, Role, Visibility, name_key};
 use super::{access, queries};
 use crate::access::Scope;
 use crate::accounts::{self, UserKind};
+use crate::clock;
 use crate::db::schema::{groups, join_requests, memberships};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, Validation, invalid};
@@ -99,7 +99,7 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
     }
     validate(Some(&input.name), Some(&input.description))?;
     ensure_name_free(conn, &input.name, None)?;
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     let id = GroupId(new_id());
     diesel::insert_into(groups::table)
         .values((
@@ -155,7 +155,7 @@ pub fn update_group(
             "remove the guests from the group before closing it to guests",
         ));
     }
-    let archived_at = changes.archived.map(|a| a.then(|| Utc::now().naive_utc()));
+    let archived_at = changes.archived.map(|a| a.then(clock::now));
     diesel::update(groups::table.find(group.id))
         .set((
             changes
@@ -224,7 +224,7 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result
             Ok(Joined::Member)
         }
         _ => {
-            let now = Utc::now().naive_utc();
+            let now = clock::now();
             on_backend!(conn, |inner| diesel::insert_into(join_requests::table)
                 .values((
                     join_requests::group_id.eq(group.id),
@@ -395,7 +395,7 @@ fn insert_member(
             memberships::group_id.eq(group_id),
             memberships::user_id.eq(user_id),
             memberships::role.eq(role.as_str()),
-            memberships::created_at.eq(Utc::now().naive_utc()),
+            memberships::created_at.eq(clock::now()),
         ))
         .execute(conn)?;
     count_members(conn, group_id, 1)

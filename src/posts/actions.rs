@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -12,6 +11,7 @@ use super::model::Post;
 use super::{access, queries};
 use crate::access::Scope;
 use crate::accounts::{self, User};
+use crate::clock;
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
@@ -139,7 +139,7 @@ pub(super) fn index_body(
             .filter(mentions::comment_id.eq(comment_id)),
     )
     .execute(conn)?;
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     let tag_rows: Vec<_> = tags::actions::ensure_tags(conn, &rendered.tags)?
         .into_iter()
         .map(|tag| {
@@ -235,7 +235,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::body.eq(&input.body),
             posts::html.eq(&rendered.html),
             posts::links.eq(&rendered.links),
-            posts::created_at.eq(Utc::now().naive_utc()),
+            posts::created_at.eq(clock::now()),
             posts::quiet.eq(input.quiet),
             posts::employees_only.eq(input.employees_only),
         ))
@@ -268,7 +268,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str)
     if post.employees_only {
         rendered.keep_from_guests();
     }
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     diesel::insert_into(post_versions::table)
         .values((
             post_versions::id.eq(new_id()),
@@ -301,7 +301,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result
             "only the author or a moderator can delete this post",
         ));
     }
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     diesel::update(posts::table.find(post.id))
         .set((
             posts::deleted_at.eq(Some(now)),
@@ -325,7 +325,7 @@ pub fn set_post_like(
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     let changed = if like {
-        let now = Utc::now().naive_utc();
+        let now = clock::now();
         let row = (
             post_likes::post_id.eq(post.id),
             post_likes::user_id.eq(me),

@@ -1,13 +1,13 @@
 //! The only writers of comments: flat, oldest first, editable with history, soft-deleted,
 //! liked. A comment counts in its post's `comment_count` until deleted.
 
-use chrono::Utc;
 use diesel::prelude::*;
 
 use super::actions::{Rendered, index_body, render_body};
 use super::model::{Comment, Post};
 use super::{access, queries};
 use crate::access::Scope;
+use crate::clock;
 use crate::db::schema::{comment_likes, comment_versions, comments, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
@@ -65,7 +65,7 @@ pub fn add_comment(
             comments::author_id.eq(me),
             comments::body.eq(body),
             comments::html.eq(&rendered.html),
-            comments::created_at.eq(Utc::now().naive_utc()),
+            comments::created_at.eq(clock::now()),
             comments::employees_only.eq(employees_only),
         ))
         .execute(conn)?;
@@ -104,7 +104,7 @@ pub fn edit_comment(
     if comment.employees_only {
         rendered.keep_from_guests();
     }
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     diesel::insert_into(comment_versions::table)
         .values((
             comment_versions::id.eq(new_id()),
@@ -136,7 +136,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
             "only the author or a moderator can delete this comment",
         ));
     }
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     diesel::update(comments::table.find(comment.id))
         .set((
             comments::deleted_at.eq(Some(now)),
@@ -166,7 +166,7 @@ pub fn set_comment_like(
     let (comment, post) = access::visible_comment(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     let changed = if like {
-        let now = Utc::now().naive_utc();
+        let now = clock::now();
         let row = (
             comment_likes::comment_id.eq(comment.id),
             comment_likes::user_id.eq(me),

@@ -33,8 +33,10 @@ pub struct Note {
     pub post_id: Option<PostId>,
     pub comment_id: Option<CommentId>,
     pub group_id: Option<GroupId>,
-    /// The event that caused it.
+    /// The event that caused it, and when it happened: the notification's time, however
+    /// late the notifier reads it.
     pub event_id: i64,
+    pub at: NaiveDateTime,
 }
 
 /// A stored notification.
@@ -79,7 +81,7 @@ pub fn record(conn: &mut DbConnection, note: &Note, recipients: &[UserId]) -> Re
             existing.entry(row.user_id).or_default().push(row);
         }
     }
-    let now = Utc::now().naive_utc();
+    let now = note.at;
     let mut told = Vec::with_capacity(recipients.len());
     let mut fresh = Vec::new();
     for &user in recipients {
@@ -223,4 +225,16 @@ pub fn mark_read(conn: &mut DbConnection, scope: &Scope, ids: Option<&[i64]>) ->
             .execute(conn)?,
     };
     Ok(changed)
+}
+
+/// Marks everyone's notifications last told before `until` read, at the time they were told:
+/// for a history written in one go (the demo), whose people read them as they came.
+pub fn mark_read_until(conn: &mut DbConnection, until: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::read_at.is_null())
+            .filter(notifications::updated_at.lt(until)),
+    )
+    .set(notifications::read_at.eq(notifications::updated_at.nullable()))
+    .execute(conn)?)
 }

@@ -111,6 +111,7 @@ impl Plan {
                 comment_id: None,
                 group_id: None,
                 event_id: recorded.id,
+                at: recorded.at,
             },
             candidates: Vec::new(),
             subject,

@@ -1,9 +1,9 @@
 //! Creating tags on first use.
 
-use chrono::Utc;
 use diesel::prelude::*;
 
 use super::system;
+use crate::clock;
 use crate::db::schema::tags;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Result, invalid};
@@ -14,7 +14,7 @@ pub fn ensure_tags(conn: &mut DbConnection, names: &[String]) -> Result<Vec<i64>
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let now = Utc::now().naive_utc();
+    let now = clock::now();
     let rows: Vec<_> = names
         .iter()
         .map(|name| {

@@ -595,9 +595,9 @@ async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend
     let admin = app.admin().await;
     let config = agora::config::Config::load(None, Vec::new()).unwrap();
     let db = app.db.open();
-    let summary = agora::cli::demo::fill(&db, &config.auth).unwrap();
+    let summary = agora::cli::demo::fill(&db, &config).unwrap();
     assert!(summary.contains(agora::cli::demo::DEMO_PASSWORD));
-    let error = agora::cli::demo::fill(&db, &config.auth).unwrap_err();
+    let error = agora::cli::demo::fill(&db, &config).unwrap_err();
     assert_eq!(
         error.code.as_str(),
         "not_empty",
@@ -642,6 +642,49 @@ async fn the_demo_fills_an_empty_instance_with_a_living_network(backend: Backend
         .await;
     let (_, home) = maya.get("/api/v1/feeds/home").await;
     assert!(home["items"].as_array().unwrap().len() >= 5);
+    let (_, trending) = maya.get("/api/v1/tags/trending").await;
+    assert_eq!(
+        trending["items"][0]["name"], "launch",
+        "the launch trends in the last week: {trending}"
+    );
+    let (_, unread) = maya.get("/api/v1/notifications/unread").await;
+    let (_, notes) = maya.get("/api/v1/notifications?limit=100").await;
+    let notes = notes["items"].as_array().unwrap();
+    assert!(
+        unread["unread"].as_i64().unwrap() < notes.len() as i64,
+        "a backlog, mostly read: {unread} of {}",
+        notes.len()
+    );
+    let mut oldest = None;
+    let mut url = "/api/v1/feeds/company?limit=100".to_string();
+    let mut posts = 0;
+    loop {
+        let (_, page) = admin.get(&url).await;
+        for post in page["items"].as_array().unwrap() {
+            posts += 1;
+            oldest = post["created_at"].as_str().map(str::to_owned);
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("/api/v1/feeds/company?limit=100&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let oldest = chrono::DateTime::parse_from_rfc3339(&oldest.unwrap()).unwrap();
+    let age = chrono::Utc::now().signed_duration_since(oldest);
+    assert!(posts > 300, "a few hundred posts: {posts}");
+    assert!(age.num_days() >= 85, "three months of history: {age}");
+    let beta = guest_groups["items"][0]["id"].as_str().unwrap();
+    let (_, beta) = guest
+        .get(&format!("/api/v1/groups/{beta}/feed?limit=100"))
+        .await;
+    assert!(
+        beta["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|post| post["author"]["guest_domain"] == "acme.example"),
+        "the guests take part in their group: {beta}"
+    );
 }
 
 on_both_backends!(the_demo_fills_an_empty_instance_with_a_living_network);
