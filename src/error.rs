@@ -14,6 +14,7 @@ pub enum ErrorKind {
     Invalid,
     Conflict,
     TooLarge,
+    UnsupportedMediaType,
     RateLimited { retry_after: Duration },
     Unavailable,
     Internal,

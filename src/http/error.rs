@@ -21,6 +21,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,9 +155,11 @@ pub mod extractors {
                 ErrorCode::BodyTooLarge,
                 format!("the body is larger than {limit} bytes"),
             ),
-            JsonPayloadError::ContentType => {
-                Error::bad_request(ErrorCode::NotJson, "send Content-Type: application/json")
-            }
+            JsonPayloadError::ContentType => Error::new(
+                ErrorKind::UnsupportedMediaType,
+                ErrorCode::NotJson,
+                "send Content-Type: application/json",
+            ),
             JsonPayloadError::Deserialize(inner) if inner.is_data() => Error::new(
                 ErrorKind::Invalid,
                 ErrorCode::InvalidBody,

@@ -7,18 +7,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::api::blocking;
 use super::metrics::{Metrics, render_board};
 use crate::App;
+use crate::error::{Error, ErrorCode};
 use crate::http::error::ApiError;
 use crate::http::extract::constant_time_eq;
 use crate::workers::Status;
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "the process is up", body = String, content_type = "text/plain")))]
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "the database answers"), (status = 503, description = "not ready")))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "the database answers", body = String, content_type = "text/plain"),
+              (status = 503, description = "not ready")))]
 /// The database answers a query.
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     blocking(move || app.db.read(|conn| crate::events::last_id(conn).map(|_| ()))).await?;
@@ -27,8 +30,9 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
         .body("ready\n"))
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text"),
-    (status = 403, description = "not from this machine, or without `http.metrics_token`")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain; version=0.0.4"),
+              (status = 403, description = "not from this machine, or without `http.metrics_token`")))]
 /// Request counts and latency histograms by route, and the workers' lag, failures and outbox:
 /// for this machine's clients, or for those carrying `http.metrics_token` when one is set.
 /// Routes and their traffic say what people do.
@@ -46,9 +50,11 @@ pub async fn metrics(
         .and_then(|h| h.strip_prefix("Bearer "));
     let peer = req.peer_addr().map(|a| a.ip());
     if !may_read_metrics(token, sent, peer) {
-        return Ok(HttpResponse::Forbidden()
-            .content_type("text/plain")
-            .body("metrics are for this machine or the metrics token\n"));
+        return Err(Error::forbidden(
+            ErrorCode::NotAllowed,
+            "metrics are for this machine or the metrics token",
+        )
+        .into());
     }
     let board = blocking(move || app.db.read(|conn| status.board(conn))).await?;
     Ok(HttpResponse::Ok()

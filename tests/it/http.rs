@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::on_both_backends;
 use crate::support::{Backend, TestApp};
 
-async fn malformed_json_is_400_and_wrong_shapes_422_as_problem_json(backend: Backend) {
+async fn malformed_json_is_400_wrong_shapes_422_and_other_media_415(backend: Backend) {
     let app = TestApp::start(backend).await;
     let client = app.anonymous();
     let response = client
@@ -26,6 +26,16 @@ async fn malformed_json_is_400_and_wrong_shapes_422_as_problem_json(backend: Bac
     assert_eq!(body["status"], 400);
     let (status, body) = client.post("/api/v1/setup", json!({"email": 5})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let response = client
+        .request(reqwest::Method::POST, "/api/v1/setup")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_json");
 }
 
 async fn an_oversize_body_is_413(backend: Backend) {
@@ -255,7 +265,7 @@ async fn kept_alive_requests_pay_nothing_beyond_the_servers_work(backend: Backen
 }
 
 on_both_backends!(
-    malformed_json_is_400_and_wrong_shapes_422_as_problem_json,
+    malformed_json_is_400_wrong_shapes_422_and_other_media_415,
     an_oversize_body_is_413,
     unknown_routes_are_404_in_the_shape_the_caller_expects,
     every_response_carries_the_security_headers,

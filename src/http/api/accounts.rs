@@ -33,7 +33,7 @@ pub struct Credentials {
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/setup", tag = "accounts", request_body = SetupBody,
+#[utoipa::path(post, path = "/api/v1/setup", tag = "accounts", request_body = SetupBody, security(()),
     responses((status = 201, body = SignedIn), (status = 409, description = "a user already exists", body = Problem),
               (status = 422, body = Problem)))]
 /// Creates the first admin; refused once any user exists.
@@ -62,7 +62,7 @@ pub async fn setup(
     Ok(HttpResponse::Created().json(signed_in))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "accounts", request_body = Credentials,
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "accounts", request_body = Credentials, security(()),
     responses((status = 200, body = SignedIn), (status = 401, body = Problem), (status = 429, body = Problem)))]
 /// Signs in and issues a personal access token. Unknown email and wrong password look alike.
 pub async fn create_token(

@@ -195,7 +195,7 @@ pub async fn show_tag(
 
 #[utoipa::path(put, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
     responses((status = 204, description = "following"), (status = 404, body = Problem),
-              (status = 409, description = "already following the most people allowed", body = Problem)))]
+              (status = 409, description = "oneself, or already following the most people allowed", body = Problem)))]
 /// Follows a person.
 pub async fn follow_user(
     app: web::Data<App>,
@@ -206,7 +206,8 @@ pub async fn follow_user(
 }
 
 #[utoipa::path(delete, path = "/api/v1/follows/users/{id}", tag = "follows", params(("id" = String, Path)),
-    responses((status = 204, description = "not following"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "not following"), (status = 404, body = Problem),
+              (status = 409, description = "one never stops following oneself", body = Problem)))]
 /// Stops following a person.
 pub async fn unfollow_user(
     app: web::Data<App>,

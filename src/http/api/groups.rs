@@ -75,7 +75,8 @@ pub async fn show_group(
 }
 
 #[utoipa::path(patch, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = String, Path)), request_body = GroupChanges,
-    responses((status = 200, body = GroupView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = GroupView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "the new name is taken, or guests block the change", body = Problem)))]
 /// Changes a group's settings, or archives it (its owners and admins).
 pub async fn update_group(
     app: web::Data<App>,

@@ -87,7 +87,7 @@ pub async fn cancel(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "guests", request_body = Acceptance,
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "guests", request_body = Acceptance, security(()),
     responses((status = 200, body = SignedIn), (status = 401, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 /// Accepts an invitation: creates the guest (or, for an existing guest, checks her password)

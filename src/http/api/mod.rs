@@ -5,6 +5,7 @@ mod accounts;
 mod admin_mail;
 mod csrf;
 pub(crate) mod digests;
+mod error_responses;
 mod feed_tokens;
 mod feeds;
 mod groups;
@@ -80,6 +81,7 @@ pub struct PageQuery {
     /// Opaque, from a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

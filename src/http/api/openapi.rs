@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, Route, web};
 use utoipa::OpenApi;
 use utoipa::openapi::path::PathItem;
 
+use super::error_responses::ErrorResponses;
 use super::{
     accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
     search, stream, users,
@@ -25,10 +26,10 @@ macro_rules! operations {
     ($($module:ident::$handler:ident),* $(,)?) => {
         #[derive(OpenApi)]
         #[openapi(
-            info(title = "Agora API", description = "The HTTP API of Agora, a self-hosted enterprise social network."),
+            info(title = "Agora API", description = include_str!("openapi_intro.md")),
             paths($($module::$handler),*),
             components(schemas(Problem, ErrorCode)),
-            modifiers(&BearerAuth)
+            modifiers(&BearerAuth, &ErrorResponses)
         )]
         pub struct ApiDoc;
 

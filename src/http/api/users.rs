@@ -80,7 +80,7 @@ pub async fn show_user(
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204, description = "deactivated; sessions and tokens revoked"), (status = 403, body = Problem),
-              (status = 404, body = Problem)))]
+              (status = 404, body = Problem), (status = 409, description = "one's own account", body = Problem)))]
 /// Deactivates a user (admins only): their sessions and tokens die at once; content stays.
 pub async fn deactivate_user(
     app: web::Data<App>,
