@@ -116,6 +116,7 @@ diesel::table! {
         deleted_by -> Nullable<BigInt>,
         quiet -> Bool,
         employees_only -> Bool,
+        edited_by -> Nullable<BigInt>,
     }
 }
 
@@ -125,6 +126,7 @@ diesel::table! {
         post_id -> BigInt,
         body -> Text,
         created_at -> Timestamp,
+        edited_by -> Nullable<BigInt>,
     }
 }
 
@@ -141,6 +143,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<BigInt>,
         employees_only -> Bool,
+        edited_by -> Nullable<BigInt>,
     }
 }
 
@@ -150,6 +153,7 @@ diesel::table! {
         comment_id -> BigInt,
         body -> Text,
         created_at -> Timestamp,
+        edited_by -> Nullable<BigInt>,
     }
 }
 

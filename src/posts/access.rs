@@ -97,7 +97,8 @@ pub fn post_history(
     id: PostId,
 ) -> Result<Vec<VersionView>> {
     let post = visible_post(conn, scope, id)?;
-    Ok(VersionView::list(queries::versions(conn, post.id)?))
+    let versions = queries::versions(conn, post.id)?;
+    VersionView::list(conn, scope, post.author_id, versions)
 }
 
 /// Earlier versions of a readable comment, newest first.
@@ -107,9 +108,8 @@ pub fn comment_history(
     id: CommentId,
 ) -> Result<Vec<VersionView>> {
     let (comment, _) = visible_comment(conn, scope, id)?;
-    Ok(VersionView::list(queries::comment_versions(
-        conn, comment.id,
-    )?))
+    let versions = queries::comment_versions(conn, comment.id)?;
+    VersionView::list(conn, scope, comment.author_id, versions)
 }
 
 /// A page of a readable post's comments, oldest first.

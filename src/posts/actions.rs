@@ -252,13 +252,15 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     queries::find(conn, id)?.ok_or_else(|| Error::internal("post vanished after insert"))
 }
 
-/// Replaces a post's body (its author only), keeping the old one in its history.
+/// Replaces a post's body (its author, or a moderator of its group or the site: see
+/// [`Scope::moderates`]), keeping the old one in its history with who replaced it.
 pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
-    if scope.viewer().user_id() != Some(post.author_id) {
+    let me = scope.viewer().require_user()?.id;
+    if me != post.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::AuthorOnly,
-            "only the author can edit a post",
+            "only the author or a moderator can edit a post",
         ));
     }
     if body == post.body {
@@ -275,6 +277,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str)
             post_versions::post_id.eq(post.id),
             post_versions::body.eq(&post.body),
             post_versions::created_at.eq(now),
+            post_versions::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
     diesel::update(posts::table.find(post.id))
@@ -283,10 +286,11 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str)
             posts::html.eq(&rendered.html),
             posts::links.eq(&rendered.links),
             posts::edited_at.eq(Some(now)),
+            posts::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, None, &rendered)?;
-    events::append(conn, &Event::PostEdited(change_of(&post, post.author_id)))?;
+    events::append(conn, &Event::PostEdited(change_of(&post, me)))?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
 

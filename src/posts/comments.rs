@@ -83,7 +83,8 @@ pub fn add_comment(
     queries::find_comment(conn, id)?.ok_or_else(|| Error::internal("comment vanished after insert"))
 }
 
-/// Replaces a comment's body (its author only), keeping the old one.
+/// Replaces a comment's body (its author, or a moderator of the post's group or the site),
+/// keeping the old one with who replaced it.
 pub fn edit_comment(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -91,10 +92,11 @@ pub fn edit_comment(
     body: &str,
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
-    if scope.viewer().user_id() != Some(comment.author_id) {
+    let me = scope.viewer().require_user()?.id;
+    if me != comment.author_id && !scope.moderates(post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::AuthorOnly,
-            "only the author can edit a comment",
+            "only the author or a moderator can edit a comment",
         ));
     }
     if body == comment.body {
@@ -111,6 +113,7 @@ pub fn edit_comment(
             comment_versions::comment_id.eq(comment.id),
             comment_versions::body.eq(&comment.body),
             comment_versions::created_at.eq(now),
+            comment_versions::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
     diesel::update(comments::table.find(comment.id))
@@ -118,10 +121,11 @@ pub fn edit_comment(
             comments::body.eq(body),
             comments::html.eq(&rendered.html),
             comments::edited_at.eq(Some(now)),
+            comments::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, Some(comment.id), &rendered)?;
-    let edited = change_of(&comment, &post, comment.author_id);
+    let edited = change_of(&comment, &post, me);
     events::append(conn, &Event::CommentEdited(edited))?;
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
 }

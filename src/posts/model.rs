@@ -30,6 +30,8 @@ pub struct Post {
     pub quiet: bool,
     /// Hidden from guests everywhere, like a comment for employees only.
     pub employees_only: bool,
+    /// Who made the last edit: the author, or a moderator of the group or site.
+    pub edited_by: Option<UserId>,
 }
 
 /// A comment row.
@@ -48,6 +50,8 @@ pub struct Comment {
     pub deleted_by: Option<UserId>,
     /// Hidden from guests everywhere.
     pub employees_only: bool,
+    /// Who made the last edit: the author, or a moderator of the post's group or the site.
+    pub edited_by: Option<UserId>,
 }
 
 impl Post {

@@ -35,9 +35,13 @@ pub struct PostView {
     pub liked_by_me: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Whether the last edit was a moderator's (not the author's), and whose, when the viewer
+    /// may see them.
+    pub edited_by_moderator: bool,
+    pub edited_by: Option<UserView>,
     /// For employees only: never shown to guests.
     pub employees_only: bool,
-    /// Whether the viewer may edit (the author) or delete (author, group admin, admin) it.
+    /// Whether the viewer may edit and delete it (the author, a group admin, an admin).
     pub can_edit: bool,
     pub can_delete: bool,
 }
@@ -54,6 +58,10 @@ pub struct CommentView {
     pub liked_by_me: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Whether the last edit was a moderator's (not the author's), and whose, when the viewer
+    /// may see them.
+    pub edited_by_moderator: bool,
+    pub edited_by: Option<UserView>,
     pub can_edit: bool,
     pub can_delete: bool,
     /// Hidden from guests; shown to employees with a label.
@@ -66,26 +74,62 @@ pub struct VersionView {
     pub body: String,
     /// When this version was replaced.
     pub replaced_at: DateTime<Utc>,
+    /// Whether a moderator (not the author) replaced it, and who, when the viewer may see
+    /// them.
+    pub edited_by_moderator: bool,
+    pub edited_by: Option<UserView>,
 }
 
 impl VersionView {
-    pub(super) fn list(rows: Vec<(i64, String, chrono::NaiveDateTime)>) -> Vec<VersionView> {
-        rows.into_iter()
-            .map(|(_, body, at)| VersionView {
-                body,
-                replaced_at: at.and_utc(),
+    /// Views of a body's earlier versions, `rows`, written first by `author`.
+    pub(super) fn list(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        author: UserId,
+        rows: Vec<queries::Version>,
+    ) -> Result<Vec<VersionView>> {
+        let editors: Vec<UserId> = rows.iter().filter_map(|(_, _, by)| *by).collect();
+        let circle = accounts::access::circle(conn, scope)?;
+        let cards = accounts::access::cards(conn, scope, &circle, &editors)?;
+        Ok(rows
+            .into_iter()
+            .map(|(body, at, by)| {
+                let (edited_by_moderator, edited_by) = editor(author, by, &cards);
+                VersionView {
+                    body,
+                    replaced_at: at.and_utc(),
+                    edited_by_moderator,
+                    edited_by,
+                }
             })
-            .collect()
+            .collect())
+    }
+}
+
+/// Whether someone other than `author` made an edit (`by`), and who, among the people the
+/// viewer may see (`cards`).
+fn editor(
+    author: UserId,
+    by: Option<UserId>,
+    cards: &HashMap<UserId, UserView>,
+) -> (bool, Option<UserView>) {
+    match by {
+        Some(by) if by != author => (true, cards.get(&by).cloned()),
+        _ => (false, None),
     }
 }
 
 /// Views of `posts` (all readable by the viewer), in the same order.
 pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Result<Vec<PostView>> {
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
-    let author_ids: Vec<UserId> = posts.iter().map(|p| p.author_id).collect();
+    let people: Vec<UserId> = posts
+        .iter()
+        .flat_map(|p| [Some(p.author_id), p.edited_by])
+        .flatten()
+        .collect();
     let group_ids: Vec<GroupId> = posts.iter().filter_map(|p| p.group_id).collect();
     let circle = accounts::access::circle(conn, scope)?;
-    let authors = accounts::access::cards(conn, scope, &circle, &author_ids)?;
+    let authors = accounts::access::cards(conn, scope, &circle, &people)?;
     let group_rows: Vec<_> = groups::system::groups_by_id(conn, &group_ids)?
         .into_values()
         .collect();
@@ -111,6 +155,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
             let author = authors
                 .get(&post.author_id)
                 .ok_or_else(|| Error::internal("post without author"))?;
+            let own = scope.viewer().user_id() == Some(post.author_id);
+            let (edited_by_moderator, edited_by) = editor(post.author_id, post.edited_by, &authors);
             Ok(PostView {
                 id: post.id.to_string(),
                 author: author.clone(),
@@ -127,10 +173,11 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 liked_by_me: liked.contains(&post.id),
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
+                edited_by_moderator,
+                edited_by,
                 employees_only: post.employees_only,
-                can_edit: scope.viewer().user_id() == Some(post.author_id),
-                can_delete: scope.viewer().user_id() == Some(post.author_id)
-                    || scope.moderates(post.group_id),
+                can_edit: own || scope.moderates(post.group_id),
+                can_delete: own || scope.moderates(post.group_id),
             })
         })
         .collect()
@@ -144,9 +191,13 @@ pub fn comment_views(
     comments: &[Comment],
 ) -> Result<Vec<CommentView>> {
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
-    let author_ids: Vec<UserId> = comments.iter().map(|c| c.author_id).collect();
+    let people: Vec<UserId> = comments
+        .iter()
+        .flat_map(|c| [Some(c.author_id), c.edited_by])
+        .flatten()
+        .collect();
     let circle = accounts::access::circle(conn, scope)?;
-    let authors = accounts::access::cards(conn, scope, &circle, &author_ids)?;
+    let authors = accounts::access::cards(conn, scope, &circle, &people)?;
     let liked = match scope.viewer().user_id() {
         Some(me) => queries::liked_comments(conn, me, &ids)?,
         None => Default::default(),
@@ -158,6 +209,8 @@ pub fn comment_views(
                 .get(&comment.author_id)
                 .ok_or_else(|| Error::internal("comment without author"))?;
             let own = scope.viewer().user_id() == Some(comment.author_id);
+            let (edited_by_moderator, edited_by) =
+                editor(comment.author_id, comment.edited_by, &authors);
             Ok(CommentView {
                 id: comment.id.to_string(),
                 post_id: comment.post_id.to_string(),
@@ -168,7 +221,9 @@ pub fn comment_views(
                 liked_by_me: liked.contains(&comment.id),
                 created_at: comment.created_at.and_utc(),
                 edited_at: comment.edited_at.map(|t| t.and_utc()),
-                can_edit: own,
+                edited_by_moderator,
+                edited_by,
+                can_edit: own || scope.moderates(group_id),
                 can_delete: own || scope.moderates(group_id),
                 employees_only: comment.employees_only,
             })

@@ -82,7 +82,7 @@ async fn empty_and_overlong_bodies_are_refused_clearly(backend: Backend) {
     );
 }
 
-async fn edits_keep_history_and_only_authors_edit(backend: Backend) {
+async fn edits_keep_history_and_others_may_not_edit(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let ana = app.user(&admin, "ana", "employee").await;
@@ -112,13 +112,95 @@ async fn edits_keep_history_and_only_authors_edit(backend: Backend) {
     assert_eq!(bodies, ["second #new", "first #old"]);
     let (_, old_tag) = ana.get("/api/v1/tags/old/feed").await;
     assert!(ids(&old_tag).is_empty(), "an edit removes the old tags");
+    assert_eq!(history["items"][0]["edited_by_moderator"], false);
+    let bob = app.user(&admin, "bob", "employee").await;
+    let (status, body) = bob
+        .patch(&format!("/api/v1/posts/{id}"), json!({"body": "hijack"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "author_only");
+}
+
+async fn moderators_edit_in_their_groups_and_everyone_sees_who_did(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let olga = app.user(&admin, "olga", "employee").await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let group = app.group(&olga, "Support", "public", true).await;
+    for member in [&ana, &bob] {
+        let (status, _) = member
+            .post(&format!("/api/v1/groups/{group}/join"), json!({}))
+            .await;
+        assert!(status.is_success());
+    }
+    let gia = app.guest_in(&olga, "gia", &[group.as_str()]).await;
+    let (_, me) = olga.get("/api/v1/me").await;
+    let olga_name = me["name"].as_str().unwrap();
+    let (_, post) = ana
+        .post(
+            "/api/v1/posts",
+            json!({"body": "call 555-0100 #support", "group_id": group}),
+        )
+        .await;
+    let post = post["id"].as_str().unwrap();
+    let (_, comment) = ana
+        .post(
+            &format!("/api/v1/posts/{post}/comments"),
+            json!({"body": "my phone is 555-0100"}),
+        )
+        .await;
+    let comment = comment["id"].as_str().unwrap();
+    let (status, body) = bob
+        .patch(&format!("/api/v1/posts/{post}"), json!({"body": "hijack"}))
+        .await;
     assert_eq!(
-        admin
-            .patch(&format!("/api/v1/posts/{id}"), json!({"body": "hijack"}))
-            .await
-            .0,
-        StatusCode::FORBIDDEN
+        status,
+        StatusCode::FORBIDDEN,
+        "a member is no moderator: {body}"
     );
+    let (status, edited) = olga
+        .patch(
+            &format!("/api/v1/posts/{post}"),
+            json!({"body": "call support #support"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the group's owner edits: {edited}");
+    let (status, _) = olga
+        .patch(
+            &format!("/api/v1/comments/{comment}"),
+            json!({"body": "[number removed]"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (reader, author) in [(&ana, true), (&bob, false), (&gia, false)] {
+        let (_, shown) = reader.get(&format!("/api/v1/posts/{post}")).await;
+        assert_eq!(shown["edited_by_moderator"], true, "{shown}");
+        assert_eq!(shown["edited_by"]["name"], olga_name, "{shown}");
+        assert_eq!(
+            shown["can_edit"], author,
+            "the author and moderators only: {shown}"
+        );
+        let (_, comments) = reader.get(&format!("/api/v1/posts/{post}/comments")).await;
+        assert_eq!(
+            comments["items"][0]["edited_by_moderator"], true,
+            "{comments}"
+        );
+        let (_, history) = reader.get(&format!("/api/v1/posts/{post}/history")).await;
+        assert_eq!(history["items"][0]["edited_by_moderator"], true);
+        assert_eq!(history["items"][0]["body"], "call 555-0100 #support");
+    }
+    let page = ana.page(&format!("/posts/{post}")).await;
+    assert!(page.contains(&format!("edited by {olga_name}")), "{page}");
+    let history = gia.page(&format!("/comments/{comment}/history")).await;
+    assert!(history.contains("Edited by"), "{history}");
+    let (status, _) = admin
+        .patch(
+            &format!("/api/v1/posts/{post}"),
+            json!({"body": "the site's admins moderate too"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 async fn deleted_posts_and_comments_leave_every_read_path(backend: Backend) {
@@ -581,7 +663,8 @@ async fn broadcast_groups_take_posts_from_their_owners_and_admins_only(backend: 
 on_both_backends!(
     posts_render_sanitized_markdown_with_tags_mentions_and_links,
     empty_and_overlong_bodies_are_refused_clearly,
-    edits_keep_history_and_only_authors_edit,
+    edits_keep_history_and_others_may_not_edit,
+    moderators_edit_in_their_groups_and_everyone_sees_who_did,
     deleted_posts_and_comments_leave_every_read_path,
     likes_are_idempotent_and_counts_exact_under_concurrency,
     comments_are_flat_oldest_first_and_paged,

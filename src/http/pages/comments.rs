@@ -113,14 +113,16 @@ async fn edit_page(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
-    let me = caller.viewer.user_id();
-    let (comment, post) = read(&app, &caller, move |conn, scope| {
-        access::visible_comment(conn, scope, id)
+    let (comment, post, may_edit) = read(&app, &caller, move |conn, scope| {
+        let (comment, post) = access::visible_comment(conn, scope, id)?;
+        let own = scope.viewer().user_id() == Some(comment.author_id);
+        let may_edit = own || scope.moderates(post.group_id);
+        Ok((comment, post, may_edit))
     })
     .await?;
-    if me != Some(comment.author_id) {
-        let error = Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a comment");
-        return Err(error.into());
+    if !may_edit {
+        let detail = "only the author or a moderator can edit a comment";
+        return Err(Error::forbidden(ErrorCode::AuthorOnly, detail).into());
     }
     let page = edit_form(layout, id, post.id, comment.body, FieldErrors::default());
     render(StatusCode::OK, &page)

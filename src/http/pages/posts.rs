@@ -209,9 +209,11 @@ async fn edit_page(
     let layout = Layout::signed_in(&req, &caller, "Edit post", Section::None)?;
     let post = read(&app, &caller, move |conn, scope| post_view(conn, scope, id)).await?;
     if !post.can_edit {
-        return Err(
-            Error::forbidden(ErrorCode::AuthorOnly, "only the author can edit a post").into(),
-        );
+        return Err(Error::forbidden(
+            ErrorCode::AuthorOnly,
+            "only the author or a moderator can edit a post",
+        )
+        .into());
     }
     render(StatusCode::OK, &edit_form(layout, id, post.body, None))
 }

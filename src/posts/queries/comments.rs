@@ -50,14 +50,14 @@ pub(in crate::posts) fn comments_of(
 pub(in crate::posts) fn comment_versions(
     conn: &mut DbConnection,
     comment_id: CommentId,
-) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+) -> Result<Vec<super::Version>> {
     Ok(comment_versions::table
         .filter(comment_versions::comment_id.eq(comment_id))
         .order(comment_versions::id.desc())
         .select((
-            comment_versions::id,
             comment_versions::body,
             comment_versions::created_at,
+            comment_versions::edited_by,
         ))
         .load(conn)?)
 }

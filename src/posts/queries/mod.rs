@@ -74,17 +74,17 @@ pub(super) fn page(
     Ok(query.load(conn)?)
 }
 
-pub(super) fn versions(
-    conn: &mut DbConnection,
-    post_id: PostId,
-) -> Result<Vec<(i64, String, chrono::NaiveDateTime)>> {
+/// An earlier body: the text, when it was replaced and by whom.
+pub(in crate::posts) type Version = (String, chrono::NaiveDateTime, Option<crate::ids::UserId>);
+
+pub(super) fn versions(conn: &mut DbConnection, post_id: PostId) -> Result<Vec<Version>> {
     Ok(post_versions::table
         .filter(post_versions::post_id.eq(post_id))
         .order(post_versions::id.desc())
         .select((
-            post_versions::id,
             post_versions::body,
             post_versions::created_at,
+            post_versions::edited_by,
         ))
         .load(conn)?)
 }
