@@ -105,6 +105,14 @@ pub struct AuthSettings {
     pub max_failures_per_ip: u32,
     /// Length of the failure window in seconds.
     pub failure_window_secs: u64,
+    /// Minutes an emailed sign-in link works (once).
+    pub email_link_minutes: i64,
+    /// Sign-in links that may be asked for one address within the failure window.
+    pub email_links_per_address: u32,
+    /// Sign-in links that may be asked for from one client address within the window.
+    pub email_links_per_ip: u32,
+    /// Whether employees, not only guests, may sign in by an emailed link.
+    pub email_links_for_employees: bool,
 }
 
 /// HTTP server limits.
@@ -436,6 +444,13 @@ impl Config {
                 "auth.secret",
                 "shorter than 32 characters",
                 "use a long random string, or unset it to have one generated",
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.auth.email_link_minutes) {
+            return Err(ConfigError::new(
+                "auth.email_link_minutes",
+                "must be from 1 to 1440",
+                "a sign-in link should be short-lived: AGORA_AUTH__EMAIL_LINK_MINUTES=15",
             ));
         }
         if self.auth.min_password_length < 8 {

@@ -49,6 +49,7 @@ error_codes! {
     // Request and body
     BadForm => "bad_form",
     BadQuery => "bad_query",
+    NulCharacter => "nul_character",
     BadCursor => "bad_cursor",
     BodyTooLarge => "body_too_large",
     InvalidBody => "invalid_body",
@@ -250,6 +251,9 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Error {
         })
 }
 
+/// What a person is told when her text holds a NUL character.
+pub const NUL_REFUSED: &str = "text may not contain NUL characters";
+
 impl From<diesel::result::Error> for Error {
     fn from(error: diesel::result::Error) -> Error {
         use diesel::result::{DatabaseErrorKind, Error as Db};
@@ -260,6 +264,10 @@ impl From<diesel::result::Error> for Error {
                 Error::conflict(ErrorCode::AlreadyExists, "that already exists")
             }
             Db::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::unavailable(error),
+            // PostgreSQL refuses NUL in text; the text came from outside, so the fault is its.
+            Db::DatabaseError(_, info) if info.message().contains("0x00") => {
+                Error::bad_request(ErrorCode::NulCharacter, NUL_REFUSED)
+            }
             other => Error::internal(other),
         }
     }

@@ -46,6 +46,8 @@ pub struct App {
     pub db: Db,
     pub signer: Signer,
     pub limiter: LoginLimiter,
+    /// Requests for emailed sign-in links, per address and per client.
+    pub link_limiter: LoginLimiter,
     pub search: Arc<search::SearchIndex>,
     /// Live streams open per user, capped by `live.max_streams_per_user`.
     pub streams: Arc<live::StreamSlots>,
@@ -66,12 +68,18 @@ impl App {
             config.auth.max_failures_per_account,
             config.auth.max_failures_per_ip,
         );
+        let link_limiter = LoginLimiter::new(
+            Duration::from_secs(config.auth.failure_window_secs),
+            config.auth.email_links_per_address,
+            config.auth.email_links_per_ip,
+        );
         let search = Arc::new(search::SearchIndex::open(&config.data_dir)?);
         Ok(App {
             config,
             db,
             signer,
             limiter,
+            link_limiter,
             search,
             streams: Arc::default(),
         })

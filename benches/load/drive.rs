@@ -233,6 +233,7 @@ pub fn sign_in(db: &Db, seeded: &Seeded) -> Result<Vec<(usize, String)>, String>
                 agora::accounts::sessions::create_api_token(
                     conn,
                     agora::ids::UserId(seeded.user_ids[u]),
+                    &Default::default(),
                 )
             })
             .map(|(_, token)| (u, token))

@@ -34,7 +34,11 @@ pub fn run(db: &Db, seeded: &Seeded, base: &str, connections: usize) -> Result<S
         .iter()
         .map(|&id| {
             db.write(|conn| {
-                agora::accounts::sessions::create_api_token(conn, agora::ids::UserId(id))
+                agora::accounts::sessions::create_api_token(
+                    conn,
+                    agora::ids::UserId(id),
+                    &Default::default(),
+                )
             })
             .map(|(_, token)| token)
             .map_err(|e| e.detail)

@@ -381,11 +381,11 @@ pub fn sign_in(
     settings: &AuthSettings,
     email: &str,
     password: &str,
-    client_ip: &str,
+    origin: &sessions::Origin,
     credential: Credential,
 ) -> Result<(User, Issued)> {
     let email = normalize_email(email);
-    let attempt = limiter.begin(&email, client_ip).map_err(|retry_after| {
+    let attempt = limiter.begin(&email, &origin.ip).map_err(|retry_after| {
         Error::new(
             ErrorKind::RateLimited { retry_after },
             ErrorCode::TooManyAttempts,
@@ -410,11 +410,14 @@ pub fn sign_in(
     };
     attempt.succeeded();
     let issued = db.write(|conn| match credential {
-        Credential::Token => Ok(Issued::Token(sessions::create_api_token(conn, user.id)?.1)),
+        Credential::Token => Ok(Issued::Token(
+            sessions::create_api_token(conn, user.id, origin)?.1,
+        )),
         Credential::Session => Ok(Issued::Session(sessions::create_session(
             conn,
             user.id,
             settings.session_days,
+            origin,
         )?)),
     })?;
     Ok((user, issued))

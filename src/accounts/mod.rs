@@ -7,10 +7,13 @@
 
 pub mod access;
 pub mod actions;
+pub mod email_links;
+mod letters;
 mod model;
 pub mod passwords;
 mod queries;
 pub mod rate_limit;
+pub mod security;
 pub mod sessions;
 pub mod system;
 pub mod views;

@@ -16,6 +16,16 @@ use crate::ids::UserId;
 
 /// Prefix of personal access tokens, so they are easy to spot in a leaked file.
 const TOKEN_PREFIX: &str = "agora_";
+/// Last use is written when the stored one is older than this, not on every request.
+const SEEN_EVERY: Duration = Duration::minutes(5);
+
+/// Where a credential was issued: the client's software and address, for its owner to
+/// recognise on the security page.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub user_agent: String,
+    pub ip: String,
+}
 
 /// A browser session row.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -27,6 +37,20 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub user_agent: String,
+    pub ip: String,
+    pub last_seen_at: Option<NaiveDateTime>,
+}
+
+/// A personal access token as its owner sees it (never the token itself).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub user_agent: String,
+    pub ip: String,
+    pub last_seen_at: Option<NaiveDateTime>,
 }
 
 /// Who a credential belongs to, and which credential it was.
@@ -41,12 +65,17 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(super) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Opens a session for `user_id` lasting `days`.
-pub fn create_session(conn: &mut DbConnection, user_id: UserId, days: u32) -> Result<Session> {
+/// Opens a session for `user_id` lasting `days`, opened from `origin`.
+pub fn create_session(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    days: u32,
+    origin: &Origin,
+) -> Result<Session> {
     let now = Utc::now().naive_utc();
     let session = Session {
         id: new_id(),
@@ -54,6 +83,9 @@ pub fn create_session(conn: &mut DbConnection, user_id: UserId, days: u32) -> Re
         csrf_token: random_secret(),
         created_at: now,
         expires_at: now + Duration::days(i64::from(days)),
+        user_agent: origin.user_agent.clone(),
+        ip: origin.ip.clone(),
+        last_seen_at: Some(now),
     };
     diesel::insert_into(sessions::table)
         .values((
@@ -62,9 +94,58 @@ pub fn create_session(conn: &mut DbConnection, user_id: UserId, days: u32) -> Re
             sessions::csrf_token.eq(&session.csrf_token),
             sessions::created_at.eq(session.created_at),
             sessions::expires_at.eq(session.expires_at),
+            sessions::user_agent.eq(&session.user_agent),
+            sessions::ip.eq(&session.ip),
+            sessions::last_seen_at.eq(session.last_seen_at),
         ))
         .execute(conn)?;
     Ok(session)
+}
+
+/// Whether a credential last seen at `last_seen` should have its last use written again.
+pub fn seen_long_ago(last_seen: Option<NaiveDateTime>) -> bool {
+    last_seen.is_none_or(|at| at < Utc::now().naive_utc() - SEEN_EVERY)
+}
+
+/// Records that session `id` was used now, from `ip`.
+pub fn session_seen(conn: &mut DbConnection, id: i64, ip: &str) -> Result<()> {
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::last_seen_at.eq(Some(Utc::now().naive_utc())),
+            sessions::ip.eq(ip),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records that token `id` was used now, from `ip`.
+pub fn token_seen(conn: &mut DbConnection, id: i64, ip: &str) -> Result<()> {
+    diesel::update(api_tokens::table.find(id))
+        .set((
+            api_tokens::last_seen_at.eq(Some(Utc::now().naive_utc())),
+            api_tokens::ip.eq(ip),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The live sessions and the tokens of `user_id`, most recently used first.
+pub fn credentials_of(
+    conn: &mut DbConnection,
+    user_id: UserId,
+) -> Result<(Vec<Session>, Vec<ApiToken>)> {
+    let sessions = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
+        .order((sessions::last_seen_at.desc(), sessions::id.desc()))
+        .select(Session::as_select())
+        .load(conn)?;
+    let tokens = api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order((api_tokens::last_seen_at.desc(), api_tokens::id.desc()))
+        .select(ApiToken::as_select())
+        .load(conn)?;
+    Ok((sessions, tokens))
 }
 
 /// The live session `id` of an active user, with that user.
@@ -91,24 +172,35 @@ pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Issues a personal access token for `user_id`; returns (token id, the token). The token
-/// itself is shown once and never stored.
-pub fn create_api_token(conn: &mut DbConnection, user_id: UserId) -> Result<(i64, String)> {
+/// Issues a personal access token for `user_id`, asked for from `origin`; returns (token id,
+/// the token). The token itself is shown once and never stored.
+pub fn create_api_token(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    origin: &Origin,
+) -> Result<(i64, String)> {
     let id = new_id();
     let token = format!("{TOKEN_PREFIX}{}", random_secret());
+    let now = Utc::now().naive_utc();
     diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::id.eq(id),
             api_tokens::user_id.eq(user_id),
             api_tokens::token_hash.eq(sha256_hex(&token)),
-            api_tokens::created_at.eq(Utc::now().naive_utc()),
+            api_tokens::created_at.eq(now),
+            api_tokens::user_agent.eq(&origin.user_agent),
+            api_tokens::ip.eq(&origin.ip),
+            api_tokens::last_seen_at.eq(Some(now)),
         ))
         .execute(conn)?;
     Ok((id, token))
 }
 
-/// The token's id and its active user.
-pub fn resolve_api_token(conn: &mut DbConnection, token: &str) -> Result<Option<(i64, Resolved)>> {
+/// The token (as its owner sees it) and its active user.
+pub fn resolve_api_token(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<(ApiToken, Resolved)>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
@@ -116,10 +208,10 @@ pub fn resolve_api_token(conn: &mut DbConnection, token: &str) -> Result<Option<
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(sha256_hex(token)))
         .filter(users::deactivated_at.is_null())
-        .select((api_tokens::id, User::as_select()))
-        .first::<(i64, User)>(conn)
+        .select((ApiToken::as_select(), User::as_select()))
+        .first::<(ApiToken, User)>(conn)
         .optional()?;
-    Ok(found.map(|(id, user)| (id, resolved(user))))
+    Ok(found.map(|(token, user)| (token, resolved(user))))
 }
 
 /// Whether token `id` is still valid: not revoked, and its user active.

@@ -29,6 +29,20 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        user_agent -> Text,
+        ip -> Text,
+        last_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_links (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -38,6 +52,9 @@ diesel::table! {
         user_id -> BigInt,
         token_hash -> Text,
         created_at -> Timestamp,
+        user_agent -> Text,
+        ip -> Text,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -62,7 +79,15 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, api_tokens, events, event_cursors);
+diesel::joinable!(sign_in_links -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    api_tokens,
+    sign_in_links,
+    events,
+    event_cursors
+);
 
 diesel::table! {
     groups (id) {

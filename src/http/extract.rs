@@ -12,7 +12,7 @@ use super::error::for_path;
 use crate::App;
 use crate::access::Viewer;
 use crate::accounts::User;
-use crate::accounts::sessions::{self, Session};
+use crate::accounts::sessions::{self, Origin, Session, seen_long_ago};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Name of the browser session cookie.
@@ -50,6 +50,15 @@ impl Caller {
         self.user.as_ref().ok_or_else(Error::unauthenticated)
     }
 
+    /// The id of the session or token of this request.
+    pub fn credential_id(&self) -> Option<i64> {
+        match &self.credential {
+            Credential::Token(id) => Some(*id),
+            Credential::Session(session) => Some(session.id),
+            Credential::None => None,
+        }
+    }
+
     /// The session's CSRF token, for pages to embed.
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
@@ -76,14 +85,23 @@ impl Caller {
             .and_then(|h| h.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
+        let ip = client_ip(req);
         if let Some(token) = bearer {
             let db = app.db.clone();
-            let found =
-                web::block(move || db.read(|conn| sessions::resolve_api_token(conn, &token)))
-                    .await
-                    .map_err(Error::internal)??;
+            let found = web::block(move || {
+                let found = db.read(|conn| sessions::resolve_api_token(conn, &token))?;
+                if let Some((token, _)) = found
+                    .as_ref()
+                    .filter(|(t, _)| seen_long_ago(t.last_seen_at))
+                {
+                    db.write(|conn| sessions::token_seen(conn, token.id, &ip))?;
+                }
+                Ok::<_, Error>(found)
+            })
+            .await
+            .map_err(Error::internal)??;
             // A bad token is an error, not anonymity: the client meant to sign in.
-            let (id, resolved) = found.ok_or_else(|| {
+            let (token, resolved) = found.ok_or_else(|| {
                 Error::new(
                     crate::error::ErrorKind::Unauthenticated,
                     crate::error::ErrorCode::BadToken,
@@ -93,7 +111,7 @@ impl Caller {
             return Ok(Caller {
                 viewer: resolved.viewer,
                 user: Some(resolved.user),
-                credential: Credential::Token(id),
+                credential: Credential::Token(token.id),
             });
         }
         let claims = req
@@ -108,9 +126,18 @@ impl Caller {
             });
         };
         let db = app.db.clone();
-        let found = web::block(move || db.read(|conn| sessions::resolve_session(conn, session_id)))
-            .await
-            .map_err(Error::internal)??;
+        let found = web::block(move || {
+            let found = db.read(|conn| sessions::resolve_session(conn, session_id))?;
+            if let Some((session, _)) = found
+                .as_ref()
+                .filter(|(s, _)| seen_long_ago(s.last_seen_at))
+            {
+                db.write(|conn| sessions::session_seen(conn, session.id, &ip))?;
+            }
+            Ok::<_, Error>(found)
+        })
+        .await
+        .map_err(Error::internal)??;
         let Some((session, resolved)) = found else {
             return Ok(Caller {
                 viewer: Viewer::Anonymous,
@@ -142,6 +169,19 @@ impl FromRequest for Caller {
             req.extensions_mut().insert(caller.clone());
             Ok(caller)
         })
+    }
+}
+
+/// Where a request comes from, for credentials issued to it.
+pub fn origin(req: &HttpRequest) -> Origin {
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    Origin {
+        user_agent: user_agent.chars().take(300).collect(),
+        ip: client_ip(req),
     }
 }
 

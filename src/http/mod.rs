@@ -6,6 +6,7 @@ mod assets;
 pub mod error;
 pub mod extract;
 mod metrics;
+mod nul_guard;
 mod ops;
 mod pages;
 
@@ -55,6 +56,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             )
             .app_data(web::PathConfig::default().error_handler(error::extractors::path))
             .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
+            .wrap(from_fn(nul_guard::refuse_nul_in_address))
             .wrap(from_fn(pages::error_page::in_layout))
             .wrap(
                 DefaultHeaders::new()

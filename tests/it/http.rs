@@ -38,6 +38,43 @@ async fn malformed_json_is_400_wrong_shapes_422_and_other_media_415(backend: Bac
     assert_eq!(body["code"], "not_json");
 }
 
+async fn a_nul_character_is_refused_and_never_a_server_error(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    for path in [
+        "/api/v1/tags?q=a%00b",
+        "/api/v1/search?q=%C2%85%00",
+        "/api/v1/users?q=%00",
+        "/api/v1/tags/x%00y",
+    ] {
+        let (status, body) = admin.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["code"], "nul_character", "{path}");
+    }
+    let page = admin
+        .request(reqwest::Method::GET, "/search?q=%00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        page.text().await.unwrap().contains("NUL"),
+        "a readable page"
+    );
+    // In a body, validation or the database refuses it (PostgreSQL stores no NUL), never
+    // with a 500.
+    for (path, body) in [
+        ("/api/v1/posts", json!({"body": "a\u{0}b"})),
+        (
+            "/api/v1/groups",
+            json!({"name": "n\u{0}", "description": "", "visibility": "public", "allow_guests": false}),
+        ),
+    ] {
+        let (status, answer) = admin.post(path, body).await;
+        assert!(!status.is_server_error(), "{path}: {status} {answer}");
+    }
+}
+
 async fn an_oversize_body_is_413(backend: Backend) {
     let app = TestApp::start_with(backend, &[("AGORA_HTTP__JSON_LIMIT_BYTES", "1024")]).await;
     let big = "x".repeat(4096);
@@ -266,6 +303,7 @@ async fn kept_alive_requests_pay_nothing_beyond_the_servers_work(backend: Backen
 
 on_both_backends!(
     malformed_json_is_400_wrong_shapes_422_and_other_media_415,
+    a_nul_character_is_refused_and_never_a_server_error,
     an_oversize_body_is_413,
     unknown_routes_are_404_in_the_shape_the_caller_expects,
     every_response_carries_the_security_headers,

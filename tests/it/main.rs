@@ -23,6 +23,8 @@ mod microblog;
 mod notifications;
 mod pages;
 mod search;
+mod security_settings;
+mod sign_in_links;
 mod smtp;
 mod snapshots;
 mod stream;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::blocking;
 use crate::App;
 use crate::accounts::actions::{self, Credential, Issued, NewAccount, ProfileUpdate, Registration};
-use crate::accounts::{UserView, sessions};
+use crate::accounts::{UserView, email_links, sessions};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{self, Caller};
 
@@ -39,9 +39,11 @@ pub struct Credentials {
 /// Creates the first admin; refused once any user exists.
 pub async fn setup(
     app: web::Data<App>,
+    req: HttpRequest,
     body: web::Json<SetupBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let origin = extract::origin(&req);
     let signed_in = blocking(move || {
         let account = NewAccount {
             email: body.email,
@@ -52,7 +54,7 @@ pub async fn setup(
         let user = actions::register(&app.db, &app.config.auth, account, Registration::FirstAdmin)?;
         let (_, token) = app
             .db
-            .write(|conn| sessions::create_api_token(conn, user.id))?;
+            .write(|conn| sessions::create_api_token(conn, user.id, &origin))?;
         Ok(SignedIn {
             token,
             user: UserView::of(&user, &user.viewer()),
@@ -70,7 +72,7 @@ pub async fn create_token(
     req: HttpRequest,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = extract::client_ip(&req);
+    let origin = extract::origin(&req);
     let body = body.into_inner();
     let signed_in = blocking(move || {
         let (user, issued) = actions::sign_in(
@@ -79,7 +81,7 @@ pub async fn create_token(
             &app.config.auth,
             &body.email,
             &body.password,
-            &ip,
+            &origin,
             Credential::Token,
         )?;
         let Issued::Token(token) = issued else {
@@ -88,6 +90,72 @@ pub async fn create_token(
         Ok(SignedIn {
             token,
             user: UserView::of(&user, &user.viewer()),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(signed_in))
+}
+
+/// An address to email a sign-in link to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    pub email: String,
+}
+
+/// The answer to every request for a sign-in link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LinkRequested {
+    pub detail: String,
+}
+
+/// The token of an emailed sign-in link.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/link", tag = "accounts", request_body = LinkRequest, security(()),
+    responses((status = 202, body = LinkRequested), (status = 429, body = Problem)))]
+/// Emails a one-time sign-in link (guests; employees unless `auth.email_links_for_employees`
+/// is off). The answer is the same whether or not the address is known or may use links.
+pub async fn request_link(
+    app: web::Data<App>,
+    req: HttpRequest,
+    body: web::Json<LinkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = extract::client_ip(&req);
+    let email = body.into_inner().email;
+    blocking(move || {
+        let public_url = app.config.public_url();
+        let auth = &app.config.auth;
+        email_links::request(&app.db, &app.link_limiter, auth, &public_url, &email, &ip)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(LinkRequested {
+        detail: "if this address may sign in by link, a link is on its way".into(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/link/redeem", tag = "accounts", request_body = LinkToken, security(()),
+    responses((status = 200, body = SignedIn), (status = 401, description = "used, expired or unknown", body = Problem)))]
+/// Uses an emailed sign-in link's token (once) for a personal access token.
+pub async fn redeem_link(
+    app: web::Data<App>,
+    req: HttpRequest,
+    body: web::Json<LinkToken>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().token;
+    let origin = extract::origin(&req);
+    let signed_in = blocking(move || {
+        app.db.write(|conn| {
+            let user = email_links::redeem(conn, &app.config.auth, &token)?;
+            let (_, token) = sessions::create_api_token(conn, user.id, &origin)?;
+            Ok(SignedIn {
+                token,
+                user: UserView::of(&user, &user.viewer()),
+            })
         })
     })
     .await?;

@@ -97,19 +97,19 @@ pub async fn accept(
     req: HttpRequest,
     body: web::Json<Acceptance>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = extract::client_ip(&req);
+    let origin = extract::origin(&req);
     let signed_in = blocking(move || {
         let (user, _) = actions::accept(
             &app.db,
             &app.config,
             &app.signer,
             &app.limiter,
-            &ip,
+            &origin.ip,
             body.into_inner(),
         )?;
         let (_, token) = app
             .db
-            .write(|conn| sessions::create_api_token(conn, user.id))?;
+            .write(|conn| sessions::create_api_token(conn, user.id, &origin))?;
         Ok(SignedIn {
             token,
             user: UserView::of(&user, &user.viewer()),

@@ -14,6 +14,7 @@ mod notifications;
 pub mod openapi;
 mod posts;
 mod search;
+mod security;
 mod stream;
 mod users;
 

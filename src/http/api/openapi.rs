@@ -13,7 +13,7 @@ use utoipa::openapi::path::PathItem;
 use super::error_responses::ErrorResponses;
 use super::{
     accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
-    search, stream, users,
+    search, security, stream, users,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -41,7 +41,9 @@ macro_rules! operations {
 }
 
 operations! {
-        accounts::setup, accounts::create_token, accounts::revoke_token, accounts::me, accounts::update_me,
+        accounts::setup, accounts::create_token, accounts::request_link, accounts::redeem_link, accounts::revoke_token, accounts::me, accounts::update_me,
+        security::list_my_sessions, security::sign_out_everywhere, security::sign_out_session,
+        security::list_user_sessions, security::sign_out_user_everywhere,
         users::create_user, users::list_users, users::show_user, users::update_user, users::deactivate_user,
         groups::create_group, groups::list_groups, groups::show_group, groups::update_group, groups::join_group,
         groups::list_members, groups::add_member, groups::remove_member, groups::list_requests,

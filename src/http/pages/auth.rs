@@ -169,7 +169,7 @@ async fn sign_in(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     check_form_token(&req, &form.csrf)?;
-    let ip = extract::client_ip(&req);
+    let origin = extract::origin(&req);
     let state = app.clone();
     let (email, password) = (form.email.clone(), form.password);
     let result = blocking(move || {
@@ -179,7 +179,7 @@ async fn sign_in(
             &state.config.auth,
             &email,
             &password,
-            &ip,
+            &origin,
             Credential::Session,
         )
     })
@@ -267,6 +267,7 @@ async fn setup(
         password: form.password,
         kind: UserKind::Admin,
     };
+    let origin = extract::origin(&req);
     let state = app.clone();
     let result = blocking(move || {
         let user = actions::register(
@@ -275,9 +276,10 @@ async fn setup(
             account,
             Registration::FirstAdmin,
         )?;
+        let days = state.config.auth.session_days;
         state
             .db
-            .write(|conn| sessions::create_session(conn, user.id, state.config.auth.session_days))
+            .write(|conn| sessions::create_session(conn, user.id, days, &origin))
     })
     .await;
     match result {

@@ -119,7 +119,7 @@ async fn accept(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     check_form_token(&req, &form.csrf)?;
-    let ip = extract::client_ip(&req);
+    let origin = extract::origin(&req);
     let state = app.clone();
     let acceptance = crate::guests::actions::Acceptance {
         token: form.token.clone(),
@@ -132,12 +132,13 @@ async fn accept(
             &state.config,
             &state.signer,
             &state.limiter,
-            &ip,
+            &origin.ip,
             acceptance,
         )?;
-        let session = state.db.write(|conn| {
-            sessions::create_session(conn, user.id, state.config.auth.session_days)
-        })?;
+        let days = state.config.auth.session_days;
+        let session = state
+            .db
+            .write(|conn| sessions::create_session(conn, user.id, days, &origin))?;
         Ok((session, group_id))
     })
     .await;

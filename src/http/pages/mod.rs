@@ -21,7 +21,9 @@ mod opensearch;
 mod people;
 mod posts;
 mod search;
+mod security_settings;
 mod settings;
+mod sign_in_links;
 mod tags;
 mod unsubscribe;
 mod view;
@@ -46,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(home::routes)
         .configure(auth::routes)
         .configure(email_links::routes)
+        .configure(sign_in_links::routes)
         .configure(posts::routes)
         .configure(comments::routes)
         .configure(groups::routes)
@@ -53,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
+        .configure(security_settings::routes)
         .configure(feed_settings::routes)
         .configure(email_settings::routes)
         .configure(unsubscribe::routes)
