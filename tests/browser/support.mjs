@@ -1,7 +1,7 @@
 // Starts an Agora server on a free port over a fresh data directory, and Debian's Chromium.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -221,6 +221,25 @@ export function useServer(options = {}) {
   });
   state.clean = () => state.opened.forEach(({ problems }) => assertClean(problems));
   return state;
+}
+
+/** The first link to `linkPath` in an email the server wrote to its mail folder (no SMTP server is
+ * configured in these tests), waiting for it to be written. */
+export async function emailedLink(dataDir, linkPath) {
+  const mailDir = path.join(dataDir, 'mail');
+  for (let tries = 0; tries < 100; tries += 1) {
+    const files = (await readdir(mailDir).catch(() => [])).filter((f) => f.endsWith('.eml'));
+    for (const file of files) {
+      // Undo quoted-printable soft breaks and escapes of the plain-text part.
+      const text = (await readFile(path.join(mailDir, file), 'utf8'))
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      const link = text.match(new RegExp(`https?://\\S+${linkPath.replace(/[/.?]/g, '\\$&')}\\?token=[\\w.-]+`));
+      if (link) return new URL(link[0]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no email with a ${linkPath} link in ${mailDir}`);
 }
 
 export async function signIn(page, { email, password } = admin) {

@@ -41,6 +41,7 @@ async function mainPages(page) {
     person,
     tag,
     settings: '/settings',
+    security: '/settings/security',
     people: '/people',
     'people-in-department': '/people?department=Engineering',
     tags: '/tags',

@@ -2,30 +2,8 @@
 // .eml file, since no SMTP server is configured) carries the link, she joins, sees her group
 // and nothing else, never sees a comment for employees only, and is shut out when removed.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { post, signIn, useServer } from '../support.mjs';
-
-// The acceptance link of the one invitation email in the server's mail folder.
-async function invitationLink(dataDir) {
-  const mailDir = path.join(dataDir, 'mail');
-  for (let tries = 0; tries < 100; tries += 1) {
-    const files = await readdir(mailDir).catch(() => []);
-    const eml = files.find((f) => f.endsWith('.eml'));
-    if (eml) {
-      // Undo quoted-printable soft breaks and escapes of the plain-text part.
-      const text = (await readFile(path.join(mailDir, eml), 'utf8'))
-        .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-      const link = text.match(/https?:\/\/\S+\/invitations\/accept\?token=[\w.-]+/);
-      assert.ok(link, text);
-      return new URL(link[0]);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no invitation email in ${mailDir}`);
-}
+import { createUser, emailedLink, post, signIn, useServer } from '../support.mjs';
 
 describe('a guest', () => {
   const t = useServer();
@@ -48,7 +26,7 @@ describe('a guest', () => {
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.locator('#invitations').getByText('cara@customer.example').waitFor();
 
-    const link = await invitationLink(t.server.dataDir);
+    const link = await emailedLink(t.server.dataDir, '/invitations/accept');
     const guest = await t.open();
     await guest.page.goto(`${link.pathname}${link.search}`);
     await guest.page.getByRole('heading', { name: 'Join Beta Program' }).waitFor();
@@ -84,6 +62,32 @@ describe('a guest', () => {
     await page.waitForURL(/\/groups\/\d+/);
     await guest.page.goto(groupUrl);
     await guest.page.waitForURL(/\/sign-in/);
+    t.clean();
+  });
+
+  test('without a password signs in by an emailed link, sees where she is signed in and signs out everywhere', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await createUser(page, { name: 'Lia Link', email: 'lia@example.com', password: 'a password she forgot' });
+
+    const { page: lia } = await t.open();
+    await lia.goto('/sign-in');
+    await lia.getByLabel('Email').fill('lia@example.com');
+    await lia.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await lia.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const link = await emailedLink(t.server.dataDir, '/sign-in/link');
+    await lia.goto(`${link.pathname}${link.search}`);
+    await lia.getByRole('button', { name: 'Continue to Agora' }).click();
+    await lia.waitForURL((url) => url.pathname === '/');
+
+    await lia.goto('/settings/security');
+    const here = lia.locator('tr', { hasText: 'This device' });
+    await here.waitFor();
+    assert.match(await here.textContent(), /Chrom/);
+    await lia.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await lia.waitForURL(/\/sign-in/);
+    await lia.goto('/settings/security');
+    await lia.waitForURL(/\/sign-in/);
     t.clean();
   });
 });
