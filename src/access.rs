@@ -273,6 +273,12 @@ impl Scope {
 
     /// Whether the viewer may moderate content in `group_id`: group owners and admins, and
     /// site admins for anything they can read.
+    /// Whether the viewer may edit or delete what `author` wrote in `group_id`: her own, or
+    /// what she moderates.
+    pub fn may_change(&self, author: crate::ids::UserId, group_id: Option<GroupId>) -> bool {
+        self.viewer.user_id() == Some(author) || self.moderates(group_id)
+    }
+
     pub fn moderates(&self, group_id: Option<GroupId>) -> bool {
         if self.viewer.is_admin() && self.reads_posts_in(group_id) {
             return true;

@@ -257,7 +257,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
 pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
-    if me != post.author_id && !scope.moderates(post.group_id) {
+    if !scope.may_change(post.author_id, post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::AuthorOnly,
             "only the author or a moderator can edit a post",

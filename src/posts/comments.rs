@@ -93,7 +93,7 @@ pub fn edit_comment(
 ) -> Result<Comment> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
-    if me != comment.author_id && !scope.moderates(post.group_id) {
+    if !scope.may_change(comment.author_id, post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::AuthorOnly,
             "only the author or a moderator can edit a comment",

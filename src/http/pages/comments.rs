@@ -115,8 +115,7 @@ async fn edit_page(
     let layout = Layout::signed_in(&req, &caller, "Edit comment", Section::None)?;
     let (comment, post, may_edit) = read(&app, &caller, move |conn, scope| {
         let (comment, post) = access::visible_comment(conn, scope, id)?;
-        let own = scope.viewer().user_id() == Some(comment.author_id);
-        let may_edit = own || scope.moderates(post.group_id);
+        let may_edit = scope.may_change(comment.author_id, post.group_id);
         Ok((comment, post, may_edit))
     })
     .await?;
