@@ -28,6 +28,9 @@ const OPTIONAL_KEYS: &[&str] = &[
     "smtp_url",
     "auth.secret",
     "http.metrics_token",
+    "oidc.issuer_url",
+    "oidc.client_id",
+    "oidc.client_secret",
 ];
 
 /// Everything Agora reads at start.
@@ -62,6 +65,72 @@ pub struct Config {
     pub digests: DigestSettings,
     /// Deliveries to the outside (mail): how long they are tried.
     pub outbox: OutboxSettings,
+    /// Single sign-on with the company's OpenID Connect provider.
+    pub oidc: OidcSettings,
+}
+
+/// Single sign-on with the company's OpenID Connect provider.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The provider's issuer; its discovery document is read from
+    /// `<issuer_url>/.well-known/openid-configuration`.
+    pub issuer_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// Text of the sign-in page's button.
+    pub button_label: String,
+    /// Scopes asked for, separated by spaces.
+    pub scopes: String,
+    /// If not empty, only these email domains may sign in through the provider.
+    #[serde(deserialize_with = "domain_list")]
+    pub allowed_domains: Vec<String>,
+    /// Only people provisioned by SCIM may sign in; nobody is created at first sign-in.
+    pub provisioned_only: bool,
+    /// Whether employees may still sign in with a password while single sign-on is on.
+    pub employee_passwords: bool,
+    /// Seconds of clock difference with the provider tolerated in token times.
+    pub leeway_secs: u64,
+    /// Which claims carry the profile.
+    pub claims: ClaimNames,
+}
+
+/// Names of the claims that carry a profile; empty: not read.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimNames {
+    pub name: String,
+    pub email: String,
+    pub title: String,
+    pub department: String,
+    /// The manager's email address.
+    pub manager: String,
+}
+
+/// What single sign-on needs, when it is configured.
+#[derive(Clone, Debug)]
+pub struct OidcClient<'a> {
+    pub issuer_url: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a Secret,
+}
+
+impl OidcSettings {
+    /// The provider and this client's credentials, if single sign-on is on.
+    pub fn client(&self) -> Option<OidcClient<'_>> {
+        Some(OidcClient {
+            issuer_url: self.issuer_url.as_deref()?,
+            client_id: self.client_id.as_deref()?,
+            client_secret: self.client_secret.as_ref()?,
+        })
+    }
+
+    /// Whether an account of `kind` may sign in with a password.
+    pub fn allows_password(&self, kind: crate::accounts::UserKind) -> bool {
+        self.client().is_none()
+            || self.employee_passwords
+            || kind != crate::accounts::UserKind::Employee
+    }
 }
 
 /// How long the outbox tries a delivery.
@@ -504,11 +573,47 @@ impl Config {
                 "set e.g. AGORA_OUTBOX__MAX_ATTEMPTS=40",
             ));
         }
+        self.validate_oidc()?;
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
             return Err(ConfigError::new(
                 "live.channel_capacity",
                 "live.channel_capacity and live.poll_ms must be at least 1",
                 "set AGORA_LIVE__CHANNEL_CAPACITY=1024 and AGORA_LIVE__POLL_MS=1000",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_oidc(&self) -> Result<(), ConfigError> {
+        let oidc = &self.oidc;
+        let given = [
+            oidc.issuer_url.is_some(),
+            oidc.client_id.is_some(),
+            oidc.client_secret.is_some(),
+        ];
+        if given.contains(&true) && given.contains(&false) {
+            return Err(ConfigError::new(
+                "oidc.issuer_url",
+                "single sign-on needs oidc.issuer_url, oidc.client_id and oidc.client_secret together",
+                "set all three (AGORA_OIDC__ISSUER_URL, AGORA_OIDC__CLIENT_ID, AGORA_OIDC__CLIENT_SECRET), or none",
+            ));
+        }
+        if let Some(url) = &oidc.issuer_url
+            && url::Url::parse(url).map_or(true, |u| {
+                !matches!(u.scheme(), "http" | "https") || u.host().is_none()
+            })
+        {
+            return Err(ConfigError::new(
+                "oidc.issuer_url",
+                format!("{url:?} is not an http(s) URL"),
+                "use the issuer your provider names, e.g. https://login.example.com/realms/acme",
+            ));
+        }
+        if oidc.claims.email.trim().is_empty() {
+            return Err(ConfigError::new(
+                "oidc.claims.email",
+                "cannot be empty: people are matched by their email address",
+                "set AGORA_OIDC__CLAIMS__EMAIL=email",
             ));
         }
         Ok(())

@@ -65,6 +65,9 @@ error_codes! {
     TooManyAttempts => "too_many_attempts",
     AlreadySetUp => "already_set_up",
     LinkNoLongerValid => "link_no_longer_valid",
+    SsoFailed => "sso_failed",
+    SsoRefused => "sso_refused",
+    PasswordSignInOff => "password_sign_in_off",
     // What the caller may do
     NotAllowed => "not_allowed",
     AdminOnly => "admin_only",

@@ -25,6 +25,7 @@ pub mod posts;
 pub mod search;
 pub mod signals;
 pub mod signing;
+pub mod sso;
 pub mod tags;
 pub mod workers;
 
@@ -40,6 +41,12 @@ use workers::{ConsumerWorker, PeriodicWorker};
 
 /// Everything a request handler needs, shared by all workers. No global state: tests run many
 /// of these side by side.
+/// Makes ring the cryptography of TLS for every HTTP client of this process, as it already
+/// is for mail. Call it before building a client; calling it again does nothing.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[derive(Debug)]
 pub struct App {
     pub config: Config,
@@ -51,6 +58,8 @@ pub struct App {
     pub search: Arc<search::SearchIndex>,
     /// Live streams open per user, capped by `live.max_streams_per_user`.
     pub streams: Arc<live::StreamSlots>,
+    /// The company's identity provider, when single sign-on is configured.
+    pub sso: Option<Arc<sso::Sso>>,
 }
 
 impl App {
@@ -74,6 +83,7 @@ impl App {
             config.auth.email_links_per_ip,
         );
         let search = Arc::new(search::SearchIndex::open(&config.data_dir)?);
+        let sso = sso::Sso::from_config(&config)?.map(Arc::new);
         Ok(App {
             config,
             db,
@@ -82,6 +92,7 @@ impl App {
             link_limiter,
             search,
             streams: Arc::default(),
+            sso,
         })
     }
 

@@ -9,7 +9,7 @@ use super::sessions::{self, Session};
 use super::{passwords, queries};
 use crate::access::Viewer;
 use crate::clock;
-use crate::config::AuthSettings;
+use crate::config::{AuthSettings, Config};
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, lock_event_log, new_id};
 use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation, invalid};
@@ -176,7 +176,7 @@ pub fn update_profile_of(
 }
 
 /// Applies `update` to `who`'s profile on `by`'s behalf.
-fn change_profile(
+pub(super) fn change_profile(
     conn: &mut DbConnection,
     by: UserId,
     who: UserId,
@@ -378,7 +378,7 @@ pub enum Credential {
 pub fn sign_in(
     db: &Db,
     limiter: &LoginLimiter,
-    settings: &AuthSettings,
+    config: &Config,
     email: &str,
     password: &str,
     origin: &sessions::Origin,
@@ -409,6 +409,12 @@ pub fn sign_in(
         ));
     };
     attempt.succeeded();
+    if !config.oidc.allows_password(user.kind()) {
+        return Err(Error::forbidden(
+            ErrorCode::PasswordSignInOff,
+            "your company signs you in through its identity provider: use the button above the form",
+        ));
+    }
     let issued = db.write(|conn| match credential {
         Credential::Token => Ok(Issued::Token(
             sessions::create_api_token(conn, user.id, origin)?.1,
@@ -416,7 +422,7 @@ pub fn sign_in(
         Credential::Session => Ok(Issued::Session(sessions::create_session(
             conn,
             user.id,
-            settings.session_days,
+            config.auth.session_days,
             origin,
         )?)),
     })?;
@@ -443,7 +449,7 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 /// The part of the email before `@`, kept to letters, digits, `.`, `_` and `-`, with a
 /// number appended when another user already has it.
-fn unique_handle(conn: &mut DbConnection, email: &str) -> Result<String> {
+pub(super) fn unique_handle(conn: &mut DbConnection, email: &str) -> Result<String> {
     let local = email.split('@').next().unwrap_or_default();
     let mut base: String = local
         .chars()

@@ -77,7 +77,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_sessions (session_id) {
+        session_id -> BigInt,
+        sid -> Nullable<Text>,
+        id_token -> Text,
+    }
+}
+
+diesel::table! {
+    sso_logout_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sso_identities -> users (user_id));
+diesel::joinable!(sso_sessions -> sessions (session_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sign_in_links -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -85,6 +111,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     api_tokens,
     sign_in_links,
+    sso_identities,
+    sso_sessions,
     events,
     event_cursors
 );

@@ -105,7 +105,9 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if self.0.kind == ErrorKind::Unauthenticated {
+        // Not signed in: to the sign-in page. Any other failed proof (a refused single
+        // sign-on answer) is a page that says what went wrong.
+        if self.0.kind == ErrorKind::Unauthenticated && self.0.code != ErrorCode::SsoFailed {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/sign-in"))
                 .finish();

@@ -22,15 +22,29 @@ use crate::{App, Workers};
 use assets::Assets;
 use metrics::Metrics;
 
-/// Content Security Policy: no inline scripts, nothing from other origins, no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+/// Content Security Policy: no inline scripts, nothing from other origins, no framing. Forms
+/// post only here, and their redirects lead only here or, with single sign-on, to the
+/// identity provider (signing out goes on to its logout).
+fn content_security_policy(app: &App) -> String {
+    let provider = app
+        .sso
+        .as_ref()
+        .and_then(|sso| url::Url::parse(sso.issuer()).ok())
+        .map(|issuer| format!(" {}", issuer.origin().ascii_serialization()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'{provider}; base-uri 'none'; \
+         frame-ancestors 'none'; object-src 'none'"
+    )
+}
 
 /// The server on `listener`, not yet running: await it, or keep its handle to stop it.
 /// Live streams subscribe to the hub of `workers` (see [`App::spawn_workers`]), and the
 /// status pages show their board.
 pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Result<Server> {
     let http = app.config.http.clone();
+    let csp = content_security_policy(&app);
     let hub = web::Data::new(workers.hub.clone());
     let board = web::Data::new(workers.status.clone());
     let state = web::Data::new(app);
@@ -60,7 +74,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             .wrap(from_fn(pages::error_page::in_layout))
             .wrap(
                 DefaultHeaders::new()
-                    .add(("Content-Security-Policy", CSP))
+                    .add(("Content-Security-Policy", csp.clone()))
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "same-origin"))
                     .add(("X-Frame-Options", "DENY")),

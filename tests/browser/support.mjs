@@ -1,6 +1,6 @@
 // Starts an Agora server on a free port over a fresh data directory, and Debian's Chromium.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,7 +17,7 @@ export const agoraBin = process.env.AGORA_BIN
 const START_DEADLINE_MS = 20_000;
 const STOP_DEADLINE_MS = 10_000;
 
-async function freePort() {
+export async function freePort() {
   const server = net.createServer();
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -52,19 +52,40 @@ function run(args, env, input) {
   });
 }
 
+// With AGORA_BROWSER_POSTGRES_URL set (a server where databases may be created), each server
+// gets a fresh PostgreSQL database instead of SQLite in its data directory.
+const postgresURL = process.env.AGORA_BROWSER_POSTGRES_URL;
+
+function psql(command) {
+  const result = spawnSync('psql', [postgresURL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', command], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql ${command}: ${result.stderr || result.error}`);
+}
+
+/** A fresh PostgreSQL database and its dropper, or nothing when the tests run on SQLite. */
+function freshDatabase() {
+  if (!postgresURL) return { settings: {}, drop: () => {} };
+  const name = `agora_browser_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  psql(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresURL);
+  url.pathname = `/${name}`;
+  return { settings: { AGORA_DATABASE_URL: url.toString() }, drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /**
- * Starts `agora serve` over a new data directory; with `admin`, creates that account first,
- * and with `demo`, fills the instance with `agora demo`; `env` adds AGORA_* settings.
- * Resolves once /healthz answers, to { baseURL, dataDir, log(), stop() }.
+ * Starts `agora serve` over a new data directory (on `port`, or a free one); with `admin`,
+ * creates that account first, and with `demo`, fills the instance with `agora demo`; `env`
+ * adds AGORA_* settings. Resolves once /healthz answers, to { baseURL, dataDir, log(), stop() }.
  */
-export async function startServer({ admin, demo = false, env: settings = {} } = {}) {
+export async function startServer({ admin, demo = false, port: given, env: settings = {} } = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agora-browser-'));
-  const port = await freePort();
+  const port = given ?? (await freePort());
   const baseURL = `http://127.0.0.1:${port}`;
+  const database = freshDatabase();
   const env = serverEnv({
     AGORA_LISTEN: `127.0.0.1:${port}`,
     AGORA_DATA_DIR: dataDir,
     AGORA_HTTP__WORKERS: '1',
+    ...database.settings,
     ...settings,
   });
 
@@ -76,6 +97,7 @@ export async function startServer({ admin, demo = false, env: settings = {} } = 
     if (demo) await run(['demo'], env, '');
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
+    database.drop();
     throw error;
   }
 
@@ -99,6 +121,7 @@ export async function startServer({ admin, demo = false, env: settings = {} } = 
       clearTimeout(timer);
     }
     await rm(dataDir, { recursive: true, force: true });
+    database.drop();
   };
 
   try {

@@ -316,6 +316,7 @@ on_both_backends!(
 
 #[actix_web::test]
 async fn the_openapi_document_lists_every_api_route() {
+    agora::init_tls();
     let app = TestApp::start(Backend::Sqlite).await;
     let (status, doc) = app.anonymous().get("/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);

@@ -59,6 +59,7 @@ async fn outbox_drained(admin: &Client) {
 
 #[actix_web::test]
 async fn two_servers_on_one_postgres_send_each_mail_exactly_once_and_take_over() {
+    agora::init_tls();
     if !postgres_configured() {
         return;
     }

@@ -25,6 +25,7 @@ mod pages;
 mod search;
 mod security_settings;
 mod sign_in_links;
+mod single_sign_on;
 mod smtp;
 mod snapshots;
 mod stream;

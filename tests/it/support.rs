@@ -29,10 +29,12 @@ macro_rules! on_both_backends {
             mod $name {
                 #[actix_web::test]
                 async fn sqlite() {
+                    agora::init_tls();
                     super::$name($crate::support::Backend::Sqlite).await
                 }
                 #[actix_web::test]
                 async fn postgres() {
+                    agora::init_tls();
                     if $crate::support::postgres_configured() {
                         super::$name($crate::support::Backend::Postgres).await
                     }

@@ -65,8 +65,11 @@ pub async fn setup(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "accounts", request_body = Credentials, security(()),
-    responses((status = 200, body = SignedIn), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = SignedIn), (status = 401, body = Problem), (status = 403, body = Problem), (status = 429, body = Problem)))]
 /// Signs in and issues a personal access token. Unknown email and wrong password look alike.
+///
+/// While single sign-on is on and employees' passwords are switched off, an employee's
+/// correct password gets 403 `password_sign_in_off`.
 pub async fn create_token(
     app: web::Data<App>,
     req: HttpRequest,
@@ -78,7 +81,7 @@ pub async fn create_token(
         let (user, issued) = actions::sign_in(
             &app.db,
             &app.limiter,
-            &app.config.auth,
+            &app.config,
             &body.email,
             &body.password,
             &origin,

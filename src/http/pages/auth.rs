@@ -37,6 +37,8 @@ struct SignInPage {
     layout: Layout,
     email: String,
     message: String,
+    /// The label of the single sign-on button, when single sign-on is on.
+    sso_label: Option<String>,
 }
 
 #[derive(Template)]
@@ -136,6 +138,10 @@ pub(super) fn start_session_at(
     Ok(response)
 }
 
+fn sso_label(app: &App) -> Option<String> {
+    app.sso.as_ref().map(|sso| sso.button_label.clone())
+}
+
 async fn sign_in_page(
     app: web::Data<App>,
     req: HttpRequest,
@@ -153,6 +159,7 @@ async fn sign_in_page(
         layout: Layout::new(&req, "Sign in", None, Some(&token)),
         email: String::new(),
         message: String::new(),
+        sso_label: sso_label(&app),
     };
     Ok(with_form_cookie(
         &app,
@@ -176,7 +183,7 @@ async fn sign_in(
         actions::sign_in(
             &state.db,
             &state.limiter,
-            &state.config.auth,
+            &state.config,
             &email,
             &password,
             &origin,
@@ -189,7 +196,8 @@ async fn sign_in(
         Ok((_, Issued::Token(_))) => Err(Error::internal("expected a session").into()),
         Err(
             error @ Error {
-                kind: ErrorKind::Unauthenticated | ErrorKind::RateLimited { .. },
+                kind:
+                    ErrorKind::Unauthenticated | ErrorKind::Forbidden | ErrorKind::RateLimited { .. },
                 ..
             },
         ) => {
@@ -197,6 +205,7 @@ async fn sign_in(
                 layout: Layout::new(&req, "Sign in", None, Some(&form.csrf)),
                 email: form.email,
                 message: error.detail.clone(),
+                sso_label: sso_label(&app),
             };
             let mut response = render(crate::http::error::status_of(error.kind), &page)?;
             if let ErrorKind::RateLimited { retry_after } = error.kind {
@@ -213,17 +222,35 @@ async fn sign_in(
     }
 }
 
+/// Ends the session; one opened through the identity provider also goes on to the
+/// provider's logout (RP-initiated), so signing out of Agora signs out there too.
 async fn sign_out(
     app: web::Data<App>,
     caller: Caller,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let mut to = "/sign-in".to_string();
     if let extract::Credential::Session(session) = &caller.credential {
         caller.verify_csrf(&form.csrf)?;
         let (db, id) = (app.db.clone(), session.id);
-        blocking(move || db.write(|conn| sessions::revoke_session(conn, id))).await?;
+        let id_token = blocking(move || {
+            db.write(|conn| {
+                let id_token = crate::sso::people::id_token_of(conn, id)?;
+                sessions::revoke_session(conn, id)?;
+                Ok(id_token)
+            })
+        })
+        .await?;
+        if let (Some(sso), Some(id_token)) = (&app.sso, id_token) {
+            // The provider being down must not keep anyone signed in here.
+            match sso.end_session_url(&id_token).await {
+                Ok(Some(url)) => to = url,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "provider logout skipped"),
+            }
+        }
     }
-    let mut response = see_other("/sign-in");
+    let mut response = see_other(&to);
     let _ = response.add_removal_cookie(&cookie(
         &app,
         SESSION_COOKIE,

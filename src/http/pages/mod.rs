@@ -24,6 +24,7 @@ mod search;
 mod security_settings;
 mod settings;
 mod sign_in_links;
+mod sso;
 mod tags;
 mod unsubscribe;
 mod view;
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(auth::routes)
         .configure(email_links::routes)
         .configure(sign_in_links::routes)
+        .configure(sso::routes)
         .configure(posts::routes)
         .configure(comments::routes)
         .configure(groups::routes)

@@ -1,0 +1,142 @@
+//! Who a verified identity is in Agora: the person linked to the provider's subject, else
+//! the account with the provider's email (then linked), else a new employee, unless the
+//! configuration allows only people who already have an account. Every sign-in brings
+//! name, title, department and manager in line with the provider.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::{Identity, Sso};
+use crate::accounts::directory::{self, DirectoryProfile};
+use crate::accounts::sessions::{self, Origin, Session};
+use crate::accounts::{User, UserKind};
+use crate::db::DbConnection;
+use crate::db::schema::{sso_identities, sso_sessions};
+use crate::error::{Error, ErrorCode, ErrorKind, Result};
+use crate::ids::UserId;
+
+/// The profile the configured claims carry.
+#[derive(Clone, Debug, Default)]
+pub struct Claimed {
+    pub email: Option<String>,
+    /// `Some(false)` when the provider says it has not checked the address.
+    pub email_verified: Option<bool>,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_email: Option<String>,
+}
+
+fn refused(detail: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Forbidden, ErrorCode::SsoRefused, detail)
+}
+
+/// Signs in the person `identity` names: finds, links or creates her, updates her profile
+/// from `claimed`, and opens a session tied to the provider's session.
+pub fn sign_in(
+    conn: &mut DbConnection,
+    sso: &Sso,
+    identity: &Identity,
+    claimed: &Claimed,
+    session_days: u32,
+    origin: &Origin,
+) -> Result<(User, Session)> {
+    let user = match linked(conn, &identity.issuer, &identity.subject)? {
+        Some(user) => user,
+        None => link(conn, sso, identity, claimed)?,
+    };
+    if !user.is_active() {
+        return Err(refused(
+            "Your Agora account has been deactivated. Ask an administrator if this is a mistake.",
+        ));
+    }
+    if user.kind() == UserKind::Guest {
+        return Err(refused(
+            "Guests sign in with a link sent by email, not through the company's provider.",
+        ));
+    }
+    let profile = DirectoryProfile {
+        name: claimed.name.clone(),
+        title: claimed.title.clone(),
+        department: claimed.department.clone(),
+        manager_email: claimed.manager_email.clone(),
+    };
+    let user = directory::sync(conn, user.id, &profile)?;
+    let session = sessions::create_session(conn, user.id, session_days, origin)?;
+    diesel::insert_into(sso_sessions::table)
+        .values((
+            sso_sessions::session_id.eq(session.id),
+            sso_sessions::sid.eq(identity.sid.as_deref()),
+            sso_sessions::id_token.eq(&identity.id_token),
+        ))
+        .execute(conn)?;
+    Ok((user, session))
+}
+
+/// The person already linked to `subject` at `issuer`.
+fn linked(conn: &mut DbConnection, issuer: &str, subject: &str) -> Result<Option<User>> {
+    let id: Option<UserId> = sso_identities::table
+        .find((issuer, subject))
+        .select(sso_identities::user_id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => directory::find(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// Links the account with the provider's email to its subject, creating the account first
+/// when there is none and the configuration allows it.
+fn link(
+    conn: &mut DbConnection,
+    sso: &Sso,
+    identity: &Identity,
+    claimed: &Claimed,
+) -> Result<User> {
+    let email = claimed
+        .email
+        .as_deref()
+        .filter(|email| crate::accounts::actions::is_plausible_email(&email.to_lowercase()))
+        .ok_or_else(|| refused("The company's identity provider did not say which email address is yours. Ask your administrator to release the email claim to Agora."))?;
+    if claimed.email_verified == Some(false) {
+        return Err(refused(
+            "The company's identity provider has not verified your email address.",
+        ));
+    }
+    let domain = email.rsplit('@').next().unwrap_or_default().to_lowercase();
+    if !sso.allowed_domains.is_empty() && !sso.allowed_domains.contains(&domain) {
+        return Err(refused(format!(
+            "Addresses at {domain} may not sign in through the company's identity provider."
+        )));
+    }
+    let user = match directory::find_by_email(conn, email)? {
+        Some(user) => user,
+        None if sso.provisioned_only => {
+            return Err(refused(
+                "You have no Agora account yet. Your administrator adds people through the company directory; ask them to add you.",
+            ));
+        }
+        None => directory::register(conn, email, claimed.name.as_deref().unwrap_or_default())?,
+    };
+    if user.kind() != UserKind::Guest {
+        diesel::insert_into(sso_identities::table)
+            .values((
+                sso_identities::issuer.eq(&identity.issuer),
+                sso_identities::subject.eq(&identity.subject),
+                sso_identities::user_id.eq(user.id),
+                sso_identities::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(user)
+}
+
+/// The ID token a session was opened with, if through the provider.
+pub fn id_token_of(conn: &mut DbConnection, session_id: i64) -> Result<Option<String>> {
+    Ok(sso_sessions::table
+        .find(session_id)
+        .select(sso_sessions::id_token)
+        .first(conn)
+        .optional()?)
+}
