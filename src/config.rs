@@ -705,6 +705,65 @@ mod tests {
     }
 
     #[test]
+    fn single_sign_on_is_all_or_nothing_and_its_issuer_a_url() {
+        let sso = [
+            (
+                "AGORA_OIDC__ISSUER_URL",
+                "https://login.example.com/realms/acme",
+            ),
+            ("AGORA_OIDC__CLIENT_ID", "agora"),
+            ("AGORA_OIDC__CLIENT_SECRET", "a secret"),
+        ];
+        let config = Config::load(None, env(&sso)).unwrap();
+        let client = config.oidc.client().unwrap();
+        assert_eq!(client.client_id, "agora");
+        assert!(!format!("{config:?}").contains("a secret"));
+        assert!(
+            Config::load(None, env(&[]))
+                .unwrap()
+                .oidc
+                .client()
+                .is_none()
+        );
+
+        let error = Config::load(None, env(&sso[..2])).unwrap_err();
+        assert_eq!(error.key, "oidc.issuer_url");
+        assert!(error.hint.contains("AGORA_OIDC__CLIENT_SECRET"), "{error}");
+        let mut bad = sso;
+        bad[0].1 = "login.example.com";
+        assert_eq!(
+            Config::load(None, env(&bad)).unwrap_err().key,
+            "oidc.issuer_url"
+        );
+        let no_email = [&sso[..], &[("AGORA_OIDC__CLAIMS__EMAIL", "")]].concat();
+        let error = Config::load(None, env(&no_email)).unwrap_err();
+        assert_eq!(error.key, "oidc.claims.email");
+    }
+
+    #[test]
+    fn only_employees_lose_their_passwords_to_single_sign_on() {
+        use crate::accounts::UserKind;
+        let mut vars = vec![("AGORA_OIDC__EMPLOYEE_PASSWORDS", "false")];
+        let without_sso = Config::load(None, env(&vars)).unwrap();
+        assert!(
+            without_sso.oidc.allows_password(UserKind::Employee),
+            "no provider, no switch"
+        );
+        vars.extend([
+            ("AGORA_OIDC__ISSUER_URL", "https://login.example.com"),
+            ("AGORA_OIDC__CLIENT_ID", "agora"),
+            ("AGORA_OIDC__CLIENT_SECRET", "a secret"),
+        ]);
+        let oidc = Config::load(None, env(&vars)).unwrap().oidc;
+        assert!(!oidc.allows_password(UserKind::Employee));
+        assert!(
+            oidc.allows_password(UserKind::Admin),
+            "the break-glass account"
+        );
+        assert!(oidc.allows_password(UserKind::Guest));
+    }
+
+    #[test]
     fn secrets_never_print() {
         let config = Config::load(
             None,

@@ -29,13 +29,14 @@ async function formBody(req) {
 /**
  * Starts the provider on `port` (or a free one) for Agora at `agoraURL`. Resolves to
  * { issuer, setAccount(sub, claims), tamper(mode), logoutToken(claims, options), rotateKey(),
- *   backchannel: [{ ok, sid }], stop() }.
+ *   backchannel: [{ ok, sid }], counts: { userinfo }, stop() }.
  * `tamper(mode)` rewrites the next ID tokens the token endpoint sends: 'aud', 'expired',
- * 'signature', 'nonce' or null.
+ * 'signature', 'nonce', 'iss' or null.
  */
 export async function startProvider({ agoraURL, port = 0 }) {
   const accounts = new Map();
   const backchannel = [];
+  const counts = { userinfo: 0 };
   let tamperMode = null;
   let key = await signingKey(`key-${randomUUID()}`);
 
@@ -96,9 +97,11 @@ export async function startProvider({ agoraURL, port = 0 }) {
     provider.on('backchannel.error', (ctx, error, client, accountId, sid) =>
       backchannel.push({ ok: false, sid, error: String(error) }),
     );
-    // Rewrites the ID token of the token endpoint's answer when a test asks for a forgery.
+    // Counts userinfo answers, and rewrites the ID token of the token endpoint's answer when a
+    // test asks for a forgery.
     provider.use(async (ctx, next) => {
       await next();
+      if (ctx.path === '/me' && ctx.status === 200) counts.userinfo += 1;
       if (ctx.path === '/token' && tamperMode && ctx.body?.id_token) {
         ctx.body = { ...ctx.body, id_token: await forge(ctx.body.id_token, tamperMode) };
       }
@@ -111,6 +114,7 @@ export async function startProvider({ agoraURL, port = 0 }) {
     if (mode === 'aud') claims.aud = 'another-application';
     if (mode === 'expired') Object.assign(claims, { iat: now - 7200, exp: now - 3600 });
     if (mode === 'nonce') claims.nonce = 'a-nonce-from-another-sign-in';
+    if (mode === 'iss') claims.iss = 'http://localhost:1';
     const signer = mode === 'signature' ? await signingKey(key.kid) : key;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
@@ -162,6 +166,7 @@ export async function startProvider({ agoraURL, port = 0 }) {
   return {
     issuer,
     backchannel,
+    counts,
     setAccount(sub, claims) {
       accounts.set(sub, claims);
     },

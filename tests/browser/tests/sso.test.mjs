@@ -104,6 +104,8 @@ describe('single sign-on', () => {
     assert.equal(first.kind, 'employee');
     assert.equal(first.title, 'Rear Admiral');
     assert.equal(first.department, 'Navy');
+    // The provider keeps scope claims out of the ID token: they came from userinfo.
+    assert.ok(t.idp.counts.userinfo >= 1, 'userinfo was asked');
 
     // Signing out of Agora goes on to the provider's logout (RP-initiated), then back.
     await account.getByText('Grace Hopper').click();
@@ -159,6 +161,7 @@ describe('single sign-on', () => {
       ['expired', 'has expired'],
       ['signature', 'no valid signature'],
       ['nonce', 'does not belong to this sign-in'],
+      ['iss', 'did not come from the configured provider'],
     ];
     for (const [mode, words] of cases) {
       t.idp.tamper(mode);
