@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::accounts::directory::DirectoryProfile;
 use crate::config::{ClaimNames, Config, Secret};
 use crate::error::Result;
 
@@ -97,10 +98,12 @@ impl Sso {
         people::Claimed {
             email: text(&self.claims.email),
             email_verified: claims.get("email_verified").and_then(Value::as_bool),
-            name: text(&self.claims.name),
-            title: text(&self.claims.title),
-            department: text(&self.claims.department),
-            manager_email: text(&self.claims.manager),
+            profile: DirectoryProfile {
+                name: text(&self.claims.name),
+                title: text(&self.claims.title),
+                department: text(&self.claims.department),
+                manager_email: text(&self.claims.manager),
+            },
         }
     }
 }

@@ -15,16 +15,13 @@ use crate::db::schema::{sso_identities, sso_sessions};
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::ids::UserId;
 
-/// The profile the configured claims carry.
+/// What the configured claims say about a person.
 #[derive(Clone, Debug, Default)]
 pub struct Claimed {
     pub email: Option<String>,
     /// `Some(false)` when the provider says it has not checked the address.
     pub email_verified: Option<bool>,
-    pub name: Option<String>,
-    pub title: Option<String>,
-    pub department: Option<String>,
-    pub manager_email: Option<String>,
+    pub profile: DirectoryProfile,
 }
 
 fn refused(detail: impl Into<String>) -> Error {
@@ -55,13 +52,7 @@ pub fn sign_in(
             "Guests sign in with a link sent by email, not through the company's provider.",
         ));
     }
-    let profile = DirectoryProfile {
-        name: claimed.name.clone(),
-        title: claimed.title.clone(),
-        department: claimed.department.clone(),
-        manager_email: claimed.manager_email.clone(),
-    };
-    let user = directory::sync(conn, user.id, &profile)?;
+    let user = directory::sync(conn, user.id, &claimed.profile)?;
     let session = sessions::create_session(conn, user.id, session_days, origin)?;
     diesel::insert_into(sso_sessions::table)
         .values((
@@ -117,7 +108,10 @@ fn link(
                 "You have no Agora account yet. Your administrator adds people through the company directory; ask them to add you.",
             ));
         }
-        None => directory::register(conn, email, claimed.name.as_deref().unwrap_or_default())?,
+        None => {
+            let name = claimed.profile.name.as_deref().unwrap_or_default();
+            directory::register(conn, email, name)?
+        }
     };
     if user.kind() != UserKind::Guest {
         diesel::insert_into(sso_identities::table)

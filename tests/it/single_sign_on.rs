@@ -2,6 +2,7 @@
 //! ends, on both databases. The protocol itself (the provider, its tokens and forgeries) is
 //! exercised against a real OpenID provider in the browser tests (`tests/browser/tests/sso`).
 
+use agora::accounts::directory::DirectoryProfile;
 use agora::accounts::sessions::Origin;
 use agora::config::Config;
 use agora::db::Db;
@@ -42,10 +43,12 @@ fn claimed(email: &str, name: &str, title: &str, manager: Option<&str>) -> Claim
     Claimed {
         email: Some(email.into()),
         email_verified: Some(true),
-        name: Some(name.into()),
-        title: Some(title.into()),
-        department: Some("Engineering".into()),
-        manager_email: manager.map(str::to_string),
+        profile: DirectoryProfile {
+            name: Some(name.into()),
+            title: Some(title.into()),
+            department: Some("Engineering".into()),
+            manager_email: manager.map(str::to_string),
+        },
     }
 }
 
