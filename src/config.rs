@@ -105,6 +105,8 @@ pub struct ClaimNames {
     pub department: String,
     /// The manager's email address.
     pub manager: String,
+    /// Names of Agora groups she joins at sign-in.
+    pub groups: String,
 }
 
 /// What single sign-on needs, when it is configured.

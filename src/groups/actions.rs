@@ -313,11 +313,37 @@ pub fn admit_invited(
     user_id: UserId,
     inviter: UserId,
 ) -> Result<()> {
+    admit(conn, group_id, user_id, Some(inviter))
+}
+
+/// Makes employee `user_id` a member of each group named in `names`, as the company's
+/// directory says at her single sign-on. Groups that do not exist or are archived are passed
+/// over, and nobody is ever removed: leaving stays with her and the group's admins.
+pub fn admit_as_directory_says(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    names: &[String],
+) -> Result<()> {
+    for name in names {
+        if let Some(group) = queries::find_by_name(conn, name)?.filter(|g| !g.is_archived()) {
+            admit(conn, group.id, user_id, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `user_id` as a member on `by`'s behalf (`None`: Agora itself), unless she is one.
+fn admit(
+    conn: &mut DbConnection,
+    group_id: GroupId,
+    user_id: UserId,
+    by: Option<UserId>,
+) -> Result<()> {
     if queries::role(conn, group_id, user_id)?.is_some() {
         return Ok(());
     }
     insert_member(conn, group_id, user_id, Role::Member)?;
-    let change = membership(Some(inviter), group_id, user_id);
+    let change = membership(by, group_id, user_id);
     events::append(conn, &Event::GroupMemberAdded(change))?;
     diesel::delete(join_requests::table.find((group_id, user_id))).execute(conn)?;
     Ok(())

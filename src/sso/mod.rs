@@ -78,11 +78,18 @@ impl Sso {
     /// The configured claim names that are read (not left empty).
     fn claim_names(&self) -> Vec<&str> {
         let c = &self.claims;
-        [&c.name, &c.email, &c.title, &c.department, &c.manager]
-            .into_iter()
-            .map(|name| name.trim())
-            .filter(|name| !name.is_empty())
-            .collect()
+        [
+            &c.name,
+            &c.email,
+            &c.title,
+            &c.department,
+            &c.manager,
+            &c.groups,
+        ]
+        .into_iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+        .collect()
     }
 
     /// The profile the configured claims carry.
@@ -95,6 +102,15 @@ impl Sso {
                 .and_then(Value::as_str)
                 .map(|value| value.trim().to_string())
         };
+        let groups = match claims.get(self.claims.groups.trim()) {
+            Some(Value::Array(names)) => names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Some(Value::String(name)) => vec![name.clone()],
+            _ => Vec::new(),
+        };
         people::Claimed {
             email: text(&self.claims.email),
             email_verified: claims.get("email_verified").and_then(Value::as_bool),
@@ -104,6 +120,7 @@ impl Sso {
                 department: text(&self.claims.department),
                 manager_email: text(&self.claims.manager),
             },
+            groups,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Who a verified identity is in Agora: the person linked to the provider's subject, else
 //! the account with the provider's email (then linked), else a new employee, unless the
 //! configuration allows only people who already have an account. Every sign-in brings
-//! name, title, department and manager in line with the provider.
+//! name, title, department and manager in line with the provider, and joins her to the
+//! groups it names.
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -13,6 +14,7 @@ use crate::accounts::{User, UserKind};
 use crate::db::DbConnection;
 use crate::db::schema::{sso_identities, sso_sessions};
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
+use crate::groups;
 use crate::ids::UserId;
 
 /// What the configured claims say about a person.
@@ -22,6 +24,8 @@ pub struct Claimed {
     /// `Some(false)` when the provider says it has not checked the address.
     pub email_verified: Option<bool>,
     pub profile: DirectoryProfile,
+    /// Names of the Agora groups she belongs to.
+    pub groups: Vec<String>,
 }
 
 fn refused(detail: impl Into<String>) -> Error {
@@ -53,6 +57,7 @@ pub fn sign_in(
         ));
     }
     let user = directory::sync(conn, user.id, &claimed.profile)?;
+    groups::actions::admit_as_directory_says(conn, user.id, &claimed.groups)?;
     let session = sessions::create_session(conn, user.id, session_days, origin)?;
     diesel::insert_into(sso_sessions::table)
         .values((

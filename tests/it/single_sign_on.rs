@@ -49,6 +49,7 @@ fn claimed(email: &str, name: &str, title: &str, manager: Option<&str>) -> Claim
             department: Some("Engineering".into()),
             manager_email: manager.map(str::to_string),
         },
+        groups: Vec::new(),
     }
 }
 
@@ -85,6 +86,27 @@ async fn a_first_sign_in_creates_the_employee_and_later_ones_update_her(backend:
     assert_eq!(profile["title"], "Admiral");
     assert_eq!(profile["department"], "Engineering");
     assert_eq!(profile["manager_id"], ana.id().await, "{profile}");
+
+    // The groups her directory names, that exist, she joins (private ones too); none she leaves.
+    let navy = app.group(&admin, "Navy", "private", false).await;
+    let in_groups = Claimed {
+        groups: vec!["navy".into(), "No such group".into()],
+        ..claimed("grace@example.com", "Grace Hopper", "Admiral", None)
+    };
+    assert_eq!(sign_in(&db, &sso, &grace, &in_groups), Ok(id));
+    assert_eq!(
+        sign_in(&db, &sso, &grace, &in_groups),
+        Ok(id),
+        "twice is once"
+    );
+    let (_, members) = admin.get(&format!("/api/v1/groups/{navy}/members")).await;
+    let ids: Vec<&str> = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap_or_default())
+        .collect();
+    assert!(ids.contains(&id.to_string().as_str()), "{members}");
 
     // The subject, not the email, says who she is: a changed address is still her.
     let later = claimed(
