@@ -85,7 +85,7 @@ pub struct OidcSettings {
     /// If not empty, only these email domains may sign in through the provider.
     #[serde(deserialize_with = "domain_list")]
     pub allowed_domains: Vec<String>,
-    /// Only people provisioned by SCIM may sign in; nobody is created at first sign-in.
+    /// Only people SCIM provisioned (and admins) may sign in; nobody is created at first sign-in.
     pub provisioned_only: bool,
     /// Whether employees may still sign in with a password while single sign-on is on.
     pub employee_passwords: bool,

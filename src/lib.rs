@@ -22,6 +22,7 @@ pub mod live;
 pub mod mail;
 pub mod outbox;
 pub mod posts;
+pub mod scim;
 pub mod search;
 pub mod signals;
 pub mod signing;

@@ -40,6 +40,52 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>> {
     queries::find(conn, id)
 }
 
+/// Every account but guests', active or not, oldest first: the company's people.
+pub fn people(conn: &mut DbConnection) -> Result<Vec<User>> {
+    Ok(users::table
+        .filter(users::kind.ne(UserKind::Guest.as_str()))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Applies `update` to `who`'s profile as the directory (`by`, an admin's client) says, and
+/// refuses what a profile form would refuse, a manager loop included.
+pub fn provision(
+    conn: &mut DbConnection,
+    by: UserId,
+    who: UserId,
+    update: &ProfileUpdate,
+) -> Result<User> {
+    super::actions::change_profile(conn, by, who, update)
+}
+
+/// Changes `who`'s email address on `by`'s behalf; another account's address is refused.
+pub fn change_email(conn: &mut DbConnection, by: UserId, who: UserId, email: &str) -> Result<()> {
+    let email = normalize_email(email);
+    if !super::actions::is_plausible_email(&email) {
+        return Err(crate::error::invalid(
+            "email",
+            "enter an email address like ana@example.com",
+        ));
+    }
+    match queries::find_by_email(conn, &email)? {
+        Some(user) if user.id == who => return Ok(()),
+        Some(_) => {
+            return Err(Error::conflict(
+                crate::error::ErrorCode::EmailTaken,
+                "an account with this email already exists",
+            ));
+        }
+        None => {}
+    }
+    diesel::update(users::table.find(who))
+        .set(users::email.eq(&email))
+        .execute(conn)?;
+    events::append(conn, &Event::UserUpdated { by, user: who })?;
+    Ok(())
+}
+
 /// Creates the employee the company's identity provider vouches for, at her first sign-in.
 /// She has no password: she signs in through the provider.
 pub fn register(conn: &mut DbConnection, email: &str, name: &str) -> Result<User> {

@@ -101,7 +101,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scim_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    directory_entries (user_id) {
+        user_id -> BigInt,
+        external_id -> Nullable<Text>,
+        employee_number -> Text,
+        provisioned_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    directory_groups (group_id) {
+        group_id -> BigInt,
+        external_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(directory_entries -> users (user_id));
 diesel::joinable!(sso_identities -> users (user_id));
 diesel::joinable!(sso_sessions -> sessions (session_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -113,6 +142,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_links,
     sso_identities,
     sso_sessions,
+    directory_entries,
+    scim_tokens,
     events,
     event_cursors
 );
@@ -384,9 +415,11 @@ diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(tag_follows -> tags (tag_id));
+diesel::joinable!(directory_groups -> groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     groups,
+    directory_groups,
     memberships,
     join_requests,
     posts,

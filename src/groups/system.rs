@@ -55,6 +55,29 @@ pub fn roles_among(
     Ok(roles)
 }
 
+/// Every member of a group with her role: what SCIM lists and keeps in step with the
+/// company's directory (its client is an admin's, acting for the company).
+pub fn members_with_roles(
+    conn: &mut DbConnection,
+    group_id: GroupId,
+) -> Result<Vec<(UserId, Role)>> {
+    let ids = queries::member_ids_where(
+        conn,
+        group_id,
+        &[
+            Role::Owner.as_str(),
+            Role::Admin.as_str(),
+            Role::Member.as_str(),
+        ],
+        None,
+    )?;
+    let roles = roles_among(conn, group_id, &ids)?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| roles.get(&id).map(|r| (id, *r)))
+        .collect())
+}
+
 /// The owners and admins of a group: who hears of its join requests (the notifier).
 pub fn manager_ids(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<UserId>> {
     queries::member_ids_where(

@@ -9,6 +9,7 @@ mod metrics;
 mod nul_guard;
 mod ops;
 mod pages;
+mod scim;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -84,6 +85,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             .wrap(from_fn(metrics::observe))
             .configure(api::openapi::root_routes)
             .configure(api::routes)
+            .configure(scim::routes)
             .configure(pages::routes)
             .configure(move |cfg| assets_routes.routes(cfg))
             .default_service(web::to(not_found))

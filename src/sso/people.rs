@@ -1,6 +1,6 @@
 //! Who a verified identity is in Agora: the person linked to the provider's subject, else
 //! the account with the provider's email (then linked), else a new employee, unless the
-//! configuration allows only people who already have an account. Every sign-in brings
+//! configuration allows only people SCIM provisioned. Every sign-in brings
 //! name, title, department and manager in line with the provider, and joins her to the
 //! groups it names.
 
@@ -106,13 +106,22 @@ fn link(
             "Addresses at {domain} may not sign in through the company's identity provider."
         )));
     }
+    let not_provisioned = || {
+        refused(
+            "You have no Agora account yet. Your administrator adds people through the company directory; ask them to add you.",
+        )
+    };
     let user = match directory::find_by_email(conn, email)? {
-        Some(user) => user,
-        None if sso.provisioned_only => {
-            return Err(refused(
-                "You have no Agora account yet. Your administrator adds people through the company directory; ask them to add you.",
-            ));
+        // Admins keep their way in: the accounts that set provisioning up.
+        Some(user)
+            if sso.provisioned_only
+                && user.kind() == UserKind::Employee
+                && !crate::scim::users::is_provisioned(conn, user.id)? =>
+        {
+            return Err(not_provisioned());
         }
+        Some(user) => user,
+        None if sso.provisioned_only => return Err(not_provisioned()),
         None => {
             let name = claimed.profile.name.as_deref().unwrap_or_default();
             directory::register(conn, email, name)?

@@ -186,7 +186,8 @@ async fn single_sign_on_refuses_guests_the_deactivated_and_the_unknown(backend: 
         Err(ErrorCode::SsoRefused)
     );
 
-    // Only people who have an account: nobody new is made, an admin's employee signs in.
+    // Only people SCIM provisioned: nobody new is made, an employee an admin made waits for
+    // SCIM, and admins keep their way in.
     let provisioned = sso_only_provisioned();
     let new = claimed("finn@example.com", "Finn", "", None);
     assert_eq!(
@@ -200,6 +201,33 @@ async fn single_sign_on_refuses_guests_the_deactivated_and_the_unknown(backend: 
         "{people}"
     );
     app.user(&admin, "finn", "employee").await;
+    assert_eq!(
+        sign_in(&db, &provisioned, &identity("u-finn", "s"), &new),
+        Err(ErrorCode::SsoRefused)
+    );
+    let admin_id: i64 = admin.id().await.parse().unwrap();
+    let as_admin = claimed("admin@example.com", "Ada", "", None);
+    assert_eq!(
+        sign_in(&db, &provisioned, &identity("u-ada", "s"), &as_admin),
+        Ok(admin_id)
+    );
+    let scim = crate::scim::client(&app, &admin).await;
+    let (_, found) = scim
+        .send(
+            "GET",
+            "/Users?filter=userName%20eq%20%22finn%40example.com%22",
+            None,
+        )
+        .await;
+    let finn = found["Resources"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = scim
+        .send(
+            "PUT",
+            &format!("/Users/{finn}"),
+            Some(serde_json::json!({"userName": "finn@example.com", "displayName": "Finn"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(sign_in(&db, &provisioned, &identity("u-finn", "s"), &new).is_ok());
 }
 

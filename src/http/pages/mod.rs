@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_mail;
+mod admin_scim;
 mod admin_workers;
 mod atom;
 mod auth;
@@ -67,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(notifications::routes)
         .configure(admin::routes)
         .configure(admin_mail::routes)
+        .configure(admin_scim::routes)
         .configure(admin_workers::routes);
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE directory_groups;
+DROP TABLE directory_entries;
+DROP TABLE scim_tokens;
