@@ -96,9 +96,11 @@ describe('accessibility and screenshots', () => {
     await signIn(page);
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
-      await page.goto('/admin/users');
-      assert.deepEqual(await violations(page), []);
-      await page.screenshot({ path: path.join(shots, `admin-users-${width}.png`), fullPage: true });
+      for (const name of ['users', 'scim']) {
+        await page.goto(`/admin/${name}`);
+        assert.deepEqual(await violations(page), [], name);
+        await page.screenshot({ path: path.join(shots, `admin-${name}-${width}.png`), fullPage: true });
+      }
     }
     t.clean();
   });
