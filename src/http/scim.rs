@@ -252,25 +252,20 @@ async fn create(
     answer(result.await)
 }
 
+/// How a PUT or PATCH changes a resource.
+#[derive(Clone, Copy)]
+enum Change {
+    Replace,
+    Modify,
+}
+
 async fn replace(
     app: web::Data<App>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let result = async {
-        let (kind, id) = path.into_inner();
-        let kind = kind_of(&kind)?;
-        let actor = caller(&app, &req).await?;
-        let (body, expected) = (json_body(&body)?, if_match(&req));
-        let stored = in_transaction(app.db.clone(), move |conn| match kind {
-            Kind::Users => users::replace(conn, actor, &id, &body, expected.as_deref()),
-            Kind::Groups => groups::replace(conn, actor, &id, &body, expected.as_deref()),
-        })
-        .await?;
-        Ok((StatusCode::OK, stored))
-    };
-    answer(result.await)
+    answer(change(app, req, path.into_inner(), body, Change::Replace).await)
 }
 
 async fn modify(
@@ -279,19 +274,30 @@ async fn modify(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let result = async {
-        let (kind, id) = path.into_inner();
-        let kind = kind_of(&kind)?;
-        let actor = caller(&app, &req).await?;
-        let (body, expected) = (json_body(&body)?, if_match(&req));
-        let stored = in_transaction(app.db.clone(), move |conn| match kind {
-            Kind::Users => users::modify(conn, actor, &id, &body, expected.as_deref()),
-            Kind::Groups => groups::modify(conn, actor, &id, &body, expected.as_deref()),
-        })
-        .await?;
-        Ok((StatusCode::OK, stored))
-    };
-    answer(result.await)
+    answer(change(app, req, path.into_inner(), body, Change::Modify).await)
+}
+
+async fn change(
+    app: web::Data<App>,
+    req: HttpRequest,
+    (kind, id): (String, String),
+    body: web::Bytes,
+    how: Change,
+) -> ScimResult<(StatusCode, Value)> {
+    let kind = kind_of(&kind)?;
+    let actor = caller(&app, &req).await?;
+    let (body, expected) = (json_body(&body)?, if_match(&req));
+    let stored = in_transaction(app.db.clone(), move |conn| {
+        let expected = expected.as_deref();
+        match (kind, how) {
+            (Kind::Users, Change::Replace) => users::replace(conn, actor, &id, &body, expected),
+            (Kind::Users, Change::Modify) => users::modify(conn, actor, &id, &body, expected),
+            (Kind::Groups, Change::Replace) => groups::replace(conn, actor, &id, &body, expected),
+            (Kind::Groups, Change::Modify) => groups::modify(conn, actor, &id, &body, expected),
+        }
+    })
+    .await?;
+    Ok((StatusCode::OK, stored))
 }
 
 async fn delete(

@@ -73,7 +73,9 @@ pub async fn client(app: &TestApp, admin: &Client) -> Scim {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
-    let start = page.find("agora_scim_").unwrap_or_else(|| panic!("no new token in {page}"));
+    let start = page
+        .find("agora_scim_")
+        .unwrap_or_else(|| panic!("no new token in {page}"));
     let token: String = page[start..].chars().take_while(|c| *c != '<').collect();
     Scim {
         base: app.base.clone(),
