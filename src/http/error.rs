@@ -105,9 +105,9 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        // Not signed in: to the sign-in page. Any other failed proof (a refused single
-        // sign-on answer) is a page that says what went wrong.
-        if self.0.kind == ErrorKind::Unauthenticated && self.0.code != ErrorCode::SsoFailed {
+        // Not signed in: to the sign-in page. Any other failed proof (a bad token, a refused
+        // single sign-on answer) is a page that says what went wrong.
+        if self.0.code == ErrorCode::NotSignedIn {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/sign-in"))
                 .finish();

@@ -199,11 +199,4 @@ fn csrf_failed() -> Error {
     )
 }
 
-/// Compares secrets without an early exit that timing could reveal.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::signing::constant_time_eq;

@@ -12,7 +12,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::ids::UserId;
 use crate::scim::error::{ScimError, ScimResult};
-use crate::scim::{BASE_PATH, ENTERPRISE_USER, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA};
+use crate::scim::{BASE_PATH, Change, ENTERPRISE_USER, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA};
 use crate::scim::{filter, groups, tokens, users};
 
 const MEDIA_TYPE: &str = "application/scim+json";
@@ -252,13 +252,6 @@ async fn create(
     answer(result.await)
 }
 
-/// How a PUT or PATCH changes a resource.
-#[derive(Clone, Copy)]
-enum Change {
-    Replace,
-    Modify,
-}
-
 async fn replace(
     app: web::Data<App>,
     req: HttpRequest,
@@ -289,11 +282,9 @@ async fn change(
     let (body, expected) = (json_body(&body)?, if_match(&req));
     let stored = in_transaction(app.db.clone(), move |conn| {
         let expected = expected.as_deref();
-        match (kind, how) {
-            (Kind::Users, Change::Replace) => users::replace(conn, actor, &id, &body, expected),
-            (Kind::Users, Change::Modify) => users::modify(conn, actor, &id, &body, expected),
-            (Kind::Groups, Change::Replace) => groups::replace(conn, actor, &id, &body, expected),
-            (Kind::Groups, Change::Modify) => groups::modify(conn, actor, &id, &body, expected),
+        match kind {
+            Kind::Users => users::change(conn, actor, &id, &body, expected, how),
+            Kind::Groups => groups::change(conn, actor, &id, &body, expected, how),
         }
     })
     .await?;

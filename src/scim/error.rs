@@ -55,6 +55,12 @@ impl ScimError {
     }
 }
 
+impl From<diesel::result::Error> for ScimError {
+    fn from(error: diesel::result::Error) -> ScimError {
+        Error::from(error).into()
+    }
+}
+
 /// Agora's own errors, in SCIM's terms: a refused value is `invalidValue`, a taken email
 /// `uniqueness`; internal causes stay in the log.
 impl From<Error> for ScimError {

@@ -179,7 +179,7 @@ impl Parser {
         matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
     }
 
-    fn expect(&mut self, token: Token, what: &str) -> ScimResult<()> {
+    fn consume(&mut self, token: Token, what: &str) -> ScimResult<()> {
         if self.next() == Some(token) {
             Ok(())
         } else {
@@ -218,15 +218,15 @@ impl Parser {
     fn unary(&mut self) -> ScimResult<Filter> {
         if self.keyword("not") {
             self.at += 1;
-            self.expect(Token::Open, "( after not")?;
+            self.consume(Token::Open, "( after not")?;
             let inner = self.nested(Parser::or)?;
-            self.expect(Token::Close, ")")?;
+            self.consume(Token::Close, ")")?;
             return Ok(Filter::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::Open) {
             self.at += 1;
             let inner = self.nested(Parser::or)?;
-            self.expect(Token::Close, ")")?;
+            self.consume(Token::Close, ")")?;
             return Ok(inner);
         }
         let Some(Token::Word(raw)) = self.next() else {
@@ -236,7 +236,7 @@ impl Parser {
         if self.peek() == Some(&Token::OpenBracket) {
             self.at += 1;
             let inner = self.nested(Parser::or)?;
-            self.expect(Token::CloseBracket, "]")?;
+            self.consume(Token::CloseBracket, "]")?;
             return Ok(Filter::Within(path, Box::new(inner)));
         }
         let Some(Token::Word(op)) = self.next() else {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::error::{ScimError, ScimResult};
 use super::filter::{Filter, member};
-use super::{BASE_PATH, GROUP_SCHEMA, patch, users::check_version, version_of};
+use super::{BASE_PATH, Change, GROUP_SCHEMA, users::check_version, version_of};
 use crate::access::Scope;
 use crate::accounts::{UserKind, directory};
 use crate::db::DbConnection;
@@ -58,7 +58,7 @@ fn resource(
     let version = version_of(&body);
     body["meta"] = json!({
         "resourceType": "Group",
-        "created": group.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "created": super::users::rfc3339(group.created_at),
         "location": format!("{BASE_PATH}/Groups/{}", group.id),
         "version": version,
     });
@@ -72,8 +72,7 @@ fn owned(conn: &mut DbConnection, raw: &str) -> ScimResult<(Group, Option<String
         .find(id)
         .select(directory_groups::external_id)
         .first::<Option<String>>(conn)
-        .optional()
-        .map_err(crate::error::Error::from)?
+        .optional()?
         .ok_or_else(|| ScimError::not_found("Group"))?;
     let group = system::group_by_id(conn, id)?.ok_or_else(|| ScimError::not_found("Group"))?;
     Ok((group, external))
@@ -120,17 +119,20 @@ fn read(conn: &mut DbConnection, body: &Value) -> ScimResult<Input> {
         Some(Value::Array(items)) => items.clone(),
         Some(_) => return Err(invalid_value("members must be a list")),
     };
-    let mut members = Vec::new();
+    let mut asked: Vec<(String, Option<UserId>)> = Vec::new();
     for item in &listed {
         let raw = member(item, "value")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_value("each member has a value"))?;
-        let person = raw
-            .parse::<UserId>()
-            .ok()
-            .map(|id| directory::find(conn, id))
-            .transpose()?
-            .flatten()
+        asked.push((raw.to_string(), raw.parse().ok()));
+    }
+    // Everyone listed, read at once.
+    let ids: Vec<UserId> = asked.iter().filter_map(|(_, id)| *id).collect();
+    let people = crate::accounts::system::users_by_id(conn, &ids)?;
+    let mut members = Vec::new();
+    for (raw, id) in asked {
+        let person = id
+            .and_then(|id| people.get(&id))
             .filter(|u| u.kind() != UserKind::Guest)
             .ok_or_else(|| invalid_value(format!("no user {raw}")))?;
         if !members.contains(&person.id) {
@@ -148,15 +150,18 @@ pub fn list(conn: &mut DbConnection, filter: Option<&Filter>) -> ScimResult<Vec<
     let rows: Vec<(GroupId, Option<String>)> = directory_groups::table
         .order(directory_groups::group_id.asc())
         .select((directory_groups::group_id, directory_groups::external_id))
-        .load(conn)
-        .map_err(crate::error::Error::from)?;
+        .load(conn)?;
+    let ids: Vec<GroupId> = rows.iter().map(|(id, _)| *id).collect();
+    let groups = system::groups_by_id(conn, &ids)?;
     let mut found = Vec::new();
     for (id, external) in rows {
-        if let Some(group) = system::group_by_id(conn, id)?.filter(|g| !g.is_archived()) {
-            let body = resource(conn, &group, external.as_deref())?;
-            if filter.is_none_or(|f| f.matches(&body)) {
-                found.push(body);
-            }
+        let Some(group) = groups.get(&id).filter(|g| !g.is_archived()) else {
+            continue;
+        };
+        // Members are read per group: SCIM's groups are few, and pages are at most 500.
+        let body = resource(conn, group, external.as_deref())?;
+        if filter.is_none_or(|f| f.matches(&body)) {
+            found.push(body);
         }
     }
     Ok(found)
@@ -188,36 +193,23 @@ pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResul
             directory_groups::group_id.eq(group.id),
             directory_groups::external_id.eq(&input.external_id),
         ))
-        .execute(conn)
-        .map_err(crate::error::Error::from)?;
+        .execute(conn)?;
     store(conn, actor, &group, input)
 }
 
-pub fn replace(
+/// Replaces group `id` with `body` (PUT) or applies its operations (PATCH).
+pub fn change(
     conn: &mut DbConnection,
     actor: UserId,
     id: &str,
     body: &Value,
     if_match: Option<&str>,
+    how: Change,
 ) -> ScimResult<Value> {
     let (group, external) = owned(conn, id)?;
-    check_version(&resource(conn, &group, external.as_deref())?, if_match)?;
-    let input = read(conn, body)?;
-    store(conn, actor, &group, input)
-}
-
-pub fn modify(
-    conn: &mut DbConnection,
-    actor: UserId,
-    id: &str,
-    body: &Value,
-    if_match: Option<&str>,
-) -> ScimResult<Value> {
-    let (group, external) = owned(conn, id)?;
-    let mut current = resource(conn, &group, external.as_deref())?;
+    let current = resource(conn, &group, external.as_deref())?;
     check_version(&current, if_match)?;
-    patch::apply(&mut current, body)?;
-    let input = read(conn, &current)?;
+    let input = read(conn, &how.wanted(current, body)?)?;
     store(conn, actor, &group, input)
 }
 
@@ -236,9 +228,7 @@ pub fn delete(
         ..GroupChanges::default()
     };
     actions::update_group(conn, &scope, group.id, &archive)?;
-    diesel::delete(directory_groups::table.find(group.id))
-        .execute(conn)
-        .map_err(crate::error::Error::from)?;
+    diesel::delete(directory_groups::table.find(group.id)).execute(conn)?;
     Ok(())
 }
 
@@ -254,8 +244,7 @@ fn store(conn: &mut DbConnection, actor: UserId, group: &Group, input: Input) ->
     }
     diesel::update(directory_groups::table.find(group.id))
         .set(directory_groups::external_id.eq(&input.external_id))
-        .execute(conn)
-        .map_err(crate::error::Error::from)?;
+        .execute(conn)?;
     let current = system::members_with_roles(conn, group.id)?;
     for (id, role) in &current {
         if *role == Role::Member && !input.members.contains(id) {

@@ -19,6 +19,32 @@ pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListRespons
 /// Where the server is mounted.
 pub const BASE_PATH: &str = "/scim/v2";
 
+/// How a PUT or PATCH changes a resource.
+#[derive(Clone, Copy, Debug)]
+pub enum Change {
+    Replace,
+    Modify,
+}
+
+impl Change {
+    /// The resource as the request wants it: the body itself (PUT), or `current` with the
+    /// body's operations applied (PATCH), to be checked and stored the same way.
+    pub fn wanted(
+        self,
+        current: serde_json::Value,
+        body: &serde_json::Value,
+    ) -> error::ScimResult<serde_json::Value> {
+        match self {
+            Change::Replace => Ok(body.clone()),
+            Change::Modify => {
+                let mut current = current;
+                patch::apply(&mut current, body)?;
+                Ok(current)
+            }
+        }
+    }
+}
+
 /// A weak ETag of a resource: a digest of its JSON, so any change shows.
 pub fn version_of(resource: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};

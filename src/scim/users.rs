@@ -18,13 +18,14 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ScimError, ScimResult};
 use super::filter::{Filter, member};
-use super::{BASE_PATH, ENTERPRISE_USER, USER_SCHEMA, patch, version_of};
+use super::{BASE_PATH, Change, ENTERPRISE_USER, USER_SCHEMA, version_of};
 use crate::accounts::actions::{self, ProfileUpdate, is_plausible_email, normalize_email};
 use crate::accounts::directory;
 use crate::accounts::{User, UserKind};
 use crate::db::DbConnection;
 use crate::db::schema::directory_entries;
 use crate::ids::UserId;
+use crate::on_backend;
 
 /// Attributes of the core User schema: those Agora does not keep are accepted and ignored.
 const CORE_ATTRIBUTES: &[&str] = &[
@@ -184,7 +185,7 @@ fn read(body: &Value) -> ScimResult<Input> {
     })
 }
 
-fn rfc3339(at: NaiveDateTime) -> String {
+pub(super) fn rfc3339(at: NaiveDateTime) -> String {
     at.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -227,8 +228,7 @@ fn entry_of(conn: &mut DbConnection, id: UserId) -> ScimResult<Option<Entry>> {
         .find(id)
         .select(Entry::as_select())
         .first(conn)
-        .optional()
-        .map_err(crate::error::Error::from)?)
+        .optional()?)
 }
 
 /// The person `raw` names, if SCIM may see her: not a guest, not deleted through SCIM.
@@ -248,8 +248,7 @@ fn visible(conn: &mut DbConnection, raw: &str) -> ScimResult<(User, Option<Entry
 pub fn list(conn: &mut DbConnection, filter: Option<&Filter>) -> ScimResult<Vec<Value>> {
     let entries: Vec<(UserId, Entry)> = directory_entries::table
         .select((directory_entries::user_id, Entry::as_select()))
-        .load(conn)
-        .map_err(crate::error::Error::from)?;
+        .load(conn)?;
     let entries: std::collections::HashMap<UserId, Entry> = entries.into_iter().collect();
     Ok(directory::people(conn)?
         .iter()
@@ -297,32 +296,19 @@ pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResul
     store(conn, actor, &user, input)
 }
 
-/// Replaces User `id` with `body` (PUT).
-pub fn replace(
+/// Replaces User `id` with `body` (PUT) or applies its operations (PATCH).
+pub fn change(
     conn: &mut DbConnection,
     actor: UserId,
     id: &str,
     body: &Value,
     if_match: Option<&str>,
+    how: Change,
 ) -> ScimResult<Value> {
     let (user, entry) = visible(conn, id)?;
-    check_version(&resource(&user, entry.as_ref()), if_match)?;
-    store(conn, actor, &user, read(body)?)
-}
-
-/// Applies PATCH `body` to User `id`.
-pub fn modify(
-    conn: &mut DbConnection,
-    actor: UserId,
-    id: &str,
-    body: &Value,
-    if_match: Option<&str>,
-) -> ScimResult<Value> {
-    let (user, entry) = visible(conn, id)?;
-    let mut current = resource(&user, entry.as_ref());
+    let current = resource(&user, entry.as_ref());
     check_version(&current, if_match)?;
-    patch::apply(&mut current, body)?;
-    store(conn, actor, &user, read(&current)?)
+    store(conn, actor, &user, read(&how.wanted(current, body)?)?)
 }
 
 /// Deletes User `id`: she is deactivated at once and SCIM sees her no more; what she wrote
@@ -345,28 +331,24 @@ pub fn delete(
     Ok(())
 }
 
-/// Stores `entry` for `id`, made if she had none (the one statement both databases share).
+/// Stores `entry` for `id`, made if she had none.
 fn write_entry(conn: &mut DbConnection, id: UserId, entry: &Entry) -> ScimResult<()> {
-    let row = directory_entries::table.find(id);
     let changes = (
         directory_entries::external_id.eq(&entry.external_id),
         directory_entries::employee_number.eq(&entry.employee_number),
         directory_entries::removed_at.eq(entry.removed_at),
     );
-    let updated = diesel::update(row)
+    let row = (
+        directory_entries::user_id.eq(id),
+        directory_entries::provisioned_at.eq(Utc::now().naive_utc()),
+        changes,
+    );
+    on_backend!(conn, |inner| diesel::insert_into(directory_entries::table)
+        .values(row)
+        .on_conflict(directory_entries::user_id)
+        .do_update()
         .set(changes)
-        .execute(conn)
-        .map_err(crate::error::Error::from)?;
-    if updated == 0 {
-        diesel::insert_into(directory_entries::table)
-            .values((
-                directory_entries::user_id.eq(id),
-                directory_entries::provisioned_at.eq(Utc::now().naive_utc()),
-                changes,
-            ))
-            .execute(conn)
-            .map_err(crate::error::Error::from)?;
-    }
+        .execute(inner))?;
     Ok(())
 }
 

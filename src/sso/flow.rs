@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use super::Sso;
 use super::provider::Metadata;
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
-use crate::http::extract::constant_time_eq;
+use crate::signing::constant_time_eq;
 
 /// Every claim the provider sends beyond the standard ones, kept by name, since which claim
 /// carries a title or a department is configuration.
