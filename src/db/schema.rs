@@ -405,6 +405,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        post_id -> BigInt,
+        comment_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -428,6 +438,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_versions,
     post_likes,
     comment_likes,
+    bookmarks,
     tags,
     post_tags,
     mentions,

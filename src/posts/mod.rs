@@ -1,5 +1,5 @@
 //! Posts and comments: Markdown bodies rendered to sanitized HTML with #tags, @mentions and
-//! links; edits keep every earlier version; likes; soft deletion.
+//! links; edits keep every earlier version; likes; bookmarks; soft deletion.
 //!
 //! Invariants: `like_count` and `comment_count` equal the rows they count (changed in the same
 //! transaction as the rows, with idempotent inserts); a deleted post or comment is on no read
@@ -13,6 +13,7 @@ pub mod markup;
 mod mention_links;
 mod model;
 mod queries;
+pub mod saved;
 pub mod system;
 pub mod views;
 

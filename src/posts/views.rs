@@ -33,6 +33,8 @@ pub struct PostView {
     pub like_count: i64,
     pub comment_count: i64,
     pub liked_by_me: bool,
+    /// Whether the viewer saved it (bookmarks are private to each person).
+    pub saved_by_me: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     /// Whether the last edit was a moderator's (not the author's), and whose, when the viewer
@@ -56,6 +58,8 @@ pub struct CommentView {
     pub html: String,
     pub like_count: i64,
     pub liked_by_me: bool,
+    /// Whether the viewer saved it.
+    pub saved_by_me: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     /// Whether the last edit was a moderator's (not the author's), and whose, when the viewer
@@ -145,8 +149,11 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     for (post, user) in queries::mentions_of(conn, &ids)? {
         mentions.entry(post).or_default().push(user.to_string());
     }
-    let liked = match scope.viewer().user_id() {
-        Some(me) => queries::liked_posts(conn, me, &ids)?,
+    let (liked, saved) = match scope.viewer().user_id() {
+        Some(me) => (
+            queries::liked_posts(conn, me, &ids)?,
+            queries::saved_posts(conn, me, &ids)?,
+        ),
         None => Default::default(),
     };
     posts
@@ -171,6 +178,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 like_count: post.like_count,
                 comment_count: post.comments_seen_by(scope),
                 liked_by_me: liked.contains(&post.id),
+                saved_by_me: saved.contains(&post.id),
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
                 edited_by_moderator,
@@ -198,8 +206,11 @@ pub fn comment_views(
         .collect();
     let circle = accounts::access::circle(conn, scope)?;
     let authors = accounts::access::cards(conn, scope, &circle, &people)?;
-    let liked = match scope.viewer().user_id() {
-        Some(me) => queries::liked_comments(conn, me, &ids)?,
+    let (liked, saved) = match scope.viewer().user_id() {
+        Some(me) => (
+            queries::liked_comments(conn, me, &ids)?,
+            queries::saved_comments(conn, me, &ids)?,
+        ),
         None => Default::default(),
     };
     comments
@@ -219,6 +230,7 @@ pub fn comment_views(
                 html: shown_html(&comment.html, &circle),
                 like_count: comment.like_count,
                 liked_by_me: liked.contains(&comment.id),
+                saved_by_me: saved.contains(&comment.id),
                 created_at: comment.created_at.and_utc(),
                 edited_at: comment.edited_at.map(|t| t.and_utc()),
                 edited_by_moderator,

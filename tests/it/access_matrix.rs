@@ -167,6 +167,10 @@ async fn build_world(backend: Backend) -> World {
     );
     let author_id = ana.id().await;
     let removed_id = removed.id().await;
+    // She saves every post before she is removed; her list must forget them.
+    for (_, id, _) in &posts {
+        removed.put(&format!("/api/v1/posts/{id}/saved")).await;
+    }
     for group in posts.iter().filter_map(|p| p.2.as_ref()) {
         let (status, _) = ana
             .delete(&format!("/api/v1/groups/{group}/members/{removed_id}"))
@@ -193,6 +197,12 @@ async fn build_world(backend: Backend) -> World {
                     StatusCode::NO_CONTENT
                 );
             }
+        }
+    }
+    // Everyone tries to save every post: each list must hold only what its owner reads.
+    for (_, client) in &clients {
+        for (_, id, _) in &posts {
+            client.put(&format!("/api/v1/posts/{id}/saved")).await;
         }
     }
     World {
@@ -279,6 +289,16 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
             .await;
         let (_, trending) = client.get("/api/v1/tags/trending").await;
         let (_, groups) = client.get("/api/v1/groups?limit=100").await;
+        let (_, saved) = client.get("/api/v1/saved?limit=100").await;
+        let saved_ids: Vec<String> = saved["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["post"]["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
         let trending_names: Vec<&str> = trending["items"]
             .as_array()
             .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
@@ -370,6 +390,23 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
                 place,
                 readable,
                 like_status == StatusCode::OK,
+            );
+            let (save_status, _) = client.put(&format!("/api/v1/posts/{id}/saved")).await;
+            cell(
+                &mut failures,
+                "PUT saved",
+                viewer,
+                place,
+                readable,
+                save_status == StatusCode::NO_CONTENT,
+            );
+            cell(
+                &mut failures,
+                "saved list",
+                viewer,
+                place,
+                readable,
+                saved_ids.contains(id),
             );
             let (comment_status, _) = client
                 .post(
@@ -491,6 +528,8 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
         format!("/api/v1/tags/{STAFF_THREAD_TAG}/feed"),
         format!("/api/v1/tags/{FOLLOWED_ONLY_TAG}/feed"),
         "/api/v1/openapi.json".to_string(),
+        "/api/v1/saved?limit=100".to_string(),
+        "/saved".to_string(),
         // The pages, read with the same credentials.
         "/".to_string(),
         "/company".to_string(),

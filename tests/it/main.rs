@@ -22,6 +22,7 @@ mod mail;
 mod microblog;
 mod notifications;
 mod pages;
+mod saved;
 mod scim;
 mod search;
 mod security_settings;

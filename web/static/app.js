@@ -1,4 +1,4 @@
-// Agora's pages work without this script. With it: likes, follows, joining a group and
+// Agora's pages work without this script. With it: likes, saves, follows, joining a group and
 // comments go through the JSON API without reloading the page; feed pages listen to the live
 // stream for new posts and counts; the toolbar's search box suggests as you type; and
 // "5 min ago" texts stay current. Any failure of an enhanced form falls back to sending the
@@ -45,6 +45,21 @@ async function like(form) {
   const item = await api(on ? 'PUT' : 'DELETE', `/api/v1${path(form)}`);
   form.elements.on.value = item.liked_by_me ? '0' : '1';
   showLike(form.querySelector('button'), item.liked_by_me, item.like_count);
+}
+
+// ---- Bookmarks ------------------------------------------------------------------------
+
+function showSaved(button, saved) {
+  button.setAttribute('aria-pressed', String(saved));
+  button.textContent = saved ? 'Saved' : 'Save';
+}
+
+async function save(form) {
+  const on = turningOn(form);
+  // /posts/{id}/save becomes /api/v1/posts/{id}/saved; comments likewise.
+  await api(on ? 'PUT' : 'DELETE', `/api/v1${path(form).replace(/\/save$/, '/saved')}`);
+  form.elements.on.value = on ? '0' : '1';
+  showSaved(form.querySelector('button'), on);
 }
 
 // ---- Follows and groups ----------------------------------------------------------------
@@ -96,7 +111,11 @@ function commentView(comment, back) {
     hidden('csrf', csrf), hidden('back', back), hidden('on', comment.liked_by_me ? '0' : '1'),
     el('button', { type: 'submit', class: 'chip' }));
   showLike(likeForm.querySelector('button'), comment.liked_by_me, comment.like_count);
-  const actions = el('footer', { class: 'post-actions' }, likeForm);
+  const saveForm = el('form', { method: 'post', action: `/comments/${comment.id}/save`, 'data-enhance': 'save' },
+    hidden('csrf', csrf), hidden('back', back), hidden('on', comment.saved_by_me ? '0' : '1'),
+    el('button', { type: 'submit', class: 'chip' }));
+  showSaved(saveForm.querySelector('button'), comment.saved_by_me);
+  const actions = el('footer', { class: 'post-actions' }, likeForm, saveForm);
   if (comment.can_edit) actions.append(el('a', { class: 'chip', href: `/comments/${comment.id}/edit` }, 'Edit'));
   if (comment.can_delete) {
     actions.append(el('form', { method: 'post', action: `/comments/${comment.id}/delete` },
@@ -149,7 +168,7 @@ async function comment(form) {
 
 // ---- Sending enhanced forms ------------------------------------------------------------
 
-const handlers = { like, follow, join, comment };
+const handlers = { like, save, follow, join, comment };
 
 document.addEventListener('submit', async (event) => {
   const form = event.target;

@@ -13,6 +13,7 @@ mod guests;
 mod notifications;
 pub mod openapi;
 mod posts;
+mod saved;
 mod search;
 mod security;
 mod stream;

@@ -12,7 +12,7 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts,
+    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts, saved,
     search, security, stream, users,
 };
 use crate::error::ErrorCode;
@@ -50,6 +50,7 @@ operations! {
         posts::create_post, posts::preview_post, posts::show_post, posts::edit_post, posts::delete_post, posts::post_history,
         posts::like_post, posts::unlike_post, posts::add_comment, posts::list_comments,
         posts::edit_comment, posts::delete_comment, posts::comment_history, posts::like_comment, posts::unlike_comment,
+        saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
         feed_tokens::show_feed_token, feed_tokens::reset_feed_token, feed_tokens::revoke_feed_token,

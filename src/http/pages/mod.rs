@@ -21,6 +21,7 @@ mod notifications;
 mod opensearch;
 mod people;
 mod posts;
+mod saved;
 mod search;
 mod security_settings;
 mod settings;
@@ -53,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(sign_in_links::routes)
         .configure(sso::routes)
         .configure(posts::routes)
+        .configure(saved::routes)
         .configure(comments::routes)
         .configure(groups::routes)
         .configure(group_admin::routes)

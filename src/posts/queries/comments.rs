@@ -22,7 +22,6 @@ pub(in crate::posts) fn find_comment(
         .optional()?)
 }
 
-/// Live comments of a post, oldest first, after `after`.
 /// Live comments of a post after `after`, oldest first; `open_only`: none for employees only.
 pub(in crate::posts) fn comments_of(
     conn: &mut DbConnection,
@@ -88,5 +87,17 @@ pub(in crate::posts) fn commenter_ids(
         .filter(comments::deleted_at.is_null())
         .select(comments::author_id)
         .distinct()
+        .load(conn)?)
+}
+
+/// The live comments among `ids`.
+pub(in crate::posts) fn comments_by_ids(
+    conn: &mut DbConnection,
+    ids: &[CommentId],
+) -> Result<Vec<Comment>> {
+    Ok(comments::table
+        .filter(comments::id.eq_any(ids.to_vec()))
+        .filter(comments::deleted_at.is_null())
+        .select(Comment::as_select())
         .load(conn)?)
 }

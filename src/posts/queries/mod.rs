@@ -1,9 +1,10 @@
 //! Plain reads of posts, private to the area: the posts themselves here; comments, the tags,
-//! mentions and likes of bodies, and the ranges a merged feed is read from, beside.
+//! mentions and likes of bodies, the ranges a merged feed is read from, and bookmarks, beside.
 
 mod bodies;
 mod comments;
 mod feeds;
+mod saved;
 
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -12,6 +13,7 @@ pub(in crate::posts) use bodies::*;
 pub(in crate::posts) use comments::*;
 pub use feeds::Member;
 pub(in crate::posts) use feeds::*;
+pub(in crate::posts) use saved::*;
 
 use super::model::{Post, PostStats};
 use crate::db::DbConnection;

@@ -40,6 +40,7 @@ async function mainPages(page) {
     post: postLink,
     person,
     tag,
+    saved: '/saved',
     settings: '/settings',
     security: '/settings/security',
     people: '/people',

@@ -28,6 +28,41 @@ describe('with JavaScript', () => {
     t.clean();
   });
 
+  test('saving a post and a comment fills the saved list, in place and private', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await post(page, 'Worth keeping');
+    await mark(page);
+
+    const card = page.locator('article.post', { hasText: 'Worth keeping' });
+    await card.getByRole('button', { name: 'Save', exact: true }).click();
+    await card.getByRole('button', { name: 'Saved', exact: true }).waitFor();
+    await assertSameDocument(page);
+
+    await card.locator('.post-time').click();
+    await page.waitForURL(/\/posts\/\d+$/);
+    await page.getByLabel('Add a comment').fill('The crucial reply');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    const comment = page.locator('article.comment', { hasText: 'The crucial reply' });
+    // The comment added without a reload has its own Save button.
+    await comment.getByRole('button', { name: 'Save', exact: true }).click();
+    await comment.getByRole('button', { name: 'Saved', exact: true }).waitFor();
+
+    await page.locator('details.menu > summary').click();
+    await page.getByRole('link', { name: 'Saved', exact: true }).click();
+    await page.waitForURL('**/saved');
+    const list = page.locator('#saved-list');
+    assert.equal(await list.locator(':scope > article.post', { hasText: 'Worth keeping' }).count(), 1);
+    await list.locator('.saved-comment', { hasText: 'The crucial reply' }).waitFor();
+
+    // Unsaving on the list, with JavaScript, leaves it saved nowhere once reloaded.
+    await list.locator(':scope > article.post').getByRole('button', { name: 'Saved', exact: true }).click();
+    await list.locator(':scope > article.post').getByRole('button', { name: 'Save', exact: true }).waitFor();
+    await page.reload();
+    assert.equal(await page.locator('#saved-list > article.post').count(), 0);
+    t.clean();
+  });
+
   test('a comment is added on the permalink page without a reload', async () => {
     const { page } = await t.open();
     await signIn(page);
