@@ -98,6 +98,7 @@ error_codes! {
     InvitationExpired => "invitation_expired",
     InvitationUsed => "invitation_used",
     MailNotRefused => "mail_not_refused",
+    NotAQuestion => "not_a_question",
     // The server
     Unavailable => "unavailable",
     Internal => "internal",

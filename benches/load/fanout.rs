@@ -45,6 +45,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             group_id: Some(stage.group.to_string()),
             quiet: false,
             employees_only: false,
+            question: false,
         };
         let post = db
             .write(|conn| {

@@ -201,6 +201,8 @@ diesel::table! {
         quiet -> Bool,
         employees_only -> Bool,
         edited_by -> Nullable<BigInt>,
+        question -> Bool,
+        best_answer_id -> Nullable<BigInt>,
     }
 }
 

@@ -107,6 +107,9 @@ pub enum Event {
     /// Deleted by its author, a group owner or admin, or a site admin.
     #[serde(rename = "post.deleted")]
     PostDeleted(PostChange),
+    /// The asker or a moderator marked (or unmarked) a question's best answer.
+    #[serde(rename = "post.best_answer_changed")]
+    BestAnswerChanged(PostChange),
     #[serde(rename = "post.liked")]
     PostLiked(PostLike),
     #[serde(rename = "post.unliked")]

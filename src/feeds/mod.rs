@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::follows;
 use crate::groups;
 use crate::ids::{GroupId, UserId};
-use crate::posts::access::{self, Member, Source};
+use crate::posts::access::{self, Member, Show, Source};
 use crate::posts::{PostView, views};
 use crate::{accounts, tags};
 
@@ -21,8 +21,8 @@ pub enum Feed {
     /// Own posts, people and tags followed, groups joined.
     Home,
     /// Every post the viewer may see outside private groups (not for guests).
-    Company,
-    Group(GroupId),
+    Company(Show),
+    Group(GroupId, Show),
     Tag(String),
     Person(UserId),
 }
@@ -66,29 +66,32 @@ pub fn read(
             continue_before = page.continue_before;
             page.posts
         }
-        Feed::Company => {
+        Feed::Company(show) => {
             if !scope.reads_company() {
                 return Err(Error::forbidden(
                     ErrorCode::GuestNotAllowed,
                     "guests see only their groups",
                 ));
             }
-            access::feed_page(conn, scope, Source::Company, before, fetch)?
+            access::feed_page(conn, scope, Source::Company, *show, before, fetch)?
         }
-        Feed::Group(id) => {
+        Feed::Group(id, show) => {
             let group = groups::access::readable_group(conn, scope, *id)?;
-            access::feed_page(conn, scope, Source::Group(group.id), before, fetch)?
+            access::feed_page(conn, scope, Source::Group(group.id), *show, before, fetch)?
         }
         Feed::Tag(name) => {
             let name = tags::actions::normalize(name)?;
             match tags::system::id_of(conn, &name)? {
-                Some(tag) => access::feed_page(conn, scope, Source::Tags(&[tag]), before, fetch)?,
+                Some(tag) => {
+                    access::feed_page(conn, scope, Source::Tags(&[tag]), Show::All, before, fetch)?
+                }
                 None => Vec::new(),
             }
         }
         Feed::Person(id) => {
             let person = accounts::access::visible_user(conn, scope, *id)?;
-            access::feed_page(conn, scope, Source::Authors(&[person.id]), before, fetch)?
+            let source = Source::Authors(&[person.id]);
+            access::feed_page(conn, scope, source, Show::All, before, fetch)?
         }
     };
     let (posts, next_cursor) =

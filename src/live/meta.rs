@@ -109,6 +109,12 @@ impl Topic {
                 employees_only,
                 ..
             })
+            | Event::BestAnswerChanged(PostChange {
+                post,
+                group_id,
+                employees_only,
+                ..
+            })
             | Event::PostDeleted(PostChange {
                 post,
                 group_id,

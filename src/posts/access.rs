@@ -25,6 +25,45 @@ pub enum Source<'a> {
     Tags(&'a [i64]),
 }
 
+/// Which posts of a feed to show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Show {
+    #[default]
+    All,
+    /// Questions only.
+    Questions,
+    /// Questions without a best answer.
+    Unanswered,
+}
+
+impl Show {
+    /// Reads the API's and pages' `?show=` (`all`, `questions`, `unanswered`).
+    pub fn parse(raw: Option<&str>) -> Result<Show> {
+        match raw.unwrap_or("all") {
+            "all" | "" => Ok(Show::All),
+            "questions" => Ok(Show::Questions),
+            "unanswered" => Ok(Show::Unanswered),
+            _ => Err(crate::error::invalid(
+                "show",
+                "use all, questions or unanswered",
+            )),
+        }
+    }
+
+    /// The condition on posts, if any.
+    fn filter(self) -> Option<PostFilter> {
+        match self {
+            Show::All => None,
+            Show::Questions => Some(Box::new(posts::question.eq(true))),
+            Show::Unanswered => Some(Box::new(
+                posts::question
+                    .eq(true)
+                    .and(posts::best_answer_id.is_null()),
+            )),
+        }
+    }
+}
+
 /// Post `id` if the viewer may read it.
 pub fn visible_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<Post> {
     scope.viewer().require_user()?;
@@ -49,21 +88,26 @@ pub fn visible_comment(
     Ok((comment, post))
 }
 
-/// Newest first, at most `limit` readable posts from `source` older than `before`.
+/// Newest first, at most `limit` readable posts from `source` that `show` picks, older than
+/// `before`.
 pub fn feed_page(
     conn: &mut DbConnection,
     scope: &Scope,
     source: Source<'_>,
+    show: Show,
     before: Option<PostId>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
-    let readable = match source {
+    let mut readable = match source {
         Source::Company => {
             queries::in_groups(&scope.public_readable(), true, scope.viewer().is_guest())
         }
         _ => readable(scope),
     };
+    if let Some(picked) = show.filter() {
+        readable = Box::new(readable.and(picked));
+    }
     let source: PostFilter = match source {
         Source::Company => Box::new(posts::id.gt(0)),
         Source::Group(id) => Box::new(posts::group_id.assume_not_null().eq(id)),

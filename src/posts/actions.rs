@@ -39,6 +39,10 @@ pub struct NewPost {
     /// In a group open to guests: for employees only, never shown to guests.
     #[serde(default)]
     pub employees_only: bool,
+    /// Asks a question: its comments are answers, and the asker or a moderator marks the
+    /// best one.
+    #[serde(default)]
+    pub question: bool,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -238,6 +242,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::created_at.eq(clock::now()),
             posts::quiet.eq(input.quiet),
             posts::employees_only.eq(input.employees_only),
+            posts::question.eq(input.question),
         ))
         .execute(conn)?;
     index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;

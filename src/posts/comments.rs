@@ -156,6 +156,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
     };
     index_body(conn, post.id, post.group_id, Some(comment.id), &nothing)?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
+    super::answers::forget_answer(conn, post.id, comment.id)?;
     events::append(conn, &Event::CommentDeleted(change_of(&comment, &post, me)))?;
     Ok(())
 }

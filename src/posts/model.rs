@@ -32,6 +32,10 @@ pub struct Post {
     pub employees_only: bool,
     /// Who made the last edit: the author, or a moderator of the group or site.
     pub edited_by: Option<UserId>,
+    /// Asks a question; its comments are the answers.
+    pub question: bool,
+    /// The comment the asker or a moderator marked as the best answer.
+    pub best_answer_id: Option<CommentId>,
 }
 
 /// A comment row.

@@ -46,6 +46,12 @@ pub struct PostView {
     /// Whether the viewer may edit and delete it (the author, a group admin, an admin).
     pub can_edit: bool,
     pub can_delete: bool,
+    /// Asks a question; its comments are the answers.
+    pub question: bool,
+    /// The comment marked as the best answer, if any.
+    pub best_answer_id: Option<String>,
+    /// Whether the viewer may mark the best answer (the asker, a moderator).
+    pub can_mark_answer: bool,
 }
 
 /// A comment as the API shows it.
@@ -186,6 +192,9 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 employees_only: post.employees_only,
                 can_edit: own || scope.moderates(post.group_id),
                 can_delete: own || scope.moderates(post.group_id),
+                question: post.question,
+                best_answer_id: post.best_answer_id.map(|id| id.to_string()),
+                can_mark_answer: post.question && (own || scope.moderates(post.group_id)),
             })
         })
         .collect()

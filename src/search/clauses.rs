@@ -181,6 +181,13 @@ pub(super) fn filter_clauses(
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         ));
     }
+    for mark in &parsed.marks {
+        let term = Term::from_field_text(fields.marks, mark);
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
+    }
     if parsed.before.is_some() || parsed.after.is_some() {
         let seconds = |day: chrono::NaiveDate| {
             Term::from_field_i64(

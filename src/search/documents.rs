@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use tantivy::TantivyDocument;
 
 use super::index::{EMPLOYEES_ONLY, Fields, Kind, key, visibility_code};
+use super::query::{QUESTION, UNANSWERED};
 use crate::accounts::User;
 use crate::db::DbConnection;
 use crate::db::schema::{comments, groups, post_tags, posts, tags, users};
@@ -133,6 +134,12 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             }
             for tag in tags_of.get(&post.id).into_iter().flatten() {
                 doc.add_text(fields.tag, tag);
+            }
+            if post.question {
+                doc.add_text(fields.marks, QUESTION);
+                if post.best_answer_id.is_none() {
+                    doc.add_text(fields.marks, UNANSWERED);
+                }
             }
             doc.add_i64(fields.group, post.group_id.map_or(0, i64::from));
             doc.add_i64(fields.author, post.author_id.0);

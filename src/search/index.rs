@@ -100,6 +100,8 @@ pub struct Fields {
     pub created: tantivy::schema::Field,
     /// Likes plus comments.
     pub engagement: tantivy::schema::Field,
+    /// What a post is, for `is:` (see `query::QUESTION`), one term each.
+    pub marks: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -133,6 +135,7 @@ impl Fields {
             tag: builder.add_text_field("tag", STRING),
             created: builder.add_i64_field("created", INDEXED | FAST | STORED),
             engagement: builder.add_u64_field("engagement", FAST),
+            marks: builder.add_text_field("marks", STRING),
         };
         (builder.build(), fields)
     }
@@ -271,14 +274,31 @@ impl std::fmt::Debug for SearchIndex {
 
 const CURRENT: &str = "CURRENT";
 
+/// Whether the generation in `dir` has this version's fields (or is not made yet).
+fn holds_current_schema(dir: &Path) -> Result<bool> {
+    let Ok(directory) = tantivy::directory::MmapDirectory::open(dir) else {
+        return Ok(true);
+    };
+    if !Index::exists(&directory).map_err(internal)? {
+        return Ok(true);
+    }
+    let index = Index::open(directory).map_err(internal)?;
+    Ok(index.schema() == Fields::schema().0)
+}
+
 impl SearchIndex {
     /// Opens the index under `<data_dir>/search`, creating an empty one the first time.
     pub fn open(data_dir: &Path) -> Result<SearchIndex> {
         let root = data_dir.join("search");
         std::fs::create_dir_all(&root).map_err(|e| io_error(&root, e))?;
         let name = match current_name(&root)? {
-            Some(name) => name,
-            None => {
+            Some(name) if holds_current_schema(&root.join(&name))? => name,
+            stale => {
+                if let Some(stale) = stale {
+                    // Built by an older version: start afresh; the indexer replays the event
+                    // log into it (`agora reindex` rebuilds faster).
+                    tracing::warn!(generation = %stale, "the search index's fields changed: rebuilding it");
+                }
                 let name = new_generation_name();
                 set_current(&root, &name)?;
                 name
@@ -387,4 +407,34 @@ fn io_error(path: &Path, error: std::io::Error) -> Error {
 
 pub fn internal(error: impl std::fmt::Display) -> Error {
     Error::internal(format!("search index: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_built_with_other_fields_is_replaced_by_a_fresh_one() {
+        let data = tempfile::tempdir().unwrap();
+        let root = data.path().join("search");
+        let stale = root.join("gen-1");
+        std::fs::create_dir_all(&stale).unwrap();
+        let mut older = Schema::builder();
+        older.add_text_field("text", STRING);
+        Index::create_in_dir(&stale, older.build()).unwrap();
+        set_current(&root, "gen-1").unwrap();
+
+        let search = SearchIndex::open(data.path()).unwrap();
+        let current = search.current();
+        assert_ne!(current.dir, stale, "a new generation is in use");
+        assert_eq!(current.index.schema(), Fields::schema().0);
+        assert_eq!(
+            current.applied_event().unwrap(),
+            0,
+            "it replays the log from the start"
+        );
+        // Opened again, the fresh generation is kept.
+        let again = SearchIndex::open(data.path()).unwrap();
+        assert_eq!(again.current().dir, current.dir);
+    }
 }

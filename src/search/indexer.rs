@@ -37,6 +37,7 @@ impl Touched {
                 Event::PostCreated { post, .. }
                 | Event::PostEdited(PostChange { post, .. })
                 | Event::PostDeleted(PostChange { post, .. })
+                | Event::BestAnswerChanged(PostChange { post, .. })
                 | Event::PostLiked(PostLike { post, .. })
                 | Event::PostUnliked(PostLike { post, .. }) => (&mut touched.posts, post.0),
                 // A post's document holds its comments' words and counts.

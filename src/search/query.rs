@@ -1,6 +1,7 @@
 //! The search box's language: `words`, `"a phrase"`, `-excluded` (a word or a phrase),
 //! `from:@handle`, `in:group` (`in:"Two words"`), `#tag`, `before:2026-01-31`,
-//! `after:2026-01-01`. Anything else is a word. A malformed query is a field error on `q`.
+//! `after:2026-01-01`, `is:question`, `is:unanswered`. Anything else is a word. A malformed
+//! query is a field error on `q`.
 
 use chrono::NaiveDate;
 
@@ -27,7 +28,14 @@ pub struct Parsed {
     /// Posts made before this day (exclusive) and on or after that one.
     pub before: Option<NaiveDate>,
     pub after: Option<NaiveDate>,
+    /// What posts must be (`is:`), as the index marks them: [`QUESTION`], [`UNANSWERED`].
+    pub marks: Vec<&'static str>,
 }
+
+/// The mark of a post that asks a question.
+pub const QUESTION: &str = "question";
+/// The mark of a question without a best answer.
+pub const UNANSWERED: &str = "unanswered";
 
 impl Parsed {
     /// True when the query says something about posts only (an author, group, tag or date).
@@ -37,6 +45,7 @@ impl Parsed {
             || !self.tags.is_empty()
             || self.before.is_some()
             || self.after.is_some()
+            || !self.marks.is_empty()
     }
 
     /// True when there are words or phrases to match (not only filters).
@@ -105,6 +114,17 @@ pub fn parse(q: &str) -> Result<Parsed> {
                 ));
             }
             parsed.groups.push(group);
+        } else if let Some(mark) = part.strip_prefix("is:") {
+            parsed.marks.push(match mark.to_lowercase().as_str() {
+                QUESTION => QUESTION,
+                UNANSWERED => UNANSWERED,
+                _ => {
+                    return Err(invalid(
+                        "q",
+                        "is: takes question or unanswered, as in is:unanswered",
+                    ));
+                }
+            });
         } else if let Some(day) = part.strip_prefix("before:") {
             parsed.before = Some(date("before", day)?);
         } else if let Some(day) = part.strip_prefix("after:") {
@@ -155,7 +175,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_part_is_read() {
-        let parsed = parse(r#"rust "launch day" -java -"old plan" from:@Ana in:"Product team" in:ops #Rust before:2026-02-01 after:2026-01-01"#).unwrap();
+        let parsed = parse(r#"rust "launch day" -java -"old plan" from:@Ana in:"Product team" in:ops #Rust before:2026-02-01 after:2026-01-01 is:Question is:unanswered"#).unwrap();
         assert_eq!(parsed.words, ["rust"]);
         assert_eq!(parsed.phrases, ["launch day"]);
         assert_eq!(parsed.excluded, ["java", "old plan"]);
@@ -164,6 +184,7 @@ mod tests {
         assert_eq!(parsed.tags, ["rust"]);
         assert_eq!(parsed.before, NaiveDate::from_ymd_opt(2026, 2, 1));
         assert_eq!(parsed.after, NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(parsed.marks, [QUESTION, UNANSWERED]);
     }
 
     #[test]
@@ -183,6 +204,7 @@ mod tests {
             "after:2026-13-01",
             "from:@",
             "in:",
+            "is:poll",
             "-java",
         ] {
             let error = parse(bad).unwrap_err();

@@ -42,13 +42,13 @@ pub fn read(
     let scope = Scope::resolve(conn, &reader.viewer())?;
     let page = feeds::read(conn, &scope, feed, None, ENTRIES).map_err(|error| match feed {
         // A feed reader cannot ask to join: a group it may not read is simply not there.
-        Feed::Group(_) if error.kind == ErrorKind::Forbidden => Error::not_found("group"),
+        Feed::Group(..) if error.kind == ErrorKind::Forbidden => Error::not_found("group"),
         _ => error,
     })?;
     let title = match feed {
         Feed::Home => format!("Home of {}", reader.name),
-        Feed::Company => "Company".to_string(),
-        Feed::Group(id) => groups::access::readable_group(conn, &scope, *id)?.name,
+        Feed::Company(_) => "Company".to_string(),
+        Feed::Group(id, _) => groups::access::readable_group(conn, &scope, *id)?.name,
         Feed::Tag(name) => format!("#{}", name.trim_start_matches('#').to_lowercase()),
         Feed::Person(id) => {
             let person = crate::accounts::access::visible_user(conn, &scope, *id)?;

@@ -263,6 +263,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         Event::PostCreated { quiet: true, .. }
         | Event::PostEdited(_)
         | Event::PostDeleted(_)
+        | Event::BestAnswerChanged(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)
         | Event::CommentDeleted(_)

@@ -22,6 +22,7 @@ mod mail;
 mod microblog;
 mod notifications;
 mod pages;
+mod questions;
 mod saved;
 mod scim;
 mod search;

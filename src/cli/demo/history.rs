@@ -302,6 +302,8 @@ impl<'a> Player<'a> {
                     group_id: self.company.groups.get(venue).map(|id| id.to_string()),
                     quiet: false,
                     employees_only: false,
+                    // What the story asks is asked as a question.
+                    question: body.trim_end().ends_with('?'),
                 };
                 let written = posts::create_post(conn, scope, &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));

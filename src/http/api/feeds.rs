@@ -10,6 +10,7 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::ids::{GroupId, UserId};
 use crate::posts::PostView;
+use crate::posts::access::Show;
 use crate::{follows, posts, tags};
 
 async fn feed(
@@ -41,18 +42,27 @@ pub async fn home_feed(
     feed(app, caller, Feed::Home, query).await
 }
 
-#[utoipa::path(get, path = "/api/v1/feeds/company", tag = "feeds", params(PageQuery),
+/// `?show=` of the feeds that can keep to questions (company and group).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ShowQuery {
+    /// `all` (the default), `questions`, or `unanswered` (questions without a best answer).
+    pub show: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds/company", tag = "feeds", params(PageQuery, ShowQuery),
     responses((status = 200, body = Page<PostView>), (status = 403, description = "guests", body = Problem)))]
 /// Every post the viewer may see outside private groups.
 pub async fn company_feed(
     app: web::Data<App>,
     caller: Caller,
     query: web::Query<PageQuery>,
+    show: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    feed(app, caller, Feed::Company, query).await
+    let show = Show::parse(show.show.as_deref())?;
+    feed(app, caller, Feed::Company(show), query).await
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/groups/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery, ShowQuery),
     responses((status = 200, body = Page<PostView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 /// One group's posts.
 pub async fn group_feed(
@@ -60,9 +70,11 @@ pub async fn group_feed(
     caller: Caller,
     id: web::Path<GroupId>,
     query: web::Query<PageQuery>,
+    show: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    feed(app, caller, Feed::Group(id), query).await
+    let show = Show::parse(show.show.as_deref())?;
+    feed(app, caller, Feed::Group(id, show), query).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tags/{name}/feed", tag = "feeds", params(("name" = String, Path), PageQuery),

@@ -1,4 +1,4 @@
-//! Posts and comments: publish, read, edit with history, delete, like.
+//! Posts and comments: publish, read, edit with history, delete, like, mark best answers.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
 use crate::posts::actions::{self, NewPost};
 use crate::posts::views::{self, VersionView};
-use crate::posts::{CommentView, PostView, access, comments};
+use crate::posts::{CommentView, PostView, access, answers, comments};
 
 /// A new body for a post or comment.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -326,4 +326,50 @@ pub async fn unlike_comment(
     id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     set_comment_like(app, caller, id, false).await
+}
+
+/// The comment to mark as a question's best answer.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BestAnswerInput {
+    /// A comment on this question.
+    pub comment_id: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/posts/{id}/best-answer", tag = "posts", params(("id" = String, Path)), request_body = BestAnswerInput,
+    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "not a question", body = Problem), (status = 422, body = Problem)))]
+/// Marks a comment as the question's best answer (the asker, a moderator).
+pub async fn mark_best_answer(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+    body: web::Json<BestAnswerInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let answer: CommentId = body
+        .comment_id
+        .parse::<i64>()
+        .map(CommentId)
+        .map_err(|_| crate::error::invalid("comment_id", "not a comment id"))?;
+    write(&app, &caller, move |conn, scope| {
+        answers::mark_best_answer(conn, scope, id, Some(answer))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/best-answer", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "not a question", body = Problem)))]
+/// Unmarks the question's best answer: it is unanswered again.
+pub async fn unmark_best_answer(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        answers::mark_best_answer(conn, scope, id, None)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
 }

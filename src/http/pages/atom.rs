@@ -14,6 +14,7 @@ use crate::feeds::atom::AtomFeed;
 use crate::http::api::blocking;
 use crate::http::error::PageError;
 use crate::ids::{GroupId, UserId};
+use crate::posts::access::Show;
 use crate::signals::atom_feeds::{self, TokenFeed};
 
 /// The media type of an Atom document.
@@ -47,7 +48,7 @@ async fn company(
     req: HttpRequest,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
-    serve(app, req, query, Feed::Company, "/company").await
+    serve(app, req, query, Feed::Company(Show::All), "/company").await
 }
 
 async fn group(
@@ -57,7 +58,14 @@ async fn group(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
-    serve(app, req, query, Feed::Group(id), &format!("/groups/{id}")).await
+    serve(
+        app,
+        req,
+        query,
+        Feed::Group(id, Show::All),
+        &format!("/groups/{id}"),
+    )
+    .await
 }
 
 async fn person(

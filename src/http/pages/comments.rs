@@ -181,6 +181,8 @@ async fn delete(
 struct HistoryPage {
     layout: Layout,
     comment: CommentView,
+    /// The post it is under (whose best answer it may be).
+    post: crate::posts::PostView,
     /// Earlier versions, newest first, each against the text that replaced it.
     versions: Vec<Edit>,
     /// Where the comment's like button returns.
@@ -195,14 +197,17 @@ async fn history(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let layout = Layout::signed_in(&req, &caller, "Edit history", Section::None)?;
-    let (comment, versions) = read(&app, &caller, move |conn, scope| {
+    let (comment, post, versions) = read(&app, &caller, move |conn, scope| {
         let versions = access::comment_history(conn, scope, id)?;
         let (comment, post) = access::visible_comment(conn, scope, id)?;
         let view = crate::posts::views::comment_views(conn, scope, post.group_id, &[comment])?
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found("comment"))?;
-        Ok((view, versions))
+        let post = crate::posts::views::post_views(conn, scope, &[post])?
+            .pop()
+            .ok_or_else(|| Error::not_found("comment"))?;
+        Ok((view, post, versions))
     })
     .await?;
     let page = HistoryPage {
@@ -210,6 +215,7 @@ async fn history(
         versions: Edit::list(&comment.body, versions),
         back: format!("/comments/{id}/history"),
         comment,
+        post,
     };
     render(StatusCode::OK, &page)
 }

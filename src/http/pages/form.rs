@@ -168,6 +168,15 @@ pub struct SavedQuery {
     pub saved: Option<String>,
 }
 
+/// `?cursor=…&show=…` of the feed pages that can keep to questions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedQuery {
+    pub cursor: Option<String>,
+    /// `questions`, `unanswered`; anything else: all posts.
+    pub show: Option<String>,
+}
+
 /// `?cursor=…` of every list page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::form::{self, CsrfForm, FieldErrors, PAGE_SIZE};
 use super::group_admin::{self, Manage};
-use super::view::{Composer, FeedList, Times as _, feed_list};
+use super::view::{Composer, FeedList, ShowLinks, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::error::{Error, Result};
@@ -20,6 +20,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
+use crate::posts::access::Show;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -72,6 +73,7 @@ pub(super) struct ShowPage {
     pub errors: FieldErrors,
     pub back: String,
     pub empty: &'static str,
+    pub show_links: ShowLinks,
 }
 
 /// `?requested=1` after asking to join, `?cursor=` for older posts, `?members=` for more
@@ -82,6 +84,8 @@ struct ShowQuery {
     cursor: Option<String>,
     members: Option<String>,
     requested: Option<String>,
+    /// `questions`, `unanswered`: only those posts.
+    show: Option<String>,
 }
 
 /// Members shown at a time on a group page.
@@ -233,6 +237,7 @@ pub(super) async fn group_page(
     req: &HttpRequest,
     caller: &Caller,
     id: GroupId,
+    show: Show,
     cursor: Option<String>,
     members_cursor: Option<String>,
 ) -> Result<ShowPage, PageError> {
@@ -241,8 +246,15 @@ pub(super) async fn group_page(
     let mut layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
     layout.atom = readable.then(|| format!("/groups/{id}.atom"));
     let back = format!("/groups/{id}");
+    let show_links = ShowLinks {
+        path: back.clone(),
+        show,
+    };
     let feed = match readable {
-        true => Some(feed_list(app, caller, Feed::Group(id), cursor, &back).await?),
+        true => {
+            let here = show_links.current();
+            Some(feed_list(app, caller, Feed::Group(id, show), cursor, &here).await?)
+        }
         false => None,
     };
     let manage = match group.my_role.is_some_and(|r| r.manages()) {
@@ -263,7 +275,12 @@ pub(super) async fn group_page(
         notice: "",
         errors: FieldErrors::default(),
         back,
-        empty: "No posts in this group yet.",
+        empty: match show {
+            Show::All => "No posts in this group yet.",
+            Show::Questions => "No questions in this group yet.",
+            Show::Unanswered => "Every question here has its best answer.",
+        },
+        show_links,
         group,
     })
 }
@@ -277,7 +294,8 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let query = query.into_inner();
-    let mut page = group_page(&app, &req, &caller, id, query.cursor, query.members).await?;
+    let show = Show::parse(query.show.as_deref())?;
+    let mut page = group_page(&app, &req, &caller, id, show, query.cursor, query.members).await?;
     if query.requested.is_some() && page.group.my_role.is_none() {
         page.notice = "You asked to join. A group admin will let you in.";
     }

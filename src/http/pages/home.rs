@@ -6,14 +6,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::form::{self, CursorQuery};
-use super::view::{Composer, FeedList, Times as _, feed_list};
+use super::form::{self, CursorQuery, FeedQuery};
+use super::view::{Composer, FeedList, ShowLinks, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::feeds::{self, Feed};
 use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::posts::access::Show;
 use crate::posts::actions::{self, NewPost};
 
 /// Registers the routes of this area.
@@ -40,6 +41,8 @@ struct FeedPage {
     /// The side rail's tags most used this week in what the reader may read, with counts;
     /// `None` on later pages, which have no rail.
     trending: Option<Vec<(String, i64)>>,
+    /// On the company feed: all posts, or questions only.
+    show_links: Option<ShowLinks>,
 }
 
 #[derive(Template)]
@@ -61,6 +64,7 @@ struct PostForm {
     /// Checkboxes: present ("on") when ticked.
     employees_only: Option<String>,
     quiet: Option<String>,
+    question: Option<String>,
 }
 
 /// Trending tags on a feed's side rail.
@@ -76,23 +80,19 @@ async fn home(
         let setup_open = blocking(move || app.db.read(crate::accounts::system::setup_open)).await?;
         return Ok(see_other(if setup_open { "/setup" } else { "/sign-in" }));
     }
-    feed_page(app, req, caller, Section::Home, query.into_inner().cursor).await
+    let cursor = query.into_inner().cursor;
+    feed_page(app, req, caller, Section::Home, Show::All, cursor).await
 }
 
 async fn company(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    query: web::Query<CursorQuery>,
+    query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, PageError> {
-    feed_page(
-        app,
-        req,
-        caller,
-        Section::Company,
-        query.into_inner().cursor,
-    )
-    .await
+    let query = query.into_inner();
+    let show = Show::parse(query.show.as_deref())?;
+    feed_page(app, req, caller, Section::Company, show, query.cursor).await
 }
 
 async fn feed_page(
@@ -100,13 +100,14 @@ async fn feed_page(
     req: HttpRequest,
     caller: Caller,
     section: Section,
+    show: Show,
     cursor: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let (heading, greeting, feed, path, empty, atom_path) = match section {
         Section::Company => (
             "Company",
             "",
-            Feed::Company,
+            Feed::Company(show),
             "/company",
             "No posts here yet. Company posts and public groups show up here.",
             "/feeds/company.atom",
@@ -123,7 +124,14 @@ async fn feed_page(
     let mut layout = Layout::signed_in(&req, &caller, heading, section)?;
     layout.atom = Some(atom_path.to_string());
     let first_page = cursor.is_none();
-    let feed = feed_list(&app, &caller, feed, cursor, path).await?;
+    let show_links = matches!(feed, Feed::Company(_)).then(|| ShowLinks {
+        path: path.to_string(),
+        show,
+    });
+    let here = show_links
+        .as_ref()
+        .map_or_else(|| path.to_string(), ShowLinks::current);
+    let feed = feed_list(&app, &caller, feed, cursor, &here).await?;
     let selected = String::new();
     let (mut composer, trending) = read(&app, &caller, move |conn, scope| {
         let composer = Composer::load(conn, scope, &selected)?;
@@ -150,6 +158,7 @@ async fn feed_page(
         suggest_demo,
         back: path,
         trending,
+        show_links,
     };
     render(StatusCode::OK, &page)
 }
@@ -158,7 +167,7 @@ async fn feed_page(
 /// outside private groups: a fresh instance.
 async fn instance_is_empty(app: &web::Data<App>, caller: &Caller) -> Result<bool, PageError> {
     let page = read(app, caller, |conn, scope| {
-        feeds::read(conn, scope, &Feed::Company, None, 1)
+        feeds::read(conn, scope, &Feed::Company(Show::All), None, 1)
     })
     .await?;
     Ok(page.items.is_empty())
@@ -187,6 +196,7 @@ async fn create_post(
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
         quiet: form.quiet.is_some(),
         employees_only: form.employees_only.is_some(),
+        question: form.question.is_some(),
     };
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         actions::create_post(conn, scope, &input)

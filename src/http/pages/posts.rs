@@ -1,5 +1,5 @@
 //! A post's permalink with its comments, and what its author and moderators do to it: like,
-//! edit (keeping the history), delete.
+//! mark a question's best answer, edit (keeping the history), delete.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,9 +14,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
-use crate::ids::PostId;
+use crate::ids::{CommentId, PostId};
 use crate::posts::views;
-use crate::posts::{CommentView, PostView, access, actions};
+use crate::posts::{CommentView, PostView, access, actions, answers};
 use crate::signals::preferences;
 
 /// Registers the routes of this area.
@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}", web::get().to(show))
         .route("/posts/{id}/like", web::post().to(like))
         .route("/posts/{id}/mute", web::post().to(mute))
+        .route("/posts/{id}/best-answer", web::post().to(best_answer))
         .route("/posts/{id}/edit", web::get().to(edit_page))
         .route("/posts/{id}/edit", web::post().to(edit))
         .route("/posts/{id}/delete", web::post().to(delete))
@@ -35,6 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct ShowPage {
     layout: Layout,
     post: PostView,
+    /// A question's best answer, shown above the thread.
+    best_answer: Option<CommentView>,
     comments: Vec<CommentView>,
     more: Option<String>,
     /// Whether the viewer muted the post's thread.
@@ -113,24 +116,33 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, comments, next, muted, may_comment) = read(app, caller, move |conn, scope| {
-        let post = post_view(conn, scope, id)?;
-        let me = scope.viewer().require_user()?.id;
-        let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
-        let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
-        let (rows, next) =
-            crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
-        let comments = views::comment_views(conn, scope, row.group_id, &rows)?;
-        let may_comment = access::may_comment(conn, scope, &row)?;
-        Ok((post, comments, next, muted, may_comment))
-    })
-    .await?;
+    let (post, best_answer, comments, next, muted, may_comment) =
+        read(app, caller, move |conn, scope| {
+            let post = post_view(conn, scope, id)?;
+            let me = scope.viewer().require_user()?.id;
+            let muted = preferences::muted_among(conn, id, &[me])?.contains(&me);
+            let (row, rows) = access::comments_page(conn, scope, id, after, PAGE_SIZE + 1)?;
+            let (rows, next) =
+                crate::cursor::page(rows, PAGE_SIZE, |c| crate::cursor::encode("c", c.id));
+            let comments = views::comment_views(conn, scope, row.group_id, &rows)?;
+            let may_comment = access::may_comment(conn, scope, &row)?;
+            let best_answer = match row.best_answer_id {
+                Some(answer) => {
+                    let (comment, _) = access::visible_comment(conn, scope, answer)?;
+                    views::comment_views(conn, scope, row.group_id, &[comment])?.pop()
+                }
+                None => None,
+            };
+            Ok((post, best_answer, comments, next, muted, may_comment))
+        })
+        .await?;
     crate::http::api::digests::record_read(app, caller, id).await;
     let back = format!("/posts/{id}");
     let page = ShowPage {
         layout,
         more: form::more_link(&back, next.as_deref()),
         post,
+        best_answer,
         comments,
         muted,
         may_comment,
@@ -178,6 +190,36 @@ async fn like(
     let fallback = format!("/posts/{id}");
     let back = form::local_path(&form.back, &fallback);
     Ok(see_other(&format!("{back}#post-{id}")))
+}
+
+/// The best-answer button: `comment_id` marks that comment, empty unmarks.
+#[derive(Debug, Deserialize)]
+struct BestAnswerForm {
+    csrf: String,
+    comment_id: String,
+    back: String,
+}
+
+async fn best_answer(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+    form: web::Form<BestAnswerForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = id.into_inner();
+    let answer = match form.comment_id.as_str() {
+        "" => None,
+        raw => Some(CommentId(raw.parse().map_err(|_| {
+            crate::error::invalid("comment_id", "not a comment id")
+        })?)),
+    };
+    write(&app, &caller, move |conn, scope| {
+        answers::mark_best_answer(conn, scope, id, answer)
+    })
+    .await?;
+    let back = form::local_path(&form.back, &format!("/posts/{id}"));
+    Ok(see_other(&back))
 }
 
 /// Mutes or unmutes the post's thread for the caller: no more notifications of its comments

@@ -14,6 +14,7 @@ use crate::http::api::read;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
 use crate::posts::PostView;
+use crate::posts::access::Show;
 use crate::posts::views::VersionView;
 use actix_web::web;
 
@@ -58,6 +59,36 @@ pub struct FeedList {
     pub posts: Vec<PostView>,
     /// The "Load more" link, when there are older posts.
     pub more: Option<String>,
+}
+
+/// The "All posts · Questions · Unanswered" links above a feed that can keep to questions.
+#[derive(Debug)]
+pub struct ShowLinks {
+    /// The feed page's own address, without a query.
+    pub path: String,
+    pub show: Show,
+}
+
+impl ShowLinks {
+    /// Each link: its text, address, and whether it is the one shown.
+    pub fn links(&self) -> Vec<(&'static str, String, bool)> {
+        [
+            ("All posts", Show::All, ""),
+            ("Questions", Show::Questions, "?show=questions"),
+            ("Unanswered", Show::Unanswered, "?show=unanswered"),
+        ]
+        .into_iter()
+        .map(|(text, show, query)| (text, format!("{}{query}", self.path), show == self.show))
+        .collect()
+    }
+
+    /// The page's address with its choice, which "Load more" keeps.
+    pub fn current(&self) -> String {
+        self.links()
+            .into_iter()
+            .find(|link| link.2)
+            .map_or_else(|| self.path.clone(), |link| link.1)
+    }
 }
 
 /// A page of `feed` for the caller, older than `cursor`; `path` is the page's own address.

@@ -224,4 +224,39 @@ describe('without JavaScript', () => {
     await page.locator('article.comment', { hasText: 'Plain and simple' }).waitFor();
     t.clean();
   });
+
+  test('asking a question, answering it and marking the best answer', async () => {
+    const { page } = await t.open({ javaScriptEnabled: false });
+    await signIn(page);
+    await page.goto('/');
+    await page.getByLabel('Share something').fill('Where is the staging database?');
+    await page.getByLabel(/Ask as a question/).check();
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    const card = page.locator('article.post', { hasText: 'Where is the staging database?' });
+    await card.getByText('Question · unanswered').waitFor();
+
+    await card.locator('.post-time').click();
+    await page.getByRole('heading', { name: 'Answers' }).waitFor();
+    for (const answer of ['Ask ops', 'It is db-stage-1']) {
+      await page.getByLabel('Add a comment').fill(answer);
+      await page.getByRole('button', { name: 'Comment', exact: true }).click();
+      await page.locator('article.comment', { hasText: answer }).waitFor();
+    }
+    const permalink = new URL(page.url()).pathname.replace(/\/comments$/, '');
+    await page.goto(permalink);
+    await page.locator('article.comment', { hasText: 'It is db-stage-1' })
+      .getByRole('button', { name: 'Mark as best answer' }).click();
+    await page.waitForURL(`**${permalink}`);
+    // Shown first, under its own heading, and highlighted in the thread.
+    const first = page.locator('section', { has: page.getByRole('heading', { name: 'Best answer' }) });
+    await first.locator('article.comment', { hasText: 'It is db-stage-1' }).waitFor();
+    assert.equal(await page.locator('#comments article.comment.best-answer').count(), 1);
+    await page.locator('article.post').getByText('Question · answered').waitFor();
+
+    await page.goto('/company?show=unanswered');
+    assert.equal(await page.getByText('Where is the staging database?').count(), 0);
+    await page.goto('/company?show=questions');
+    await page.getByText('Where is the staging database?').waitFor();
+    t.clean();
+  });
 });

@@ -57,6 +57,7 @@ fn fill(db: &Db) {
                     group_id: Some(group.id.to_string()),
                     quiet: false,
                     employees_only: false,
+                    question: false,
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }
