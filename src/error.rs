@@ -99,6 +99,8 @@ error_codes! {
     InvitationUsed => "invitation_used",
     MailNotRefused => "mail_not_refused",
     NotAQuestion => "not_a_question",
+    NotAPoll => "not_a_poll",
+    PollClosed => "poll_closed",
     // The server
     Unavailable => "unavailable",
     Internal => "internal",

@@ -46,6 +46,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             quiet: false,
             employees_only: false,
             question: false,
+            poll: None,
         };
         let post = db
             .write(|conn| {

@@ -417,6 +417,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    polls (post_id) {
+        post_id -> BigInt,
+        multiple -> Bool,
+        anonymous -> Bool,
+        results_after -> Text,
+        closes_at -> Nullable<Timestamp>,
+        voter_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    poll_options (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        position -> Integer,
+        label -> Text,
+        vote_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    poll_votes (option_id, user_id) {
+        option_id -> BigInt,
+        user_id -> BigInt,
+        post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -441,6 +471,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_likes,
     comment_likes,
     bookmarks,
+    polls,
+    poll_options,
+    poll_votes,
     tags,
     post_tags,
     mentions,

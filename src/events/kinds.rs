@@ -110,6 +110,9 @@ pub enum Event {
     /// The asker or a moderator marked (or unmarked) a question's best answer.
     #[serde(rename = "post.best_answer_changed")]
     BestAnswerChanged(PostChange),
+    /// Someone voted in a post's poll, changed her vote, or took it back.
+    #[serde(rename = "poll.voted")]
+    PollVoted(PollVote),
     #[serde(rename = "post.liked")]
     PostLiked(PostLike),
     #[serde(rename = "post.unliked")]
@@ -237,6 +240,18 @@ pub struct PostLike {
     pub post: PostId,
     pub group_id: Option<GroupId>,
     pub author_id: UserId,
+    #[serde(default)]
+    pub employees_only: bool,
+}
+
+/// A vote in a poll, changed or taken back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollVote {
+    #[serde(rename = "actor_id")]
+    pub voter: UserId,
+    #[serde(rename = "subject_id")]
+    pub post: PostId,
+    pub group_id: Option<GroupId>,
     #[serde(default)]
     pub employees_only: bool,
 }

@@ -19,7 +19,7 @@ mod codec;
 mod kinds;
 
 pub use codec::{Columns, Undecodable, decode, encode};
-pub use kinds::{CommentChange, CommentLike, Event, Membership, PostChange, PostLike};
+pub use kinds::{CommentChange, CommentLike, Event, Membership, PollVote, PostChange, PostLike};
 
 /// An event as the log holds it: its place, its time, and what happened.
 #[derive(Clone, Debug, PartialEq, Eq)]

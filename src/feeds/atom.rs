@@ -77,6 +77,20 @@ struct Entry<'a> {
     post: &'a PostView,
 }
 
+impl Entry<'_> {
+    /// The post's HTML, and its poll as a line of text (the tally where the reader sees it).
+    fn content(&self) -> String {
+        match &self.post.poll {
+            Some(poll) => format!(
+                "{}<p>{}</p>",
+                self.post.html,
+                crate::html::escape(&poll.as_text())
+            ),
+            None => self.post.html.clone(),
+        }
+    }
+}
+
 fn updated(post: &PostView) -> DateTime<Utc> {
     post.edited_at.unwrap_or(post.created_at)
 }

@@ -2,7 +2,7 @@
 //! thousands of streams never look at the same event again.
 
 use crate::events::{
-    CommentChange, CommentLike, Event, Membership, PostChange, PostLike, Recorded,
+    CommentChange, CommentLike, Event, Membership, PollVote, PostChange, PostLike, Recorded,
 };
 use crate::ids::{CommentId, GroupId, PostId, UserId};
 
@@ -44,7 +44,7 @@ pub enum Revoked {
 /// A post, comment or like event, and what a stream sends for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Content {
-    /// The SSE event type: `post`, `comment` or `like`.
+    /// The SSE event type: `post`, `comment`, `like` or `vote`.
     pub event_type: &'static str,
     pub post_id: PostId,
     pub comment_id: Option<CommentId>,
@@ -173,6 +173,20 @@ impl Topic {
                 None,
                 group_id,
                 CountsOf::PostLikes,
+                employees_only,
+            ),
+            // The stream carries no tally: whether a reader may see results is hers to ask.
+            Event::PollVoted(PollVote {
+                post,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "vote",
+                *post,
+                None,
+                group_id,
+                CountsOf::Nothing,
                 employees_only,
             ),
             Event::CommentLiked(CommentLike {

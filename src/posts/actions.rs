@@ -43,6 +43,9 @@ pub struct NewPost {
     /// best one.
     #[serde(default)]
     pub question: bool,
+    /// A poll to carry.
+    #[serde(default)]
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -227,6 +230,11 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         ));
     }
     let mut rendered = render_body(conn, scope, &input.body, MAX_POST)?;
+    let poll = input
+        .poll
+        .as_ref()
+        .map(|poll| super::polls::check(poll).map(|labels| (poll, labels)))
+        .transpose()?;
     if input.employees_only {
         rendered.keep_from_guests();
     }
@@ -246,6 +254,9 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         ))
         .execute(conn)?;
     index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;
+    if let Some((poll, labels)) = poll {
+        super::polls::create(conn, id, poll, &labels)?;
+    }
     let created = Event::PostCreated {
         author: me,
         post: id,

@@ -1,6 +1,6 @@
 //! Posts and comments: Markdown bodies rendered to sanitized HTML with #tags, @mentions and
 //! links; edits keep every earlier version; likes; bookmarks; questions with best answers;
-//! soft deletion.
+//! polls; soft deletion.
 //!
 //! Invariants: `like_count` and `comment_count` equal the rows they count (changed in the same
 //! transaction as the rows, with idempotent inserts); a deleted post or comment is on no read
@@ -14,6 +14,7 @@ pub mod diff;
 pub mod markup;
 mod mention_links;
 mod model;
+pub mod polls;
 mod queries;
 pub mod saved;
 pub mod system;

@@ -52,6 +52,8 @@ pub struct PostView {
     pub best_answer_id: Option<String>,
     /// Whether the viewer may mark the best answer (the asker, a moderator).
     pub can_mark_answer: bool,
+    /// Its poll, as the viewer sees it.
+    pub poll: Option<super::polls::PollView>,
 }
 
 /// A comment as the API shows it.
@@ -162,6 +164,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         ),
         None => Default::default(),
     };
+    let mut polls = super::polls::views(conn, scope, posts)?;
     posts
         .iter()
         .map(|post| {
@@ -195,6 +198,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 question: post.question,
                 best_answer_id: post.best_answer_id.map(|id| id.to_string()),
                 can_mark_answer: post.question && (own || scope.moderates(post.group_id)),
+                poll: polls.remove(&post.id),
             })
         })
         .collect()

@@ -62,6 +62,7 @@ impl Touched {
                 // Likes of comments change no searched count; the rest is not searched.
                 Event::CommentLiked(_)
                 | Event::CommentUnliked(_)
+                | Event::PollVoted(_)
                 | Event::SessionRevoked { .. }
                 | Event::TokenRevoked { .. }
                 | Event::UserSignedOut { .. }

@@ -264,6 +264,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         | Event::PostEdited(_)
         | Event::PostDeleted(_)
         | Event::BestAnswerChanged(_)
+        | Event::PollVoted(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)
         | Event::CommentDeleted(_)

@@ -82,6 +82,8 @@ struct World {
     clients: Vec<(Viewer, Client)>,
     /// (place, post id, group id)
     posts: Vec<(Place, String, Option<String>)>,
+    /// The first option of each post's poll, in the order of `posts`.
+    options: Vec<String>,
     author_id: String,
 }
 
@@ -102,6 +104,7 @@ async fn build_world(backend: Backend) -> World {
         .guest_in(&ana, "rita", &[&public, &private, &secret])
         .await;
     let mut posts = Vec::new();
+    let mut options = Vec::new();
     for (place, group) in [
         (Place::Company, None),
         (Place::Public, Some(public)),
@@ -113,11 +116,22 @@ async fn build_world(backend: Backend) -> World {
             "News about #{} from @ana for @nina @gina @otto @rita",
             tag(place)
         );
+        // A poll whose option carries the place's word: it must leak nowhere either.
+        let poll = json!({"options": [format!("yes {}", tag(place)), "no"]});
         let (status, post) = ana
-            .post("/api/v1/posts", json!({"body": body, "group_id": group}))
+            .post(
+                "/api/v1/posts",
+                json!({"body": body, "group_id": group, "poll": poll}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{post}");
         let id = post["id"].as_str().unwrap().to_string();
+        options.push(
+            post["poll"]["options"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         assert_eq!(
             ana.post(
                 &format!("/api/v1/posts/{id}/comments"),
@@ -209,6 +223,7 @@ async fn build_world(backend: Backend) -> World {
         app,
         clients,
         posts,
+        options,
         author_id,
     }
 }
@@ -390,6 +405,22 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
                 place,
                 readable,
                 like_status == StatusCode::OK,
+            );
+            let option = &world.options[world.posts.iter().position(|p| &p.1 == id).unwrap()];
+            let (vote_status, _) = client
+                .send(
+                    client
+                        .request(reqwest::Method::PUT, &format!("/api/v1/posts/{id}/vote"))
+                        .json(&json!({"option_ids": [option]})),
+                )
+                .await;
+            cell(
+                &mut failures,
+                "PUT vote",
+                viewer,
+                place,
+                readable,
+                vote_status == StatusCode::OK,
             );
             let (save_status, _) = client.put(&format!("/api/v1/posts/{id}/saved")).await;
             cell(

@@ -22,6 +22,7 @@ mod mail;
 mod microblog;
 mod notifications;
 mod pages;
+mod polls;
 mod questions;
 mod saved;
 mod scim;

@@ -1,6 +1,6 @@
 // Agora's pages work without this script. With it: likes, saves, follows, joining a group and
 // comments go through the JSON API without reloading the page; feed pages listen to the live
-// stream for new posts and counts; the toolbar's search box suggests as you type; and
+// stream for new posts, counts and poll tallies; the toolbar's search box suggests as you type; and
 // "5 min ago" texts stay current. Any failure of an enhanced form falls back to sending the
 // form as usual.
 
@@ -518,7 +518,30 @@ function live(banner, feedUrl) {
       setCommentCount(comment.post_id, comment.comment_count);
     }
   });
+  source.addEventListener('vote', async (event) => {
+    const vote = data(event);
+    const poll = vote && document.querySelector(`[data-poll="${vote.post_id}"]`);
+    if (!poll) return;
+    // The frame carries no tally: whether this reader sees one is the server's to say.
+    const post = await api('GET', `/api/v1/posts/${vote.post_id}`).catch(() => null);
+    if (post?.poll) showTally(poll, post.poll);
+  });
   source.addEventListener('reload', () => showBanner('New posts'));
+}
+
+// Updates the counts a poll already shows (a reader who may not see them has none to update).
+function showTally(element, poll) {
+  for (const option of poll.options) {
+    const row = element.querySelector(`[data-option="${option.id}"]`);
+    const votes = row?.querySelector('[data-votes]');
+    if (!votes || option.votes === null) continue;
+    const percent = poll.voter_count > 0 ? Math.floor((option.votes * 100) / poll.voter_count) : 0;
+    votes.textContent = `${option.votes} · ${percent} %`;
+    const meter = row.querySelector('meter');
+    if (meter) meter.value = percent;
+  }
+  const count = element.querySelector('[data-voter-count]');
+  if (count && poll.voter_count !== null) count.textContent = `${poll.voter_count} voted`;
 }
 
 const banner = document.querySelector('[data-new-posts]');

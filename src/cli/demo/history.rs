@@ -304,6 +304,7 @@ impl<'a> Player<'a> {
                     employees_only: false,
                     // What the story asks is asked as a question.
                     question: body.trim_end().ends_with('?'),
+                    poll: None,
                 };
                 let written = posts::create_post(conn, scope, &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));

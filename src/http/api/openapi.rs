@@ -48,7 +48,7 @@ operations! {
         groups::create_group, groups::list_groups, groups::show_group, groups::update_group, groups::join_group,
         groups::list_members, groups::add_member, groups::remove_member, groups::list_requests,
         posts::create_post, posts::preview_post, posts::show_post, posts::edit_post, posts::delete_post, posts::post_history,
-        posts::like_post, posts::unlike_post, posts::mark_best_answer, posts::unmark_best_answer, posts::add_comment, posts::list_comments,
+        posts::like_post, posts::unlike_post, posts::mark_best_answer, posts::unmark_best_answer, posts::vote, posts::withdraw_vote, posts::add_comment, posts::list_comments,
         posts::edit_comment, posts::delete_comment, posts::comment_history, posts::like_comment, posts::unlike_comment,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,

@@ -1,4 +1,5 @@
-//! Posts and comments: publish, read, edit with history, delete, like, mark best answers.
+//! Posts and comments: publish, read, edit with history, delete, like, mark best answers,
+//! vote in polls.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
 use crate::posts::actions::{self, NewPost};
 use crate::posts::views::{self, VersionView};
-use crate::posts::{CommentView, PostView, access, answers, comments};
+use crate::posts::{CommentView, PostView, access, answers, comments, polls};
 
 /// A new body for a post or comment.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -369,6 +370,63 @@ pub async fn unmark_best_answer(
     let id = id.into_inner();
     write(&app, &caller, move |conn, scope| {
         answers::mark_best_answer(conn, scope, id, None)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+/// A vote: the options chosen.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteInput {
+    /// One option, or several where the poll allows it.
+    pub option_ids: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = String, Path)), request_body = VoteInput,
+    responses((status = 200, body = PostView), (status = 404, body = Problem), (status = 409, description = "no poll, or closed", body = Problem), (status = 422, body = Problem)))]
+/// Votes in the post's poll, replacing any earlier vote of the caller's.
+pub async fn vote(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+    body: web::Json<VoteInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let choice: Vec<i64> = body
+        .option_ids
+        .iter()
+        .map(|option| {
+            option
+                .parse()
+                .map_err(|_| crate::error::invalid("option_ids", "not an option id"))
+        })
+        .collect::<crate::error::Result<_>>()?;
+    if choice.is_empty() {
+        return Err(crate::error::invalid(
+            "option_ids",
+            "choose an option; DELETE takes a vote back",
+        )
+        .into());
+    }
+    write(&app, &caller, move |conn, scope| {
+        polls::vote(conn, scope, id, &choice)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = Problem), (status = 409, description = "no poll, or closed", body = Problem)))]
+/// Takes the caller's vote back, while the poll is open.
+pub async fn withdraw_vote(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        polls::vote(conn, scope, id, &[])
     })
     .await?;
     Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))

@@ -16,6 +16,7 @@ use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::access::Show;
 use crate::posts::actions::{self, NewPost};
+use crate::posts::polls::{NewPoll, ResultsAfter};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -65,6 +66,48 @@ struct PostForm {
     employees_only: Option<String>,
     quiet: Option<String>,
     question: Option<String>,
+    /// A poll's options, one per line; none: no poll.
+    poll_options: String,
+    poll_multiple: Option<String>,
+    poll_anonymous: Option<String>,
+    /// `close`: results once closed; else after voting.
+    poll_results: String,
+    /// Hours until it closes; empty: open.
+    poll_closes_in: String,
+}
+
+impl PostForm {
+    /// The poll the composer describes, if its options are filled in.
+    fn poll(&self) -> crate::error::Result<Option<NewPoll>> {
+        if self.poll_options.trim().is_empty() {
+            return Ok(None);
+        }
+        let closes_at = match self.poll_closes_in.as_str() {
+            "" => None,
+            hours => {
+                let hours: i64 = hours.parse().map_err(|_| {
+                    crate::error::invalid("poll.closes_at", "choose when it closes")
+                })?;
+                Some(chrono::Utc::now() + chrono::Duration::hours(hours))
+            }
+        };
+        Ok(Some(NewPoll {
+            options: self
+                .poll_options
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            multiple: self.poll_multiple.is_some(),
+            anonymous: self.poll_anonymous.is_some(),
+            results: match self.poll_results.as_str() {
+                "close" => ResultsAfter::Close,
+                _ => ResultsAfter::Vote,
+            },
+            closes_at,
+        }))
+    }
 }
 
 /// Trending tags on a feed's side rail.
@@ -197,6 +240,7 @@ async fn create_post(
         quiet: form.quiet.is_some(),
         employees_only: form.employees_only.is_some(),
         question: form.question.is_some(),
+        poll: form.poll()?,
     };
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         actions::create_post(conn, scope, &input)
@@ -212,6 +256,7 @@ async fn create_post(
     })
     .await?;
     composer.body = form.body;
+    composer.poll_options = form.poll_options;
     composer.back = form.back;
     composer.errors = refusal.errors;
     let layout = Layout::signed_in(&req, &caller, "Write a post", Section::None)?;

@@ -10,13 +10,13 @@ use super::form::{self, CsrfForm, CursorQuery, FieldErrors, PAGE_SIZE, ToggleFor
 use super::view::{Edit, Times as _};
 use super::{Layout, Section, render, see_other};
 use crate::App;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
 use crate::posts::views;
-use crate::posts::{CommentView, PostView, access, actions, answers};
+use crate::posts::{CommentView, PostView, access, actions, answers, polls};
 use crate::signals::preferences;
 
 /// Registers the routes of this area.
@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/like", web::post().to(like))
         .route("/posts/{id}/mute", web::post().to(mute))
         .route("/posts/{id}/best-answer", web::post().to(best_answer))
+        .route("/posts/{id}/vote", web::post().to(vote))
         .route("/posts/{id}/edit", web::get().to(edit_page))
         .route("/posts/{id}/edit", web::post().to(edit))
         .route("/posts/{id}/delete", web::post().to(delete))
@@ -220,6 +221,45 @@ async fn best_answer(
     .await?;
     let back = form::local_path(&form.back, &format!("/posts/{id}"));
     Ok(see_other(&back))
+}
+
+/// The poll's form: `option` once per ticked option, or `withdraw` to take the vote back.
+async fn vote(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    form::check(&caller, field("csrf").unwrap_or_default())?;
+    let id = id.into_inner();
+    let choice: Vec<i64> = match field("withdraw") {
+        Some(_) => Vec::new(),
+        None => {
+            let chosen: Vec<i64> = form
+                .iter()
+                .filter(|(k, _)| k == "option")
+                .map(|(_, v)| {
+                    v.parse()
+                        .map_err(|_| invalid("option_ids", "not an option"))
+                })
+                .collect::<Result<_>>()?;
+            if chosen.is_empty() {
+                return Err(invalid("option_ids", "choose an option first").into());
+            }
+            chosen
+        }
+    };
+    write(&app, &caller, move |conn, scope| {
+        polls::vote(conn, scope, id, &choice)
+    })
+    .await?;
+    let back = form::local_path(field("back").unwrap_or_default(), &format!("/posts/{id}"));
+    Ok(see_other(&format!("{back}#post-{id}")))
 }
 
 /// Mutes or unmutes the post's thread for the caller: no more notifications of its comments

@@ -125,6 +125,8 @@ pub struct Composer {
     /// The chosen group id; empty: the company feed.
     pub selected: String,
     pub body: String,
+    /// A poll's options as typed, one per line (kept when a post is refused).
+    pub poll_options: String,
     pub errors: FieldErrors,
     /// Where to go after posting.
     pub back: String,

@@ -45,6 +45,8 @@ pub struct DigestItem {
     pub comments: i64,
     /// Deep link to the post.
     pub link: String,
+    /// Its poll as a line of text: the tally where the reader may see it.
+    pub poll: Option<String>,
 }
 
 /// A reader's digest.
@@ -165,6 +167,7 @@ fn items(
         &posts.iter().filter_map(|p| p.group_id).collect::<Vec<_>>(),
     )?;
     let base = config.public_url();
+    let polls = crate::posts::polls::views(conn, scope, posts)?;
     Ok(posts
         .iter()
         .map(|p| {
@@ -184,6 +187,7 @@ fn items(
                 likes: p.like_count,
                 comments: p.comments_seen_by(scope),
                 link: format!("{base}/posts/{}", p.id),
+                poll: polls.get(&p.id).map(|poll| poll.as_text()),
             }
         })
         .collect())

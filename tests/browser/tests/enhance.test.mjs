@@ -225,6 +225,36 @@ describe('without JavaScript', () => {
     t.clean();
   });
 
+  test('making a poll in the composer, voting, and changing the vote', async () => {
+    const { page } = await t.open({ javaScriptEnabled: false });
+    await signIn(page);
+    await page.goto('/');
+    await page.getByLabel('Share something').fill('Team lunch: where?');
+    await page.locator('details.composer-poll > summary').click();
+    // A duplicate option is refused with the options kept as typed.
+    await page.getByLabel('Options, one per line (2 to 10)').fill('Pizza\npizza');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.locator('.field-error', { hasText: 'twice' }).waitFor();
+    assert.equal(await page.getByLabel('Options, one per line (2 to 10)').inputValue(), 'Pizza\npizza');
+    await page.getByLabel('Options, one per line (2 to 10)').fill('Pizza\nSushi\nTacos');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.waitForURL('/');
+
+    const card = page.locator('article.post', { hasText: 'Team lunch: where?' });
+    await card.getByText('results after you vote').waitFor();
+    await card.getByLabel('Sushi').check();
+    await card.getByRole('button', { name: 'Vote', exact: true }).click();
+    const voted = page.locator('article.post', { hasText: 'Team lunch: where?' });
+    await voted.getByText('1 voted').waitFor();
+    await voted.getByText('1 · 100 %').waitFor();
+    await voted.getByLabel('Tacos').check();
+    await voted.getByRole('button', { name: 'Change vote' }).click();
+    const changed = page.locator('article.post', { hasText: 'Team lunch: where?' });
+    await changed.locator('[data-option]', { hasText: 'Tacos' }).getByText('1 · 100 %').waitFor();
+    await changed.locator('[data-option]', { hasText: 'Sushi' }).getByText('0 · 0 %').waitFor();
+    t.clean();
+  });
+
   test('asking a question, answering it and marking the best answer', async () => {
     const { page } = await t.open({ javaScriptEnabled: false });
     await signIn(page);

@@ -58,6 +58,7 @@ fn fill(db: &Db) {
                     quiet: false,
                     employees_only: false,
                     question: false,
+                    poll: None,
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }
