@@ -293,6 +293,10 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
             words.insert(0, prose.sentence(&mut rng, group_index, author));
         }
         let created = time_of(start_ms + p as u64 * post_step);
+        let active = match comment_count[p] {
+            0 => created,
+            _ => time_of(start_ms + p as u64 * post_step + 60_000),
+        };
         for t in &post_tags_here {
             post_tag_rows.push((
                 post_tags::tag_id.eq(tag_ids[*t]),
@@ -317,6 +321,9 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
             posts::comment_count.eq(comment_count[p]),
             posts::like_count.eq(0i64),
             posts::created_at.eq(created),
+            // Its comments come a minute after it (see the comment rows).
+            posts::activity_at.eq(active),
+            posts::open_activity_at.eq(active),
         ));
     }
     for (p, _) in &likes {

@@ -203,6 +203,8 @@ diesel::table! {
         edited_by -> Nullable<BigInt>,
         question -> Bool,
         best_answer_id -> Nullable<BigInt>,
+        activity_at -> Timestamp,
+        open_activity_at -> Timestamp,
     }
 }
 

@@ -11,7 +11,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::follows;
 use crate::groups;
 use crate::ids::{GroupId, UserId};
-use crate::posts::access::{self, Member, Show, Source};
+use crate::posts::access::{self, Member, Source};
+use crate::posts::listing::{After, Listing, Sort};
 use crate::posts::{PostView, views};
 use crate::{accounts, tags};
 
@@ -21,9 +22,9 @@ pub enum Feed {
     /// Own posts, people and tags followed, groups joined.
     Home,
     /// Every post the viewer may see outside private groups (not for guests).
-    Company(Show),
-    Group(GroupId, Show),
-    Tag(String),
+    Company(Listing),
+    Group(GroupId, Listing),
+    Tag(String, Listing),
     Person(UserId),
 }
 
@@ -43,9 +44,15 @@ pub fn read(
     limit: i64,
 ) -> Result<FeedPage> {
     let me = scope.viewer().require_user()?.id;
-    let before = cursor
-        .map(|c| crate::cursor::decode(c).map(|(_, id)| id))
-        .transpose()?;
+    let sort = match feed {
+        Feed::Company(listing) | Feed::Group(_, listing) | Feed::Tag(_, listing) => listing.sort,
+        Feed::Home | Feed::Person(_) => Sort::Latest,
+    };
+    let after = cursor.map(|c| sort.after(c)).transpose()?;
+    let before = match after {
+        Some(After::Latest(id)) => Some(id),
+        _ => None,
+    };
     let fetch = limit + 1;
     // A merged feed may stop early with a short page and say where to go on.
     let mut continue_before = None;
@@ -66,24 +73,24 @@ pub fn read(
             continue_before = page.continue_before;
             page.posts
         }
-        Feed::Company(show) => {
+        Feed::Company(listing) => {
             if !scope.reads_company() {
                 return Err(Error::forbidden(
                     ErrorCode::GuestNotAllowed,
                     "guests see only their groups",
                 ));
             }
-            access::feed_page(conn, scope, Source::Company, *show, before, fetch)?
+            access::feed_page(conn, scope, Source::Company, *listing, after, fetch)?
         }
-        Feed::Group(id, show) => {
+        Feed::Group(id, listing) => {
             let group = groups::access::readable_group(conn, scope, *id)?;
-            access::feed_page(conn, scope, Source::Group(group.id), *show, before, fetch)?
+            access::feed_page(conn, scope, Source::Group(group.id), *listing, after, fetch)?
         }
-        Feed::Tag(name) => {
+        Feed::Tag(name, listing) => {
             let name = tags::actions::normalize(name)?;
             match tags::system::id_of(conn, &name)? {
                 Some(tag) => {
-                    access::feed_page(conn, scope, Source::Tags(&[tag]), Show::All, before, fetch)?
+                    access::feed_page(conn, scope, Source::Tags(&[tag]), *listing, after, fetch)?
                 }
                 None => Vec::new(),
             }
@@ -91,11 +98,11 @@ pub fn read(
         Feed::Person(id) => {
             let person = accounts::access::visible_user(conn, scope, *id)?;
             let source = Source::Authors(&[person.id]);
-            access::feed_page(conn, scope, source, Show::All, before, fetch)?
+            access::feed_page(conn, scope, source, Listing::default(), after, fetch)?
         }
     };
-    let (posts, next_cursor) =
-        crate::cursor::page(posts, limit, |p| crate::cursor::encode("p", p.id));
+    let guest = scope.viewer().is_guest();
+    let (posts, next_cursor) = crate::cursor::page(posts, limit, |p| sort.cursor_after(p, guest));
     let next_cursor =
         next_cursor.or_else(|| continue_before.map(|id| crate::cursor::encode("p", id)));
     Ok(FeedPage {

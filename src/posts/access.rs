@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::listing::{After, Listing, Sort};
 use super::model::{Comment, Post, PostStats};
 use super::queries::{self, PostFilter};
 use super::views::VersionView;
@@ -23,45 +24,6 @@ pub enum Source<'a> {
     Authors(&'a [UserId]),
     /// Posts tagged with any of these tags.
     Tags(&'a [i64]),
-}
-
-/// Which posts of a feed to show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Show {
-    #[default]
-    All,
-    /// Questions only.
-    Questions,
-    /// Questions without a best answer.
-    Unanswered,
-}
-
-impl Show {
-    /// Reads the API's and pages' `?show=` (`all`, `questions`, `unanswered`).
-    pub fn parse(raw: Option<&str>) -> Result<Show> {
-        match raw.unwrap_or("all") {
-            "all" | "" => Ok(Show::All),
-            "questions" => Ok(Show::Questions),
-            "unanswered" => Ok(Show::Unanswered),
-            _ => Err(crate::error::invalid(
-                "show",
-                "use all, questions or unanswered",
-            )),
-        }
-    }
-
-    /// The condition on posts, if any.
-    fn filter(self) -> Option<PostFilter> {
-        match self {
-            Show::All => None,
-            Show::Questions => Some(Box::new(posts::question.eq(true))),
-            Show::Unanswered => Some(Box::new(
-                posts::question
-                    .eq(true)
-                    .and(posts::best_answer_id.is_null()),
-            )),
-        }
-    }
 }
 
 /// Post `id` if the viewer may read it.
@@ -88,31 +50,34 @@ pub fn visible_comment(
     Ok((comment, post))
 }
 
-/// Newest first, at most `limit` readable posts from `source` that `show` picks, older than
-/// `before`.
+/// At most `limit` readable posts from `source` that the listing picks, in its order, after
+/// `after`.
 pub fn feed_page(
     conn: &mut DbConnection,
     scope: &Scope,
     source: Source<'_>,
-    show: Show,
-    before: Option<PostId>,
+    listing: Listing,
+    after: Option<After>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
+    let guest = scope.viewer().is_guest();
     let mut readable = match source {
-        Source::Company => {
-            queries::in_groups(&scope.public_readable(), true, scope.viewer().is_guest())
-        }
+        Source::Company => queries::in_groups(&scope.public_readable(), true, guest),
         _ => readable(scope),
     };
-    if let Some(picked) = show.filter() {
+    if let Some(picked) = listing.show.filter() {
         readable = Box::new(readable.and(picked));
     }
-    let source: PostFilter = match source {
-        Source::Company => Box::new(posts::id.gt(0)),
-        Source::Group(id) => Box::new(posts::group_id.assume_not_null().eq(id)),
-        Source::Authors(ids) => Box::new(posts::author_id.eq_any(ids.to_vec())),
-        Source::Tags(tags) => {
+    let source: PostFilter = match (source, after) {
+        (Source::Company, _) => Box::new(posts::id.gt(0)),
+        (Source::Group(id), _) => Box::new(posts::group_id.assume_not_null().eq(id)),
+        (Source::Authors(ids), _) => Box::new(posts::author_id.eq_any(ids.to_vec())),
+        (Source::Tags(tags), before) if listing.sort == Sort::Latest => {
+            let before = match before {
+                Some(After::Latest(id)) => Some(id),
+                _ => None,
+            };
             // One index range per tag, merged here: plan-stable however popular a tag is.
             let mut ids = Vec::new();
             for tag in tags {
@@ -130,8 +95,9 @@ pub fn feed_page(
             ids.truncate(usize::try_from(limit).unwrap_or(0));
             Box::new(posts::id.eq_any(ids))
         }
+        (Source::Tags(tags), _) => queries::tagged(tags),
     };
-    queries::page(conn, readable, source, before, limit)
+    queries::page(conn, readable, source, listing.sort, guest, after, limit)
 }
 
 /// Earlier versions of a readable post, newest first.

@@ -239,6 +239,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         rendered.keep_from_guests();
     }
     let id = PostId(new_id());
+    let now = clock::now();
     diesel::insert_into(posts::table)
         .values((
             posts::id.eq(id),
@@ -247,7 +248,9 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             posts::body.eq(&input.body),
             posts::html.eq(&rendered.html),
             posts::links.eq(&rendered.links),
-            posts::created_at.eq(clock::now()),
+            posts::created_at.eq(now),
+            posts::activity_at.eq(now),
+            posts::open_activity_at.eq(now),
             posts::quiet.eq(input.quiet),
             posts::employees_only.eq(input.employees_only),
             posts::question.eq(input.question),

@@ -222,6 +222,19 @@ fn count_comment(
             posts::open_comment_count.eq(posts::open_comment_count + open),
         ))
         .execute(conn)?;
+    // A new comment is activity: the post rises in "recent activity" order (for guests only
+    // if they may read the comment).
+    if delta > 0 {
+        let now = clock::now();
+        diesel::update(posts::table.find(post_id))
+            .set(posts::activity_at.eq(now))
+            .execute(conn)?;
+        if !employees_only {
+            diesel::update(posts::table.find(post_id))
+                .set(posts::open_activity_at.eq(now))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod answers;
 pub mod comments;
 pub mod diff;
+pub mod listing;
 pub mod markup;
 mod mention_links;
 mod model;

@@ -36,6 +36,10 @@ pub struct Post {
     pub question: bool,
     /// The comment the asker or a moderator marked as the best answer.
     pub best_answer_id: Option<CommentId>,
+    /// When it was made or last commented on ("recent activity" order).
+    pub activity_at: NaiveDateTime,
+    /// The same counting only comments guests may read.
+    pub open_activity_at: NaiveDateTime,
 }
 
 /// A comment row.

@@ -49,7 +49,7 @@ pub fn read(
         Feed::Home => format!("Home of {}", reader.name),
         Feed::Company(_) => "Company".to_string(),
         Feed::Group(id, _) => groups::access::readable_group(conn, &scope, *id)?.name,
-        Feed::Tag(name) => format!("#{}", name.trim_start_matches('#').to_lowercase()),
+        Feed::Tag(name, _) => format!("#{}", name.trim_start_matches('#').to_lowercase()),
         Feed::Person(id) => {
             let person = crate::accounts::access::visible_user(conn, &scope, *id)?;
             format!("Posts by {}", person.name)

@@ -32,4 +32,5 @@ mod sign_in_links;
 mod single_sign_on;
 mod smtp;
 mod snapshots;
+mod sorting;
 mod stream;

@@ -651,6 +651,8 @@ async fn reindex_swaps_in_a_rebuilt_index_while_the_server_answers_and_check_fin
                 posts::html.eq("<p>smuggled quokka</p>"),
                 posts::links.eq("[]"),
                 posts::created_at.eq(now),
+                posts::activity_at.eq(now),
+                posts::open_activity_at.eq(now),
             ))
             .execute(conn)?;
         Ok(())

@@ -10,7 +10,7 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::ids::{GroupId, UserId};
 use crate::posts::PostView;
-use crate::posts::access::Show;
+use crate::posts::listing::{Listing, Show, Sort};
 use crate::{follows, posts, tags};
 
 async fn feed(
@@ -42,27 +42,42 @@ pub async fn home_feed(
     feed(app, caller, Feed::Home, query).await
 }
 
-/// `?show=` of the feeds that can keep to questions (company and group).
+/// `?show=&sort=&window=` of the company, group and tag feeds.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ShowQuery {
+pub struct ListingQuery {
     /// `all` (the default), `questions`, or `unanswered` (questions without a best answer).
     pub show: Option<String>,
+    /// `latest` (the default), `activity` (newest comment first), or `top` (likes plus
+    /// comments, within `window`). A cursor pages only the order that made it.
+    pub sort: Option<String>,
+    /// For `top`: `day`, `week` (the default), `month` or `all`.
+    pub window: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/feeds/company", tag = "feeds", params(PageQuery, ShowQuery),
+impl ListingQuery {
+    /// The listing asked for, checked.
+    pub fn listing(&self) -> crate::error::Result<Listing> {
+        Ok(Listing {
+            show: Show::parse(self.show.as_deref())?,
+            sort: Sort::parse(self.sort.as_deref(), self.window.as_deref())?,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds/company", tag = "feeds", params(PageQuery, ListingQuery),
     responses((status = 200, body = Page<PostView>), (status = 403, description = "guests", body = Problem)))]
 /// Every post the viewer may see outside private groups.
 pub async fn company_feed(
     app: web::Data<App>,
     caller: Caller,
     query: web::Query<PageQuery>,
-    show: web::Query<ShowQuery>,
+    listing: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let show = Show::parse(show.show.as_deref())?;
-    feed(app, caller, Feed::Company(show), query).await
+    let listing = listing.listing()?;
+    feed(app, caller, Feed::Company(listing), query).await
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery, ShowQuery),
+#[utoipa::path(get, path = "/api/v1/groups/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery, ListingQuery),
     responses((status = 200, body = Page<PostView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 /// One group's posts.
 pub async fn group_feed(
@@ -70,14 +85,14 @@ pub async fn group_feed(
     caller: Caller,
     id: web::Path<GroupId>,
     query: web::Query<PageQuery>,
-    show: web::Query<ShowQuery>,
+    listing: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let show = Show::parse(show.show.as_deref())?;
-    feed(app, caller, Feed::Group(id, show), query).await
+    let listing = listing.listing()?;
+    feed(app, caller, Feed::Group(id, listing), query).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tags/{name}/feed", tag = "feeds", params(("name" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/tags/{name}/feed", tag = "feeds", params(("name" = String, Path), PageQuery, ListingQuery),
     responses((status = 200, body = Page<PostView>), (status = 422, body = Problem)))]
 /// Posts with one tag that the viewer may see.
 pub async fn tag_feed(
@@ -85,8 +100,10 @@ pub async fn tag_feed(
     caller: Caller,
     name: web::Path<String>,
     query: web::Query<PageQuery>,
+    listing: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    feed(app, caller, Feed::Tag(name.into_inner()), query).await
+    let listing = listing.listing()?;
+    feed(app, caller, Feed::Tag(name.into_inner(), listing), query).await
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/feed", tag = "feeds", params(("id" = String, Path), PageQuery),

@@ -14,7 +14,7 @@ use crate::feeds::atom::AtomFeed;
 use crate::http::api::blocking;
 use crate::http::error::PageError;
 use crate::ids::{GroupId, UserId};
-use crate::posts::access::Show;
+use crate::posts::listing::Listing;
 use crate::signals::atom_feeds::{self, TokenFeed};
 
 /// The media type of an Atom document.
@@ -48,7 +48,14 @@ async fn company(
     req: HttpRequest,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
-    serve(app, req, query, Feed::Company(Show::All), "/company").await
+    serve(
+        app,
+        req,
+        query,
+        Feed::Company(Listing::default()),
+        "/company",
+    )
+    .await
 }
 
 async fn group(
@@ -62,7 +69,7 @@ async fn group(
         app,
         req,
         query,
-        Feed::Group(id, Show::All),
+        Feed::Group(id, Listing::default()),
         &format!("/groups/{id}"),
     )
     .await
@@ -86,7 +93,7 @@ async fn tag(
 ) -> Result<HttpResponse, PageError> {
     let name = crate::tags::actions::normalize(&name).map_err(|_| Error::not_found("tag"))?;
     let page = format!("/tags/{name}");
-    serve(app, req, query, Feed::Tag(name), &page).await
+    serve(app, req, query, Feed::Tag(name, Listing::default()), &page).await
 }
 
 async fn serve(

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::http::api::write;
 use crate::http::error::{PageError, status_of};
 use crate::http::extract::Caller;
+use crate::posts::listing::{Listing, Show, Sort};
 
 /// Page size of every list.
 pub const PAGE_SIZE: i64 = 20;
@@ -168,13 +169,36 @@ pub struct SavedQuery {
     pub saved: Option<String>,
 }
 
-/// `?cursor=…&show=…` of the feed pages that can keep to questions.
+/// `?cursor=…&show=…&sort=…&window=…` of the company, group and tag pages.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct FeedQuery {
     pub cursor: Option<String>,
-    /// `questions`, `unanswered`; anything else: all posts.
+    /// `questions`, `unanswered`; none: all posts.
     pub show: Option<String>,
+    /// `activity`, `top`; none: latest.
+    pub sort: Option<String>,
+    /// For `top`: `day`, `week`, `month`, `all`.
+    pub window: Option<String>,
+}
+
+impl FeedQuery {
+    /// The listing asked for, checked.
+    pub fn listing(&self) -> crate::error::Result<Listing> {
+        listing(&self.show, &self.sort, &self.window)
+    }
+}
+
+/// The listing a feed page's `show`, `sort` and `window` ask for, checked.
+pub fn listing(
+    show: &Option<String>,
+    sort: &Option<String>,
+    window: &Option<String>,
+) -> crate::error::Result<Listing> {
+    Ok(Listing {
+        show: Show::parse(show.as_deref())?,
+        sort: Sort::parse(sort.as_deref(), window.as_deref())?,
+    })
 }
 
 /// `?cursor=…` of every list page.

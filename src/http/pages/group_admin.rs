@@ -18,7 +18,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::{GroupId, InvitationId, UserId};
-use crate::posts::access::Show;
+use crate::posts::listing::Listing;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -133,7 +133,7 @@ pub async fn after_change<T>(
         Ok(_) => return Ok(see_other(&format!("/groups/{id}#members"))),
         Err(error) => refused(error)?,
     };
-    let mut page = group_page(app, req, caller, id, Show::All, None, None).await?;
+    let mut page = group_page(app, req, caller, id, Listing::default(), None, None).await?;
     page.errors = refusal.errors;
     render(refusal.status, &page)
 }
@@ -156,7 +156,7 @@ async fn update_settings(
         Ok(_) => return Ok(see_other(&format!("/groups/{id}"))),
         Err(refusal) => refusal,
     };
-    let mut page = group_page(&app, &req, &caller, id, Show::All, None, None).await?;
+    let mut page = group_page(&app, &req, &caller, id, Listing::default(), None, None).await?;
     if let Some(manage) = page.manage.as_mut() {
         manage.settings = form;
         manage.errors = refusal.errors;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::form::{self, CsrfForm, FieldErrors, PAGE_SIZE};
 use super::group_admin::{self, Manage};
-use super::view::{Composer, FeedList, ShowLinks, Times as _, feed_list};
+use super::view::{Composer, FeedControls, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
-use crate::posts::access::Show;
+use crate::posts::listing::{Listing, Show};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -73,7 +73,7 @@ pub(super) struct ShowPage {
     pub errors: FieldErrors,
     pub back: String,
     pub empty: &'static str,
-    pub show_links: ShowLinks,
+    pub controls: FeedControls,
 }
 
 /// `?requested=1` after asking to join, `?cursor=` for older posts, `?members=` for more
@@ -84,8 +84,9 @@ struct ShowQuery {
     cursor: Option<String>,
     members: Option<String>,
     requested: Option<String>,
-    /// `questions`, `unanswered`: only those posts.
     show: Option<String>,
+    sort: Option<String>,
+    window: Option<String>,
 }
 
 /// Members shown at a time on a group page.
@@ -237,7 +238,7 @@ pub(super) async fn group_page(
     req: &HttpRequest,
     caller: &Caller,
     id: GroupId,
-    show: Show,
+    listing: Listing,
     cursor: Option<String>,
     members_cursor: Option<String>,
 ) -> Result<ShowPage, PageError> {
@@ -246,14 +247,14 @@ pub(super) async fn group_page(
     let mut layout = Layout::signed_in(req, caller, &group.name, Section::Groups)?;
     layout.atom = readable.then(|| format!("/groups/{id}.atom"));
     let back = format!("/groups/{id}");
-    let show_links = ShowLinks {
+    let controls = FeedControls {
         path: back.clone(),
-        show,
+        listing,
     };
     let feed = match readable {
         true => {
-            let here = show_links.current();
-            Some(feed_list(app, caller, Feed::Group(id, show), cursor, &here).await?)
+            let here = controls.current();
+            Some(feed_list(app, caller, Feed::Group(id, listing), cursor, &here).await?)
         }
         false => None,
     };
@@ -275,12 +276,12 @@ pub(super) async fn group_page(
         notice: "",
         errors: FieldErrors::default(),
         back,
-        empty: match show {
+        empty: match listing.show {
             Show::All => "No posts in this group yet.",
             Show::Questions => "No questions in this group yet.",
             Show::Unanswered => "Every question here has its best answer.",
         },
-        show_links,
+        controls,
         group,
     })
 }
@@ -294,8 +295,17 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let query = query.into_inner();
-    let show = Show::parse(query.show.as_deref())?;
-    let mut page = group_page(&app, &req, &caller, id, show, query.cursor, query.members).await?;
+    let listing = form::listing(&query.show, &query.sort, &query.window)?;
+    let mut page = group_page(
+        &app,
+        &req,
+        &caller,
+        id,
+        listing,
+        query.cursor,
+        query.members,
+    )
+    .await?;
     if query.requested.is_some() && page.group.my_role.is_none() {
         page.notice = "You asked to join. A group admin will let you in.";
     }

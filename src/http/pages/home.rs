@@ -7,15 +7,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, CursorQuery, FeedQuery};
-use super::view::{Composer, FeedList, ShowLinks, Times as _, feed_list};
+use super::view::{Composer, FeedControls, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::feeds::{self, Feed};
 use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
-use crate::posts::access::Show;
 use crate::posts::actions::{self, NewPost};
+use crate::posts::listing::Listing;
 use crate::posts::polls::{NewPoll, ResultsAfter};
 
 /// Registers the routes of this area.
@@ -42,8 +42,8 @@ struct FeedPage {
     /// The side rail's tags most used this week in what the reader may read, with counts;
     /// `None` on later pages, which have no rail.
     trending: Option<Vec<(String, i64)>>,
-    /// On the company feed: all posts, or questions only.
-    show_links: Option<ShowLinks>,
+    /// On the company feed: which posts, in what order.
+    controls: Option<FeedControls>,
 }
 
 #[derive(Template)]
@@ -124,7 +124,7 @@ async fn home(
         return Ok(see_other(if setup_open { "/setup" } else { "/sign-in" }));
     }
     let cursor = query.into_inner().cursor;
-    feed_page(app, req, caller, Section::Home, Show::All, cursor).await
+    feed_page(app, req, caller, Section::Home, Listing::default(), cursor).await
 }
 
 async fn company(
@@ -134,8 +134,8 @@ async fn company(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, PageError> {
     let query = query.into_inner();
-    let show = Show::parse(query.show.as_deref())?;
-    feed_page(app, req, caller, Section::Company, show, query.cursor).await
+    let listing = query.listing()?;
+    feed_page(app, req, caller, Section::Company, listing, query.cursor).await
 }
 
 async fn feed_page(
@@ -143,14 +143,14 @@ async fn feed_page(
     req: HttpRequest,
     caller: Caller,
     section: Section,
-    show: Show,
+    listing: Listing,
     cursor: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let (heading, greeting, feed, path, empty, atom_path) = match section {
         Section::Company => (
             "Company",
             "",
-            Feed::Company(show),
+            Feed::Company(listing),
             "/company",
             "No posts here yet. Company posts and public groups show up here.",
             "/feeds/company.atom",
@@ -167,13 +167,13 @@ async fn feed_page(
     let mut layout = Layout::signed_in(&req, &caller, heading, section)?;
     layout.atom = Some(atom_path.to_string());
     let first_page = cursor.is_none();
-    let show_links = matches!(feed, Feed::Company(_)).then(|| ShowLinks {
+    let controls = matches!(feed, Feed::Company(_)).then(|| FeedControls {
         path: path.to_string(),
-        show,
+        listing,
     });
-    let here = show_links
+    let here = controls
         .as_ref()
-        .map_or_else(|| path.to_string(), ShowLinks::current);
+        .map_or_else(|| path.to_string(), FeedControls::current);
     let feed = feed_list(&app, &caller, feed, cursor, &here).await?;
     let selected = String::new();
     let (mut composer, trending) = read(&app, &caller, move |conn, scope| {
@@ -201,7 +201,7 @@ async fn feed_page(
         suggest_demo,
         back: path,
         trending,
-        show_links,
+        controls,
     };
     render(StatusCode::OK, &page)
 }
@@ -210,7 +210,7 @@ async fn feed_page(
 /// outside private groups: a fresh instance.
 async fn instance_is_empty(app: &web::Data<App>, caller: &Caller) -> Result<bool, PageError> {
     let page = read(app, caller, |conn, scope| {
-        feeds::read(conn, scope, &Feed::Company(Show::All), None, 1)
+        feeds::read(conn, scope, &Feed::Company(Listing::default()), None, 1)
     })
     .await?;
     Ok(page.items.is_empty())

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::form::{self, CursorQuery, ToggleForm};
-use super::view::{FeedList, Times as _, feed_list};
+use super::form::{self, FeedQuery, ToggleForm};
+use super::view::{FeedControls, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render};
 use crate::App;
 use crate::error::Error;
@@ -57,6 +57,8 @@ struct ShowPage {
     feed: FeedList,
     back: String,
     empty: &'static str,
+    /// Which of its posts, in what order.
+    controls: FeedControls,
 }
 
 /// `raw` as a tag name; a name that cannot be a tag is a page that does not exist.
@@ -69,9 +71,11 @@ async fn show(
     req: HttpRequest,
     caller: Caller,
     name: web::Path<String>,
-    query: web::Query<CursorQuery>,
+    query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, PageError> {
     let name = tag_name(&name)?;
+    let query = query.into_inner();
+    let listing = query.listing()?;
     let mut layout = Layout::signed_in(&req, &caller, &format!("#{name}"), Section::None)?;
     layout.atom = Some(format!("/tags/{name}.atom"));
     let me = caller.user()?.id;
@@ -84,8 +88,19 @@ async fn show(
     })
     .await?;
     let back = format!("/tags/{name}");
-    let cursor = query.into_inner().cursor;
-    let feed = feed_list(&app, &caller, Feed::Tag(name.clone()), cursor, &back).await?;
+    let controls = FeedControls {
+        path: back.clone(),
+        listing,
+    };
+    let here = controls.current();
+    let feed = feed_list(
+        &app,
+        &caller,
+        Feed::Tag(name.clone(), listing),
+        query.cursor,
+        &here,
+    )
+    .await?;
     let page = ShowPage {
         layout,
         action: format!("{back}/follow"),
@@ -94,6 +109,7 @@ async fn show(
         feed,
         back,
         empty: "No posts you can see carry this tag yet.",
+        controls,
     };
     render(StatusCode::OK, &page)
 }

@@ -14,7 +14,7 @@ use crate::http::api::read;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
 use crate::posts::PostView;
-use crate::posts::access::Show;
+use crate::posts::listing::{Listing, Show, Sort, Window};
 use crate::posts::views::VersionView;
 use actix_web::web;
 
@@ -61,33 +61,76 @@ pub struct FeedList {
     pub more: Option<String>,
 }
 
-/// The "All posts · Questions · Unanswered" links above a feed that can keep to questions.
+/// The choices above a feed: which posts (all, questions, the unanswered) and in what order
+/// (latest, recent activity, top). Each link keeps the other choice.
 #[derive(Debug)]
-pub struct ShowLinks {
+pub struct FeedControls {
     /// The feed page's own address, without a query.
     pub path: String,
-    pub show: Show,
+    pub listing: Listing,
 }
 
-impl ShowLinks {
-    /// Each link: its text, address, and whether it is the one shown.
-    pub fn links(&self) -> Vec<(&'static str, String, bool)> {
+impl FeedControls {
+    /// The "show" links: text, address, and whether it is the current one.
+    pub fn shows(&self) -> Vec<(&'static str, String, bool)> {
         [
-            ("All posts", Show::All, ""),
-            ("Questions", Show::Questions, "?show=questions"),
-            ("Unanswered", Show::Unanswered, "?show=unanswered"),
+            ("All posts", Show::All),
+            ("Questions", Show::Questions),
+            ("Unanswered", Show::Unanswered),
         ]
         .into_iter()
-        .map(|(text, show, query)| (text, format!("{}{query}", self.path), show == self.show))
+        .map(|(text, show)| {
+            let listing = Listing {
+                show,
+                ..self.listing
+            };
+            (text, self.url(listing), listing == self.listing)
+        })
         .collect()
     }
 
-    /// The page's address with its choice, which "Load more" keeps.
+    /// The order links: text, address, and whether it is the current one.
+    pub fn sorts(&self) -> Vec<(&'static str, String, bool)> {
+        [
+            ("Latest", Sort::Latest),
+            ("Recent activity", Sort::Activity),
+            ("Top this week", Sort::Top(Window::Week)),
+            ("Top this month", Sort::Top(Window::Month)),
+            ("Top of all time", Sort::Top(Window::All)),
+        ]
+        .into_iter()
+        .map(|(text, sort)| {
+            let listing = Listing {
+                sort,
+                ..self.listing
+            };
+            (text, self.url(listing), listing == self.listing)
+        })
+        .collect()
+    }
+
+    /// The page's address with its choices, which "Load more" keeps.
     pub fn current(&self) -> String {
-        self.links()
-            .into_iter()
-            .find(|link| link.2)
-            .map_or_else(|| self.path.clone(), |link| link.1)
+        self.url(self.listing)
+    }
+
+    /// The page's address for `listing`, leaving out what is the default.
+    fn url(&self, listing: Listing) -> String {
+        let mut query = Vec::new();
+        match listing.show {
+            Show::All => {}
+            Show::Questions => query.push("show=questions".to_string()),
+            Show::Unanswered => query.push("show=unanswered".to_string()),
+        }
+        match listing.sort {
+            Sort::Latest => {}
+            Sort::Activity => query.push("sort=activity".to_string()),
+            Sort::Top(window) => query.push(format!("sort=top&window={}", window.as_str())),
+        }
+        match query.is_empty() {
+            true => self.path.clone(),
+            false => format!("{}?{}", self.path, query.join("&")),
+        }
     }
 }
 

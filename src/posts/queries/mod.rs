@@ -15,9 +15,10 @@ pub use feeds::Member;
 pub(in crate::posts) use feeds::*;
 pub(in crate::posts) use saved::*;
 
+use super::listing::{After, Sort};
 use super::model::{Post, PostStats};
 use crate::db::DbConnection;
-use crate::db::schema::{post_versions, posts};
+use crate::db::schema::{post_tags, post_versions, posts};
 use crate::error::Result;
 use crate::ids::{GroupId, PostId};
 
@@ -55,25 +56,79 @@ pub(super) fn find(conn: &mut DbConnection, id: PostId) -> Result<Option<Post>> 
         .optional()?)
 }
 
-/// Newest first: posts matching `readable` and `source`, older than `before`.
+/// Posts matching `readable` and `source` in the order `sort` (as a reader who is a guest or
+/// not sees it), after `after`.
 pub(super) fn page(
     conn: &mut DbConnection,
     readable: PostFilter,
     source: PostFilter,
-    before: Option<PostId>,
+    sort: Sort,
+    guest: bool,
+    after: Option<After>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     let mut query = posts::table
         .filter(readable)
         .filter(source)
-        .order(posts::id.desc())
         .limit(limit)
         .select(Post::as_select())
         .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(posts::id.lt(before));
+    // Each order is (key descending, id descending); a page starts strictly after the
+    // cursor's (key, id).
+    macro_rules! keyset {
+        ($key:expr, $after:expr) => {{
+            query = query.order(($key.desc(), posts::id.desc()));
+            if let Some((key, id)) = $after {
+                query = query.filter($key.lt(key).or($key.eq(key).and(posts::id.lt(id))));
+            }
+        }};
+    }
+    match sort {
+        Sort::Latest => {
+            query = query.order(posts::id.desc());
+            if let Some(After::Latest(before)) = after {
+                query = query.filter(posts::id.lt(before));
+            }
+        }
+        Sort::Activity => {
+            let from = match after {
+                Some(After::Activity(at, id)) => Some((at, id)),
+                _ => None,
+            };
+            if guest {
+                keyset!(posts::open_activity_at, from)
+            } else {
+                keyset!(posts::activity_at, from)
+            }
+        }
+        Sort::Top(window) => {
+            if let Some(since) = window.since() {
+                query = query.filter(posts::created_at.ge(since));
+            }
+            let from = match after {
+                Some(After::Top(score, id)) => Some((score, id)),
+                _ => None,
+            };
+            if guest {
+                keyset!(posts::like_count + posts::open_comment_count, from)
+            } else {
+                keyset!(posts::like_count + posts::comment_count, from)
+            }
+        }
     }
     Ok(query.load(conn)?)
+}
+
+/// Posts whose own body carries any of `tags`.
+pub(super) fn tagged(tags: &[i64]) -> PostFilter {
+    Box::new(
+        posts::id.eq_any(
+            post_tags::table
+                .filter(post_tags::tag_id.eq_any(tags.to_vec()))
+                .filter(post_tags::comment_id.eq(0))
+                .select(post_tags::post_id),
+        ),
+    )
 }
 
 /// An earlier body: the text, when it was replaced and by whom.
