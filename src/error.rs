@@ -101,6 +101,7 @@ error_codes! {
     NotAQuestion => "not_a_question",
     NotAPoll => "not_a_poll",
     PollClosed => "poll_closed",
+    NotAnAnnouncement => "not_an_announcement",
     // The server
     Unavailable => "unavailable",
     Internal => "internal",

@@ -47,6 +47,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             employees_only: false,
             question: false,
             poll: None,
+            announcement: None,
         };
         let post = db
             .write(|conn| {

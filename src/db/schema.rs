@@ -449,6 +449,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    announcements (post_id) {
+        post_id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        must_read -> Bool,
+        ends_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcement_reads (post_id, user_id) {
+        post_id -> BigInt,
+        user_id -> BigInt,
+        read_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -473,6 +491,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_likes,
     comment_likes,
     bookmarks,
+    announcements,
+    announcement_reads,
     polls,
     poll_options,
     poll_votes,

@@ -46,6 +46,10 @@ pub struct NewPost {
     /// A poll to carry.
     #[serde(default)]
     pub poll: Option<super::polls::NewPoll>,
+    /// Make it an announcement (site admins to the company, a group's owners and admins to
+    /// the group).
+    #[serde(default)]
+    pub announcement: Option<super::announcements::NewAnnouncement>,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -230,6 +234,9 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
         ));
     }
     let mut rendered = render_body(conn, scope, &input.body, MAX_POST)?;
+    if let Some(announcement) = &input.announcement {
+        super::announcements::check(scope, group.as_ref().map(|g| g.id), announcement)?;
+    }
     let poll = input
         .poll
         .as_ref()
@@ -259,6 +266,9 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;
     if let Some((poll, labels)) = poll {
         super::polls::create(conn, id, poll, &labels)?;
+    }
+    if let Some(announcement) = &input.announcement {
+        super::announcements::create(conn, id, group.as_ref().map(|g| g.id), announcement)?;
     }
     let created = Event::PostCreated {
         author: me,

@@ -1,6 +1,6 @@
 //! Posts and comments: Markdown bodies rendered to sanitized HTML with #tags, @mentions and
 //! links; edits keep every earlier version; likes; bookmarks; questions with best answers;
-//! polls; soft deletion.
+//! polls; announcements; soft deletion.
 //!
 //! Invariants: `like_count` and `comment_count` equal the rows they count (changed in the same
 //! transaction as the rows, with idempotent inserts); a deleted post or comment is on no read
@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod announcements;
 pub mod answers;
 pub mod comments;
 pub mod diff;

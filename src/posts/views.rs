@@ -54,6 +54,8 @@ pub struct PostView {
     pub can_mark_answer: bool,
     /// Its poll, as the viewer sees it.
     pub poll: Option<super::polls::PollView>,
+    /// When it is an announcement: whether it must be read, and whether the viewer has.
+    pub announcement: Option<super::announcements::AnnouncementView>,
 }
 
 /// A comment as the API shows it.
@@ -165,6 +167,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         None => Default::default(),
     };
     let mut polls = super::polls::views(conn, scope, posts)?;
+    let mut announcements = super::announcements::views(conn, scope, posts)?;
     posts
         .iter()
         .map(|post| {
@@ -199,6 +202,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 best_answer_id: post.best_answer_id.map(|id| id.to_string()),
                 can_mark_answer: post.question && (own || scope.moderates(post.group_id)),
                 poll: polls.remove(&post.id),
+                announcement: announcements.remove(&post.id),
             })
         })
         .collect()

@@ -98,6 +98,8 @@ struct Plan {
     post_author: Option<UserId>,
     /// The text an email quotes.
     quote: Option<String>,
+    /// Emailed whatever the recipients chose (announcements that must be read).
+    must_email: bool,
 }
 
 impl Plan {
@@ -117,6 +119,7 @@ impl Plan {
             subject,
             post_author: None,
             quote: None,
+            must_email: false,
         }
     }
 
@@ -153,15 +156,38 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         Event::PostCreated {
             author,
             post,
-            quiet: false,
+            quiet,
             ..
         } => {
             let Some(post) = posts::system::post_for_signals(conn, *post)? else {
                 return Ok(Vec::new());
             };
             let about = content(post.group_id, post.employees_only);
-            let mentioned = posts::system::mentioned_in(conn, post.id, None)?;
             let mut plans = vec![];
+            // An announcement goes to its whole audience, quiet or not, and stands for the
+            // group post and mentions of the same post, so nobody hears twice.
+            if let Some(announcement) = posts::announcements::of(conn, post.id)? {
+                let audience = posts::announcements::audience(conn, &announcement)?;
+                let outside: Vec<UserId> = posts::system::mentioned_in(conn, post.id, None)?
+                    .into_iter()
+                    .filter(|m| !audience.contains(m))
+                    .collect();
+                let key = format!("announcement:post:{}", post.id);
+                let mut plan = Plan::new(Kind::Announcement, key, recorded, *author, about)
+                    .about(&post, None, &post.body)
+                    .to(audience);
+                plan.must_email = announcement.must_read;
+                // Those it mentions outside its audience still hear of the mention.
+                let key = format!("mention:post:{}", post.id);
+                let mentions = Plan::new(Kind::Mention, key, recorded, *author, about)
+                    .about(&post, None, &post.body)
+                    .to(outside);
+                return Ok(vec![plan, mentions]);
+            }
+            if *quiet {
+                return Ok(Vec::new());
+            }
+            let mentioned = posts::system::mentioned_in(conn, post.id, None)?;
             if let Some(group) = post.group_id {
                 let members = groups::system::each_post_member_ids(conn, group)?;
                 let members = members
@@ -260,8 +286,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
             vec![plan.in_group(*group).to(vec![*sponsor_id])]
         }
         // Told of nothing: quiet posts, changes and removals, and what concerns nobody else.
-        Event::PostCreated { quiet: true, .. }
-        | Event::PostEdited(_)
+        Event::PostEdited(_)
         | Event::PostDeleted(_)
         | Event::BestAnswerChanged(_)
         | Event::PollVoted(_)
@@ -314,7 +339,10 @@ fn deliver(conn: &mut DbConnection, public_url: &str, plan: &Plan) -> Result<Vec
     }
     let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let deliveries = preferences::deliveries(conn, note.kind, &ids)?;
-    let wanted = |user: &User| deliveries.get(&user.id).copied().unwrap_or(Delivery::Off);
+    let wanted = |user: &User| match plan.must_email {
+        true => Delivery::Email,
+        false => deliveries.get(&user.id).copied().unwrap_or(Delivery::Off),
+    };
     users.retain(|u| wanted(u).in_app());
     let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let told = notifications::record(conn, note, &ids)?;

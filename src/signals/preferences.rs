@@ -33,11 +33,13 @@ pub enum Kind {
     JoinRequest,
     /// A guest I invited accepted.
     InvitationAccepted,
+    /// An announcement to the company or to one of my groups.
+    Announcement,
 }
 
 impl Kind {
     /// Every kind, in the order settings list them.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Mention,
         Kind::Comment,
         Kind::Like,
@@ -45,6 +47,7 @@ impl Kind {
         Kind::GroupPost,
         Kind::JoinRequest,
         Kind::InvitationAccepted,
+        Kind::Announcement,
     ];
 
     /// The stored and wire name.
@@ -57,6 +60,7 @@ impl Kind {
             Kind::GroupPost => "group_post",
             Kind::JoinRequest => "join_request",
             Kind::InvitationAccepted => "invitation_accepted",
+            Kind::Announcement => "announcement",
         }
     }
 
@@ -75,13 +79,14 @@ impl Kind {
             Kind::GroupPost => "New posts in groups I set to “each post”",
             Kind::JoinRequest => "Requests to join groups I manage",
             Kind::InvitationAccepted => "Guests I invited accepting",
+            Kind::Announcement => "Announcements (those that must be read are always emailed)",
         }
     }
 
-    /// Mentions are worth an email; the rest wait in the app.
+    /// Mentions and announcements are worth an email; the rest wait in the app.
     pub fn default_delivery(self) -> Delivery {
         match self {
-            Kind::Mention => Delivery::Email,
+            Kind::Mention | Kind::Announcement => Delivery::Email,
             _ => Delivery::App,
         }
     }

@@ -225,6 +225,10 @@ pub fn sentence(
         Kind::GroupPost => format!("{who} posted in {group}"),
         Kind::JoinRequest => format!("{who} asked to join {group}"),
         Kind::InvitationAccepted => format!("{who} accepted your invitation to {group}"),
+        Kind::Announcement => match group {
+            "a group" => format!("{who} made an announcement to the company"),
+            group => format!("{who} made an announcement in {group}"),
+        },
     }
 }
 

@@ -121,7 +121,9 @@ async fn build_world(backend: Backend) -> World {
         let (status, post) = ana
             .post(
                 "/api/v1/posts",
-                json!({"body": body, "group_id": group, "poll": poll}),
+                // Each group's post is its announcement too, pinned for whoever reads it.
+                json!({"body": body, "group_id": group, "poll": poll,
+                    "announcement": group.as_ref().map(|_| json!({"must_read": true}))}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{post}");
@@ -304,6 +306,7 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
             .await;
         let (_, trending) = client.get("/api/v1/tags/trending").await;
         let (_, groups) = client.get("/api/v1/groups?limit=100").await;
+        let (_, pinned) = client.get("/api/v1/announcements").await;
         let (_, saved) = client.get("/api/v1/saved?limit=100").await;
         let saved_ids: Vec<String> = saved["items"]
             .as_array()
@@ -430,6 +433,16 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
                 place,
                 readable,
                 save_status == StatusCode::NO_CONTENT,
+            );
+            cell(
+                &mut failures,
+                "pinned announcements",
+                viewer,
+                place,
+                // Pinned on home for the group's members, who read it.
+                matches!(viewer, Viewer::Member | Viewer::GuestOfThisGroup)
+                    && place != Place::Company,
+                ids(&pinned).contains(id),
             );
             cell(
                 &mut failures,
@@ -560,6 +573,7 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
         format!("/api/v1/tags/{FOLLOWED_ONLY_TAG}/feed"),
         "/api/v1/openapi.json".to_string(),
         "/api/v1/saved?limit=100".to_string(),
+        "/api/v1/announcements".to_string(),
         "/saved".to_string(),
         // The pages, read with the same credentials.
         "/".to_string(),

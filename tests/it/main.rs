@@ -10,6 +10,7 @@ mod support;
 
 mod access_matrix;
 mod accounts;
+mod announcements;
 mod atom;
 mod auth;
 mod cli;

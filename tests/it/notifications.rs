@@ -790,3 +790,71 @@ on_both_backends!(
     the_post_page_mutes_and_unmutes_its_thread,
     a_guest_is_marked_wherever_she_appears
 );
+
+async fn announcements_are_emailed_at_once_and_must_reads_to_everyone(backend: Backend) {
+    let (smtp, app, db, admin) = office(backend).await;
+    let ann = app.user(&admin, "ann", "employee").await;
+    let bo = app.user(&admin, "bo", "employee").await;
+    let group = app.group(&ann, "Support", "private", true).await;
+    let guest = app.guest_in(&ann, "gus", &[&group]).await;
+    // Ann opts out of announcements by email.
+    let (status, _) = put_json(
+        &ann,
+        "/api/v1/me/notifications",
+        json!({"kinds": {"announcement": "off"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let recipients = |messages: &[String]| {
+        let mut to: Vec<String> = messages
+            .iter()
+            .filter_map(|m| {
+                m.lines()
+                    .find(|l| l.starts_with("To: "))
+                    .map(str::to_string)
+            })
+            .collect();
+        to.sort();
+        to
+    };
+    // Quiet or not, a must-read reaches every employee, her opt-out notwithstanding; never the
+    // guest, who cannot read the company feed.
+    let (status, body) = admin
+        .post(
+            "/api/v1/posts",
+            json!({"body": "Security training is due", "quiet": true, "announcement": {"must_read": true}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let messages = smtp.wait_for(2).await;
+    settle(&db).await;
+    assert_eq!(
+        recipients(&smtp.messages()),
+        ["To: ann@example.com", "To: bo@example.com"]
+    );
+    assert!(
+        messages[0].contains("made an announcement to the company"),
+        "{}",
+        messages[0]
+    );
+    assert!(notes(&guest).await.is_empty());
+    // An ordinary one respects the opt-out: the group's guest and nobody else hears by email.
+    let (status, body) = ann
+        .post(
+            "/api/v1/posts",
+            json!({"body": "Support hours change", "group_id": group, "announcement": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    smtp.wait_for(3).await;
+    settle(&db).await;
+    let all = smtp.messages();
+    assert_eq!(recipients(&all[2..]), ["To: gus@customer.example"]);
+    assert_eq!(
+        texts(&notes(&guest).await),
+        ["ANN made an announcement in Support"]
+    );
+    drop(bo);
+}
+
+on_both_backends!(announcements_are_emailed_at_once_and_must_reads_to_everyone);

@@ -305,6 +305,7 @@ impl<'a> Player<'a> {
                     // What the story asks is asked as a question.
                     question: body.trim_end().ends_with('?'),
                     poll: None,
+                    announcement: None,
                 };
                 let written = posts::create_post(conn, scope, &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin_mail;
+mod announcements;
 mod csrf;
 pub(crate) mod digests;
 mod error_responses;

@@ -12,8 +12,8 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, digests, feed_tokens, feeds, groups, guests, notifications, posts, saved,
-    search, security, stream, users,
+    accounts, admin_mail, announcements, digests, feed_tokens, feeds, groups, guests,
+    notifications, posts, saved, search, security, stream, users,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -50,6 +50,7 @@ operations! {
         posts::create_post, posts::preview_post, posts::show_post, posts::edit_post, posts::delete_post, posts::post_history,
         posts::like_post, posts::unlike_post, posts::mark_best_answer, posts::unmark_best_answer, posts::vote, posts::withdraw_vote, posts::add_comment, posts::list_comments,
         posts::edit_comment, posts::delete_comment, posts::comment_history, posts::like_comment, posts::unlike_comment,
+        announcements::pinned_announcements, announcements::read_announcement, announcements::announcement_readers,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,

@@ -20,6 +20,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::GroupId;
+use crate::posts::announcements::{self, Board};
 use crate::posts::listing::{Listing, Show};
 
 /// Registers the routes of this area.
@@ -74,6 +75,8 @@ pub(super) struct ShowPage {
     pub back: String,
     pub empty: &'static str,
     pub controls: FeedControls,
+    /// Its announcements, pinned atop its feed.
+    pub pinned: Vec<crate::posts::PostView>,
 }
 
 /// `?requested=1` after asking to join, `?cursor=` for older posts, `?members=` for more
@@ -251,12 +254,23 @@ pub(super) async fn group_page(
         path: back.clone(),
         listing,
     };
+    let first_page = cursor.is_none();
     let feed = match readable {
         true => {
             let here = controls.current();
             Some(feed_list(app, caller, Feed::Group(id, listing), cursor, &here).await?)
         }
         false => None,
+    };
+    let pinned = match readable && first_page {
+        true => {
+            read(app, caller, move |conn, scope| {
+                let posts = announcements::pinned(conn, scope, Board::Group(id))?;
+                crate::posts::views::post_views(conn, scope, &posts)
+            })
+            .await?
+        }
+        false => Vec::new(),
     };
     let manage = match group.my_role.is_some_and(|r| r.manages()) {
         true => Some(group_admin::load(app, caller, &group).await?),
@@ -282,6 +296,7 @@ pub(super) async fn group_page(
             Show::Unanswered => "Every question here has its best answer.",
         },
         controls,
+        pinned,
         group,
     })
 }

@@ -15,6 +15,7 @@ use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::posts::actions::{self, NewPost};
+use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
 use crate::posts::polls::{NewPoll, ResultsAfter};
 
@@ -44,6 +45,8 @@ struct FeedPage {
     trending: Option<Vec<(String, i64)>>,
     /// On the company feed: which posts, in what order.
     controls: Option<FeedControls>,
+    /// Announcements pinned atop it.
+    pinned: Vec<crate::posts::PostView>,
 }
 
 #[derive(Template)]
@@ -74,9 +77,23 @@ struct PostForm {
     poll_results: String,
     /// Hours until it closes; empty: open.
     poll_closes_in: String,
+    /// `announce` or `must_read`: make it an announcement; empty: an ordinary post.
+    announce: String,
 }
 
 impl PostForm {
+    /// The announcement the composer asks for, if any.
+    fn announcement(&self) -> Option<NewAnnouncement> {
+        match self.announce.as_str() {
+            "announce" => Some(NewAnnouncement::default()),
+            "must_read" => Some(NewAnnouncement {
+                must_read: true,
+                ends_at: None,
+            }),
+            _ => None,
+        }
+    }
+
     /// The poll the composer describes, if its options are filled in.
     fn poll(&self) -> crate::error::Result<Option<NewPoll>> {
         if self.poll_options.trim().is_empty() {
@@ -176,14 +193,26 @@ async fn feed_page(
         .map_or_else(|| path.to_string(), FeedControls::current);
     let feed = feed_list(&app, &caller, feed, cursor, &here).await?;
     let selected = String::new();
-    let (mut composer, trending) = read(&app, &caller, move |conn, scope| {
+    let board = match section {
+        Section::Company => Board::Company,
+        _ => Board::Home,
+    };
+    let (mut composer, trending, pinned) = read(&app, &caller, move |conn, scope| {
         let composer = Composer::load(conn, scope, &selected)?;
+        // Announcements are pinned on the first page only.
+        let pinned = match first_page {
+            true => {
+                let posts = announcements::pinned(conn, scope, board)?;
+                crate::posts::views::post_views(conn, scope, &posts)?
+            }
+            false => Vec::new(),
+        };
         // Only the first page has the rail: "Load more" does not ask for it again.
         let trending = match first_page {
             true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
             false => None,
         };
-        Ok((composer, trending))
+        Ok((composer, trending, pinned))
     })
     .await?;
     composer.back = path.to_string();
@@ -202,6 +231,7 @@ async fn feed_page(
         back: path,
         trending,
         controls,
+        pinned,
     };
     render(StatusCode::OK, &page)
 }
@@ -241,6 +271,7 @@ async fn create_post(
         employees_only: form.employees_only.is_some(),
         question: form.question.is_some(),
         poll: form.poll()?,
+        announcement: form.announcement(),
     };
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         actions::create_post(conn, scope, &input)

@@ -15,6 +15,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
+use crate::posts::announcements::{self, ReadReport};
 use crate::posts::views;
 use crate::posts::{CommentView, PostView, access, actions, answers, polls};
 use crate::signals::preferences;
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/mute", web::post().to(mute))
         .route("/posts/{id}/best-answer", web::post().to(best_answer))
         .route("/posts/{id}/vote", web::post().to(vote))
+        .route("/posts/{id}/read", web::post().to(mark_read))
         .route("/posts/{id}/edit", web::get().to(edit_page))
         .route("/posts/{id}/edit", web::post().to(edit))
         .route("/posts/{id}/delete", web::post().to(delete))
@@ -39,6 +41,8 @@ struct ShowPage {
     post: PostView,
     /// A question's best answer, shown above the thread.
     best_answer: Option<CommentView>,
+    /// For an announcement's author and moderators: who has read it.
+    readers: Option<ReadReport>,
     comments: Vec<CommentView>,
     more: Option<String>,
     /// Whether the viewer muted the post's thread.
@@ -117,7 +121,7 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, best_answer, comments, next, muted, may_comment) =
+    let (post, best_answer, readers, comments, next, muted, may_comment) =
         read(app, caller, move |conn, scope| {
             let post = post_view(conn, scope, id)?;
             let me = scope.viewer().require_user()?.id;
@@ -134,7 +138,19 @@ pub(super) async fn permalink(
                 }
                 None => None,
             };
-            Ok((post, best_answer, comments, next, muted, may_comment))
+            let readers = match (&post.announcement, post.can_edit) {
+                (Some(_), true) => Some(announcements::read_report(conn, scope, id)?),
+                _ => None,
+            };
+            Ok((
+                post,
+                best_answer,
+                readers,
+                comments,
+                next,
+                muted,
+                may_comment,
+            ))
         })
         .await?;
     crate::http::api::digests::record_read(app, caller, id).await;
@@ -144,6 +160,7 @@ pub(super) async fn permalink(
         more: form::more_link(&back, next.as_deref()),
         post,
         best_answer,
+        readers,
         comments,
         muted,
         may_comment,
@@ -260,6 +277,32 @@ async fn vote(
     .await?;
     let back = form::local_path(field("back").unwrap_or_default(), &format!("/posts/{id}"));
     Ok(see_other(&format!("{back}#post-{id}")))
+}
+
+/// "I have read this", or "Dismiss", on an announcement.
+async fn mark_read(
+    app: web::Data<App>,
+    caller: Caller,
+    id: web::Path<PostId>,
+    form: web::Form<BackForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    let id = id.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        announcements::mark_read(conn, scope, id)
+    })
+    .await?;
+    Ok(see_other(&form::local_path(
+        &form.back,
+        &format!("/posts/{id}"),
+    )))
+}
+
+/// A button's form: the CSRF token and where to go back to.
+#[derive(Debug, Deserialize)]
+struct BackForm {
+    csrf: String,
+    back: String,
 }
 
 /// Mutes or unmutes the post's thread for the caller: no more notifications of its comments

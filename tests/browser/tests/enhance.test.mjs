@@ -255,6 +255,27 @@ describe('without JavaScript', () => {
     t.clean();
   });
 
+  test('a must-read announcement is pinned until its reader says she read it', async () => {
+    const { page } = await t.open({ javaScriptEnabled: false });
+    await signIn(page);
+    await page.goto('/');
+    await page.getByLabel('Share something').fill('Quarterly all-hands on Thursday');
+    await page.getByLabel('Announce').selectOption('must_read');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.waitForURL('/');
+    const pinned = page.locator('section.pinned');
+    await pinned.getByText('Quarterly all-hands on Thursday').waitFor();
+    await pinned.getByText('Must read').waitFor();
+    await pinned.getByRole('button', { name: 'I have read this' }).click();
+    await page.waitForURL('/');
+    assert.equal(await page.locator('section.pinned').count(), 0);
+    // Still in the feed, no longer pinned; its author sees who has read it.
+    const card = page.locator('article.post', { hasText: 'Quarterly all-hands on Thursday' });
+    await card.locator('.post-time').click();
+    await page.getByRole('heading', { name: /Read by \d+ of \d+/ }).waitFor();
+    t.clean();
+  });
+
   test('asking a question, answering it and marking the best answer', async () => {
     const { page } = await t.open({ javaScriptEnabled: false });
     await signIn(page);

@@ -59,6 +59,7 @@ fn fill(db: &Db) {
                     employees_only: false,
                     question: false,
                     poll: None,
+                    announcement: None,
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }

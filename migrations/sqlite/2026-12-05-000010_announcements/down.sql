@@ -1,0 +1,2 @@
+DROP TABLE announcement_reads;
+DROP TABLE announcements;
