@@ -6,13 +6,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::search::search_until;
-use crate::support::{Backend, Client, TestApp};
-
-async fn created(client: &Client, path: &str, body: Value) -> String {
-    let (status, made) = client.post(path, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
-    made["id"].as_str().unwrap().to_string()
-}
+use crate::support::{Backend, TestApp};
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -35,42 +29,40 @@ async fn the_asker_or_a_moderator_marks_the_best_answer(backend: Backend) {
             .post(&format!("/api/v1/groups/{group}/join"), json!({}))
             .await;
     }
-    let question = created(
-        &ana,
-        "/api/v1/posts",
+    let question = ana.created("/api/v1/posts",
         json!({"body": "How do we rotate the zebrafish keys?", "group_id": group, "question": true}),
     )
     .await;
-    let plain = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "Just news", "group_id": group}),
-    )
-    .await;
-    let answer = created(
-        &bob,
-        &format!("/api/v1/posts/{question}/comments"),
-        json!({"body": "With the rotate command."}),
-    )
-    .await;
-    let better = created(
-        &bob,
-        &format!("/api/v1/posts/{question}/comments"),
-        json!({"body": "Run rotate, then restart."}),
-    )
-    .await;
-    let staff = created(
-        &bob,
-        &format!("/api/v1/posts/{question}/comments"),
-        json!({"body": "internal detail", "employees_only": true}),
-    )
-    .await;
-    let elsewhere = created(
-        &bob,
-        &format!("/api/v1/posts/{plain}/comments"),
-        json!({"body": "nice"}),
-    )
-    .await;
+    let plain = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": "Just news", "group_id": group}),
+        )
+        .await;
+    let answer = bob
+        .created(
+            &format!("/api/v1/posts/{question}/comments"),
+            json!({"body": "With the rotate command."}),
+        )
+        .await;
+    let better = bob
+        .created(
+            &format!("/api/v1/posts/{question}/comments"),
+            json!({"body": "Run rotate, then restart."}),
+        )
+        .await;
+    let staff = bob
+        .created(
+            &format!("/api/v1/posts/{question}/comments"),
+            json!({"body": "internal detail", "employees_only": true}),
+        )
+        .await;
+    let elsewhere = bob
+        .created(
+            &format!("/api/v1/posts/{plain}/comments"),
+            json!({"body": "nice"}),
+        )
+        .await;
     let (_, post) = ana.get(&format!("/api/v1/posts/{question}")).await;
     assert_eq!(post["question"], true);
     assert_eq!(post["best_answer_id"], Value::Null);
@@ -178,31 +170,33 @@ async fn feeds_and_search_keep_to_questions_and_the_unanswered(backend: Backend)
     let nina = app.user(&admin, "nina", "employee").await;
     let group = app.group(&ana, "Private desk", "private", true).await;
     let guest = app.guest_in(&ana, "gina", &[&group]).await;
-    let open = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "Who knows okapi?", "question": true}),
-    )
-    .await;
-    let answered = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "Who ate okapi?", "question": true}),
-    )
-    .await;
-    let news = created(&ana, "/api/v1/posts", json!({"body": "okapi news"})).await;
-    let hidden = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "Secret okapi?", "question": true, "group_id": group}),
-    )
-    .await;
-    let reply = created(
-        &ana,
-        &format!("/api/v1/posts/{answered}/comments"),
-        json!({"body": "me"}),
-    )
-    .await;
+    let open = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": "Who knows okapi?", "question": true}),
+        )
+        .await;
+    let answered = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": "Who ate okapi?", "question": true}),
+        )
+        .await;
+    let news = ana
+        .created("/api/v1/posts", json!({"body": "okapi news"}))
+        .await;
+    let hidden = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": "Secret okapi?", "question": true, "group_id": group}),
+        )
+        .await;
+    let reply = ana
+        .created(
+            &format!("/api/v1/posts/{answered}/comments"),
+            json!({"body": "me"}),
+        )
+        .await;
     let (status, _) = ana
         .send(
             ana.request(

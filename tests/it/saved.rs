@@ -1,7 +1,7 @@
 //! Bookmarks: saving posts and comments, the private list, and what leaves it.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::on_both_backends;
 use crate::support::{Backend, Client, TestApp};
@@ -31,25 +31,21 @@ async fn saved_list(client: &Client, limit: usize) -> Vec<(String, String)> {
     }
 }
 
-async fn created(client: &Client, path: &str, body: Value) -> String {
-    let (status, made) = client.post(path, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
-    made["id"].as_str().unwrap().to_string()
-}
-
 async fn saved_posts_and_comments_are_listed_newest_first_and_private(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let ana = app.user(&admin, "ana", "employee").await;
     let bob = app.user(&admin, "bob", "employee").await;
-    let first = created(&ana, "/api/v1/posts", json!({"body": "first"})).await;
-    let second = created(&ana, "/api/v1/posts", json!({"body": "second"})).await;
-    let comment = created(
-        &ana,
-        &format!("/api/v1/posts/{first}/comments"),
-        json!({"body": "a reply"}),
-    )
-    .await;
+    let first = ana.created("/api/v1/posts", json!({"body": "first"})).await;
+    let second = ana
+        .created("/api/v1/posts", json!({"body": "second"}))
+        .await;
+    let comment = ana
+        .created(
+            &format!("/api/v1/posts/{first}/comments"),
+            json!({"body": "a reply"}),
+        )
+        .await;
     for path in [
         format!("/api/v1/posts/{first}/saved"),
         format!("/api/v1/posts/{second}/saved"),
@@ -106,30 +102,24 @@ async fn what_the_viewer_can_no_longer_read_leaves_her_list_silently(backend: Ba
     let ana = app.user(&admin, "ana", "employee").await;
     let group = app.group(&ana, "Customers", "private", true).await;
     let guest = app.guest_in(&ana, "gina", &[&group]).await;
-    let kept = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "stays", "group_id": group}),
-    )
-    .await;
-    let deleted = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "goes", "group_id": group}),
-    )
-    .await;
-    let staff = created(
-        &ana,
-        &format!("/api/v1/posts/{kept}/comments"),
-        json!({"body": "between us", "employees_only": true}),
-    )
-    .await;
-    let open = created(
-        &ana,
-        &format!("/api/v1/posts/{kept}/comments"),
-        json!({"body": "for all"}),
-    )
-    .await;
+    let kept = ana
+        .created("/api/v1/posts", json!({"body": "stays", "group_id": group}))
+        .await;
+    let deleted = ana
+        .created("/api/v1/posts", json!({"body": "goes", "group_id": group}))
+        .await;
+    let staff = ana
+        .created(
+            &format!("/api/v1/posts/{kept}/comments"),
+            json!({"body": "between us", "employees_only": true}),
+        )
+        .await;
+    let open = ana
+        .created(
+            &format!("/api/v1/posts/{kept}/comments"),
+            json!({"body": "for all"}),
+        )
+        .await;
     // A guest cannot save what she cannot read: it does not exist for her.
     assert_eq!(
         guest
@@ -179,7 +169,9 @@ async fn the_saved_page_lists_and_the_save_buttons_work_without_script(backend: 
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let ana = app.user(&admin, "ana", "employee").await;
-    let post = created(&ana, "/api/v1/posts", json!({"body": "keep this one"})).await;
+    let post = ana
+        .created("/api/v1/posts", json!({"body": "keep this one"}))
+        .await;
     let browser = app.browser_sign_in("ana@example.com").await;
     assert!(browser.page("/saved").await.contains("Nothing saved yet"));
     let response = browser

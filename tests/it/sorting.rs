@@ -2,16 +2,10 @@
 //! and counted as each reader may see.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::on_both_backends;
 use crate::support::{Backend, Client, TestApp};
-
-async fn created(client: &Client, path: &str, body: Value) -> String {
-    let (status, made) = client.post(path, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
-    made["id"].as_str().unwrap().to_string()
-}
 
 /// Every post of a feed, read `limit` at a time.
 async fn whole(client: &Client, path: &str, limit: usize) -> Vec<String> {
@@ -40,11 +34,16 @@ async fn each_order_pages_every_post_once(backend: Backend) {
     let admin = app.admin().await;
     let ana = app.user(&admin, "ana", "employee").await;
     let bob = app.user(&admin, "bob", "employee").await;
-    let first = created(&ana, "/api/v1/posts", json!({"body": "one #sorted"})).await;
-    let second = created(&ana, "/api/v1/posts", json!({"body": "two #sorted"})).await;
-    let third = created(&ana, "/api/v1/posts", json!({"body": "three #sorted"})).await;
-    created(
-        &bob,
+    let first = ana
+        .created("/api/v1/posts", json!({"body": "one #sorted"}))
+        .await;
+    let second = ana
+        .created("/api/v1/posts", json!({"body": "two #sorted"}))
+        .await;
+    let third = ana
+        .created("/api/v1/posts", json!({"body": "three #sorted"}))
+        .await;
+    bob.created(
         &format!("/api/v1/posts/{first}/comments"),
         json!({"body": "bump"}),
     )
@@ -112,21 +111,14 @@ async fn a_guest_orders_by_what_she_may_read(backend: Backend) {
     let ana = app.user(&admin, "ana", "employee").await;
     let group = app.group(&ana, "Customers", "private", true).await;
     let guest = app.guest_in(&ana, "gina", &[&group]).await;
-    let older = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "older", "group_id": group}),
-    )
-    .await;
-    let newer = created(
-        &ana,
-        "/api/v1/posts",
-        json!({"body": "newer", "group_id": group}),
-    )
-    .await;
+    let older = ana
+        .created("/api/v1/posts", json!({"body": "older", "group_id": group}))
+        .await;
+    let newer = ana
+        .created("/api/v1/posts", json!({"body": "newer", "group_id": group}))
+        .await;
     for _ in 0..3 {
-        created(
-            &ana,
+        ana.created(
             &format!("/api/v1/posts/{older}/comments"),
             json!({"body": "between us", "employees_only": true}),
         )

@@ -435,6 +435,13 @@ impl Client {
         self.send(self.request(reqwest::Method::GET, path)).await
     }
 
+    /// POSTs `body`, which must create something (201); its id.
+    pub async fn created(&self, path: &str, body: Value) -> String {
+        let (status, made) = self.post(path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        made["id"].as_str().unwrap().to_string()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::POST, path).json(&body))
             .await
