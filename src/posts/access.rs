@@ -43,7 +43,7 @@ pub fn visible_comment(
     id: CommentId,
 ) -> Result<(Comment, Post)> {
     let comment = queries::find_comment(conn, id)?
-        .filter(|c| !(c.employees_only && scope.viewer().is_guest()))
+        .filter(|c| shows_comment(scope, c))
         .ok_or_else(|| Error::not_found("comment"))?;
     let post = visible_post(conn, scope, comment.post_id)
         .map_err(|e| e.when_not_found(|| Error::not_found("comment")))?;
@@ -203,6 +203,12 @@ pub struct MergedPage {
     /// Set when the merge stopped early with the page still short: everything newer than this
     /// id has been considered, and the feed goes on below it.
     pub continue_before: Option<PostId>,
+}
+
+/// Whether a comment on a post the viewer reads is shown to her: a guest never reads one
+/// for employees only.
+pub(super) fn shows_comment(scope: &Scope, comment: &Comment) -> bool {
+    !(comment.employees_only && scope.viewer().is_guest())
 }
 
 /// Newest first, at most `limit` readable posts from any of `members`, older than `before`.

@@ -210,14 +210,13 @@ pub fn audience(conn: &mut DbConnection, announcement: &Announcement) -> Result<
 /// Who has read announcement `id`: for its author and the moderators of its place.
 pub fn read_report(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<ReadReport> {
     let post = access::visible_post(conn, scope, id)?;
-    let me = scope.viewer().require_user()?.id;
     let announcement = of(conn, post.id)?.ok_or_else(|| {
         Error::conflict(
             ErrorCode::NotAnAnnouncement,
             "this post is not an announcement",
         )
     })?;
-    if me != post.author_id && !scope.moderates(post.group_id) {
+    if !scope.may_change(post.author_id, post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::NotAllowed,
             "only its author and the moderators see who read it",

@@ -23,7 +23,7 @@ pub fn mark_best_answer(
 ) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
-    if me != post.author_id && !scope.moderates(post.group_id) {
+    if !scope.may_change(post.author_id, post.group_id) {
         return Err(Error::forbidden(
             ErrorCode::NotAllowed,
             "only the asker or a moderator marks the best answer",

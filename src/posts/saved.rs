@@ -137,7 +137,7 @@ fn readable(
     let comment_ids: Vec<CommentId> = rows.iter().filter_map(|r| r.2).collect();
     let comments: HashMap<CommentId, Comment> = queries::comments_by_ids(conn, &comment_ids)?
         .into_iter()
-        .filter(|c| !(c.employees_only && scope.viewer().is_guest()))
+        .filter(|c| access::shows_comment(scope, c))
         .map(|c| (c.id, c))
         .collect();
     Ok(rows

@@ -200,7 +200,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 can_delete: own || scope.moderates(post.group_id),
                 question: post.question,
                 best_answer_id: post.best_answer_id.map(|id| id.to_string()),
-                can_mark_answer: post.question && (own || scope.moderates(post.group_id)),
+                can_mark_answer: post.question && scope.may_change(post.author_id, post.group_id),
                 poll: polls.remove(&post.id),
                 announcement: announcements.remove(&post.id),
             })
