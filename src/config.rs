@@ -31,6 +31,11 @@ const OPTIONAL_KEYS: &[&str] = &[
     "oidc.issuer_url",
     "oidc.client_id",
     "oidc.client_secret",
+    "files.s3_bucket",
+    "files.s3_endpoint",
+    "files.s3_region",
+    "files.s3_access_key_id",
+    "files.s3_secret_access_key",
 ];
 
 /// Everything Agora reads at start.
@@ -67,6 +72,55 @@ pub struct Config {
     pub outbox: OutboxSettings,
     /// Single sign-on with the company's OpenID Connect provider.
     pub oidc: OidcSettings,
+    /// Attachments and profile photos: limits and where the bytes live.
+    pub files: FileSettings,
+}
+
+/// Attachments and profile photos.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// Largest file, in bytes.
+    pub max_bytes: u64,
+    /// Most files on one post or comment.
+    pub max_per_post: usize,
+    /// Most pixels an image may decode to (a guard against decompression bombs).
+    pub max_pixels: u64,
+    /// Hours the files of a deleted post are kept before they are removed.
+    pub grace_hours: i64,
+    /// Hours an upload may stay on no post before it is swept.
+    pub orphan_hours: i64,
+    /// An S3-compatible bucket shared by every server of one installation; unset: `files/`
+    /// in the data directory. Bucket, region and keys go together; the endpoint is for
+    /// S3-compatible services other than Amazon's.
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
+}
+
+/// Where files go when they go to an S3-compatible bucket.
+#[derive(Debug)]
+pub struct S3Bucket<'a> {
+    pub bucket: &'a str,
+    pub endpoint: Option<&'a str>,
+    pub region: &'a str,
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a Secret,
+}
+
+impl FileSettings {
+    /// The bucket, when files go to one (validation made sure it is all set or none).
+    pub fn s3(&self) -> Option<S3Bucket<'_>> {
+        Some(S3Bucket {
+            bucket: self.s3_bucket.as_deref()?,
+            endpoint: self.s3_endpoint.as_deref(),
+            region: self.s3_region.as_deref()?,
+            access_key_id: self.s3_access_key_id.as_deref()?,
+            secret_access_key: self.s3_secret_access_key.as_ref()?,
+        })
+    }
 }
 
 /// Single sign-on with the company's OpenID Connect provider.
@@ -576,6 +630,27 @@ impl Config {
             ));
         }
         self.validate_oidc()?;
+        let files = &self.files;
+        if files.max_bytes == 0 || files.max_per_post == 0 || files.max_pixels == 0 {
+            return Err(ConfigError::new(
+                "files.max_bytes",
+                "files.max_bytes, files.max_per_post and files.max_pixels must be at least 1",
+                "set e.g. AGORA_FILES__MAX_BYTES=52428800 and AGORA_FILES__MAX_PER_POST=10",
+            ));
+        }
+        let s3_set = [
+            files.s3_bucket.is_some(),
+            files.s3_region.is_some(),
+            files.s3_access_key_id.is_some(),
+            files.s3_secret_access_key.is_some(),
+        ];
+        if s3_set.contains(&true) && s3_set.contains(&false) {
+            return Err(ConfigError::new(
+                "files.s3_bucket",
+                "an S3 bucket needs its bucket, region, access key id and secret access key",
+                "set all four (AGORA_FILES__S3_BUCKET, AGORA_FILES__S3_REGION, AGORA_FILES__S3_ACCESS_KEY_ID, AGORA_FILES__S3_SECRET_ACCESS_KEY), or none",
+            ));
+        }
         if self.live.channel_capacity == 0 || self.live.poll_ms == 0 {
             return Err(ConfigError::new(
                 "live.channel_capacity",

@@ -100,6 +100,10 @@ id_type!(
     GroupId
 );
 id_type!(
+    /// An attachment's id: a file on a post or comment, a profile photo, or an upload.
+    FileId
+);
+id_type!(
     /// An invitation's id.
     InvitationId
 );

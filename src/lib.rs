@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod feeds;
+pub mod files;
 pub mod follows;
 pub mod groups;
 pub mod guests;
@@ -61,6 +62,8 @@ pub struct App {
     pub streams: Arc<live::StreamSlots>,
     /// The company's identity provider, when single sign-on is configured.
     pub sso: Option<Arc<sso::Sso>>,
+    /// Attachments and photos: their storage and limits.
+    pub files: files::Files,
 }
 
 impl App {
@@ -85,6 +88,7 @@ impl App {
         );
         let search = Arc::new(search::SearchIndex::open(&config.data_dir)?);
         let sso = sso::Sso::from_config(&config)?.map(Arc::new);
+        let files = files::Files::new(&config)?;
         Ok(App {
             config,
             db,
@@ -94,6 +98,7 @@ impl App {
             search,
             streams: Arc::default(),
             sso,
+            files,
         })
     }
 
@@ -135,6 +140,11 @@ impl App {
             signer: signer.clone(),
         };
         workers::spawn(db, &status, PeriodicWorker(sweep), stop.clone());
+        let file_sweep = files::sweep::FileSweep {
+            db: db.clone(),
+            files: self.files.clone(),
+        };
+        workers::spawn(db, &status, PeriodicWorker(file_sweep), stop.clone());
         if config.digests.scheduler {
             let schedule = signals::digests::DigestSchedule::new(db.clone(), config, signer);
             workers::spawn(db, &status, PeriodicWorker(schedule), stop);

@@ -48,6 +48,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             question: false,
             poll: None,
             announcement: None,
+            attachments: Vec::new(),
         };
         let post = db
             .write(|conn| {

@@ -60,6 +60,8 @@ pub struct User {
     pub pronouns: String,
     /// An IANA time zone name such as `Europe/Berlin`, as she gave it.
     pub time_zone: String,
+    /// Her profile photo: an attachment.
+    pub photo_id: Option<crate::ids::FileId>,
 }
 
 impl User {

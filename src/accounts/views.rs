@@ -35,6 +35,9 @@ pub struct UserView {
     /// Set once an admin deactivated the account.
     pub deactivated: bool,
     pub created_at: DateTime<Utc>,
+    /// Her profile photo (a square-ish thumbnail), shown instead of her initials; none in a
+    /// byline of someone the viewer may not look up, whose photo she may not load either.
+    pub photo_url: Option<String>,
 }
 
 impl UserView {
@@ -62,6 +65,9 @@ impl UserView {
             digest: own.then(|| user.digest.clone()),
             deactivated: !user.is_active(),
             created_at: user.created_at.and_utc(),
+            photo_url: user
+                .photo_id
+                .map(|id| format!("{}?size=thumb", crate::files::views::file_url(id, "photo"))),
         }
     }
 
@@ -77,6 +83,7 @@ impl UserView {
             phone: String::new(),
             time_zone: String::new(),
             manager_id: None,
+            photo_url: None,
             ..UserView::of(user, viewer)
         }
     }

@@ -19,6 +19,7 @@ diesel::table! {
         phone -> Text,
         pronouns -> Text,
         time_zone -> Text,
+        photo_id -> Nullable<BigInt>,
     }
 }
 
@@ -420,6 +421,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        rendition_type -> Nullable<Text>,
+        text -> Nullable<Text>,
+        touched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        blob -> Text,
+        uploader_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        comment_id -> Nullable<BigInt>,
+        name -> Text,
+        alt -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        gone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     polls (post_id) {
         post_id -> BigInt,
         multiple -> Bool,
@@ -468,6 +497,7 @@ diesel::table! {
 }
 
 diesel::joinable!(feed_tokens -> users (user_id));
+diesel::joinable!(attachments -> blobs (blob));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(join_requests -> groups (group_id));
@@ -491,6 +521,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_likes,
     comment_likes,
     bookmarks,
+    blobs,
+    attachments,
     announcements,
     announcement_reads,
     polls,

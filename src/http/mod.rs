@@ -3,6 +3,7 @@
 
 pub mod api;
 mod assets;
+mod downloads;
 pub mod error;
 pub mod extract;
 mod metrics;
@@ -10,6 +11,7 @@ mod nul_guard;
 mod ops;
 mod pages;
 mod scim;
+mod uploads;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -86,6 +88,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             .configure(api::openapi::root_routes)
             .configure(api::routes)
             .configure(scim::routes)
+            .configure(downloads::routes)
             .configure(pages::routes)
             .configure(move |cfg| assets_routes.routes(cfg))
             .default_service(web::to(not_found))

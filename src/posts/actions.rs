@@ -16,6 +16,7 @@ use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, Event, PostChange, PostLike};
+use crate::files::{self, actions::Target};
 use crate::groups;
 use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::on_backend;
@@ -50,6 +51,9 @@ pub struct NewPost {
     /// the group).
     #[serde(default)]
     pub announcement: Option<super::announcements::NewAnnouncement>,
+    /// Uploaded files to put on it, in order.
+    #[serde(default)]
+    pub attachments: Vec<crate::files::NewAttachment>,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -270,6 +274,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
     if let Some(announcement) = &input.announcement {
         super::announcements::create(conn, id, group.as_ref().map(|g| g.id), announcement)?;
     }
+    files::actions::attach(conn, scope, Target::Post(id), &input.attachments)?;
     let created = Event::PostCreated {
         author: me,
         post: id,
@@ -343,6 +348,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result
         .execute(conn)?;
     // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
+    files::actions::release_post(conn, post.id)?;
     events::append(conn, &Event::PostDeleted(change_of(&post, me)))?;
     Ok(())
 }

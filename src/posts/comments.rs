@@ -12,6 +12,8 @@ use crate::db::schema::{comment_likes, comment_versions, comments, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, CommentChange, CommentLike, Event};
+use crate::files::NewAttachment;
+use crate::files::actions::Target;
 use crate::groups;
 use crate::ids::{CommentId, PostId, UserId};
 use crate::on_backend;
@@ -27,6 +29,7 @@ pub fn add_comment(
     post_id: PostId,
     body: &str,
     employees_only: bool,
+    files: &[NewAttachment],
 ) -> Result<Comment> {
     let post = access::visible_post(conn, scope, post_id)?;
     let me = scope.viewer().require_user()?.id;
@@ -71,6 +74,7 @@ pub fn add_comment(
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, Some(id), &rendered)?;
     count_comment(conn, post.id, 1, employees_only)?;
+    crate::files::actions::attach(conn, scope, Target::Comment(id), files)?;
     let created = Event::CommentCreated {
         author: me,
         comment: id,
@@ -157,6 +161,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
     index_body(conn, post.id, post.group_id, Some(comment.id), &nothing)?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
     super::answers::forget_answer(conn, post.id, comment.id)?;
+    crate::files::actions::release_comment(conn, comment.id)?;
     events::append(conn, &Event::CommentDeleted(change_of(&comment, &post, me)))?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::accounts::access::Circle;
 use crate::accounts::{self, UserView};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::files::FileView;
 use crate::groups::{self, GroupView};
 use crate::ids::{CommentId, GroupId, PostId, UserId};
 
@@ -56,6 +57,8 @@ pub struct PostView {
     pub poll: Option<super::polls::PollView>,
     /// When it is an announcement: whether it must be read, and whether the viewer has.
     pub announcement: Option<super::announcements::AnnouncementView>,
+    /// Its files, in order.
+    pub attachments: Vec<FileView>,
 }
 
 /// A comment as the API shows it.
@@ -80,6 +83,8 @@ pub struct CommentView {
     pub can_delete: bool,
     /// Hidden from guests; shown to employees with a label.
     pub employees_only: bool,
+    /// Its files, in order.
+    pub attachments: Vec<FileView>,
 }
 
 /// One earlier version of a body.
@@ -168,6 +173,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     };
     let mut polls = super::polls::views(conn, scope, posts)?;
     let mut announcements = super::announcements::views(conn, scope, posts)?;
+    let mut files = crate::files::views::files_on(conn, &ids, &[])?.posts;
     posts
         .iter()
         .map(|post| {
@@ -203,6 +209,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 can_mark_answer: post.question && scope.may_change(post.author_id, post.group_id),
                 poll: polls.remove(&post.id),
                 announcement: announcements.remove(&post.id),
+                attachments: files.remove(&post.id).unwrap_or_default(),
             })
         })
         .collect()
@@ -230,6 +237,7 @@ pub fn comment_views(
         ),
         None => Default::default(),
     };
+    let mut files = crate::files::views::files_on(conn, &[], &ids)?.comments;
     comments
         .iter()
         .map(|comment| {
@@ -255,6 +263,7 @@ pub fn comment_views(
                 can_edit: own || scope.moderates(group_id),
                 can_delete: own || scope.moderates(group_id),
                 employees_only: comment.employees_only,
+                attachments: files.remove(&comment.id).unwrap_or_default(),
             })
         })
         .collect()

@@ -84,6 +84,10 @@ struct World {
     posts: Vec<(Place, String, Option<String>)>,
     /// The first option of each post's poll, in the order of `posts`.
     options: Vec<String>,
+    /// The address of each post's file, in the order of `posts`.
+    files: Vec<String>,
+    /// The file on the comment for employees only (on the public post).
+    staff_file: String,
     author_id: String,
 }
 
@@ -105,6 +109,8 @@ async fn build_world(backend: Backend) -> World {
         .await;
     let mut posts = Vec::new();
     let mut options = Vec::new();
+    let mut files = Vec::new();
+    let mut staff_file = String::new();
     for (place, group) in [
         (Place::Company, None),
         (Place::Public, Some(public)),
@@ -118,15 +124,21 @@ async fn build_world(backend: Backend) -> World {
         );
         // A poll whose option carries the place's word: it must leak nowhere either.
         let poll = json!({"options": [format!("yes {}", tag(place)), "no"]});
+        // A file whose text carries the place's word.
+        let file = ana
+            .uploaded("notes.txt", format!("notes on {}", tag(place)).as_bytes())
+            .await;
         let (status, post) = ana
             .post(
                 "/api/v1/posts",
                 // Each group's post is its announcement too, pinned for whoever reads it.
                 json!({"body": body, "group_id": group, "poll": poll,
-                    "announcement": group.as_ref().map(|_| json!({"must_read": true}))}),
+                    "announcement": group.as_ref().map(|_| json!({"must_read": true})),
+                    "attachments": [{"id": file}]}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{post}");
+        files.push(post["attachments"][0]["url"].as_str().unwrap().to_string());
         let id = post["id"].as_str().unwrap().to_string();
         options.push(
             post["poll"]["options"][0]["id"]
@@ -153,12 +165,19 @@ async fn build_world(backend: Backend) -> World {
             StatusCode::OK
         );
         if place == Place::Public {
-            let staff =
-                json!({"body": format!("between us: {STAFF_WORD}"), "employees_only": true});
-            let (status, _) = ana
+            let file = ana
+                .uploaded("staff.txt", format!("between us: {STAFF_WORD}").as_bytes())
+                .await;
+            let staff = json!({"body": format!("between us: {STAFF_WORD}"), "employees_only": true,
+                "attachments": [{"id": file}]});
+            let (status, comment) = ana
                 .post(&format!("/api/v1/posts/{id}/comments"), staff)
                 .await;
             assert_eq!(status, StatusCode::CREATED);
+            staff_file = comment["attachments"][0]["url"]
+                .as_str()
+                .unwrap()
+                .to_string();
         }
         if place == Place::Public {
             // Anything under a post for employees only is for employees only.
@@ -226,6 +245,8 @@ async fn build_world(backend: Backend) -> World {
         clients,
         posts,
         options,
+        files,
+        staff_file,
         author_id,
     }
 }
@@ -400,6 +421,28 @@ async fn every_read_endpoint_shows_each_viewer_exactly_what_the_policy_allows(ba
                 readable,
                 trending_names.contains(&tag(place)),
             );
+            let index = world.posts.iter().position(|p| &p.1 == id).unwrap();
+            let (file_status, _, file) = client.fetch(&world.files[index]).await;
+            cell(
+                &mut failures,
+                "GET file",
+                viewer,
+                place,
+                readable,
+                file_status == StatusCode::OK
+                    && String::from_utf8_lossy(&file).contains(tag(place)),
+            );
+            if place == Place::Public {
+                let (status, _, _) = client.fetch(&world.staff_file).await;
+                cell(
+                    &mut failures,
+                    "GET file of a comment for employees only",
+                    viewer,
+                    place,
+                    matches!(viewer, Viewer::Admin | Viewer::Member | Viewer::NonMember),
+                    status == StatusCode::OK,
+                );
+            }
             let (like_status, _) = client.put(&format!("/api/v1/posts/{id}/like")).await;
             cell(
                 &mut failures,

@@ -17,6 +17,7 @@ mod cli;
 mod database;
 mod digests;
 mod events;
+mod files;
 mod guests;
 mod http;
 mod mail;

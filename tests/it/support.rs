@@ -456,6 +456,40 @@ impl Client {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }
 
+    /// Uploads `bytes` as a file named `name`, claiming `claimed` as its type: the answer.
+    pub async fn upload(&self, name: &str, claimed: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(claimed)
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.send(
+            self.request(reqwest::Method::POST, "/api/v1/files")
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// Uploads a file that must be kept (201); its id.
+    pub async fn uploaded(&self, name: &str, bytes: &[u8]) -> String {
+        let (status, file) = self
+            .upload(name, "application/octet-stream", bytes.to_vec())
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        file["id"].as_str().unwrap().to_string()
+    }
+
+    /// GETs `path` raw: status, headers and bytes.
+    pub async fn fetch(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// The HTML of a page that must answer 200.
     pub async fn page(&self, path: &str) -> String {
         let response = self

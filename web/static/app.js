@@ -1,5 +1,6 @@
 // Agora's pages work without this script. With it: likes, saves, follows, joining a group and
-// comments go through the JSON API without reloading the page; feed pages listen to the live
+// comments go through the JSON API without reloading the page; files upload as soon as they are
+// chosen, dropped or pasted, and images open in a lightbox; feed pages listen to the live
 // stream for new posts, counts and poll tallies; the toolbar's search box suggests as you type; and
 // "5 min ago" texts stay current. Any failure of an enhanced form falls back to sending the
 // form as usual.
@@ -128,7 +129,9 @@ function commentView(comment, back) {
   return el('article', { class: 'comment', id: `comment-${comment.id}` },
     el('header', { class: 'post-head' },
       el('a', { class: 'person', href: `/people/${author.id}` },
-        el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(author.name)),
+        author.photo_url
+          ? el('img', { class: 'avatar', src: author.photo_url, alt: '', width: '32', height: '32' })
+          : el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(author.name)),
         el('span', { class: 'person-name' }, author.name)),
       ...(author.guest_domain ? [el('span', { class: 'badge badge-guest' }, `Guest · ${author.guest_domain}`)] : []),
       ...(comment.employees_only ? [el('span', { class: 'badge badge-staff' }, 'Employees only')] : []),
@@ -147,6 +150,8 @@ async function comment(form) {
   const textarea = form.elements.body;
   // An empty comment is refused by the server, which shows its message on the plain form.
   if (!textarea.value.trim()) throw new Error('empty comment');
+  // Files on a comment: the page shows them after the form is sent as usual.
+  if (form.querySelector('[data-upload-list] li')) throw new Error('comment with files');
   const postId = path(form).split('/')[2];
   const employeesOnly = form.elements.employees_only?.checked ?? false;
   const created = await api('POST', `/api/v1${path(form)}`, { body: textarea.value, employees_only: employeesOnly });
@@ -389,6 +394,114 @@ if (csrf) {
   const box = document.getElementById('toolbar-q');
   if (box) typeahead(box);
 }
+
+// ---- Files: upload as soon as chosen, dropped or pasted; view images in a lightbox -----
+
+// Each file goes to the API at once with a progress bar; the form then sends only its id and
+// the description typed for it. Without this script the files travel with the form itself.
+function uploader(picker) {
+  const form = picker.closest('form');
+  const input = picker.querySelector('input[type=file]');
+  const list = picker.querySelector('[data-upload-list]');
+  for (const shared of picker.querySelectorAll('[data-alt-all]')) shared.hidden = true;
+  const upload = (file) => {
+    const name = file.name || 'pasted image';
+    const bar = el('progress', { max: '100', value: '0', 'aria-label': `Uploading ${name}` });
+    const item = el('li', { class: 'upload' }, el('span', {}, name), bar);
+    list.append(item);
+    const request = new XMLHttpRequest();
+    request.open('POST', '/api/v1/files');
+    request.setRequestHeader('X-CSRF-Token', csrf);
+    request.setRequestHeader('Accept', 'application/json');
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+    });
+    request.addEventListener('loadend', () => {
+      let answer = null;
+      try { answer = JSON.parse(request.responseText); } catch { /* shown below */ }
+      if (request.status !== 201 || !answer) {
+        bar.replaceWith(el('span', { class: 'field-error', role: 'alert' },
+          answer?.detail ?? 'The upload failed; try again.'));
+        item.append(removeButton(item));
+        return;
+      }
+      const kept = [el('input', { type: 'hidden', name: 'attachment', value: answer.id })];
+      if (answer.image) {
+        const alt = el('input', { type: 'text', name: `alt_${answer.id}`, maxlength: '1000', id: `alt-${answer.id}` });
+        kept.unshift(el('img', { src: answer.thumb_url, alt: '', class: 'upload-thumb' }),
+          el('label', { for: `alt-${answer.id}` }, 'Describe it for those who can’t see it'), alt);
+      }
+      bar.replaceWith(...kept);
+      item.append(removeButton(item));
+      item.dataset.uploaded = answer.id;
+    });
+    const body = new FormData();
+    body.append('file', file, name);
+    request.send(body);
+  };
+  const removeButton = (item) => {
+    const button = el('button', { type: 'button', class: 'chip' }, 'Remove');
+    button.addEventListener('click', () => item.remove());
+    return button;
+  };
+  input.addEventListener('change', () => {
+    for (const file of input.files) upload(file);
+    input.value = '';
+  });
+  form.addEventListener('dragover', (event) => {
+    if (event.dataTransfer?.types.includes('Files')) {
+      event.preventDefault();
+      form.classList.add('dropping');
+    }
+  });
+  form.addEventListener('dragleave', () => form.classList.remove('dropping'));
+  form.addEventListener('drop', (event) => {
+    if (!event.dataTransfer?.files.length) return;
+    event.preventDefault();
+    form.classList.remove('dropping');
+    for (const file of event.dataTransfer.files) upload(file);
+  });
+  form.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    for (const file of files) upload(file);
+  });
+  // An upload still under way would be lost: wait for it.
+  form.addEventListener('submit', (event) => {
+    if (list.querySelector('progress')) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      alert('Wait for the uploads to finish.');
+    }
+  }, true);
+}
+
+function lightbox() {
+  const dialog = el('dialog', { class: 'lightbox', 'aria-label': 'Image' });
+  const image = el('img', { alt: '' });
+  const close = el('button', { type: 'button', class: 'chip', autofocus: '' }, 'Close');
+  const original = el('a', { class: 'chip', target: '_blank', rel: 'noopener' }, 'Original');
+  dialog.append(image, el('div', { class: 'row' }, original, close));
+  document.body.append(dialog);
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('click', (event) => { if (event.target === dialog) dialog.close(); });
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest?.('a[data-lightbox]');
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    const thumb = link.querySelector('img');
+    image.src = link.href;
+    image.alt = thumb?.alt ?? '';
+    original.href = link.dataset.full;
+    dialog.showModal();
+  });
+}
+
+if (csrf) {
+  for (const picker of document.querySelectorAll('[data-uploads]')) uploader(picker);
+}
+if ('HTMLDialogElement' in window) lightbox();
 
 // ---- Relative times --------------------------------------------------------------------
 

@@ -306,6 +306,7 @@ impl<'a> Player<'a> {
                     question: body.trim_end().ends_with('?'),
                     poll: None,
                     announcement: None,
+                    attachments: Vec::new(),
                 };
                 let written = posts::create_post(conn, scope, &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));
@@ -316,7 +317,7 @@ impl<'a> Player<'a> {
                 let Some((id, _)) = self.posts.get(post) else {
                     return Ok(());
                 };
-                let written = comments::add_comment(conn, scope, *id, body, false)?;
+                let written = comments::add_comment(conn, scope, *id, body, false, &[])?;
                 self.comments.insert(*n, written.id);
                 self.played.comments += 1;
                 Ok(())

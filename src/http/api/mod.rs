@@ -9,6 +9,7 @@ pub(crate) mod digests;
 mod error_responses;
 mod feed_tokens;
 mod feeds;
+mod files;
 mod groups;
 mod guests;
 mod notifications;

@@ -53,6 +53,7 @@ pub async fn create_post(
     caller: Caller,
     body: web::Json<NewPost>,
 ) -> Result<HttpResponse, ApiError> {
+    app.files.check_count(body.attachments.len())?;
     let post = write(&app, &caller, move |conn, scope| {
         actions::create_post(conn, scope, &body)
     })
@@ -193,6 +194,9 @@ pub struct NewComment {
     /// Hidden from guests everywhere (employees, in groups open to guests).
     #[serde(default)]
     pub employees_only: bool,
+    /// Uploaded files to put on it, in order.
+    #[serde(default)]
+    pub attachments: Vec<crate::files::NewAttachment>,
 }
 
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path)), request_body = NewComment,
@@ -205,8 +209,16 @@ pub async fn add_comment(
     body: web::Json<NewComment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    app.files.check_count(body.attachments.len())?;
     let comment = write(&app, &caller, move |conn, scope| {
-        comments::add_comment(conn, scope, id, &body.body, body.employees_only)
+        comments::add_comment(
+            conn,
+            scope,
+            id,
+            &body.body,
+            body.employees_only,
+            &body.attachments,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))

@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorCode};
 use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::http::uploads::composed;
 use crate::ids::{CommentId, PostId};
 use crate::posts::{CommentView, access, comments};
 
@@ -42,17 +43,26 @@ async fn add(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<PostId>,
-    form: web::Form<CommentForm>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let post_id = id.into_inner();
+    let (form, attachments) = composed::<CommentForm>(&app, &req, &caller, payload).await?;
     let CommentForm {
         csrf,
         body,
         employees_only,
-    } = form.into_inner();
+    } = form;
     let typed = body.clone();
+    let files = attachments.clone();
     let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
-        comments::add_comment(conn, scope, post_id, &typed, employees_only.is_some())
+        comments::add_comment(
+            conn,
+            scope,
+            post_id,
+            &typed,
+            employees_only.is_some(),
+            &files,
+        )
     })
     .await?;
     match outcome {
@@ -63,6 +73,7 @@ async fn add(
         Err(refusal) => {
             let draft = CommentDraft {
                 body,
+                files: attachments,
                 errors: refusal.errors,
             };
             permalink(&app, &req, &caller, post_id, None, draft, refusal.status).await

@@ -14,6 +14,7 @@ use crate::feeds::{self, Feed};
 use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::http::uploads::composed;
 use crate::posts::actions::{self, NewPost};
 use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
@@ -261,9 +262,9 @@ async fn create_post(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
-    form: web::Form<PostForm>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
+    let (form, attachments) = composed::<PostForm>(&app, &req, &caller, payload).await?;
     let input = NewPost {
         body: form.body.clone(),
         group_id: (!form.group_id.is_empty()).then(|| form.group_id.clone()),
@@ -272,6 +273,7 @@ async fn create_post(
         question: form.question.is_some(),
         poll: form.poll()?,
         announcement: form.announcement(),
+        attachments: attachments.clone(),
     };
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
         actions::create_post(conn, scope, &input)
@@ -288,6 +290,7 @@ async fn create_post(
     .await?;
     composer.body = form.body;
     composer.poll_options = form.poll_options;
+    composer.attachments = attachments;
     composer.back = form.back;
     composer.errors = refusal.errors;
     let layout = Layout::signed_in(&req, &caller, "Write a post", Section::None)?;

@@ -52,6 +52,8 @@ struct ShowPage {
     may_comment: bool,
     /// The comment form's text, kept when a comment is refused.
     comment_body: String,
+    /// Files uploaded for a comment that was refused, kept for the next try.
+    comment_files: Vec<crate::files::NewAttachment>,
     errors: FieldErrors,
     back: String,
 }
@@ -89,6 +91,7 @@ pub(super) struct BodyForm {
 #[derive(Debug, Default)]
 pub(super) struct CommentDraft {
     pub body: String,
+    pub files: Vec<crate::files::NewAttachment>,
     pub errors: FieldErrors,
 }
 
@@ -165,6 +168,7 @@ pub(super) async fn permalink(
         muted,
         may_comment,
         comment_body: draft.body,
+        comment_files: draft.files,
         errors: draft.errors,
         back,
     };

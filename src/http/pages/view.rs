@@ -170,6 +170,8 @@ pub struct Composer {
     pub body: String,
     /// A poll's options as typed, one per line (kept when a post is refused).
     pub poll_options: String,
+    /// Files uploaded for a post that was refused, kept for the next try.
+    pub attachments: Vec<crate::files::NewAttachment>,
     pub errors: FieldErrors,
     /// Where to go after posting.
     pub back: String,

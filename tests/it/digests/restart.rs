@@ -60,6 +60,7 @@ fn fill(db: &Db) {
                     question: false,
                     poll: None,
                     announcement: None,
+                    attachments: Vec::new(),
                 };
                 agora::posts::actions::create_post(conn, &scope, &input)?;
             }

@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN photo_id;
+DROP TABLE attachments;
+DROP TABLE blobs;

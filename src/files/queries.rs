@@ -1,0 +1,51 @@
+//! Plain reads of files, for this area only.
+
+use diesel::prelude::*;
+
+use super::model::{Attachment, Blob};
+use crate::db::DbConnection;
+use crate::db::schema::{attachments, blobs, users};
+use crate::error::Result;
+use crate::ids::{CommentId, FileId, PostId, UserId};
+
+/// An attachment and its content, unless it is gone.
+pub(super) fn find(conn: &mut DbConnection, id: FileId) -> Result<Option<(Attachment, Blob)>> {
+    Ok(attachments::table
+        .inner_join(blobs::table)
+        .filter(attachments::id.eq(id))
+        .filter(attachments::gone_at.is_null())
+        .select((Attachment::as_select(), Blob::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whose profile photo `id` is, if anyone's.
+pub(super) fn photo_owner(conn: &mut DbConnection, id: FileId) -> Result<Option<UserId>> {
+    Ok(users::table
+        .filter(users::photo_id.eq(id))
+        .select(users::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The files on `posts` and on `comments`, in their order.
+pub(super) fn on(
+    conn: &mut DbConnection,
+    posts: &[PostId],
+    comments: &[CommentId],
+) -> Result<Vec<(Attachment, Blob)>> {
+    if posts.is_empty() && comments.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachments::table
+        .inner_join(blobs::table)
+        .filter(
+            attachments::post_id
+                .eq_any(posts.to_vec())
+                .or(attachments::comment_id.eq_any(comments.to_vec())),
+        )
+        .filter(attachments::gone_at.is_null())
+        .order((attachments::position, attachments::id))
+        .select((Attachment::as_select(), Blob::as_select()))
+        .load(conn)?)
+}

@@ -1,0 +1,162 @@
+//! Where file bytes live: one trait (`object_store`'s `ObjectStore`) with two backends, the
+//! data directory (default) and an S3-compatible bucket, for several servers on one database.
+//! Keys derive from the content's SHA-256, so a content is stored once however often it is
+//! uploaded.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use tokio::io::AsyncReadExt;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// Parts of a multipart upload to S3: S3 wants at least 5 MiB but the last. Memory per
+/// upload stays within a few of these, whatever the file's size.
+const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Parts of one upload in flight at once.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// A stored content's forms: the original and, for images, two renditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Original,
+    Thumb,
+    Medium,
+}
+
+impl Form {
+    fn suffix(self) -> &'static str {
+        match self {
+            Form::Original => "",
+            Form::Thumb => ".thumb",
+            Form::Medium => ".medium",
+        }
+    }
+}
+
+/// The file store of this installation.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// A stored file being read, chunk by chunk.
+pub struct Download {
+    pub size: u64,
+    pub chunks: BoxStream<'static, Result<Bytes>>,
+}
+
+impl Storage {
+    /// The bucket of `files.s3_*` when set, else `files/` in the data directory.
+    pub fn from_config(config: &Config) -> Result<Storage> {
+        let store: Arc<dyn ObjectStore> = match config.files.s3() {
+            Some(s3) => {
+                crate::init_tls();
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(s3.bucket)
+                    .with_region(s3.region)
+                    .with_access_key_id(s3.access_key_id)
+                    .with_secret_access_key(&s3.secret_access_key.0);
+                if let Some(endpoint) = s3.endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                Arc::new(builder.build().map_err(Error::internal)?)
+            }
+            None => {
+                let dir = config.data_dir.join("files");
+                std::fs::create_dir_all(&dir).map_err(Error::internal)?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                        .map_err(Error::internal)?
+                        .with_automatic_cleanup(true),
+                )
+            }
+        };
+        Ok(Storage { store })
+    }
+
+    fn key(sha256: &str, form: Form) -> Key {
+        let fan = sha256.get(..2).unwrap_or("00");
+        Key::from(format!("blobs/{fan}/{sha256}{}", form.suffix()))
+    }
+
+    /// Stores the file at `path` as `sha256`'s `form`, streaming it in parts.
+    pub async fn put_file(&self, sha256: &str, form: Form, path: &Path) -> Result<()> {
+        let key = Storage::key(sha256, form);
+        let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
+        let upload = self.store.put_multipart(&key).await.map_err(unavailable)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut buffer = vec![0; 256 * 1024];
+        loop {
+            let read = match file.read(&mut buffer).await {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) => {
+                    let _ = writer.abort().await;
+                    return Err(Error::internal(error));
+                }
+            };
+            if let Err(error) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                let _ = writer.abort().await;
+                return Err(unavailable(error));
+            }
+            writer.write(&buffer[..read]);
+        }
+        writer.finish().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Stores `bytes` (a rendition, small) as `sha256`'s `form`.
+    pub async fn put_bytes(&self, sha256: &str, form: Form, bytes: Vec<u8>) -> Result<()> {
+        let key = Storage::key(sha256, form);
+        self.store
+            .put(&key, PutPayload::from(bytes))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Reads `sha256`'s `form`.
+    pub async fn get(&self, sha256: &str, form: Form) -> Result<Download> {
+        let found =
+            self.store
+                .get(&Storage::key(sha256, form))
+                .await
+                .map_err(|error| match error {
+                    object_store::Error::NotFound { .. } => Error::not_found("file"),
+                    error => unavailable(error),
+                })?;
+        let size = found.meta.size;
+        let chunks = found.into_stream().map_err(unavailable).boxed();
+        Ok(Download { size, chunks })
+    }
+
+    /// Removes every form of `sha256`; forms never stored are no error.
+    pub async fn delete(&self, sha256: &str) -> Result<()> {
+        for form in [Form::Original, Form::Thumb, Form::Medium] {
+            match self.store.delete(&Storage::key(sha256, form)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => return Err(unavailable(error)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The store could not be reached or refused: try again later.
+fn unavailable(error: object_store::Error) -> Error {
+    tracing::warn!(%error, "file storage failed");
+    Error::new(
+        crate::error::ErrorKind::Unavailable,
+        crate::error::ErrorCode::Unavailable,
+        "file storage is unavailable; try again",
+    )
+}
