@@ -16,6 +16,7 @@ pub mod sniff;
 pub mod store;
 pub mod strip;
 pub mod sweep;
+pub mod text;
 pub mod upload;
 pub mod views;
 

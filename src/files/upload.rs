@@ -28,8 +28,6 @@ use crate::workers::blocking;
 
 /// Bytes sniffed: enough for every signature and to tell text from binary.
 const HEAD_BYTES: usize = 8 * 1024;
-/// Text of a text file indexed for search, at most.
-const TEXT_BYTES: u64 = 256 * 1024;
 /// Longest file name kept, in characters.
 const MAX_NAME: usize = 200;
 /// Images decoded at once: each may hold a large bitmap, so they take turns.
@@ -158,8 +156,9 @@ impl Files {
             }
             original = Some(stripped);
             renditions = Some(made);
-        } else if kind == Kind::Text {
-            blob.text = Some(read_text(&path).await?);
+        } else {
+            let source = path.to_path_buf();
+            blob.text = blocking(move || Ok(super::text::extract(&source, kind))).await?;
         }
         let file = record(db, uploader, &blob, &name).await?;
         let stored = self
@@ -296,20 +295,6 @@ impl Incoming {
 async fn record(db: &Db, uploader: UserId, blob: &Blob, name: &str) -> Result<Attachment> {
     let (db, blob, name) = (db.clone(), blob.clone(), name.to_string());
     blocking(move || db.write(|conn| actions::record_upload(conn, uploader, &blob, &name))).await
-}
-
-/// The start of a text file, for search.
-async fn read_text(path: &Path) -> Result<String> {
-    use tokio::io::AsyncReadExt;
-    let mut bytes = Vec::new();
-    tokio::fs::File::open(path)
-        .await
-        .map_err(Error::internal)?
-        .take(TEXT_BYTES)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(Error::internal)?;
-    Ok(String::from_utf8_lossy(&bytes).replace('\0', ""))
 }
 
 /// The last part of a client's file name, without control characters, at most 200

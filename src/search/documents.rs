@@ -9,10 +9,10 @@ use diesel::prelude::*;
 use tantivy::TantivyDocument;
 
 use super::index::{EMPLOYEES_ONLY, Fields, Kind, key, visibility_code};
-use super::query::{QUESTION, UNANSWERED};
+use super::query::{FILE, IMAGE, QUESTION, UNANSWERED};
 use crate::accounts::User;
 use crate::db::DbConnection;
-use crate::db::schema::{comments, groups, post_tags, posts, tags, users};
+use crate::db::schema::{attachments, blobs, comments, groups, post_tags, posts, tags, users};
 use crate::error::Result;
 use crate::groups::Group;
 use crate::ids::{PostId, UserId};
@@ -104,7 +104,7 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
     }
     let mut comments_of: HashMap<PostId, Vec<(bool, String)>> = HashMap::new();
     let comment_rows: Vec<(PostId, bool, String)> = comments::table
-        .filter(comments::post_id.eq_any(ids))
+        .filter(comments::post_id.eq_any(ids.clone()))
         .filter(comments::deleted_at.is_null())
         .order(comments::id.asc())
         .select((comments::post_id, comments::employees_only, comments::body))
@@ -114,6 +114,45 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             .entry(post_id)
             .or_default()
             .push((employees_only, plain_text(&comment)));
+    }
+    // Files are searched as what they are on: a post's with the post, a comment's with its
+    // comment (so a file on a comment for employees only is for employees only).
+    let mut files_of: HashMap<PostId, Vec<PostFile>> = HashMap::new();
+    let post_files: Vec<(PostId, String, String, Option<String>)> = attachments::table
+        .inner_join(blobs::table)
+        .filter(attachments::post_id.eq_any(ids.clone()))
+        .filter(attachments::gone_at.is_null())
+        .select((
+            attachments::post_id.assume_not_null(),
+            attachments::name,
+            blobs::content_type,
+            blobs::text,
+        ))
+        .load(conn)?;
+    for (post_id, name, content_type, text) in post_files {
+        files_of.entry(post_id).or_default().push(PostFile {
+            image: crate::files::sniff::Kind::from_content_type(&content_type).is_image(),
+            text: [name, text.unwrap_or_default()].join(" "),
+        });
+    }
+    let comment_files: Vec<(PostId, bool, String, Option<String>)> = attachments::table
+        .inner_join(blobs::table)
+        .inner_join(comments::table.on(attachments::comment_id.eq(comments::id.nullable())))
+        .filter(comments::post_id.eq_any(ids))
+        .filter(comments::deleted_at.is_null())
+        .filter(attachments::gone_at.is_null())
+        .select((
+            comments::post_id,
+            comments::employees_only,
+            attachments::name,
+            blobs::text,
+        ))
+        .load(conn)?;
+    for (post_id, employees_only, name, text) in comment_files {
+        comments_of
+            .entry(post_id)
+            .or_default()
+            .push((employees_only, [name, text.unwrap_or_default()].join(" ")));
     }
     Ok(rows
         .iter()
@@ -135,6 +174,16 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             for tag in tags_of.get(&post.id).into_iter().flatten() {
                 doc.add_text(fields.tag, tag);
             }
+            let files = files_of.get(&post.id).map_or(&[][..], Vec::as_slice);
+            for file in files {
+                doc.add_text(fields.text, &file.text);
+            }
+            if !files.is_empty() {
+                doc.add_text(fields.marks, FILE);
+            }
+            if files.iter().any(|f| f.image) {
+                doc.add_text(fields.marks, IMAGE);
+            }
             if post.question {
                 doc.add_text(fields.marks, QUESTION);
                 if post.best_answer_id.is_none() {
@@ -148,6 +197,13 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             Change::Put(Kind::Post, post.id.0, doc)
         })
         .collect())
+}
+
+/// A file on a post, as search needs it.
+struct PostFile {
+    image: bool,
+    /// Its name and the text inside it.
+    text: String,
 }
 
 /// People by id (`None`: every one); the deactivated are removed.

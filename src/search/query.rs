@@ -1,6 +1,7 @@
 //! The search box's language: `words`, `"a phrase"`, `-excluded` (a word or a phrase),
 //! `from:@handle`, `in:group` (`in:"Two words"`), `#tag`, `before:2026-01-31`,
-//! `after:2026-01-01`, `is:question`, `is:unanswered`. Anything else is a word. A malformed
+//! `after:2026-01-01`, `is:question`, `is:unanswered`, `has:file`, `has:image`. Anything else
+//! is a word. A malformed
 //! query is a field error on `q`.
 
 use chrono::NaiveDate;
@@ -28,7 +29,8 @@ pub struct Parsed {
     /// Posts made before this day (exclusive) and on or after that one.
     pub before: Option<NaiveDate>,
     pub after: Option<NaiveDate>,
-    /// What posts must be (`is:`), as the index marks them: [`QUESTION`], [`UNANSWERED`].
+    /// What posts must be (`is:`) or carry (`has:`), as the index marks them: [`QUESTION`],
+    /// [`UNANSWERED`], [`FILE`], [`IMAGE`].
     pub marks: Vec<&'static str>,
 }
 
@@ -36,6 +38,10 @@ pub struct Parsed {
 pub const QUESTION: &str = "question";
 /// The mark of a question without a best answer.
 pub const UNANSWERED: &str = "unanswered";
+/// The mark of a post with a file (any: an image is a file too).
+pub const FILE: &str = "file";
+/// The mark of a post with an image.
+pub const IMAGE: &str = "image";
 
 impl Parsed {
     /// True when the query says something about posts only (an author, group, tag or date).
@@ -123,6 +129,14 @@ pub fn parse(q: &str) -> Result<Parsed> {
                         "q",
                         "is: takes question or unanswered, as in is:unanswered",
                     ));
+                }
+            });
+        } else if let Some(what) = part.strip_prefix("has:") {
+            parsed.marks.push(match what.to_lowercase().as_str() {
+                FILE => FILE,
+                IMAGE => IMAGE,
+                _ => {
+                    return Err(invalid("q", "has: takes file or image, as in has:image"));
                 }
             });
         } else if let Some(day) = part.strip_prefix("before:") {

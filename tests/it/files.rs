@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
+use crate::search::search_until;
 use crate::support::{Backend, Client, TestApp};
 
 /// A JPEG of `width`×`height` carrying an EXIF block with a GPS position, as phones write.
@@ -566,7 +567,86 @@ async fn files_live_in_an_s3_compatible_bucket(backend: Backend) {
     assert!(s3.keys("agora-files").await.is_empty());
 }
 
+async fn the_words_in_files_are_found_by_who_reads_what_they_are_on(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let nina = app.user(&admin, "nina", "employee").await;
+    let private = app.group(&ana, "Skunkworks", "private", true).await;
+    let guest = app.guest_in(&ana, "gina", &[&private]).await;
+    let open = ana.uploaded("plan.txt", b"the okapi migration plan").await;
+    let hidden = ana
+        .uploaded("secret.txt", b"okapi pricing for insiders")
+        .await;
+    let photo = ana
+        .upload("okapi.jpg", "image/jpeg", photo_with_location(64, 64))
+        .await
+        .1;
+    let public_post = post_with(
+        &ana,
+        "see attached",
+        &[&open, photo["id"].as_str().unwrap()],
+    )
+    .await;
+    let public_id = public_post["id"].as_str().unwrap().to_string();
+    let (status, private_post) = ana
+        .post(
+            "/api/v1/posts",
+            json!({"body": "numbers", "group_id": private, "attachments": [{"id": hidden}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{private_post}");
+    let private_id = private_post["id"].as_str().unwrap().to_string();
+    // A file on a comment for employees only, under a post the guest reads.
+    let (_, guest_post) = ana
+        .post(
+            "/api/v1/posts",
+            json!({"body": "for all of us", "group_id": private}),
+        )
+        .await;
+    let guest_post_id = guest_post["id"].as_str().unwrap().to_string();
+    let staff = ana.uploaded("staff.txt", b"wombat margins").await;
+    let (status, _) = ana
+        .post(
+            &format!("/api/v1/posts/{guest_post_id}/comments"),
+            json!({"body": "between us", "employees_only": true, "attachments": [{"id": staff}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let posts = |items: &[Value]| -> Vec<String> {
+        let mut ids: Vec<String> = items
+            .iter()
+            .filter(|i| i["type"] == "post")
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![public_id.clone(), private_id.clone()];
+    both.sort();
+    search_until(&ana, "okapi", |items| posts(items) == both).await;
+    search_until(&ana, "wombat", |items| {
+        posts(items) == [guest_post_id.clone()]
+    })
+    .await;
+    search_until(&ana, "okapi has:image", |items| {
+        posts(items) == [public_id.clone()]
+    })
+    .await;
+    search_until(&ana, "has:file okapi", |items| posts(items) == both).await;
+    // Once the indexer has them all, the others find only what they read.
+    search_until(&nina, "okapi", |items| posts(items) == [public_id.clone()]).await;
+    search_until(&guest, "okapi", |items| {
+        posts(items) == [private_id.clone()]
+    })
+    .await;
+    search_until(&guest, "wombat", |items| posts(items).is_empty()).await;
+    let (status, problem) = ana.get("/api/v1/search?q=has:spreadsheet").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+}
+
 on_both_backends!(
+    the_words_in_files_are_found_by_who_reads_what_they_are_on,
     an_upload_is_typed_by_its_bytes_and_never_served_as_a_page_of_ours,
     images_get_renditions_and_lose_their_location,
     bad_uploads_are_refused_whole,
