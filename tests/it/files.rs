@@ -645,7 +645,98 @@ async fn the_words_in_files_are_found_by_who_reads_what_they_are_on(backend: Bac
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
 }
 
+/// A form as a browser sends it with files: `fields` first, then the files.
+fn form_with_files(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (name, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string());
+        form = form.part("files", part);
+    }
+    form
+}
+
+async fn the_pages_take_files_without_script(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    app.user(&admin, "ana", "employee").await;
+    let ana = app.browser_sign_in("ana@example.com").await;
+    let csrf = ana.csrf.clone().unwrap();
+    let composer = [
+        ("csrf", csrf.as_str()),
+        ("back", "/"),
+        ("body", "the chart, and the notes"),
+        ("group_id", ""),
+        ("poll_options", ""),
+        ("poll_results", "vote"),
+        ("poll_closes_in", ""),
+        ("announce", ""),
+        ("alt", "a bar chart of sales"),
+    ];
+    let files = [
+        ("chart.png", black_png(40)),
+        ("notes.txt", b"quarterly notes".to_vec()),
+    ];
+    let send = |form| ana.http.post(app.url("/posts")).multipart(form).send();
+    let response = send(form_with_files(&composer, &files)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, feed) = ana.get("/api/v1/feeds/company").await;
+    let attachments = feed["items"][0]["attachments"].as_array().unwrap().clone();
+    assert_eq!(attachments.len(), 2, "{feed}");
+    assert_eq!(attachments[0]["alt"], "a bar chart of sales");
+    assert_eq!(attachments[1]["name"], "notes.txt");
+    assert_eq!(attachments[1]["alt"], "", "a description is for images");
+    // Files before the token are refused, and kept nowhere.
+    let mut late = composer.to_vec();
+    late.retain(|(k, _)| *k != "csrf");
+    let form = form_with_files(&late, &files).text("csrf", csrf.clone());
+    let response = send(form).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        files_under(&app.db.dir.path().join("files")).len(),
+        4,
+        "the chart, its two renditions and the notes only"
+    );
+    // A comment with a file.
+    let post = feed["items"][0]["id"].as_str().unwrap();
+    let comment = [("csrf", csrf.as_str()), ("body", "one more")];
+    let response = ana
+        .http
+        .post(app.url(&format!("/posts/{post}/comments")))
+        .multipart(form_with_files(
+            &comment,
+            &[("more.txt", b"more notes".to_vec())],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, comments) = ana.get(&format!("/api/v1/posts/{post}/comments")).await;
+    assert_eq!(comments["items"][0]["attachments"][0]["name"], "more.txt");
+    // A profile photo from the settings page.
+    let response = ana
+        .http
+        .post(app.url("/settings/photo"))
+        .multipart(form_with_files(
+            &[("csrf", csrf.as_str())],
+            &[("me.jpg", photo_with_location(100, 100))],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, me) = ana.get("/api/v1/me").await;
+    assert!(me["photo_url"].is_string(), "{me}");
+    // The page shows the files: the image lazily, the text file as a download.
+    let html = ana.page(&format!("/posts/{post}")).await;
+    assert!(html.contains("alt=\"a bar chart of sales\""), "{html}");
+    assert!(html.contains(">notes.txt</a>"), "{html}");
+}
+
 on_both_backends!(
+    the_pages_take_files_without_script,
     the_words_in_files_are_found_by_who_reads_what_they_are_on,
     an_upload_is_typed_by_its_bytes_and_never_served_as_a_page_of_ours,
     images_get_renditions_and_lose_their_location,

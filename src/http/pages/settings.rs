@@ -1,4 +1,5 @@
-//! One's own profile and settings: name, title, department, bio and the digest frequency.
+//! One's own profile and settings: name, title, department, bio, photo and the digest
+//! frequency.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,14 +11,18 @@ use super::{Layout, Section, render, see_other};
 use crate::App;
 use crate::accounts::actions::{self, ProfileUpdate};
 use crate::accounts::{User, access};
-use crate::http::api::blocking;
+use crate::error::{Error, invalid};
+use crate::http::api::{blocking, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
+use crate::http::uploads::composed;
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings", web::get().to(edit))
-        .route("/settings", web::post().to(update));
+        .route("/settings", web::post().to(update))
+        .route("/settings/photo", web::post().to(set_photo))
+        .route("/settings/photo/remove", web::post().to(remove_photo));
 }
 
 #[derive(Template)]
@@ -75,6 +80,49 @@ impl ProfileForm {
             manager_id: None,
         }
     }
+}
+
+/// The photo form: the file comes in the body, after the token.
+#[derive(Debug, Deserialize)]
+struct PhotoForm {
+    csrf: String,
+}
+
+/// A photo sent with the form becomes her profile photo.
+async fn set_photo(
+    app: web::Data<App>,
+    req: HttpRequest,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (form, files) = composed::<PhotoForm>(&app, &req, &caller, payload).await?;
+    form::check(&caller, &form.csrf)?;
+    let id = match files.as_slice() {
+        [file] => file
+            .id
+            .parse()
+            .map_err(|_| Error::internal("an upload without an id"))?,
+        _ => return Err(invalid("files", "choose one image").into()),
+    };
+    write(&app, &caller, move |conn, scope| {
+        crate::files::actions::set_photo(conn, scope, Some(id))
+    })
+    .await?;
+    Ok(see_other("/settings?saved=1"))
+}
+
+/// Initials again.
+async fn remove_photo(
+    app: web::Data<App>,
+    caller: Caller,
+    form: web::Form<PhotoForm>,
+) -> Result<HttpResponse, PageError> {
+    form::check(&caller, &form.csrf)?;
+    write(&app, &caller, |conn, scope| {
+        crate::files::actions::set_photo(conn, scope, None)
+    })
+    .await?;
+    Ok(see_other("/settings?saved=1"))
 }
 
 async fn edit(
