@@ -434,6 +434,7 @@ function uploader(picker) {
       bar.replaceWith(...kept);
       item.append(removeButton(item));
       item.dataset.uploaded = answer.id;
+      if (!list.querySelector('progress')) picker.querySelector('[data-upload-wait]')?.remove();
     });
     const body = new FormData();
     body.append('file', file, name);
@@ -472,7 +473,10 @@ function uploader(picker) {
     if (list.querySelector('progress')) {
       event.preventDefault();
       event.stopImmediatePropagation();
-      alert('Wait for the uploads to finish.');
+      if (!picker.querySelector('[data-upload-wait]')) {
+        list.after(el('p', { class: 'field-error', role: 'alert', 'data-upload-wait': '' },
+          'Wait for the uploads to finish, then post.'));
+      }
     }
   }, true);
 }

@@ -1,8 +1,15 @@
 // What app.js adds to the pages: likes, comments and follows without a reload, the live
-// "new posts" banner, and the plain forms still working with JavaScript off.
+// "new posts" banner, uploads with progress and the lightbox, and the plain forms still
+// working with JavaScript off.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertSameDocument, createGroup, createUser, mark, post, signIn, useServer } from '../support.mjs';
+
+/** An 8×8 red PNG. */
+const RED_SQUARE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC',
+  'base64',
+);
 
 describe('with JavaScript', () => {
   const t = useServer();
@@ -222,6 +229,63 @@ describe('without JavaScript', () => {
     await page.getByLabel('Add a comment').fill('Plain and simple');
     await page.getByRole('button', { name: 'Comment', exact: true }).click();
     await page.locator('article.comment', { hasText: 'Plain and simple' }).waitFor();
+    t.clean();
+  });
+
+  test('files upload with a progress bar, ask for a description, and open in a lightbox', async () => {
+    const { page } = await t.open();
+    await signIn(page);
+    await page.goto('/');
+    await page.getByLabel('Share something').fill('The new logo, and the brief');
+    await page.getByLabel('Attach files or images').setInputFiles([
+      { name: 'logo.png', mimeType: 'image/png', buffer: RED_SQUARE },
+      { name: 'brief.txt', mimeType: 'text/plain', buffer: Buffer.from('make it red') },
+    ]);
+    const uploads = page.locator('.file-picker li[data-uploaded]');
+    await uploads.nth(1).waitFor();
+    assert.equal(await page.locator('.file-picker progress').count(), 0);
+    // One description per image; none for the text file.
+    await page.getByLabel('Describe it for those who can’t see it').fill('A red square');
+    // A screenshot pasted into the form uploads too; then it is removed again.
+    await page.locator('#composer-body').evaluate((textarea, bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'screenshot.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, [...RED_SQUARE]);
+    await uploads.nth(2).waitFor();
+    await uploads.nth(2).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.waitForURL('/');
+
+    const card = page.locator('article.post', { hasText: 'The new logo' });
+    const image = card.getByRole('img', { name: 'A red square' });
+    await image.waitFor();
+    assert.equal(await image.getAttribute('loading'), 'lazy');
+    assert.equal(await card.locator('.attachment-image').count(), 1, 'the removed screenshot is not on the post');
+    await card.getByRole('link', { name: 'brief.txt' }).waitFor();
+    await image.click();
+    const lightbox = page.locator('dialog.lightbox[open]');
+    await lightbox.waitFor();
+    assert.match(await lightbox.locator('img').getAttribute('src'), /size=medium/);
+    await lightbox.getByRole('button', { name: 'Close' }).click();
+    await lightbox.waitFor({ state: 'detached' }).catch(() => {});
+    assert.equal(await page.locator('dialog.lightbox[open]').count(), 0);
+    t.clean();
+  });
+
+  test('a file goes with the plain composer form, described, without JavaScript', async () => {
+    const { page } = await t.open({ javaScriptEnabled: false });
+    await signIn(page);
+    await page.goto('/');
+    await page.getByLabel('Share something').fill('Office floor plan');
+    await page.getByLabel('Attach files or images').setInputFiles([
+      { name: 'plan.png', mimeType: 'image/png', buffer: RED_SQUARE },
+    ]);
+    await page.getByLabel('Describe the images, for those who can\'t see them').fill('The third floor');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.waitForURL('/');
+    const card = page.locator('article.post', { hasText: 'Office floor plan' });
+    await card.getByRole('img', { name: 'The third floor' }).waitFor();
     t.clean();
   });
 
