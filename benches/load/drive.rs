@@ -273,6 +273,30 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<(), String
     Ok(())
 }
 
+/// The home feed alone, warmed up: `(1 client, clients)`.
+pub fn home_feed(
+    db: &Db,
+    seeded: &Seeded,
+    base: &str,
+    seconds: u64,
+    clients: usize,
+) -> Result<(Stats, Stats), String> {
+    let tokens = sign_in(db, seeded)?;
+    let runtime = runtime()?;
+    let http = client(clients)?;
+    runtime.block_on(wait_ready(&http, base))?;
+    let ctx = Context {
+        seeded,
+        base,
+        tokens: &tokens,
+        http,
+    };
+    runtime.block_on(measure(&ctx, Op::HomeFeed, clients, 1));
+    let one = runtime.block_on(measure(&ctx, Op::HomeFeed, 1, seconds));
+    let many = runtime.block_on(measure(&ctx, Op::HomeFeed, clients, seconds));
+    Ok((one, many))
+}
+
 /// Runs every measurement and returns the report as a Markdown table.
 pub fn run(
     db: &Db,

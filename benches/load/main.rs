@@ -16,6 +16,10 @@
 //!                              group of 5,000 members; see `fanout`)]
 //!                             [--digests (instead of the load: a weekly digest run over every
 //!                              user, twice; see `digests`)]
+//!                             [--files (instead of the load: memory while 8 clients upload
+//!                              20 MB each, a 12-megapixel photo's renditions, and the home feed
+//!                              before and after images and polls join the data set; see
+//!                              `files`)]
 //!                             [--reuse (with --digests: skip seeding and run on the data set an
 //!                              earlier --digests run left, its digests cleared; with --search
 //!                              and the --data-dir of an earlier search run: skip seeding and
@@ -26,6 +30,7 @@ mod digests;
 mod direct;
 mod drive;
 mod fanout;
+mod files;
 mod freshness;
 mod fts;
 mod keepalive;
@@ -54,6 +59,7 @@ struct Options {
     only: Option<String>,
     fanout: bool,
     digests: bool,
+    files: bool,
     reuse: bool,
 }
 
@@ -70,6 +76,7 @@ fn options() -> Result<Options, String> {
         only: None,
         fanout: false,
         digests: false,
+        files: false,
         reuse: false,
     };
     let mut args = std::env::args().skip(1);
@@ -97,6 +104,7 @@ fn options() -> Result<Options, String> {
             "--only" => options.only = Some(value()?),
             "--fanout" => options.fanout = true,
             "--digests" => options.digests = true,
+            "--files" => options.files = true,
             "--reuse" => options.reuse = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -178,6 +186,18 @@ fn main() -> Result<(), String> {
     let base = serve(app)?;
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
+        return Ok(());
+    }
+    if options.files {
+        let report = files::run(&db, &seeded, &base, options.seconds, options.clients)?;
+        println!(
+            "\nAgora files benchmark — {} — scale {} ({} users, {} posts)",
+            backend(&url),
+            options.scale,
+            size.users,
+            size.posts
+        );
+        println!("{report}");
         return Ok(());
     }
     let report = drive::run(&db, &seeded, &base, options.seconds, options.clients)?;

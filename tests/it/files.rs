@@ -440,25 +440,32 @@ struct S3Server {
 }
 
 impl S3Server {
-    fn start() -> S3Server {
+    /// Starts one, or says why not: without `moto_server` the S3 test is skipped on a
+    /// developer's machine (like PostgreSQL) but fails under CI, which installs it.
+    fn start() -> Option<S3Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new("moto_server")
+        let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "moto_server must be installed: pip install 'moto[server]' (.ci/run does): {e}"
-                )
-            });
-        S3Server {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
+            .spawn();
+        match spawned {
+            Ok(child) => Some(S3Server {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+            }),
+            Err(error) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "moto_server must be installed under CI: {error}"
+                );
+                eprintln!("S3 skipped: moto_server is not installed (pip install 'moto[server]')");
+                None
+            }
         }
     }
 
@@ -501,7 +508,9 @@ impl Drop for S3Server {
 }
 
 async fn files_live_in_an_s3_compatible_bucket(backend: Backend) {
-    let s3 = S3Server::start();
+    let Some(s3) = S3Server::start() else {
+        return;
+    };
     s3.bucket("agora-files").await;
     let env = [
         ("AGORA_FILES__S3_BUCKET", "agora-files"),
