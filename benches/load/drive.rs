@@ -273,6 +273,27 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<(), String
     Ok(())
 }
 
+/// What every measurement starts from: tokens of the signed-in users, the load generator's
+/// runtime, and a client for the concurrent requests.
+struct Prepared {
+    tokens: Vec<(usize, String)>,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+/// Signs users in and makes the client for `clients`, once the server answers.
+fn prepare(db: &Db, seeded: &Seeded, base: &str, clients: usize) -> Result<Prepared, String> {
+    let tokens = sign_in(db, seeded)?;
+    let runtime = runtime()?;
+    let http = client(clients)?;
+    runtime.block_on(wait_ready(&http, base))?;
+    Ok(Prepared {
+        tokens,
+        runtime,
+        http,
+    })
+}
+
 /// The home feed alone, warmed up: `(1 client, clients)`.
 pub fn home_feed(
     db: &Db,
@@ -281,10 +302,11 @@ pub fn home_feed(
     seconds: u64,
     clients: usize,
 ) -> Result<(Stats, Stats), String> {
-    let tokens = sign_in(db, seeded)?;
-    let runtime = runtime()?;
-    let http = client(clients)?;
-    runtime.block_on(wait_ready(&http, base))?;
+    let Prepared {
+        tokens,
+        runtime,
+        http,
+    } = prepare(db, seeded, base, clients)?;
     let ctx = Context {
         seeded,
         base,
@@ -305,10 +327,11 @@ pub fn run(
     seconds: u64,
     clients: usize,
 ) -> Result<String, String> {
-    let tokens = sign_in(db, seeded)?;
-    let runtime = runtime()?;
-    let http = client(clients)?;
-    runtime.block_on(wait_ready(&http, base))?;
+    let Prepared {
+        tokens,
+        runtime,
+        http,
+    } = prepare(db, seeded, base, clients)?;
     let ctx = Context {
         seeded,
         base,

@@ -1,8 +1,8 @@
 //! Files mode (`--files`): what attachments cost.
 //!
-//! - Memory: 8 clients upload a 20 MB file each at once; the process's resident memory is
-//!   sampled throughout and its peak reported over the idle figure (client bodies are
-//!   generated as they are sent, so the growth is the server's).
+//! - Memory: 8 clients upload a 20 MB file each at once, then a 40 MB file each; the process's
+//!   resident memory is sampled throughout and its peak reported over the idle figure (client
+//!   bodies are generated as they are sent, so the growth is the server's).
 //! - Thumbnails: the time from the first byte of a 12-megapixel JPEG's upload to its answer,
 //!   which comes once its renditions are stored; and the renditions alone, in process.
 //! - The home feed, on the seeded network as it is (the baseline) and again once 10 % of its
@@ -21,16 +21,23 @@ use rand::{Rng, SeedableRng};
 use crate::drive::{self, Stats};
 use crate::seed::Seeded;
 
-/// Concurrent uploads, and the size of each.
+/// Concurrent uploads, and the sizes of each: 20 MB, then twice that, to show that memory
+/// follows the number of uploads, not their size.
 const UPLOADERS: usize = 8;
-const UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+const UPLOAD_SIZES: [usize; 2] = [20 * 1024 * 1024, 40 * 1024 * 1024];
 /// Chunks a client sends its file in.
 const CHUNK: usize = 64 * 1024;
 /// Uploads of the 12-megapixel photo timed.
 const PHOTO_ROUNDS: usize = 5;
 
 /// Runs the three measurements; the report as Markdown.
-pub fn run(db: &Db, seeded: &Seeded, base: &str, seconds: u64, clients: usize) -> Result<String, String> {
+pub fn run(
+    db: &Db,
+    seeded: &Seeded,
+    base: &str,
+    seconds: u64,
+    clients: usize,
+) -> Result<String, String> {
     let mut out = String::new();
     let token = drive::sign_in(db, seeded)?
         .into_iter()
@@ -40,8 +47,11 @@ pub fn run(db: &Db, seeded: &Seeded, base: &str, seconds: u64, clients: usize) -
     let runtime = drive::runtime()?;
     let http = drive::client(UPLOADERS)?;
     runtime.block_on(drive::wait_ready(&http, base))?;
-    let memory = runtime.block_on(upload_memory(&http, base, &token))?;
-    let _ = writeln!(out, "{memory}");
+    let (idle, _) = resident();
+    for bytes in UPLOAD_SIZES {
+        let memory = runtime.block_on(upload_memory(&http, base, &token, idle, bytes))?;
+        let _ = writeln!(out, "{memory}");
+    }
     let photo = runtime.block_on(photo_timings(&http, base, &token))?;
     let _ = writeln!(out, "{photo}");
 
@@ -94,8 +104,14 @@ fn resident() -> (u64, u64) {
 
 const MB: f64 = 1024.0 * 1024.0;
 
-async fn upload_memory(http: &reqwest::Client, base: &str, token: &str) -> Result<String, String> {
-    let (idle, _) = resident();
+/// Peak resident memory while `UPLOADERS` clients upload `bytes` each, over `idle`.
+async fn upload_memory(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    idle: u64,
+    bytes: usize,
+) -> Result<String, String> {
     let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(idle));
     let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
@@ -108,7 +124,7 @@ async fn upload_memory(http: &reqwest::Client, base: &str, token: &str) -> Resul
         })
     };
     let started = Instant::now();
-    let uploads = (0..UPLOADERS).map(|n| upload_generated(http, base, token, n as u8));
+    let uploads = (0..UPLOADERS).map(|n| upload_generated(http, base, token, n as u8, bytes));
     let results = futures_util::future::join_all(uploads).await;
     let elapsed = started.elapsed();
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -121,46 +137,71 @@ async fn upload_memory(http: &reqwest::Client, base: &str, token: &str) -> Resul
     Ok(format!(
         "{UPLOADERS} clients uploading {} MB each at once: {:.1} s, {failed} failed; resident memory \
          idle {:.0} MB, peak {:.0} MB: {:+.0} MB for {:.0} MB in flight",
-        UPLOAD_BYTES / (1024 * 1024),
+        bytes / (1024 * 1024),
         elapsed.as_secs_f64(),
         idle as f64 / MB,
         peak as f64 / MB,
         (peak as f64 - idle as f64) / MB,
-        (UPLOADERS * UPLOAD_BYTES) as f64 / MB,
+        (UPLOADERS * bytes) as f64 / MB,
     ))
 }
 
-/// Uploads `UPLOAD_BYTES` of pattern `seed`, generated chunk by chunk as they are sent.
-async fn upload_generated(http: &reqwest::Client, base: &str, token: &str, seed: u8) -> Result<(), String> {
+/// Uploads `bytes` of pattern `seed`, generated chunk by chunk as they are sent.
+async fn upload_generated(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    seed: u8,
+    bytes: usize,
+) -> Result<(), String> {
     let chunk = bytes::Bytes::from(vec![seed; CHUNK]);
-    let chunks = UPLOAD_BYTES / CHUNK;
+    let chunks = bytes / CHUNK;
     let body = futures_util::stream::iter(
         (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
     );
     let part = reqwest::multipart::Part::stream_with_length(
         reqwest::Body::wrap_stream(body),
-        UPLOAD_BYTES as u64,
+        bytes as u64,
     )
-    .file_name(format!("big-{seed}.bin"));
-    let form = reqwest::multipart::Form::new().part("file", part);
+    .file_name(format!("big-{seed}-{bytes}.bin"));
+    upload(http, base, token, part).await
+}
+
+/// Uploads `part` as the file; an error unless it was kept (201).
+async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    part: reqwest::multipart::Part,
+) -> Result<(), String> {
     let response = http
         .post(format!("{base}/api/v1/files"))
         .bearer_auth(token)
-        .multipart(form)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()
         .await
         .map_err(|e| e.to_string())?;
     match response.status().as_u16() {
         201 => Ok(()),
-        status => Err(format!("{status}: {}", response.text().await.unwrap_or_default())),
+        status => Err(format!(
+            "{status}: {}",
+            response.text().await.unwrap_or_default()
+        )),
     }
 }
 
 /// A 4000×3000 JPEG of varied content, as a phone takes.
 fn twelve_megapixels(seed: u32) -> Result<Vec<u8>, String> {
     let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
-        let v = x.wrapping_mul(7).wrapping_add(y.wrapping_mul(13)).wrapping_add(seed);
-        image::Rgb([(v % 251) as u8, ((x ^ y) % 253) as u8, ((x * y + seed) % 241) as u8])
+        let v = x
+            .wrapping_mul(7)
+            .wrapping_add(y.wrapping_mul(13))
+            .wrapping_add(seed);
+        image::Rgb([
+            (v % 251) as u8,
+            ((x ^ y) % 253) as u8,
+            ((x * y + seed) % 241) as u8,
+        ])
     });
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
@@ -187,18 +228,8 @@ async fn photo_timings(http: &reqwest::Client, base: &str, token: &str) -> Resul
         direct.push(t.elapsed());
         let _ = std::fs::remove_file(&path);
         let part = reqwest::multipart::Part::bytes(jpeg).file_name(format!("photo-{round}.jpg"));
-        let form = reqwest::multipart::Form::new().part("file", part);
         let t = Instant::now();
-        let response = http
-            .post(format!("{base}/api/v1/files"))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if response.status().as_u16() != 201 {
-            return Err(format!("photo upload answered {}", response.status()));
-        }
+        upload(http, base, token, part).await?;
         uploads.push(t.elapsed());
     }
     let median = |mut v: Vec<Duration>| {
@@ -315,25 +346,33 @@ fn decorate(db: &Db, image_share: f64, poll_share: f64) -> Result<Decorated, Str
             // Batch inserts (an empty batch is no statement at all).
             on_backend!(conn, |inner| {
                 if !blob_rows.is_empty() {
-                    diesel::insert_into(blobs::table).values(&blob_rows).execute(inner)?;
+                    diesel::insert_into(blobs::table)
+                        .values(&blob_rows)
+                        .execute(inner)?;
                     diesel::insert_into(attachments::table)
                         .values(&attachment_rows)
                         .execute(inner)?;
                 }
                 if !poll_rows.is_empty() {
-                    diesel::insert_into(polls::table).values(&poll_rows).execute(inner)?;
+                    diesel::insert_into(polls::table)
+                        .values(&poll_rows)
+                        .execute(inner)?;
                     diesel::insert_into(poll_options::table)
                         .values(&option_rows)
                         .execute(inner)?;
                 }
                 if !vote_rows.is_empty() {
-                    diesel::insert_into(poll_votes::table).values(&vote_rows).execute(inner)?;
+                    diesel::insert_into(poll_votes::table)
+                        .values(&vote_rows)
+                        .execute(inner)?;
                 }
             });
             Ok(())
         })
         .map_err(|e| e.detail)?;
     }
+    let mut conn = db.conn().map_err(|e| e.detail)?;
+    crate::seed::settle(&mut conn)?;
     eprintln!(
         "decorated {} posts in {:.1?}",
         rows.len(),

@@ -114,6 +114,7 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() -> Result<(), String> {
+    agora::init_tls();
     let options = options()?;
     if let Some(connections) = options.stream_connections {
         stream::raise_open_files(connections)?;

@@ -130,6 +130,22 @@ fn time_of(ms: u64) -> NaiveDateTime {
         .naive_utc()
 }
 
+/// Leaves the database as a running one would be after bulk writes: statistics gathered for
+/// the planner (and, on PostgreSQL, the visibility map set, so feeds can use index-only scans;
+/// on SQLite, the log folded into the database file).
+pub fn settle(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Postgres(inner) => diesel::sql_query("VACUUM ANALYZE")
+            .execute(inner)
+            .map(|_| ()),
+        DbConnection::Sqlite(inner) => diesel::connection::SimpleConnection::batch_execute(
+            inner,
+            "PRAGMA synchronous = FULL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)",
+        ),
+    }
+    .map_err(|e| e.to_string())
+}
+
 /// Fills an empty, migrated database.
 pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
     let started = Instant::now();
@@ -381,17 +397,7 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
     }
     insert_all!(conn, user_follows::table, follow_rows);
     insert_all!(conn, tag_follows::table, tag_follow_rows);
-    match conn {
-        // VACUUM sets the visibility map, so feeds can use index-only scans.
-        DbConnection::Postgres(inner) => diesel::sql_query("VACUUM ANALYZE")
-            .execute(inner)
-            .map(|_| ()),
-        DbConnection::Sqlite(inner) => diesel::connection::SimpleConnection::batch_execute(
-            inner,
-            "PRAGMA synchronous = FULL; ANALYZE",
-        ),
-    }
-    .map_err(|e| e.to_string())?;
+    settle(conn)?;
     eprintln!("  follows: {:.1?}", started.elapsed());
     Ok(Seeded {
         mix: prose.map(|p| p.mix(|g| visibility(g) == "public")),

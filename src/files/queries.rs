@@ -28,22 +28,34 @@ pub(super) fn photo_owner(conn: &mut DbConnection, id: FileId) -> Result<Option<
         .optional()?)
 }
 
-/// The files on `posts` and on `comments`, in their order.
-pub(super) fn on(
+/// The files on `posts`, in their order. One index range per post, like the feeds.
+pub(super) fn on_posts(
     conn: &mut DbConnection,
     posts: &[PostId],
-    comments: &[CommentId],
 ) -> Result<Vec<(Attachment, Blob)>> {
-    if posts.is_empty() && comments.is_empty() {
+    if posts.is_empty() {
         return Ok(Vec::new());
     }
     Ok(attachments::table
         .inner_join(blobs::table)
-        .filter(
-            attachments::post_id
-                .eq_any(posts.to_vec())
-                .or(attachments::comment_id.eq_any(comments.to_vec())),
-        )
+        .filter(attachments::post_id.eq_any(posts.to_vec()))
+        .filter(attachments::gone_at.is_null())
+        .order((attachments::position, attachments::id))
+        .select((Attachment::as_select(), Blob::as_select()))
+        .load(conn)?)
+}
+
+/// The files on `comments`, in their order.
+pub(super) fn on_comments(
+    conn: &mut DbConnection,
+    comments: &[CommentId],
+) -> Result<Vec<(Attachment, Blob)>> {
+    if comments.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachments::table
+        .inner_join(blobs::table)
+        .filter(attachments::comment_id.eq_any(comments.to_vec()))
         .filter(attachments::gone_at.is_null())
         .order((attachments::position, attachments::id))
         .select((Attachment::as_select(), Blob::as_select()))

@@ -16,11 +16,13 @@ use tokio::io::AsyncReadExt;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// Parts of a multipart upload to S3: S3 wants at least 5 MiB but the last. Memory per
-/// upload stays within a few of these, whatever the file's size.
-const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Parts a file is stored in, buffered in memory one at a time (and one more in flight), so
+/// memory per upload is bounded by them, whatever the file's size. S3 wants at least 5 MiB
+/// but the last; the data directory takes any.
+const S3_PART_BYTES: usize = 5 * 1024 * 1024;
+const LOCAL_PART_BYTES: usize = 256 * 1024;
 /// Parts of one upload in flight at once.
-const PARTS_IN_FLIGHT: usize = 2;
+const PARTS_IN_FLIGHT: usize = 1;
 
 /// A stored content's forms: the original and, for images, two renditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +46,7 @@ impl Form {
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    part_bytes: usize,
 }
 
 /// A stored file being read, chunk by chunk.
@@ -55,6 +58,10 @@ pub struct Download {
 impl Storage {
     /// The bucket of `files.s3_*` when set, else `files/` in the data directory.
     pub fn from_config(config: &Config) -> Result<Storage> {
+        let part_bytes = match config.files.s3() {
+            Some(_) => S3_PART_BYTES,
+            None => LOCAL_PART_BYTES,
+        };
         let store: Arc<dyn ObjectStore> = match config.files.s3() {
             Some(s3) => {
                 crate::init_tls();
@@ -80,7 +87,7 @@ impl Storage {
                 )
             }
         };
-        Ok(Storage { store })
+        Ok(Storage { store, part_bytes })
     }
 
     fn key(sha256: &str, form: Form) -> Key {
@@ -93,8 +100,8 @@ impl Storage {
         let key = Storage::key(sha256, form);
         let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
         let upload = self.store.put_multipart(&key).await.map_err(unavailable)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut buffer = vec![0; 256 * 1024];
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
+        let mut buffer = vec![0; 64 * 1024];
         loop {
             let read = match file.read(&mut buffer).await {
                 Ok(0) => break,

@@ -95,27 +95,37 @@ pub fn file_url(id: FileId, name: &str) -> String {
     format!("/files/{id}/{}", name.replace('+', "%20"))
 }
 
-/// The files of some posts and comments, each list in order.
-#[derive(Debug, Default)]
-pub struct FilesOn {
-    pub posts: HashMap<PostId, Vec<FileView>>,
-    pub comments: HashMap<CommentId, Vec<FileView>>,
-}
-
-/// The files on each of `posts` and `comments` (which the viewer reads).
-pub fn files_on(
+/// The files on each of `posts` (which the viewer reads), in order.
+pub fn on_posts(
     conn: &mut DbConnection,
     posts: &[PostId],
+) -> Result<HashMap<PostId, Vec<FileView>>> {
+    Ok(by(queries::on_posts(conn, posts)?, |file| file.post_id))
+}
+
+/// The files on each of `comments` (which the viewer reads), in order.
+pub fn on_comments(
+    conn: &mut DbConnection,
     comments: &[CommentId],
-) -> Result<FilesOn> {
-    let mut on = FilesOn::default();
-    for (file, blob) in queries::on(conn, posts, comments)? {
-        let view = FileView::of(&file, &blob);
-        match (file.post_id, file.comment_id) {
-            (Some(post), _) => on.posts.entry(post).or_default().push(view),
-            (None, Some(comment)) => on.comments.entry(comment).or_default().push(view),
-            (None, None) => {}
+) -> Result<HashMap<CommentId, Vec<FileView>>> {
+    Ok(by(queries::on_comments(conn, comments)?, |file| {
+        file.comment_id
+    }))
+}
+
+/// Views of `rows`, listed by what they are on.
+fn by<K: std::hash::Hash + Eq>(
+    rows: Vec<(Attachment, Blob)>,
+    on: impl Fn(&Attachment) -> Option<K>,
+) -> HashMap<K, Vec<FileView>> {
+    let mut listed: HashMap<K, Vec<FileView>> = HashMap::new();
+    for (file, blob) in rows {
+        if let Some(key) = on(&file) {
+            listed
+                .entry(key)
+                .or_default()
+                .push(FileView::of(&file, &blob));
         }
     }
-    Ok(on)
+    listed
 }

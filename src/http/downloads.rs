@@ -55,7 +55,9 @@ async fn download(
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .insert_header(header::ETag(tag.clone()))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX));
+        .insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX))
+        // Sent as stored: images and archives gain nothing from compressing again.
+        .insert_header((header::CONTENT_ENCODING, "identity"));
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -173,7 +173,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     };
     let mut polls = super::polls::views(conn, scope, posts)?;
     let mut announcements = super::announcements::views(conn, scope, posts)?;
-    let mut files = crate::files::views::files_on(conn, &ids, &[])?.posts;
+    let mut files = crate::files::views::on_posts(conn, &ids)?;
     posts
         .iter()
         .map(|post| {
@@ -237,7 +237,7 @@ pub fn comment_views(
         ),
         None => Default::default(),
     };
-    let mut files = crate::files::views::files_on(conn, &[], &ids)?.comments;
+    let mut files = crate::files::views::on_comments(conn, &ids)?;
     comments
         .iter()
         .map(|comment| {

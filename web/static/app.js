@@ -126,6 +126,17 @@ function commentView(comment, back) {
   const author = comment.author;
   const body = el('div', { class: 'post-body' });
   body.innerHTML = comment.html; // rendered and sanitised by the server, as on the page
+  const files = el('div', { class: 'attachments' });
+  const downloads = el('ul', { class: 'attachment-files' });
+  for (const file of comment.attachments ?? []) {
+    if (file.image) {
+      files.append(el('a', { class: 'attachment-image', href: file.medium_url, 'data-lightbox': '', 'data-full': file.url },
+        el('img', { src: file.thumb_url, alt: file.alt, loading: 'lazy' })));
+    } else {
+      downloads.append(el('li', {}, el('a', { href: file.url, download: '' }, file.name)));
+    }
+  }
+  if (downloads.children.length) files.append(downloads);
   return el('article', { class: 'comment', id: `comment-${comment.id}` },
     el('header', { class: 'post-head' },
       el('a', { class: 'person', href: `/people/${author.id}` },
@@ -137,7 +148,7 @@ function commentView(comment, back) {
       ...(comment.employees_only ? [el('span', { class: 'badge badge-staff' }, 'Employees only')] : []),
       el('span', { class: 'muted' },
         el('time', { datetime: comment.created_at, title: exact(when) }, ago(when)))),
-    body, actions);
+    body, ...(files.children.length ? [files] : []), actions);
 }
 
 function setCommentCount(postId, count) {
