@@ -150,9 +150,9 @@ impl Files {
             blob.width = i32::try_from(made.width).ok();
             blob.height = i32::try_from(made.height).ok();
             blob.rendition_type = Some(made.thumb.content_type.to_string());
-            if made.upright.is_some() {
+            if let Some(upright) = &made.upright {
                 // Shown upright, the image is the re-encoded one.
-                blob.content_type = made.thumb.content_type.to_string();
+                blob.content_type = upright.content_type.to_string();
             }
             original = Some(stripped);
             renditions = Some(made);
