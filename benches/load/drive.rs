@@ -33,7 +33,7 @@ enum Op {
 struct Context<'a> {
     seeded: &'a Seeded,
     base: &'a str,
-    tokens: &'a [(usize, String)],
+    tokens: Vec<(usize, String)>,
     http: reqwest::Client,
 }
 
@@ -273,25 +273,25 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<(), String
     Ok(())
 }
 
-/// What every measurement starts from: tokens of the signed-in users, the load generator's
-/// runtime, and a client for the concurrent requests.
-struct Prepared {
-    tokens: Vec<(usize, String)>,
-    runtime: tokio::runtime::Runtime,
-    http: reqwest::Client,
-}
-
-/// Signs users in and makes the client for `clients`, once the server answers.
-fn prepare(db: &Db, seeded: &Seeded, base: &str, clients: usize) -> Result<Prepared, String> {
+/// Signs users in and makes the context of requests for `clients`, and the load generator's
+/// runtime, once the server answers.
+fn prepare<'a>(
+    db: &Db,
+    seeded: &'a Seeded,
+    base: &'a str,
+    clients: usize,
+) -> Result<(Context<'a>, tokio::runtime::Runtime), String> {
     let tokens = sign_in(db, seeded)?;
     let runtime = runtime()?;
     let http = client(clients)?;
     runtime.block_on(wait_ready(&http, base))?;
-    Ok(Prepared {
+    let ctx = Context {
+        seeded,
+        base,
         tokens,
-        runtime,
         http,
-    })
+    };
+    Ok((ctx, runtime))
 }
 
 /// The home feed alone, warmed up: `(1 client, clients)`.
@@ -302,17 +302,7 @@ pub fn home_feed(
     seconds: u64,
     clients: usize,
 ) -> Result<(Stats, Stats), String> {
-    let Prepared {
-        tokens,
-        runtime,
-        http,
-    } = prepare(db, seeded, base, clients)?;
-    let ctx = Context {
-        seeded,
-        base,
-        tokens: &tokens,
-        http,
-    };
+    let (ctx, runtime) = prepare(db, seeded, base, clients)?;
     runtime.block_on(measure(&ctx, Op::HomeFeed, clients, 1));
     let one = runtime.block_on(measure(&ctx, Op::HomeFeed, 1, seconds));
     let many = runtime.block_on(measure(&ctx, Op::HomeFeed, clients, seconds));
@@ -327,17 +317,7 @@ pub fn run(
     seconds: u64,
     clients: usize,
 ) -> Result<String, String> {
-    let Prepared {
-        tokens,
-        runtime,
-        http,
-    } = prepare(db, seeded, base, clients)?;
-    let ctx = Context {
-        seeded,
-        base,
-        tokens: &tokens,
-        http,
-    };
+    let (ctx, runtime) = prepare(db, seeded, base, clients)?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -345,11 +325,11 @@ pub fn run(
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
     runtime.block_on(measure(&ctx, Op::HomeFeed, clients, 1));
-    let bare = bare_home_feed(db, seeded, &tokens, seconds)?;
+    let bare = bare_home_feed(db, seeded, &ctx.tokens, seconds)?;
     let _ = writeln!(out, "{}", bare.row("home feed, bare (no HTTP)", 1));
     let http_one = runtime.block_on(measure(&ctx, Op::HomeFeed, 1, seconds));
     let _ = writeln!(out, "{}", http_one.row("home feed", 1));
-    let overheads = kept_alive(&runtime, base, &tokens[0].1, seconds, &mut out)?;
+    let overheads = kept_alive(&runtime, base, &ctx.tokens[0].1, seconds, &mut out)?;
     let healthz = runtime.block_on(measure(&ctx, Op::Healthz, clients, seconds));
     let _ = writeln!(out, "{}", healthz.row("/healthz", clients));
     let mut home = None;
