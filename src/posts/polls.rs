@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::access;
 use super::model::Post;
 use crate::access::Scope;
-use crate::accounts::{self, UserView};
+use crate::accounts::{self, UserView, access::Circle};
 use crate::clock;
 use crate::db::schema::{poll_options, poll_votes, polls};
 use crate::db::{DbConnection, new_id};
@@ -327,71 +327,73 @@ fn recount(conn: &mut DbConnection, post_id: PostId) -> Result<()> {
     Ok(())
 }
 
-/// The polls of `posts` (all readable by the viewer) as she sees them, by post.
+/// The polls of `posts` (all readable by the viewer, whose circle is `circle`) as she sees
+/// them, by post. Polls, options and her own votes come in one round trip, since every feed
+/// page asks.
 pub fn views(
     conn: &mut DbConnection,
     scope: &Scope,
+    circle: &Circle,
     posts: &[Post],
 ) -> Result<HashMap<PostId, PollView>> {
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
-    let polls: Vec<Poll> = polls::table
-        .filter(polls::post_id.eq_any(ids.clone()))
-        .select(Poll::as_select())
-        .load(conn)?;
-    if polls.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let poll_ids: Vec<PostId> = polls.iter().map(|p| p.post_id).collect();
-    let options: Vec<(i64, PostId, String, i64)> = poll_options::table
-        .filter(poll_options::post_id.eq_any(poll_ids.clone()))
+    let me = scope.viewer().user_id();
+    let rows: Vec<(Poll, i64, String, i64, Option<i64>)> = poll_options::table
+        .inner_join(polls::table.on(polls::post_id.eq(poll_options::post_id)))
+        .left_join(
+            poll_votes::table.on(poll_votes::option_id
+                .eq(poll_options::id)
+                .and(poll_votes::user_id.nullable().eq(me))),
+        )
+        .filter(poll_options::post_id.eq_any(ids))
         .order((poll_options::post_id, poll_options::position))
         .select((
+            Poll::as_select(),
             poll_options::id,
-            poll_options::post_id,
             poll_options::label,
             poll_options::vote_count,
+            poll_votes::option_id.nullable(),
         ))
         .load(conn)?;
-    let mine: HashSet<i64> = match scope.viewer().user_id() {
-        Some(me) => poll_votes::table
-            .filter(poll_votes::post_id.eq_any(poll_ids))
-            .filter(poll_votes::user_id.eq(me))
-            .select(poll_votes::option_id)
-            .load::<i64>(conn)?
-            .into_iter()
-            .collect(),
-        None => HashSet::new(),
-    };
+    let mut polls: Vec<(Poll, Vec<Choice>)> = Vec::new();
+    for (poll, id, label, votes, mine) in rows {
+        let choice = Choice {
+            id,
+            label,
+            votes,
+            chosen: mine.is_some(),
+        };
+        match polls.last_mut() {
+            Some((last, choices)) if last.post_id == poll.post_id => choices.push(choice),
+            _ => polls.push((poll, vec![choice])),
+        }
+    }
     let now = clock::now();
-    let voted = |poll: &Poll| {
-        options
-            .iter()
-            .any(|o| o.1 == poll.post_id && mine.contains(&o.0))
-    };
-    let visible = |poll: &Poll| {
+    let visible = |poll: &Poll, choices: &[Choice]| {
         poll.closed(now)
-            || (ResultsAfter::parse(&poll.results_after) == ResultsAfter::Vote && voted(poll))
+            || (ResultsAfter::parse(&poll.results_after) == ResultsAfter::Vote
+                && choices.iter().any(|c| c.chosen))
     };
     let named: Vec<PostId> = polls
         .iter()
-        .filter(|p| !p.anonymous && visible(p))
-        .map(|p| p.post_id)
+        .filter(|(poll, choices)| !poll.anonymous && visible(poll, choices))
+        .map(|(poll, _)| poll.post_id)
         .collect();
-    let voters = named_voters(conn, scope, &named)?;
+    let mut voters = named_voters(conn, scope, circle, &named)?;
     Ok(polls
-        .iter()
-        .map(|poll| {
-            let shown = visible(poll);
+        .into_iter()
+        .map(|(poll, choices)| {
+            let shown = visible(&poll, &choices);
             let view = PollView {
-                options: options
-                    .iter()
-                    .filter(|o| o.1 == poll.post_id)
-                    .map(|(id, _, label, votes)| PollOptionView {
-                        id: id.to_string(),
-                        label: label.clone(),
-                        votes: shown.then_some(*votes),
-                        chosen_by_me: mine.contains(id),
-                        voters: voters.get(id).cloned().unwrap_or_default(),
+                voted: choices.iter().any(|c| c.chosen),
+                options: choices
+                    .into_iter()
+                    .map(|c| PollOptionView {
+                        id: c.id.to_string(),
+                        voters: voters.remove(&c.id).unwrap_or_default(),
+                        label: c.label,
+                        votes: shown.then_some(c.votes),
+                        chosen_by_me: c.chosen,
                     })
                     .collect(),
                 multiple: poll.multiple,
@@ -401,17 +403,25 @@ pub fn views(
                 closed: poll.closed(now),
                 results_visible: shown,
                 voter_count: shown.then_some(poll.voter_count),
-                voted: voted(poll),
             };
             (poll.post_id, view)
         })
         .collect())
 }
 
+/// One option of a poll as read for a viewer.
+struct Choice {
+    id: i64,
+    label: String,
+    votes: i64,
+    chosen: bool,
+}
+
 /// Of the named polls `post_ids`, the first voters of each option whom the viewer may see.
 fn named_voters(
     conn: &mut DbConnection,
     scope: &Scope,
+    circle: &Circle,
     post_ids: &[PostId],
 ) -> Result<HashMap<i64, Vec<UserView>>> {
     if post_ids.is_empty() {
@@ -425,8 +435,7 @@ fn named_voters(
         .select((poll_votes::option_id, poll_votes::user_id))
         .load(conn)?;
     let people: Vec<UserId> = rows.iter().map(|r| r.1).collect();
-    let circle = accounts::access::circle(conn, scope)?;
-    let cards = accounts::access::cards(conn, scope, &circle, &people)?;
+    let cards = accounts::access::cards(conn, scope, circle, &people)?;
     let mut voters: HashMap<i64, Vec<UserView>> = HashMap::new();
     for (option, user) in rows {
         let list = voters.entry(option).or_default();

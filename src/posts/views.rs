@@ -171,7 +171,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         ),
         None => Default::default(),
     };
-    let mut polls = super::polls::views(conn, scope, posts)?;
+    let mut polls = super::polls::views(conn, scope, &circle, posts)?;
     let mut announcements = super::announcements::views(conn, scope, posts)?;
     let mut files = crate::files::views::on_posts(conn, &ids)?;
     posts

@@ -167,7 +167,8 @@ fn items(
         &posts.iter().filter_map(|p| p.group_id).collect::<Vec<_>>(),
     )?;
     let base = config.public_url();
-    let polls = crate::posts::polls::views(conn, scope, posts)?;
+    let circle = accounts::access::circle(conn, scope)?;
+    let polls = crate::posts::polls::views(conn, scope, &circle, posts)?;
     Ok(posts
         .iter()
         .map(|p| {
