@@ -31,6 +31,7 @@ const OPTIONAL_KEYS: &[&str] = &[
     "oidc.issuer_url",
     "oidc.client_id",
     "oidc.client_secret",
+    "links.proxy",
     "files.s3_bucket",
     "files.s3_endpoint",
     "files.s3_region",
@@ -74,6 +75,8 @@ pub struct Config {
     pub oidc: OidcSettings,
     /// Attachments and profile photos: limits and where the bytes live.
     pub files: FileSettings,
+    /// Links in posts: hygiene, previews, and the rules of every request Agora makes.
+    pub links: LinkSettings,
 }
 
 /// Attachments and profile photos.
@@ -98,6 +101,23 @@ pub struct FileSettings {
     pub s3_region: Option<String>,
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<Secret>,
+}
+
+/// Links in posts and the requests Agora makes to other servers (see docs/links.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSettings {
+    /// Query parameters taken off links when a body is saved: a name, or a prefix and `*`.
+    #[serde(deserialize_with = "word_list")]
+    pub tracking_parameters: Vec<String>,
+    /// Intranet hosts, addresses and CIDRs, each optionally with `:port`, that outbound
+    /// requests may reach: the only way past the rules against private destinations.
+    #[serde(deserialize_with = "word_list")]
+    pub allow: Vec<String>,
+    /// A proxy for every outbound request.
+    pub proxy: Option<String>,
+    /// Seconds one outbound request may take, redirects included.
+    pub timeout_secs: u64,
 }
 
 /// Where files go when they go to an S3-compatible bucket.
@@ -422,6 +442,15 @@ impl Serialize for UtcOffset {
 /// Email domains, from a TOML list or a comma-separated string (how an environment variable
 /// gives them), lowercased and without a leading `@`.
 fn domain_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(word_list(deserializer)?
+        .iter()
+        .map(|d| d.trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect())
+}
+
+/// Words from a TOML list or a comma-separated string, trimmed, without empty ones.
+fn word_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Given {
@@ -434,8 +463,8 @@ fn domain_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
     };
     Ok(items
         .iter()
-        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-        .filter(|d| !d.is_empty())
+        .map(|word| word.trim().to_string())
+        .filter(|word| !word.is_empty())
         .collect())
 }
 
@@ -709,6 +738,14 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// What links in a body go through when it is saved.
+    pub fn link_rules(&self) -> crate::links::Rules {
+        crate::links::Rules {
+            tracking: crate::links::Tracking::new(&self.links.tracking_parameters),
+            site: url::Url::parse(&format!("{}/", self.public_url())).ok(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod guests;
 pub mod html;
 pub mod http;
 pub mod ids;
+pub mod links;
 pub mod live;
 pub mod mail;
 pub mod outbox;

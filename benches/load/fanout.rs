@@ -53,7 +53,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
         let post = db
             .write(|conn| {
                 let scope = Scope::resolve(conn, &viewer)?;
-                create_post(conn, &scope, &input)
+                create_post(conn, &scope, &Default::default(), &input)
             })
             .map_err(|e| e.detail)?;
         let committed = Instant::now();

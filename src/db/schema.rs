@@ -206,6 +206,16 @@ diesel::table! {
         best_answer_id -> Nullable<BigInt>,
         activity_at -> Timestamp,
         open_activity_at -> Timestamp,
+        shared_post_id -> Nullable<BigInt>,
+        share_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    backlinks (post_id, comment_id, target) {
+        post_id -> BigInt,
+        comment_id -> BigInt,
+        target -> Text,
     }
 }
 
@@ -233,6 +243,7 @@ diesel::table! {
         deleted_by -> Nullable<BigInt>,
         employees_only -> Bool,
         edited_by -> Nullable<BigInt>,
+        links -> Text,
     }
 }
 
@@ -515,6 +526,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     join_requests,
     posts,
+    backlinks,
     post_versions,
     comments,
     comment_versions,

@@ -19,6 +19,7 @@ use crate::events::{self, Event, PostChange, PostLike};
 use crate::files::{self, actions::Target};
 use crate::groups;
 use crate::ids::{CommentId, GroupId, PostId, UserId};
+use crate::links::{self, Rules};
 use crate::on_backend;
 use crate::tags;
 
@@ -64,6 +65,8 @@ pub(super) struct Rendered {
     /// brings a tag into being.
     pub tags: Vec<String>,
     pub mentioned: Vec<UserId>,
+    /// The pages of ours it links to, as backlinks name them.
+    pub targets: Vec<String>,
 }
 
 impl Rendered {
@@ -71,6 +74,17 @@ impl Rendered {
     /// guests read.
     pub(super) fn keep_from_guests(&mut self) {
         self.tags.clear();
+    }
+
+    /// What a deleted body leaves: nothing.
+    pub(super) fn nothing() -> Rendered {
+        Rendered {
+            html: String::new(),
+            links: "[]".to_string(),
+            tags: Vec::new(),
+            mentioned: Vec::new(),
+            targets: Vec::new(),
+        }
     }
 }
 
@@ -90,10 +104,15 @@ fn check_body(body: &str, max: usize) -> Result<()> {
 }
 
 /// The HTML a post with `body` would show, for the composer's preview; nothing is stored.
-pub fn preview(conn: &mut DbConnection, scope: &Scope, body: &str) -> Result<String> {
+pub fn preview(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    rules: &Rules,
+    body: &str,
+) -> Result<String> {
     scope.viewer().require_user()?;
     check_body(body, MAX_POST)?;
-    Ok(to_html(conn, scope, body)?.0)
+    Ok(to_html(conn, scope, rules, body)?.0)
 }
 
 /// `body` as HTML with mentions linked of active users the writer may see (a guest: only
@@ -101,13 +120,14 @@ pub fn preview(conn: &mut DbConnection, scope: &Scope, body: &str) -> Result<Str
 fn to_html(
     conn: &mut DbConnection,
     scope: &Scope,
+    rules: &Rules,
     body: &str,
 ) -> Result<(String, markup::Scanned, HashMap<String, User>)> {
-    let scanned = markup::scan(body);
+    let scanned = markup::scan(body, rules);
     let mut users = accounts::system::users_by_handle(conn, &scanned.handles)?;
     let circle = accounts::access::circle(conn, scope)?;
     users.retain(|_, user| circle.contains(user.id));
-    let html = markup::render(body, &|handle| users.get(handle).map(|u| u.id));
+    let html = markup::render(body, rules, &|handle| users.get(handle).map(|u| u.id));
     Ok((html, scanned, users))
 }
 
@@ -116,19 +136,28 @@ fn to_html(
 pub(super) fn render_body(
     conn: &mut DbConnection,
     scope: &Scope,
+    rules: &Rules,
     body: &str,
     max: usize,
 ) -> Result<Rendered> {
     check_body(body, max)?;
-    let (html, scanned, users) = to_html(conn, scope, body)?;
+    let (html, scanned, users) = to_html(conn, scope, rules, body)?;
     let mut mentioned: Vec<UserId> = users.values().map(|u| u.id).collect();
     mentioned.sort_unstable();
     let links = serde_json::to_string(&scanned.links).map_err(Error::internal)?;
+    let mut targets: Vec<String> = scanned
+        .links
+        .iter()
+        .filter_map(|link| links::Target::of(link))
+        .map(|target| target.key())
+        .collect();
+    targets.dedup();
     Ok(Rendered {
         html,
         links,
         tags: scanned.tags,
         mentioned,
+        targets,
     })
 }
 
@@ -189,11 +218,16 @@ pub(super) fn index_body(
             .values(&mention_rows)
             .execute(inner))?;
     }
-    Ok(())
+    crate::links::backlinks::record(conn, post_id, comment_id, &rendered.targets)
 }
 
 /// Publishes a post in the company feed or in one of the viewer's groups.
-pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> Result<Post> {
+pub fn create_post(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    rules: &Rules,
+    input: &NewPost,
+) -> Result<Post> {
     let me = scope.viewer().require_user()?.id;
     let group = match input.group_id.as_deref() {
         Some(raw) => {
@@ -237,7 +271,7 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
             "only employees mark posts, in groups open to guests",
         ));
     }
-    let mut rendered = render_body(conn, scope, &input.body, MAX_POST)?;
+    let mut rendered = render_body(conn, scope, rules, &input.body, MAX_POST)?;
     if let Some(announcement) = &input.announcement {
         super::announcements::check(scope, group.as_ref().map(|g| g.id), announcement)?;
     }
@@ -288,7 +322,13 @@ pub fn create_post(conn: &mut DbConnection, scope: &Scope, input: &NewPost) -> R
 
 /// Replaces a post's body (its author, or a moderator of its group or the site: see
 /// [`Scope::moderates`]), keeping the old one in its history with who replaced it.
-pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str) -> Result<Post> {
+pub fn edit_post(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    rules: &Rules,
+    id: PostId,
+    body: &str,
+) -> Result<Post> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
     if !scope.may_change(post.author_id, post.group_id) {
@@ -300,7 +340,7 @@ pub fn edit_post(conn: &mut DbConnection, scope: &Scope, id: PostId, body: &str)
     if body == post.body {
         return Ok(post);
     }
-    let mut rendered = render_body(conn, scope, body, MAX_POST)?;
+    let mut rendered = render_body(conn, scope, rules, body, MAX_POST)?;
     if post.employees_only {
         rendered.keep_from_guests();
     }

@@ -16,6 +16,7 @@ use crate::files::NewAttachment;
 use crate::files::actions::Target;
 use crate::groups;
 use crate::ids::{CommentId, PostId, UserId};
+use crate::links::Rules;
 use crate::on_backend;
 
 /// Longest comment body, in characters.
@@ -26,6 +27,7 @@ pub const MAX_COMMENT: usize = 5_000;
 pub fn add_comment(
     conn: &mut DbConnection,
     scope: &Scope,
+    rules: &Rules,
     post_id: PostId,
     body: &str,
     employees_only: bool,
@@ -56,7 +58,7 @@ pub fn add_comment(
     }
     // Anything under a post for employees only is for employees only, on every surface.
     let employees_only = employees_only || post.employees_only;
-    let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    let mut rendered = render_body(conn, scope, rules, body, MAX_COMMENT)?;
     if employees_only {
         rendered.keep_from_guests();
     }
@@ -68,6 +70,7 @@ pub fn add_comment(
             comments::author_id.eq(me),
             comments::body.eq(body),
             comments::html.eq(&rendered.html),
+            comments::links.eq(&rendered.links),
             comments::created_at.eq(clock::now()),
             comments::employees_only.eq(employees_only),
         ))
@@ -92,6 +95,7 @@ pub fn add_comment(
 pub fn edit_comment(
     conn: &mut DbConnection,
     scope: &Scope,
+    rules: &Rules,
     id: CommentId,
     body: &str,
 ) -> Result<Comment> {
@@ -106,7 +110,7 @@ pub fn edit_comment(
     if body == comment.body {
         return Ok(comment);
     }
-    let mut rendered = render_body(conn, scope, body, MAX_COMMENT)?;
+    let mut rendered = render_body(conn, scope, rules, body, MAX_COMMENT)?;
     if comment.employees_only {
         rendered.keep_from_guests();
     }
@@ -124,6 +128,7 @@ pub fn edit_comment(
         .set((
             comments::body.eq(body),
             comments::html.eq(&rendered.html),
+            comments::links.eq(&rendered.links),
             comments::edited_at.eq(Some(now)),
             comments::edited_by.eq(Some(me)),
         ))
@@ -152,13 +157,13 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
         ))
         .execute(conn)?;
     // A deleted comment no longer counts towards its tags or mentions.
-    let nothing = Rendered {
-        html: String::new(),
-        links: String::new(),
-        tags: Vec::new(),
-        mentioned: Vec::new(),
-    };
-    index_body(conn, post.id, post.group_id, Some(comment.id), &nothing)?;
+    index_body(
+        conn,
+        post.id,
+        post.group_id,
+        Some(comment.id),
+        &Rendered::nothing(),
+    )?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
     super::answers::forget_answer(conn, post.id, comment.id)?;
     crate::files::actions::release_comment(conn, comment.id)?;

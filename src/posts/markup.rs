@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream};
 
 use crate::ids::UserId;
+use crate::links::{Rules, Target, hygiene};
 
 /// Longest tag, in characters; a longer run after `#` is not a tag at all.
 const MAX_TAG_CHARS: usize = 64;
@@ -32,10 +33,11 @@ pub struct Scanned {
 
 /// Finds #tags (lower-cased, deduplicated, in order of first appearance), @handles
 /// (lower-cased, deduplicated) and http(s) URLs (deduplicated) in `body`, ignoring anything
-/// inside code spans and code blocks.
-pub fn scan(body: &str) -> Scanned {
+/// inside code spans and code blocks. Links come as `rules` clean them: paths for our own
+/// pages.
+pub fn scan(body: &str, rules: &Rules) -> Scanned {
     let mut scanned = Scanned::default();
-    for item in parse(body) {
+    for item in parse(body, rules) {
         match item {
             Item::Free(text) => {
                 for piece in split(&text) {
@@ -43,11 +45,13 @@ pub fn scan(body: &str) -> Scanned {
                         Piece::Text(_) => {}
                         Piece::Tag(tag) => push_unique(&mut scanned.tags, tag.to_lowercase()),
                         Piece::Handle(h) => push_unique(&mut scanned.handles, h.to_lowercase()),
-                        Piece::Url(url) => push_unique(&mut scanned.links, url.to_string()),
+                        Piece::Url(url) => push_unique(&mut scanned.links, rules.clean(url)),
                     }
                 }
             }
-            Item::Event(Event::Start(Tag::Link { dest_url, .. })) if scheme_len(&dest_url) > 0 => {
+            Item::Event(Event::Start(Tag::Link { dest_url, .. }))
+                if scheme_len(&dest_url) > 0 || Target::of(&dest_url).is_some() =>
+            {
                 push_unique(&mut scanned.links, dest_url.to_string());
             }
             Item::Event(_) => {}
@@ -62,14 +66,45 @@ pub fn scan(body: &str) -> Scanned {
 /// `<a href="/people/{id}" class="mention">@handle</a>` only when
 /// `resolve(handle_lowercased)` returns `Some(id)`, otherwise it stays plain text; bare
 /// http(s) URLs in text become links (autolinks), as do CommonMark links and `<autolinks>`.
-/// Every link carries `rel="nofollow noopener"`.
-pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<UserId>) -> String {
+/// Every link carries `rel="nofollow noopener noreferrer ugc"` and leads where `rules` clean
+/// it to; a link whose text is not its URL is followed by the host it leads to.
+pub fn render(body: &str, rules: &Rules, resolve: &dyn Fn(&str) -> Option<UserId>) -> String {
     let mut events = Vec::new();
-    for item in parse(body) {
+    // Per open link: the host to name after it, and its URL.
+    let mut hosts: Vec<Option<(String, String)>> = Vec::new();
+    for item in parse(body, rules) {
         match item {
             Item::Free(text) => {
                 for piece in split(&text) {
-                    push_piece(&mut events, piece, resolve);
+                    push_piece(&mut events, piece, rules, resolve);
+                }
+            }
+            Item::Event(event @ Event::Start(Tag::Link { .. })) => {
+                if let Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    ..
+                }) = &event
+                {
+                    let shows_url = matches!(link_type, LinkType::Autolink | LinkType::Email);
+                    let host = hygiene::host(dest_url).filter(|_| !shows_url);
+                    hosts.push(host.map(|host| (host, dest_url.to_string())));
+                }
+                events.push(event);
+            }
+            Item::Event(event @ Event::End(TagEnd::Link)) => {
+                let host = hosts.pop().flatten().and_then(|(host, url)| {
+                    // A link whose text is its URL already shows where it goes.
+                    let shows_url =
+                        matches!(events.last(), Some(Event::Text(text)) if **text == *url);
+                    (!shows_url).then_some(host)
+                });
+                events.push(event);
+                if let Some(host) = host {
+                    let host = ammonia::clean_text(&host);
+                    events.push(Event::InlineHtml(
+                        format!(r#" <span class="link-host">({host})</span>"#).into(),
+                    ));
                 }
             }
             Item::Event(event) => events.push(event),
@@ -84,7 +119,7 @@ pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<UserId>) -> String {
 /// indexes and quotes in snippets. Raw HTML stays as the text it shows as.
 pub fn plain_text(body: &str) -> String {
     let mut text = String::with_capacity(body.len());
-    for item in parse(body) {
+    for item in parse(body, &Rules::default()) {
         match item {
             Item::Free(words) | Item::Event(Event::Text(words) | Event::Code(words)) => {
                 text.push_str(&words);
@@ -120,8 +155,9 @@ enum Item<'a> {
     Free(CowStr<'a>),
 }
 
-/// Parses `body`, turning raw HTML into text (escaped on output) and images into links.
-fn parse(body: &str) -> Vec<Item<'_>> {
+/// Parses `body`, turning raw HTML into text (escaped on output) and images into links, and
+/// link targets cleaned by `rules`.
+fn parse<'a>(body: &'a str, rules: &Rules) -> Vec<Item<'a>> {
     let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
     // Merged, so a tag or URL that the parser split at a `_` or `*` is seen whole.
     let events = TextMergeStream::new(Parser::new_ext(body, options));
@@ -142,9 +178,19 @@ fn parse(body: &str) -> Vec<Item<'_>> {
                 in_code = false;
                 Item::Event(event)
             }
-            event @ Event::Start(Tag::Link { .. }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 in_link += 1;
-                Item::Event(event)
+                Item::Event(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: rules.clean(&dest_url).into(),
+                    title,
+                    id,
+                }))
             }
             event @ Event::End(TagEnd::Link) => {
                 in_link = in_link.saturating_sub(1);
@@ -298,6 +344,7 @@ fn scheme_len(url: &str) -> usize {
 fn push_piece<'a>(
     events: &mut Vec<Event<'a>>,
     piece: Piece<'_>,
+    rules: &Rules,
     resolve: &dyn Fn(&str) -> Option<UserId>,
 ) {
     // Tags and handles hold only letters, digits, `_`, `.` and `-`, so they need no escaping.
@@ -306,12 +353,12 @@ fn push_piece<'a>(
         Piece::Url(url) => {
             let link = Tag::Link {
                 link_type: LinkType::Autolink,
-                dest_url: url.to_string().into(),
+                dest_url: rules.clean(url).into(),
                 title: CowStr::Borrowed(""),
                 id: CowStr::Borrowed(""),
             };
             events.push(Event::Start(link));
-            events.push(Event::Text(url.to_string().into()));
+            events.push(Event::Text(rules.tracking.strip(url).into()));
             return events.push(Event::End(TagEnd::Link));
         }
         Piece::Tag(tag) => {
@@ -346,9 +393,12 @@ fn sanitize(html: &str) -> String {
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::PassThrough)
-        .link_rel(Some("nofollow noopener"))
+        .link_rel(Some("nofollow noopener noreferrer ugc"))
         .rm_tags(["img"])
-        .allowed_classes(HashMap::from([("a", HashSet::from(["tag", "mention"]))]));
+        .allowed_classes(HashMap::from([
+            ("a", HashSet::from(["tag", "mention"])),
+            ("span", HashSet::from(["link-host"])),
+        ]));
     builder.clean(html).to_string()
 }
 
@@ -374,15 +424,15 @@ mod tests {
     use super::*;
 
     fn tags(body: &str) -> Vec<String> {
-        scan(body).tags
+        scan(body, &Rules::default()).tags
     }
 
     fn handles(body: &str) -> Vec<String> {
-        scan(body).handles
+        scan(body, &Rules::default()).handles
     }
 
     fn links(body: &str) -> Vec<String> {
-        scan(body).links
+        scan(body, &Rules::default()).links
     }
 
     fn ana_only(handle: &str) -> Option<UserId> {
@@ -390,7 +440,7 @@ mod tests {
     }
 
     fn html(body: &str) -> String {
-        render(body, &ana_only)
+        render(body, &Rules::default(), &ana_only)
     }
 
     #[test]
@@ -432,7 +482,7 @@ mod tests {
         assert_eq!(tags(r"it&#39;s \&#39; &#x27 &#rust; &amp;#abc #ok"), ["ok"]);
         assert_eq!(
             html("it&#39;s #ok"),
-            r#"<p>it's <a href="/tags/ok" class="tag" rel="nofollow noopener">#ok</a></p>"#
+            r#"<p>it's <a href="/tags/ok" class="tag" rel="nofollow noopener noreferrer ugc">#ok</a></p>"#
                 .to_owned()
                 + "\n"
         );
@@ -441,7 +491,7 @@ mod tests {
     #[test]
     fn code_is_left_alone() {
         let body = "`#inline @ana https://a.example` #real\n\n```\n#fenced @ana https://b.example\n```\n\n    #indented\n";
-        let scanned = scan(body);
+        let scanned = scan(body, &Rules::default());
         assert_eq!(scanned.tags, ["real"]);
         assert!(scanned.handles.is_empty() && scanned.links.is_empty());
         let out = html(body);
@@ -458,7 +508,10 @@ mod tests {
 
     #[test]
     fn text_of_existing_links_is_left_alone() {
-        let scanned = scan("[#rust @ana https://a.example](https://b.example)");
+        let scanned = scan(
+            "[#rust @ana https://a.example](https://b.example)",
+            &Rules::default(),
+        );
         assert!(scanned.tags.is_empty() && scanned.handles.is_empty());
         assert_eq!(scanned.links, ["https://b.example"]);
     }
@@ -472,12 +525,12 @@ mod tests {
     fn tags_render_lower_cased_and_encoded_keeping_the_authors_case() {
         let out = html("#Rust #Café");
         assert!(
-            out.contains(r#"<a href="/tags/rust" class="tag" rel="nofollow noopener">#Rust</a>"#),
+            out.contains(r#"<a href="/tags/rust" class="tag" rel="nofollow noopener noreferrer ugc">#Rust</a>"#),
             "{out}"
         );
         assert!(
             out.contains(
-                r#"<a href="/tags/caf%C3%A9" class="tag" rel="nofollow noopener">#Café</a>"#
+                r#"<a href="/tags/caf%C3%A9" class="tag" rel="nofollow noopener noreferrer ugc">#Café</a>"#
             ),
             "{out}"
         );
@@ -503,7 +556,7 @@ mod tests {
         let out = html("thanks @Ana.");
         assert_eq!(
             out,
-            "<p>thanks <a href=\"/people/42\" class=\"mention\" rel=\"nofollow noopener\">@Ana</a>.</p>\n"
+            "<p>thanks <a href=\"/people/42\" class=\"mention\" rel=\"nofollow noopener noreferrer ugc\">@Ana</a>.</p>\n"
         );
     }
 
@@ -517,7 +570,7 @@ mod tests {
         let out = html("see https://example.com/a?b=1&c=2 now");
         assert_eq!(
             out,
-            "<p>see <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener\">https://example.com/a?b=1&amp;c=2</a> now</p>\n"
+            "<p>see <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener noreferrer ugc\">https://example.com/a?b=1&amp;c=2</a> now</p>\n"
         );
         assert_eq!(
             links("HTTP://Example.com/X and http://"),
@@ -552,32 +605,39 @@ mod tests {
     fn markdown_links_and_autolinks_are_links() {
         let body = "[docs](https://docs.example) <https://auto.example> [local](/groups/1) \
                     <mailto:ana@example.com> https://docs.example";
+        // Paths of our own pages are links too: they unfold and leave backlinks.
         assert_eq!(
             links(body),
-            ["https://docs.example", "https://auto.example"]
+            ["https://docs.example", "https://auto.example", "/groups/1"]
         );
         let out = html(body);
         assert!(
-            out.contains(r#"<a href="https://docs.example" rel="nofollow noopener">docs</a>"#),
+            out.contains(
+                r#"<a href="https://docs.example" rel="nofollow noopener noreferrer ugc">docs</a>"#
+            ),
             "{out}"
         );
         assert!(
-            out.contains(r#"<a href="https://auto.example" rel="nofollow noopener">"#),
+            out.contains(
+                r#"<a href="https://auto.example" rel="nofollow noopener noreferrer ugc">"#
+            ),
             "{out}"
         );
         assert!(
-            out.contains(r#"<a href="/groups/1" rel="nofollow noopener">local</a>"#),
+            out.contains(r#"<a href="/groups/1" rel="nofollow noopener noreferrer ugc">local</a>"#),
             "{out}"
         );
         assert!(
-            out.contains(r#"<a href="mailto:ana@example.com" rel="nofollow noopener">"#),
+            out.contains(
+                r#"<a href="mailto:ana@example.com" rel="nofollow noopener noreferrer ugc">"#
+            ),
             "{out}"
         );
     }
 
     #[test]
     fn urls_keep_their_fragments_out_of_tags() {
-        let scanned = scan("https://example.com/page#Section");
+        let scanned = scan("https://example.com/page#Section", &Rules::default());
         assert!(scanned.tags.is_empty());
         assert_eq!(scanned.links, ["https://example.com/page#Section"]);
     }
@@ -589,7 +649,8 @@ mod tests {
         );
         assert_eq!(out.matches("<a ").count(), 6, "{out}");
         assert_eq!(
-            out.matches(r#"rel="nofollow noopener""#).count(),
+            out.matches(r#"rel="nofollow noopener noreferrer ugc""#)
+                .count(),
             6,
             "{out}"
         );
@@ -599,13 +660,13 @@ mod tests {
     fn images_become_links_to_the_image() {
         assert_eq!(
             html("![a diagram](https://a.example/d.png) ![](https://a.example/e.png)"),
-            "<p><a href=\"https://a.example/d.png\" rel=\"nofollow noopener\">a diagram</a> \
-             <a href=\"https://a.example/e.png\" rel=\"nofollow noopener\">https://a.example/e.png</a></p>\n"
+            "<p><a href=\"https://a.example/d.png\" rel=\"nofollow noopener noreferrer ugc\">a diagram</a> <span class=\"link-host\">(a.example)</span> \
+             <a href=\"https://a.example/e.png\" rel=\"nofollow noopener noreferrer ugc\">https://a.example/e.png</a></p>\n"
         );
         let badge = html("[![build](https://ci.example/b.svg)](https://ci.example)");
         assert_eq!(
             badge,
-            "<p><a href=\"https://ci.example\" rel=\"nofollow noopener\">build</a></p>\n"
+            "<p><a href=\"https://ci.example\" rel=\"nofollow noopener noreferrer ugc\">build</a> <span class=\"link-host\">(ci.example)</span></p>\n"
         );
     }
 
@@ -662,7 +723,7 @@ mod tests {
         ));
         assert_eq!(
             out,
-            r#"<a class="tag" rel="nofollow noopener">a</a><a rel="nofollow noopener">b</a><p>c</p>"#
+            r#"<a class="tag" rel="nofollow noopener noreferrer ugc">a</a><a rel="nofollow noopener noreferrer ugc">b</a><p>c</p>"#
         );
     }
 
@@ -685,5 +746,61 @@ mod tests {
             out.contains(r#"<td><a href="/tags/t" class="tag""#),
             "{out}"
         );
+    }
+
+    fn rules() -> Rules {
+        Rules {
+            tracking: crate::links::Tracking::new(&["utm_*".into(), "fbclid".into()]),
+            site: url::Url::parse("https://agora.example/").ok(),
+        }
+    }
+
+    #[test]
+    fn links_are_stored_and_shown_without_tracking_parameters() {
+        let body =
+            "see https://x.example/a?id=1&utm_source=mail and [docs](https://d.example/?fbclid=2)";
+        assert_eq!(
+            scan(body, &rules()).links,
+            ["https://x.example/a?id=1", "https://d.example/"]
+        );
+        let html = render(body, &rules(), &|_| None);
+        assert!(!html.contains("utm_") && !html.contains("fbclid"), "{html}");
+        assert!(
+            html.contains(r#"href="https://x.example/a?id=1""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_link_whose_text_is_not_its_url_names_its_host() {
+        let html = render(
+            "[the wiki](https://wiki.example/page) and https://x.example/",
+            &rules(),
+            &|_| None,
+        );
+        assert!(
+            html.contains(r#">the wiki</a> <span class="link-host">(wiki.example)</span>"#),
+            "{html}"
+        );
+        assert!(
+            !html.contains("(x.example)"),
+            "a bare URL already shows its host: {html}"
+        );
+        assert!(
+            html.contains(r#"rel="nofollow noopener noreferrer ugc""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn links_to_our_own_pages_are_stored_as_paths() {
+        let body = "https://agora.example/posts/7 and [that group](https://agora.example/groups/2) and [rel](/people/3)";
+        assert_eq!(
+            scan(body, &rules()).links,
+            ["/posts/7", "/groups/2", "/people/3"]
+        );
+        let html = render(body, &rules(), &|_| None);
+        assert!(html.contains(r#"href="/posts/7""#), "{html}");
+        assert!(!html.contains("link-host"), "{html}");
     }
 }

@@ -54,14 +54,14 @@ mod tests {
 
     #[test]
     fn mentions_of_people_not_kept_become_text() {
-        let html = "<p>hi <a href=\"/people/42\" class=\"mention\" rel=\"nofollow noopener\">@ana</a> \
-                    and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener\">@bo</a>, \
-                    <a href=\"/people/9\" rel=\"nofollow noopener\">a profile</a></p>";
+        let html = "<p>hi <a href=\"/people/42\" class=\"mention\" rel=\"nofollow noopener noreferrer ugc\">@ana</a> \
+                    and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener noreferrer ugc\">@bo</a>, \
+                    <a href=\"/people/9\" rel=\"nofollow noopener noreferrer ugc\">a profile</a></p>";
         let shown = unlink_mentions(html, |id| id == UserId(7));
         assert_eq!(
             shown,
-            "<p>hi @ana and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener\">@bo</a>, \
-             <a href=\"/people/9\" rel=\"nofollow noopener\">a profile</a></p>"
+            "<p>hi @ana and <a href=\"/people/7\" class=\"mention\" rel=\"nofollow noopener noreferrer ugc\">@bo</a>, \
+             <a href=\"/people/9\" rel=\"nofollow noopener noreferrer ugc\">a profile</a></p>"
         );
         assert_eq!(unlink_mentions(html, |_| true), html);
     }

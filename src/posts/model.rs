@@ -40,6 +40,10 @@ pub struct Post {
     pub activity_at: NaiveDateTime,
     /// The same counting only comments guests may read.
     pub open_activity_at: NaiveDateTime,
+    /// The post this one shares, with its own body on top.
+    pub shared_post_id: Option<PostId>,
+    /// Shares of this post, everywhere; each reader is told only of those she may read.
+    pub share_count: i64,
 }
 
 /// A comment row.
@@ -60,6 +64,8 @@ pub struct Comment {
     pub employees_only: bool,
     /// Who made the last edit: the author, or a moderator of the post's group or the site.
     pub edited_by: Option<UserId>,
+    /// JSON array of the URLs in the body.
+    pub links: String,
 }
 
 impl Post {

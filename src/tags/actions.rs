@@ -40,7 +40,7 @@ pub fn ensure_tags(conn: &mut DbConnection, names: &[String]) -> Result<Vec<i64>
 /// `raw` as a tag name: without a leading `#`, lower-case; 422 if it is not a valid tag.
 pub fn normalize(raw: &str) -> Result<String> {
     let name = raw.trim().trim_start_matches('#').to_lowercase();
-    match crate::posts::markup::scan(&format!("#{name}"))
+    match crate::posts::markup::scan(&format!("#{name}"), &Default::default())
         .tags
         .as_slice()
     {

@@ -312,7 +312,7 @@ impl<'a> Player<'a> {
                     announcement: None,
                     attachments: Vec::new(),
                 };
-                let written = posts::create_post(conn, scope, &input)?;
+                let written = posts::create_post(conn, scope, &Default::default(), &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));
                 self.played.posts += 1;
                 Ok(())
@@ -321,7 +321,8 @@ impl<'a> Player<'a> {
                 let Some((id, _)) = self.posts.get(post) else {
                     return Ok(());
                 };
-                let written = comments::add_comment(conn, scope, *id, body, false, &[])?;
+                let written =
+                    comments::add_comment(conn, scope, &Default::default(), *id, body, false, &[])?;
                 self.comments.insert(*n, written.id);
                 self.played.comments += 1;
                 Ok(())
@@ -346,7 +347,13 @@ impl<'a> Player<'a> {
                 let Some((id, body)) = self.posts.get(post) else {
                     return Ok(());
                 };
-                posts::edit_post(conn, scope, *id, &format!("{body}\n\n_{line}_"))?;
+                posts::edit_post(
+                    conn,
+                    scope,
+                    &Default::default(),
+                    *id,
+                    &format!("{body}\n\n_{line}_"),
+                )?;
                 self.played.edits += 1;
                 Ok(())
             }

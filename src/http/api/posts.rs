@@ -54,8 +54,9 @@ pub async fn create_post(
     body: web::Json<NewPost>,
 ) -> Result<HttpResponse, ApiError> {
     app.files.check_count(body.attachments.len())?;
+    let rules = app.config.link_rules();
     let post = write(&app, &caller, move |conn, scope| {
-        actions::create_post(conn, scope, &body)
+        actions::create_post(conn, scope, &rules, &body)
     })
     .await?;
     Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
@@ -76,8 +77,9 @@ pub async fn preview_post(
     caller: Caller,
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let rules = app.config.link_rules();
     let html = read(&app, &caller, move |conn, scope| {
-        actions::preview(conn, scope, &body.body)
+        actions::preview(conn, scope, &rules, &body.body)
     })
     .await?;
     Ok(HttpResponse::Ok().json(PreviewView { html }))
@@ -107,8 +109,9 @@ pub async fn edit_post(
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let rules = app.config.link_rules();
     write(&app, &caller, move |conn, scope| {
-        actions::edit_post(conn, scope, id, &body.body)
+        actions::edit_post(conn, scope, &rules, id, &body.body)
     })
     .await?;
     Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
@@ -210,10 +213,12 @@ pub async fn add_comment(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     app.files.check_count(body.attachments.len())?;
+    let rules = app.config.link_rules();
     let comment = write(&app, &caller, move |conn, scope| {
         comments::add_comment(
             conn,
             scope,
+            &rules,
             id,
             &body.body,
             body.employees_only,
@@ -263,8 +268,9 @@ pub async fn edit_comment(
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let rules = app.config.link_rules();
     write(&app, &caller, move |conn, scope| {
-        comments::edit_comment(conn, scope, id, &body.body)
+        comments::edit_comment(conn, scope, &rules, id, &body.body)
     })
     .await?;
     Ok(HttpResponse::Ok().json(comment_view(&app, &caller, id).await?))

@@ -54,10 +54,12 @@ async fn add(
     } = form;
     let typed = body.clone();
     let files = attachments.clone();
+    let rules = app.config.link_rules();
     let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
         comments::add_comment(
             conn,
             scope,
+            &rules,
             post_id,
             &typed,
             employees_only.is_some(),
@@ -148,8 +150,9 @@ async fn edit(
     let id = id.into_inner();
     let BodyForm { csrf, body } = form.into_inner();
     let typed = body.clone();
+    let rules = app.config.link_rules();
     let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
-        comments::edit_comment(conn, scope, id, &typed)
+        comments::edit_comment(conn, scope, &rules, id, &typed)
     })
     .await?;
     match outcome {

@@ -275,8 +275,9 @@ async fn create_post(
         announcement: form.announcement(),
         attachments: attachments.clone(),
     };
+    let rules = app.config.link_rules();
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
-        actions::create_post(conn, scope, &input)
+        actions::create_post(conn, scope, &rules, &input)
     })
     .await?;
     let refusal = match outcome {

@@ -368,8 +368,9 @@ async fn edit(
     let id = id.into_inner();
     let BodyForm { csrf, body } = form.into_inner();
     let typed = body.clone();
+    let rules = app.config.link_rules();
     let outcome = form::submit(&app, &caller, &csrf, move |conn, scope| {
-        actions::edit_post(conn, scope, id, &typed)
+        actions::edit_post(conn, scope, &rules, id, &typed)
     })
     .await?;
     match outcome {

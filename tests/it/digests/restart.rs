@@ -62,7 +62,7 @@ fn fill(db: &Db) {
                     announcement: None,
                     attachments: Vec::new(),
                 };
-                agora::posts::actions::create_post(conn, &scope, &input)?;
+                agora::posts::actions::create_post(conn, &scope, &Default::default(), &input)?;
             }
             Ok(group.id)
         })
