@@ -50,6 +50,17 @@ pub fn record(
     Ok(())
 }
 
+/// [`linking_posts`] as the viewer sees them.
+pub fn views(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    target: &str,
+    except: Option<PostId>,
+) -> Result<Vec<posts::PostView>> {
+    let linking = linking_posts(conn, scope, target, except)?;
+    posts::views::post_views(conn, scope, &linking)
+}
+
 /// The posts the viewer may read that link to `target` (a backlink key) in their own body or
 /// in a comment she may read, newest first; `except` is left out (a post naming itself).
 pub fn linking_posts(

@@ -17,7 +17,7 @@ use crate::ids::{GroupId, PostId, UserId};
 use crate::posts;
 
 /// Cards per body, at most.
-const MAX_CARDS: usize = 3;
+const MAX_CARDS: usize = 5;
 
 /// One of our pages as a reader who may read it sees it under a link.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -126,7 +126,9 @@ impl Shown {
                     .insert(i64::from(comment.id), (title, detail));
             }
         }
-        for (id, user) in &cards {
+        // An author's byline comes with what she wrote; a person's own card, only to those
+        // who may see her in the directory.
+        for (id, user) in cards.iter().filter(|(id, _)| circle.contains(**id)) {
             shown
                 .people
                 .insert(*id, (user.name.clone(), user.title.clone()));

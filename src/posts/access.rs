@@ -297,6 +297,15 @@ pub fn readable_posts(conn: &mut DbConnection, scope: &Scope, ids: &[PostId]) ->
     queries::by_ids(conn, readable(scope), ids)
 }
 
+/// For each share the viewer may read of any of `originals`, the post it shares.
+pub fn shares_of(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    originals: &[PostId],
+) -> Result<Vec<PostId>> {
+    queries::shares_of(conn, readable(scope), originals)
+}
+
 /// What the viewer may read of posts, as a filter.
 fn readable(scope: &Scope) -> PostFilter {
     queries::in_groups(

@@ -55,6 +55,9 @@ pub struct NewPost {
     /// Uploaded files to put on it, in order.
     #[serde(default)]
     pub attachments: Vec<crate::files::NewAttachment>,
+    /// A post to share, with this post's body as the sharer's words on top.
+    #[serde(default)]
+    pub shared_post_id: Option<String>,
 }
 
 /// A body rendered, with what it refers to resolved.
@@ -271,6 +274,11 @@ pub fn create_post(
             "only employees mark posts, in groups open to guests",
         ));
     }
+    let shared = input
+        .shared_post_id
+        .as_deref()
+        .map(|raw| super::shares::original(conn, scope, raw, group.as_ref()))
+        .transpose()?;
     let mut rendered = render_body(conn, scope, rules, &input.body, MAX_POST)?;
     if let Some(announcement) = &input.announcement {
         super::announcements::check(scope, group.as_ref().map(|g| g.id), announcement)?;
@@ -299,8 +307,12 @@ pub fn create_post(
             posts::quiet.eq(input.quiet),
             posts::employees_only.eq(input.employees_only),
             posts::question.eq(input.question),
+            posts::shared_post_id.eq(shared.as_ref().map(|p| p.id)),
         ))
         .execute(conn)?;
+    if let Some(original) = &shared {
+        super::shares::count(conn, original.id, 1)?;
+    }
     index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;
     if let Some((poll, labels)) = poll {
         super::polls::create(conn, id, poll, &labels)?;
@@ -389,6 +401,9 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result
     // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post.id))).execute(conn)?;
     files::actions::release_post(conn, post.id)?;
+    if let Some(original) = post.shared_post_id {
+        super::shares::count(conn, original, -1)?;
+    }
     events::append(conn, &Event::PostDeleted(change_of(&post, me)))?;
     Ok(())
 }

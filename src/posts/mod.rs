@@ -19,6 +19,7 @@ mod model;
 pub mod polls;
 mod queries;
 pub mod saved;
+pub mod shares;
 pub mod system;
 pub mod views;
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::files::FileView;
 use crate::groups::{self, GroupView};
 use crate::ids::{CommentId, GroupId, PostId, UserId};
+use crate::links::unfold::{self, LinkCard};
 
 /// A post as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -59,6 +60,31 @@ pub struct PostView {
     pub announcement: Option<super::announcements::AnnouncementView>,
     /// Its files, in order.
     pub attachments: Vec<FileView>,
+    /// Links in it to our pages that the viewer may read, unfolded.
+    pub cards: Vec<LinkCard>,
+    /// When it shares a post: that post, if the viewer may read it.
+    pub shared: Option<SharedPost>,
+    /// Shares of it that the viewer may read.
+    pub share_count: i64,
+}
+
+/// The post a share carries, as one reader sees it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SharedPost {
+    /// Whether the viewer may read it; if not, nothing else of it is told.
+    pub available: bool,
+    #[schema(no_recursion)]
+    pub post: Option<Box<PostView>>,
+}
+
+impl SharedPost {
+    /// A post the viewer may read, as a share shows it (the composer's preview of a share).
+    pub fn of(post: &PostView) -> SharedPost {
+        SharedPost {
+            available: true,
+            post: Some(Box::new(post.clone())),
+        }
+    }
 }
 
 /// A comment as the API shows it.
@@ -174,6 +200,15 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let mut polls = super::polls::views(conn, scope, &circle, posts)?;
     let mut announcements = super::announcements::views(conn, scope, posts)?;
     let mut files = crate::files::views::on_posts(conn, &ids)?;
+    // Only bodies with a path in their links can link to our pages.
+    let bodies: Vec<(PostId, &str)> = posts
+        .iter()
+        .filter(|p| p.links.contains("\"/"))
+        .map(|p| (p.id, p.links.as_str()))
+        .collect();
+    let mut cards = unfold::cards(conn, scope, &circle, &bodies)?;
+    let mut shared = shared_posts(conn, scope, posts)?;
+    let share_counts = super::shares::visible_counts(conn, scope, posts)?;
     posts
         .iter()
         .map(|post| {
@@ -210,9 +245,35 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 poll: polls.remove(&post.id),
                 announcement: announcements.remove(&post.id),
                 attachments: files.remove(&post.id).unwrap_or_default(),
+                cards: cards.remove(&post.id).unwrap_or_default(),
+                shared: post.shared_post_id.map(|original| {
+                    let post = shared.remove(&original).map(Box::new);
+                    SharedPost {
+                        available: post.is_some(),
+                        post,
+                    }
+                }),
+                share_count: share_counts.get(&post.id).copied().unwrap_or(0),
             })
         })
         .collect()
+}
+
+/// The posts that `posts` share and the viewer may read, as she sees them.
+fn shared_posts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    posts: &[Post],
+) -> Result<HashMap<PostId, PostView>> {
+    let originals: Vec<PostId> = posts.iter().filter_map(|p| p.shared_post_id).collect();
+    if originals.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let readable = super::access::readable_posts(conn, scope, &originals)?;
+    Ok(post_views(conn, scope, &readable)?
+        .into_iter()
+        .filter_map(|view| Some((view.id.parse().ok()?, view)))
+        .collect())
 }
 
 /// Views of `comments` on a post in `group_id`, in the same order.

@@ -20,6 +20,7 @@ mod events;
 mod files;
 mod guests;
 mod http;
+mod links;
 mod mail;
 mod microblog;
 mod notifications;

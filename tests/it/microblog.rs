@@ -38,7 +38,10 @@ async fn posts_render_sanitized_markdown_with_tags_mentions_and_links(backend: B
         !html.contains("<script") && !html.contains("javascript:"),
         "{html}"
     );
-    assert!(html.contains("rel=\"nofollow noopener noreferrer ugc\""), "{html}");
+    assert!(
+        html.contains("rel=\"nofollow noopener noreferrer ugc\""),
+        "{html}"
+    );
     assert_eq!(post["tags"], json!(["café", "rust"]));
     assert_eq!(post["mentions"], json!([bob_id]));
     assert_eq!(post["links"], json!(["https://example.com/x"]));

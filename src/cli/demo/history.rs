@@ -311,6 +311,7 @@ impl<'a> Player<'a> {
                     poll: None,
                     announcement: None,
                     attachments: Vec::new(),
+                    shared_post_id: None,
                 };
                 let written = posts::create_post(conn, scope, &Default::default(), &input)?;
                 self.posts.insert(*n, (written.id, body.clone()));

@@ -12,6 +12,7 @@ mod feeds;
 mod files;
 mod groups;
 mod guests;
+mod links;
 mod notifications;
 pub mod openapi;
 mod posts;

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, CursorQuery, FeedQuery};
+use super::posts::post_view;
 use super::view::{Composer, FeedControls, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -15,6 +16,7 @@ use crate::http::api::{blocking, read};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::http::uploads::composed;
+use crate::ids::PostId;
 use crate::posts::actions::{self, NewPost};
 use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
@@ -80,6 +82,15 @@ struct PostForm {
     poll_closes_in: String,
     /// `announce` or `must_read`: make it an announcement; empty: an ordinary post.
     announce: String,
+    /// The post shared, if any.
+    shared_post_id: String,
+}
+
+/// `/posts/new?share=ID`: write a post that shares post ID.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ComposeQuery {
+    share: Option<PostId>,
 }
 
 impl PostForm {
@@ -251,9 +262,16 @@ async fn compose(
     app: web::Data<App>,
     req: HttpRequest,
     caller: Caller,
+    query: web::Query<ComposeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let layout = Layout::signed_in(&req, &caller, "Write a post", Section::None)?;
-    let mut composer = read(&app, &caller, |conn, scope| Composer::load(conn, scope, "")).await?;
+    let share = query.share;
+    let mut composer = read(&app, &caller, move |conn, scope| {
+        let mut composer = Composer::load(conn, scope, "")?;
+        composer.shared = share.map(|id| post_view(conn, scope, id)).transpose()?;
+        Ok(composer)
+    })
+    .await?;
     composer.back = "/".to_string();
     render(StatusCode::OK, &ComposePage { layout, composer })
 }
@@ -274,6 +292,7 @@ async fn create_post(
         poll: form.poll()?,
         announcement: form.announcement(),
         attachments: attachments.clone(),
+        shared_post_id: (!form.shared_post_id.is_empty()).then(|| form.shared_post_id.clone()),
     };
     let rules = app.config.link_rules();
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
@@ -285,8 +304,12 @@ async fn create_post(
         Err(refusal) => refusal,
     };
     let selected = form.group_id.clone();
+    let share = form.shared_post_id.parse::<PostId>().ok();
     let mut composer = read(&app, &caller, move |conn, scope| {
-        Composer::load(conn, scope, &selected)
+        let mut composer = Composer::load(conn, scope, &selected)?;
+        // A post no longer readable is simply not offered again.
+        composer.shared = share.and_then(|id| post_view(conn, scope, id).ok());
+        Ok(composer)
     })
     .await?;
     composer.body = form.body;

@@ -175,6 +175,8 @@ pub struct Composer {
     pub errors: FieldErrors,
     /// Where to go after posting.
     pub back: String,
+    /// The post this one shares, as the viewer sees it.
+    pub shared: Option<crate::posts::PostView>,
 }
 
 impl Composer {

@@ -160,6 +160,23 @@ pub(super) fn by_ids(
         .load(conn)?)
 }
 
+/// The post each of the posts `readable` lets through shares, of those sharing `originals`.
+pub(super) fn shares_of(
+    conn: &mut DbConnection,
+    readable: PostFilter,
+    originals: &[PostId],
+) -> Result<Vec<PostId>> {
+    Ok(posts::table
+        .filter(readable)
+        .filter(
+            posts::shared_post_id
+                .assume_not_null()
+                .eq_any(originals.to_vec()),
+        )
+        .select(posts::shared_post_id.assume_not_null())
+        .load(conn)?)
+}
+
 /// [`by_ids`] without bodies: the columns ranking needs.
 pub(super) fn stats_by_ids(
     conn: &mut DbConnection,

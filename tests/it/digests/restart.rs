@@ -61,6 +61,7 @@ fn fill(db: &Db) {
                     poll: None,
                     announcement: None,
                     attachments: Vec::new(),
+                    shared_post_id: None,
                 };
                 agora::posts::actions::create_post(conn, &scope, &Default::default(), &input)?;
             }
