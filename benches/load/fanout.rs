@@ -49,6 +49,7 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
             poll: None,
             announcement: None,
             attachments: Vec::new(),
+            shared_post_id: None,
         };
         let post = db
             .write(|conn| {

@@ -50,6 +50,10 @@ pub fn record(
     Ok(())
 }
 
+/// A backlink as read: the linking post, the comment (0: none), and for a comment whether it
+/// is deleted and whether it is for employees only.
+type Row = (PostId, i64, Option<(bool, bool)>);
+
 /// [`linking_posts`] as the viewer sees them.
 pub fn views(
     conn: &mut DbConnection,
@@ -69,7 +73,7 @@ pub fn linking_posts(
     target: &str,
     except: Option<PostId>,
 ) -> Result<Vec<Post>> {
-    let rows: Vec<(PostId, i64, Option<(bool, bool)>)> = backlinks::table
+    let rows: Vec<Row> = backlinks::table
         .left_join(comments::table.on(comments::id.eq(backlinks::comment_id)))
         .filter(backlinks::target.eq(target))
         .order(backlinks::post_id.desc())
@@ -87,7 +91,7 @@ pub fn linking_posts(
             Some(*post) != except
                 && match (comment, row) {
                     (0, _) => true,
-                    (_, Some((deleted, employees_only))) => !deleted && !(guest && *employees_only),
+                    (_, Some((deleted, employees_only))) => !deleted && (!guest || !employees_only),
                     (_, None) => false,
                 }
         })
