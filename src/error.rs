@@ -152,6 +152,11 @@ impl Error {
         )
     }
 
+    /// Whether this is a NotFound.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.kind, ErrorKind::NotFound)
+    }
+
     /// `replacement` when this is a NotFound; any other error (a pool timeout, a broken
     /// connection) passes through, so it is never disguised as a client's mistake.
     pub fn when_not_found(self, replacement: impl FnOnce() -> Error) -> Error {

@@ -188,6 +188,31 @@ pub(super) fn filter_clauses(
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         ));
     }
+    for link in &parsed.links {
+        let term = Term::from_field_text(fields.links, link);
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
+    }
+    for source in &parsed.linked_from {
+        // A post she may not read links to nothing, as far as she can tell.
+        let targets: Vec<Term> = match crate::posts::access::visible_post(conn, scope, *source) {
+            Ok(post) => serde_json::from_str::<Vec<String>>(&post.links)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|link| match crate::links::Target::of(link) {
+                    Some(crate::links::Target::Post(id)) => {
+                        Some(Term::from_field_i64(fields.id, id.0))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        clauses.push((Occur::Must, Box::new(TermSetQuery::new(targets))));
+    }
     if parsed.before.is_some() || parsed.after.is_some() {
         let seconds = |day: chrono::NaiveDate| {
             Term::from_field_i64(

@@ -184,6 +184,9 @@ fn post_documents(conn: &mut DbConnection, fields: &Fields, rows: &[Post]) -> Re
             if files.iter().any(|f| f.image) {
                 doc.add_text(fields.marks, IMAGE);
             }
+            for link in serde_json::from_str::<Vec<String>>(&post.links).unwrap_or_default() {
+                doc.add_text(fields.links, link);
+            }
             if post.question {
                 doc.add_text(fields.marks, QUESTION);
                 if post.best_answer_id.is_none() {

@@ -102,6 +102,8 @@ pub struct Fields {
     pub engagement: tantivy::schema::Field,
     /// What a post is, for `is:` (see `query::QUESTION`), one term each.
     pub marks: tantivy::schema::Field,
+    /// The links of a post's own body, as stored, one term each.
+    pub links: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -136,6 +138,7 @@ impl Fields {
             created: builder.add_i64_field("created", INDEXED | FAST | STORED),
             engagement: builder.add_u64_field("engagement", FAST),
             marks: builder.add_text_field("marks", STRING),
+            links: builder.add_text_field("links", STRING),
         };
         (builder.build(), fields)
     }

@@ -1,7 +1,8 @@
 //! The search box's language: `words`, `"a phrase"`, `-excluded` (a word or a phrase),
 //! `from:@handle`, `in:group` (`in:"Two words"`), `#tag`, `before:2026-01-31`,
-//! `after:2026-01-01`, `is:question`, `is:unanswered`, `has:file`, `has:image`. Anything else
-//! is a word. A malformed
+//! `after:2026-01-01`, `is:question`, `is:unanswered`, `has:file`, `has:image`,
+//! `links:URL` (posts linking there), `linkedfrom:ID` (posts that post ID links to). Anything
+//! else is a word. A malformed
 //! query is a field error on `q`.
 
 use chrono::NaiveDate;
@@ -32,6 +33,10 @@ pub struct Parsed {
     /// What posts must be (`is:`) or carry (`has:`), as the index marks them: [`QUESTION`],
     /// [`UNANSWERED`], [`FILE`], [`IMAGE`].
     pub marks: Vec<&'static str>,
+    /// Links a post must carry, as posts store them (see `links::Rules::clean`).
+    pub links: Vec<String>,
+    /// Posts whose links a result must be among.
+    pub linked_from: Vec<crate::ids::PostId>,
 }
 
 /// The mark of a post that asks a question.
@@ -52,6 +57,8 @@ impl Parsed {
             || self.before.is_some()
             || self.after.is_some()
             || !self.marks.is_empty()
+            || !self.links.is_empty()
+            || !self.linked_from.is_empty()
     }
 
     /// True when there are words or phrases to match (not only filters).
@@ -139,6 +146,21 @@ pub fn parse(q: &str) -> Result<Parsed> {
                     return Err(invalid("q", "has: takes file or image, as in has:image"));
                 }
             });
+        } else if let Some(link) = part.strip_prefix("links:") {
+            if link.is_empty() {
+                return Err(invalid(
+                    "q",
+                    "links: needs a link, as in links:https://example.com/page",
+                ));
+            }
+            parsed.links.push(link.to_string());
+        } else if let Some(id) = part.strip_prefix("linkedfrom:") {
+            let id = id.trim_start_matches("/posts/");
+            parsed.linked_from.push(
+                id.parse().map_err(|_| {
+                    invalid("q", "linkedfrom: takes a post's id, as in linkedfrom:42")
+                })?,
+            );
         } else if let Some(day) = part.strip_prefix("before:") {
             parsed.before = Some(date("before", day)?);
         } else if let Some(day) = part.strip_prefix("after:") {

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
+use crate::search::search_until;
 use crate::support::{Backend, Client, TestApp};
 
 /// Post `id` as `client` reads it through the API, and its JSON as text.
@@ -320,7 +321,63 @@ async fn shares_show_the_original_only_to_its_readers(backend: Backend) {
     assert!(compose.contains("release notes"));
 }
 
+async fn search_finds_posts_by_their_links_only_where_the_reader_may_read(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let board = app.group(&ana, "Boardroom", "private", false).await;
+    let spec = ana
+        .created("/api/v1/posts", json!({"body": "the spec"}))
+        .await;
+    let body = format!("see https://wiki.example/q3?utm_source=x and [spec](/posts/{spec})");
+    let open = ana.created("/api/v1/posts", json!({"body": body})).await;
+    let hidden = ana
+        .created("/api/v1/posts", json!({"body": body, "group_id": board}))
+        .await;
+    let ids_of = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Tracking parameters never reach the index; the clean link finds both for ana.
+    let found = search_until(&ana, "links:https://wiki.example/q3", |items| {
+        items.len() == 2
+    })
+    .await;
+    let mut found = ids_of(&found);
+    found.sort();
+    let mut both = [open.clone(), hidden.clone()];
+    both.sort();
+    assert_eq!(found, both);
+    let found = search_until(&bob, "links:https://wiki.example/q3", |items| {
+        !items.is_empty()
+    })
+    .await;
+    assert_eq!(ids_of(&found), [open.clone()]);
+    let found = search_until(&bob, &format!("links:/posts/{spec}"), |items| {
+        !items.is_empty()
+    })
+    .await;
+    assert_eq!(ids_of(&found), [open.clone()]);
+    // What a post links to, when the reader may read that post; else nothing.
+    let found = search_until(&bob, &format!("linkedfrom:{open}"), |items| {
+        !items.is_empty()
+    })
+    .await;
+    assert_eq!(ids_of(&found), [spec.clone()]);
+    let (status, page) = bob
+        .get(&format!("/api/v1/search?q=linkedfrom:{hidden}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"], json!([]));
+    let (status, _) = bob.get("/api/v1/search?q=linkedfrom:nope").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 on_both_backends!(tracking_parameters_come_off_and_links_name_their_host);
+on_both_backends!(search_finds_posts_by_their_links_only_where_the_reader_may_read);
 on_both_backends!(links_to_our_pages_unfold_only_for_readers_of_their_target);
 on_both_backends!(backlinks_list_only_linking_posts_the_reader_may_read);
 on_both_backends!(shares_show_the_original_only_to_its_readers);
