@@ -194,6 +194,19 @@ async fn backlinks_list_only_linking_posts_the_reader_may_read(backend: Backend)
     assert_eq!(ids(&listed), [group_link.as_str()]);
     let (status, _) = gina.get(&format!("/api/v1/groups/{board}/backlinks")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The post page lists them as the API does.
+    let page = app
+        .browser_sign_in("gina@customer.example")
+        .await
+        .page(&format!("/posts/{target}"))
+        .await;
+    assert!(page.contains("Linked from") && page.contains(&format!("/posts/{from_customers}")));
+    for hidden in [&from_board, &from_company, &with_staff_comment] {
+        assert!(
+            !page.contains(&format!("/posts/{hidden}")),
+            "{hidden} reached the guest"
+        );
+    }
     // A post the reader may not read has no backlinks to tell of: 404, like the post.
     let (status, _) = bob
         .get(&format!("/api/v1/posts/{from_board}/backlinks"))

@@ -43,6 +43,8 @@ struct ShowPage {
     best_answer: Option<CommentView>,
     /// For an announcement's author and moderators: who has read it.
     readers: Option<ReadReport>,
+    /// The posts linking to it that the viewer may read.
+    linked_from: Vec<PostView>,
     comments: Vec<CommentView>,
     more: Option<String>,
     /// Whether the viewer muted the post's thread.
@@ -124,7 +126,7 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, best_answer, readers, comments, next, muted, may_comment) =
+    let (post, best_answer, (readers, linked_from), comments, next, muted, may_comment) =
         read(app, caller, move |conn, scope| {
             let post = post_view(conn, scope, id)?;
             let me = scope.viewer().require_user()?.id;
@@ -145,10 +147,12 @@ pub(super) async fn permalink(
                 (Some(_), true) => Some(announcements::read_report(conn, scope, id)?),
                 _ => None,
             };
+            let linked_from =
+                crate::links::backlinks::views(conn, scope, &format!("post:{id}"), Some(id))?;
             Ok((
                 post,
                 best_answer,
-                readers,
+                (readers, linked_from),
                 comments,
                 next,
                 muted,
@@ -164,6 +168,7 @@ pub(super) async fn permalink(
         post,
         best_answer,
         readers,
+        linked_from,
         comments,
         muted,
         may_comment,
