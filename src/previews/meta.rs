@@ -6,6 +6,7 @@
 
 use url::Url;
 
+use super::oembed::OEmbed;
 use super::{charset, clean, head};
 
 /// Bytes of a page read, at most; fetched pages are no longer, and a page whose head runs past
@@ -26,12 +27,14 @@ pub struct PageMeta {
     pub description: Option<String>,
     /// The site's name, as in "The Example Times".
     pub site_name: Option<String>,
+    /// Who made the page; only oEmbed tells this (see [`PageMeta::with_oembed`]).
+    pub author: Option<String>,
     /// The address the page names as its own (`og:url`, `<link rel=canonical>`). It may be on
     /// another site than the page.
     pub canonical_url: Option<Url>,
     /// The picture to show with the link; not fetched here, and it may be on another site.
     pub image_url: Option<Url>,
-    /// Where the page's oEmbed answer (JSON) is.
+    /// Where the page's oEmbed answer (JSON) is, for [`super::read_oembed`].
     pub oembed_url: Option<Url>,
 }
 
@@ -65,6 +68,7 @@ pub fn read_page(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Pag
             MAX_DESCRIPTION,
         ),
         site_name: first_text([head.meta("og:site_name")], MAX_NAME),
+        author: None,
         canonical_url: first_url(base, [head.meta("og:url"), head.canonical.as_deref()]),
         image_url: first_url(
             base,
@@ -103,6 +107,18 @@ fn first_url<'a>(base: &Url, candidates: impl IntoIterator<Item = Option<&'a str
 }
 
 impl PageMeta {
+    /// This metadata, its gaps filled from the page's oEmbed answer; what the page says
+    /// itself comes first.
+    pub fn with_oembed(self, oembed: OEmbed) -> PageMeta {
+        PageMeta {
+            title: self.title.or(oembed.title),
+            site_name: self.site_name.or(oembed.provider_name),
+            author: self.author.or(oembed.author_name),
+            image_url: self.image_url.or(oembed.thumbnail_url),
+            ..self
+        }
+    }
+
     /// The page said nothing usable.
     pub fn is_empty(&self) -> bool {
         *self == PageMeta::default()
@@ -149,6 +165,7 @@ mod tests {
                 title: Some("Launch & landing".into()),
                 description: Some("We made it.".into()),
                 site_name: Some("Example News".into()),
+                author: None,
                 canonical_url: url("https://news.example.com/launch"),
                 image_url: url("https://img.example.com/cover.jpg"),
                 oembed_url: None,
@@ -235,6 +252,22 @@ mod tests {
             read(r#"<link rel="alternate" type="text/xml+oembed" href="/o">"#).oembed_url,
             None
         );
+    }
+
+    #[test]
+    fn oembed_fills_only_the_gaps() {
+        let meta = read(r#"<meta property="og:title" content="Page title">"#);
+        let oembed = OEmbed {
+            title: Some("oEmbed title".into()),
+            author_name: Some("Ana".into()),
+            provider_name: Some("ExampleTube".into()),
+            thumbnail_url: url("https://video.example.com/t.jpg"),
+        };
+        let merged = meta.with_oembed(oembed);
+        assert_eq!(merged.title.as_deref(), Some("Page title"));
+        assert_eq!(merged.author.as_deref(), Some("Ana"));
+        assert_eq!(merged.site_name.as_deref(), Some("ExampleTube"));
+        assert_eq!(merged.image_url, url("https://video.example.com/t.jpg"));
     }
 
     #[test]
