@@ -24,6 +24,7 @@ pub mod live;
 pub mod mail;
 pub mod outbox;
 pub mod posts;
+pub mod previews;
 pub mod scim;
 pub mod search;
 pub mod signals;
