@@ -118,6 +118,10 @@ pub struct LinkSettings {
     pub proxy: Option<String>,
     /// Seconds one outbound request may take, redirects included.
     pub timeout_secs: u64,
+    /// Fetch previews of the first links of posts and comments.
+    pub previews: bool,
+    /// Hours a fetched preview is reused before a new post with its link fetches it again.
+    pub preview_ttl_hours: i64,
 }
 
 /// Where files go when they go to an S3-compatible bucket.

@@ -66,6 +66,8 @@ pub struct App {
     pub sso: Option<Arc<sso::Sso>>,
     /// Attachments and photos: their storage and limits.
     pub files: files::Files,
+    /// The one client for requests to other servers (link previews).
+    pub outbound: outbound::Outbound,
 }
 
 impl App {
@@ -91,6 +93,14 @@ impl App {
         let search = Arc::new(search::SearchIndex::open(&config.data_dir)?);
         let sso = sso::Sso::from_config(&config)?.map(Arc::new);
         let files = files::Files::new(&config)?;
+        let outbound = outbound::Outbound::new(&outbound::OutboundSettings {
+            allow: config.links.allow.clone(),
+            proxy: config.links.proxy.clone(),
+            timeout: Duration::from_secs(config.links.timeout_secs),
+            per_host: 2,
+            user_agent: format!("Agora link preview (+{})", config.public_url()),
+        })
+        .map_err(|message| error::Error::internal(format!("links: {message}")))?;
         Ok(App {
             config,
             db,
@@ -101,6 +111,7 @@ impl App {
             streams: Arc::default(),
             sso,
             files,
+            outbound,
         })
     }
 
@@ -147,6 +158,17 @@ impl App {
             files: self.files.clone(),
         };
         workers::spawn(db, &status, PeriodicWorker(file_sweep), stop.clone());
+        if config.links.previews {
+            let ttl = chrono::Duration::hours(config.links.preview_ttl_hours);
+            let queue = previews::queue::PreviewQueue { ttl };
+            workers::spawn(db, &status, ConsumerWorker::new(db, queue), stop.clone());
+            let fetcher = previews::fetch::PreviewFetcher {
+                db: db.clone(),
+                outbound: self.outbound.clone(),
+                files: self.files.clone(),
+            };
+            workers::spawn(db, &status, PeriodicWorker(fetcher), stop.clone());
+        }
         if config.digests.scheduler {
             let schedule = signals::digests::DigestSchedule::new(db.clone(), config, signer);
             workers::spawn(db, &status, PeriodicWorker(schedule), stop);

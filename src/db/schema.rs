@@ -212,6 +212,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    link_previews (url) {
+        url -> Text,
+        state -> Text,
+        title -> Nullable<Text>,
+        description -> Nullable<Text>,
+        site_name -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        image_sha256 -> Nullable<Text>,
+        image_width -> Nullable<Integer>,
+        image_height -> Nullable<Integer>,
+        attempts -> Integer,
+        due_at -> Nullable<Timestamp>,
+        fetched_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    link_uses (post_id, comment_id, url) {
+        post_id -> BigInt,
+        comment_id -> BigInt,
+        url -> Text,
+        position -> Integer,
+        removed -> Bool,
+    }
+}
+
+diesel::table! {
     backlinks (post_id, comment_id, target) {
         post_id -> BigInt,
         comment_id -> BigInt,
@@ -527,6 +554,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     join_requests,
     posts,
     backlinks,
+    link_previews,
+    link_uses,
     post_versions,
     comments,
     comment_versions,

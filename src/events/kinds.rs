@@ -110,6 +110,9 @@ pub enum Event {
     /// The asker or a moderator marked (or unmarked) a question's best answer.
     #[serde(rename = "post.best_answer_changed")]
     BestAnswerChanged(PostChange),
+    /// A preview of one of its links was fetched (the actor is the post's author).
+    #[serde(rename = "post.previewed")]
+    PostPreviewed(PostChange),
     /// Someone voted in a post's poll, changed her vote, or took it back.
     #[serde(rename = "poll.voted")]
     PollVoted(PollVote),
@@ -134,6 +137,9 @@ pub enum Event {
     CommentEdited(CommentChange),
     #[serde(rename = "comment.deleted")]
     CommentDeleted(CommentChange),
+    /// A preview of one of its links was fetched (the actor is the post's author).
+    #[serde(rename = "comment.previewed")]
+    CommentPreviewed(CommentChange),
     #[serde(rename = "comment.liked")]
     CommentLiked(CommentLike),
     #[serde(rename = "comment.unliked")]

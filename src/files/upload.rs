@@ -205,6 +205,29 @@ impl Files {
         blocking(work).await
     }
 
+    /// Keeps a thumbnail of an image fetched from elsewhere (a link preview's), re-encoded
+    /// from its pixels so nothing of the original file is served; `None` when `bytes` are not
+    /// an image we read. The thumbnail is stored under its own SHA-256, which it returns with
+    /// its size.
+    pub async fn keep_thumbnail(&self, bytes: Vec<u8>) -> Result<Option<(String, u32, u32)>> {
+        let kind = Kind::sniff(&bytes);
+        let staged = tempfile::NamedTempFile::new_in(&self.staging)
+            .map_err(Error::internal)?
+            .into_temp_path();
+        tokio::fs::write(&staged, &bytes)
+            .await
+            .map_err(Error::internal)?;
+        let thumb = match self.process_image(&staged, kind).await {
+            Ok((_, made)) => made.thumb,
+            Err(_) => return Ok(None),
+        };
+        let sha256 = hex::encode(Sha256::digest(&thumb.bytes));
+        self.storage
+            .put_bytes(&sha256, Form::Thumb, thumb.bytes)
+            .await?;
+        Ok(Some((sha256, thumb.width, thumb.height)))
+    }
+
     async fn store(
         &self,
         sha256: &str,

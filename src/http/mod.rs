@@ -10,6 +10,7 @@ mod metrics;
 mod nul_guard;
 mod ops;
 mod pages;
+mod previews;
 mod scim;
 mod uploads;
 
@@ -89,6 +90,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             .configure(api::routes)
             .configure(scim::routes)
             .configure(downloads::routes)
+            .configure(previews::routes)
             .configure(pages::routes)
             .configure(move |cfg| assets_routes.routes(cfg))
             .default_service(web::to(not_found))

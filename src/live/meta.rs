@@ -115,6 +115,12 @@ impl Topic {
                 employees_only,
                 ..
             })
+            | Event::PostPreviewed(PostChange {
+                post,
+                group_id,
+                employees_only,
+                ..
+            })
             | Event::PostDeleted(PostChange {
                 post,
                 group_id,
@@ -154,6 +160,20 @@ impl Topic {
                 Some(*comment),
                 group_id,
                 CountsOf::PostComments,
+                employees_only,
+            ),
+            Event::CommentPreviewed(CommentChange {
+                comment,
+                post_id,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "comment",
+                *post_id,
+                Some(*comment),
+                group_id,
+                CountsOf::Nothing,
                 employees_only,
             ),
             Event::PostLiked(PostLike {

@@ -17,6 +17,7 @@ use crate::files::FileView;
 use crate::groups::{self, GroupView};
 use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::links::unfold::{self, LinkCard};
+use crate::previews::views::{self as preview_views, PreviewView};
 
 /// A post as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -60,6 +61,8 @@ pub struct PostView {
     pub announcement: Option<super::announcements::AnnouncementView>,
     /// Its files, in order.
     pub attachments: Vec<FileView>,
+    /// Previews of its first links off this site.
+    pub previews: Vec<PreviewView>,
     /// Links in it to our pages that the viewer may read, unfolded.
     pub cards: Vec<LinkCard>,
     /// When it shares a post: that post, if the viewer may read it.
@@ -111,6 +114,8 @@ pub struct CommentView {
     pub employees_only: bool,
     /// Its files, in order.
     pub attachments: Vec<FileView>,
+    /// Previews of its first links off this site.
+    pub previews: Vec<PreviewView>,
 }
 
 /// One earlier version of a body.
@@ -207,6 +212,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         .map(|p| (p.id, p.links.as_str()))
         .collect();
     let mut cards = unfold::cards(conn, scope, &circle, &bodies)?;
+    let links: Vec<(PostId, &str)> = posts.iter().map(|p| (p.id, p.links.as_str())).collect();
+    let mut previews = preview_views::on_posts(conn, &links)?;
     let mut shared = shared_posts(conn, scope, posts)?;
     let share_counts = super::shares::visible_counts(conn, scope, posts)?;
     posts
@@ -245,6 +252,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                 poll: polls.remove(&post.id),
                 announcement: announcements.remove(&post.id),
                 attachments: files.remove(&post.id).unwrap_or_default(),
+                previews: previews.remove(&post.id).unwrap_or_default(),
                 cards: cards.remove(&post.id).unwrap_or_default(),
                 shared: post.shared_post_id.map(|original| {
                     let post = shared.remove(&original).map(Box::new);
@@ -299,6 +307,8 @@ pub fn comment_views(
         None => Default::default(),
     };
     let mut files = crate::files::views::on_comments(conn, &ids)?;
+    let links: Vec<(CommentId, &str)> = comments.iter().map(|c| (c.id, c.links.as_str())).collect();
+    let mut previews = preview_views::on_comments(conn, &links)?;
     comments
         .iter()
         .map(|comment| {
@@ -325,6 +335,7 @@ pub fn comment_views(
                 can_delete: own || scope.moderates(group_id),
                 employees_only: comment.employees_only,
                 attachments: files.remove(&comment.id).unwrap_or_default(),
+                previews: previews.remove(&comment.id).unwrap_or_default(),
             })
         })
         .collect()

@@ -63,6 +63,8 @@ impl Touched {
                 Event::CommentLiked(_)
                 | Event::CommentUnliked(_)
                 | Event::PollVoted(_)
+                | Event::PostPreviewed(_)
+                | Event::CommentPreviewed(_)
                 | Event::SessionRevoked { .. }
                 | Event::TokenRevoked { .. }
                 | Event::UserSignedOut { .. }

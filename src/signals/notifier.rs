@@ -289,6 +289,8 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         Event::PostEdited(_)
         | Event::PostDeleted(_)
         | Event::BestAnswerChanged(_)
+        | Event::PostPreviewed(_)
+        | Event::CommentPreviewed(_)
         | Event::PollVoted(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)

@@ -26,6 +26,7 @@ mod microblog;
 mod notifications;
 mod pages;
 mod polls;
+mod previews;
 mod questions;
 mod saved;
 mod scim;

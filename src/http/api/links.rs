@@ -1,13 +1,15 @@
-//! Backlinks: the posts that link to a post, a group or a tag, of those the caller may read.
+//! Links over the API: backlinks (the posts that link to a post, a group or a tag, of those
+//! the caller may read) and the removal of a link's preview.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::read;
+use super::{read, write};
 use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
-use crate::ids::{GroupId, PostId};
+use crate::ids::{CommentId, GroupId, PostId};
+use crate::previews::actions::{self as previews, Owner};
 use crate::links::backlinks;
 use crate::posts::PostView;
 
@@ -65,4 +67,38 @@ pub async fn tag_backlinks(
     })
     .await?;
     Ok(HttpResponse::Ok().json(Backlinks { items }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/previews/{position}", tag = "posts",
+    params(("id" = String, Path), ("position" = i32, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Removes a link's preview from a post, for good: its author or a moderator of its place.
+pub async fn remove_post_preview(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<(PostId, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, position) = path.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        previews::remove(conn, scope, Owner::Post(id), position)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/previews/{position}", tag = "posts",
+    params(("id" = String, Path), ("position" = i32, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Removes a link's preview from a comment, for good: its author or a moderator.
+pub async fn remove_comment_preview(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<(CommentId, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, position) = path.into_inner();
+    write(&app, &caller, move |conn, scope| {
+        previews::remove(conn, scope, Owner::Comment(id), position)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -53,6 +53,7 @@ operations! {
         announcements::pinned_announcements, announcements::read_announcement, announcements::announcement_readers,
         files::upload_file, files::set_photo, files::remove_photo,
         links::post_backlinks, links::group_backlinks, links::tag_backlinks,
+        links::remove_post_preview, links::remove_comment_preview,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,

@@ -13,7 +13,7 @@ mod email_links;
 mod email_settings;
 pub(super) mod error_page;
 mod feed_settings;
-mod form;
+pub(crate) mod form;
 mod group_admin;
 mod groups;
 mod home;
