@@ -21,6 +21,7 @@ pub mod http;
 pub mod ids;
 pub mod live;
 pub mod mail;
+pub mod outbound;
 pub mod outbox;
 pub mod posts;
 pub mod scim;
