@@ -23,6 +23,7 @@ mod http;
 mod mail;
 mod microblog;
 mod notifications;
+mod outbound;
 mod pages;
 mod polls;
 mod questions;
