@@ -22,6 +22,7 @@ pub mod ids;
 pub mod links;
 pub mod live;
 pub mod mail;
+pub mod outbound;
 pub mod outbox;
 pub mod posts;
 pub mod previews;

@@ -24,6 +24,7 @@ mod links;
 mod mail;
 mod microblog;
 mod notifications;
+mod outbound;
 mod pages;
 mod polls;
 mod previews;
