@@ -19,9 +19,18 @@ use crate::previews::actions::{self, Owner};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}/previews/{n}/image", web::get().to(post_image))
-        .route("/comments/{id}/previews/{n}/image", web::get().to(comment_image))
-        .route("/posts/{id}/previews/{n}/remove", web::post().to(remove_from_post))
-        .route("/comments/{id}/previews/{n}/remove", web::post().to(remove_from_comment));
+        .route(
+            "/comments/{id}/previews/{n}/image",
+            web::get().to(comment_image),
+        )
+        .route(
+            "/posts/{id}/previews/{n}/remove",
+            web::post().to(remove_from_post),
+        )
+        .route(
+            "/comments/{id}/previews/{n}/remove",
+            web::post().to(remove_from_comment),
+        );
 }
 
 async fn post_image(
@@ -66,7 +75,10 @@ async fn image(
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
         .no_chunking(download.size)
         .streaming(rest))
 }
@@ -85,7 +97,15 @@ async fn remove_from_post(
     form: web::Form<RemoveForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();
-    remove(app, caller, Owner::Post(id), n, form.into_inner(), format!("/posts/{id}")).await
+    remove(
+        app,
+        caller,
+        Owner::Post(id),
+        n,
+        form.into_inner(),
+        format!("/posts/{id}"),
+    )
+    .await
 }
 
 async fn remove_from_comment(
@@ -95,7 +115,15 @@ async fn remove_from_comment(
     form: web::Form<RemoveForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();
-    remove(app, caller, Owner::Comment(id), n, form.into_inner(), "/".to_string()).await
+    remove(
+        app,
+        caller,
+        Owner::Comment(id),
+        n,
+        form.into_inner(),
+        "/".to_string(),
+    )
+    .await
 }
 
 async fn remove(

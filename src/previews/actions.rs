@@ -28,7 +28,11 @@ impl Owner {
             }
             Owner::Comment(id) => {
                 let (comment, post) = visible_comment(conn, scope, id)?;
-                (post.id, i64::from(id), scope.may_change(comment.author_id, post.group_id))
+                (
+                    post.id,
+                    i64::from(id),
+                    scope.may_change(comment.author_id, post.group_id),
+                )
             }
         })
     }

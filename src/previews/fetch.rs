@@ -52,7 +52,9 @@ impl Periodic for PreviewFetcher {
     }
 
     async fn run(&mut self) -> Result<()> {
-        fetch_due(&self.db, &self.outbound, &self.files).await.map(|_| ())
+        fetch_due(&self.db, &self.outbound, &self.files)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -125,7 +127,9 @@ async fn preview(
     }
     let mut image = None;
     if let Some(image_url) = &meta.image_url
-        && let Ok(fetched) = outbound.get(image_url.as_str(), "image/*", IMAGE_LIMIT).await
+        && let Ok(fetched) = outbound
+            .get(image_url.as_str(), "image/*", IMAGE_LIMIT)
+            .await
         && (200..300).contains(&fetched.status)
     {
         // Not an image we read, or too big to decode: the preview goes without.

@@ -11,9 +11,9 @@
 //! previews and marks them due; `fetch` (a periodic worker) fetches what is due through the
 //! safe outbound client; `views` gives readers the previews of what they may read.
 
+pub mod actions;
 mod charset;
 mod clean;
-pub mod actions;
 pub mod fetch;
 mod head;
 pub mod meta;

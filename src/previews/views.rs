@@ -104,7 +104,11 @@ fn query(conn: &mut DbConnection, owners: Owners) -> Result<Vec<Row>> {
         Owners::Comments(ids) => ready.filter(link_uses::comment_id.eq_any(ids)),
     };
     Ok(owned
-        .order((link_uses::post_id, link_uses::comment_id, link_uses::position))
+        .order((
+            link_uses::post_id,
+            link_uses::comment_id,
+            link_uses::position,
+        ))
         .select((
             link_uses::post_id,
             link_uses::comment_id,

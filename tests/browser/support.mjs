@@ -236,7 +236,11 @@ export function useServer(options = {}) {
     state.opened = [];
     // An open live stream counts as an in-flight request when the server stops; the
     // browser is gone by then, so there is nothing to wait for.
-    state.server = await startServer({ admin, ...options, env: { AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS: '1' } });
+    state.server = await startServer({
+      admin,
+      ...options,
+      env: { AGORA_HTTP__SHUTDOWN_TIMEOUT_SECS: '1', ...options.env },
+    });
   });
   afterEach(async () => {
     for (const { context } of state.opened) await context.close();

@@ -368,18 +368,18 @@ async fn search_finds_posts_by_their_links_only_where_the_reader_may_read(backen
         !items.is_empty()
     })
     .await;
-    assert_eq!(ids_of(&found), [open.clone()]);
+    assert_eq!(ids_of(&found), [open.as_str()]);
     let found = search_until(&bob, &format!("links:/posts/{spec}"), |items| {
         !items.is_empty()
     })
     .await;
-    assert_eq!(ids_of(&found), [open.clone()]);
+    assert_eq!(ids_of(&found), [open.as_str()]);
     // What a post links to, when the reader may read that post; else nothing.
     let found = search_until(&bob, &format!("linkedfrom:{open}"), |items| {
         !items.is_empty()
     })
     .await;
-    assert_eq!(ids_of(&found), [spec.clone()]);
+    assert_eq!(ids_of(&found), [spec.as_str()]);
     let (status, page) = bob
         .get(&format!("/api/v1/search?q=linkedfrom:{hidden}"))
         .await;

@@ -87,7 +87,9 @@ async fn previews_are_fetched_safely_and_shown_only_to_readers(backend: Backend)
     let ana = app.user(&admin, "ana", "employee").await;
     let bob = app.user(&admin, "bob", "employee").await;
     let board = app.group(&ana, "Boardroom", "private", false).await;
-    let body = format!("plan: http://127.0.0.1:{port}/page?utm_source=x and http://127.0.0.1:{elsewhere}/page");
+    let body = format!(
+        "plan: http://127.0.0.1:{port}/page?utm_source=x and http://127.0.0.1:{elsewhere}/page"
+    );
     let post = ana
         .created("/api/v1/posts", json!({"body": body, "group_id": board}))
         .await;
@@ -114,7 +116,10 @@ async fn previews_are_fetched_safely_and_shown_only_to_readers(backend: Backend)
     // The same link elsewhere reuses the preview without fetching again.
     let fetched = hits.load(Ordering::SeqCst);
     let again = ana
-        .created("/api/v1/posts", json!({"body": format!("again http://127.0.0.1:{port}/page")}))
+        .created(
+            "/api/v1/posts",
+            json!({"body": format!("again http://127.0.0.1:{port}/page")}),
+        )
         .await;
     let reused = previews_of(&bob, &again).await;
     assert_eq!(reused[0]["title"], "Quarterly alert(1) plan");

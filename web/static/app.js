@@ -623,8 +623,15 @@ function live(banner, feedUrl) {
       return null;
     }
   };
-  source.addEventListener('post', (event) => {
+  source.addEventListener('post', async (event) => {
     const post = data(event);
+    if (post?.kind === 'post.previewed') {
+      const card = document.getElementById(`post-${post.post_id}`);
+      // Her own view of the post: the preview shows only if she may read it.
+      const view = card && (await api('GET', `/api/v1/posts/${post.post_id}`).catch(() => null));
+      if (view) showPreviews(card, view);
+      return;
+    }
     if (!post || post.kind !== 'post.created' || checked.has(post.post_id)) return;
     if (document.getElementById(`post-${post.post_id}`)) return;
     checked.add(post.post_id);
@@ -655,6 +662,36 @@ function live(banner, feedUrl) {
     if (post?.poll) showTally(poll, post.poll);
   });
   source.addEventListener('reload', () => showBanner('New posts'));
+}
+
+// Puts a post's link previews in its card, as the server renders them.
+function showPreviews(card, post) {
+  card.querySelectorAll(':scope > .link-preview').forEach((old) => old.remove());
+  const body = card.querySelector(':scope > .post-body');
+  if (!body) return;
+  const back = window.location.pathname + window.location.search;
+  const previews = (post.previews ?? []).map((preview) => {
+    const aside = el('aside', { class: 'link-preview', 'data-preview-url': preview.url });
+    if (preview.image_url) {
+      const image = el('img', { class: 'link-preview-image', src: preview.image_url, alt: '', loading: 'lazy' });
+      if (preview.image_width) image.width = preview.image_width;
+      if (preview.image_height) image.height = preview.image_height;
+      aside.append(image);
+    }
+    const text = el('div', { class: 'link-preview-text' },
+      el('a', { href: preview.url, rel: 'nofollow noopener noreferrer ugc' }, el('strong', {}, preview.title ?? preview.url)));
+    if (preview.description) text.append(el('p', {}, preview.description));
+    if (preview.site_name) text.append(el('span', { class: 'muted' }, preview.site_name));
+    aside.append(text);
+    if (post.can_edit) {
+      aside.append(el('form', { method: 'post', action: `/posts/${post.id}/previews/${preview.position}/remove` },
+        el('input', { type: 'hidden', name: 'csrf', value: csrf }),
+        el('input', { type: 'hidden', name: 'back', value: back }),
+        el('button', { type: 'submit', class: 'chip' }, 'Remove preview')));
+    }
+    return aside;
+  });
+  body.after(...previews);
 }
 
 // Updates the counts a poll already shows (a reader who may not see them has none to update).

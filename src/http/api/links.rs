@@ -9,9 +9,9 @@ use crate::App;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, GroupId, PostId};
-use crate::previews::actions::{self as previews, Owner};
 use crate::links::backlinks;
 use crate::posts::PostView;
+use crate::previews::actions::{self as previews, Owner};
 
 /// Posts linking to something, newest first, at most 20.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
