@@ -41,6 +41,8 @@ pub fn cards<K: Hash + Eq + Clone>(
 ) -> Result<HashMap<K, Vec<LinkCard>>> {
     let wanted: Vec<(K, String, Target)> = bodies
         .iter()
+        // Only a body with a path among its links can link to our pages.
+        .filter(|(_, links)| links.contains("\"/"))
         .flat_map(|(key, links)| {
             serde_json::from_str::<Vec<String>>(links)
                 .unwrap_or_default()

@@ -116,6 +116,8 @@ pub struct CommentView {
     pub attachments: Vec<FileView>,
     /// Previews of its first links off this site.
     pub previews: Vec<PreviewView>,
+    /// Links in it to our pages that the viewer may read, unfolded.
+    pub cards: Vec<LinkCard>,
 }
 
 /// One earlier version of a body.
@@ -205,14 +207,8 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
     let mut polls = super::polls::views(conn, scope, &circle, posts)?;
     let mut announcements = super::announcements::views(conn, scope, posts)?;
     let mut files = crate::files::views::on_posts(conn, &ids)?;
-    // Only bodies with a path in their links can link to our pages.
-    let bodies: Vec<(PostId, &str)> = posts
-        .iter()
-        .filter(|p| p.links.contains("\"/"))
-        .map(|p| (p.id, p.links.as_str()))
-        .collect();
-    let mut cards = unfold::cards(conn, scope, &circle, &bodies)?;
     let links: Vec<(PostId, &str)> = posts.iter().map(|p| (p.id, p.links.as_str())).collect();
+    let mut cards = unfold::cards(conn, scope, &circle, &links)?;
     let mut previews = preview_views::on_posts(conn, &links)?;
     let mut shared = shared_posts(conn, scope, posts)?;
     let share_counts = super::shares::visible_counts(conn, scope, posts)?;
@@ -309,6 +305,7 @@ pub fn comment_views(
     let mut files = crate::files::views::on_comments(conn, &ids)?;
     let links: Vec<(CommentId, &str)> = comments.iter().map(|c| (c.id, c.links.as_str())).collect();
     let mut previews = preview_views::on_comments(conn, &links)?;
+    let mut cards = unfold::cards(conn, scope, &circle, &links)?;
     comments
         .iter()
         .map(|comment| {
@@ -336,6 +333,7 @@ pub fn comment_views(
                 employees_only: comment.employees_only,
                 attachments: files.remove(&comment.id).unwrap_or_default(),
                 previews: previews.remove(&comment.id).unwrap_or_default(),
+                cards: cards.remove(&comment.id).unwrap_or_default(),
             })
         })
         .collect()

@@ -161,10 +161,9 @@ impl Sso {
         let mut verified = self.verified(&client, id_token, &nonce);
         if let Err(ClaimsVerificationError::SignatureVerification(_)) = verified {
             // Perhaps the provider rotated its keys: read them again, once.
-            if let Some(fresh) = self.provider.reread(&self.http).await? {
-                client = self.client(&fresh)?;
-                verified = self.verified(&client, id_token, &nonce);
-            }
+            let fresh = self.provider.reread(&self.http).await?;
+            client = self.client(&fresh)?;
+            verified = self.verified(&client, id_token, &nonce);
         }
         let claims = verified.map_err(|e| refused(reason_of(&e), e))?;
         if let Some(expected) = claims.access_token_hash() {

@@ -70,11 +70,11 @@ impl Sso {
         let metadata = self.provider.metadata(&self.http).await?;
         match self.signed_claims(&metadata, token) {
             Ok(claims) => self.order_of(claims),
-            Err(_) => match self.provider.reread(&self.http).await? {
+            Err(_) => {
                 // Perhaps the provider rotated its keys.
-                Some(fresh) => self.order_of(self.signed_claims(&fresh, token)?),
-                None => Err(bad("the logout token's signature does not verify")),
-            },
+                let fresh = self.provider.reread(&self.http).await?;
+                self.order_of(self.signed_claims(&fresh, token)?)
+            }
         }
     }
 

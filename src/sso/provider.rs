@@ -1,7 +1,7 @@
 //! The provider's discovery document and signing keys, read on first use (Agora starts
 //! even while the provider is down) and kept for an hour. A token signed with a key we do
-//! not hold makes us read them again at once, since providers rotate keys, but not more
-//! than once a second, so forged tokens cannot make us hammer the provider.
+//! not hold makes us read them again, since providers rotate keys, but not more than once a
+//! second, so forged tokens cannot make us hammer the provider.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -53,13 +53,21 @@ impl Provider {
         }
     }
 
-    /// Reads the metadata and keys again, after a token named a key we did not know; `None`
-    /// when they were read moments ago, so the answer would be the same.
-    pub async fn reread(&self, http: &Outbound) -> Result<Option<Arc<Metadata>>> {
-        match self.cached() {
-            Some(found) if found.at.elapsed() < REREAD_AT_MOST_EVERY => Ok(None),
-            _ => self.discover(http).await.map(Some),
+    /// Reads the metadata and keys again, after a token named a key we did not know. Keys read
+    /// moments ago may predate a rotation that just happened, so a reread that comes too soon
+    /// waits out the interval rather than refuse the token; if another request read them
+    /// meanwhile, that reading is the answer.
+    pub async fn reread(&self, http: &Outbound) -> Result<Arc<Metadata>> {
+        if let Some(found) = self.cached() {
+            let since = found.at.elapsed();
+            if since < REREAD_AT_MOST_EVERY {
+                tokio::time::sleep(REREAD_AT_MOST_EVERY - since).await;
+                if let Some(newer) = self.cached().filter(|newer| newer.at != found.at) {
+                    return Ok(newer.metadata);
+                }
+            }
         }
+        self.discover(http).await
     }
 
     fn cached(&self) -> Option<Discovered> {

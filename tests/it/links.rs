@@ -123,6 +123,23 @@ async fn links_to_our_pages_unfold_only_for_readers_of_their_target(backend: Bac
         assert!(!page.contains(canary), "{canary} reached the guest's page");
     }
     assert!(page.contains("link-card"));
+    // Comments unfold the same way.
+    let comment_body = format!("and [this](/posts/{secret}) and [open](/posts/{open})");
+    ana.created(
+        &format!("/api/v1/posts/{linking}/comments"),
+        json!({"body": comment_body}),
+    )
+    .await;
+    let (_, comments) = ana.get(&format!("/api/v1/posts/{linking}/comments")).await;
+    assert_eq!(comments["items"][0]["cards"].as_array().unwrap().len(), 2);
+    let (_, comments) = gina.get(&format!("/api/v1/posts/{linking}/comments")).await;
+    let text = comments.to_string();
+    assert!(!text.contains("SECRETCANARY"), "{text}");
+    assert_eq!(
+        comments["items"][0]["cards"].as_array().unwrap().len(),
+        1,
+        "{comments}"
+    );
 }
 
 async fn backlinks_list_only_linking_posts_the_reader_may_read(backend: Backend) {
@@ -194,6 +211,31 @@ async fn backlinks_list_only_linking_posts_the_reader_may_read(backend: Backend)
     assert_eq!(ids(&listed), [group_link.as_str()]);
     let (status, _) = gina.get(&format!("/api/v1/groups/{board}/backlinks")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let board_page = app
+        .browser_sign_in("ana@example.com")
+        .await
+        .page(&format!("/groups/{board}"))
+        .await;
+    assert!(
+        board_page.contains("Linked from") && board_page.contains(&format!("/posts/{group_link}"))
+    );
+    // A tag's page lists the posts linking to it, as the reader may read them.
+    let tag_link = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": "[see](/tags/launch)", "group_id": board}),
+        )
+        .await;
+    let (_, listed) = ana.get("/api/v1/tags/launch/backlinks").await;
+    assert_eq!(ids(&listed), [tag_link.as_str()]);
+    let (_, listed) = bob.get("/api/v1/tags/launch/backlinks").await;
+    assert_eq!(ids(&listed), Vec::<&str>::new());
+    let tag_page = app
+        .browser_sign_in("ana@example.com")
+        .await
+        .page("/tags/launch")
+        .await;
+    assert!(tag_page.contains(&format!("/posts/{tag_link}")));
     // The post page lists them as the API does.
     let page = app
         .browser_sign_in("gina@customer.example")

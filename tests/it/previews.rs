@@ -41,6 +41,17 @@ async fn site() -> (u16, Arc<AtomicUsize>) {
                 let request = String::from_utf8_lossy(&request[..n]);
                 let (content_type, body) = if request.starts_with("GET /pic.png") {
                     ("image/png", png)
+                } else if request.starts_with("GET /fake.png") {
+                    // An "image" that is a page with a script.
+                    (
+                        "image/png",
+                        b"<html><script>alert(1)</script></html>".to_vec(),
+                    )
+                } else if request.starts_with("GET /fake") {
+                    (
+                        "text/html",
+                        br#"<meta property="og:title" content="Fake picture"><meta property="og:image" content="/fake.png">"#.to_vec(),
+                    )
                 } else {
                     (
                         "text/html; charset=utf-8",
@@ -143,6 +154,16 @@ async fn previews_are_fetched_safely_and_shown_only_to_readers(backend: Backend)
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (_, view) = ana.get(&format!("/api/v1/posts/{again}")).await;
     assert_eq!(view["previews"], json!([]));
+    // An image that is no image: the preview goes without one.
+    let fake = ana
+        .created(
+            "/api/v1/posts",
+            json!({"body": format!("http://127.0.0.1:{port}/fake")}),
+        )
+        .await;
+    let previews = previews_of(&ana, &fake).await;
+    assert_eq!(previews[0]["title"], "Fake picture");
+    assert_eq!(previews[0]["image_url"], Value::Null);
     // The page shows it, with nothing of the page's script.
     let page = app
         .browser_sign_in("ana@example.com")

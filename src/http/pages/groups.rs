@@ -75,6 +75,8 @@ pub(super) struct ShowPage {
     pub back: String,
     pub empty: &'static str,
     pub controls: FeedControls,
+    /// The posts linking to the group's page that the viewer may read.
+    pub linked_from: Vec<crate::posts::PostView>,
     /// Its announcements, pinned atop its feed.
     pub pinned: Vec<crate::posts::PostView>,
 }
@@ -272,6 +274,15 @@ pub(super) async fn group_page(
         }
         false => Vec::new(),
     };
+    let linked_from = match first_page {
+        true => {
+            read(app, caller, move |conn, scope| {
+                crate::links::backlinks::views(conn, scope, &format!("group:{id}"), None)
+            })
+            .await?
+        }
+        false => Vec::new(),
+    };
     let manage = match group.my_role.is_some_and(|r| r.manages()) {
         true => Some(group_admin::load(app, caller, &group).await?),
         false => None,
@@ -297,6 +308,7 @@ pub(super) async fn group_page(
         },
         controls,
         pinned,
+        linked_from,
         group,
     })
 }

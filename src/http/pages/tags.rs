@@ -59,6 +59,8 @@ struct ShowPage {
     empty: &'static str,
     /// Which of its posts, in what order.
     controls: FeedControls,
+    /// The posts linking to the tag's page that the viewer may read.
+    linked_from: Vec<crate::posts::PostView>,
 }
 
 /// `raw` as a tag name; a name that cannot be a tag is a page that does not exist.
@@ -80,11 +82,17 @@ async fn show(
     layout.atom = Some(format!("/tags/{name}.atom"));
     let me = caller.user()?.id;
     let tag = name.clone();
-    let followed = read(&app, &caller, move |conn, _| {
-        match tags::system::id_of(conn, &tag)? {
-            Some(id) => follows::follows_tag(conn, me, id),
-            None => Ok(false),
-        }
+    let first_page = query.cursor.is_none();
+    let (followed, linked_from) = read(&app, &caller, move |conn, scope| {
+        let followed = match tags::system::id_of(conn, &tag)? {
+            Some(id) => follows::follows_tag(conn, me, id)?,
+            None => false,
+        };
+        let linked_from = match first_page {
+            true => crate::links::backlinks::views(conn, scope, &format!("tag:{tag}"), None)?,
+            false => Vec::new(),
+        };
+        Ok((followed, linked_from))
     })
     .await?;
     let back = format!("/tags/{name}");
@@ -110,6 +118,7 @@ async fn show(
         back,
         empty: "No posts you can see carry this tag yet.",
         controls,
+        linked_from,
     };
     render(StatusCode::OK, &page)
 }
