@@ -345,7 +345,10 @@ pub fn views(
                 .eq(poll_options::id)
                 .and(poll_votes::user_id.nullable().eq(me))),
         )
-        .filter(poll_options::post_id.eq_any(ids))
+        // Both sides bounded by the page, so PostgreSQL walks two indexes rather than hashing
+        // every poll.
+        .filter(poll_options::post_id.eq_any(ids.clone()))
+        .filter(polls::post_id.eq_any(ids))
         .order((poll_options::post_id, poll_options::position))
         .select((
             Poll::as_select(),
