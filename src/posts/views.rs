@@ -17,7 +17,7 @@ use crate::files::FileView;
 use crate::groups::{self, GroupView};
 use crate::ids::{CommentId, GroupId, PostId, UserId};
 use crate::links::unfold::{self, LinkCard};
-use crate::previews::views::{self as preview_views, PreviewView};
+use crate::previews::views::{self as preview_views, LinkPreview};
 
 /// A post as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -62,7 +62,7 @@ pub struct PostView {
     /// Its files, in order.
     pub attachments: Vec<FileView>,
     /// Previews of its first links off this site.
-    pub previews: Vec<PreviewView>,
+    pub previews: Vec<LinkPreview>,
     /// Links in it to our pages that the viewer may read, unfolded.
     pub cards: Vec<LinkCard>,
     /// When it shares a post: that post, if the viewer may read it.
@@ -115,7 +115,7 @@ pub struct CommentView {
     /// Its files, in order.
     pub attachments: Vec<FileView>,
     /// Previews of its first links off this site.
-    pub previews: Vec<PreviewView>,
+    pub previews: Vec<LinkPreview>,
     /// Links in it to our pages that the viewer may read, unfolded.
     pub cards: Vec<LinkCard>,
 }

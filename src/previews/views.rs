@@ -15,7 +15,7 @@ use crate::ids::{CommentId, PostId};
 
 /// A link's preview under a post or comment.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PreviewView {
+pub struct LinkPreview {
     /// The link, as in the body.
     pub url: String,
     /// Its place among the body's previews, which names it for removal.
@@ -49,7 +49,7 @@ struct Preview {
 pub fn on_posts(
     conn: &mut DbConnection,
     posts: &[(PostId, &str)],
-) -> Result<HashMap<PostId, Vec<PreviewView>>> {
+) -> Result<HashMap<PostId, Vec<LinkPreview>>> {
     let ids: Vec<PostId> = posts
         .iter()
         .filter(|(_, links)| links.contains("\"http"))
@@ -68,7 +68,7 @@ pub fn on_posts(
 pub fn on_comments(
     conn: &mut DbConnection,
     comments: &[(CommentId, &str)],
-) -> Result<HashMap<CommentId, Vec<PreviewView>>> {
+) -> Result<HashMap<CommentId, Vec<LinkPreview>>> {
     let ids: Vec<i64> = comments
         .iter()
         .filter(|(_, links)| links.contains("\"http"))
@@ -130,13 +130,13 @@ fn query(conn: &mut DbConnection, owners: Owners) -> Result<Vec<Row>> {
 fn collect<K: std::hash::Hash + Eq>(
     rows: Vec<Row>,
     key: impl Fn(i64, i64) -> Option<(K, String)>,
-) -> HashMap<K, Vec<PreviewView>> {
-    let mut shown: HashMap<K, Vec<PreviewView>> = HashMap::new();
+) -> HashMap<K, Vec<LinkPreview>> {
+    let mut shown: HashMap<K, Vec<LinkPreview>> = HashMap::new();
     for (post, comment, url, position, preview) in rows {
         let Some((owner, base)) = key(post, comment) else {
             continue;
         };
-        shown.entry(owner).or_default().push(PreviewView {
+        shown.entry(owner).or_default().push(LinkPreview {
             url,
             position,
             title: preview.title,
