@@ -24,6 +24,32 @@ fn ids(items: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Who reads in these tests: Ana, who owns a private "Boardroom" and a public "Customers"
+/// open to guests; Bob, an employee in neither; Gina, a guest in "Customers".
+struct Cast {
+    ana: Client,
+    bob: Client,
+    gina: Client,
+    board: String,
+    customers: String,
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let board = app.group(&ana, "Boardroom", "private", false).await;
+    let customers = app.group(&ana, "Customers", "public", true).await;
+    let gina = app.guest_in(&ana, "gina", &[customers.as_str()]).await;
+    Cast {
+        ana,
+        bob,
+        gina,
+        board,
+        customers,
+    }
+}
+
 async fn tracking_parameters_come_off_and_links_name_their_host(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
@@ -51,12 +77,13 @@ async fn tracking_parameters_come_off_and_links_name_their_host(backend: Backend
 
 async fn links_to_our_pages_unfold_only_for_readers_of_their_target(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let bob = app.user(&admin, "bob", "employee").await;
-    let board = app.group(&ana, "Boardroom", "private", false).await;
-    let customers = app.group(&ana, "Customers", "public", true).await;
-    let gina = app.guest_in(&ana, "gina", &[customers.as_str()]).await;
+    let Cast {
+        ana,
+        bob,
+        gina,
+        board,
+        customers,
+    } = cast(&app).await;
     let secret = ana
         .created(
             "/api/v1/posts",
@@ -144,12 +171,13 @@ async fn links_to_our_pages_unfold_only_for_readers_of_their_target(backend: Bac
 
 async fn backlinks_list_only_linking_posts_the_reader_may_read(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let bob = app.user(&admin, "bob", "employee").await;
-    let board = app.group(&ana, "Boardroom", "private", false).await;
-    let customers = app.group(&ana, "Customers", "public", true).await;
-    let gina = app.guest_in(&ana, "gina", &[customers.as_str()]).await;
+    let Cast {
+        ana,
+        bob,
+        gina,
+        board,
+        customers,
+    } = cast(&app).await;
     let target = ana
         .created(
             "/api/v1/posts",
@@ -271,12 +299,13 @@ async fn backlinks_list_only_linking_posts_the_reader_may_read(backend: Backend)
 
 async fn shares_show_the_original_only_to_its_readers(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let bob = app.user(&admin, "bob", "employee").await;
-    let board = app.group(&ana, "Boardroom", "private", false).await;
-    let customers = app.group(&ana, "Customers", "public", true).await;
-    let gina = app.guest_in(&ana, "gina", &[customers.as_str()]).await;
+    let Cast {
+        ana,
+        bob,
+        gina,
+        board,
+        customers,
+    } = cast(&app).await;
     let secret = ana
         .created(
             "/api/v1/posts",
