@@ -25,6 +25,7 @@ pub mod mail;
 pub mod outbound;
 pub mod outbox;
 pub mod posts;
+pub mod recommendations;
 pub mod previews;
 pub mod scim;
 pub mod search;

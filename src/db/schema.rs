@@ -583,3 +583,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_mutes,
     digests,
 );
+
+diesel::table! {
+    recommendation_dismissals (user_id, kind, target_id) {
+        user_id -> BigInt,
+        kind -> Text,
+        target_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+// Recommendations read their candidates beside the dismissals, each pair on its own (the
+// groups above already allow each other).
+diesel::joinable!(recommendation_dismissals -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, users);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, memberships);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, user_follows);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, posts);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, post_tags);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, tags);
+diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, groups);

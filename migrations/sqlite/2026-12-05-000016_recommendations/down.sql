@@ -1,0 +1,2 @@
+DROP INDEX users_department;
+DROP TABLE recommendation_dismissals;

@@ -1,0 +1,269 @@
+//! The candidate reads: each a bounded aggregate over one index range, most telling first.
+//! None of them asks the policy; [`super::access`] passes in only what the viewer may read
+//! and checks every candidate again before it is shown.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::Kind;
+use crate::db::DbConnection;
+use crate::db::schema::{
+    groups, memberships, post_tags, posts, recommendation_dismissals, tag_follows, tags,
+    user_follows, users,
+};
+use crate::error::Result;
+use crate::ids::{GroupId, UserId};
+
+// Tags trend per group: counted by (group, tag name).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(post_tags::group_id, tags::name);
+
+/// Ids of what `me` dismissed of `kind`, as a subquery.
+macro_rules! dismissed {
+    ($me:expr, $kind:expr) => {
+        recommendation_dismissals::table
+            .filter(recommendation_dismissals::user_id.eq($me))
+            .filter(recommendation_dismissals::kind.eq($kind.as_str()))
+            .select(recommendation_dismissals::target_id)
+    };
+}
+
+/// People followed by those of `followed`, with how many of them follow each; not `me`, not
+/// already followed, not dismissed.
+pub(super) fn followed_by_followed(
+    conn: &mut DbConnection,
+    me: UserId,
+    followed: &[UserId],
+    limit: i64,
+) -> Result<Vec<(UserId, i64)>> {
+    if followed.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user_follows::table
+        .filter(user_follows::follower_id.eq_any(followed.to_vec()))
+        .filter(user_follows::followee_id.ne(me))
+        .filter(user_follows::followee_id.ne_all(followed.to_vec()))
+        .filter(user_follows::followee_id.ne_all(dismissed!(me, Kind::Person)))
+        .group_by(user_follows::followee_id)
+        .select((user_follows::followee_id, count_star()))
+        .order((count_star().desc(), user_follows::followee_id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Fellow members of `groups`, with how many of them each shares with `me`; not `me`, not
+/// already followed, not dismissed.
+pub(super) fn fellow_members(
+    conn: &mut DbConnection,
+    me: UserId,
+    groups: &[GroupId],
+    followed: &[UserId],
+    limit: i64,
+) -> Result<Vec<(UserId, i64)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(memberships::table
+        .filter(memberships::group_id.eq_any(groups.to_vec()))
+        .filter(memberships::user_id.ne(me))
+        .filter(memberships::user_id.ne_all(followed.to_vec()))
+        .filter(memberships::user_id.ne_all(dismissed!(me, Kind::Person)))
+        .group_by(memberships::user_id)
+        .select((memberships::user_id, count_star()))
+        .order((count_star().desc(), memberships::user_id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Of `groups`, those with at most `most` members: the groups whose fellow members say
+/// something about whom one works with.
+pub(super) fn small_groups(
+    conn: &mut DbConnection,
+    groups: &[GroupId],
+    most: i64,
+) -> Result<Vec<GroupId>> {
+    Ok(groups::table
+        .filter(groups::id.eq_any(groups.to_vec()))
+        .filter(groups::member_count.le(most))
+        .select(groups::id)
+        .load(conn)?)
+}
+
+/// Active employees and admins of `department`, newest accounts first; not `me`, not already
+/// followed, not dismissed.
+pub(super) fn colleagues(
+    conn: &mut DbConnection,
+    me: UserId,
+    department: &str,
+    followed: &[UserId],
+    limit: i64,
+) -> Result<Vec<UserId>> {
+    Ok(users::table
+        .filter(users::department.eq(department))
+        .filter(users::id.ne(me))
+        .filter(users::deactivated_at.is_null())
+        .filter(users::kind.ne("guest"))
+        .filter(users::id.ne_all(followed.to_vec()))
+        .filter(users::id.ne_all(dismissed!(me, Kind::Person)))
+        .select(users::id)
+        .order(users::id.desc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Of `candidates`, the groups with members among `followed`, with how many; not dismissed.
+pub(super) fn groups_of_followed(
+    conn: &mut DbConnection,
+    me: UserId,
+    followed: &[UserId],
+    candidates: &[GroupId],
+    limit: i64,
+) -> Result<Vec<(GroupId, i64)>> {
+    if followed.is_empty() || candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(memberships::table
+        .filter(memberships::user_id.eq_any(followed.to_vec()))
+        .filter(memberships::group_id.eq_any(candidates.to_vec()))
+        .filter(memberships::group_id.ne_all(dismissed!(me, Kind::Group)))
+        .group_by(memberships::group_id)
+        .select((memberships::group_id, count_star()))
+        .order((count_star().desc(), memberships::group_id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Of `candidates`, the groups with posts since `since_id` by people of `department`, with
+/// how many; not dismissed.
+pub(super) fn groups_active_in(
+    conn: &mut DbConnection,
+    me: UserId,
+    department: &str,
+    candidates: &[GroupId],
+    since_id: i64,
+    limit: i64,
+) -> Result<Vec<(GroupId, i64)>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let colleagues = users::table
+        .filter(users::department.eq(department))
+        .select(users::id);
+    Ok(posts::table
+        .filter(posts::author_id.eq_any(colleagues))
+        .filter(posts::id.gt(since_id))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::group_id.assume_not_null().eq_any(candidates.to_vec()))
+        .filter(
+            posts::group_id
+                .assume_not_null()
+                .ne_all(dismissed!(me, Kind::Group)),
+        )
+        .group_by(posts::group_id)
+        .select((posts::group_id, count_star()))
+        .order((count_star().desc(), posts::group_id.asc()))
+        .limit(limit)
+        .load(conn)
+        .map(|rows: Vec<(Option<GroupId>, i64)>| {
+            rows.into_iter()
+                .filter_map(|(id, n)| id.map(|id| (id, n)))
+                .collect()
+        })?)
+}
+
+/// Where tag uses are counted: posts in `groups`, and (when `company`) company posts.
+pub(super) struct Readable<'a> {
+    pub groups: &'a [GroupId],
+    pub company: bool,
+}
+
+/// Tags most used since `since` by people of `department`, in what is `readable`, with how
+/// many uses; not followed by `me`, not dismissed.
+pub(super) fn tags_trending_in_department(
+    conn: &mut DbConnection,
+    me: UserId,
+    department: &str,
+    readable: &Readable,
+    since: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let in_groups = post_tags::group_id
+        .assume_not_null()
+        .eq_any(readable.groups.to_vec());
+    let followed = tag_follows::table
+        .filter(tag_follows::user_id.eq(me))
+        .select(tag_follows::tag_id);
+    let query = post_tags::table
+        .inner_join(tags::table)
+        .inner_join(posts::table.inner_join(users::table))
+        .filter(post_tags::created_at.gt(since))
+        .filter(users::department.eq(department))
+        .filter(post_tags::tag_id.ne_all(followed))
+        .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
+        .group_by(tags::name)
+        .select((tags::name, count_star()))
+        .order((count_star().desc(), tags::name.asc()))
+        .limit(limit)
+        .into_boxed();
+    let query = if readable.company {
+        query.filter(post_tags::group_id.is_null().or(in_groups))
+    } else {
+        query.filter(in_groups)
+    };
+    Ok(query.load(conn)?)
+}
+
+/// Tags most used since `since` in each of `groups`, with how many uses; not followed by
+/// `me`, not dismissed.
+pub(super) fn tags_trending_in_groups(
+    conn: &mut DbConnection,
+    me: UserId,
+    groups: &[GroupId],
+    since: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(GroupId, String, i64)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let followed = tag_follows::table
+        .filter(tag_follows::user_id.eq(me))
+        .select(tag_follows::tag_id);
+    let rows: Vec<(Option<GroupId>, String, i64)> = post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::created_at.gt(since))
+        .filter(post_tags::group_id.assume_not_null().eq_any(groups.to_vec()))
+        .filter(post_tags::tag_id.ne_all(followed))
+        .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
+        .group_by((post_tags::group_id, tags::name))
+        .select((post_tags::group_id, tags::name, count_star()))
+        .order((count_star().desc(), tags::name.asc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(group, name, n)| group.map(|group| (group, name, n)))
+        .collect())
+}
+
+/// Records that `me` dismissed `target` of `kind`; true when it is new.
+pub(super) fn insert_dismissal(
+    conn: &mut DbConnection,
+    me: UserId,
+    kind: Kind,
+    target: i64,
+    at: NaiveDateTime,
+) -> Result<bool> {
+    let row = (
+        recommendation_dismissals::user_id.eq(me),
+        recommendation_dismissals::kind.eq(kind.as_str()),
+        recommendation_dismissals::target_id.eq(target),
+        recommendation_dismissals::created_at.eq(at),
+    );
+    let inserted = crate::on_backend!(conn, |inner| diesel::insert_into(
+        recommendation_dismissals::table
+    )
+    .values(row)
+    .on_conflict_do_nothing()
+    .execute(inner))?;
+    Ok(inserted > 0)
+}
