@@ -77,6 +77,17 @@ pub struct Config {
     pub files: FileSettings,
     /// Links in posts: hygiene, previews, and the rules of every request Agora makes.
     pub links: LinkSettings,
+    /// Recommendations of people, groups and tags (see docs/extensions.md).
+    pub recommendations: RecommendationSettings,
+}
+
+/// Recommendations on the home page's side rail and on `/discover`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationSettings {
+    /// Suggest people, groups and tags on the home page's side rail; off: the rail shows
+    /// trending tags only (`/discover` and the API still answer).
+    pub rail: bool,
 }
 
 /// Attachments and profile photos.

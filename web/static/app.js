@@ -1,9 +1,9 @@
-// Agora's pages work without this script. With it: likes, saves, follows, joining a group and
-// comments go through the JSON API without reloading the page; files upload as soon as they are
-// chosen, dropped or pasted, and images open in a lightbox; feed pages listen to the live
-// stream for new posts, counts and poll tallies; the toolbar's search box suggests as you type; and
-// "5 min ago" texts stay current. Any failure of an enhanced form falls back to sending the
-// form as usual.
+// Agora's pages work without this script. With it: likes, saves, follows, joining a group,
+// dismissing a suggestion and comments go through the JSON API without reloading the page;
+// files upload as soon as they are chosen, dropped or pasted, and images open in a lightbox;
+// feed pages listen to the live stream for new posts, counts and poll tallies; the toolbar's
+// search box suggests as you type; and "5 min ago" texts stay current. Any failure of an
+// enhanced form falls back to sending the form as usual.
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
@@ -100,6 +100,18 @@ async function join(form) {
   }
 }
 
+// One click on "Dismiss" and the suggestion leaves the list; it is never suggested again.
+async function dismiss(form) {
+  await api('POST', '/api/v1/recommendations/dismissals', { kind: form.elements.kind.value, id: form.elements.id.value });
+  const item = form.closest('[data-recommendation]');
+  const list = item?.parentElement;
+  item?.remove();
+  if (list && !list.children.length) {
+    list.previousElementSibling?.remove();
+    list.remove();
+  }
+}
+
 // ---- Comments --------------------------------------------------------------------------
 
 const initials = (name) =>
@@ -184,7 +196,7 @@ async function comment(form) {
 
 // ---- Sending enhanced forms ------------------------------------------------------------
 
-const handlers = { like, save, follow, join, comment };
+const handlers = { like, save, follow, join, comment, dismiss };
 
 document.addEventListener('submit', async (event) => {
   const form = event.target;

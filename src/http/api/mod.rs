@@ -16,6 +16,7 @@ mod links;
 mod notifications;
 pub mod openapi;
 mod posts;
+mod recommendations;
 mod saved;
 mod search;
 mod security;

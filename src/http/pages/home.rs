@@ -21,6 +21,7 @@ use crate::posts::actions::{self, NewPost};
 use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
 use crate::posts::polls::{NewPoll, ResultsAfter};
+use crate::recommendations::{self, Limits, Recommendations};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -46,6 +47,8 @@ struct FeedPage {
     /// The side rail's tags most used this week in what the reader may read, with counts;
     /// `None` on later pages, which have no rail.
     trending: Option<Vec<(String, i64)>>,
+    /// The side rail's suggestions, each with why: on the home feed's first page only.
+    recommendations: Option<Recommendations>,
     /// On the company feed: which posts, in what order.
     controls: Option<FeedControls>,
     /// Announcements pinned atop it.
@@ -209,7 +212,8 @@ async fn feed_page(
         Section::Company => Board::Company,
         _ => Board::Home,
     };
-    let (mut composer, trending, pinned) = read(&app, &caller, move |conn, scope| {
+    let suggest = first_page && section == Section::Home && app.config.recommendations.rail;
+    let (mut composer, trending, pinned, recommendations) = read(&app, &caller, move |conn, scope| {
         let composer = Composer::load(conn, scope, &selected)?;
         // Announcements are pinned on the first page only.
         let pinned = match first_page {
@@ -224,7 +228,12 @@ async fn feed_page(
             true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
             false => None,
         };
-        Ok((composer, trending, pinned))
+        // In the same unit of work as the rest of the page: a few bounded reads more.
+        let recommendations = match suggest {
+            true => Some(recommendations::access::recommend(conn, scope, Limits::RAIL)?),
+            false => None,
+        };
+        Ok((composer, trending, pinned, recommendations))
     })
     .await?;
     composer.back = path.to_string();
@@ -242,6 +251,7 @@ async fn feed_page(
         suggest_demo,
         back: path,
         trending,
+        recommendations,
         controls,
         pinned,
     };

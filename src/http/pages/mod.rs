@@ -9,6 +9,7 @@ mod admin_workers;
 mod atom;
 mod auth;
 mod comments;
+mod discover;
 mod email_links;
 mod email_settings;
 pub(super) mod error_page;
@@ -55,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(sso::routes)
         .configure(posts::routes)
         .configure(saved::routes)
+        .configure(discover::routes)
         .configure(comments::routes)
         .configure(groups::routes)
         .configure(group_admin::routes)
