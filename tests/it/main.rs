@@ -29,6 +29,7 @@ mod pages;
 mod polls;
 mod previews;
 mod questions;
+mod recommendations;
 mod saved;
 mod scim;
 mod search;
