@@ -20,6 +20,10 @@ pub const SIGNED_IN: usize = 500;
 enum Op {
     Healthz,
     HomeFeed,
+    /// The HTML home page: its feed, composer and side rail (trending tags, suggestions).
+    HomePage,
+    /// The rail's suggestions alone, through the API.
+    Recommendations,
     CompanyFeed,
     GroupFeed,
     TagFeed,
@@ -93,6 +97,8 @@ async fn one(ctx: &Context<'_>, op: Op, rng: &mut StdRng) -> Result<(), String> 
     let request = match op {
         Op::Healthz => ctx.http.get(url("/healthz".into())),
         Op::HomeFeed => get("/api/v1/feeds/home".into()),
+        Op::HomePage => get("/".into()),
+        Op::Recommendations => get("/api/v1/recommendations?limit=3".into()),
         Op::CompanyFeed => get("/api/v1/feeds/company".into()),
         Op::GroupFeed => {
             let mine = &seeded.groups_of[*user];
@@ -309,6 +315,55 @@ pub fn home_feed(
     Ok((one, many))
 }
 
+/// The HTML home page, warmed up: `(1 client, clients)`, then the rail's suggestions alone
+/// through the API at `clients`.
+pub fn home_page(
+    db: &Db,
+    seeded: &Seeded,
+    base: &str,
+    seconds: u64,
+    clients: usize,
+) -> Result<(Stats, Stats, Stats), String> {
+    let (ctx, runtime) = prepare(db, seeded, base, clients)?;
+    runtime.block_on(measure(&ctx, Op::HomePage, clients, 1));
+    let one = runtime.block_on(measure(&ctx, Op::HomePage, 1, seconds));
+    let many = runtime.block_on(measure(&ctx, Op::HomePage, clients, seconds));
+    let rail = runtime.block_on(measure(&ctx, Op::Recommendations, clients, seconds));
+    Ok((one, many, rail))
+}
+
+/// `work` for the first signed-in users in turn, in process, without HTTP: its latencies.
+pub fn bare<T>(
+    db: &Db,
+    seeded: &Seeded,
+    seconds: u64,
+    work: impl Fn(&mut agora::db::DbConnection, &Scope) -> agora::error::Result<T>,
+) -> Result<Stats, String> {
+    let mut rng = StdRng::seed_from_u64(1);
+    let users = SIGNED_IN.min(seeded.user_ids.len());
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let viewer = agora::access::Viewer::User(agora::access::Principal {
+            id: agora::ids::UserId(seeded.user_ids[rng.gen_range(0..users)]),
+            kind: agora::accounts::UserKind::Employee,
+        });
+        let t = Instant::now();
+        db.read(|conn| {
+            let scope = Scope::resolve(conn, &viewer)?;
+            work(conn, &scope)
+        })
+        .map_err(|e| e.detail)?;
+        latencies.push(t.elapsed());
+    }
+    latencies.sort_unstable();
+    Ok(Stats {
+        latencies,
+        errors: 0,
+        elapsed: started.elapsed(),
+    })
+}
+
 /// Runs every measurement and returns the report as a Markdown table.
 pub fn run(
     db: &Db,
@@ -335,6 +390,7 @@ pub fn run(
     let mut home = None;
     for (name, op) in [
         ("home feed", Op::HomeFeed),
+        ("home page (HTML, rail)", Op::HomePage),
         ("company feed", Op::CompanyFeed),
         ("group feed", Op::GroupFeed),
         ("tag feed", Op::TagFeed),

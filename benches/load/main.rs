@@ -20,6 +20,9 @@
 //!                              20 MB each, a 12-megapixel photo's renditions, and the home feed
 //!                              before and after images and polls join the data set; see
 //!                              `files`)]
+//!                             [--recommendations (instead of the load: the HTML home page
+//!                              with the rail's suggestions and without, on two servers over
+//!                              the same data set, in the same run; see `rail`)]
 //!                             [--reuse (with --digests: skip seeding and run on the data set an
 //!                              earlier --digests run left, its digests cleared; with --search
 //!                              and the --data-dir of an earlier search run: skip seeding and
@@ -34,6 +37,7 @@ mod files;
 mod freshness;
 mod fts;
 mod keepalive;
+mod rail;
 mod report;
 mod search;
 mod seed;
@@ -60,6 +64,7 @@ struct Options {
     fanout: bool,
     digests: bool,
     files: bool,
+    recommendations: bool,
     reuse: bool,
 }
 
@@ -77,6 +82,7 @@ fn options() -> Result<Options, String> {
         fanout: false,
         digests: false,
         files: false,
+        recommendations: false,
         reuse: false,
     };
     let mut args = std::env::args().skip(1);
@@ -105,6 +111,7 @@ fn options() -> Result<Options, String> {
             "--fanout" => options.fanout = true,
             "--digests" => options.digests = true,
             "--files" => options.files = true,
+            "--recommendations" => options.recommendations = true,
             "--reuse" => options.reuse = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -140,7 +147,7 @@ fn main() -> Result<(), String> {
             if options.search { "34" } else { "16" }.to_string(),
         ),
     ];
-    let config = Config::load(None, env).map_err(|e| e.to_string())?;
+    let config = Config::load(None, env.clone()).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
     if options.search {
         return search_mode(app, &options, &dir, &url);
@@ -185,6 +192,27 @@ fn main() -> Result<(), String> {
     }
     let db = app.db.clone();
     let base = serve(app)?;
+    if options.recommendations {
+        // The baseline: a second server on the same database with the rail's suggestions off
+        // (its own data directory, for its search index).
+        let mut env = env;
+        env.retain(|(name, _)| name != "AGORA_DATA_DIR");
+        env.push(("AGORA_DATA_DIR".into(), dir.join("rail-off").display().to_string()));
+        env.push(("AGORA_RECOMMENDATIONS__RAIL".into(), "false".into()));
+        let config = Config::load(None, env).map_err(|e| e.to_string())?;
+        let off = serve(agora::App::build(config).map_err(|e| e.detail)?)?;
+        let report = rail::run(&db, &seeded, (&off, &base), options.seconds, options.clients)?;
+        println!(
+            "\nAgora recommendations benchmark — {} — scale {} ({} users, {} posts, {} departments)",
+            backend(&url),
+            options.scale,
+            size.users,
+            size.posts,
+            seed::DEPARTMENTS
+        );
+        println!("{report}");
+        return Ok(());
+    }
     if let Some(connections) = options.stream_connections {
         println!("{}", stream::run(&db, &seeded, &base, connections)?);
         return Ok(());

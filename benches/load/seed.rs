@@ -17,6 +17,9 @@ use rand::{Rng, SeedableRng};
 
 use crate::words::{Mix, Prose};
 
+/// Departments the seeded users work in.
+pub const DEPARTMENTS: usize = 20;
+
 /// How big a network to make.
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Size {
@@ -175,6 +178,9 @@ pub fn seed(db: &Db, size: Size) -> Result<Seeded, String> {
                 users::handle.eq(handle(i)),
                 users::name.eq(format!("User {i}")),
                 users::kind.eq(if i == 0 { "admin" } else { "employee" }),
+                // Twenty departments of equal size: what "same department" and "trending in
+                // Engineering" read.
+                users::department.eq(format!("Department {}", i % DEPARTMENTS)),
                 users::password_hash.eq(password.clone()),
                 users::created_at.eq(time_of(start_ms)),
             )
