@@ -44,15 +44,18 @@ pub fn recommend(conn: &mut DbConnection, scope: &Scope, limits: Limits) -> Resu
         member_groups: scope.member_groups(),
     };
     let since = crate::clock::now() - chrono::Duration::days(7);
+    // Ids are time-ordered: the posts of the week are those above the week's first id.
+    let since_ms = u64::try_from(since.and_utc().timestamp_millis()).unwrap_or_default();
+    let since_id = crate::db::ids::id_at(since_ms, 0);
     let people = people(conn, scope, &reader, limits.people)?;
-    let group_rows = group_candidates(conn, scope, &reader, since, limits.groups)?;
+    let group_rows = group_candidates(conn, scope, &reader, since_id, limits.groups)?;
     let tags_in_groups = match limits.tags {
         0 => Vec::new(),
         n => queries::tags_trending_in_groups(
             conn,
             reader.me,
             &reader.member_groups,
-            since,
+            since_id,
             fetch(n),
         )?,
     };
@@ -61,7 +64,7 @@ pub fn recommend(conn: &mut DbConnection, scope: &Scope, limits: Limits) -> Resu
     wanted.extend(tags_in_groups.iter().map(|(group, _, _)| *group));
     let found = groups::system::groups_by_id(conn, &wanted)?;
     let groups = groups(conn, scope, group_rows, &found, limits.groups)?;
-    let tags = tags(conn, scope, &reader, since, tags_in_groups, &found, limits.tags)?;
+    let tags = tags(conn, scope, &reader, since_id, tags_in_groups, &found, limits.tags)?;
     Ok(Recommendations {
         people,
         groups,
@@ -133,7 +136,7 @@ fn group_candidates(
     conn: &mut DbConnection,
     scope: &Scope,
     reader: &Reader,
-    since: chrono::NaiveDateTime,
+    since_id: i64,
     limit: usize,
 ) -> Result<HashMap<GroupId, (i64, i64)>> {
     let mut signals: HashMap<GroupId, (i64, i64)> = HashMap::new();
@@ -152,8 +155,6 @@ fn group_candidates(
         signals.entry(id).or_default().0 = n;
     }
     if !reader.department.is_empty() {
-        let since_ms = u64::try_from(since.and_utc().timestamp_millis()).unwrap_or_default();
-        let since_id = crate::db::ids::id_at(since_ms, 0);
         let active = queries::groups_active_in(
             conn,
             me,
@@ -210,7 +211,7 @@ fn tags(
     conn: &mut DbConnection,
     scope: &Scope,
     reader: &Reader,
-    since: chrono::NaiveDateTime,
+    since_id: i64,
     in_groups: Vec<(GroupId, String, i64)>,
     found: &HashMap<GroupId, Group>,
     limit: usize,
@@ -230,7 +231,7 @@ fn tags(
             reader.me,
             department,
             &readable,
-            since,
+            since_id,
             fetch(limit),
         )?;
         tags.extend(trending.into_iter().map(|(name, uses)| TagSuggestion {

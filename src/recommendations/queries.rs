@@ -177,16 +177,25 @@ pub(super) struct Readable<'a> {
     pub company: bool,
 }
 
-/// Tags most used since `since` by people of `department`, in what is `readable`, with how
-/// many uses; not followed by `me`, not dismissed.
+/// Tags most used in posts since `since_id` by people of `department`, in what is
+/// `readable`, with how many posts; not followed by `me`, not dismissed. Driven from the
+/// department's posts of the week (by author), not from every tag use of the week.
 pub(super) fn tags_trending_in_department(
     conn: &mut DbConnection,
     me: UserId,
     department: &str,
     readable: &Readable,
-    since: NaiveDateTime,
+    since_id: i64,
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
+    let colleagues = users::table
+        .filter(users::department.eq(department))
+        .select(users::id);
+    let their_posts = posts::table
+        .filter(posts::author_id.eq_any(colleagues))
+        .filter(posts::id.gt(since_id))
+        .filter(posts::deleted_at.is_null())
+        .select(posts::id);
     let in_groups = post_tags::group_id
         .assume_not_null()
         .eq_any(readable.groups.to_vec());
@@ -195,9 +204,8 @@ pub(super) fn tags_trending_in_department(
         .select(tag_follows::tag_id);
     let query = post_tags::table
         .inner_join(tags::table)
-        .inner_join(posts::table.inner_join(users::table))
-        .filter(post_tags::created_at.gt(since))
-        .filter(users::department.eq(department))
+        .filter(post_tags::post_id.eq_any(their_posts))
+        .filter(post_tags::comment_id.eq(0))
         .filter(post_tags::tag_id.ne_all(followed))
         .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
         .group_by(tags::name)
@@ -213,25 +221,30 @@ pub(super) fn tags_trending_in_department(
     Ok(query.load(conn)?)
 }
 
-/// Tags most used since `since` in each of `groups`, with how many uses; not followed by
-/// `me`, not dismissed.
+/// Tags most used in posts since `since_id` in each of `groups`, with how many posts; not
+/// followed by `me`, not dismissed. Driven from the groups' posts of the week.
 pub(super) fn tags_trending_in_groups(
     conn: &mut DbConnection,
     me: UserId,
     groups: &[GroupId],
-    since: NaiveDateTime,
+    since_id: i64,
     limit: i64,
 ) -> Result<Vec<(GroupId, String, i64)>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
+    let their_posts = posts::table
+        .filter(posts::group_id.assume_not_null().eq_any(groups.to_vec()))
+        .filter(posts::id.gt(since_id))
+        .filter(posts::deleted_at.is_null())
+        .select(posts::id);
     let followed = tag_follows::table
         .filter(tag_follows::user_id.eq(me))
         .select(tag_follows::tag_id);
     let rows: Vec<(Option<GroupId>, String, i64)> = post_tags::table
         .inner_join(tags::table)
-        .filter(post_tags::created_at.gt(since))
-        .filter(post_tags::group_id.assume_not_null().eq_any(groups.to_vec()))
+        .filter(post_tags::post_id.eq_any(their_posts))
+        .filter(post_tags::comment_id.eq(0))
         .filter(post_tags::tag_id.ne_all(followed))
         .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
         .group_by((post_tags::group_id, tags::name))

@@ -39,7 +39,7 @@ pub struct TagSuggestion {
     pub name: String,
     /// Why, in words: "trending in Engineering".
     pub reason: String,
-    /// Its uses this week where the reason says, in what the reader may read.
+    /// Posts this week carrying it, where the reason says, among those the reader may read.
     pub uses: i64,
 }
 

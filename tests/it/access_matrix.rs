@@ -618,6 +618,8 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
         "/api/v1/saved?limit=100".to_string(),
         "/api/v1/announcements".to_string(),
         "/saved".to_string(),
+        "/api/v1/recommendations?limit=20".to_string(),
+        "/discover".to_string(),
         // The pages, read with the same credentials.
         "/".to_string(),
         "/company".to_string(),
