@@ -197,11 +197,20 @@ fn main() -> Result<(), String> {
         // (its own data directory, for its search index).
         let mut env = env;
         env.retain(|(name, _)| name != "AGORA_DATA_DIR");
-        env.push(("AGORA_DATA_DIR".into(), dir.join("rail-off").display().to_string()));
+        env.push((
+            "AGORA_DATA_DIR".into(),
+            dir.join("rail-off").display().to_string(),
+        ));
         env.push(("AGORA_RECOMMENDATIONS__RAIL".into(), "false".into()));
         let config = Config::load(None, env).map_err(|e| e.to_string())?;
         let off = serve(agora::App::build(config).map_err(|e| e.detail)?)?;
-        let report = rail::run(&db, &seeded, (&off, &base), options.seconds, options.clients)?;
+        let report = rail::run(
+            &db,
+            &seeded,
+            (&off, &base),
+            options.seconds,
+            options.clients,
+        )?;
         println!(
             "\nAgora recommendations benchmark — {} — scale {} ({} users, {} posts, {} departments)",
             backend(&url),

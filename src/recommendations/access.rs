@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::Limits;
 use super::queries::{self, Readable};
 use super::views::{self, GroupSuggestion, PersonSuggestion, Recommendations, TagSuggestion};
-use super::Limits;
 use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
@@ -33,7 +33,11 @@ struct Reader {
 }
 
 /// What to suggest to the viewer, at most `limits` of each kind, best first.
-pub fn recommend(conn: &mut DbConnection, scope: &Scope, limits: Limits) -> Result<Recommendations> {
+pub fn recommend(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limits: Limits,
+) -> Result<Recommendations> {
     let viewer = scope.viewer();
     let me = accounts::access::current_user(conn, viewer)?;
     let reader = Reader {
@@ -64,7 +68,15 @@ pub fn recommend(conn: &mut DbConnection, scope: &Scope, limits: Limits) -> Resu
     wanted.extend(tags_in_groups.iter().map(|(group, _, _)| *group));
     let found = groups::system::groups_by_id(conn, &wanted)?;
     let groups = groups(conn, scope, group_rows, &found, limits.groups)?;
-    let tags = tags(conn, scope, &reader, since_id, tags_in_groups, &found, limits.tags)?;
+    let tags = tags(
+        conn,
+        scope,
+        &reader,
+        since_id,
+        tags_in_groups,
+        &found,
+        limits.tags,
+    )?;
     Ok(Recommendations {
         people,
         groups,
@@ -143,14 +155,20 @@ fn group_candidates(
     if limit == 0 || reader.guest || !scope.reads_company() {
         return Ok(signals);
     }
+    // Sorted, as the scope keeps them.
     let candidates: Vec<GroupId> = scope
         .public_readable()
         .into_iter()
         .filter(|id| scope.role_in(*id).is_none())
         .collect();
     let me = reader.me;
-    let by_followed =
-        queries::groups_of_followed(conn, me, &reader.followed, &candidates, fetch(limit))?;
+    let mut by_followed: Vec<(GroupId, i64)> =
+        queries::groups_of_followed(conn, me, &reader.followed)?
+            .into_iter()
+            .filter(|(id, _)| candidates.binary_search(id).is_ok())
+            .collect();
+    by_followed.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), *id));
+    by_followed.truncate(usize::try_from(fetch(limit)).unwrap_or(usize::MAX));
     for (id, n) in by_followed {
         signals.entry(id).or_default().0 = n;
     }

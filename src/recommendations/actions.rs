@@ -21,16 +21,22 @@ pub fn dismiss_recommendation(
     let target_id = match kind {
         Kind::Person => {
             let id = target.parse().map_err(|_| Error::not_found("user"))?;
-            accounts::access::visible_user(conn, scope, UserId(id))?.id.0
+            accounts::access::visible_user(conn, scope, UserId(id))?
+                .id
+                .0
         }
         Kind::Group => {
             let id = target.parse().map_err(|_| Error::not_found("group"))?;
-            groups::access::visible_group(conn, scope, GroupId(id))?.id.0
+            groups::access::visible_group(conn, scope, GroupId(id))?
+                .id
+                .0
         }
         Kind::Tag => {
             let name = tags::actions::normalize(target)?;
             let ids = tags::actions::ensure_tags(conn, std::slice::from_ref(&name))?;
-            ids.first().copied().ok_or_else(|| Error::not_found("tag"))?
+            ids.first()
+                .copied()
+                .ok_or_else(|| Error::not_found("tag"))?
         }
     };
     queries::insert_dismissal(conn, me, kind, target_id, clock::now())?;

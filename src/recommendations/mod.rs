@@ -17,7 +17,9 @@ pub mod views;
 pub use views::{GroupSuggestion, PersonSuggestion, Recommendations, TagSuggestion};
 
 /// What a recommendation (and a dismissal) is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Person,

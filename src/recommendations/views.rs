@@ -105,7 +105,10 @@ mod tests {
             person_reason(3, 2, true),
             "followed by 3 people you follow · in 2 of your groups · same department"
         );
-        assert_eq!(person_reason(1, 0, false), "followed by 1 person you follow");
+        assert_eq!(
+            person_reason(1, 0, false),
+            "followed by 1 person you follow"
+        );
         assert_eq!(person_reason(0, 0, true), "same department");
         assert_eq!(
             group_reason(5, 4),

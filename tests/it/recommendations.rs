@@ -87,12 +87,20 @@ async fn people_are_suggested_with_why_never_followed_deactivated_or_dismissed(
         set_department(who, "Engineering").await;
     }
     let (bob_id, cid_id) = (bob.id().await, cid.id().await);
-    assert_eq!(ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(bob.put(&format!("/api/v1/follows/users/{cid_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        bob.put(&format!("/api/v1/follows/users/{cid_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let team = app.group(&ana, "Team", "private", false).await;
     add_member(&ana, &team, &eve).await;
     add_member(&ana, &team, &cid).await;
-    let (status, _) = admin.delete(&format!("/api/v1/users/{}", fay.id().await)).await;
+    let (status, _) = admin
+        .delete(&format!("/api/v1/users/{}", fay.id().await))
+        .await;
     assert!(status.is_success(), "{status}");
 
     let people = suggested(&ana, "people").await;
@@ -101,20 +109,38 @@ async fn people_are_suggested_with_why_never_followed_deactivated_or_dismissed(
         Some("followed by 1 person you follow · in 1 of your groups"),
         "{people:?}"
     );
-    assert_eq!(reason(&ana, "people", "EVE").await.as_deref(), Some("in 1 of your groups"));
-    assert_eq!(reason(&ana, "people", "DAN").await.as_deref(), Some("same department"));
+    assert_eq!(
+        reason(&ana, "people", "EVE").await.as_deref(),
+        Some("in 1 of your groups")
+    );
+    assert_eq!(
+        reason(&ana, "people", "DAN").await.as_deref(),
+        Some("same department")
+    );
     // The strongest reasons first.
     assert_eq!(people[0].0, "CID", "{people:?}");
     for never in ["ANA", "BOB", "FAY"] {
-        assert!(people.iter().all(|(n, _)| n != never), "{never} in {people:?}");
+        assert!(
+            people.iter().all(|(n, _)| n != never),
+            "{never} in {people:?}"
+        );
     }
 
-    assert_eq!(dismiss(&ana, "person", &cid_id).await, StatusCode::NO_CONTENT);
-    assert_eq!(dismiss(&ana, "person", &cid_id).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        dismiss(&ana, "person", &cid_id).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        dismiss(&ana, "person", &cid_id).await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(reason(&ana, "people", "CID").await, None);
     // Following someone takes her off the list too.
     let dan_id = dan.id().await;
-    assert_eq!(ana.put(&format!("/api/v1/follows/users/{dan_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ana.put(&format!("/api/v1/follows/users/{dan_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(reason(&ana, "people", "DAN").await, None);
     // Dismissals are each person's own.
     assert!(reason(&eve, "people", "CID").await.is_some());
@@ -130,7 +156,10 @@ async fn only_public_groups_she_is_not_in_are_suggested(backend: crate::support:
         set_department(who, "Engineering").await;
     }
     let bob_id = bob.id().await;
-    assert_eq!(ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ana.put(&format!("/api/v1/follows/users/{bob_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let rust = app.group(&bob, "Rust", "public", false).await;
     app.group(&bob, "Payroll", "private", false).await;
     let skunkworks = app.group(&bob, "Skunkworks", "secret", false).await;
@@ -151,20 +180,34 @@ async fn only_public_groups_she_is_not_in_are_suggested(backend: crate::support:
         reason(&ana, "groups", "Design").await.as_deref(),
         Some("active this week in your department")
     );
-    assert_eq!(groups.len(), 2, "never a private or secret group: {groups:?}");
+    assert_eq!(
+        groups.len(),
+        2,
+        "never a private or secret group: {groups:?}"
+    );
 
-    let (status, _) = ana.post(&format!("/api/v1/groups/{rust}/join"), json!({})).await;
+    let (status, _) = ana
+        .post(&format!("/api/v1/groups/{rust}/join"), json!({}))
+        .await;
     assert!(status.is_success(), "{status}");
-    assert_eq!(reason(&ana, "groups", "Rust").await, None, "she is a member now");
-    assert_eq!(dismiss(&ana, "group", &design).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reason(&ana, "groups", "Rust").await,
+        None,
+        "she is a member now"
+    );
+    assert_eq!(
+        dismiss(&ana, "group", &design).await,
+        StatusCode::NO_CONTENT
+    );
     assert!(suggested(&ana, "groups").await.is_empty());
     // A secret group does not exist for her, not even to dismiss.
-    assert_eq!(dismiss(&ana, "group", &skunkworks).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        dismiss(&ana, "group", &skunkworks).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
-async fn tags_trend_only_in_what_she_reads_and_not_once_followed(
-    backend: crate::support::Backend,
-) {
+async fn tags_trend_only_in_what_she_reads_and_not_once_followed(backend: crate::support::Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let ana = app.user(&admin, "ana", "employee").await;
@@ -194,12 +237,21 @@ async fn tags_trend_only_in_what_she_reads_and_not_once_followed(
     assert_eq!(
         tags,
         vec![
-            ("rustlang".to_string(), "trending in Engineering".to_string()),
+            (
+                "rustlang".to_string(),
+                "trending in Engineering".to_string()
+            ),
             ("standup".to_string(), "trending in Engineering".to_string()),
         ]
     );
-    assert_eq!(ana.put("/api/v1/follows/tags/rustlang").await.0, StatusCode::NO_CONTENT);
-    assert_eq!(dismiss(&ana, "tag", "#standup").await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ana.put("/api/v1/follows/tags/rustlang").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        dismiss(&ana, "tag", "#standup").await,
+        StatusCode::NO_CONTENT
+    );
     assert!(suggested(&ana, "tags").await.is_empty());
     // Without a department, her groups' trends are told by group.
     let eve = app.user(&admin, "eve", "employee").await;
@@ -222,8 +274,19 @@ async fn a_guest_is_suggested_nothing_outside_her_groups(backend: crate::support
     let public = app.group(&bob, "Rust", "public", false).await;
     let guest = app.guest_in(&ana, "gus", &[&launch]).await;
     // She follows ana, who follows bob (whom she never met); ana is in every group.
-    assert_eq!(guest.put(&format!("/api/v1/follows/users/{}", ana.id().await)).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(ana.put(&format!("/api/v1/follows/users/{}", bob.id().await)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        guest
+            .put(&format!("/api/v1/follows/users/{}", ana.id().await))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     for group in [&secret, &public] {
         add_member(&bob, group, &ana).await;
     }
@@ -255,16 +318,33 @@ async fn a_guest_is_suggested_nothing_outside_her_groups(backend: crate::support
         "not bob, whom she never met, nor ana, whom she follows"
     );
     let page = guest.page("/discover").await;
-    for hidden in ["Skunkworks", "Rust", "stealth", "rustlang", "roadmap", "BOB"] {
+    for hidden in [
+        "Skunkworks",
+        "Rust",
+        "stealth",
+        "rustlang",
+        "roadmap",
+        "BOB",
+    ] {
         assert!(!page.contains(hidden), "{hidden} on the guest's page");
     }
     // Nobody outside her circle exists for her, not even to dismiss.
-    assert_eq!(dismiss(&guest, "person", &bob.id().await).await, StatusCode::NOT_FOUND);
-    assert_eq!(dismiss(&guest, "group", &public).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        dismiss(&guest, "person", &bob.id().await).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        dismiss(&guest, "group", &public).await,
+        StatusCode::NOT_FOUND
+    );
     // And the employees of her groups are suggested the guest only for the group they share.
     let people = suggested(&carl, "people").await;
     let gus = people.iter().find(|(n, _)| n == "GUS");
-    assert_eq!(gus.map(|(_, r)| r.as_str()), Some("in 1 of your groups"), "{people:?}");
+    assert_eq!(
+        gus.map(|(_, r)| r.as_str()),
+        Some("in 1 of your groups"),
+        "{people:?}"
+    );
 }
 
 async fn a_dismissal_names_a_known_kind(backend: crate::support::Backend) {
@@ -279,8 +359,14 @@ async fn a_dismissal_names_a_known_kind(backend: crate::support::Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem["errors"]["kind"].is_array(), "{problem}");
-    assert_eq!(dismiss(&ana, "person", "not-a-number").await, StatusCode::NOT_FOUND);
-    assert_eq!(dismiss(&ana, "tag", "#").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        dismiss(&ana, "person", "not-a-number").await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        dismiss(&ana, "tag", "#").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let (status, _) = ana.get("/api/v1/recommendations?limit=21").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app.anonymous().get("/api/v1/recommendations").await;

@@ -213,29 +213,34 @@ async fn feed_page(
         _ => Board::Home,
     };
     let suggest = first_page && section == Section::Home && app.config.recommendations.rail;
-    let (mut composer, trending, pinned, recommendations) = read(&app, &caller, move |conn, scope| {
-        let composer = Composer::load(conn, scope, &selected)?;
-        // Announcements are pinned on the first page only.
-        let pinned = match first_page {
-            true => {
-                let posts = announcements::pinned(conn, scope, board)?;
-                crate::posts::views::post_views(conn, scope, &posts)?
-            }
-            false => Vec::new(),
-        };
-        // Only the first page has the rail: "Load more" does not ask for it again.
-        let trending = match first_page {
-            true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
-            false => None,
-        };
-        // In the same unit of work as the rest of the page: a few bounded reads more.
-        let recommendations = match suggest {
-            true => Some(recommendations::access::recommend(conn, scope, Limits::RAIL)?),
-            false => None,
-        };
-        Ok((composer, trending, pinned, recommendations))
-    })
-    .await?;
+    let (mut composer, trending, pinned, recommendations) =
+        read(&app, &caller, move |conn, scope| {
+            let composer = Composer::load(conn, scope, &selected)?;
+            // Announcements are pinned on the first page only.
+            let pinned = match first_page {
+                true => {
+                    let posts = announcements::pinned(conn, scope, board)?;
+                    crate::posts::views::post_views(conn, scope, &posts)?
+                }
+                false => Vec::new(),
+            };
+            // Only the first page has the rail: "Load more" does not ask for it again.
+            let trending = match first_page {
+                true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
+                false => None,
+            };
+            // In the same unit of work as the rest of the page: a few bounded reads more.
+            let recommendations = match suggest {
+                true => Some(recommendations::access::recommend(
+                    conn,
+                    scope,
+                    Limits::RAIL,
+                )?),
+                false => None,
+            };
+            Ok((composer, trending, pinned, recommendations))
+        })
+        .await?;
     composer.back = path.to_string();
     let suggest_demo = first_page
         && feed.posts.is_empty()
