@@ -1,22 +1,26 @@
 //! Recommendations that say why: who, which groups and which tags are suggested, with what
 //! reason, and everything that must never be suggested (the hidden, the followed, the
-//! dismissed, and for a guest anything outside her groups).
+//! dismissed, and for a guest anything outside her groups). `walls` holds the guest's and
+//! the requests refused; `pages` the rail and `/discover`.
+
+mod pages;
+mod walls;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Client, TestApp, hidden_csrf};
+use crate::support::{Client, TestApp};
 
 /// The caller's recommendations, all of them.
-async fn recommendations(client: &Client) -> Value {
+pub(super) async fn recommendations(client: &Client) -> Value {
     let (status, found) = client.get("/api/v1/recommendations?limit=20").await;
     assert_eq!(status, StatusCode::OK, "{found}");
     found
 }
 
 /// (name or tag, reason) of each suggestion of `kind` (`people`, `groups`, `tags`).
-async fn suggested(client: &Client, kind: &str) -> Vec<(String, String)> {
+pub(super) async fn suggested(client: &Client, kind: &str) -> Vec<(String, String)> {
     let found = recommendations(client).await;
     found[kind]
         .as_array()
@@ -37,7 +41,7 @@ async fn suggested(client: &Client, kind: &str) -> Vec<(String, String)> {
 }
 
 /// The reason `name` is suggested under `kind`, if it is.
-async fn reason(client: &Client, kind: &str, name: &str) -> Option<String> {
+pub(super) async fn reason(client: &Client, kind: &str, name: &str) -> Option<String> {
     suggested(client, kind)
         .await
         .into_iter()
@@ -45,14 +49,14 @@ async fn reason(client: &Client, kind: &str, name: &str) -> Option<String> {
         .map(|(_, reason)| reason)
 }
 
-async fn set_department(client: &Client, department: &str) {
+pub(super) async fn set_department(client: &Client, department: &str) {
     let (status, me) = client
         .patch("/api/v1/me", json!({"department": department}))
         .await;
     assert_eq!(status, StatusCode::OK, "{me}");
 }
 
-async fn add_member(owner: &Client, group: &str, member: &Client) {
+pub(super) async fn add_member(owner: &Client, group: &str, member: &Client) {
     let (status, body) = owner
         .post(
             &format!("/api/v1/groups/{group}/members"),
@@ -62,7 +66,7 @@ async fn add_member(owner: &Client, group: &str, member: &Client) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn dismiss(client: &Client, kind: &str, id: &str) -> StatusCode {
+pub(super) async fn dismiss(client: &Client, kind: &str, id: &str) -> StatusCode {
     client
         .post(
             "/api/v1/recommendations/dismissals",
@@ -262,175 +266,8 @@ async fn tags_trend_only_in_what_she_reads_and_not_once_followed(backend: crate:
     );
 }
 
-async fn a_guest_is_suggested_nothing_outside_her_groups(backend: crate::support::Backend) {
-    let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let bob = app.user(&admin, "bob", "employee").await;
-    set_department(&ana, "Engineering").await;
-    set_department(&bob, "Engineering").await;
-    let launch = app.group(&ana, "Launch", "private", true).await;
-    let secret = app.group(&bob, "Skunkworks", "secret", false).await;
-    let public = app.group(&bob, "Rust", "public", false).await;
-    let guest = app.guest_in(&ana, "gus", &[&launch]).await;
-    // She follows ana, who follows bob (whom she never met); ana is in every group.
-    assert_eq!(
-        guest
-            .put(&format!("/api/v1/follows/users/{}", ana.id().await))
-            .await
-            .0,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        ana.put(&format!("/api/v1/follows/users/{}", bob.id().await))
-            .await
-            .0,
-        StatusCode::NO_CONTENT
-    );
-    for group in [&secret, &public] {
-        add_member(&bob, group, &ana).await;
-    }
-    for (body, group) in [
-        ("Company #roadmap", None),
-        ("Secret #stealth", Some(&secret)),
-        ("Public #rustlang", Some(&public)),
-        ("Launch day #golive", Some(&launch)),
-    ] {
-        let mut post = json!({"body": body});
-        if let Some(group) = group {
-            post["group_id"] = json!(group);
-        }
-        let author = if group == Some(&launch) { &ana } else { &bob };
-        author.created("/api/v1/posts", post).await;
-    }
-    let carl = app.user(&admin, "carl", "employee").await;
-    add_member(&ana, &launch, &carl).await;
-
-    let found = recommendations(&guest).await;
-    assert_eq!(found["groups"], json!([]), "{found}");
-    assert_eq!(
-        suggested(&guest, "tags").await,
-        vec![("golive".to_string(), "trending in Launch".to_string())]
-    );
-    assert_eq!(
-        suggested(&guest, "people").await,
-        vec![("CARL".to_string(), "in 1 of your groups".to_string())],
-        "not bob, whom she never met, nor ana, whom she follows"
-    );
-    let page = guest.page("/discover").await;
-    for hidden in [
-        "Skunkworks",
-        "Rust",
-        "stealth",
-        "rustlang",
-        "roadmap",
-        "BOB",
-    ] {
-        assert!(!page.contains(hidden), "{hidden} on the guest's page");
-    }
-    // Nobody outside her circle exists for her, not even to dismiss.
-    assert_eq!(
-        dismiss(&guest, "person", &bob.id().await).await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        dismiss(&guest, "group", &public).await,
-        StatusCode::NOT_FOUND
-    );
-    // And the employees of her groups are suggested the guest only for the group they share.
-    let people = suggested(&carl, "people").await;
-    let gus = people.iter().find(|(n, _)| n == "GUS");
-    assert_eq!(
-        gus.map(|(_, r)| r.as_str()),
-        Some("in 1 of your groups"),
-        "{people:?}"
-    );
-}
-
-async fn a_dismissal_names_a_known_kind(backend: crate::support::Backend) {
-    let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let (status, problem) = ana
-        .post(
-            "/api/v1/recommendations/dismissals",
-            json!({"kind": "planet", "id": "1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert!(problem["errors"]["kind"].is_array(), "{problem}");
-    assert_eq!(
-        dismiss(&ana, "person", "not-a-number").await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        dismiss(&ana, "tag", "#").await,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    let (status, _) = ana.get("/api/v1/recommendations?limit=21").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app.anonymous().get("/api/v1/recommendations").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-}
-
-async fn the_home_rail_suggests_and_one_click_dismisses(backend: crate::support::Backend) {
-    let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let dan = app.user(&admin, "dan", "employee").await;
-    set_department(&ana, "Engineering").await;
-    set_department(&dan, "Engineering").await;
-    let browser = app.browser_sign_in("ana@example.com").await;
-    let home = browser.page("/").await;
-    assert!(home.contains("Suggested for you"), "{home}");
-    assert!(home.contains("DAN") && home.contains("same department"));
-    let response = browser
-        .http
-        .post(app.url("/recommendations/dismiss"))
-        .form(&[
-            ("csrf", hidden_csrf(&home).as_str()),
-            ("kind", "person"),
-            ("id", &dan.id().await),
-            ("back", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], "/");
-    let home = browser.page("/").await;
-    assert!(!home.contains("same department"), "{home}");
-    // A form without the session's token changes nothing.
-    let response = browser
-        .http
-        .post(app.url("/recommendations/dismiss"))
-        .form(&[("csrf", "forged"), ("kind", "person"), ("id", "1")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(browser.page("/discover").await.contains("Discover"));
-}
-
-async fn the_rail_can_be_switched_off(backend: crate::support::Backend) {
-    let app = TestApp::start_with(backend, &[("AGORA_RECOMMENDATIONS__RAIL", "false")]).await;
-    let admin = app.admin().await;
-    let ana = app.user(&admin, "ana", "employee").await;
-    let dan = app.user(&admin, "dan", "employee").await;
-    set_department(&ana, "Engineering").await;
-    set_department(&dan, "Engineering").await;
-    let browser = app.browser_sign_in("ana@example.com").await;
-    let home = browser.page("/").await;
-    assert!(!home.contains("Suggested for you"), "{home}");
-    assert!(browser.page("/discover").await.contains("same department"));
-}
-
 on_both_backends!(
     people_are_suggested_with_why_never_followed_deactivated_or_dismissed,
     only_public_groups_she_is_not_in_are_suggested,
     tags_trend_only_in_what_she_reads_and_not_once_followed,
-    a_guest_is_suggested_nothing_outside_her_groups,
-    a_dismissal_names_a_known_kind,
-    the_home_rail_suggests_and_one_click_dismisses,
-    the_rail_can_be_switched_off,
 );
