@@ -77,6 +77,20 @@ pub struct Config {
     pub files: FileSettings,
     /// Links in posts: hygiene, previews, and the rules of every request Agora makes.
     pub links: LinkSettings,
+    /// Outgoing webhooks: how long deliveries are tried and when an endpoint is turned off.
+    pub webhooks: WebhookSettings,
+}
+
+/// Outgoing webhooks (see docs/extensions.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Hours a failing delivery is retried, with waits doubling from 1 s to an hour.
+    pub retry_hours: i64,
+    /// Failed attempts in a row after which an endpoint is turned off and its owner emailed.
+    pub disable_after_failures: i32,
+    /// Hours the secret before a rotation still signs deliveries beside the new one.
+    pub rotation_overlap_hours: i64,
 }
 
 /// Attachments and profile photos.

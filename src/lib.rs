@@ -32,6 +32,7 @@ pub mod signals;
 pub mod signing;
 pub mod sso;
 pub mod tags;
+pub mod webhooks;
 pub mod workers;
 
 use std::sync::Arc;
@@ -67,7 +68,7 @@ pub struct App {
     pub sso: Option<Arc<sso::Sso>>,
     /// Attachments and photos: their storage and limits.
     pub files: files::Files,
-    /// The one client for requests to other servers (link previews).
+    /// The one client for requests to other servers (link previews, webhooks).
     pub outbound: outbound::Outbound,
 }
 
@@ -147,6 +148,21 @@ impl App {
             let sender = outbox::OutboxWorker::new(db, &url, courier, max_attempts);
             workers::spawn(db, &status, sender, stop.clone());
         }
+        workers::spawn(
+            db,
+            &status,
+            ConsumerWorker::new(db, webhooks::queue::WebhookQueue),
+            stop.clone(),
+        );
+        let courier = webhooks::courier::WebhookCourier {
+            db: db.clone(),
+            outbound: self.outbound.clone(),
+            disable_after: self.config.webhooks.disable_after_failures,
+            public_url: self.config.public_url(),
+        };
+        let attempts = outbox::attempts_within(self.config.webhooks.retry_hours);
+        let sender = outbox::OutboxWorker::new(db, &self.config.database_url(), courier, attempts);
+        workers::spawn(db, &status, sender, stop.clone());
         let (config, signer) = (self.config.clone(), self.signer.clone());
         let sweep = guests::lifecycle::GuestSweep {
             db: db.clone(),

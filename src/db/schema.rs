@@ -369,6 +369,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        failures -> Integer,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        outbox_id -> BigInt,
+        event_id -> BigInt,
+        event_type -> Text,
+        message_id -> Text,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        status -> Nullable<Integer>,
+        latency_ms -> Integer,
+        response -> Text,
+    }
+}
+
+diesel::joinable!(webhook_attempts -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_attempts);
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         kind -> Text,

@@ -39,3 +39,4 @@ mod smtp;
 mod snapshots;
 mod sorting;
 mod stream;
+mod webhooks;

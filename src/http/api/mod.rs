@@ -21,6 +21,7 @@ mod search;
 mod security;
 mod stream;
 mod users;
+mod webhooks;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,7 @@ use utoipa::openapi::path::PathItem;
 use super::error_responses::ErrorResponses;
 use super::{
     accounts, admin_mail, announcements, digests, feed_tokens, feeds, files, groups, guests, links,
-    notifications, posts, saved, search, security, stream, users,
+    notifications, posts, saved, search, security, stream, users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -63,6 +63,8 @@ operations! {
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         admin_mail::list_mail, admin_mail::retry_mail,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::show_webhook, webhooks::update_webhook, webhooks::delete_webhook,
+        webhooks::rotate_webhook_secret, webhooks::list_webhook_deliveries, webhooks::redeliver_webhook,
         notifications::list_notifications, notifications::mark_read, notifications::unread,
         notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         digests::run_digests, digests::show_membership, digests::set_membership,

@@ -30,6 +30,7 @@ mod sso;
 mod tags;
 mod unsubscribe;
 mod view;
+mod webhooks;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(comments::routes)
         .configure(groups::routes)
         .configure(group_admin::routes)
+        .configure(webhooks::routes)
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
