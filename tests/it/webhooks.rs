@@ -249,7 +249,12 @@ async fn hostile_receivers_are_recorded_and_never_followed(backend: Backend) {
     let Some(receiver) = Receiver::start() else {
         return;
     };
-    let allow = receiver.allow();
+    // A receiver that went away: its port is allow-listed but nobody listens there any more.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let allow = format!("{},{gone}", receiver.allow());
     let app = TestApp::start_with(
         backend,
         &[
@@ -296,6 +301,21 @@ async fn hostile_receivers_are_recorded_and_never_followed(backend: Backend) {
             .all(|d| d["verified_by"] == json!([secret]))
     );
 
+    let (vanished, _) = endpoint(
+        &admin,
+        &format!("http://{gone}/hook"),
+        &["post.created"],
+        None,
+    )
+    .await;
+    admin.created("/api/v1/posts", json!({"body": "Two"})).await;
+    let retried = logged(&admin, &vanished, "failed", 2).await;
+    assert!(
+        retried
+            .iter()
+            .all(|l| l["status"].is_null() && !l["response"].as_str().unwrap().is_empty())
+    );
+
     let refused = logged(&admin, &private, "failed", 1).await;
     assert!(
         refused[0]["response"]
@@ -310,8 +330,8 @@ async fn hostile_receivers_are_recorded_and_never_followed(backend: Backend) {
         .await;
     assert_eq!(
         again["items"].as_array().unwrap().len(),
-        1,
-        "a refused destination is not retried"
+        2,
+        "a refused destination is not retried: one line for each of the two posts"
     );
 }
 on_both_backends!(hostile_receivers_are_recorded_and_never_followed);
