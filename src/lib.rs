@@ -163,6 +163,8 @@ impl App {
         let attempts = outbox::attempts_within(self.config.webhooks.retry_hours);
         let sender = outbox::OutboxWorker::new(db, &self.config.database_url(), courier, attempts);
         workers::spawn(db, &status, sender, stop.clone());
+        let poll_closer = posts::poll_closing::PollCloser { db: db.clone() };
+        workers::spawn(db, &status, PeriodicWorker(poll_closer), stop.clone());
         let (config, signer) = (self.config.clone(), self.signer.clone());
         let sweep = guests::lifecycle::GuestSweep {
             db: db.clone(),

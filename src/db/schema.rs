@@ -531,6 +531,7 @@ diesel::table! {
         results_after -> Text,
         closes_at -> Nullable<Timestamp>,
         voter_count -> BigInt,
+        closed_told -> Bool,
     }
 }
 

@@ -292,6 +292,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         | Event::PostPreviewed(_)
         | Event::CommentPreviewed(_)
         | Event::PollVoted(_)
+        | Event::PollClosed(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)
         | Event::CommentDeleted(_)

@@ -59,7 +59,9 @@ fn data(conn: &mut DbConnection, scope: &Scope, event: &Event) -> Result<Option<
     };
     match event {
         Event::PostCreated { post, .. } => readable(post_data(conn, scope, *post)),
-        Event::PostEdited(change) => readable(post_data(conn, scope, change.post)),
+        Event::PostEdited(change) | Event::PollClosed(change) => {
+            readable(post_data(conn, scope, change.post))
+        }
         Event::CommentCreated { comment, .. } => readable(comment_data(conn, scope, *comment)),
         Event::CommentEdited(change) => readable(comment_data(conn, scope, change.comment)),
         Event::PostDeleted(change) => Ok(scope

@@ -39,10 +39,13 @@ pub enum EventType {
     /// Left, or was removed.
     #[serde(rename = "member.left")]
     MemberLeft,
+    /// A poll's closing time passed: its results are final.
+    #[serde(rename = "poll.closed")]
+    PollClosed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::PostCreated,
         EventType::PostEdited,
         EventType::PostDeleted,
@@ -51,6 +54,7 @@ impl EventType {
         EventType::CommentDeleted,
         EventType::MemberJoined,
         EventType::MemberLeft,
+        EventType::PollClosed,
     ];
 
     /// Its name: `post.created`, …
@@ -64,6 +68,7 @@ impl EventType {
             EventType::CommentDeleted => "comment.deleted",
             EventType::MemberJoined => "member.joined",
             EventType::MemberLeft => "member.left",
+            EventType::PollClosed => "poll.closed",
         }
     }
 
@@ -89,6 +94,7 @@ impl EventType {
             Event::GroupMemberRemoved(membership) => {
                 (EventType::MemberLeft, Some(membership.group))
             }
+            Event::PollClosed(change) => (EventType::PollClosed, change.group_id),
             // Not (yet) offered to endpoints; listed so that a new kind must be decided here.
             Event::UserCreated { .. }
             | Event::UserUpdated { .. }

@@ -504,3 +504,46 @@ async fn only_admins_and_group_admins_manage_endpoints(backend: Backend) {
     assert!(status.is_client_error());
 }
 on_both_backends!(only_admins_and_group_admins_manage_endpoints);
+
+async fn a_poll_closing_by_its_clock_is_delivered_with_its_results(backend: Backend) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let app = TestApp::start_with(backend, &[("AGORA_LINKS__ALLOW", &receiver.allow())]).await;
+    let admin = app.admin().await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let (_, secret) = endpoint(&admin, &receiver.url, &["poll.closed"], None).await;
+    receiver.trust(&[&secret]).await;
+    let closes = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let poll = json!({"options": ["Yes", "No"], "results": "close", "closes_at": closes});
+    let (status, post) = admin
+        .post("/api/v1/posts", json!({"body": "Lunch?", "poll": poll}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let yes = post["poll"]["options"][0]["id"].as_str().unwrap();
+    let id = post["id"].as_str().unwrap();
+    let vote = bob
+        .request(reqwest::Method::PUT, &format!("/api/v1/posts/{id}/vote"))
+        .json(&json!({"option_ids": [yes]}));
+    let (status, voted) = bob.send(vote).await;
+    assert_eq!(status, StatusCode::OK, "{voted}");
+
+    let log = receiver.wait_for(1).await;
+    app.worker_settled("poll_closer").await;
+    app.worker_settled("webhook_sender").await;
+    let log = if log.len() == 1 {
+        log
+    } else {
+        receiver.log().await
+    };
+    assert_eq!(log.len(), 1, "told of once: {log:#?}");
+    assert_eq!(log[0]["type"], "poll.closed");
+    assert_eq!(log[0]["verified_by"], json!([secret]));
+    let closed = &log[0]["body"]["data"]["post"]["poll"];
+    assert_eq!(closed["closed"], true, "{closed}");
+    assert_eq!(
+        closed["voter_count"], 1,
+        "final results, shown once closed: {closed}"
+    );
+}
+on_both_backends!(a_poll_closing_by_its_clock_is_delivered_with_its_results);
