@@ -153,9 +153,9 @@ impl Layout {
         self.me.as_ref().is_some_and(|m| m.kind == UserKind::Admin)
     }
 
-    /// True when the viewer is a guest (no company feed, no directory beyond their groups).
+    /// True when the viewer is a guest or a bot (no company feed, no directory beyond their groups).
     pub fn is_guest(&self) -> bool {
-        self.me.as_ref().is_some_and(|m| m.kind == UserKind::Guest)
+        self.me.as_ref().is_some_and(|m| m.kind.is_walled())
     }
 }
 
