@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod bots;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -69,6 +70,8 @@ pub struct App {
     pub files: files::Files,
     /// The one client for requests to other servers (link previews).
     pub outbound: outbound::Outbound,
+    /// Posts per incoming webhook per minute.
+    pub hook_limiter: bots::HookLimiter,
 }
 
 impl App {
@@ -113,6 +116,7 @@ impl App {
             sso,
             files,
             outbound,
+            hook_limiter: bots::HookLimiter::default(),
         })
     }
 
