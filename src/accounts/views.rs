@@ -88,6 +88,11 @@ impl UserView {
         }
     }
 
+    /// Whether this is a bot: marked "Bot" wherever it appears.
+    pub fn is_bot(&self) -> bool {
+        self.kind == UserKind::Bot
+    }
+
     /// Up to two initials for the generated avatar.
     pub fn initials(&self) -> String {
         self.name

@@ -146,7 +146,10 @@ fn grant(conn: &mut DbConnection, input: &NewToken) -> Result<Grant> {
             "choose a time in the future",
         )
         .check(
-            input.group_ids.as_ref().is_some_and(|g| g.len() > MAX_TOKEN_GROUPS),
+            input
+                .group_ids
+                .as_ref()
+                .is_some_and(|g| g.len() > MAX_TOKEN_GROUPS),
             "group_ids",
             format!("at most {MAX_TOKEN_GROUPS} groups"),
         )

@@ -129,7 +129,11 @@ pub fn create_hook(
 
 /// The incoming webhooks of `group_id`, newest first: for its owners and admins, and for site
 /// admins who read it.
-pub fn list_hooks(conn: &mut DbConnection, scope: &Scope, group_id: GroupId) -> Result<Vec<HookView>> {
+pub fn list_hooks(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: GroupId,
+) -> Result<Vec<HookView>> {
     let group = moderated_group(conn, scope, group_id)?;
     let hooks: Vec<Hook> = incoming_webhooks::table
         .filter(incoming_webhooks::group_id.eq(group.id))
@@ -140,7 +144,12 @@ pub fn list_hooks(conn: &mut DbConnection, scope: &Scope, group_id: GroupId) -> 
 }
 
 /// Revokes hook `id` of `group_id`: its URL answers 404 from now on; its posts stay.
-pub fn revoke_hook(conn: &mut DbConnection, scope: &Scope, group_id: GroupId, id: i64) -> Result<()> {
+pub fn revoke_hook(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_id: GroupId,
+    id: i64,
+) -> Result<()> {
     let group = moderated_group(conn, scope, group_id)?;
     let updated = diesel::update(
         incoming_webhooks::table
@@ -286,8 +295,10 @@ pub fn parse_message(content_type: Option<&str>, body: &[u8]) -> Result<Message>
     let json: Vec<u8> = match essence.as_deref() {
         None | Some("application/json") | Some("text/plain") => body.to_vec(),
         Some("application/x-www-form-urlencoded") => {
-            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-                .map_err(|e| Error::bad_request(ErrorCode::BadForm, format!("the form is unreadable: {e}")))?;
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(body).map_err(|e| {
+                    Error::bad_request(ErrorCode::BadForm, format!("the form is unreadable: {e}"))
+                })?;
             fields
                 .into_iter()
                 .find(|(name, _)| name == "payload")
@@ -303,7 +314,10 @@ pub fn parse_message(content_type: Option<&str>, body: &[u8]) -> Result<Message>
         }
     };
     let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| {
-        Error::bad_request(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
+        Error::bad_request(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
     if !value.is_object() {
         return Err(Error::new(
@@ -353,7 +367,11 @@ mod tests {
 
     #[test]
     fn bodies_are_json_or_a_form_with_a_payload() {
-        let json = parse_message(Some("application/json; charset=utf-8"), br#"{"text":"hi","channel":"x"}"#).unwrap();
+        let json = parse_message(
+            Some("application/json; charset=utf-8"),
+            br#"{"text":"hi","channel":"x"}"#,
+        )
+        .unwrap();
         assert_eq!(json.text.as_deref(), Some("hi"));
         let form = parse_message(
             Some("application/x-www-form-urlencoded"),
@@ -361,16 +379,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(form.username.as_deref(), Some("CI"));
-        assert_eq!(parse_message(None, b"{nope").unwrap_err().code, ErrorCode::MalformedJson);
-        assert_eq!(parse_message(None, b"[1]").unwrap_err().code, ErrorCode::InvalidBody);
-        assert_eq!(parse_message(None, br#"{"text": 5}"#).unwrap_err().code, ErrorCode::InvalidBody);
-        assert_eq!(parse_message(Some("image/png"), b"").unwrap_err().code, ErrorCode::NotJson);
+        assert_eq!(
+            parse_message(None, b"{nope").unwrap_err().code,
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            parse_message(None, b"[1]").unwrap_err().code,
+            ErrorCode::InvalidBody
+        );
+        assert_eq!(
+            parse_message(None, br#"{"text": 5}"#).unwrap_err().code,
+            ErrorCode::InvalidBody
+        );
+        assert_eq!(
+            parse_message(Some("image/png"), b"").unwrap_err().code,
+            ErrorCode::NotJson
+        );
     }
 
     #[test]
     fn a_username_is_one_short_line() {
         assert_eq!(via(Some("  Deploy\n bot ")).as_deref(), Some("Deploy bot"));
         assert_eq!(via(Some("   ")), None);
-        assert_eq!(via(Some(&"x".repeat(200))).map(|v| v.len()), Some(MAX_USERNAME));
+        assert_eq!(
+            via(Some(&"x".repeat(200))).map(|v| v.len()),
+            Some(MAX_USERNAME)
+        );
     }
 }

@@ -25,10 +25,17 @@ impl HookLimiter {
         let now = Instant::now();
         let mut posts = self.posts.lock().unwrap_or_else(|e| e.into_inner());
         if posts.len() > 10_000 {
-            posts.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            posts.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            });
         }
         let times = posts.entry(id).or_default();
-        while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
             times.pop_front();
         }
         if times.len() >= POSTS_PER_WINDOW {

@@ -67,9 +67,7 @@ impl TokenView {
                 .group_limited
                 .then(|| groups.iter().map(ToString::to_string).collect()),
             expires_at: token.expires_at.map(|at| at.and_utc()),
-            expired: token
-                .expires_at
-                .is_some_and(|at| at <= crate::clock::now()),
+            expired: token.expires_at.is_some_and(|at| at <= crate::clock::now()),
             created_at: token.created_at.and_utc(),
             last_used_at: token.last_seen_at.map(|at| at.and_utc()),
         }
