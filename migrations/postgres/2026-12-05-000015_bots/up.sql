@@ -1,3 +1,6 @@
+-- A user may be a bot.
+ALTER TABLE users DROP CONSTRAINT users_kind_check;
+ALTER TABLE users ADD CONSTRAINT users_kind_check CHECK (kind IN ('admin', 'employee', 'guest', 'bot'));
 -- Bots: accounts of kind 'bot' (walled like guests, never signing in) act through tokens an
 -- admin issues. A token may read, write or both, may be limited to some of its owner's
 -- groups, and may expire. People's own tokens keep reading and writing everything they may.

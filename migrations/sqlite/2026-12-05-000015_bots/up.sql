@@ -1,3 +1,12 @@
+-- A user may be a bot. SQLite cannot alter a CHECK constraint, so the stored definition of
+-- `users` is widened in place, as SQLite documents for loosening a CHECK: every existing row
+-- still satisfies it, and nothing on disk changes. RESET reloads this connection's schema;
+-- the CREATE TABLEs below bump the schema version, so every other connection reloads too.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+SET sql = replace(sql, '''employee'', ''guest''))', '''employee'', ''guest'', ''bot''))')
+WHERE type = 'table' AND name = 'users';
+PRAGMA writable_schema = RESET;
 -- Bots: accounts of kind 'bot' (walled like guests, never signing in) act through tokens an
 -- admin issues. A token may read, write or both, may be limited to some of its owner's
 -- groups, and may expire. People's own tokens keep reading and writing everything they may.
