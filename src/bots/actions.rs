@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::views::{BotView, IssuedTokenView, TokenView};
+use super::views::{BotGroupView, BotView, IssuedTokenView, TokenView};
 use crate::access::Viewer;
 use crate::accounts::sessions::{self, Grant, Origin};
 use crate::accounts::{self, User};
@@ -57,7 +57,7 @@ fn yes() -> bool {
 pub fn create_bot(conn: &mut DbConnection, viewer: &Viewer, input: &NewBot) -> Result<BotView> {
     let admin = viewer.require_admin()?.id;
     let bot = accounts::bots::create_bot_account(conn, admin, &input.name, &input.description)?;
-    Ok(BotView::of(&bot, Vec::new()))
+    Ok(BotView::of(&bot, Vec::new(), Vec::new()))
 }
 
 /// Every bot with its tokens (admins only).
@@ -192,5 +192,16 @@ fn view(conn: &mut DbConnection, bot: &User) -> Result<BotView> {
         };
         views.push(TokenView::of(token, &groups));
     }
-    Ok(BotView::of(bot, views))
+    let ids: Vec<GroupId> = groups::system::roles_of(conn, bot.id)?
+        .into_keys()
+        .collect();
+    let mut member_of: Vec<BotGroupView> = groups::system::groups_by_id(conn, &ids)?
+        .into_values()
+        .map(|g| BotGroupView {
+            id: g.id.to_string(),
+            name: g.name,
+        })
+        .collect();
+    member_of.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(BotView::of(bot, views, member_of))
 }

@@ -20,11 +20,20 @@ pub struct BotView {
     pub created_at: DateTime<Utc>,
     /// Its live tokens (never the tokens themselves).
     pub tokens: Vec<TokenView>,
+    /// The groups it is a member of, by name.
+    pub groups: Vec<BotGroupView>,
+}
+
+/// A group a bot belongs to.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BotGroupView {
+    pub id: String,
+    pub name: String,
 }
 
 impl BotView {
-    /// `bot` with its `tokens` and the groups each is limited to.
-    pub fn of(bot: &User, tokens: Vec<TokenView>) -> BotView {
+    /// `bot` with its `tokens` and its `groups`.
+    pub fn of(bot: &User, tokens: Vec<TokenView>, groups: Vec<BotGroupView>) -> BotView {
         BotView {
             id: bot.id.to_string(),
             handle: bot.handle.clone(),
@@ -33,7 +42,16 @@ impl BotView {
             active: bot.is_active(),
             created_at: bot.created_at.and_utc(),
             tokens,
+            groups,
         }
+    }
+
+    /// The name of group `id` among the bot's, else the id itself.
+    pub fn group_name(&self, id: &str) -> String {
+        self.groups
+            .iter()
+            .find(|g| g.id == id)
+            .map_or_else(|| id.to_string(), |g| g.name.clone())
     }
 }
 

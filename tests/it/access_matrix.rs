@@ -1158,6 +1158,10 @@ async fn no_unsafe_route_takes_a_session_cookie_without_its_csrf_token(backend: 
     let (_, document) = world.app.anonymous().get("/api/v1/openapi.json").await;
     let mut routes = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
+        // An incoming webhook reads no cookie and no session: its URL is its credential.
+        if path.starts_with("/hooks/") {
+            continue;
+        }
         for method in ["post", "put", "patch", "delete"] {
             if item.get(method).is_some() {
                 routes.push((
