@@ -120,6 +120,16 @@ async fn bot_tokens_read_and_write_only_in_their_groups(backend: Backend) {
         "{found}"
     );
 
+    // A feed address would not carry the token's limit: it opens nothing for a bot.
+    let (status, addresses) = limited.get("/api/v1/me/feed-token").await;
+    assert_eq!(status, StatusCode::OK, "{addresses}");
+    let home = addresses["home_url"].as_str().unwrap();
+    let (status, _, _) = app
+        .anonymous()
+        .fetch(&home[home.find("/feeds/").unwrap()..])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
     // It posts, comments and reacts in its group, nowhere else.
     let (status, own) = limited
         .post(
