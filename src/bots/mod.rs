@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod hooks;
 pub mod limiter;
+pub mod message;
 pub mod views;
 
 pub use limiter::HookLimiter;

@@ -8,6 +8,7 @@ use super::{blocking, read, write};
 use crate::App;
 use crate::bots::actions::{self, NewBot, NewToken};
 use crate::bots::hooks::{self, NewHook};
+use crate::bots::message;
 use crate::bots::views::{BotView, CreatedHookView, HookView, IssuedTokenView};
 use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::http::error::{ApiError, Problem};
@@ -172,7 +173,7 @@ pub async fn revoke_hook(
 
 #[utoipa::path(post, path = "/hooks/{id}/{secret}", tag = "bots", security(()),
     params(("id" = String, Path), ("secret" = String, Path)),
-    request_body(content = hooks::Message, description = "JSON, or a form whose `payload` field holds the JSON (Slack-compatible)"),
+    request_body(content = message::Message, description = "JSON, or a form whose `payload` field holds the JSON (Slack-compatible)"),
     responses((status = 201, body = PostView), (status = 400, body = Problem), (status = 404, description = "no such hook, a wrong secret, or revoked", body = Problem),
               (status = 409, description = "the group is archived", body = Problem), (status = 413, body = Problem),
               (status = 415, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
@@ -204,7 +205,7 @@ pub async fn incoming_hook(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|h| h.to_str().ok())
         .map(str::to_string);
-    let message = hooks::parse_message(content_type.as_deref(), &body)?;
+    let message = message::parse_message(content_type.as_deref(), &body)?;
     let rules = app.config.link_rules();
     let state = app.clone();
     let view = blocking(move || {
