@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod bots;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -70,6 +71,8 @@ pub struct App {
     pub files: files::Files,
     /// The one client for requests to other servers (link previews, webhooks).
     pub outbound: outbound::Outbound,
+    /// Posts per incoming webhook per minute.
+    pub hook_limiter: bots::HookLimiter,
 }
 
 impl App {
@@ -114,6 +117,7 @@ impl App {
             sso,
             files,
             outbound,
+            hook_limiter: bots::HookLimiter::default(),
         })
     }
 

@@ -199,10 +199,10 @@ fn bare_home_feed(
     let viewers: Vec<_> = tokens
         .iter()
         .map(|(u, _)| {
-            agora::access::Viewer::User(agora::access::Principal {
-                id: agora::ids::UserId(seeded.user_ids[*u]),
-                kind: agora::accounts::UserKind::Employee,
-            })
+            agora::access::Viewer::User(agora::access::Principal::new(
+                agora::ids::UserId(seeded.user_ids[*u]),
+                agora::accounts::UserKind::Employee,
+            ))
         })
         .collect();
     let started = Instant::now();

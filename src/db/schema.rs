@@ -56,6 +56,31 @@ diesel::table! {
         user_agent -> Text,
         ip -> Text,
         last_seen_at -> Nullable<Timestamp>,
+        can_read -> Bool,
+        can_write -> Bool,
+        group_limited -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    api_token_groups (token_id, group_id) {
+        token_id -> BigInt,
+        group_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incoming_webhooks (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        bot_id -> BigInt,
+        name -> Text,
+        secret_hash -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -208,6 +233,7 @@ diesel::table! {
         open_activity_at -> Timestamp,
         shared_post_id -> Nullable<BigInt>,
         share_count -> BigInt,
+        via -> Nullable<Text>,
     }
 }
 

@@ -351,6 +351,8 @@ fn deliver(conn: &mut DbConnection, public_url: &str, plan: &Plan) -> Result<Vec
     let told = notifications::record(conn, note, &ids)?;
     let emailed: Vec<&User> = users
         .iter()
+        // Bots have no mailbox: they are told in the app only.
+        .filter(|u| u.kind() != crate::accounts::UserKind::Bot)
         .filter(|u| wanted(u) == Delivery::Email && told.contains(&u.id))
         .collect();
     if !emailed.is_empty() {

@@ -13,6 +13,7 @@ mod accounts;
 mod announcements;
 mod atom;
 mod auth;
+mod bots;
 mod cli;
 mod database;
 mod digests;

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_mail;
 mod announcements;
+mod bots;
 mod csrf;
 pub(crate) mod digests;
 mod error_responses;
