@@ -24,6 +24,20 @@ pub enum Viewer {
 pub struct Principal {
     pub id: UserId,
     pub kind: UserKind,
+    /// The groups the credential of this request is limited to (a bot's token), sorted; the
+    /// scope keeps only these of the user's groups. `None`: no limit beyond the user's own.
+    pub limit: Option<Vec<GroupId>>,
+}
+
+impl Principal {
+    /// `id` of `kind`, with no credential limit.
+    pub fn new(id: UserId, kind: UserKind) -> Principal {
+        Principal {
+            id,
+            kind,
+            limit: None,
+        }
+    }
 }
 
 impl Viewer {
@@ -77,6 +91,11 @@ impl Viewer {
             })
         )
     }
+
+    /// True for guests and bots, who see only their own groups: see [`UserKind::is_walled`].
+    pub fn is_walled(&self) -> bool {
+        matches!(self, Viewer::User(principal) if principal.kind.is_walled())
+    }
 }
 
 /// Whether `viewer` may read the email address of user `user_id`: only themselves and admins.
@@ -104,6 +123,7 @@ pub struct Scope {
 pub enum ReaderClass {
     /// Employees and admins.
     Employees,
+    /// Guests and bots: the walled, who never see what is for employees only.
     Guests,
 }
 
@@ -115,25 +135,29 @@ impl Scope {
         };
         let roles = groups::system::roles_of(conn, principal.id)?;
         let public = match principal.kind {
-            UserKind::Guest => Vec::new(),
+            UserKind::Guest | UserKind::Bot => Vec::new(),
             UserKind::Employee | UserKind::Admin => groups::system::public_group_ids(conn)?,
         };
         Ok(Scope::of(viewer.clone(), roles, public))
     }
 
     /// The rule: a viewer reads the posts of the groups she belongs to (`roles`), and, unless
-    /// she is a guest (or anonymous), of the `public` groups. Callers that know only part of
-    /// the picture (one group's members and visibility) pass that part and get the same
-    /// answers for it.
-    pub fn of(viewer: Viewer, roles: HashMap<GroupId, Role>, public: Vec<GroupId>) -> Scope {
+    /// she is a guest or a bot (or anonymous), of the `public` groups. A credential limited
+    /// to some groups (a bot's token) keeps only those of her groups. Callers that know only
+    /// part of the picture (one group's members and visibility) pass that part and get the
+    /// same answers for it.
+    pub fn of(viewer: Viewer, mut roles: HashMap<GroupId, Role>, public: Vec<GroupId>) -> Scope {
         let mut scope = Scope::unresolved(viewer);
-        if !matches!(scope.viewer(), Viewer::User(_)) {
+        let Viewer::User(principal) = scope.viewer() else {
             return scope;
+        };
+        if let Some(limit) = &principal.limit {
+            roles.retain(|id, _| limit.binary_search(id).is_ok());
         }
         scope.readable = roles.keys().copied().collect();
         scope.roles = roles;
-        if scope.viewer().is_guest() {
-            // The guest wall: a guest manages nothing, whatever role a row may carry.
+        if scope.viewer().is_walled() {
+            // The guest wall: a guest or a bot manages nothing, whatever role a row may carry.
             scope
                 .roles
                 .values_mut()
@@ -192,7 +216,7 @@ impl Scope {
     /// post every viewer may read, each class sees the same counts (guests never count
     /// comments for employees only), so an answer computed once may serve its class alone.
     pub fn reader_class(&self) -> ReaderClass {
-        if self.viewer.is_guest() {
+        if self.viewer.is_walled() {
             ReaderClass::Guests
         } else {
             ReaderClass::Employees
@@ -208,9 +232,9 @@ impl Scope {
         }
     }
 
-    /// Employees and admins read the company feed; guests and the anonymous do not.
+    /// Employees and admins read the company feed; guests, bots and the anonymous do not.
     pub fn reads_company(&self) -> bool {
-        matches!(&self.viewer, Viewer::User(p) if p.kind != UserKind::Guest)
+        matches!(&self.viewer, Viewer::User(p) if p.kind.is_staff())
     }
 
     /// The viewer's role in `group_id`, if a member.
@@ -228,7 +252,7 @@ impl Scope {
 
     /// Whether the viewer may read a post in `group_id` marked (or not) for employees only.
     pub fn reads_post(&self, group_id: Option<GroupId>, employees_only: bool) -> bool {
-        self.reads_posts_in(group_id) && !(employees_only && self.viewer.is_guest())
+        self.reads_posts_in(group_id) && !(employees_only && self.viewer.is_walled())
     }
 
     /// Whether the group exists for the viewer: members always; employees also for public and
@@ -298,10 +322,7 @@ mod tests {
     fn viewer(kind: Option<UserKind>) -> Viewer {
         match kind {
             None => Viewer::Anonymous,
-            Some(kind) => Viewer::User(Principal {
-                id: UserId(1),
-                kind,
-            }),
+            Some(kind) => Viewer::User(Principal::new(UserId(1), kind)),
         }
     }
 
@@ -350,6 +371,7 @@ mod tests {
             Some(UserKind::Employee),
             Some(UserKind::Admin),
             Some(UserKind::Guest),
+            Some(UserKind::Bot),
         ];
         let roles = [
             None,
@@ -361,7 +383,8 @@ mod tests {
         let mut checked = 0;
         for kind in kinds {
             let staff = matches!(kind, Some(UserKind::Employee | UserKind::Admin));
-            let guest = kind == Some(UserKind::Guest);
+            // Guests and bots alike: the wall.
+            let guest = kind.is_some_and(UserKind::is_walled);
             for visibility in visibilities {
                 for role in roles {
                     // The anonymous belong to nothing.
@@ -436,7 +459,22 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 4 * 3 * 4 * 2);
+        assert_eq!(checked, 5 * 3 * 4 * 2);
+    }
+
+    #[test]
+    fn a_limited_credential_keeps_only_its_groups() {
+        const OTHER: GroupId = GroupId(8);
+        let roles = HashMap::from([(GROUP, Role::Member), (OTHER, Role::Member)]);
+        let mut principal = Principal::new(UserId(1), UserKind::Bot);
+        principal.limit = Some(vec![OTHER]);
+        let scope = Scope::of(Viewer::User(principal), roles.clone(), vec![GROUP]);
+        assert_eq!(scope.readable_groups(), &[OTHER]);
+        assert!(!scope.reads_posts_in(Some(GROUP)));
+        assert!(scope.role_in(GROUP).is_none());
+        let unlimited = Scope::of(viewer(Some(UserKind::Bot)), roles, vec![GROUP]);
+        assert_eq!(unlimited.readable_groups(), &[GROUP, OTHER]);
+        assert!(!unlimited.reads_company());
     }
 
     #[test]

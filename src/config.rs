@@ -77,8 +77,22 @@ pub struct Config {
     pub files: FileSettings,
     /// Links in posts: hygiene, previews, and the rules of every request Agora makes.
     pub links: LinkSettings,
+    /// Outgoing webhooks: how long deliveries are tried and when an endpoint is turned off.
+    pub webhooks: WebhookSettings,
     /// Recommendations of people, groups and tags (see docs/extensions.md).
     pub recommendations: RecommendationSettings,
+}
+
+/// Outgoing webhooks (see docs/extensions.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Hours a failing delivery is retried, with waits doubling from 1 s to an hour.
+    pub retry_hours: i64,
+    /// Failed attempts in a row after which an endpoint is turned off and its owner emailed.
+    pub disable_after_failures: i32,
+    /// Hours the secret before a rotation still signs deliveries beside the new one.
+    pub rotation_overlap_hours: i64,
 }
 
 /// Recommendations on the home page's side rail and on `/discover`.

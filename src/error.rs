@@ -85,6 +85,10 @@ error_codes! {
     CannotDeactivateSelf => "cannot_deactivate_self",
     CannotFollowSelf => "cannot_follow_self",
     FollowLimit => "follow_limit",
+    TokenReadOnly => "token_read_only",
+    TokenWriteOnly => "token_write_only",
+    HookRateLimited => "hook_rate_limited",
+    BotDeactivated => "bot_deactivated",
     // The state of things
     NotFound => "not_found",
     AlreadyExists => "already_exists",

@@ -121,3 +121,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&UserId(3)).ok().as_deref(), Some("3"));
     }
 }
+id_type!(
+    /// An outgoing webhook's id.
+    WebhookId
+);

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod bots;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod signals;
 pub mod signing;
 pub mod sso;
 pub mod tags;
+pub mod webhooks;
 pub mod workers;
 
 use std::sync::Arc;
@@ -68,8 +70,10 @@ pub struct App {
     pub sso: Option<Arc<sso::Sso>>,
     /// Attachments and photos: their storage and limits.
     pub files: files::Files,
-    /// The one client for requests to other servers (link previews).
+    /// The one client for requests to other servers (link previews, webhooks).
     pub outbound: outbound::Outbound,
+    /// Posts per incoming webhook per minute.
+    pub hook_limiter: bots::HookLimiter,
 }
 
 impl App {
@@ -114,6 +118,7 @@ impl App {
             sso,
             files,
             outbound,
+            hook_limiter: bots::HookLimiter::default(),
         })
     }
 
@@ -148,6 +153,23 @@ impl App {
             let sender = outbox::OutboxWorker::new(db, &url, courier, max_attempts);
             workers::spawn(db, &status, sender, stop.clone());
         }
+        workers::spawn(
+            db,
+            &status,
+            ConsumerWorker::new(db, webhooks::queue::WebhookQueue),
+            stop.clone(),
+        );
+        let courier = webhooks::courier::WebhookCourier {
+            db: db.clone(),
+            outbound: self.outbound.clone(),
+            disable_after: self.config.webhooks.disable_after_failures,
+            public_url: self.config.public_url(),
+        };
+        let attempts = outbox::attempts_within(self.config.webhooks.retry_hours);
+        let sender = outbox::OutboxWorker::new(db, &self.config.database_url(), courier, attempts);
+        workers::spawn(db, &status, sender, stop.clone());
+        let poll_closer = posts::poll_closing::PollCloser { db: db.clone() };
+        workers::spawn(db, &status, PeriodicWorker(poll_closer), stop.clone());
         let (config, signer) = (self.config.clone(), self.signer.clone());
         let sweep = guests::lifecycle::GuestSweep {
             db: db.clone(),

@@ -205,10 +205,10 @@ fn bare_home_feed(
     let viewers: Vec<_> = tokens
         .iter()
         .map(|(u, _)| {
-            agora::access::Viewer::User(agora::access::Principal {
-                id: agora::ids::UserId(seeded.user_ids[*u]),
-                kind: agora::accounts::UserKind::Employee,
-            })
+            agora::access::Viewer::User(agora::access::Principal::new(
+                agora::ids::UserId(seeded.user_ids[*u]),
+                agora::accounts::UserKind::Employee,
+            ))
         })
         .collect();
     let started = Instant::now();
@@ -344,10 +344,10 @@ pub fn bare<T>(
     let started = Instant::now();
     let mut latencies = Vec::new();
     while started.elapsed() < Duration::from_secs(seconds) {
-        let viewer = agora::access::Viewer::User(agora::access::Principal {
-            id: agora::ids::UserId(seeded.user_ids[rng.gen_range(0..users)]),
-            kind: agora::accounts::UserKind::Employee,
-        });
+        let viewer = agora::access::Viewer::User(agora::access::Principal::new(
+            agora::ids::UserId(seeded.user_ids[rng.gen_range(0..users)]),
+            agora::accounts::UserKind::Employee,
+        ));
         let t = Instant::now();
         db.read(|conn| {
             let scope = Scope::resolve(conn, &viewer)?;

@@ -33,10 +33,10 @@ pub fn run(db: &Db, members: usize, rounds: usize) -> Result<String, String> {
     let started = Instant::now();
     let stage = seed(db, members)?;
     let seeding = started.elapsed();
-    let viewer = Viewer::User(Principal {
-        id: agora::ids::UserId(stage.author),
-        kind: UserKind::Employee,
-    });
+    let viewer = Viewer::User(Principal::new(
+        agora::ids::UserId(stage.author),
+        UserKind::Employee,
+    ));
     let mut times = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let body = format!("Announcement {round}: the office is closed on Friday.");

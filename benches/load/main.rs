@@ -23,6 +23,8 @@
 //!                             [--recommendations (instead of the load: the HTML home page
 //!                              with the rail's suggestions and without, on two servers over
 //!                              the same data set, in the same run; see `rail`)]
+//!                             [--webhooks N (instead of the load: N posts' deliveries to a
+//!                              signed webhook on this machine, timed; see `webhooks`)]
 //!                             [--reuse (with --digests: skip seeding and run on the data set an
 //!                              earlier --digests run left, its digests cleared; with --search
 //!                              and the --data-dir of an earlier search run: skip seeding and
@@ -42,6 +44,7 @@ mod report;
 mod search;
 mod seed;
 mod stream;
+mod webhooks;
 mod words;
 
 use std::net::TcpListener;
@@ -65,6 +68,8 @@ struct Options {
     digests: bool,
     files: bool,
     recommendations: bool,
+    /// Posts whose webhook deliveries are timed.
+    webhooks: Option<usize>,
     reuse: bool,
 }
 
@@ -83,6 +88,7 @@ fn options() -> Result<Options, String> {
         digests: false,
         files: false,
         recommendations: false,
+        webhooks: None,
         reuse: false,
     };
     let mut args = std::env::args().skip(1);
@@ -112,6 +118,9 @@ fn options() -> Result<Options, String> {
             "--digests" => options.digests = true,
             "--files" => options.files = true,
             "--recommendations" => options.recommendations = true,
+            "--webhooks" => {
+                options.webhooks = Some(value()?.parse().map_err(|_| "--webhooks takes a number")?)
+            }
             "--reuse" => options.reuse = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -138,7 +147,11 @@ fn main() -> Result<(), String> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
-    let env = vec![
+    let receiver = options
+        .webhooks
+        .map(|_| webhooks::Receiver::bind())
+        .transpose()?;
+    let mut env = vec![
         ("AGORA_DATA_DIR".to_string(), dir.display().to_string()),
         ("AGORA_DATABASE_URL".to_string(), url.clone()),
         // Search mode's in-process threads hold a connection each beside the server's 16.
@@ -147,8 +160,16 @@ fn main() -> Result<(), String> {
             if options.search { "34" } else { "16" }.to_string(),
         ),
     ];
+    if let Some(receiver) = &receiver {
+        env.push(("AGORA_LINKS__ALLOW".to_string(), receiver.address()));
+    }
     let config = Config::load(None, env.clone()).map_err(|e| e.to_string())?;
     let app = agora::App::build(config).map_err(|e| e.detail)?;
+    if let (Some(receiver), Some(posts)) = (receiver, options.webhooks) {
+        println!("\nAgora webhooks benchmark — {}", backend(&url));
+        println!("{}", webhooks::run(app, receiver, posts)?);
+        return Ok(());
+    }
     if options.search {
         return search_mode(app, &options, &dir, &url);
     }

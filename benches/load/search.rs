@@ -230,10 +230,10 @@ fn scopes(db: &Db, seeded: &Seeded, tokens: &[(usize, String)]) -> Result<Vec<Sc
     tokens
         .iter()
         .map(|(u, _)| {
-            let viewer = Viewer::User(Principal {
-                id: agora::ids::UserId(seeded.user_ids[*u]),
-                kind: UserKind::Employee,
-            });
+            let viewer = Viewer::User(Principal::new(
+                agora::ids::UserId(seeded.user_ids[*u]),
+                UserKind::Employee,
+            ));
             db.read(|conn| Scope::resolve(conn, &viewer))
                 .map_err(|e| e.detail)
         })

@@ -41,7 +41,7 @@ pub fn circle(conn: &mut DbConnection, scope: &Scope) -> Result<Circle> {
     if viewer.is_admin() {
         return Ok(Circle::Everyone);
     }
-    if viewer.is_guest() {
+    if viewer.is_walled() {
         let co_members = groups::access::co_member_ids(conn, scope)?;
         return Ok(Circle::Only(
             co_members.into_iter().chain(viewer.user_id()).collect(),
@@ -146,7 +146,7 @@ pub fn org_of(
     person: &User,
 ) -> Result<(Option<User>, Vec<User>)> {
     scope.viewer().require_user()?;
-    if scope.viewer().is_guest() {
+    if scope.viewer().is_walled() {
         return Ok((None, Vec::new()));
     }
     // Anyone may name a manager, so the reports are asked of the viewer's circle like any list.

@@ -92,6 +92,11 @@ pub fn register(
             input.kind == UserKind::Guest && !invited,
             "kind",
             "guests are invited to a group, not created",
+        )
+        .check(
+            input.kind == UserKind::Bot,
+            "kind",
+            "bots are created on the bots page, not as people",
         );
     check.finish()?;
     let password_hash = passwords::hash(&input.password)?;
@@ -276,11 +281,11 @@ fn manager_for(conn: &mut DbConnection, who: UserId, raw: &str) -> Result<UserId
     if id == who {
         return Err(refused("choose someone else: nobody manages herself"));
     }
-    if queries::find(conn, who)?.is_some_and(|person| person.kind() == UserKind::Guest) {
+    if queries::find(conn, who)?.is_some_and(|person| !person.kind().is_staff()) {
         return Err(refused("guests are outside the company's org chart"));
     }
     let manager = queries::find(conn, id)?
-        .filter(|m| m.is_active() && m.kind() != UserKind::Guest)
+        .filter(|m| m.is_active() && m.kind().is_staff())
         .ok_or_else(|| refused("choose an active employee"))?;
     let mut above = Some(manager.id);
     for _ in 0..MAX_CHAIN {

@@ -40,10 +40,11 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>> {
     queries::find(conn, id)
 }
 
-/// Every account but guests', active or not, oldest first: the company's people.
+/// Every account but guests' and bots', active or not, oldest first: the company's people.
 pub fn people(conn: &mut DbConnection) -> Result<Vec<User>> {
     Ok(users::table
         .filter(users::kind.ne(UserKind::Guest.as_str()))
+        .filter(users::kind.ne(UserKind::Bot.as_str()))
         .order(users::id.asc())
         .select(User::as_select())
         .load(conn)?)

@@ -68,7 +68,9 @@ pub fn request(
 
 /// Whether `user` may sign in by an emailed link.
 fn may_use_links(user: &User, settings: &AuthSettings) -> bool {
-    user.is_active() && (user.kind() == UserKind::Guest || settings.email_links_for_employees)
+    user.is_active()
+        && user.kind() != UserKind::Bot
+        && (user.kind() == UserKind::Guest || settings.email_links_for_employees)
 }
 
 /// Uses the link carrying `token`: once, before it expires, for an active user who may still

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod bots;
 pub mod directory;
 pub mod email_links;
 mod letters;

@@ -15,6 +15,9 @@ pub enum UserKind {
     Admin,
     Employee,
     Guest,
+    /// An integration acting through admin-issued tokens or an incoming webhook: walled like
+    /// a guest, never signs in, never counted as an employee or a guest.
+    Bot,
 }
 
 impl UserKind {
@@ -24,6 +27,7 @@ impl UserKind {
             UserKind::Admin => "admin",
             UserKind::Employee => "employee",
             UserKind::Guest => "guest",
+            UserKind::Bot => "bot",
         }
     }
 
@@ -32,8 +36,20 @@ impl UserKind {
         match stored {
             "admin" => UserKind::Admin,
             "employee" => UserKind::Employee,
+            "bot" => UserKind::Bot,
             _ => UserKind::Guest,
         }
+    }
+
+    /// Guests and bots: they read only the groups they belong to, never the company feed,
+    /// other groups or what is marked for employees only, and manage nothing.
+    pub fn is_walled(self) -> bool {
+        matches!(self, UserKind::Guest | UserKind::Bot)
+    }
+
+    /// The company's people: employees and admins (not guests, not bots).
+    pub fn is_staff(self) -> bool {
+        matches!(self, UserKind::Employee | UserKind::Admin)
     }
 }
 
@@ -72,10 +88,7 @@ impl User {
 
     /// The user as the access policy sees them.
     pub fn viewer(&self) -> Viewer {
-        Viewer::User(Principal {
-            id: self.id,
-            kind: self.kind(),
-        })
+        Viewer::User(Principal::new(self.id, self.kind()))
     }
 
     /// False once deactivated.

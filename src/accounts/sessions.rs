@@ -8,11 +8,11 @@ use sha2::{Digest, Sha256};
 
 use super::model::User;
 use crate::access::Viewer;
-use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::schema::{api_token_groups, api_tokens, sessions, users};
 use crate::db::{DbConnection, new_id};
 use crate::error::Result;
 use crate::events::{self, Event};
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 
 /// Prefix of personal access tokens, so they are easy to spot in a leaked file.
 const TOKEN_PREFIX: &str = "agora_";
@@ -51,6 +51,16 @@ pub struct ApiToken {
     pub user_agent: String,
     pub ip: String,
     pub last_seen_at: Option<NaiveDateTime>,
+    /// May make safe requests (GET): read.
+    pub can_read: bool,
+    /// May make unsafe requests (POST, PATCH, PUT, DELETE): write.
+    pub can_write: bool,
+    /// Reaches only the groups listed for it (a bot's token), not all of its owner's.
+    pub group_limited: bool,
+    /// Refused from then on; none: until revoked.
+    pub expires_at: Option<NaiveDateTime>,
+    /// What its issuer called it (a bot's tokens); empty for a person's.
+    pub name: String,
 }
 
 /// Who a credential belongs to, and which credential it was.
@@ -196,7 +206,50 @@ pub fn create_api_token(
     Ok((id, token))
 }
 
-/// The token (as its owner sees it) and its active user.
+/// What a token issued to a bot may do.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    /// What its issuer calls it.
+    pub name: String,
+    pub can_read: bool,
+    pub can_write: bool,
+    /// The groups it reaches, sorted; none: all of its owner's.
+    pub groups: Option<Vec<GroupId>>,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+/// Issues a token for `user_id` that may do what `grant` says; returns (token id, the token),
+/// the token shown once and never stored.
+pub fn create_granted_token(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    grant: &Grant,
+    origin: &Origin,
+) -> Result<(i64, String)> {
+    let (id, token) = create_api_token(conn, user_id, origin)?;
+    diesel::update(api_tokens::table.find(id))
+        .set((
+            api_tokens::name.eq(&grant.name),
+            api_tokens::can_read.eq(grant.can_read),
+            api_tokens::can_write.eq(grant.can_write),
+            api_tokens::group_limited.eq(grant.groups.is_some()),
+            api_tokens::expires_at.eq(grant.expires_at),
+            api_tokens::last_seen_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    for group in grant.groups.iter().flatten() {
+        diesel::insert_into(api_token_groups::table)
+            .values((
+                api_token_groups::token_id.eq(id),
+                api_token_groups::group_id.eq(*group),
+            ))
+            .execute(conn)?;
+    }
+    Ok((id, token))
+}
+
+/// The token (as its owner sees it) and its active user, unless it expired. A token limited
+/// to some groups carries them in the viewer, for the policy to narrow her scope by.
 pub fn resolve_api_token(
     conn: &mut DbConnection,
     token: &str,
@@ -208,18 +261,46 @@ pub fn resolve_api_token(
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(sha256_hex(token)))
         .filter(users::deactivated_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(Utc::now().naive_utc())),
+        )
         .select((ApiToken::as_select(), User::as_select()))
         .first::<(ApiToken, User)>(conn)
         .optional()?;
-    Ok(found.map(|(token, user)| (token, resolved(user))))
+    let Some((token, user)) = found else {
+        return Ok(None);
+    };
+    let mut resolved = resolved(user);
+    if token.group_limited
+        && let Viewer::User(principal) = &mut resolved.viewer
+    {
+        principal.limit = Some(token_groups(conn, token.id)?);
+    }
+    Ok(Some((token, resolved)))
 }
 
-/// Whether token `id` is still valid: not revoked, and its user active.
+/// The groups token `id` is limited to, sorted.
+pub fn token_groups(conn: &mut DbConnection, id: i64) -> Result<Vec<GroupId>> {
+    Ok(api_token_groups::table
+        .filter(api_token_groups::token_id.eq(id))
+        .order(api_token_groups::group_id.asc())
+        .select(api_token_groups::group_id)
+        .load(conn)?)
+}
+
+/// Whether token `id` is still valid: not revoked, not expired, and its user active.
 pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
     let found = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::id.eq(id))
         .filter(users::deactivated_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(Utc::now().naive_utc())),
+        )
         .select(api_tokens::id)
         .first::<i64>(conn)
         .optional()?;
@@ -230,6 +311,8 @@ pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
 pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
     let row = api_tokens::table.find(id);
     let user: Option<UserId> = row.select(api_tokens::user_id).first(conn).optional()?;
+    diesel::delete(api_token_groups::table.filter(api_token_groups::token_id.eq(id)))
+        .execute(conn)?;
     if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
         let revoked = Event::TokenRevoked { user, token: id };
         events::append(conn, &revoked)?;
@@ -242,6 +325,12 @@ pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
 pub fn revoke_all(conn: &mut DbConnection, user_id: UserId) -> Result<()> {
     let sessions =
         diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    let theirs: Vec<i64> = api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .select(api_tokens::id)
+        .load(conn)?;
+    diesel::delete(api_token_groups::table.filter(api_token_groups::token_id.eq_any(theirs)))
+        .execute(conn)?;
     let tokens =
         diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id))).execute(conn)?;
     if sessions + tokens > 0 {

@@ -45,7 +45,7 @@ impl UserView {
     /// (and a fellow guest's mark): the company's org data is not for customers.
     pub fn of(user: &User, viewer: &Viewer) -> UserView {
         let own = viewer.user_id() == Some(user.id);
-        let org = own || !viewer.is_guest();
+        let org = own || !viewer.is_walled();
         let shown = |value: &String| if org { value.clone() } else { String::new() };
         UserView {
             id: user.id.to_string(),
@@ -86,6 +86,11 @@ impl UserView {
             photo_url: None,
             ..UserView::of(user, viewer)
         }
+    }
+
+    /// Whether this is a bot: marked "Bot" wherever it appears.
+    pub fn is_bot(&self) -> bool {
+        self.kind == UserKind::Bot
     }
 
     /// Up to two initials for the generated avatar.

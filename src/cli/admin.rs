@@ -24,10 +24,7 @@ pub fn create_user(
         kind,
     };
     // The command line acts with an administrator's authority.
-    let operator = Viewer::User(Principal {
-        id: crate::ids::UserId(0),
-        kind: UserKind::Admin,
-    });
+    let operator = Viewer::User(Principal::new(crate::ids::UserId(0), UserKind::Admin));
     let user = actions::register(
         &app.db,
         &app.config.auth,

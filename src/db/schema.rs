@@ -56,6 +56,31 @@ diesel::table! {
         user_agent -> Text,
         ip -> Text,
         last_seen_at -> Nullable<Timestamp>,
+        can_read -> Bool,
+        can_write -> Bool,
+        group_limited -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    api_token_groups (token_id, group_id) {
+        token_id -> BigInt,
+        group_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incoming_webhooks (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        bot_id -> BigInt,
+        name -> Text,
+        secret_hash -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -208,6 +233,7 @@ diesel::table! {
         open_activity_at -> Timestamp,
         shared_post_id -> Nullable<BigInt>,
         share_count -> BigInt,
+        via -> Nullable<Text>,
     }
 }
 
@@ -369,6 +395,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        failures -> Integer,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        outbox_id -> BigInt,
+        event_id -> BigInt,
+        event_type -> Text,
+        message_id -> Text,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        status -> Nullable<Integer>,
+        latency_ms -> Integer,
+        response -> Text,
+    }
+}
+
+diesel::joinable!(webhook_attempts -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_attempts);
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         kind -> Text,
@@ -494,6 +557,7 @@ diesel::table! {
         results_after -> Text,
         closes_at -> Nullable<Timestamp>,
         voter_count -> BigInt,
+        closed_told -> Bool,
     }
 }
 

@@ -116,6 +116,9 @@ pub enum Event {
     /// Someone voted in a post's poll, changed her vote, or took it back.
     #[serde(rename = "poll.voted")]
     PollVoted(PollVote),
+    /// A poll's closing time passed (the actor is the post's author): its results are final.
+    #[serde(rename = "poll.closed")]
+    PollClosed(PostChange),
     #[serde(rename = "post.liked")]
     PostLiked(PostLike),
     #[serde(rename = "post.unliked")]

@@ -101,7 +101,7 @@ pub fn read(
             access::feed_page(conn, scope, source, Listing::default(), after, fetch)?
         }
     };
-    let guest = scope.viewer().is_guest();
+    let guest = scope.viewer().is_walled();
     let (posts, next_cursor) = crate::cursor::page(posts, limit, |p| sort.cursor_after(p, guest));
     let next_cursor =
         next_cursor.or_else(|| continue_before.map(|id| crate::cursor::encode("p", id)));

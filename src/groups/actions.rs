@@ -91,10 +91,10 @@ fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<GroupId>
 /// Creates a group with the viewer as its owner (employees and admins only).
 pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) -> Result<Group> {
     let me = scope.viewer().require_user()?;
-    if me.kind == UserKind::Guest {
+    if me.kind.is_walled() {
         return Err(Error::forbidden(
             ErrorCode::GuestNotAllowed,
-            "guests cannot create groups",
+            "guests and bots cannot create groups",
         ));
     }
     validate(Some(&input.name), Some(&input.description))?;
@@ -270,9 +270,9 @@ pub fn add_member(
             "this group does not allow guests",
         ));
     }
-    if user.kind() == UserKind::Guest && role != Role::Member {
+    if user.kind().is_walled() && role != Role::Member {
         // A group admin adds members and changes the group: both reach past the guest wall.
-        return Err(invalid("role", "a guest can only be a member"));
+        return Err(invalid("role", "a guest or a bot can only be a member"));
     }
     match queries::role(conn, group.id, user_id)? {
         Some(current) if current == role => {}

@@ -33,7 +33,7 @@ pub struct NewInvitation {
 /// The group `id`, if the viewer (an employee) is one of its owners or admins.
 fn managed_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result<Group> {
     let group = groups::access::visible_group(conn, scope, id)?;
-    if scope.viewer().is_guest() || !scope.role_in(group.id).is_some_and(Role::manages) {
+    if scope.viewer().is_walled() || !scope.role_in(group.id).is_some_and(Role::manages) {
         return Err(Error::forbidden(
             ErrorCode::GroupAdminsOnly,
             "only the group's owners and admins invite guests",

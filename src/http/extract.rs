@@ -108,6 +108,7 @@ impl Caller {
                     "the token is unknown or revoked",
                 )
             })?;
+            check_grant(req, &token)?;
             return Ok(Caller {
                 viewer: resolved.viewer,
                 user: Some(resolved.user),
@@ -190,6 +191,26 @@ pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Refuses a request its token may not make: a write with a read-only token, a read with a
+/// write-only one (403 `token_read_only`, `token_write_only`).
+fn check_grant(req: &HttpRequest, token: &sessions::ApiToken) -> Result<()> {
+    use actix_web::http::Method;
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe && !token.can_read {
+        return Err(Error::forbidden(
+            ErrorCode::TokenWriteOnly,
+            "this token may only write; use a token that may read",
+        ));
+    }
+    if !safe && !token.can_write {
+        return Err(Error::forbidden(
+            ErrorCode::TokenReadOnly,
+            "this token may only read; use a token that may write",
+        ));
+    }
+    Ok(())
 }
 
 fn csrf_failed() -> Error {

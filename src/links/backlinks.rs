@@ -84,7 +84,7 @@ pub fn linking_posts(
             (comments::deleted_at.is_not_null(), comments::employees_only).nullable(),
         ))
         .load(conn)?;
-    let guest = scope.viewer().is_guest();
+    let guest = scope.viewer().is_walled();
     let mut ids: Vec<PostId> = rows
         .into_iter()
         .filter(|(post, comment, row)| {

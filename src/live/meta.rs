@@ -209,6 +209,20 @@ impl Topic {
                 CountsOf::Nothing,
                 employees_only,
             ),
+            // A closed poll's results may now show to everyone: readers fetch it again.
+            Event::PollClosed(PostChange {
+                post,
+                group_id,
+                employees_only,
+                ..
+            }) => content(
+                "vote",
+                *post,
+                None,
+                group_id,
+                CountsOf::Nothing,
+                employees_only,
+            ),
             Event::CommentLiked(CommentLike {
                 comment,
                 post_id,

@@ -58,7 +58,7 @@ impl MailView {
         let (to, subject) = match listed.delivery {
             Some(Delivery::Mail(mail)) if listed.hidden => (mail.to, HIDDEN_SUBJECT.to_string()),
             Some(Delivery::Mail(mail)) => (mail.to, mail.subject),
-            None => (String::new(), "(unreadable)".to_string()),
+            Some(Delivery::Webhook(_)) | None => (String::new(), "(unreadable)".to_string()),
         };
         let state = match (listed.dead_at, listed.sent_at) {
             (Some(_), _) => "failed",

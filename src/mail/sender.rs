@@ -51,7 +51,9 @@ impl Courier for MailCourier {
     }
 
     async fn deliver(&mut self, id: i64, delivery: &Delivery) -> Outcome {
-        let Delivery::Mail(mail) = delivery;
+        let Delivery::Mail(mail) = delivery else {
+            return Outcome::Refused("not a mail".to_string());
+        };
         match message(id, mail, &self.from) {
             Ok(message) => self.transport.deliver(id, message).await,
             // A message that cannot be built (a bad address) never will be.

@@ -67,6 +67,15 @@ struct Outgoing {
     headers: HeaderMap,
     body: Option<Vec<u8>>,
     max_bytes: usize,
+    /// What to do with an answer longer than `max_bytes`.
+    excess: Excess,
+}
+
+/// An answer longer than the caller's limit is refused, or read only up to the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Excess {
+    Refuse,
+    Cut,
 }
 
 /// Headers the client owns: sending the caller's would confuse framing or routing.
@@ -157,12 +166,14 @@ impl Outbound {
             headers,
             body: None,
             max_bytes,
+            excess: Excess::Refuse,
         };
         self.fetch(url, outgoing).await
     }
 
     /// POSTs `body` with `headers` to `url`. A redirect is returned as the answer, not
-    /// followed: a delivery goes where it was configured to, or nowhere.
+    /// followed: a delivery goes where it was configured to, or nowhere. Of the answer's body
+    /// at most `max_bytes` are read, the rest left unread: the caller wants its start.
     pub async fn post(
         &self,
         url: &str,
@@ -184,6 +195,7 @@ impl Outbound {
             headers: map,
             body: Some(body),
             max_bytes,
+            excess: Excess::Cut,
         };
         self.fetch(url, outgoing).await
     }
@@ -218,7 +230,7 @@ impl Outbound {
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let body = read_body(response, outgoing.max_bytes).await?;
+            let body = read_body(response, outgoing.max_bytes, outgoing.excess).await?;
             return Ok(Fetched {
                 url,
                 status,
@@ -293,15 +305,23 @@ fn redirect_target(url: &Url, response: &reqwest::Response) -> Result<Option<Url
 }
 
 /// The body, read as it arrives and abandoned as soon as it passes `max_bytes`.
-async fn read_body(mut response: reqwest::Response, max_bytes: usize) -> Result<Bytes, Refused> {
+async fn read_body(
+    mut response: reqwest::Response,
+    max_bytes: usize,
+    excess: Excess,
+) -> Result<Bytes, Refused> {
     let declared = response.content_length().unwrap_or(0);
-    if declared > max_bytes as u64 {
+    if declared > max_bytes as u64 && excess == Excess::Refuse {
         return Err(Refused::TooLarge);
     }
-    let mut body = BytesMut::with_capacity(declared as usize);
+    let mut body = BytesMut::with_capacity((declared as usize).min(max_bytes));
     while let Some(chunk) = response.chunk().await.map_err(Refused::from_client)? {
         if body.len() + chunk.len() > max_bytes {
-            return Err(Refused::TooLarge);
+            if excess == Excess::Refuse {
+                return Err(Refused::TooLarge);
+            }
+            body.extend_from_slice(&chunk[..max_bytes - body.len()]);
+            break;
         }
         body.extend_from_slice(&chunk);
     }

@@ -16,6 +16,8 @@ use crate::db::{Backend, redact_url};
 
 /// Lock class of the mail sender (the first key of the two-key advisory lock).
 pub const MAIL_SENDER: i32 = 0x6167_6d6c; // "agml"
+/// The lock class of the webhook sender.
+pub const WEBHOOK_SENDER: i32 = 0x6167_7768; // "agwh"
 /// How often a process that is not the sender tries to become it.
 pub const TAKEOVER_RETRY: Duration = Duration::from_secs(5);
 /// How often the sender makes sure its lock connection is still alive.

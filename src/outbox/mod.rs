@@ -30,14 +30,16 @@ pub use sender::{Courier, OutboxWorker, Outcome};
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Mail,
+    Webhook,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::Mail];
+    pub const ALL: [Kind; 2] = [Kind::Mail, Kind::Webhook];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Mail => "mail",
+            Kind::Webhook => "webhook",
         }
     }
 }
@@ -47,12 +49,14 @@ impl Kind {
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum Delivery {
     Mail(MailPayload),
+    Webhook(WebhookPayload),
 }
 
 impl Delivery {
     pub fn kind(&self) -> Kind {
         match self {
             Delivery::Mail(_) => Kind::Mail,
+            Delivery::Webhook(_) => Kind::Webhook,
         }
     }
 }
@@ -69,6 +73,16 @@ pub struct MailPayload {
     /// Extra headers, such as `List-Unsubscribe`.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+}
+
+/// A webhook delivery as the outbox keeps it: which event for which endpoint. What it
+/// carries is read when it is sent, as the endpoint's owner may read it then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPayload {
+    pub webhook_id: crate::ids::WebhookId,
+    /// The event of the log it tells of.
+    pub event_id: i64,
+    pub event_type: crate::webhooks::EventType,
 }
 
 /// Queues `delivery` in the caller's transaction, due now; `group_id` names the group it is
@@ -201,6 +215,18 @@ pub fn record(
 /// Longest wait between two attempts at one delivery.
 const MAX_BACKOFF_SECS: f64 = 3600.0;
 
+/// Attempts whose nominal waits (1 s, 2 s, 4 s, … at most an hour) add up to `hours`: the
+/// `max_attempts` of a kind retried for that long.
+pub fn attempts_within(hours: i64) -> i32 {
+    let window = hours.max(0) as f64 * 3600.0;
+    let (mut attempts, mut waited) = (1, 0.0);
+    while waited < window && attempts < 10_000 {
+        waited += f64::from(1u32 << (attempts - 1).clamp(0, 12)).min(MAX_BACKOFF_SECS);
+        attempts += 1;
+    }
+    attempts
+}
+
 /// When to try again after `attempts` earlier failures: 1 s, 2 s, 4 s, … at most an hour,
 /// stretched or shrunk by a quarter at most (`jitter` in 0..1).
 fn retry_at(now: NaiveDateTime, attempts: i32, jitter: f64) -> NaiveDateTime {
@@ -223,6 +249,15 @@ mod tests {
         assert_eq!(wait(3, 0.999_999), 9999);
         assert_eq!(wait(30, 0.5), 3_600_000);
         assert_eq!(wait(30, 1.0), 4_500_000);
+    }
+
+    #[test]
+    fn a_day_of_retries_is_thirty_six_attempts() {
+        // 4095 s for the first 12 waits, then 23 waits of an hour reach a day: 35 waits
+        // between 36 attempts.
+        assert_eq!(attempts_within(24), 36);
+        assert_eq!(attempts_within(0), 1);
+        assert_eq!(attempts_within(1), 13);
     }
 
     #[test]

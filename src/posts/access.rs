@@ -61,7 +61,7 @@ pub fn feed_page(
     limit: i64,
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
-    let guest = scope.viewer().is_guest();
+    let guest = scope.viewer().is_walled();
     let mut readable = match source {
         Source::Company => queries::in_groups(&scope.public_readable(), true, guest),
         _ => readable(scope),
@@ -131,7 +131,7 @@ pub fn comments_page(
     limit: i64,
 ) -> Result<(Post, Vec<Comment>)> {
     let post = visible_post(conn, scope, post_id)?;
-    let comments = queries::comments_of(conn, post.id, scope.viewer().is_guest(), after, limit)?;
+    let comments = queries::comments_of(conn, post.id, scope.viewer().is_walled(), after, limit)?;
     Ok((post, comments))
 }
 
@@ -208,7 +208,7 @@ pub struct MergedPage {
 /// Whether a comment on a post the viewer reads is shown to her: a guest never reads one
 /// for employees only.
 pub(super) fn shows_comment(scope: &Scope, comment: &Comment) -> bool {
-    !(comment.employees_only && scope.viewer().is_guest())
+    !(comment.employees_only && scope.viewer().is_walled())
 }
 
 /// Newest first, at most `limit` readable posts from any of `members`, older than `before`.
@@ -311,6 +311,6 @@ fn readable(scope: &Scope) -> PostFilter {
     queries::in_groups(
         scope.readable_groups(),
         scope.reads_company(),
-        scope.viewer().is_guest(),
+        scope.viewer().is_walled(),
     )
 }

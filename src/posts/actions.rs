@@ -267,7 +267,7 @@ pub fn create_post(
         ));
     }
     if input.employees_only
-        && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+        && (scope.viewer().is_walled() || !group.as_ref().is_some_and(|g| g.allow_guests))
     {
         return Err(invalid(
             "employees_only",

@@ -193,7 +193,10 @@ pub fn mark_read(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<(
 /// Everyone an announcement is for: the company's active employees, or its group's active
 /// members (guests among them). The notifier asks each one's scope before telling her.
 pub fn audience(conn: &mut DbConnection, announcement: &Announcement) -> Result<Vec<UserId>> {
-    let active = users::table.filter(users::deactivated_at.is_null());
+    // Bots are never among the readers counted: nobody reads for them.
+    let active = users::table
+        .filter(users::deactivated_at.is_null())
+        .filter(users::kind.ne(crate::accounts::UserKind::Bot.as_str()));
     Ok(match announcement.group_id {
         None => active
             .filter(users::kind.ne("guest"))

@@ -49,7 +49,7 @@ pub fn add_comment(
         });
     }
     if employees_only
-        && (scope.viewer().is_guest() || !group.as_ref().is_some_and(|g| g.allow_guests))
+        && (scope.viewer().is_walled() || !group.as_ref().is_some_and(|g| g.allow_guests))
     {
         return Err(invalid(
             "employees_only",

@@ -16,6 +16,7 @@ pub mod listing;
 pub mod markup;
 mod mention_links;
 mod model;
+pub mod poll_closing;
 pub mod polls;
 mod queries;
 pub mod saved;

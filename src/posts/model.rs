@@ -44,6 +44,8 @@ pub struct Post {
     pub shared_post_id: Option<PostId>,
     /// Shares of this post, everywhere; each reader is told only of those she may read.
     pub share_count: i64,
+    /// The sender an incoming webhook named (its `username`), shown as "<via> via <author>".
+    pub via: Option<String>,
 }
 
 /// A comment row.

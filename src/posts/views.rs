@@ -69,6 +69,10 @@ pub struct PostView {
     pub shared: Option<SharedPost>,
     /// Shares of it that the viewer may read.
     pub share_count: i64,
+    /// Posted through an incoming webhook on behalf of this sender: shown as "<via> via
+    /// <author>". Absent for everything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// The post a share carries, as one reader sees it.
@@ -258,6 +262,7 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                     }
                 }),
                 share_count: share_counts.get(&post.id).copied().unwrap_or(0),
+                via: post.via.clone(),
             })
         })
         .collect()

@@ -127,7 +127,10 @@ fn people(
     Ok(ranked
         .into_iter()
         .filter_map(|(id, (f, s, d))| {
-            let user = cards.remove(&id).filter(|u| !u.deactivated)?;
+            // Bots post for tools, not people: nobody is told to follow one.
+            let user = cards
+                .remove(&id)
+                .filter(|u| !u.deactivated && u.kind != accounts::UserKind::Bot)?;
             // A guest reads nobody's department: she is told only what she may see.
             let d = d && !reader.guest;
             Some(PersonSuggestion {

@@ -102,7 +102,7 @@ pub(super) fn colleagues(
         .filter(users::department.eq(department))
         .filter(users::id.ne(me))
         .filter(users::deactivated_at.is_null())
-        .filter(users::kind.ne("guest"))
+        .filter(users::kind.eq_any(["employee", "admin"]))
         .filter(users::id.ne_all(followed.to_vec()))
         .filter(users::id.ne_all(dismissed!(me, Kind::Person)))
         .select(users::id)

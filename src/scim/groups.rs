@@ -12,7 +12,7 @@ use super::error::{ScimError, ScimResult};
 use super::filter::{Filter, member};
 use super::{BASE_PATH, Change, GROUP_SCHEMA, users::check_version, version_of};
 use crate::access::Scope;
-use crate::accounts::{UserKind, directory};
+use crate::accounts::directory;
 use crate::db::DbConnection;
 use crate::db::schema::directory_groups;
 use crate::groups::actions::{self, GroupChanges, NewGroup};
@@ -43,7 +43,7 @@ fn resource(
     let listed: Vec<Value> = ids
         .iter()
         .filter_map(|id| people.get(id))
-        .filter(|u| u.kind() != UserKind::Guest)
+        .filter(|u| u.kind().is_staff())
         .map(|u| json!({"value": u.id.to_string(), "display": u.name, "$ref": format!("{BASE_PATH}/Users/{}", u.id)}))
         .collect();
     let mut body = json!({
@@ -133,7 +133,7 @@ fn read(conn: &mut DbConnection, body: &Value) -> ScimResult<Input> {
     for (raw, id) in asked {
         let person = id
             .and_then(|id| people.get(&id))
-            .filter(|u| u.kind() != UserKind::Guest)
+            .filter(|u| u.kind().is_staff())
             .ok_or_else(|| invalid_value(format!("no user {raw}")))?;
         if !members.contains(&person.id) {
             members.push(person.id);
@@ -249,7 +249,7 @@ fn store(conn: &mut DbConnection, actor: UserId, group: &Group, input: Input) ->
     for (id, role) in &current {
         if *role == Role::Member && !input.members.contains(id) {
             let person = directory::find(conn, *id)?;
-            if person.is_some_and(|p| p.kind() != UserKind::Guest) {
+            if person.is_some_and(|p| p.kind().is_staff()) {
                 actions::remove_member(conn, &scope, group.id, *id)?;
             }
         }

@@ -19,9 +19,9 @@ use serde_json::{Map, Value, json};
 use super::error::{ScimError, ScimResult};
 use super::filter::{Filter, member};
 use super::{BASE_PATH, Change, ENTERPRISE_USER, USER_SCHEMA, version_of};
+use crate::accounts::User;
 use crate::accounts::actions::{self, ProfileUpdate, is_plausible_email, normalize_email};
 use crate::accounts::directory;
-use crate::accounts::{User, UserKind};
 use crate::db::DbConnection;
 use crate::db::schema::directory_entries;
 use crate::ids::UserId;
@@ -235,7 +235,7 @@ fn entry_of(conn: &mut DbConnection, id: UserId) -> ScimResult<Option<Entry>> {
 fn visible(conn: &mut DbConnection, raw: &str) -> ScimResult<(User, Option<Entry>)> {
     let id: UserId = raw.parse().map_err(|_| ScimError::not_found("User"))?;
     let user = directory::find(conn, id)?
-        .filter(|u| u.kind() != UserKind::Guest)
+        .filter(|u| u.kind().is_staff())
         .ok_or_else(|| ScimError::not_found("User"))?;
     let entry = entry_of(conn, id)?;
     if entry.as_ref().is_some_and(|e| e.removed_at.is_some()) {
@@ -282,7 +282,7 @@ pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResul
     let user = match directory::find_by_email(conn, &input.email)? {
         Some(user) => {
             let removed = entry_of(conn, user.id)?.is_some_and(|e| e.removed_at.is_some());
-            if !removed || user.kind() == UserKind::Guest {
+            if !removed || !user.kind().is_staff() {
                 return Err(ScimError {
                     status: 409,
                     scim_type: Some("uniqueness"),

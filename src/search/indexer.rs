@@ -63,6 +63,7 @@ impl Touched {
                 Event::CommentLiked(_)
                 | Event::CommentUnliked(_)
                 | Event::PollVoted(_)
+                | Event::PollClosed(_)
                 | Event::PostPreviewed(_)
                 | Event::CommentPreviewed(_)
                 | Event::SessionRevoked { .. }

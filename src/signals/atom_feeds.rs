@@ -32,7 +32,10 @@ pub fn read(
     token: &str,
     feed: &Feed,
 ) -> Result<TokenFeed> {
-    let reader = feed_tokens::resolve(conn, signer, token)?.ok_or_else(|| {
+    // A bot reads only through its tokens, whose group limits a feed address would not carry.
+    let reader = feed_tokens::resolve(conn, signer, token)?
+        .filter(|reader| reader.kind() != crate::accounts::UserKind::Bot);
+    let reader = reader.ok_or_else(|| {
         Error::new(
             ErrorKind::Unauthenticated,
             ErrorCode::BadFeedToken,

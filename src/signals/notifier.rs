@@ -292,6 +292,7 @@ fn plans(conn: &mut DbConnection, recorded: &Recorded) -> Result<Vec<Plan>> {
         | Event::PostPreviewed(_)
         | Event::CommentPreviewed(_)
         | Event::PollVoted(_)
+        | Event::PollClosed(_)
         | Event::PostUnliked(_)
         | Event::CommentEdited(_)
         | Event::CommentDeleted(_)
@@ -350,6 +351,8 @@ fn deliver(conn: &mut DbConnection, public_url: &str, plan: &Plan) -> Result<Vec
     let told = notifications::record(conn, note, &ids)?;
     let emailed: Vec<&User> = users
         .iter()
+        // Bots have no mailbox: they are told in the app only.
+        .filter(|u| u.kind() != crate::accounts::UserKind::Bot)
         .filter(|u| wanted(u) == Delivery::Email && told.contains(&u.id))
         .collect();
     if !emailed.is_empty() {

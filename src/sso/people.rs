@@ -56,6 +56,9 @@ pub fn sign_in(
             "Guests sign in with a link sent by email, not through the company's provider.",
         ));
     }
+    if user.kind() == UserKind::Bot {
+        return Err(refused("Bots act through their tokens and never sign in."));
+    }
     let user = directory::sync(conn, user.id, &claimed.profile)?;
     groups::actions::admit_as_directory_says(conn, user.id, &claimed.groups)?;
     let session = sessions::create_session(conn, user.id, session_days, origin)?;
@@ -127,7 +130,7 @@ fn link(
             directory::register(conn, email, name)?
         }
     };
-    if user.kind() != UserKind::Guest {
+    if user.kind().is_staff() {
         diesel::insert_into(sso_identities::table)
             .values((
                 sso_identities::issuer.eq(&identity.issuer),

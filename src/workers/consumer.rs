@@ -23,11 +23,12 @@ pub trait Consumer: Send + Sync + 'static {
         Duration::from_secs(1)
     }
     /// Applies `events`, in order, in the transaction that then moves the cursor; returns
-    /// whether it appended events of its own, which wakes the other workers after commit.
+    /// whether it wrote work for other workers (events of its own, outbox rows), which wakes
+    /// them after commit.
     fn apply(&self, conn: &mut DbConnection, events: &[Recorded]) -> Result<Appended>;
 }
 
-/// Whether a batch appended events (`Appended(true)`).
+/// Whether a batch wrote work for other workers (`Appended(true)`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Appended(pub bool);
 

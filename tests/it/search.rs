@@ -550,10 +550,10 @@ on_both_backends!(
 
 /// An admin's scope, for searching through the library.
 fn admin_scope(db: &agora::db::Db, id: &str) -> agora::access::Scope {
-    let viewer = agora::access::Viewer::User(agora::access::Principal {
-        id: id.parse().unwrap(),
-        kind: agora::accounts::UserKind::Admin,
-    });
+    let viewer = agora::access::Viewer::User(agora::access::Principal::new(
+        id.parse().unwrap(),
+        agora::accounts::UserKind::Admin,
+    ));
     db.read(|conn| agora::access::Scope::resolve(conn, &viewer))
         .unwrap()
 }

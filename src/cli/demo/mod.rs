@@ -85,10 +85,7 @@ fn refuse_unless_empty(db: &Db) -> Result<()> {
 
 /// The command line, which acts with an administrator's authority.
 fn operator() -> Viewer {
-    Viewer::User(Principal {
-        id: UserId(0),
-        kind: UserKind::Admin,
-    })
+    Viewer::User(Principal::new(UserId(0), UserKind::Admin))
 }
 
 /// The demo's people, by handle.

@@ -190,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn only_sign_in_setup_invitations_and_operations_go_without_credentials() {
+    fn only_sign_in_setup_invitations_operations_and_incoming_webhooks_go_without_credentials() {
         let public: Vec<(String, Value)> = operations()
             .into_iter()
             .filter(|(_, operation)| operation["security"] == serde_json::json!([{}]))
@@ -208,6 +208,8 @@ mod tests {
                 "post /api/v1/auth/token",
                 "post /api/v1/invitations/accept",
                 "post /api/v1/setup",
+                // An incoming webhook: its URL carries its secret.
+                "post /hooks/{id}/{secret}",
             ]
         );
         // A bad token sent along is refused even where none is needed.

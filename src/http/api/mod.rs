@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_mail;
 mod announcements;
+mod bots;
 mod csrf;
 pub(crate) mod digests;
 mod error_responses;
@@ -22,6 +23,7 @@ mod search;
 mod security;
 mod stream;
 mod users;
+mod webhooks;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};

@@ -12,8 +12,8 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, announcements, digests, feed_tokens, feeds, files, groups, guests, links,
-    notifications, posts, recommendations, saved, search, security, stream, users,
+    accounts, admin_mail, announcements, bots, digests, feed_tokens, feeds, files, groups, guests,
+    links, notifications, posts, recommendations, saved, search, security, stream, users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -64,10 +64,14 @@ operations! {
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         admin_mail::list_mail, admin_mail::retry_mail,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::show_webhook, webhooks::update_webhook, webhooks::delete_webhook,
+        webhooks::rotate_webhook_secret, webhooks::list_webhook_deliveries, webhooks::redeliver_webhook,
         notifications::list_notifications, notifications::mark_read, notifications::unread,
         notifications::show_settings, notifications::update_settings, notifications::mute_thread, notifications::unmute_thread,
         digests::run_digests, digests::show_membership, digests::set_membership,
         ops::healthz, ops::readyz, ops::metrics,
+        bots::create_bot, bots::list_bots, bots::show_bot, bots::deactivate_bot, bots::issue_bot_token, bots::revoke_bot_token,
+        bots::create_hook, bots::list_hooks, bots::revoke_hook, bots::incoming_hook,
 }
 
 /// The document, made once.

@@ -3,6 +3,7 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_bots;
 mod admin_mail;
 mod admin_scim;
 mod admin_workers;
@@ -16,6 +17,7 @@ pub(super) mod error_page;
 mod feed_settings;
 pub(crate) mod form;
 mod group_admin;
+mod group_hooks;
 mod groups;
 mod home;
 mod notifications;
@@ -31,6 +33,7 @@ mod sso;
 mod tags;
 mod unsubscribe;
 mod view;
+mod webhooks;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
@@ -60,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(comments::routes)
         .configure(groups::routes)
         .configure(group_admin::routes)
+        .configure(webhooks::routes)
         .configure(tags::routes)
         .configure(people::routes)
         .configure(settings::routes)
@@ -73,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(admin_mail::routes)
         .configure(admin_scim::routes)
+        .configure(admin_bots::routes)
+        .configure(group_hooks::routes)
         .configure(admin_workers::routes);
 }
 
@@ -155,9 +161,9 @@ impl Layout {
         self.me.as_ref().is_some_and(|m| m.kind == UserKind::Admin)
     }
 
-    /// True when the viewer is a guest (no company feed, no directory beyond their groups).
+    /// True when the viewer is a guest or a bot (no company feed, no directory beyond their groups).
     pub fn is_guest(&self) -> bool {
-        self.me.as_ref().is_some_and(|m| m.kind == UserKind::Guest)
+        self.me.as_ref().is_some_and(|m| m.kind.is_walled())
     }
 }
 

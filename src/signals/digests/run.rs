@@ -106,6 +106,8 @@ fn due_batch(
         .filter(digests::period_key.eq(key));
     let own: Vec<UserId> = users::table
         .filter(users::digest.eq(period.as_str()))
+        // Bots have no mailbox.
+        .filter(users::kind.ne(crate::accounts::UserKind::Bot.as_str()))
         .filter(users::deactivated_at.is_null())
         .filter(users::id.gt(after))
         .filter(diesel::dsl::not(diesel::dsl::exists(

@@ -122,3 +122,22 @@ on_both_backends!(
     a_guest_is_suggested_nothing_outside_her_groups,
     a_dismissal_names_a_known_kind,
 );
+
+async fn a_bot_in_her_groups_is_never_suggested(backend: crate::support::Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let team = app.group(&ana, "Team", "private", false).await;
+    add_member(&ana, &team, &bob).await;
+    let bot = crate::bots::bot(&admin, "Release bot").await;
+    crate::bots::add_member(&ana, &team, &bot).await;
+    let people = suggested(&ana, "people").await;
+    let names: Vec<&str> = people.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["BOB"],
+        "a fellow member is suggested, the group's bot never: {people:?}"
+    );
+}
+on_both_backends!(a_bot_in_her_groups_is_never_suggested);

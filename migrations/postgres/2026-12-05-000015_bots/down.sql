@@ -1,0 +1,10 @@
+ALTER TABLE posts DROP COLUMN via;
+DROP TABLE incoming_webhooks;
+DROP TABLE api_token_groups;
+ALTER TABLE api_tokens DROP COLUMN name;
+ALTER TABLE api_tokens DROP COLUMN expires_at;
+ALTER TABLE api_tokens DROP COLUMN group_limited;
+ALTER TABLE api_tokens DROP COLUMN can_write;
+ALTER TABLE api_tokens DROP COLUMN can_read;
+ALTER TABLE users DROP CONSTRAINT users_kind_check;
+ALTER TABLE users ADD CONSTRAINT users_kind_check CHECK (kind IN ('admin', 'employee', 'guest'));

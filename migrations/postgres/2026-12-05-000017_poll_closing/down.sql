@@ -1,0 +1,2 @@
+DROP INDEX polls_closing;
+ALTER TABLE polls DROP COLUMN closed_told;
