@@ -887,9 +887,10 @@ async fn every_write_is_refused_to_whoever_may_not_make_it_and_tells_nothing(bac
                 // Employees may join what they see; guests join nothing (she is already
                 // in the groups of her own).
                 let employee = matches!(viewer, Viewer::Admin | Viewer::NonMember);
-                if !(employee && may_see_group(viewer, place))
-                    && !matches!(viewer, Viewer::GuestOfThisGroup | Viewer::BotOfThisGroup)
-                {
+                let may_join = employee && may_see_group(viewer, place);
+                let walled_member =
+                    matches!(viewer, Viewer::GuestOfThisGroup | Viewer::BotOfThisGroup);
+                if !(may_join || walled_member) {
                     writes.push((
                         reqwest::Method::POST,
                         format!("/api/v1/groups/{group}/join"),
