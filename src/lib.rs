@@ -74,6 +74,8 @@ pub struct App {
     pub outbound: outbound::Outbound,
     /// Posts per incoming webhook per minute.
     pub hook_limiter: bots::HookLimiter,
+    /// The home rail's suggestions per reader, for a few minutes.
+    pub rail_cache: Arc<recommendations::cache::RailCache>,
 }
 
 impl App {
@@ -119,6 +121,7 @@ impl App {
             files,
             outbound,
             hook_limiter: bots::HookLimiter::default(),
+            rail_cache: Arc::default(),
         })
     }
 

@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Limits;
 use super::queries::{self, Readable};
 use super::views::{self, GroupSuggestion, PersonSuggestion, Recommendations, TagSuggestion};
+use super::{Kind, Limits};
 use crate::access::Scope;
 use crate::accounts;
 use crate::db::DbConnection;
@@ -30,6 +30,43 @@ struct Reader {
     department: String,
     followed: Vec<UserId>,
     member_groups: Vec<GroupId>,
+}
+
+/// `kept` suggestions without what the viewer did since they were made: people she follows
+/// now, groups she is in now, tags she follows now, and whatever she dismissed.
+pub fn without_done(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    mut kept: Recommendations,
+) -> Result<Recommendations> {
+    let me = scope.viewer().require_user()?.id;
+    let mut people: HashSet<String> = follows::followed_users(conn, me)?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    people.extend(
+        queries::dismissed_ids(conn, me, Kind::Person)?
+            .iter()
+            .map(i64::to_string),
+    );
+    let groups: HashSet<String> = queries::dismissed_ids(conn, me, Kind::Group)?
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    let mut tag_ids = follows::followed_tags(conn, me)?;
+    tag_ids.extend(queries::dismissed_ids(conn, me, Kind::Tag)?);
+    let tags: HashSet<String> = queries::tag_names(conn, &tag_ids)?.into_iter().collect();
+    kept.people.retain(|p| !people.contains(&p.user.id));
+    kept.groups.retain(|g| {
+        let joined = g
+            .group
+            .id
+            .parse()
+            .is_ok_and(|id| scope.role_in(GroupId(id)).is_some());
+        !joined && !groups.contains(&g.group.id)
+    });
+    kept.tags.retain(|t| !tags.contains(&t.name));
+    Ok(kept)
 }
 
 /// What to suggest to the viewer, at most `limits` of each kind, best first.

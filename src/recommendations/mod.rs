@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod cache;
 mod queries;
 pub mod views;
 

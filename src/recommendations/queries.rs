@@ -281,3 +281,19 @@ pub(super) fn insert_dismissal(
     .execute(inner))?;
     Ok(inserted > 0)
 }
+
+/// Ids of what `me` dismissed of `kind`.
+pub(super) fn dismissed_ids(conn: &mut DbConnection, me: UserId, kind: Kind) -> Result<Vec<i64>> {
+    Ok(dismissed!(me, kind).load(conn)?)
+}
+
+/// The names of tags `ids`.
+pub(super) fn tag_names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(tags::table
+        .filter(tags::id.eq_any(ids.to_vec()))
+        .select(tags::name)
+        .load(conn)?)
+}

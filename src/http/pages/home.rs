@@ -21,7 +21,7 @@ use crate::posts::actions::{self, NewPost};
 use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
 use crate::posts::polls::{NewPoll, ResultsAfter};
-use crate::recommendations::{self, Limits, Recommendations};
+use crate::recommendations::{Limits, Recommendations};
 
 /// Registers the routes of this area.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -213,6 +213,7 @@ async fn feed_page(
         _ => Board::Home,
     };
     let suggest = first_page && section == Section::Home && app.config.recommendations.rail;
+    let rail = app.rail_cache.clone();
     let (mut composer, trending, pinned, recommendations) =
         read(&app, &caller, move |conn, scope| {
             let composer = Composer::load(conn, scope, &selected)?;
@@ -229,13 +230,10 @@ async fn feed_page(
                 true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
                 false => None,
             };
-            // In the same unit of work as the rest of the page: a few bounded reads more.
+            // In the same unit of work as the rest of the page: kept for a few minutes, less
+            // what she did since.
             let recommendations = match suggest {
-                true => Some(recommendations::access::recommend(
-                    conn,
-                    scope,
-                    Limits::RAIL,
-                )?),
+                true => Some(rail.recommend(conn, scope, Limits::RAIL)?),
                 false => None,
             };
             Ok((composer, trending, pinned, recommendations))
