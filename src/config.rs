@@ -81,6 +81,16 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Recommendations of people, groups and tags (see docs/extensions.md).
     pub recommendations: RecommendationSettings,
+    /// The audit log of administrative and security actions (see docs/audit.md).
+    pub audit: AuditSettings,
+}
+
+/// The audit log (see docs/audit.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Days an entry is kept before the retention task deletes it; 0 keeps every entry.
+    pub retention_days: u32,
 }
 
 /// Outgoing webhooks (see docs/extensions.md).

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod bots;
 pub mod cli;
 pub mod clock;
@@ -185,6 +186,11 @@ impl App {
             files: self.files.clone(),
         };
         workers::spawn(db, &status, PeriodicWorker(file_sweep), stop.clone());
+        let retention = audit::retention::AuditRetention {
+            db: db.clone(),
+            days: config.audit.retention_days,
+        };
+        workers::spawn(db, &status, PeriodicWorker(retention), stop.clone());
         if config.links.previews {
             let ttl = chrono::Duration::hours(config.links.preview_ttl_hours);
             let queue = previews::queue::PreviewQueue { ttl };

@@ -667,3 +667,16 @@ diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, posts);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, post_tags);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, tags);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, groups);
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        subject -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        detail -> Text,
+    }
+}
