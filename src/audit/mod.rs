@@ -11,6 +11,7 @@
 
 pub mod access;
 mod actions;
+mod export;
 mod kinds;
 mod model;
 mod origin;
@@ -18,6 +19,7 @@ pub mod retention;
 
 pub use access::{AuditFilter, AuditItem, AuditPage};
 pub use actions::{Entry, record};
+pub use export::export_jsonl;
 pub use kinds::{AuditAction, Subject};
 pub use model::AuditEntry;
 pub use origin::Origin;

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_mail;
 mod announcements;
+pub(crate) mod audit;
 mod bots;
 mod csrf;
 pub(crate) mod digests;

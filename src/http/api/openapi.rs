@@ -12,8 +12,9 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, announcements, bots, digests, feed_tokens, feeds, files, groups, guests,
-    links, notifications, posts, recommendations, saved, search, security, stream, users, webhooks,
+    accounts, admin_mail, announcements, audit, bots, digests, feed_tokens, feeds, files, groups,
+    guests, links, notifications, posts, recommendations, saved, search, security, stream, users,
+    webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -64,6 +65,7 @@ operations! {
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         admin_mail::list_mail, admin_mail::retry_mail,
+        audit::list_audit, audit::export_audit,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::show_webhook, webhooks::update_webhook, webhooks::delete_webhook,
         webhooks::rotate_webhook_secret, webhooks::list_webhook_deliveries, webhooks::redeliver_webhook,
         notifications::list_notifications, notifications::mark_read, notifications::unread,

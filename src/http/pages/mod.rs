@@ -3,6 +3,7 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_audit;
 mod admin_bots;
 mod admin_mail;
 mod admin_scim;
@@ -75,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(opensearch::routes)
         .configure(notifications::routes)
         .configure(admin::routes)
+        .configure(admin_audit::routes)
         .configure(admin_mail::routes)
         .configure(admin_scim::routes)
         .configure(admin_bots::routes)
