@@ -12,6 +12,7 @@ mod access_matrix;
 mod accounts;
 mod announcements;
 mod atom;
+mod audit;
 mod auth;
 mod bots;
 mod cli;
