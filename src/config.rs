@@ -81,6 +81,16 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Recommendations of people, groups and tags (see docs/extensions.md).
     pub recommendations: RecommendationSettings,
+    /// Reports of posts and comments (see docs/moderation.md).
+    pub moderation: ModerationSettings,
+}
+
+/// Reports and moderation (see docs/moderation.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// Reports one person may file in an hour.
+    pub reports_per_hour: i64,
 }
 
 /// Outgoing webhooks (see docs/extensions.md).

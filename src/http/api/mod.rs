@@ -18,6 +18,7 @@ mod notifications;
 pub mod openapi;
 mod posts;
 mod recommendations;
+mod reports;
 mod saved;
 mod search;
 mod security;
