@@ -81,8 +81,18 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Recommendations of people, groups and tags (see docs/extensions.md).
     pub recommendations: RecommendationSettings,
+    /// Reports of posts and comments (see docs/moderation.md).
+    pub moderation: ModerationSettings,
     /// The audit log of administrative and security actions (see docs/audit.md).
     pub audit: AuditSettings,
+}
+
+/// Reports and moderation (see docs/moderation.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// Reports one person may file in an hour.
+    pub reports_per_hour: i64,
 }
 
 /// The audit log (see docs/audit.md).

@@ -89,6 +89,8 @@ error_codes! {
     TokenWriteOnly => "token_write_only",
     HookRateLimited => "hook_rate_limited",
     BotDeactivated => "bot_deactivated",
+    CannotReportOwn => "cannot_report_own",
+    ReportLimit => "report_limit",
     // The state of things
     NotFound => "not_found",
     AlreadyExists => "already_exists",
@@ -109,6 +111,8 @@ error_codes! {
     NotAPoll => "not_a_poll",
     PollClosed => "poll_closed",
     NotAnAnnouncement => "not_an_announcement",
+    AlreadyReported => "already_reported",
+    AlreadyDecided => "already_decided",
     // The server
     Unavailable => "unavailable",
     Internal => "internal",

@@ -125,3 +125,7 @@ id_type!(
     /// An outgoing webhook's id.
     WebhookId
 );
+id_type!(
+    /// A report's id: one reader's report of a post or comment.
+    ReportId
+);

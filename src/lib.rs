@@ -24,6 +24,7 @@ pub mod ids;
 pub mod links;
 pub mod live;
 pub mod mail;
+pub mod moderation;
 pub mod outbound;
 pub mod outbox;
 pub mod posts;

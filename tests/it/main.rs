@@ -25,6 +25,7 @@ mod http;
 mod links;
 mod mail;
 mod microblog;
+mod moderation;
 mod notifications;
 mod outbound;
 mod pages;

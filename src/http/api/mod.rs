@@ -19,6 +19,7 @@ mod notifications;
 pub mod openapi;
 mod posts;
 mod recommendations;
+mod reports;
 mod saved;
 mod search;
 mod security;

@@ -13,8 +13,8 @@ use utoipa::openapi::path::PathItem;
 use super::error_responses::ErrorResponses;
 use super::{
     accounts, admin_mail, announcements, audit, bots, digests, feed_tokens, feeds, files, groups,
-    guests, links, notifications, posts, recommendations, saved, search, security, stream, users,
-    webhooks,
+    guests, links, notifications, posts, recommendations, reports, saved, search, security, stream,
+    users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -56,6 +56,8 @@ operations! {
         links::post_backlinks, links::group_backlinks, links::tag_backlinks,
         links::remove_post_preview, links::remove_comment_preview,
         recommendations::list_recommendations, recommendations::dismiss_recommendation,
+        reports::report_post, reports::report_comment, reports::list_reports, reports::decide_report,
+        reports::my_reports, reports::my_hidden,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,

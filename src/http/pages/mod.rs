@@ -21,6 +21,7 @@ mod group_admin;
 mod group_hooks;
 mod groups;
 mod home;
+mod moderation;
 mod notifications;
 mod opensearch;
 mod people;
@@ -60,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(sso::routes)
         .configure(posts::routes)
         .configure(saved::routes)
+        .configure(moderation::routes)
         .configure(discover::routes)
         .configure(comments::routes)
         .configure(groups::routes)
