@@ -61,6 +61,9 @@ pub enum AuditAction {
     MailRetried,
     /// The audit log itself was exported (JSONL).
     AuditExported,
+    /// A moderator decided a report: dismissed, hid or deleted its item, and perhaps warned
+    /// or suspended its author (a suspension is also recorded as `user.deactivated`).
+    ReportDecided,
 }
 
 impl AuditAction {
@@ -106,6 +109,7 @@ impl AuditAction {
         AuditAction::DigestsRun,
         AuditAction::MailRetried,
         AuditAction::AuditExported,
+        AuditAction::ReportDecided,
     ];
 
     /// The stable wire name: stored, filtered on, exported. Never rename one.
@@ -151,6 +155,7 @@ impl AuditAction {
             AuditAction::DigestsRun => "digests.run",
             AuditAction::MailRetried => "mail.retried",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::ReportDecided => "report.decided",
         }
     }
 
@@ -186,6 +191,8 @@ pub enum Subject {
     Mail(i64),
     /// An address nobody has (a failed sign-in of an unknown person).
     Email(String),
+    /// A reader's report of a post or comment.
+    Report(crate::ids::ReportId),
 }
 
 impl fmt::Display for Subject {
@@ -202,6 +209,7 @@ impl fmt::Display for Subject {
             Subject::ScimToken(id) => write!(f, "scim_token:{id}"),
             Subject::Mail(id) => write!(f, "mail:{id}"),
             Subject::Email(address) => write!(f, "email:{address}"),
+            Subject::Report(id) => write!(f, "report:{id}"),
         }
     }
 }

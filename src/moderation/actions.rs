@@ -3,11 +3,13 @@
 
 use chrono::Duration;
 use diesel::prelude::*;
+use serde_json::json;
 
 use super::access;
 use super::letters;
 use super::model::{Action, Item, Outcome, Reason, Report, Sanction};
 use crate::access::Scope;
+use crate::audit::{self, AuditAction, Entry, Subject};
 use crate::accounts::{self, UserKind};
 use crate::clock;
 use crate::db::schema::reports;
@@ -152,8 +154,7 @@ fn open_by(
 /// Decides open report `id` as the viewer, who must moderate where its item lives: every open
 /// report of the same item ends with this decision, each reporter is told the outcome, and
 /// the author is told what was done (never by whom it was reported). `site` is the public
-/// address emails link to; `origin` where the decision was asked from (a suspension is
-/// recorded in the audit log as a deactivation).
+/// address emails link to; `origin` where the decision was asked from, for the audit log.
 pub fn decide(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -209,6 +210,23 @@ pub fn decide(
         decision.action.outcome(),
         decision.sanction,
         message,
+    )?;
+    let item = match report.item() {
+        Item::Post(id) => format!("post:{id}"),
+        Item::Comment(id) => format!("comment:{id}"),
+    };
+    audit::record(
+        conn,
+        origin,
+        Entry::new(AuditAction::ReportDecided, Some(me))
+            .subject(Subject::Report(report.id))
+            .detail(json!({
+                "item": item,
+                "author": report.author_id.to_string(),
+                "action": decision.action.as_str(),
+                "sanction": decision.sanction.map(Sanction::as_str),
+                "reports_closed": reporters.len(),
+            })),
     )?;
     letters::tell(
         conn,

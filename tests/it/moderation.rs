@@ -563,6 +563,28 @@ async fn site_admins_delete_warn_and_suspend_and_every_reporter_is_told(backend:
     assert!(ana_mails.iter().any(|t| t.contains("deleted the post")));
     assert!(ana_mails.iter().any(|t| t.contains("left it as it is")));
     assert_eq!(told("cy@example.com").len(), 1);
+    // The audit log keeps each decision, and the suspension as a deactivation.
+    let (status, log) = admin
+        .get("/api/v1/admin/audit?action=report.decided&limit=100")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let decided: Vec<(&str, &str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["subject"].as_str().unwrap(),
+                e["detail"]["action"].as_str().unwrap(),
+                e["detail"]["sanction"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let (first_report, second_report) = (format!("report:{}", reports[1]), format!("report:{}", reports[2]));
+    assert!(decided.contains(&(first_report.as_str(), "delete", "warn")), "{log}");
+    assert!(decided.contains(&(second_report.as_str(), "dismiss", "suspend")), "{log}");
+    let (_, log) = admin.get("/api/v1/admin/audit?action=user.deactivated").await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
     let ben_mails = told("ben@example.com");
     assert_eq!(ben_mails.len(), 2, "{ben_mails:?}");
     assert!(
