@@ -125,3 +125,7 @@ id_type!(
     /// An outgoing webhook's id.
     WebhookId
 );
+id_type!(
+    /// A person's export of her data.
+    ExportId
+);
