@@ -52,11 +52,7 @@ pub fn downloadable_export(
 }
 
 /// The viewer's exports, newest first, at most `limit`.
-pub fn own_exports(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    limit: i64,
-) -> Result<Vec<UserExport>> {
+pub fn own_exports(conn: &mut DbConnection, scope: &Scope, limit: i64) -> Result<Vec<UserExport>> {
     let me = exporter(scope)?;
     Ok(user_exports::table
         .filter(user_exports::user_id.eq(me))

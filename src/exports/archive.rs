@@ -250,7 +250,8 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
             for view in &views {
                 let attachments = self.attachments_of(&view.attachments, &own);
                 let note = self.post_note(view, &attachments);
-                let create = self.create(&note, &view.created_at);
+                let what = format!("post-{}", view.id);
+                let create = self.create(&what, &note, &view.created_at);
                 Collection::item(&mut self.zip, count, &create)?;
                 count += 1;
                 let article = self.post_html(view, &attachments);
@@ -279,7 +280,8 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
             for view in &views {
                 let attachments = self.attachments_of(&view.attachments, &own);
                 let note = self.comment_note(view, &attachments);
-                let create = self.create(&note, &view.created_at);
+                let what = format!("comment-{}", view.id);
+                let create = self.create(&what, &note, &view.created_at);
                 Collection::item(&mut self.zip, count, &create)?;
                 count += 1;
                 let article = self.comment_html(view, &attachments);
@@ -299,7 +301,11 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
 
     /// Her files among `files` as the archive carries them: inside it when she uploaded
     /// them, else by their address on the site.
-    fn attachments_of(&mut self, files: &[FileView], own: &HashSet<FileId>) -> Vec<(FileView, String)> {
+    fn attachments_of(
+        &mut self,
+        files: &[FileView],
+        own: &HashSet<FileId>,
+    ) -> Vec<(FileView, String)> {
         files
             .iter()
             .map(|file| {
@@ -330,10 +336,10 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
         format!("{}/posts/{id}", self.src.base)
     }
 
-    fn create(&self, object: &Value, at: &chrono::DateTime<chrono::Utc>) -> Value {
-        let id = object["id"].as_str().unwrap_or_default();
+    /// The `Create` of `object`, named `activities/<what>` under her actor.
+    fn create(&self, what: &str, object: &Value, at: &chrono::DateTime<chrono::Utc>) -> Value {
         let mut create = json!({
-            "id": format!("{id}#create"),
+            "id": format!("{}/activities/{what}", self.actor_id()),
             "type": "Create",
             "actor": self.actor_id(),
             "published": at.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -382,9 +388,9 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
                 })
             })
             .collect();
-        tags.extend(post.mentions.iter().map(|id| {
-            json!({"type": "Mention", "href": format!("{}/people/{id}", self.src.base)})
-        }));
+        tags.extend(post.mentions.iter().map(
+            |id| json!({"type": "Mention", "href": format!("{}/people/{id}", self.src.base)}),
+        ));
         if !tags.is_empty() {
             note["tag"] = Value::Array(tags);
         }
@@ -533,7 +539,7 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
             })?;
             for (post, at) in &page.items {
                 let url = self.post_url(&post.id.to_string());
-                self.like(count, &url, *at)?;
+                self.like(count, &format!("post-{}", post.id), &url, *at)?;
                 count += 1;
             }
             match page.next {
@@ -548,8 +554,12 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
                 crate::posts::access::own_comment_likes(conn, scope, after, PAGE)
             })?;
             for (comment, post, at) in &page.items {
-                let url = format!("{}#comment-{}", self.post_url(&post.id.to_string()), comment.id);
-                self.like(count, &url, *at)?;
+                let url = format!(
+                    "{}#comment-{}",
+                    self.post_url(&post.id.to_string()),
+                    comment.id
+                );
+                self.like(count, &format!("comment-{}", comment.id), &url, *at)?;
                 count += 1;
             }
             match page.next {
@@ -564,9 +574,9 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
         Collection::end(&mut self.zip, count)
     }
 
-    fn like(&mut self, count: usize, url: &str, at: NaiveDateTime) -> Result<()> {
+    fn like(&mut self, count: usize, what: &str, url: &str, at: NaiveDateTime) -> Result<()> {
         let like = json!({
-            "id": format!("{}#likes/{}", self.actor_id(), hex_of(url)),
+            "id": format!("{}/likes/{what}", self.actor_id()),
             "type": "Like",
             "actor": self.actor_id(),
             "object": url,
@@ -654,7 +664,11 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
         for tag in &tags {
             let url = format!("{base}/tags/{tag}");
             items.push(json!({"type": "Link", "href": url, "name": format!("#{tag}")}));
-            html.push_str(&format!("<li><a href=\"{}\">#{}</a></li>", esc(&url), esc(tag)));
+            html.push_str(&format!(
+                "<li><a href=\"{}\">#{}</a></li>",
+                esc(&url),
+                esc(tag)
+            ));
         }
         if tags.is_empty() {
             html.push_str("<li>None.</li>");
@@ -690,9 +704,8 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
         let mut before = None;
         loop {
             (self.keep)()?;
-            let page = self.read(|conn, scope| {
-                crate::posts::saved::saved_page(conn, scope, before, PAGE)
-            })?;
+            let page = self
+                .read(|conn, scope| crate::posts::saved::saved_page(conn, scope, before, PAGE))?;
             for item in &page.items {
                 let post = self.post_url(&item.post.id);
                 let url = match &item.comment {
@@ -772,11 +785,7 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
              <code>attachments/</code>. Links lead to Agora, where they open for whoever may \
              read them.</p></footer>\n</body>\n</html>\n";
         self.index.flush().map_err(Error::internal)?;
-        let mut body = self
-            .index
-            .get_ref()
-            .try_clone()
-            .map_err(Error::internal)?;
+        let mut body = self.index.get_ref().try_clone().map_err(Error::internal)?;
         body.rewind().map_err(Error::internal)?;
         self.start("index.html", true)?;
         self.put(head.as_bytes())?;
@@ -807,7 +816,11 @@ struct Collection;
 impl Collection {
     fn begin<W: Write + Seek>(zip: &mut ZipWriter<W>, header: &Value) -> Result<()> {
         let text = serde_json::to_string_pretty(header).map_err(Error::internal)?;
-        let open = text.trim_end().strip_suffix('}').unwrap_or(&text).trim_end();
+        let open = text
+            .trim_end()
+            .strip_suffix('}')
+            .unwrap_or(&text)
+            .trim_end();
         let start = format!("{open},\n  \"orderedItems\": [\n");
         zip.write_all(start.as_bytes()).map_err(Error::internal)
     }
@@ -934,12 +947,6 @@ fn readable_time(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// A short stable token for an address, to name an activity about it.
-fn hex_of(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(text.as_bytes())[..8])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,7 +964,10 @@ mod tests {
     #[test]
     fn our_links_become_absolute_and_text_is_escaped() {
         assert_eq!(
-            absolute_links("<a href=\"/tags/x\">#x</a> <a href=\"https://e.x/\">e</a>", "https://a.example"),
+            absolute_links(
+                "<a href=\"/tags/x\">#x</a> <a href=\"https://e.x/\">e</a>",
+                "https://a.example"
+            ),
             "<a href=\"https://a.example/tags/x\">#x</a> <a href=\"https://e.x/\">e</a>"
         );
         assert_eq!(esc("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");

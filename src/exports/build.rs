@@ -135,8 +135,10 @@ impl ExportBuilder {
             } = &builder;
             let user = db
                 .read(|conn| {
-                    Ok(crate::accounts::system::users_by_id(conn, &[export.user_id])?
-                        .remove(&export.user_id))
+                    Ok(
+                        crate::accounts::system::users_by_id(conn, &[export.user_id])?
+                            .remove(&export.user_id),
+                    )
                 })?
                 .filter(|user| user.is_active())
                 .ok_or_else(|| Error::not_found("user"))?;
@@ -235,19 +237,16 @@ impl Lease {
     }
 }
 
-
 /// Takes the oldest export due at `now` (requested and not waiting for a retry, or building
 /// under a lease that ran out) for a new build; `None` when there is none. An export whose
 /// builds were cut short [`MAX_ATTEMPTS`] times is failed instead.
 pub fn claim(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Option<UserExport>> {
     for _ in 0..8 {
-        let requested = user_exports::state
-            .eq(State::Requested.as_str())
-            .and(
-                user_exports::lease_until
-                    .is_null()
-                    .or(user_exports::lease_until.le(now)),
-            );
+        let requested = user_exports::state.eq(State::Requested.as_str()).and(
+            user_exports::lease_until
+                .is_null()
+                .or(user_exports::lease_until.le(now)),
+        );
         let abandoned = user_exports::state
             .eq(State::Building.as_str())
             .and(user_exports::lease_until.le(now));

@@ -68,6 +68,19 @@ impl ExportView {
         }
     }
 
+    /// When it was asked for, for people.
+    pub fn requested_text(&self) -> String {
+        ExportView::when(&self.requested_at)
+    }
+
+    /// Until when it can be downloaded, for people.
+    pub fn expires_text(&self) -> String {
+        self.expires_at
+            .as_ref()
+            .map(ExportView::when)
+            .unwrap_or_default()
+    }
+
     /// A date for people: "2026-12-05 14:03 UTC".
     pub fn when(at: &DateTime<Utc>) -> String {
         at.format("%Y-%m-%d %H:%M UTC").to_string()

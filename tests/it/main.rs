@@ -41,4 +41,5 @@ mod smtp;
 mod snapshots;
 mod sorting;
 mod stream;
+mod user_exports;
 mod webhooks;
