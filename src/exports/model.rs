@@ -9,6 +9,7 @@ use crate::ids::{ExportId, UserId};
 /// Where an export is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ExportState)]
 pub enum State {
     /// Asked for; waiting for a builder.
     Requested,
