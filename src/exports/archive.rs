@@ -755,6 +755,8 @@ impl<W: Write + Seek> Writer<'_, '_, W> {
             self.start(&file.path, compressible(&file.content_type))?;
             while let Some(chunk) = src.runtime.block_on(opened.download.chunks.next()) {
                 self.put(&chunk?)?;
+                // A large file takes a while: the lease is renewed on the way when due.
+                (self.keep)()?;
             }
         }
         Ok(())
