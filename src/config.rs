@@ -83,6 +83,10 @@ pub struct Config {
     pub recommendations: RecommendationSettings,
     /// Exports of one's own data (see docs/exports.md).
     pub exports: ExportSettings,
+    /// Reports of posts and comments (see docs/moderation.md).
+    pub moderation: ModerationSettings,
+    /// The audit log of administrative and security actions (see docs/audit.md).
+    pub audit: AuditSettings,
 }
 
 /// Exports of one's own data: how long a ready one is kept, and how often one may be asked.
@@ -93,6 +97,22 @@ pub struct ExportSettings {
     pub keep_days: i64,
     /// Exports one person may request within 24 hours.
     pub per_day: i64,
+}
+
+/// Reports and moderation (see docs/moderation.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// Reports one person may file in an hour.
+    pub reports_per_hour: i64,
+}
+
+/// The audit log (see docs/audit.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Days an entry is kept before the retention task deletes it; 0 keeps every entry.
+    pub retention_days: u32,
 }
 
 /// Outgoing webhooks (see docs/extensions.md).

@@ -90,6 +90,8 @@ error_codes! {
     HookRateLimited => "hook_rate_limited",
     ExportRateLimited => "export_rate_limited",
     BotDeactivated => "bot_deactivated",
+    CannotReportOwn => "cannot_report_own",
+    ReportLimit => "report_limit",
     // The state of things
     NotFound => "not_found",
     AlreadyExists => "already_exists",
@@ -110,6 +112,8 @@ error_codes! {
     NotAPoll => "not_a_poll",
     PollClosed => "poll_closed",
     NotAnAnnouncement => "not_an_announcement",
+    AlreadyReported => "already_reported",
+    AlreadyDecided => "already_decided",
     // The server
     Unavailable => "unavailable",
     Internal => "internal",

@@ -129,3 +129,7 @@ id_type!(
     /// A person's export of her data.
     ExportId
 );
+id_type!(
+    /// A report's id: one reader's report of a post or comment.
+    ReportId
+);

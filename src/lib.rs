@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod bots;
 pub mod cli;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod links;
 pub mod live;
 pub mod mail;
+pub mod moderation;
 pub mod outbound;
 pub mod outbox;
 pub mod posts;
@@ -194,6 +196,11 @@ impl App {
             staging: exports::build::staging_dir(&config),
         };
         workers::spawn(db, &status, PeriodicWorker(export_sweep), stop.clone());
+        let retention = audit::retention::AuditRetention {
+            db: db.clone(),
+            days: config.audit.retention_days,
+        };
+        workers::spawn(db, &status, PeriodicWorker(retention), stop.clone());
         if config.links.previews {
             let ttl = chrono::Duration::hours(config.links.preview_ttl_hours);
             let queue = previews::queue::PreviewQueue { ttl };

@@ -102,6 +102,7 @@ pub fn run(app: agora::App, receiver: Receiver, posts: usize) -> Result<String, 
             kind: agora::accounts::UserKind::Admin,
         },
         Registration::FirstAdmin,
+        &agora::audit::Origin::command_line(),
     )
     .map_err(|e| e.detail)?;
     let rules = app.config.link_rules();
@@ -115,7 +116,12 @@ pub fn run(app: agora::App, receiver: Receiver, posts: usize) -> Result<String, 
                 group_id: None,
                 description: "bench".into(),
             };
-            create_webhook(conn, &scope, &endpoint)?;
+            create_webhook(
+                conn,
+                &scope,
+                &endpoint,
+                &agora::audit::Origin::command_line(),
+            )?;
             for n in 0..posts {
                 let body = serde_json::json!({"body": format!("Post {n} for the receiver")});
                 let post = serde_json::from_value(body).map_err(agora::error::Error::internal)?;

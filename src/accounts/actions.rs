@@ -8,6 +8,7 @@ use super::rate_limit::LoginLimiter;
 use super::sessions::{self, Session};
 use super::{passwords, queries};
 use crate::access::Viewer;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::clock;
 use crate::config::{AuthSettings, Config};
 use crate::db::schema::users;
@@ -48,13 +49,14 @@ pub enum Registration<'a> {
     Guest { sponsor: UserId },
 }
 
-/// Creates an account. The password is hashed before the transaction, so the write lock is
-/// never held during the slow hash.
+/// Creates an account, asked from `origin`. The password is hashed before the transaction, so
+/// the write lock is never held during the slow hash.
 pub fn register(
     db: &Db,
     settings: &AuthSettings,
     mut input: NewAccount,
     by: Registration<'_>,
+    origin: &Origin,
 ) -> Result<User> {
     let invited = matches!(by, Registration::Guest { .. });
     let actor = match by {
@@ -130,6 +132,10 @@ pub fn register(
             .execute(conn)?;
         let by = actor.unwrap_or(id);
         events::append(conn, &Event::UserCreated { by, user: id })?;
+        let created = Entry::new(AuditAction::UserCreated, Some(by))
+            .subject(Subject::User(id))
+            .detail(serde_json::json!({"email": email, "kind": input.kind.as_str()}));
+        audit::record(conn, origin, created)?;
         queries::find(conn, id)?.ok_or_else(|| Error::internal("user vanished after insert"))
     })
 }
@@ -164,12 +170,13 @@ pub fn update_profile(
 }
 
 /// Updates the profile of user `id` (admins only), as a directory sync would; her digest
-/// setting stays hers.
+/// setting stays hers. The audit log keeps what changed.
 pub fn update_profile_of(
     conn: &mut DbConnection,
     viewer: &Viewer,
     id: UserId,
     update: &ProfileUpdate,
+    origin: &Origin,
 ) -> Result<User> {
     let admin = viewer.require_admin()?.id;
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
@@ -177,7 +184,29 @@ pub fn update_profile_of(
         digest: None,
         ..update.clone()
     };
-    change_profile(conn, admin, user.id, &update)
+    let changed = change_profile(conn, admin, user.id, &update)?;
+    if admin != user.id {
+        let entry = Entry::new(AuditAction::UserUpdated, Some(admin))
+            .subject(Subject::User(user.id))
+            .change(profile_of(&user), profile_of(&changed));
+        audit::record(conn, origin, entry)?;
+    }
+    Ok(changed)
+}
+
+/// What an admin may change of a profile, for the audit log's before and after.
+fn profile_of(user: &User) -> serde_json::Value {
+    serde_json::json!({
+        "name": user.name,
+        "title": user.title,
+        "department": user.department,
+        "location": user.location,
+        "phone": user.phone,
+        "pronouns": user.pronouns,
+        "time_zone": user.time_zone,
+        "bio": user.bio,
+        "manager_id": user.manager_id.map(|m| m.to_string()),
+    })
 }
 
 /// Applies `update` to `who`'s profile on `by`'s behalf.
@@ -311,7 +340,12 @@ fn is_time_zone_name(zone: &str) -> bool {
 }
 
 /// Deactivates user `id` (admins only): every session and token dies now; content stays.
-pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> Result<()> {
+pub fn deactivate_user(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: UserId,
+    origin: &Origin,
+) -> Result<()> {
     let admin = viewer.require_admin()?.id;
     if admin == id {
         return Err(Error::conflict(
@@ -319,12 +353,17 @@ pub fn deactivate_user(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> 
             "ask another admin to deactivate your account",
         ));
     }
-    deactivate(conn, Some(admin), id)
+    deactivate(conn, Some(admin), id, origin)
 }
 
 /// Deactivates account `id` on `actor`'s behalf (`None`: Agora itself, as when a guest's
-/// access expires): every session and token ends; what they wrote stays.
-pub fn deactivate(conn: &mut DbConnection, actor: Option<UserId>, id: UserId) -> Result<()> {
+/// access expires), asked from `origin`: every session and token ends; what they wrote stays.
+pub fn deactivate(
+    conn: &mut DbConnection,
+    actor: Option<UserId>,
+    id: UserId,
+    origin: &Origin,
+) -> Result<()> {
     let user = queries::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if user.is_active() {
         diesel::update(users::table.find(id))
@@ -337,12 +376,22 @@ pub fn deactivate(conn: &mut DbConnection, actor: Option<UserId>, id: UserId) ->
                 user: id,
             },
         )?;
+        let entry = Entry::new(AuditAction::UserDeactivated, actor)
+            .subject(Subject::User(id))
+            .detail(serde_json::json!({"kind": user.kind().as_str()}));
+        audit::record(conn, origin, entry)?;
     }
     sessions::revoke_all(conn, id)
 }
 
-/// Reactivates account `id` on `actor`'s behalf; they sign in again with their password.
-pub fn reactivate(conn: &mut DbConnection, actor: UserId, id: UserId) -> Result<()> {
+/// Reactivates account `id` on `actor`'s behalf, asked from `origin`; they sign in again with
+/// their password.
+pub fn reactivate(
+    conn: &mut DbConnection,
+    actor: UserId,
+    id: UserId,
+    origin: &Origin,
+) -> Result<()> {
     let changed = diesel::update(
         users::table
             .find(id)
@@ -358,6 +407,9 @@ pub fn reactivate(conn: &mut DbConnection, actor: UserId, id: UserId) -> Result<
                 user: id,
             },
         )?;
+        let entry =
+            Entry::new(AuditAction::UserReactivated, Some(actor)).subject(Subject::User(id));
+        audit::record(conn, origin, entry)?;
     }
     Ok(())
 }
@@ -406,32 +458,62 @@ pub fn sign_in(
         }
     };
     // A failure stays counted: the attempt was counted when it began.
-    let Some(user) = user.filter(|_| matched) else {
-        return Err(Error::new(
-            ErrorKind::Unauthenticated,
-            ErrorCode::BadCredentials,
-            "wrong email or password",
-        ));
+    let user = match user {
+        Some(user) if matched => user,
+        refused => {
+            let failed = failed_sign_in(refused.as_ref(), &email, "bad_credentials");
+            db.write(|conn| audit::record(conn, origin, failed))?;
+            return Err(Error::new(
+                ErrorKind::Unauthenticated,
+                ErrorCode::BadCredentials,
+                "wrong email or password",
+            ));
+        }
     };
     attempt.succeeded();
     if !config.oidc.allows_password(user.kind()) {
+        let failed = failed_sign_in(Some(&user), &email, "password_sign_in_off");
+        db.write(|conn| audit::record(conn, origin, failed))?;
         return Err(Error::forbidden(
             ErrorCode::PasswordSignInOff,
             "your company signs you in through its identity provider: use the button above the form",
         ));
     }
-    let issued = db.write(|conn| match credential {
-        Credential::Token => Ok(Issued::Token(
-            sessions::create_api_token(conn, user.id, origin)?.1,
-        )),
-        Credential::Session => Ok(Issued::Session(sessions::create_session(
-            conn,
-            user.id,
-            config.auth.session_days,
-            origin,
-        )?)),
+    let issued = db.write(|conn| {
+        let (issued, kind) = match credential {
+            Credential::Token => (
+                Issued::Token(sessions::create_api_token(conn, user.id, origin)?.1),
+                "token",
+            ),
+            Credential::Session => (
+                Issued::Session(sessions::create_session(
+                    conn,
+                    user.id,
+                    config.auth.session_days,
+                    origin,
+                )?),
+                "session",
+            ),
+        };
+        let signed_in = Entry::new(AuditAction::SignInSucceeded, Some(user.id))
+            .subject(Subject::User(user.id))
+            .detail(serde_json::json!({"method": "password", "credential": kind}));
+        audit::record(conn, origin, signed_in)?;
+        Ok(issued)
     })?;
     Ok((user, issued))
+}
+
+/// The audit entry of a refused password sign-in as `email`: the account's when there is
+/// one (a deactivated one included), the bare address otherwise.
+fn failed_sign_in(user: Option<&User>, email: &str, reason: &str) -> Entry {
+    let (actor, subject) = match user {
+        Some(user) => (Some(user.id), Subject::User(user.id)),
+        None => (None, Subject::Email(email.to_string())),
+    };
+    Entry::new(AuditAction::SignInFailed, actor)
+        .subject(subject)
+        .detail(serde_json::json!({"method": "password", "reason": reason}))
 }
 
 /// Trimmed and lower-cased: emails are compared case-insensitively.

@@ -73,9 +73,14 @@ fn may_use_links(user: &User, settings: &AuthSettings) -> bool {
         && (user.kind() == UserKind::Guest || settings.email_links_for_employees)
 }
 
-/// Uses the link carrying `token`: once, before it expires, for an active user who may still
-/// use links. Returns her.
-pub fn redeem(conn: &mut DbConnection, settings: &AuthSettings, token: &str) -> Result<User> {
+/// Uses the link carrying `token`, from `origin`: once, before it expires, for an active user
+/// who may still use links. Returns her; the audit log records her sign-in.
+pub fn redeem(
+    conn: &mut DbConnection,
+    settings: &AuthSettings,
+    token: &str,
+    origin: &crate::audit::Origin,
+) -> Result<User> {
     let now = Utc::now().naive_utc();
     let found: Option<(i64, crate::ids::UserId)> = sign_in_links::table
         .filter(sign_in_links::token_hash.eq(sessions::sha256_hex(token)))
@@ -95,7 +100,14 @@ pub fn redeem(conn: &mut DbConnection, settings: &AuthSettings, token: &str) -> 
         .set(sign_in_links::used_at.eq(Some(now)))
         .execute(conn)?;
     match queries::find(conn, user_id)? {
-        Some(user) if used == 1 && may_use_links(&user, settings) => Ok(user),
+        Some(user) if used == 1 && may_use_links(&user, settings) => {
+            use crate::audit::{AuditAction, Entry, Subject};
+            let signed_in = Entry::new(AuditAction::SignInSucceeded, Some(user.id))
+                .subject(Subject::User(user.id))
+                .detail(serde_json::json!({"method": "link"}));
+            crate::audit::record(conn, origin, signed_in)?;
+            Ok(user)
+        }
         _ => Err(no_longer_valid()),
     }
 }

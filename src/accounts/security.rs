@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::queries;
 use super::sessions::{self, ApiToken, Session};
 use crate::access::Scope;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::db::DbConnection;
 use crate::db::schema::{api_tokens, sessions as session_rows};
 use crate::error::{Error, Result};
@@ -77,15 +78,30 @@ fn view(
     }
 }
 
-/// Ends every session and token of `user_id` (and her feed token and live streams).
-pub fn sign_out_everywhere(conn: &mut DbConnection, scope: &Scope, user_id: UserId) -> Result<()> {
-    may_manage(conn, scope, user_id)?;
-    sessions::revoke_all(conn, user_id)
+/// Ends every session and token of `user_id` (and her feed token and live streams), asked
+/// from `origin`.
+pub fn sign_out_everywhere(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    user_id: UserId,
+    origin: &Origin,
+) -> Result<()> {
+    let me = may_manage(conn, scope, user_id)?;
+    sessions::revoke_all(conn, user_id)?;
+    let entry =
+        Entry::new(AuditAction::SignedOutEverywhere, Some(me)).subject(Subject::User(user_id));
+    audit::record(conn, origin, entry)
 }
 
-/// Ends one session or token of `user_id`; someone else's id is not found.
-pub fn sign_out(conn: &mut DbConnection, scope: &Scope, user_id: UserId, id: i64) -> Result<()> {
-    may_manage(conn, scope, user_id)?;
+/// Ends one session or token of `user_id`, asked from `origin`; someone else's id is not found.
+pub fn sign_out(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    user_id: UserId,
+    id: i64,
+    origin: &Origin,
+) -> Result<()> {
+    let me = Some(may_manage(conn, scope, user_id)?);
     let session: Option<i64> = session_rows::table
         .filter(session_rows::id.eq(id))
         .filter(session_rows::user_id.eq(user_id))
@@ -93,7 +109,7 @@ pub fn sign_out(conn: &mut DbConnection, scope: &Scope, user_id: UserId, id: i64
         .first(conn)
         .optional()?;
     if session.is_some() {
-        return sessions::revoke_session(conn, id);
+        return sessions::revoke_session(conn, id, me, origin);
     }
     let token: Option<i64> = api_tokens::table
         .filter(api_tokens::id.eq(id))
@@ -102,19 +118,20 @@ pub fn sign_out(conn: &mut DbConnection, scope: &Scope, user_id: UserId, id: i64
         .first(conn)
         .optional()?;
     match token {
-        Some(id) => sessions::revoke_api_token(conn, id),
+        Some(id) => sessions::revoke_api_token(conn, id, me, origin),
         None => Err(Error::not_found("session")),
     }
 }
 
-/// Her own credentials, or anyone's for an admin (and a person who does not exist is 404).
-fn may_manage(conn: &mut DbConnection, scope: &Scope, user_id: UserId) -> Result<()> {
+/// Her own credentials, or anyone's for an admin (and a person who does not exist is 404);
+/// returns who asks.
+fn may_manage(conn: &mut DbConnection, scope: &Scope, user_id: UserId) -> Result<UserId> {
     let me = scope.viewer().require_user()?;
     if me.id != user_id {
         scope.viewer().require_admin()?;
         queries::find(conn, user_id)?.ok_or_else(|| Error::not_found("user"))?;
     }
-    Ok(())
+    Ok(me.id)
 }
 
 /// "Firefox on Linux", from a User-Agent; what it cannot tell stays generic.

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::User;
 use crate::access::Viewer;
+use crate::audit::{self, AuditAction, Entry, Subject};
 use crate::db::schema::{api_token_groups, api_tokens, sessions, users};
 use crate::db::{DbConnection, new_id};
 use crate::error::Result;
@@ -20,12 +21,8 @@ const TOKEN_PREFIX: &str = "agora_";
 const SEEN_EVERY: Duration = Duration::minutes(5);
 
 /// Where a credential was issued: the client's software and address, for its owner to
-/// recognise on the security page.
-#[derive(Clone, Debug, Default)]
-pub struct Origin {
-    pub user_agent: String,
-    pub ip: String,
-}
+/// recognise on the security page (and for the audit log).
+pub use crate::audit::Origin;
 
 /// A browser session row.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -109,6 +106,10 @@ pub fn create_session(
             sessions::last_seen_at.eq(session.last_seen_at),
         ))
         .execute(conn)?;
+    let opened = Entry::new(AuditAction::SessionCreated, Some(user_id))
+        .subject(Subject::Session(session.id))
+        .detail(serde_json::json!({"days": days}));
+    audit::record(conn, origin, opened)?;
     Ok(session)
 }
 
@@ -171,13 +172,23 @@ pub fn resolve_session(conn: &mut DbConnection, id: i64) -> Result<Option<(Sessi
     Ok(found.map(|(session, user)| (session, resolved(user))))
 }
 
-/// Ends session `id`; its open live streams end with it.
-pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
+/// Ends session `id` on `by`'s behalf (none: Agora itself, or the identity provider), asked
+/// from `origin`; its open live streams end with it.
+pub fn revoke_session(
+    conn: &mut DbConnection,
+    id: i64,
+    by: Option<UserId>,
+    origin: &Origin,
+) -> Result<()> {
     let row = sessions::table.find(id);
     let user: Option<UserId> = row.select(sessions::user_id).first(conn).optional()?;
     if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
         let revoked = Event::SessionRevoked { user, session: id };
         events::append(conn, &revoked)?;
+        let ended = Entry::new(AuditAction::SessionRevoked, by)
+            .subject(Subject::Session(id))
+            .detail(serde_json::json!({"user": user.to_string()}));
+        audit::record(conn, origin, ended)?;
     }
     Ok(())
 }
@@ -185,6 +196,18 @@ pub fn revoke_session(conn: &mut DbConnection, id: i64) -> Result<()> {
 /// Issues a personal access token for `user_id`, asked for from `origin`; returns (token id,
 /// the token). The token itself is shown once and never stored.
 pub fn create_api_token(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    origin: &Origin,
+) -> Result<(i64, String)> {
+    let (id, token) = insert_token(conn, user_id, origin)?;
+    let issued = Entry::new(AuditAction::TokenCreated, Some(user_id)).subject(Subject::Token(id));
+    audit::record(conn, origin, issued)?;
+    Ok((id, token))
+}
+
+/// Stores a new token of `user_id`; returns (token id, the token).
+fn insert_token(
     conn: &mut DbConnection,
     user_id: UserId,
     origin: &Origin,
@@ -219,14 +242,14 @@ pub struct Grant {
 }
 
 /// Issues a token for `user_id` that may do what `grant` says; returns (token id, the token),
-/// the token shown once and never stored.
+/// the token shown once and never stored. Its issuer records it in the audit log.
 pub fn create_granted_token(
     conn: &mut DbConnection,
     user_id: UserId,
     grant: &Grant,
     origin: &Origin,
 ) -> Result<(i64, String)> {
-    let (id, token) = create_api_token(conn, user_id, origin)?;
+    let (id, token) = insert_token(conn, user_id, origin)?;
     diesel::update(api_tokens::table.find(id))
         .set((
             api_tokens::name.eq(&grant.name),
@@ -307,8 +330,13 @@ pub fn api_token_live(conn: &mut DbConnection, id: i64) -> Result<bool> {
     Ok(found.is_some())
 }
 
-/// Revokes token `id`; its open live streams end with it.
-pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
+/// Revokes token `id` on `by`'s behalf, asked from `origin`; its open live streams end with it.
+pub fn revoke_api_token(
+    conn: &mut DbConnection,
+    id: i64,
+    by: Option<UserId>,
+    origin: &Origin,
+) -> Result<()> {
     let row = api_tokens::table.find(id);
     let user: Option<UserId> = row.select(api_tokens::user_id).first(conn).optional()?;
     diesel::delete(api_token_groups::table.filter(api_token_groups::token_id.eq(id)))
@@ -316,12 +344,16 @@ pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> Result<()> {
     if let (Some(user), 1) = (user, diesel::delete(row).execute(conn)?) {
         let revoked = Event::TokenRevoked { user, token: id };
         events::append(conn, &revoked)?;
+        let ended = Entry::new(AuditAction::TokenRevoked, by)
+            .subject(Subject::Token(id))
+            .detail(serde_json::json!({"user": user.to_string()}));
+        audit::record(conn, origin, ended)?;
     }
     Ok(())
 }
 
 /// Ends every session and token of `user_id`, their feed token included, and every live
-/// stream they opened.
+/// stream they opened. The action that calls it records why in the audit log.
 pub fn revoke_all(conn: &mut DbConnection, user_id: UserId) -> Result<()> {
     let sessions =
         diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;

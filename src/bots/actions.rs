@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::views::{BotGroupView, BotView, IssuedTokenView, TokenView};
 use crate::access::Viewer;
 use crate::accounts::sessions::{self, Grant, Origin};
 use crate::accounts::{self, User};
+use crate::audit::{self, AuditAction, Entry, Subject};
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result, Validation, invalid};
 use crate::groups;
@@ -53,10 +55,19 @@ fn yes() -> bool {
     true
 }
 
-/// Creates a bot account (admins only).
-pub fn create_bot(conn: &mut DbConnection, viewer: &Viewer, input: &NewBot) -> Result<BotView> {
+/// Creates a bot account (admins only), asked from `origin`.
+pub fn create_bot(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    input: &NewBot,
+    origin: &Origin,
+) -> Result<BotView> {
     let admin = viewer.require_admin()?.id;
     let bot = accounts::bots::create_bot_account(conn, admin, &input.name, &input.description)?;
+    let created = Entry::new(AuditAction::BotCreated, Some(admin))
+        .subject(Subject::User(bot.id))
+        .detail(json!({"name": bot.name}));
+    audit::record(conn, origin, created)?;
     Ok(BotView::of(&bot, Vec::new(), Vec::new()))
 }
 
@@ -84,7 +95,7 @@ pub fn issue_token(
     input: &NewToken,
     origin: &Origin,
 ) -> Result<IssuedTokenView> {
-    viewer.require_admin()?;
+    let admin = viewer.require_admin()?.id;
     let bot = accounts::bots::find_bot(conn, id)?;
     if !bot.is_active() {
         return Err(Error::conflict(
@@ -94,6 +105,21 @@ pub fn issue_token(
     }
     let grant = grant(conn, input)?;
     let (token_id, token) = sessions::create_granted_token(conn, bot.id, &grant, origin)?;
+    let groups: Option<Vec<String>> = grant
+        .groups
+        .as_ref()
+        .map(|groups| groups.iter().map(ToString::to_string).collect());
+    let issued = Entry::new(AuditAction::TokenCreated, Some(admin))
+        .subject(Subject::Token(token_id))
+        .detail(json!({
+            "user": bot.id.to_string(),
+            "name": grant.name,
+            "can_read": grant.can_read,
+            "can_write": grant.can_write,
+            "groups": groups,
+            "expires_at": grant.expires_at.map(|at| at.and_utc()),
+        }));
+    audit::record(conn, origin, issued)?;
     let details = view(conn, &bot)?
         .tokens
         .into_iter()
@@ -102,27 +128,35 @@ pub fn issue_token(
     Ok(IssuedTokenView { token, details })
 }
 
-/// Revokes token `token_id` of bot `id` (admins only); requests with it fail at once.
+/// Revokes token `token_id` of bot `id` (admins only), asked from `origin`; requests with it
+/// fail at once.
 pub fn revoke_token(
     conn: &mut DbConnection,
     viewer: &Viewer,
     id: UserId,
     token_id: i64,
+    origin: &Origin,
 ) -> Result<()> {
-    viewer.require_admin()?;
+    let admin = viewer.require_admin()?.id;
     let bot = accounts::bots::find_bot(conn, id)?;
     let (_, tokens) = sessions::credentials_of(conn, bot.id)?;
     if !tokens.iter().any(|t| t.id == token_id) {
         return Err(Error::not_found("token"));
     }
-    sessions::revoke_api_token(conn, token_id)
+    sessions::revoke_api_token(conn, token_id, Some(admin), origin)
 }
 
-/// Deactivates bot `id` (admins only): its tokens die at once, what it posted stays.
-pub fn deactivate_bot(conn: &mut DbConnection, viewer: &Viewer, id: UserId) -> Result<()> {
+/// Deactivates bot `id` (admins only), asked from `origin`: its tokens die at once, what it
+/// posted stays.
+pub fn deactivate_bot(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: UserId,
+    origin: &Origin,
+) -> Result<()> {
     let admin = viewer.require_admin()?.id;
     let bot = accounts::bots::find_bot(conn, id)?;
-    accounts::actions::deactivate(conn, Some(admin), bot.id)
+    accounts::actions::deactivate(conn, Some(admin), bot.id, origin)
 }
 
 /// The grant `input` asks for, checked.

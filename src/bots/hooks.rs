@@ -11,6 +11,7 @@ use super::message::{Message, slack_links, via};
 use super::views::{CreatedHookView, HookView};
 use crate::access::Scope;
 use crate::accounts::{self, sessions};
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::db::schema::{incoming_webhooks, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation, invalid};
@@ -60,13 +61,14 @@ pub struct NewHook {
 
 /// Makes an incoming webhook for `group_id` named `name`, with its own bot as a member of the
 /// group; its URL (under `public_url`) is in the answer and nowhere after. Owners and admins
-/// of the group only.
+/// of the group only. Asked from `origin`.
 pub fn create_hook(
     conn: &mut DbConnection,
     scope: &Scope,
     group_id: GroupId,
     input: &NewHook,
     public_url: &str,
+    origin: &Origin,
 ) -> Result<CreatedHookView> {
     let me = scope.viewer().require_user()?.id;
     let group = managed_group(conn, scope, group_id)?;
@@ -87,7 +89,7 @@ pub fn create_hook(
         .finish()?;
     let description = format!("Posts what an incoming webhook receives in {}.", group.name);
     let bot = accounts::bots::create_bot_account(conn, me, name, &description)?;
-    groups::actions::add_member(conn, scope, group.id, bot.id, Role::Member)?;
+    groups::actions::add_member(conn, scope, group.id, bot.id, Role::Member, origin)?;
     let secret = sessions::random_secret();
     let hook = Hook {
         id: new_id(),
@@ -110,6 +112,10 @@ pub fn create_hook(
             incoming_webhooks::created_at.eq(hook.created_at),
         ))
         .execute(conn)?;
+    let created = Entry::new(AuditAction::BotHookCreated, Some(me))
+        .subject(Subject::Hook(hook.id))
+        .detail(serde_json::json!({"group": group.id.to_string(), "bot": bot.id.to_string(), "name": hook.name}));
+    audit::record(conn, origin, created)?;
     Ok(CreatedHookView {
         url: format!("{public_url}/hooks/{}/{secret}", hook.id),
         hook: hook.view(),
@@ -132,12 +138,14 @@ pub fn list_hooks(
     Ok(hooks.iter().map(Hook::view).collect())
 }
 
-/// Revokes hook `id` of `group_id`: its URL answers 404 from now on; its posts stay.
+/// Revokes hook `id` of `group_id`, asked from `origin`: its URL answers 404 from now on; its
+/// posts stay.
 pub fn revoke_hook(
     conn: &mut DbConnection,
     scope: &Scope,
     group_id: GroupId,
     id: i64,
+    origin: &Origin,
 ) -> Result<()> {
     let group = moderated_group(conn, scope, group_id)?;
     let updated = diesel::update(
@@ -151,7 +159,10 @@ pub fn revoke_hook(
     if updated == 0 {
         return Err(Error::not_found("hook"));
     }
-    Ok(())
+    let revoked = Entry::new(AuditAction::BotHookRevoked, scope.viewer().user_id())
+        .subject(Subject::Hook(id))
+        .detail(serde_json::json!({"group": group.id.to_string()}));
+    audit::record(conn, origin, revoked)
 }
 
 /// Posts `message` into the group of hook `id` as its bot, when `secret` is the hook's and the

@@ -30,6 +30,7 @@ pub fn create_user(
         &app.config.auth,
         account,
         Registration::ByAdmin(&operator),
+        &crate::audit::Origin::command_line(),
     )
     .map_err(|e| {
         let fields: Vec<String> = e

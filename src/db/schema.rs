@@ -234,6 +234,7 @@ diesel::table! {
         shared_post_id -> Nullable<BigInt>,
         share_count -> BigInt,
         via -> Nullable<Text>,
+        hidden_reason -> Nullable<Text>,
     }
 }
 
@@ -297,6 +298,7 @@ diesel::table! {
         employees_only -> Bool,
         edited_by -> Nullable<BigInt>,
         links -> Text,
+        hidden_reason -> Nullable<Text>,
     }
 }
 
@@ -684,3 +686,40 @@ diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, posts);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, post_tags);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, tags);
 diesel::allow_tables_to_appear_in_same_query!(recommendation_dismissals, groups);
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        comment_id -> Nullable<BigInt>,
+        group_id -> Nullable<BigInt>,
+        author_id -> BigInt,
+        reporter_id -> BigInt,
+        reason -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        sanction -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(reports -> posts (post_id));
+diesel::allow_tables_to_appear_in_same_query!(reports, posts);
+diesel::allow_tables_to_appear_in_same_query!(reports, comments);
+diesel::allow_tables_to_appear_in_same_query!(reports, users);
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        subject -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        detail -> Text,
+    }
+}

@@ -8,6 +8,7 @@ use super::model::{Group, Role, Visibility, name_key};
 use super::{access, queries};
 use crate::access::Scope;
 use crate::accounts::{self, UserKind};
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::clock;
 use crate::db::schema::{groups, join_requests, memberships};
 use crate::db::{DbConnection, new_id};
@@ -124,12 +125,14 @@ pub fn create_group(conn: &mut DbConnection, scope: &Scope, input: &NewGroup) ->
     queries::find(conn, id)?.ok_or_else(|| Error::internal("group vanished after insert"))
 }
 
-/// Changes a group's settings (its owners and admins).
+/// Changes a group's settings (its owners and admins), asked from `origin`; the audit log
+/// keeps the settings before and after.
 pub fn update_group(
     conn: &mut DbConnection,
     scope: &Scope,
     id: GroupId,
     changes: &GroupChanges,
+    origin: &Origin,
 ) -> Result<Group> {
     let group = managed_group(conn, scope, id)?;
     validate(changes.name.as_deref(), changes.description.as_deref())?;
@@ -182,7 +185,25 @@ pub fn update_group(
         group: group.id,
     };
     events::append(conn, &updated)?;
-    queries::find(conn, group.id)?.ok_or_else(|| Error::not_found("group"))
+    let changed = queries::find(conn, group.id)?.ok_or_else(|| Error::not_found("group"))?;
+    let entry = Entry::new(AuditAction::GroupSettingsChanged, scope.viewer().user_id())
+        .subject(Subject::Group(group.id))
+        .change(settings_of(&group), settings_of(&changed));
+    audit::record(conn, origin, entry)?;
+    Ok(changed)
+}
+
+/// A group's settings, for the audit log's before and after.
+fn settings_of(group: &Group) -> serde_json::Value {
+    serde_json::json!({
+        "name": group.name,
+        "description": group.description,
+        "visibility": group.visibility,
+        "allow_guests": group.allow_guests,
+        "broadcast": group.broadcast,
+        "members_comment": group.members_comment,
+        "archived": group.is_archived(),
+    })
 }
 
 /// What joining did.
@@ -244,13 +265,14 @@ pub fn join_group(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> Result
 }
 
 /// Adds a member or changes a member's role (the group's owners and admins; only owners make
-/// owners). Adding someone who asked to join approves the request.
+/// owners), asked from `origin`. Adding someone who asked to join approves the request.
 pub fn add_member(
     conn: &mut DbConnection,
     scope: &Scope,
     group_id: GroupId,
     user_id: UserId,
     role: Role,
+    origin: &Origin,
 ) -> Result<Role> {
     let group = managed_group(conn, scope, group_id)?;
     let my_role = scope.role_in(group.id);
@@ -294,11 +316,22 @@ pub fn add_member(
                 .execute(conn)?;
             let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupRoleChanged(change))?;
+            let entry = Entry::new(AuditAction::MembershipRoleChanged, scope.viewer().user_id())
+                .subject(Subject::Group(group.id))
+                .change(
+                    serde_json::json!({"member": user_id.to_string(), "role": current.as_str()}),
+                    serde_json::json!({"member": user_id.to_string(), "role": role.as_str()}),
+                );
+            audit::record(conn, origin, entry)?;
         }
         None => {
             insert_member(conn, group.id, user_id, role)?;
             let change = membership(scope.viewer().user_id(), group.id, user_id);
             events::append(conn, &Event::GroupMemberAdded(change))?;
+            let entry = Entry::new(AuditAction::MembershipAdded, scope.viewer().user_id())
+                .subject(Subject::Group(group.id))
+                .detail(serde_json::json!({"member": user_id.to_string(), "role": role.as_str()}));
+            audit::record(conn, origin, entry)?;
         }
     }
     diesel::delete(join_requests::table.find((group.id, user_id))).execute(conn)?;
@@ -350,12 +383,13 @@ fn admit(
 }
 
 /// Removes a member: oneself (leaving), or anyone by the group's owners and admins (only
-/// owners remove owners). The last owner cannot go.
+/// owners remove owners), asked from `origin`. The last owner cannot go.
 pub fn remove_member(
     conn: &mut DbConnection,
     scope: &Scope,
     group_id: GroupId,
     user_id: UserId,
+    origin: &Origin,
 ) -> Result<()> {
     let me = scope.viewer().require_user()?.id;
     let group = access::visible_group(conn, scope, group_id)?;
@@ -388,6 +422,14 @@ pub fn remove_member(
     count_members(conn, group.id, -1)?;
     let change = membership(Some(me), group.id, user_id);
     events::append(conn, &Event::GroupMemberRemoved(change))?;
+    if me != user_id {
+        let entry = Entry::new(AuditAction::MembershipRemoved, Some(me))
+            .subject(Subject::Group(group.id))
+            .detail(
+                serde_json::json!({"member": user_id.to_string(), "role": their_role.as_str()}),
+            );
+        audit::record(conn, origin, entry)?;
+    }
     // A guest with no group left has nothing to see: every session and token ends now.
     let guest = accounts::system::users_by_id(conn, &[user_id])?
         .remove(&user_id)

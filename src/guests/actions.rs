@@ -10,6 +10,7 @@ use crate::access::Scope;
 use crate::accounts::actions::{NewAccount, Registration, is_plausible_email, normalize_email};
 use crate::accounts::rate_limit::LoginLimiter;
 use crate::accounts::{self, User, UserKind};
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::config::{Config, GuestSettings};
 use crate::db::schema::{guests, invitations as invitation_rows};
 use crate::db::{Db, DbConnection, new_id};
@@ -67,7 +68,8 @@ fn check_domain(settings: &GuestSettings, email: &str) -> Result<()> {
     Ok(())
 }
 
-/// Invites `input.email` into group `group_id`; the email goes out through the outbox.
+/// Invites `input.email` into group `group_id`, asked from `origin`; the email goes out
+/// through the outbox.
 pub fn invite(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -75,6 +77,7 @@ pub fn invite(
     signer: &Signer,
     group_id: GroupId,
     input: &NewInvitation,
+    origin: &Origin,
 ) -> Result<Invitation> {
     let group = managed_group(conn, scope, group_id)?;
     if !group.allow_guests {
@@ -140,6 +143,14 @@ pub fn invite(
         invitation: invitation.id,
     };
     events::append(conn, &created)?;
+    let sent = Entry::new(AuditAction::InvitationSent, Some(me))
+        .subject(Subject::Invitation(invitation.id))
+        .detail(serde_json::json!({
+            "group": group.id.to_string(),
+            "email": invitation.email,
+            "expires_at": invitation.expires_at.and_utc(),
+        }));
+    audit::record(conn, origin, sent)?;
     Ok(invitation)
 }
 
@@ -188,13 +199,15 @@ pub fn pending(
     invitations::pending_in(conn, group.id)
 }
 
-/// Sends a pending invitation's email again, with a fresh link valid for the full period.
+/// Sends a pending invitation's email again, with a fresh link valid for the full period;
+/// asked from `origin`.
 pub fn resend(
     conn: &mut DbConnection,
     scope: &Scope,
     config: &Config,
     signer: &Signer,
     id: InvitationId,
+    origin: &Origin,
 ) -> Result<Invitation> {
     let (mut invitation, group) = managed_invitation(conn, scope, id)?;
     if !matches!(invitation.status(), "pending" | "expired") {
@@ -208,11 +221,24 @@ pub fn resend(
         .set(invitation_rows::expires_at.eq(invitation.expires_at))
         .execute(conn)?;
     send(conn, config, signer, &invitation, &group)?;
+    let resent = Entry::new(AuditAction::InvitationResent, scope.viewer().user_id())
+        .subject(Subject::Invitation(id))
+        .detail(serde_json::json!({
+            "group": group.id.to_string(),
+            "email": invitation.email,
+            "expires_at": invitation.expires_at.and_utc(),
+        }));
+    audit::record(conn, origin, resent)?;
     Ok(invitation)
 }
 
-/// Cancels a pending invitation: its link stops working.
-pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: InvitationId) -> Result<()> {
+/// Cancels a pending invitation, asked from `origin`: its link stops working.
+pub fn cancel(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: InvitationId,
+    origin: &Origin,
+) -> Result<()> {
     let (invitation, _) = managed_invitation(conn, scope, id)?;
     if invitation.accepted_at.is_some() {
         return Err(Error::conflict(
@@ -223,7 +249,13 @@ pub fn cancel(conn: &mut DbConnection, scope: &Scope, id: InvitationId) -> Resul
     diesel::update(invitation_rows::table.find(id))
         .set(invitation_rows::cancelled_at.eq(Some(Utc::now().naive_utc())))
         .execute(conn)?;
-    Ok(())
+    let cancelled = Entry::new(AuditAction::InvitationCancelled, scope.viewer().user_id())
+        .subject(Subject::Invitation(id))
+        .detail(serde_json::json!({
+            "group": invitation.group_id.to_string(),
+            "email": invitation.email,
+        }));
+    audit::record(conn, origin, cancelled)
 }
 
 /// Records guest `user_id`'s sponsor and an expiry `days` from now; an existing guest keeps
@@ -292,13 +324,13 @@ pub fn usable(
 
 /// Accepts an invitation: a new guest account, or, for an email that already belongs to a
 /// guest, her password proves it is her. Either way she joins the group. Returns her and the
-/// group's id.
+/// group's id. `origin` is where she accepts from.
 pub fn accept(
     db: &Db,
     config: &Config,
     signer: &Signer,
     limiter: &LoginLimiter,
-    client_ip: &str,
+    origin: &Origin,
     input: Acceptance,
 ) -> Result<(User, GroupId)> {
     let (invitation, group) = db.read(|conn| usable(conn, signer, &input.token))?;
@@ -307,7 +339,7 @@ pub fn accept(
         Some(user) if user.kind() == UserKind::Guest && user.is_active() => {
             // As guarded as signing in: the password proves it is her.
             let attempt = limiter
-                .begin(&user.email, client_ip)
+                .begin(&user.email, &origin.ip)
                 .map_err(|retry_after| {
                     Error::new(
                         ErrorKind::RateLimited { retry_after },
@@ -344,6 +376,7 @@ pub fn accept(
             Registration::Guest {
                 sponsor: invitation.invited_by,
             },
+            origin,
         )?,
     };
     db.write(|conn| {
@@ -379,7 +412,13 @@ pub fn accept(
             sponsor_id: invitation.invited_by,
         };
         events::append(conn, &accepted)?;
-        Ok(())
+        let entry = Entry::new(AuditAction::InvitationAccepted, Some(user.id))
+            .subject(Subject::Invitation(invitation.id))
+            .detail(serde_json::json!({
+                "group": group.id.to_string(),
+                "sponsor": invitation.invited_by.to_string(),
+            }));
+        audit::record(conn, origin, entry)
     })?;
     Ok((user, group.id))
 }

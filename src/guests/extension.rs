@@ -96,13 +96,14 @@ pub fn usable(conn: &mut DbConnection, signer: &Signer, token: &str) -> Result<U
     })
 }
 
-/// Extends the guest `token` names by the configured period from now, once; returns the new
-/// end of her access.
+/// Extends the guest `token` names by the configured period from now, once, clicked from
+/// `origin`; returns the new end of her access.
 pub fn extend_by_link(
     conn: &mut DbConnection,
     config: &Config,
     signer: &Signer,
     token: &str,
+    origin: &crate::audit::Origin,
 ) -> Result<NaiveDateTime> {
     let link = usable(conn, signer, token)?;
     let until = Utc::now().naive_utc() + chrono::Duration::days(config.guests.guest_days);
@@ -120,6 +121,12 @@ pub fn extend_by_link(
     if changed == 0 {
         return Err(no_longer("this link was already used"));
     }
+    // Whoever holds the sponsor's emailed link; nobody is signed in.
+    use crate::audit::{AuditAction, Entry, Subject};
+    let extended = Entry::new(AuditAction::GuestExtended, None)
+        .subject(Subject::User(link.guest))
+        .detail(serde_json::json!({"until": until.and_utc(), "via": "sponsor_link"}));
+    crate::audit::record(conn, origin, extended)?;
     Ok(until)
 }
 

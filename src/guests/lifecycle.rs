@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::{extension, letters};
 use crate::access::Scope;
 use crate::accounts;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::config::Config;
 use crate::db::schema::{guests, users};
 use crate::db::{Db, DbConnection};
@@ -45,7 +46,7 @@ pub fn sweep(db: &Db, config: &Config, signer: &Signer) -> Result<Swept> {
             .select(guests::user_id)
             .load(conn)?;
         for id in &expired {
-            accounts::actions::deactivate(conn, None, *id)?;
+            accounts::actions::deactivate(conn, None, *id, &Origin::system())?;
         }
         swept.expired = expired.len();
 
@@ -127,12 +128,13 @@ impl Periodic for GuestSweep {
 
 /// Extends guest `id` by the configured period from now (site admins only), clearing the
 /// reminder and any review flag; a guest whose access had ended gets it back. Sponsors extend
-/// through their emailed link instead (`extension`), which can do less.
+/// through their emailed link instead (`extension`), which can do less. Asked from `origin`.
 pub fn extend(
     conn: &mut DbConnection,
     config: &Config,
     scope: &Scope,
     id: UserId,
+    origin: &Origin,
 ) -> Result<chrono::NaiveDateTime> {
     let by = scope.viewer().require_admin()?.id;
     let until = Utc::now().naive_utc() + chrono::Duration::days(config.guests.guest_days);
@@ -146,12 +148,16 @@ pub fn extend(
     if changed == 0 {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::reactivate(conn, by, id)?;
+    accounts::actions::reactivate(conn, by, id, origin)?;
+    let extended = Entry::new(AuditAction::GuestExtended, Some(by))
+        .subject(Subject::User(id))
+        .detail(serde_json::json!({"until": until.and_utc()}));
+    audit::record(conn, origin, extended)?;
     Ok(until)
 }
 
-/// Ends guest `id`'s access now (admins only).
-pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<()> {
+/// Ends guest `id`'s access now (admins only), asked from `origin`.
+pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId, origin: &Origin) -> Result<()> {
     let admin = scope.viewer().require_admin()?.id;
     let known: Option<UserId> = guests::table
         .find(id)
@@ -161,7 +167,9 @@ pub fn revoke(conn: &mut DbConnection, scope: &Scope, id: UserId) -> Result<()> 
     if known.is_none() {
         return Err(Error::not_found("guest"));
     }
-    accounts::actions::deactivate(conn, Some(admin), id)
+    accounts::actions::deactivate(conn, Some(admin), id, origin)?;
+    let revoked = Entry::new(AuditAction::GuestRevoked, Some(admin)).subject(Subject::User(id));
+    audit::record(conn, origin, revoked)
 }
 
 /// A guest as the admin page lists her.

@@ -42,6 +42,8 @@ pub struct Caller {
     pub viewer: Viewer,
     pub user: Option<User>,
     pub credential: Credential,
+    /// Where the request came from, for the audit log and credentials issued to it.
+    pub origin: Origin,
 }
 
 impl Caller {
@@ -113,6 +115,7 @@ impl Caller {
                 viewer: resolved.viewer,
                 user: Some(resolved.user),
                 credential: Credential::Token(token.id),
+                origin: origin(req),
             });
         }
         let claims = req
@@ -124,6 +127,7 @@ impl Caller {
                 viewer: Viewer::Anonymous,
                 user: None,
                 credential: Credential::None,
+                origin: origin(req),
             });
         };
         let db = app.db.clone();
@@ -144,12 +148,14 @@ impl Caller {
                 viewer: Viewer::Anonymous,
                 user: None,
                 credential: Credential::None,
+                origin: origin(req),
             });
         };
         Ok(Caller {
             viewer: resolved.viewer,
             user: Some(resolved.user),
             credential: Credential::Session(session),
+            origin: origin(req),
         })
     }
 }
@@ -173,7 +179,7 @@ impl FromRequest for Caller {
     }
 }
 
-/// Where a request comes from, for credentials issued to it.
+/// Where a request comes from, for credentials issued to it and the audit log.
 pub fn origin(req: &HttpRequest) -> Origin {
     let user_agent = req
         .headers()

@@ -241,10 +241,11 @@ async fn create(
     let result = async {
         let kind = kind_of(&kind)?;
         let actor = caller(&app, &req).await?;
+        let origin = crate::http::extract::origin(&req);
         let body = json_body(&body)?;
         let made = in_transaction(app.db.clone(), move |conn| match kind {
-            Kind::Users => users::create(conn, actor, &body),
-            Kind::Groups => groups::create(conn, actor, &body),
+            Kind::Users => users::create(conn, actor, &body, &origin),
+            Kind::Groups => groups::create(conn, actor, &body, &origin),
         })
         .await?;
         Ok((StatusCode::CREATED, made))
@@ -279,12 +280,13 @@ async fn change(
 ) -> ScimResult<(StatusCode, Value)> {
     let kind = kind_of(&kind)?;
     let actor = caller(&app, &req).await?;
+    let origin = crate::http::extract::origin(&req);
     let (body, expected) = (json_body(&body)?, if_match(&req));
     let stored = in_transaction(app.db.clone(), move |conn| {
         let expected = expected.as_deref();
         match kind {
-            Kind::Users => users::change(conn, actor, &id, &body, expected, how),
-            Kind::Groups => groups::change(conn, actor, &id, &body, expected, how),
+            Kind::Users => users::change(conn, actor, &id, &body, expected, how, &origin),
+            Kind::Groups => groups::change(conn, actor, &id, &body, expected, how, &origin),
         }
     })
     .await?;
@@ -300,10 +302,11 @@ async fn delete(
         let (kind, id) = path.into_inner();
         let kind = kind_of(&kind)?;
         let actor = caller(&app, &req).await?;
+        let origin = crate::http::extract::origin(&req);
         let expected = if_match(&req);
         in_transaction(app.db.clone(), move |conn| match kind {
-            Kind::Users => users::delete(conn, actor, &id, expected.as_deref()),
-            Kind::Groups => groups::delete(conn, actor, &id, expected.as_deref()),
+            Kind::Users => users::delete(conn, actor, &id, expected.as_deref(), &origin),
+            Kind::Groups => groups::delete(conn, actor, &id, expected.as_deref(), &origin),
         })
         .await?;
         Ok((StatusCode::NO_CONTENT, Value::Null))

@@ -102,7 +102,12 @@ pub fn list(
 }
 
 /// Queues refused message `id` again, due now (admins only); 409 unless it was refused.
-pub fn retry(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<MailView> {
+pub fn retry(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+    origin: &crate::audit::Origin,
+) -> Result<MailView> {
     let (listed, was_refused) = admin::retry(conn, viewer, Kind::Mail, id)?;
     let view = MailView::of(listed);
     if !was_refused {
@@ -111,5 +116,8 @@ pub fn retry(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<MailVi
             format!("this message is {}, not refused", view.state),
         ));
     }
+    use crate::audit::{AuditAction, Entry, Subject};
+    let retried = Entry::new(AuditAction::MailRetried, viewer.user_id()).subject(Subject::Mail(id));
+    crate::audit::record(conn, origin, retried)?;
     Ok(view)
 }

@@ -50,6 +50,83 @@ pub fn visible_comment(
     Ok((comment, post))
 }
 
+/// Something of the viewer's own that a moderator hid: she still sees it, with the reason;
+/// nobody else sees anything of it.
+#[derive(Clone, Debug)]
+pub struct Hidden {
+    /// The post, or the post the comment is on.
+    pub post: Post,
+    pub comment: Option<Comment>,
+    pub reason: String,
+}
+
+/// Post `id` when it is the viewer's own, a moderator hid it, and she may still read where it
+/// was posted.
+pub fn own_hidden_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<Hidden> {
+    let me = scope.viewer().require_user()?.id;
+    match queries::hidden_post(conn, id, me)? {
+        Some((post, reason)) if scope.reads_post(post.group_id, post.employees_only) => {
+            Ok(Hidden {
+                post,
+                comment: None,
+                reason,
+            })
+        }
+        _ => Err(Error::not_found("post")),
+    }
+}
+
+/// The viewer's own comments on readable post `post_id` that moderators hid, newest first.
+pub fn own_hidden_comments(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    post_id: PostId,
+) -> Result<Vec<Hidden>> {
+    let post = visible_post(conn, scope, post_id)?;
+    let me = scope.viewer().require_user()?.id;
+    let comments = queries::hidden_comments_of(conn, me, Some(post.id), 100)?;
+    Ok(comments
+        .into_iter()
+        .map(|(comment, reason)| Hidden {
+            post: post.clone(),
+            comment: Some(comment),
+            reason,
+        })
+        .collect())
+}
+
+/// Everything of the viewer's own that moderators hid and she may still read where it was
+/// written, newest first: at most `limit` posts and `limit` comments.
+pub fn own_hidden(conn: &mut DbConnection, scope: &Scope, limit: i64) -> Result<Vec<Hidden>> {
+    let me = scope.viewer().require_user()?.id;
+    let mut hidden: Vec<Hidden> = queries::hidden_posts_of(conn, me, limit)?
+        .into_iter()
+        .filter(|(post, _)| scope.reads_post(post.group_id, post.employees_only))
+        .map(|(post, reason)| Hidden {
+            post,
+            comment: None,
+            reason,
+        })
+        .collect();
+    for (comment, reason) in queries::hidden_comments_of(conn, me, None, limit)? {
+        if let Ok(post) = visible_post(conn, scope, comment.post_id) {
+            hidden.push(Hidden {
+                post,
+                comment: Some(comment),
+                reason,
+            });
+        }
+    }
+    hidden.sort_by_key(|h| {
+        std::cmp::Reverse(
+            h.comment
+                .as_ref()
+                .map_or(h.post.created_at, |c| c.created_at),
+        )
+    });
+    Ok(hidden)
+}
+
 /// At most `limit` readable posts from `source` that the listing picks, in its order, after
 /// `after`.
 pub fn feed_page(

@@ -381,7 +381,7 @@ pub fn edit_post(
 }
 
 /// Soft-deletes a post (author, group owners and admins, site admins): it leaves every read
-/// path and stays in the database for audit.
+/// path and stays in the database for audit. Open reports of it and its comments close.
 pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<()> {
     let post = access::visible_post(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
@@ -391,11 +391,25 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result
             "only the author or a moderator can delete this post",
         ));
     }
+    remove_post(conn, &post, me, None)?;
+    crate::moderation::actions::item_removed(conn, post.id, None, me)
+}
+
+/// Takes `post` off every read path on `by`'s behalf: deleted, or hidden by a moderator for
+/// `hidden_reason` (then its author still sees it, with the reason). Consumers are told
+/// `post.deleted` either way: to them it is gone.
+pub fn remove_post(
+    conn: &mut DbConnection,
+    post: &Post,
+    by: UserId,
+    hidden_reason: Option<&str>,
+) -> Result<()> {
     let now = clock::now();
     diesel::update(posts::table.find(post.id))
         .set((
             posts::deleted_at.eq(Some(now)),
-            posts::deleted_by.eq(Some(me)),
+            posts::deleted_by.eq(Some(by)),
+            posts::hidden_reason.eq(hidden_reason),
         ))
         .execute(conn)?;
     // Tag feeds and trending read `post_tags` alone, so a deleted post leaves it.
@@ -404,7 +418,7 @@ pub fn delete_post(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result
     if let Some(original) = post.shared_post_id {
         super::shares::count(conn, original, -1)?;
     }
-    events::append(conn, &Event::PostDeleted(change_of(&post, me)))?;
+    events::append(conn, &Event::PostDeleted(change_of(post, by)))?;
     Ok(())
 }
 

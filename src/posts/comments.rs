@@ -139,7 +139,8 @@ pub fn edit_comment(
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
 }
 
-/// Soft-deletes a comment (author, group owners and admins, site admins).
+/// Soft-deletes a comment (author, group owners and admins, site admins). Open reports of
+/// it close.
 pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> Result<()> {
     let (comment, post) = access::visible_comment(conn, scope, id)?;
     let me = scope.viewer().require_user()?.id;
@@ -149,11 +150,25 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
             "only the author or a moderator can delete this comment",
         ));
     }
+    remove_comment(conn, &comment, &post, me, None)?;
+    crate::moderation::actions::item_removed(conn, post.id, Some(comment.id), me)
+}
+
+/// Takes `comment` (on `post`) off every read path on `by`'s behalf: deleted, or hidden by a
+/// moderator for `hidden_reason`, as [`super::actions::remove_post`] does for posts.
+pub fn remove_comment(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    post: &Post,
+    by: UserId,
+    hidden_reason: Option<&str>,
+) -> Result<()> {
     let now = clock::now();
     diesel::update(comments::table.find(comment.id))
         .set((
             comments::deleted_at.eq(Some(now)),
-            comments::deleted_by.eq(Some(me)),
+            comments::deleted_by.eq(Some(by)),
+            comments::hidden_reason.eq(hidden_reason),
         ))
         .execute(conn)?;
     // A deleted comment no longer counts towards its tags or mentions.
@@ -167,7 +182,7 @@ pub fn delete_comment(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> 
     count_comment(conn, post.id, -1, comment.employees_only)?;
     super::answers::forget_answer(conn, post.id, comment.id)?;
     crate::files::actions::release_comment(conn, comment.id)?;
-    events::append(conn, &Event::CommentDeleted(change_of(&comment, &post, me)))?;
+    events::append(conn, &Event::CommentDeleted(change_of(comment, post, by)))?;
     Ok(())
 }
 

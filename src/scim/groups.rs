@@ -13,6 +13,7 @@ use super::filter::{Filter, member};
 use super::{BASE_PATH, Change, GROUP_SCHEMA, users::check_version, version_of};
 use crate::access::Scope;
 use crate::accounts::directory;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::db::DbConnection;
 use crate::db::schema::directory_groups;
 use crate::groups::actions::{self, GroupChanges, NewGroup};
@@ -173,7 +174,12 @@ pub fn get(conn: &mut DbConnection, id: &str) -> ScimResult<Value> {
 }
 
 /// Creates a private group owned by the token's admin, with the members `body` lists.
-pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResult<Value> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: UserId,
+    body: &Value,
+    origin: &Origin,
+) -> ScimResult<Value> {
     let input = read(conn, body)?;
     let scope = scope_of(conn, actor)?;
     let group = actions::create_group(
@@ -194,7 +200,23 @@ pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResul
             directory_groups::external_id.eq(&input.external_id),
         ))
         .execute(conn)?;
-    store(conn, actor, &group, input)
+    let made = store(conn, actor, &group, input, origin)?;
+    provisioned(conn, origin, AuditAction::ScimGroupCreated, actor, &group)?;
+    Ok(made)
+}
+
+/// Records a SCIM change of `group` in the audit log.
+fn provisioned(
+    conn: &mut DbConnection,
+    origin: &Origin,
+    action: AuditAction,
+    actor: UserId,
+    group: &Group,
+) -> ScimResult<()> {
+    let entry = Entry::new(action, Some(actor))
+        .subject(Subject::Group(group.id))
+        .detail(serde_json::json!({"name": group.name}));
+    Ok(audit::record(conn, origin, entry)?)
 }
 
 /// Replaces group `id` with `body` (PUT) or applies its operations (PATCH).
@@ -205,12 +227,15 @@ pub fn change(
     body: &Value,
     if_match: Option<&str>,
     how: Change,
+    origin: &Origin,
 ) -> ScimResult<Value> {
     let (group, external) = owned(conn, id)?;
     let current = resource(conn, &group, external.as_deref())?;
     check_version(&current, if_match)?;
     let input = read(conn, &how.wanted(current, body)?)?;
-    store(conn, actor, &group, input)
+    let changed = store(conn, actor, &group, input, origin)?;
+    provisioned(conn, origin, AuditAction::ScimGroupUpdated, actor, &group)?;
+    Ok(changed)
 }
 
 /// Archives group `id` (its posts stay) and forgets it.
@@ -219,6 +244,7 @@ pub fn delete(
     actor: UserId,
     id: &str,
     if_match: Option<&str>,
+    origin: &Origin,
 ) -> ScimResult<()> {
     let (group, external) = owned(conn, id)?;
     check_version(&resource(conn, &group, external.as_deref())?, if_match)?;
@@ -227,20 +253,26 @@ pub fn delete(
         archived: Some(true),
         ..GroupChanges::default()
     };
-    actions::update_group(conn, &scope, group.id, &archive)?;
+    actions::update_group(conn, &scope, group.id, &archive, origin)?;
     diesel::delete(directory_groups::table.find(group.id)).execute(conn)?;
-    Ok(())
+    provisioned(conn, origin, AuditAction::ScimGroupDeleted, actor, &group)
 }
 
 /// Renames the group if asked, then adds and removes plain members to match `input`.
-fn store(conn: &mut DbConnection, actor: UserId, group: &Group, input: Input) -> ScimResult<Value> {
+fn store(
+    conn: &mut DbConnection,
+    actor: UserId,
+    group: &Group,
+    input: Input,
+    origin: &Origin,
+) -> ScimResult<Value> {
     let scope = scope_of(conn, actor)?;
     if input.name != group.name {
         let rename = GroupChanges {
             name: Some(input.name.clone()),
             ..GroupChanges::default()
         };
-        actions::update_group(conn, &scope, group.id, &rename)?;
+        actions::update_group(conn, &scope, group.id, &rename, origin)?;
     }
     diesel::update(directory_groups::table.find(group.id))
         .set(directory_groups::external_id.eq(&input.external_id))
@@ -250,13 +282,13 @@ fn store(conn: &mut DbConnection, actor: UserId, group: &Group, input: Input) ->
         if *role == Role::Member && !input.members.contains(id) {
             let person = directory::find(conn, *id)?;
             if person.is_some_and(|p| p.kind().is_staff()) {
-                actions::remove_member(conn, &scope, group.id, *id)?;
+                actions::remove_member(conn, &scope, group.id, *id, origin)?;
             }
         }
     }
     for id in &input.members {
         if !current.iter().any(|(member, _)| member == id) {
-            actions::add_member(conn, &scope, group.id, *id, Role::Member)?;
+            actions::add_member(conn, &scope, group.id, *id, Role::Member, origin)?;
         }
     }
     get(conn, &group.id.to_string())

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::access::Viewer;
 use crate::accounts::sessions::{random_secret, seen_long_ago, sha256_hex};
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::db::schema::{scim_tokens, users};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result, invalid};
@@ -26,8 +27,14 @@ pub struct ScimToken {
     pub last_used_at: Option<NaiveDateTime>,
 }
 
-/// Makes a token named `name` (admins only); returns it with the token itself, shown once.
-pub fn create(conn: &mut DbConnection, viewer: &Viewer, name: &str) -> Result<(ScimToken, String)> {
+/// Makes a token named `name` (admins only), asked from `origin`; returns it with the token
+/// itself, shown once.
+pub fn create(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    name: &str,
+    origin: &Origin,
+) -> Result<(ScimToken, String)> {
     let admin = viewer.require_admin()?.id;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.contains(char::is_control) {
@@ -53,6 +60,10 @@ pub fn create(conn: &mut DbConnection, viewer: &Viewer, name: &str) -> Result<(S
             scim_tokens::created_at.eq(row.created_at),
         ))
         .execute(conn)?;
+    let made = Entry::new(AuditAction::ScimTokenCreated, Some(admin))
+        .subject(Subject::ScimToken(row.id))
+        .detail(serde_json::json!({"name": row.name}));
+    audit::record(conn, origin, made)?;
     Ok((row, token))
 }
 
@@ -65,12 +76,16 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer) -> Result<Vec<ScimToken>> 
         .load(conn)?)
 }
 
-/// Revokes token `id` (admins only).
-pub fn revoke(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> Result<()> {
-    viewer.require_admin()?;
+/// Revokes token `id` (admins only), asked from `origin`.
+pub fn revoke(conn: &mut DbConnection, viewer: &Viewer, id: i64, origin: &Origin) -> Result<()> {
+    let admin = viewer.require_admin()?.id;
     match diesel::delete(scim_tokens::table.find(id)).execute(conn)? {
         0 => Err(Error::not_found("token")),
-        _ => Ok(()),
+        _ => {
+            let revoked = Entry::new(AuditAction::ScimTokenRevoked, Some(admin))
+                .subject(Subject::ScimToken(id));
+            audit::record(conn, origin, revoked)
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use super::{BASE_PATH, Change, ENTERPRISE_USER, USER_SCHEMA, version_of};
 use crate::accounts::User;
 use crate::accounts::actions::{self, ProfileUpdate, is_plausible_email, normalize_email};
 use crate::accounts::directory;
+use crate::audit::{self, AuditAction, Origin, Subject};
 use crate::db::DbConnection;
 use crate::db::schema::directory_entries;
 use crate::ids::UserId;
@@ -277,7 +278,12 @@ pub fn check_version(current: &Value, if_match: Option<&str>) -> ScimResult<()> 
 /// Provisions the User `body` describes, on `actor`'s behalf. An address SCIM deleted before
 /// comes back as the same person; one that belongs to an account SCIM never provisioned is
 /// `uniqueness` (the client finds it by `userName` and takes it over with PUT or PATCH).
-pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResult<Value> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: UserId,
+    body: &Value,
+    origin: &Origin,
+) -> ScimResult<Value> {
     let input = read(body)?;
     let user = match directory::find_by_email(conn, &input.email)? {
         Some(user) => {
@@ -293,7 +299,32 @@ pub fn create(conn: &mut DbConnection, actor: UserId, body: &Value) -> ScimResul
         }
         None => directory::register(conn, &input.email, input.name.as_deref().unwrap_or(""))?,
     };
-    store(conn, actor, &user, input)
+    let email = input.email.clone();
+    let made = store(conn, actor, &user, input, origin)?;
+    provisioned(
+        conn,
+        origin,
+        AuditAction::ScimUserCreated,
+        actor,
+        user.id,
+        &email,
+    )?;
+    Ok(made)
+}
+
+/// Records a SCIM change of `user` in the audit log.
+fn provisioned(
+    conn: &mut DbConnection,
+    origin: &Origin,
+    action: AuditAction,
+    actor: UserId,
+    user: UserId,
+    email: &str,
+) -> ScimResult<()> {
+    let entry = audit::Entry::new(action, Some(actor))
+        .subject(Subject::User(user))
+        .detail(serde_json::json!({"email": email}));
+    Ok(audit::record(conn, origin, entry)?)
 }
 
 /// Replaces User `id` with `body` (PUT) or applies its operations (PATCH).
@@ -304,11 +335,23 @@ pub fn change(
     body: &Value,
     if_match: Option<&str>,
     how: Change,
+    origin: &Origin,
 ) -> ScimResult<Value> {
     let (user, entry) = visible(conn, id)?;
     let current = resource(&user, entry.as_ref());
     check_version(&current, if_match)?;
-    store(conn, actor, &user, read(&how.wanted(current, body)?)?)
+    let input = read(&how.wanted(current, body)?)?;
+    let email = input.email.clone();
+    let changed = store(conn, actor, &user, input, origin)?;
+    provisioned(
+        conn,
+        origin,
+        AuditAction::ScimUserUpdated,
+        actor,
+        user.id,
+        &email,
+    )?;
+    Ok(changed)
 }
 
 /// Deletes User `id`: she is deactivated at once and SCIM sees her no more; what she wrote
@@ -318,10 +361,19 @@ pub fn delete(
     actor: UserId,
     id: &str,
     if_match: Option<&str>,
+    origin: &Origin,
 ) -> ScimResult<()> {
     let (user, entry) = visible(conn, id)?;
     check_version(&resource(&user, entry.as_ref()), if_match)?;
-    actions::deactivate(conn, Some(actor), user.id)?;
+    actions::deactivate(conn, Some(actor), user.id, origin)?;
+    provisioned(
+        conn,
+        origin,
+        AuditAction::ScimUserDeleted,
+        actor,
+        user.id,
+        &user.email,
+    )?;
     let kept = entry.unwrap_or_default();
     let removed = Entry {
         removed_at: Some(Utc::now().naive_utc()),
@@ -353,7 +405,13 @@ fn write_entry(conn: &mut DbConnection, id: UserId, entry: &Entry) -> ScimResult
 }
 
 /// Writes `input` over `user`: profile, email, directory entry, then active or not.
-fn store(conn: &mut DbConnection, actor: UserId, user: &User, input: Input) -> ScimResult<Value> {
+fn store(
+    conn: &mut DbConnection,
+    actor: UserId,
+    user: &User,
+    input: Input,
+    origin: &Origin,
+) -> ScimResult<Value> {
     directory::change_email(conn, actor, user.id, &input.email)?;
     let update = ProfileUpdate {
         name: input.name.clone(),
@@ -371,8 +429,8 @@ fn store(conn: &mut DbConnection, actor: UserId, user: &User, input: Input) -> S
     write_entry(conn, user.id, &entry)?;
     let user = directory::find(conn, user.id)?.ok_or_else(|| ScimError::not_found("User"))?;
     match (input.active, user.is_active()) {
-        (false, true) => actions::deactivate(conn, Some(actor), user.id)?,
-        (true, false) => actions::reactivate(conn, actor, user.id)?,
+        (false, true) => actions::deactivate(conn, Some(actor), user.id, origin)?,
+        (true, false) => actions::reactivate(conn, actor, user.id, origin)?,
         _ => {}
     }
     get(conn, &user.id.to_string())

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::Sso;
 use super::provider::Metadata;
-use crate::accounts::sessions;
+use crate::accounts::sessions::{self, Origin};
 use crate::db::DbConnection;
 use crate::db::schema::{
     sessions as session_rows, sso_identities, sso_logout_tokens, sso_sessions,
@@ -175,7 +175,12 @@ impl Sso {
 
 /// Carries out `order` from `issuer`: refuses a replayed token, then ends every session it
 /// names. Returns how many ended.
-pub fn carry_out(conn: &mut DbConnection, issuer: &str, order: &LogoutOrder) -> Result<usize> {
+pub fn carry_out(
+    conn: &mut DbConnection,
+    issuer: &str,
+    order: &LogoutOrder,
+    origin: &Origin,
+) -> Result<usize> {
     let now = Utc::now().naive_utc();
     diesel::delete(sso_logout_tokens::table.filter(sso_logout_tokens::expires_at.lt(now)))
         .execute(conn)?;
@@ -219,7 +224,8 @@ pub fn carry_out(conn: &mut DbConnection, issuer: &str, order: &LogoutOrder) -> 
     }
     let ids: Vec<i64> = ended.load(conn)?;
     for id in &ids {
-        sessions::revoke_session(conn, *id)?;
+        // Ended by the provider, not by anyone in Agora.
+        sessions::revoke_session(conn, *id, None, origin)?;
     }
     Ok(ids.len())
 }

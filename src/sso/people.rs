@@ -11,6 +11,7 @@ use super::{Identity, Sso};
 use crate::accounts::directory::{self, DirectoryProfile};
 use crate::accounts::sessions::{self, Origin, Session};
 use crate::accounts::{User, UserKind};
+use crate::audit::{self, AuditAction, Entry, Subject};
 use crate::db::DbConnection;
 use crate::db::schema::{sso_identities, sso_sessions};
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
@@ -62,6 +63,10 @@ pub fn sign_in(
     let user = directory::sync(conn, user.id, &claimed.profile)?;
     groups::actions::admit_as_directory_says(conn, user.id, &claimed.groups)?;
     let session = sessions::create_session(conn, user.id, session_days, origin)?;
+    let signed_in = Entry::new(AuditAction::SignInSucceeded, Some(user.id))
+        .subject(Subject::User(user.id))
+        .detail(serde_json::json!({"method": "sso", "issuer": identity.issuer}));
+    audit::record(conn, origin, signed_in)?;
     diesel::insert_into(sso_sessions::table)
         .values((
             sso_sessions::session_id.eq(session.id),
@@ -70,6 +75,14 @@ pub fn sign_in(
         ))
         .execute(conn)?;
     Ok((user, session))
+}
+
+/// Records a single sign-on that the provider or Agora refused, for `reason`. Nobody is known
+/// to be signing in: the refusal may come before the provider says who.
+pub fn record_refusal(conn: &mut DbConnection, origin: &Origin, reason: ErrorCode) -> Result<()> {
+    let refused = Entry::new(AuditAction::SignInFailed, None)
+        .detail(serde_json::json!({"method": "sso", "reason": reason.as_str()}));
+    audit::record(conn, origin, refused)
 }
 
 /// The person already linked to `subject` at `issuer`.

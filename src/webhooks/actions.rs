@@ -9,6 +9,7 @@ use super::model::Webhook;
 use super::signature::new_secret;
 use super::types::{self, EventType};
 use crate::access::Scope;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::db::schema::webhooks;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, Validation};
@@ -41,11 +42,13 @@ pub struct WebhookChanges {
     pub enabled: Option<bool>,
 }
 
-/// Registers an endpoint; returns it and its secret, which is shown this once.
+/// Registers an endpoint, asked from `origin`; returns it and its secret, which is shown this
+/// once.
 pub fn create_webhook(
     conn: &mut DbConnection,
     scope: &Scope,
     new: &NewWebhook,
+    origin: &Origin,
 ) -> Result<(Webhook, String)> {
     let owner = scope.viewer().require_user()?;
     validate(
@@ -79,17 +82,41 @@ pub fn create_webhook(
             webhooks::created_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    Ok((access::managed_webhook(conn, scope, id)?, secret))
+    let hook = access::managed_webhook(conn, scope, id)?;
+    let created = Entry::new(AuditAction::WebhookCreated, Some(owner.id))
+        .subject(Subject::Webhook(id))
+        .detail(settings_of(&hook));
+    audit::record(conn, origin, created)?;
+    Ok((hook, secret))
 }
 
-/// Applies `changes` to endpoint `id`.
+/// What the audit log keeps of an endpoint: its host and a fingerprint of its address, never
+/// the address itself (a receiver's URL often carries a secret of its own), and never its
+/// signing secret.
+fn settings_of(hook: &Webhook) -> serde_json::Value {
+    let host = url::Url::parse(&hook.url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_default();
+    serde_json::json!({
+        "host": host,
+        "url_fingerprint": crate::accounts::sessions::sha256_hex(&hook.url)[..12].to_string(),
+        "group": hook.group_id.map(|g| g.to_string()),
+        "event_types": hook.event_types,
+        "description": hook.description,
+        "enabled": hook.disabled_at.is_none(),
+    })
+}
+
+/// Applies `changes` to endpoint `id`, asked from `origin`.
 pub fn update_webhook(
     conn: &mut DbConnection,
     scope: &Scope,
     id: WebhookId,
     changes: &WebhookChanges,
+    origin: &Origin,
 ) -> Result<Webhook> {
-    access::managed_webhook(conn, scope, id)?;
+    let before = access::managed_webhook(conn, scope, id)?;
     validate(
         changes.url.as_deref(),
         changes.event_types.as_deref(),
@@ -129,7 +156,12 @@ pub fn update_webhook(
             .execute(conn)?,
         None => 0,
     };
-    access::managed_webhook(conn, scope, id)
+    let after = access::managed_webhook(conn, scope, id)?;
+    let updated = Entry::new(AuditAction::WebhookUpdated, scope.viewer().user_id())
+        .subject(Subject::Webhook(id))
+        .change(settings_of(&before), settings_of(&after));
+    audit::record(conn, origin, updated)?;
+    Ok(after)
 }
 
 /// Gives endpoint `id` a new secret, shown this once; the old one keeps signing too for
@@ -139,6 +171,7 @@ pub fn rotate_secret(
     scope: &Scope,
     id: WebhookId,
     overlap: Duration,
+    origin: &Origin,
 ) -> Result<(Webhook, String)> {
     let hook = access::managed_webhook(conn, scope, id)?;
     let secret = new_secret();
@@ -149,14 +182,27 @@ pub fn rotate_secret(
             webhooks::previous_secret_until.eq(Some(Utc::now().naive_utc() + overlap)),
         ))
         .execute(conn)?;
+    let rotated = Entry::new(AuditAction::WebhookSecretRotated, scope.viewer().user_id())
+        .subject(Subject::Webhook(id))
+        .detail(serde_json::json!({"overlap_hours": overlap.num_hours()}));
+    audit::record(conn, origin, rotated)?;
     Ok((access::managed_webhook(conn, scope, id)?, secret))
 }
 
-/// Removes endpoint `id` and its log; deliveries still queued for it are dropped when due.
-pub fn delete_webhook(conn: &mut DbConnection, scope: &Scope, id: WebhookId) -> Result<()> {
-    access::managed_webhook(conn, scope, id)?;
+/// Removes endpoint `id` and its log, asked from `origin`; deliveries still queued for it are
+/// dropped when due.
+pub fn delete_webhook(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: WebhookId,
+    origin: &Origin,
+) -> Result<()> {
+    let hook = access::managed_webhook(conn, scope, id)?;
     diesel::delete(webhooks::table.find(id)).execute(conn)?;
-    Ok(())
+    let deleted = Entry::new(AuditAction::WebhookDeleted, scope.viewer().user_id())
+        .subject(Subject::Webhook(id))
+        .detail(settings_of(&hook));
+    audit::record(conn, origin, deleted)
 }
 
 /// Queues the delivery of log line `attempt_id` of endpoint `id` again, due now, with the
@@ -166,6 +212,7 @@ pub fn redeliver(
     scope: &Scope,
     id: WebhookId,
     attempt_id: i64,
+    origin: &Origin,
 ) -> Result<i64> {
     let hook = access::managed_webhook(conn, scope, id)?;
     let attempt = access::attempt(conn, &hook, attempt_id)?;
@@ -176,7 +223,12 @@ pub fn redeliver(
         event_id: attempt.event_id,
         event_type,
     };
-    super::enqueue(conn, &delivery, hook.group_id)
+    let queued = super::enqueue(conn, &delivery, hook.group_id)?;
+    let redelivered = Entry::new(AuditAction::WebhookRedelivered, scope.viewer().user_id())
+        .subject(Subject::Webhook(id))
+        .detail(serde_json::json!({"event_id": attempt.event_id.to_string(), "event_type": attempt.event_type}));
+    audit::record(conn, origin, redelivered)?;
+    Ok(queued)
 }
 
 /// Checks the fields being set.

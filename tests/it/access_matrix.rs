@@ -647,6 +647,11 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
         "/saved".to_string(),
         "/api/v1/recommendations?limit=20".to_string(),
         "/discover".to_string(),
+        // Moderation: the queue, one's own reports and hidden content.
+        "/api/v1/reports?limit=100".to_string(),
+        "/api/v1/me/reports".to_string(),
+        "/api/v1/me/hidden".to_string(),
+        "/moderation".to_string(),
         // The pages, read with the same credentials.
         "/".to_string(),
         "/company".to_string(),
@@ -672,7 +677,11 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
             format!("/api/v1/posts/{id}/comments"),
             format!("/api/v1/posts/{id}/history"),
         ]);
-        paths.extend([format!("/posts/{id}"), format!("/posts/{id}/history")]);
+        paths.extend([
+            format!("/posts/{id}"),
+            format!("/posts/{id}/history"),
+            format!("/posts/{id}/report"),
+        ]);
         if let Some(group) = group {
             paths.extend([
                 format!("/api/v1/groups/{group}"),

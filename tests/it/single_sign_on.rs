@@ -256,7 +256,9 @@ async fn a_logout_token_ends_the_sessions_it_names_once(backend: Backend) {
         subject: subject.map(str::to_string),
         issued_at: chrono::Utc::now().naive_utc(),
     };
-    let carry_out = |order: &LogoutOrder| db.write(|conn| logout::carry_out(conn, ISSUER, order));
+    let carry_out = |order: &LogoutOrder| {
+        db.write(|conn| logout::carry_out(conn, ISSUER, order, &Origin::default()))
+    };
 
     // A provider session of someone else's subject ends nothing of hers.
     assert_eq!(

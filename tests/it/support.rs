@@ -255,6 +255,7 @@ impl TestApp {
             agora::accounts::actions::Registration::Guest {
                 sponsor: sponsor_id,
             },
+            &agora::audit::Origin::default(),
         )
         .unwrap();
         db.write(|conn| agora::guests::actions::enrol(conn, guest.id, sponsor_id, 90))

@@ -16,6 +16,7 @@ use self::cast::{EVERYONE_FOLLOWS, FOLLOWS, GROUPS, GUEST_DOMAIN, GUESTS, PEOPLE
 use crate::access::{Principal, Scope, Viewer};
 use crate::accounts::actions::{self as accounts, NewAccount, ProfileUpdate, Registration};
 use crate::accounts::{User, UserKind, system};
+use crate::audit::Origin;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
@@ -106,6 +107,7 @@ fn hire(db: &Db, config: &Config) -> Result<(People, HashMap<&'static str, Group
             &config.auth,
             account,
             Registration::ByAdmin(&operator()),
+            &Origin::command_line(),
         )?;
         people.push((person.handle, user));
     }
@@ -141,7 +143,8 @@ fn hire(db: &Db, config: &Config) -> Result<(People, HashMap<&'static str, Group
         for member in venue.members {
             let member = find(&people, member)?;
             as_user(db, &owner, |conn, scope| {
-                groups::add_member(conn, scope, group.id, member.id, Role::Member)
+                let origin = Origin::command_line();
+                groups::add_member(conn, scope, group.id, member.id, Role::Member, &origin)
             })?;
         }
         groups.insert(venue.name, group.id);
@@ -187,12 +190,19 @@ fn invite_guests(
         let by = Registration::Guest {
             sponsor: sponsor.id,
         };
-        let guest = accounts::register(db, &config.auth, account, by)?;
+        let guest = accounts::register(db, &config.auth, account, by, &Origin::command_line())?;
         let days = config.guests.guest_days;
         db.write(|conn| crate::guests::actions::enrol(conn, guest.id, sponsor.id, days))?;
         let group = groups[beta.name];
         as_user(db, &sponsor, |conn, scope| {
-            groups::add_member(conn, scope, group, guest.id, Role::Member)
+            groups::add_member(
+                conn,
+                scope,
+                group,
+                guest.id,
+                Role::Member,
+                &Origin::command_line(),
+            )
         })?;
         people.push((handle, guest));
     }

@@ -51,7 +51,13 @@ pub async fn setup(
             password: body.password,
             kind: crate::accounts::UserKind::Admin,
         };
-        let user = actions::register(&app.db, &app.config.auth, account, Registration::FirstAdmin)?;
+        let user = actions::register(
+            &app.db,
+            &app.config.auth,
+            account,
+            Registration::FirstAdmin,
+            &origin,
+        )?;
         let (_, token) = app
             .db
             .write(|conn| sessions::create_api_token(conn, user.id, &origin))?;
@@ -153,7 +159,7 @@ pub async fn redeem_link(
     let origin = extract::origin(&req);
     let signed_in = blocking(move || {
         app.db.write(|conn| {
-            let user = email_links::redeem(conn, &app.config.auth, &token)?;
+            let user = email_links::redeem(conn, &app.config.auth, &token, &origin)?;
             let (_, token) = sessions::create_api_token(conn, user.id, &origin)?;
             Ok(SignedIn {
                 token,
@@ -169,11 +175,16 @@ pub async fn redeem_link(
     responses((status = 204, description = "the credential used is revoked"), (status = 401, body = Problem)))]
 /// Revokes the credential used for this request (the token, or the browser session).
 pub async fn revoke_token(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.viewer.require_user()?;
+    let me = caller.viewer.require_user()?.id;
     blocking(move || {
+        let origin = &caller.origin;
         app.db.write(|conn| match &caller.credential {
-            extract::Credential::Token(id) => sessions::revoke_api_token(conn, *id),
-            extract::Credential::Session(session) => sessions::revoke_session(conn, session.id),
+            extract::Credential::Token(id) => {
+                sessions::revoke_api_token(conn, *id, Some(me), origin)
+            }
+            extract::Credential::Session(session) => {
+                sessions::revoke_session(conn, session.id, Some(me), origin)
+            }
             extract::Credential::None => Ok(()),
         })
     })

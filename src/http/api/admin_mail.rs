@@ -61,6 +61,8 @@ pub async fn retry_mail(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewer = caller.viewer.clone();
-    let view = blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
+    let origin = caller.origin.clone();
+    let view =
+        blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id, &origin))).await?;
     Ok(HttpResponse::Ok().json(view))
 }

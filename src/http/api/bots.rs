@@ -30,9 +30,10 @@ pub async fn create_bot(
     body: web::Json<NewBot>,
 ) -> Result<HttpResponse, ApiError> {
     let viewer = caller.viewer.clone();
+    let origin = caller.origin.clone();
     let bot = blocking(move || {
         app.db
-            .write(|conn| actions::create_bot(conn, &viewer, &body))
+            .write(|conn| actions::create_bot(conn, &viewer, &body, &origin))
     })
     .await?;
     Ok(HttpResponse::Created().json(bot))
@@ -69,9 +70,10 @@ pub async fn deactivate_bot(
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let (viewer, id) = (caller.viewer.clone(), id.into_inner());
+    let origin = caller.origin.clone();
     blocking(move || {
         app.db
-            .write(|conn| actions::deactivate_bot(conn, &viewer, id))
+            .write(|conn| actions::deactivate_bot(conn, &viewer, id, &origin))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -110,9 +112,10 @@ pub async fn revoke_bot_token(
 ) -> Result<HttpResponse, ApiError> {
     let (id, token_id) = path.into_inner();
     let viewer = caller.viewer.clone();
+    let origin = caller.origin.clone();
     blocking(move || {
         app.db
-            .write(|conn| actions::revoke_token(conn, &viewer, id, token_id))
+            .write(|conn| actions::revoke_token(conn, &viewer, id, token_id, &origin))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -131,8 +134,9 @@ pub async fn create_hook(
     body: web::Json<NewHook>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, public_url) = (id.into_inner(), app.config.public_url());
+    let origin = caller.origin.clone();
     let created = write(&app, &caller, move |conn, scope| {
-        hooks::create_hook(conn, scope, id, &body, &public_url)
+        hooks::create_hook(conn, scope, id, &body, &public_url, &origin)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -164,8 +168,9 @@ pub async fn revoke_hook(
     path: web::Path<(GroupId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, hook_id) = path.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        hooks::revoke_hook(conn, scope, id, hook_id)
+        hooks::revoke_hook(conn, scope, id, hook_id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

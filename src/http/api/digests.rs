@@ -32,9 +32,10 @@ pub async fn run_digests(
 ) -> Result<HttpResponse, ApiError> {
     let period =
         Period::parse(&body.period).ok_or_else(|| invalid("period", "choose daily or weekly"))?;
-    let viewer = caller.viewer.clone();
+    let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     let report =
-        blocking(move || run_now(&app.db, &app.config, &app.signer, &viewer, period)).await?;
+        blocking(move || run_now(&app.db, &app.config, &app.signer, &viewer, period, &origin))
+            .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

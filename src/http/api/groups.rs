@@ -85,8 +85,9 @@ pub async fn update_group(
     body: web::Json<GroupChanges>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::update_group(conn, scope, id, &body)
+        actions::update_group(conn, scope, id, &body, &origin)
     })
     .await?;
     Ok(HttpResponse::Ok().json(group_view(&app, &caller, id).await?))
@@ -182,8 +183,9 @@ pub async fn add_member(
         .user_id
         .parse()
         .map_err(|_| ApiError(crate::error::invalid("user_id", "no such user")))?;
+    let origin = caller.origin.clone();
     let role = write(&app, &caller, move |conn, scope| {
-        actions::add_member(conn, scope, id, user_id, body.role)
+        actions::add_member(conn, scope, id, user_id, body.role, &origin)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Membership {
@@ -203,8 +205,9 @@ pub async fn remove_member(
     path: web::Path<(GroupId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::remove_member(conn, scope, id, user_id)
+        actions::remove_member(conn, scope, id, user_id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -27,8 +27,9 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let app2 = app.clone();
+    let origin = caller.origin.clone();
     let invitation = write(&app, &caller, move |conn, scope| {
-        actions::invite(conn, scope, &app2.config, &app2.signer, id, &body)
+        actions::invite(conn, scope, &app2.config, &app2.signer, id, &body, &origin)
     })
     .await?;
     Ok(HttpResponse::Created().json(InvitationView::of(&invitation)))
@@ -64,8 +65,9 @@ pub async fn resend(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let app2 = app.clone();
+    let origin = caller.origin.clone();
     let invitation = write(&app, &caller, move |conn, scope| {
-        actions::resend(conn, scope, &app2.config, &app2.signer, id)
+        actions::resend(conn, scope, &app2.config, &app2.signer, id, &origin)
     })
     .await?;
     Ok(HttpResponse::Ok().json(InvitationView::of(&invitation)))
@@ -80,8 +82,9 @@ pub async fn cancel(
     id: web::Path<InvitationId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::cancel(conn, scope, id)
+        actions::cancel(conn, scope, id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -104,7 +107,7 @@ pub async fn accept(
             &app.config,
             &app.signer,
             &app.limiter,
-            &origin.ip,
+            &origin,
             body.into_inner(),
         )?;
         let (_, token) = app
@@ -147,8 +150,9 @@ pub async fn extend_guest(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let app2 = app.clone();
+    let origin = caller.origin.clone();
     let expires_at = write(&app, &caller, move |conn, scope| {
-        lifecycle::extend(conn, &app2.config, scope, id)
+        lifecycle::extend(conn, &app2.config, scope, id, &origin)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Extended { expires_at }))
@@ -163,8 +167,9 @@ pub async fn revoke_guest(
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        lifecycle::revoke(conn, scope, id)
+        lifecycle::revoke(conn, scope, id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

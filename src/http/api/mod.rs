@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_mail;
 mod announcements;
+pub(crate) mod audit;
 mod bots;
 mod csrf;
 pub(crate) mod digests;
@@ -19,6 +20,7 @@ mod notifications;
 pub mod openapi;
 mod posts;
 mod recommendations;
+mod reports;
 mod saved;
 mod search;
 mod security;

@@ -12,9 +12,9 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, announcements, bots, digests, exports, feed_tokens, feeds, files, groups,
-    guests, links, notifications, posts, recommendations, saved, search, security, stream, users,
-    webhooks,
+    accounts, admin_mail, announcements, audit, bots, digests, exports, feed_tokens, feeds, files,
+    groups, guests, links, notifications, posts, recommendations, reports, saved, search, security,
+    stream, users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -56,6 +56,8 @@ operations! {
         links::post_backlinks, links::group_backlinks, links::tag_backlinks,
         links::remove_post_preview, links::remove_comment_preview,
         recommendations::list_recommendations, recommendations::dismiss_recommendation,
+        reports::report_post, reports::report_comment, reports::list_reports, reports::decide_report,
+        reports::my_reports, reports::my_hidden,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
         exports::request_export, exports::list_exports,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
@@ -66,6 +68,7 @@ operations! {
         guests::list_guests, guests::extend_guest, guests::revoke_guest,
         stream::stream,
         admin_mail::list_mail, admin_mail::retry_mail,
+        audit::list_audit, audit::export_audit,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::show_webhook, webhooks::update_webhook, webhooks::delete_webhook,
         webhooks::rotate_webhook_secret, webhooks::list_webhook_deliveries, webhooks::redeliver_webhook,
         notifications::list_notifications, notifications::mark_read, notifications::unread,

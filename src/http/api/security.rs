@@ -41,9 +41,9 @@ pub async fn sign_out_session(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, id) = (caller.user()?.id, id.into_inner());
+    let (me, id, origin) = (caller.user()?.id, id.into_inner(), caller.origin.clone());
     write(&app, &caller, move |conn, scope| {
-        security::sign_out(conn, scope, me, id)
+        security::sign_out(conn, scope, me, id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -92,8 +92,9 @@ async fn everywhere(
     caller: &Caller,
     user: UserId,
 ) -> Result<HttpResponse, ApiError> {
+    let origin = caller.origin.clone();
     write(app, caller, move |conn, scope| {
-        security::sign_out_everywhere(conn, scope, user)
+        security::sign_out_everywhere(conn, scope, user, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -19,13 +19,14 @@ pub async fn create_user(
     caller: Caller,
     body: web::Json<NewAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = caller.viewer.clone();
+    let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     let user = blocking(move || {
         actions::register(
             &app.db,
             &app.config.auth,
             body.into_inner(),
             Registration::ByAdmin(&viewer),
+            &origin,
         )
     })
     .await?;
@@ -88,10 +89,10 @@ pub async fn deactivate_user(
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let viewer = caller.viewer.clone();
+    let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     blocking(move || {
         app.db
-            .write(|conn| actions::deactivate_user(conn, &viewer, id))
+            .write(|conn| actions::deactivate_user(conn, &viewer, id, &origin))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -109,10 +110,14 @@ pub async fn update_user(
     id: web::Path<UserId>,
     body: web::Json<ProfileUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, viewer) = (id.into_inner(), caller.viewer.clone());
+    let (id, viewer, origin) = (
+        id.into_inner(),
+        caller.viewer.clone(),
+        caller.origin.clone(),
+    );
     let user = blocking(move || {
         app.db
-            .write(|conn| actions::update_profile_of(conn, &viewer, id, &body))
+            .write(|conn| actions::update_profile_of(conn, &viewer, id, &body, &origin))
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserView::of(&user, &caller.viewer)))

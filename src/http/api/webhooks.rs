@@ -101,8 +101,9 @@ pub async fn create_webhook(
         group_id: group_id(body.group_id.as_deref())?,
         description: body.description.clone(),
     };
+    let origin = caller.origin.clone();
     let (hook, secret) = write(&app, &caller, move |conn, scope| {
-        actions::create_webhook(conn, scope, &new)
+        actions::create_webhook(conn, scope, &new, &origin)
     })
     .await?;
     let created = WebhookWithSecret {
@@ -145,8 +146,9 @@ pub async fn update_webhook(
         description: body.description,
         enabled: body.enabled,
     };
+    let origin = caller.origin.clone();
     let hook = write(&app, &caller, move |conn, scope| {
-        actions::update_webhook(conn, scope, id, &changes)
+        actions::update_webhook(conn, scope, id, &changes, &origin)
     })
     .await?;
     Ok(HttpResponse::Ok().json(WebhookView::of(&hook)))
@@ -161,8 +163,9 @@ pub async fn delete_webhook(
     id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::delete_webhook(conn, scope, id)
+        actions::delete_webhook(conn, scope, id, &origin)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -179,8 +182,9 @@ pub async fn rotate_webhook_secret(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let overlap = Duration::hours(app.config.webhooks.rotation_overlap_hours);
+    let origin = caller.origin.clone();
     let (hook, secret) = write(&app, &caller, move |conn, scope| {
-        actions::rotate_secret(conn, scope, id, overlap)
+        actions::rotate_secret(conn, scope, id, overlap, &origin)
     })
     .await?;
     let rotated = WebhookWithSecret {
@@ -227,8 +231,9 @@ pub async fn redeliver_webhook(
     path: web::Path<(WebhookId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, attempt) = path.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::redeliver(conn, scope, id, attempt)
+        actions::redeliver(conn, scope, id, attempt, &origin)
     })
     .await?;
     Ok(HttpResponse::Accepted().finish())

@@ -109,13 +109,14 @@ async fn create(
             _ => UserKind::Employee,
         },
     };
-    let (state, viewer) = (app.clone(), caller.viewer.clone());
+    let (state, viewer, origin) = (app.clone(), caller.viewer.clone(), caller.origin.clone());
     let result = blocking(move || {
         actions::register(
             &state.db,
             &state.config.auth,
             account,
             Registration::ByAdmin(&viewer),
+            &origin,
         )
     })
     .await;
@@ -136,10 +137,10 @@ async fn deactivate(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
-    let viewer = caller.viewer.clone();
+    let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     blocking(move || {
         app.db
-            .write(|conn| actions::deactivate_user(conn, &viewer, id))
+            .write(|conn| actions::deactivate_user(conn, &viewer, id, &origin))
     })
     .await?;
     Ok(see_other("/admin/users"))
@@ -171,8 +172,9 @@ async fn extend_guest(
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let app2 = app.clone();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        lifecycle::extend(conn, &app2.config, scope, id)
+        lifecycle::extend(conn, &app2.config, scope, id, &origin)
     })
     .await?;
     Ok(see_other("/admin/guests"))
@@ -186,8 +188,9 @@ async fn revoke_guest(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        lifecycle::revoke(conn, scope, id)
+        lifecycle::revoke(conn, scope, id, &origin)
     })
     .await?;
     Ok(see_other("/admin/guests"))

@@ -90,7 +90,8 @@ async fn create(
         description: input.description.clone(),
     };
     let (db, viewer) = (app.db.clone(), caller.viewer.clone());
-    blocking(move || db.write(|conn| actions::create_bot(conn, &viewer, &bot))).await?;
+    let origin = caller.origin.clone();
+    blocking(move || db.write(|conn| actions::create_bot(conn, &viewer, &bot, &origin))).await?;
     Ok(see_other("/admin/bots"))
 }
 
@@ -159,7 +160,9 @@ async fn revoke(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &input.csrf)?;
     let ((id, token), db, viewer) = (path.into_inner(), app.db.clone(), caller.viewer.clone());
-    blocking(move || db.write(|conn| actions::revoke_token(conn, &viewer, id, token))).await?;
+    let origin = caller.origin.clone();
+    blocking(move || db.write(|conn| actions::revoke_token(conn, &viewer, id, token, &origin)))
+        .await?;
     Ok(see_other("/admin/bots"))
 }
 
@@ -171,6 +174,7 @@ async fn deactivate(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &input.csrf)?;
     let (id, db, viewer) = (id.into_inner(), app.db.clone(), caller.viewer.clone());
-    blocking(move || db.write(|conn| actions::deactivate_bot(conn, &viewer, id))).await?;
+    let origin = caller.origin.clone();
+    blocking(move || db.write(|conn| actions::deactivate_bot(conn, &viewer, id, &origin))).await?;
     Ok(see_other("/admin/bots"))
 }

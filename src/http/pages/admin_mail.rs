@@ -64,6 +64,7 @@ async fn retry(
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let viewer = caller.viewer.clone();
-    blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id))).await?;
+    let origin = caller.origin.clone();
+    blocking(move || app.db.write(|conn| mail::retry(conn, &viewer, id, &origin))).await?;
     Ok(see_other("/admin/mail"))
 }

@@ -83,8 +83,9 @@ async fn create(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let name = form.name.clone();
+    let origin = caller.origin.clone();
     let (_, token) = write(&app, &caller, move |conn, scope| {
-        tokens::create(conn, scope.viewer(), &name)
+        tokens::create(conn, scope.viewer(), &name, &origin)
     })
     .await?;
     page(&app, &req, &caller, Some(token)).await
@@ -98,8 +99,9 @@ async fn revoke(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        tokens::revoke(conn, scope.viewer(), id)
+        tokens::revoke(conn, scope.viewer(), id, &origin)
     })
     .await?;
     Ok(see_other("/admin/scim"))

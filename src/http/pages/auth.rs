@@ -232,11 +232,12 @@ async fn sign_out(
     let mut to = "/sign-in".to_string();
     if let extract::Credential::Session(session) = &caller.credential {
         caller.verify_csrf(&form.csrf)?;
-        let (db, id) = (app.db.clone(), session.id);
+        let (db, id, me) = (app.db.clone(), session.id, session.user_id);
+        let origin = caller.origin.clone();
         let id_token = blocking(move || {
             db.write(|conn| {
                 let id_token = crate::sso::people::id_token_of(conn, id)?;
-                sessions::revoke_session(conn, id)?;
+                sessions::revoke_session(conn, id, Some(me), &origin)?;
                 Ok(id_token)
             })
         })
@@ -302,6 +303,7 @@ async fn setup(
             &state.config.auth,
             account,
             Registration::FirstAdmin,
+            &origin,
         )?;
         let days = state.config.auth.session_days;
         state

@@ -132,7 +132,7 @@ async fn accept(
             &state.config,
             &state.signer,
             &state.limiter,
-            &origin.ip,
+            &origin,
             acceptance,
         )?;
         let days = state.config.auth.session_days;
@@ -226,9 +226,16 @@ async fn extend(
     check_form_token(&req, &form.csrf)?;
     let guest = extend_target(&app, &form.token).await?;
     let (state, token) = (app.clone(), form.token.clone());
+    let origin = extract::origin(&req);
     let until = blocking(move || {
         state.db.write(|conn| {
-            crate::guests::extension::extend_by_link(conn, &state.config, &state.signer, &token)
+            crate::guests::extension::extend_by_link(
+                conn,
+                &state.config,
+                &state.signer,
+                &token,
+                &origin,
+            )
         })
     })
     .await?;

@@ -148,8 +148,9 @@ async fn update_settings(
     let id = id.into_inner();
     let form = form.into_inner();
     let changes = form.changes();
+    let origin = caller.origin.clone();
     let outcome = form::submit(&app, &caller, &form.csrf, move |conn, scope| {
-        actions::update_group(conn, scope, id, &changes?)
+        actions::update_group(conn, scope, id, &changes?, &origin)
     })
     .await?;
     let refusal = match outcome {
@@ -196,10 +197,11 @@ async fn add_member(
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let form = form.into_inner();
+    let origin = caller.origin.clone();
     let result = write(&app, &caller, move |conn, scope| {
         let role = parse_role(&form.role)?;
         let user = resolve_user(conn, &form.user)?;
-        actions::add_member(conn, scope, id, user, role)
+        actions::add_member(conn, scope, id, user, role, &origin)
     })
     .await;
     after_change(&app, &req, &caller, id, result).await
@@ -214,8 +216,9 @@ async fn remove_member(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let (id, user) = path.into_inner();
+    let origin = caller.origin.clone();
     let result = write(&app, &caller, move |conn, scope| {
-        actions::remove_member(conn, scope, id, user)
+        actions::remove_member(conn, scope, id, user, &origin)
     })
     .await;
     after_change(&app, &req, &caller, id, result).await
@@ -243,8 +246,17 @@ async fn invite(
         name: None,
     };
     let state = app.clone();
+    let origin = caller.origin.clone();
     let result = write(&app, &caller, move |conn, scope| {
-        guests::actions::invite(conn, scope, &state.config, &state.signer, id, &input)
+        guests::actions::invite(
+            conn,
+            scope,
+            &state.config,
+            &state.signer,
+            id,
+            &input,
+            &origin,
+        )
     })
     .await;
     after_invitation_change(&app, &req, &caller, id, result).await
@@ -266,11 +278,18 @@ async fn change_invitation(
         _ => return Err(Error::not_found("page").into()),
     };
     let state = app.clone();
+    let origin = caller.origin.clone();
     let result = write(&app, &caller, move |conn, scope| match resend {
-        true => {
-            guests::actions::resend(conn, scope, &state.config, &state.signer, invitation).map(drop)
-        }
-        false => guests::actions::cancel(conn, scope, invitation),
+        true => guests::actions::resend(
+            conn,
+            scope,
+            &state.config,
+            &state.signer,
+            invitation,
+            &origin,
+        )
+        .map(drop),
+        false => guests::actions::cancel(conn, scope, invitation, &origin),
     })
     .await;
     after_invitation_change(&app, &req, &caller, id, result).await

@@ -95,8 +95,9 @@ async fn create(
     let hook = NewHook {
         name: input.name.clone(),
     };
+    let origin = caller.origin.clone();
     let made = write(&app, &caller, move |conn, scope| {
-        hooks::create_hook(conn, scope, id, &hook, &public_url)
+        hooks::create_hook(conn, scope, id, &hook, &public_url, &origin)
     })
     .await?;
     page(&app, &req, &caller, id, Some(made.url)).await
@@ -110,8 +111,9 @@ async fn revoke(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &input.csrf)?;
     let (id, hook) = path.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        hooks::revoke_hook(conn, scope, id, hook)
+        hooks::revoke_hook(conn, scope, id, hook, &origin)
     })
     .await?;
     Ok(see_other(&format!("/groups/{id}/hooks")))

@@ -367,8 +367,9 @@ async fn leave(
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let me = caller.user()?.id;
+    let origin = caller.origin.clone();
     let result = write(&app, &caller, move |conn, scope| {
-        actions::remove_member(conn, scope, id, me)
+        actions::remove_member(conn, scope, id, me, &origin)
     })
     .await;
     match result {

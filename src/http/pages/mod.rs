@@ -3,6 +3,7 @@
 //! everything the user typed.
 
 mod admin;
+mod admin_audit;
 mod admin_bots;
 mod admin_mail;
 mod admin_scim;
@@ -20,6 +21,7 @@ mod group_admin;
 mod group_hooks;
 mod groups;
 mod home;
+mod moderation;
 mod notifications;
 mod opensearch;
 mod people;
@@ -59,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(sso::routes)
         .configure(posts::routes)
         .configure(saved::routes)
+        .configure(moderation::routes)
         .configure(discover::routes)
         .configure(comments::routes)
         .configure(groups::routes)
@@ -75,6 +78,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(opensearch::routes)
         .configure(notifications::routes)
         .configure(admin::routes)
+        .configure(admin_audit::routes)
         .configure(admin_mail::routes)
         .configure(admin_scim::routes)
         .configure(admin_bots::routes)

@@ -15,6 +15,7 @@ use crate::http::api::{read, write};
 use crate::http::error::PageError;
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
+use crate::moderation::views::HiddenView;
 use crate::posts::announcements::{self, ReadReport};
 use crate::posts::views;
 use crate::posts::{CommentView, PostView, access, actions, answers, polls};
@@ -45,6 +46,8 @@ struct ShowPage {
     readers: Option<ReadReport>,
     /// The posts linking to it that the viewer may read.
     linked_from: Vec<PostView>,
+    /// The viewer's own comments on it that moderators hid, with the reasons.
+    hidden_comments: Vec<HiddenView>,
     comments: Vec<CommentView>,
     more: Option<String>,
     /// Whether the viewer muted the post's thread.
@@ -58,6 +61,14 @@ struct ShowPage {
     comment_files: Vec<crate::files::NewAttachment>,
     errors: FieldErrors,
     back: String,
+}
+
+/// A post of the viewer's own that a moderator hid: hers alone to see, with the reason.
+#[derive(Template)]
+#[template(path = "pages/posts/hidden.html")]
+struct HiddenPage {
+    layout: Layout,
+    hidden: HiddenView,
 }
 
 #[derive(Template)]
@@ -126,7 +137,7 @@ pub(super) async fn permalink(
         .map(crate::cursor::decode)
         .transpose()?
         .map(|(_, id)| id);
-    let (post, best_answer, (readers, linked_from), comments, next, muted, may_comment) =
+    let (post, best_answer, (readers, linked_from, hidden), comments, next, muted, may_comment) =
         read(app, caller, move |conn, scope| {
             let post = post_view(conn, scope, id)?;
             let me = scope.viewer().require_user()?.id;
@@ -149,10 +160,12 @@ pub(super) async fn permalink(
             };
             let linked_from =
                 crate::links::backlinks::views(conn, scope, &format!("post:{id}"), Some(id))?;
+            let hidden = access::own_hidden_comments(conn, scope, id)?;
+            let hidden = hidden.iter().map(HiddenView::of).collect();
             Ok((
                 post,
                 best_answer,
-                (readers, linked_from),
+                (readers, linked_from, hidden),
                 comments,
                 next,
                 muted,
@@ -169,6 +182,7 @@ pub(super) async fn permalink(
         best_answer,
         readers,
         linked_from,
+        hidden_comments: hidden,
         comments,
         muted,
         may_comment,
@@ -189,7 +203,7 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let cursor = query.into_inner().cursor;
-    permalink(
+    let shown = permalink(
         &app,
         &req,
         &caller,
@@ -198,7 +212,29 @@ async fn show(
         CommentDraft::default(),
         StatusCode::OK,
     )
-    .await
+    .await;
+    match shown {
+        Err(PageError(error)) if error.is_not_found() => hidden(&app, &req, &caller, id)
+            .await
+            .map_err(|_| PageError(error)),
+        shown => shown,
+    }
+}
+
+/// Post `id` as its author sees it after a moderator hid it; 404 for anyone else.
+async fn hidden(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: PostId,
+) -> Result<HttpResponse, PageError> {
+    let layout = Layout::signed_in(req, caller, "Hidden post", Section::None)?;
+    let hidden = read(app, caller, move |conn, scope| {
+        access::own_hidden_post(conn, scope, id)
+    })
+    .await?;
+    let hidden = HiddenView::of(&hidden);
+    render(StatusCode::OK, &HiddenPage { layout, hidden })
 }
 
 async fn like(

@@ -108,9 +108,9 @@ async fn sign_out_mine(
     form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let (me, id) = (caller.user()?.id, id.into_inner());
+    let (me, id, origin) = (caller.user()?.id, id.into_inner(), caller.origin.clone());
     write(&app, &caller, move |conn, scope| {
-        security::sign_out(conn, scope, me, id)
+        security::sign_out(conn, scope, me, id, &origin)
     })
     .await?;
     let this_one = caller.credential_id() == Some(id);
@@ -127,9 +127,9 @@ async fn everywhere_mine(
     form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let me = caller.user()?.id;
+    let (me, origin) = (caller.user()?.id, caller.origin.clone());
     write(&app, &caller, move |conn, scope| {
-        security::sign_out_everywhere(conn, scope, me)
+        security::sign_out_everywhere(conn, scope, me, &origin)
     })
     .await?;
     Ok(see_other("/sign-in"))
@@ -142,9 +142,9 @@ async fn everywhere_theirs(
     form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
-    let id = id.into_inner();
+    let (id, origin) = (id.into_inner(), caller.origin.clone());
     write(&app, &caller, move |conn, scope| {
-        security::sign_out_everywhere(conn, scope, id)
+        security::sign_out_everywhere(conn, scope, id, &origin)
     })
     .await?;
     Ok(see_other(&format!("/admin/users/{id}/security")))

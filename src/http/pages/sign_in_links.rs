@@ -116,7 +116,7 @@ async fn use_link(
     let opened = blocking(move || {
         let auth = &state.config.auth;
         state.db.write(|conn| {
-            let user = email_links::redeem(conn, auth, &token)?;
+            let user = email_links::redeem(conn, auth, &token, &origin)?;
             sessions::create_session(conn, user.id, auth.session_days, &origin)
         })
     })

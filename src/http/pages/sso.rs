@@ -75,34 +75,17 @@ async fn callback(
     query: web::Query<Callback>,
 ) -> Result<HttpResponse, PageError> {
     let sso = configured(&app)?;
-    let answer = query.into_inner();
-    let failed =
-        |detail: String| Error::new(ErrorKind::Unauthenticated, ErrorCode::SsoFailed, detail);
-    if let Some(error) = answer.error {
-        let said = answer.error_description.unwrap_or(error);
-        return Err(failed(format!(
-            "The company's identity provider did not sign you in: {said}."
-        ))
-        .into());
-    }
-    let pending = req
-        .cookie(PENDING_COOKIE)
-        .and_then(|c| app.signer.verify::<PendingClaims>(c.value()))
-        .ok_or_else(|| failed("This sign-in has expired or was started in another browser. Start again from the sign-in page.".into()))?;
-    let code = answer
-        .code
-        .ok_or_else(|| failed("The identity provider's answer carries no code.".into()))?;
-    let identity = sso.complete(pending.pending, &answer.state, code).await?;
-    let claimed = sso.profile_of(&identity.claims);
     let origin = extract::origin(&req);
-    let state = app.clone();
-    let (_, session) = blocking(move || {
-        let days = state.config.auth.session_days;
-        state
-            .db
-            .write(|conn| people::sign_in(conn, &sso, &identity, &claimed, days, &origin))
-    })
-    .await?;
+    let session = match signed_in(&app, &req, sso, query.into_inner(), origin.clone()).await {
+        Ok(session) => session,
+        Err(error) => {
+            // Refused by the provider or by Agora: the sign-in wrote nothing, the log keeps why.
+            let (db, reason) = (app.db.clone(), error.code);
+            blocking(move || db.write(|conn| people::record_refusal(conn, &origin, reason)))
+                .await?;
+            return Err(error.into());
+        }
+    };
     let mut response = start_session_at(&app, &session, "/")?;
     let _ = response.add_removal_cookie(&cookie(
         &app,
@@ -113,16 +96,57 @@ async fn callback(
     Ok(response)
 }
 
+/// The session of the person the provider's `answer` signs in, or why not.
+async fn signed_in(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+    sso: Arc<Sso>,
+    answer: Callback,
+    origin: crate::audit::Origin,
+) -> Result<crate::accounts::sessions::Session, Error> {
+    let failed =
+        |detail: String| Error::new(ErrorKind::Unauthenticated, ErrorCode::SsoFailed, detail);
+    if let Some(error) = answer.error {
+        let said = answer.error_description.unwrap_or(error);
+        return Err(failed(format!(
+            "The company's identity provider did not sign you in: {said}."
+        )));
+    }
+    let pending = req
+        .cookie(PENDING_COOKIE)
+        .and_then(|c| app.signer.verify::<PendingClaims>(c.value()))
+        .ok_or_else(|| failed("This sign-in has expired or was started in another browser. Start again from the sign-in page.".into()))?;
+    let code = answer
+        .code
+        .ok_or_else(|| failed("The identity provider's answer carries no code.".into()))?;
+    let identity = sso.complete(pending.pending, &answer.state, code).await?;
+    let claimed = sso.profile_of(&identity.claims);
+    let state = app.clone();
+    let (_, session) = blocking(move || {
+        let days = state.config.auth.session_days;
+        state
+            .db
+            .write(|conn| people::sign_in(conn, &sso, &identity, &claimed, days, &origin))
+    })
+    .await?;
+    Ok(session)
+}
+
 /// OpenID Connect Back-Channel Logout 1.0: 200 once the sessions the token names have ended,
 /// 400 with an OAuth error body when the token is refused.
-async fn backchannel_logout(app: web::Data<App>, form: web::Form<LogoutForm>) -> HttpResponse {
+async fn backchannel_logout(
+    app: web::Data<App>,
+    req: HttpRequest,
+    form: web::Form<LogoutForm>,
+) -> HttpResponse {
     let Some(sso) = app.sso.clone() else {
         return HttpResponse::NotFound().finish();
     };
     let result = async {
         let order = sso.check_logout_token(&form.logout_token).await?;
-        let db = app.db.clone();
-        blocking(move || db.write(|conn| logout::carry_out(conn, sso.issuer(), &order))).await
+        let (db, origin) = (app.db.clone(), extract::origin(&req));
+        blocking(move || db.write(|conn| logout::carry_out(conn, sso.issuer(), &order, &origin)))
+            .await
     }
     .await;
     let mut response = match result {

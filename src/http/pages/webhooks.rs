@@ -155,8 +155,9 @@ async fn create(
         group_id: group,
         description: field("description"),
     };
+    let origin = caller.origin.clone();
     let made = form::submit(&app, &caller, &field("csrf"), move |conn, scope| {
-        actions::create_webhook(conn, scope, &new)
+        actions::create_webhook(conn, scope, &new, &origin)
     })
     .await?;
     match made {
@@ -213,12 +214,13 @@ async fn set_enabled(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let back = format!("/webhooks/{id}");
+    let origin = caller.origin.clone();
     form::toggle(&app, &caller, &form, &back, move |conn, scope, on| {
         let changes = WebhookChanges {
             enabled: Some(on),
             ..WebhookChanges::default()
         };
-        actions::update_webhook(conn, scope, id, &changes).map(|_| ())
+        actions::update_webhook(conn, scope, id, &changes, &origin).map(|_| ())
     })
     .await
 }
@@ -233,8 +235,9 @@ async fn rotate(
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
     let overlap = Duration::hours(app.config.webhooks.rotation_overlap_hours);
+    let origin = caller.origin.clone();
     let (_, secret) = write(&app, &caller, move |conn, scope| {
-        actions::rotate_secret(conn, scope, id, overlap)
+        actions::rotate_secret(conn, scope, id, overlap, &origin)
     })
     .await?;
     show_page(&app, &req, &caller, id, Some(secret)).await
@@ -248,8 +251,9 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let id = id.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::delete_webhook(conn, scope, id)
+        actions::delete_webhook(conn, scope, id, &origin)
     })
     .await?;
     Ok(see_other("/webhooks"))
@@ -263,8 +267,9 @@ async fn redeliver(
 ) -> Result<HttpResponse, PageError> {
     form::check(&caller, &form.csrf)?;
     let (id, attempt) = path.into_inner();
+    let origin = caller.origin.clone();
     write(&app, &caller, move |conn, scope| {
-        actions::redeliver(conn, scope, id, attempt)
+        actions::redeliver(conn, scope, id, attempt, &origin)
     })
     .await?;
     Ok(see_other(&format!("/webhooks/{id}?redelivered=1")))

@@ -22,6 +22,30 @@ pub(in crate::posts) fn find_comment(
         .optional()?)
 }
 
+/// Comments of `author` that moderators hid (on post `post_id` only, when given), newest
+/// first, with the reasons.
+pub(in crate::posts) fn hidden_comments_of(
+    conn: &mut DbConnection,
+    author: UserId,
+    post_id: Option<PostId>,
+    limit: i64,
+) -> Result<Vec<(Comment, String)>> {
+    let mut query = comments::table
+        .filter(comments::author_id.eq(author))
+        .filter(comments::hidden_reason.is_not_null())
+        .order(comments::id.desc())
+        .limit(limit)
+        .select((
+            Comment::as_select(),
+            comments::hidden_reason.assume_not_null(),
+        ))
+        .into_boxed();
+    if let Some(post_id) = post_id {
+        query = query.filter(comments::post_id.eq(post_id));
+    }
+    Ok(query.load(conn)?)
+}
+
 /// Live comments of a post after `after`, oldest first; `open_only`: none for employees only.
 pub(in crate::posts) fn comments_of(
     conn: &mut DbConnection,

@@ -23,7 +23,7 @@ use super::model::{Post, PostStats};
 use crate::db::DbConnection;
 use crate::db::schema::{post_tags, post_versions, posts};
 use crate::error::Result;
-use crate::ids::{GroupId, PostId};
+use crate::ids::{GroupId, PostId, UserId};
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -57,6 +57,36 @@ pub(super) fn find(conn: &mut DbConnection, id: PostId) -> Result<Option<Post>> 
         .select(Post::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Post `id` when `author` wrote it and a moderator hid it, with the reason.
+pub(super) fn hidden_post(
+    conn: &mut DbConnection,
+    id: PostId,
+    author: UserId,
+) -> Result<Option<(Post, String)>> {
+    Ok(posts::table
+        .find(id)
+        .filter(posts::author_id.eq(author))
+        .filter(posts::hidden_reason.is_not_null())
+        .select((Post::as_select(), posts::hidden_reason.assume_not_null()))
+        .first(conn)
+        .optional()?)
+}
+
+/// The posts of `author` that moderators hid, newest first, with the reasons.
+pub(super) fn hidden_posts_of(
+    conn: &mut DbConnection,
+    author: UserId,
+    limit: i64,
+) -> Result<Vec<(Post, String)>> {
+    Ok(posts::table
+        .filter(posts::author_id.eq(author))
+        .filter(posts::hidden_reason.is_not_null())
+        .order(posts::id.desc())
+        .limit(limit)
+        .select((Post::as_select(), posts::hidden_reason.assume_not_null()))
+        .load(conn)?)
 }
 
 /// Posts matching `readable` and `source` in the order `sort` (as a reader who is a guest or

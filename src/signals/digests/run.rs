@@ -52,9 +52,15 @@ pub fn run_now(
     signer: &Signer,
     viewer: &Viewer,
     period: Period,
+    origin: &crate::audit::Origin,
 ) -> Result<RunReport> {
-    viewer.require_admin()?;
-    run_period(db, config, signer, period, Utc::now())
+    let admin = viewer.require_admin()?.id;
+    let report = run_period(db, config, signer, period, Utc::now())?;
+    // Each digest goes out in its own transaction; the run is recorded once it is over.
+    let ran = crate::audit::Entry::new(crate::audit::AuditAction::DigestsRun, Some(admin))
+        .detail(serde_json::to_value(&report).map_err(crate::error::Error::internal)?);
+    db.write(|conn| crate::audit::record(conn, origin, ran))?;
+    Ok(report)
 }
 
 /// Sends `period`'s digests to every user due at `now` who has not had this period's yet.

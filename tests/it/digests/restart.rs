@@ -1,6 +1,7 @@
 //! A digest run killed midway (SIGKILL, no goodbye) and run again after a restart sends each
 //! user exactly one digest: the real `agora` binary, the real SMTP listener, both databases.
 
+use agora::audit::Origin;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,7 @@ fn fill(db: &Db) {
         &config.auth,
         account("boss".into(), UserKind::Admin),
         Registration::FirstAdmin,
+        &Origin::default(),
     )
     .unwrap();
     let viewer = admin.viewer();
@@ -74,6 +76,7 @@ fn fill(db: &Db) {
             &config.auth,
             account(format!("reader{n}"), UserKind::Employee),
             Registration::ByAdmin(&viewer),
+            &Origin::default(),
         )
         .unwrap();
         db.write(|conn| {
@@ -84,6 +87,7 @@ fn fill(db: &Db) {
                 group,
                 reader.id,
                 agora::groups::Role::Member,
+                &Origin::default(),
             )
         })
         .unwrap();
