@@ -81,10 +81,22 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Recommendations of people, groups and tags (see docs/extensions.md).
     pub recommendations: RecommendationSettings,
+    /// Exports of one's own data (see docs/exports.md).
+    pub exports: ExportSettings,
     /// Reports of posts and comments (see docs/moderation.md).
     pub moderation: ModerationSettings,
     /// The audit log of administrative and security actions (see docs/audit.md).
     pub audit: AuditSettings,
+}
+
+/// Exports of one's own data: how long a ready one is kept, and how often one may be asked.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Days a ready export can be downloaded before its file is deleted.
+    pub keep_days: i64,
+    /// Exports one person may request within 24 hours.
+    pub per_day: i64,
 }
 
 /// Reports and moderation (see docs/moderation.md).
@@ -708,6 +720,13 @@ impl Config {
             ));
         }
         self.validate_oidc()?;
+        if self.exports.keep_days < 1 || self.exports.per_day < 1 {
+            return Err(ConfigError::new(
+                "exports.keep_days",
+                "exports.keep_days and exports.per_day must be at least 1",
+                "set AGORA_EXPORTS__KEEP_DAYS=7 and AGORA_EXPORTS__PER_DAY=3",
+            ));
+        }
         let files = &self.files;
         if files.max_bytes == 0 || files.max_per_post == 0 || files.max_pixels == 0 {
             return Err(ConfigError::new(

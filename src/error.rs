@@ -88,6 +88,7 @@ error_codes! {
     TokenReadOnly => "token_read_only",
     TokenWriteOnly => "token_write_only",
     HookRateLimited => "hook_rate_limited",
+    ExportRateLimited => "export_rate_limited",
     BotDeactivated => "bot_deactivated",
     CannotReportOwn => "cannot_report_own",
     ReportLimit => "report_limit",

@@ -126,6 +126,10 @@ id_type!(
     WebhookId
 );
 id_type!(
+    /// A person's export of her data.
+    ExportId
+);
+id_type!(
     /// A report's id: one reader's report of a post or comment.
     ReportId
 );

@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod feeds;
 pub mod files;
 pub mod follows;
@@ -187,6 +188,14 @@ impl App {
             files: self.files.clone(),
         };
         workers::spawn(db, &status, PeriodicWorker(file_sweep), stop.clone());
+        let builder = exports::build::ExportBuilder::new(db, &self.files, &config)?;
+        workers::spawn(db, &status, builder, stop.clone());
+        let export_sweep = exports::sweep::ExportSweep {
+            db: db.clone(),
+            storage: self.files.storage.clone(),
+            staging: exports::build::staging_dir(&config),
+        };
+        workers::spawn(db, &status, PeriodicWorker(export_sweep), stop.clone());
         let retention = audit::retention::AuditRetention {
             db: db.clone(),
             days: config.audit.retention_days,

@@ -651,6 +651,23 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    user_exports (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        state -> Text,
+        requested_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+        finished_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        size -> Nullable<BigInt>,
+        storage_key -> Nullable<Text>,
+        error -> Text,
+    }
+}
+
+diesel::table! {
     recommendation_dismissals (user_id, kind, target_id) {
         user_id -> BigInt,
         kind -> Text,

@@ -39,3 +39,13 @@ pub fn visible_file(
     }
     Ok((file, blob))
 }
+
+/// Which of `ids` (files the viewer reads) she uploaded herself: her export carries those.
+pub fn uploaded_by_viewer(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[FileId],
+) -> Result<std::collections::HashSet<FileId>> {
+    let me = scope.viewer().require_user()?.id;
+    Ok(queries::uploaded_by(conn, me, ids)?.into_iter().collect())
+}

@@ -61,3 +61,19 @@ pub(super) fn on_comments(
         .select((Attachment::as_select(), Blob::as_select()))
         .load(conn)?)
 }
+
+/// Which of `ids` `user` uploaded.
+pub(super) fn uploaded_by(
+    conn: &mut DbConnection,
+    user: UserId,
+    ids: &[FileId],
+) -> Result<Vec<FileId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachments::table
+        .filter(attachments::id.eq_any(ids.to_vec()))
+        .filter(attachments::uploader_id.eq(user))
+        .select(attachments::id)
+        .load(conn)?)
+}

@@ -97,9 +97,14 @@ impl Storage {
 
     /// Stores the file at `path` as `sha256`'s `form`, streaming it in parts.
     pub async fn put_file(&self, sha256: &str, form: Form, path: &Path) -> Result<()> {
-        let key = Storage::key(sha256, form);
+        self.put_path(&Storage::key(sha256, form), path).await
+    }
+
+    /// Stores the file at `path` under `key`, streaming it in parts. The object appears whole
+    /// or not at all (the data directory renames a finished temporary file into place).
+    async fn put_path(&self, key: &Key, path: &Path) -> Result<()> {
         let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
-        let upload = self.store.put_multipart(&key).await.map_err(unavailable)?;
+        let upload = self.store.put_multipart(key).await.map_err(unavailable)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
         let mut buffer = vec![0; 64 * 1024];
         loop {
@@ -133,17 +138,41 @@ impl Storage {
 
     /// Reads `sha256`'s `form`.
     pub async fn get(&self, sha256: &str, form: Form) -> Result<Download> {
-        let found =
-            self.store
-                .get(&Storage::key(sha256, form))
-                .await
-                .map_err(|error| match error {
-                    object_store::Error::NotFound { .. } => Error::not_found("file"),
-                    error => unavailable(error),
-                })?;
+        self.get_key(&Storage::key(sha256, form)).await
+    }
+
+    async fn get_key(&self, key: &Key) -> Result<Download> {
+        let found = self.store.get(key).await.map_err(|error| match error {
+            object_store::Error::NotFound { .. } => Error::not_found("file"),
+            error => unavailable(error),
+        })?;
         let size = found.meta.size;
         let chunks = found.into_stream().map_err(unavailable).boxed();
         Ok(Download { size, chunks })
+    }
+
+    /// Where export `id`'s archive is kept: one key per export, so building it again
+    /// replaces whatever an interrupted build left.
+    pub fn export_key(id: crate::ids::ExportId) -> String {
+        format!("exports/{id}.zip")
+    }
+
+    /// Stores the finished archive at `path` under `key` (an [`Storage::export_key`]).
+    pub async fn put_export(&self, key: &str, path: &Path) -> Result<()> {
+        self.put_path(&Key::from(key), path).await
+    }
+
+    /// Reads the archive under `key`.
+    pub async fn get_export(&self, key: &str) -> Result<Download> {
+        self.get_key(&Key::from(key)).await
+    }
+
+    /// Removes the archive under `key`; one already gone is no error.
+    pub async fn delete_export(&self, key: &str) -> Result<()> {
+        match self.store.delete(&Key::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(unavailable(error)),
+        }
     }
 
     /// Removes every form of `sha256`; forms never stored are no error.

@@ -383,6 +383,115 @@ pub fn shares_of(
     queries::shares_of(conn, readable(scope), originals)
 }
 
+/// A page of what the viewer wrote or liked, read for her export: the items she may read now,
+/// and where the next page starts when her rows may go on (a page may hold fewer items than
+/// rows read, or none, when she lost access to some).
+#[derive(Debug)]
+pub struct OwnPage<T, K> {
+    pub items: Vec<T>,
+    pub next: Option<K>,
+}
+
+fn next_of<K: Copy>(read: usize, limit: i64, last: Option<K>) -> Option<K> {
+    (read as i64 >= limit).then_some(last).flatten()
+}
+
+/// The viewer's own posts that she may read now, oldest first, after `after`.
+pub fn own_posts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after: Option<PostId>,
+    limit: i64,
+) -> Result<OwnPage<Post, PostId>> {
+    let me = scope.viewer().require_user()?.id;
+    let items = queries::posts_by(conn, readable(scope), me, after, limit)?;
+    let next = next_of(items.len(), limit, items.last().map(|p| p.id));
+    Ok(OwnPage { items, next })
+}
+
+/// The viewer's own comments that she may read now (on posts she reads; for a guest, none for
+/// employees only), each with its post, oldest first, after `after`.
+pub fn own_comments(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after: Option<CommentId>,
+    limit: i64,
+) -> Result<OwnPage<(Comment, Post), CommentId>> {
+    let me = scope.viewer().require_user()?.id;
+    let rows = queries::comments_by(conn, me, after, limit)?;
+    let next = next_of(rows.len(), limit, rows.last().map(|c| c.id));
+    let post_ids: Vec<PostId> = rows.iter().map(|c| c.post_id).collect();
+    let posts: std::collections::HashMap<PostId, Post> =
+        queries::by_ids(conn, readable(scope), &post_ids)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let items = rows
+        .into_iter()
+        .filter(|c| shows_comment(scope, c))
+        .filter_map(|c| posts.get(&c.post_id).cloned().map(|p| (c, p)))
+        .collect();
+    Ok(OwnPage { items, next })
+}
+
+/// The posts the viewer likes and may read now, with when she liked each, after `after`.
+pub fn own_post_likes(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after: Option<PostId>,
+    limit: i64,
+) -> Result<OwnPage<(Post, chrono::NaiveDateTime), PostId>> {
+    let me = scope.viewer().require_user()?.id;
+    let rows = queries::post_likes_of(conn, me, after, limit)?;
+    let next = next_of(rows.len(), limit, rows.last().map(|r| r.0));
+    let ids: Vec<PostId> = rows.iter().map(|r| r.0).collect();
+    let mut posts: std::collections::HashMap<PostId, Post> =
+        queries::by_ids(conn, readable(scope), &ids)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let items = rows
+        .into_iter()
+        .filter_map(|(id, at)| posts.remove(&id).map(|p| (p, at)))
+        .collect();
+    Ok(OwnPage { items, next })
+}
+
+/// The comments the viewer likes and may read now, each with its post and when she liked it,
+/// after `after`.
+pub fn own_comment_likes(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after: Option<CommentId>,
+    limit: i64,
+) -> Result<OwnPage<(Comment, Post, chrono::NaiveDateTime), CommentId>> {
+    let me = scope.viewer().require_user()?.id;
+    let rows = queries::comment_likes_of(conn, me, after, limit)?;
+    let next = next_of(rows.len(), limit, rows.last().map(|r| r.0));
+    let ids: Vec<CommentId> = rows.iter().map(|r| r.0).collect();
+    let comments: std::collections::HashMap<CommentId, Comment> =
+        queries::comments_by_ids(conn, &ids)?
+            .into_iter()
+            .filter(|c| shows_comment(scope, c))
+            .map(|c| (c.id, c))
+            .collect();
+    let post_ids: Vec<PostId> = comments.values().map(|c| c.post_id).collect();
+    let posts: std::collections::HashMap<PostId, Post> =
+        queries::by_ids(conn, readable(scope), &post_ids)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let items = rows
+        .into_iter()
+        .filter_map(|(id, at)| {
+            let comment = comments.get(&id)?;
+            let post = posts.get(&comment.post_id)?;
+            Some((comment.clone(), post.clone(), at))
+        })
+        .collect();
+    Ok(OwnPage { items, next })
+}
+
 /// What the viewer may read of posts, as a filter.
 fn readable(scope: &Scope) -> PostFilter {
     queries::in_groups(

@@ -43,4 +43,5 @@ mod smtp;
 mod snapshots;
 mod sorting;
 mod stream;
+mod user_exports;
 mod webhooks;

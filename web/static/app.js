@@ -796,3 +796,29 @@ function bell(link) {
 
 const bellLink = document.querySelector('[data-bell]');
 if (bellLink && csrf && 'EventSource' in window) bell(bellLink);
+
+// ---- Exports of one's data --------------------------------------------------------------
+
+// While an export is being made, the settings page asks now and then how it goes, and shows
+// its section afresh (with the download link) once it is done.
+function watchExports(section) {
+  const poll = async () => {
+    try {
+      const exports = await api('GET', '/api/v1/me/exports');
+      if (exports.some((e) => e.state === 'requested' || e.state === 'building')) {
+        setTimeout(poll, 2000);
+        return;
+      }
+      const page = await fetch('/settings', { credentials: 'same-origin' });
+      const html = new DOMParser().parseFromString(await page.text(), 'text/html');
+      const fresh = html.querySelector('#your-data');
+      if (fresh) section.replaceWith(fresh);
+    } catch {
+      setTimeout(poll, 5000);
+    }
+  };
+  setTimeout(poll, 2000);
+}
+
+const exportSection = document.querySelector('[data-export-pending]');
+if (exportSection) watchExports(exportSection);

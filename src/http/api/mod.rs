@@ -9,6 +9,7 @@ mod bots;
 mod csrf;
 pub(crate) mod digests;
 mod error_responses;
+mod exports;
 mod feed_tokens;
 mod feeds;
 mod files;

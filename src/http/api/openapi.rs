@@ -12,9 +12,9 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, announcements, audit, bots, digests, feed_tokens, feeds, files, groups,
-    guests, links, notifications, posts, recommendations, reports, saved, search, security, stream,
-    users, webhooks,
+    accounts, admin_mail, announcements, audit, bots, digests, exports, feed_tokens, feeds, files,
+    groups, guests, links, notifications, posts, recommendations, reports, saved, search, security,
+    stream, users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -59,6 +59,7 @@ operations! {
         reports::report_post, reports::report_comment, reports::list_reports, reports::decide_report,
         reports::my_reports, reports::my_hidden,
         saved::save_post, saved::unsave_post, saved::save_comment, saved::unsave_comment, saved::list_saved,
+        exports::request_export, exports::list_exports,
         feeds::home_feed, feeds::company_feed, feeds::group_feed, feeds::tag_feed, feeds::person_feed,
         feeds::list_tags, feeds::trending_tags, feeds::show_tag, feeds::follow_user, feeds::unfollow_user, feeds::follow_tag, feeds::unfollow_tag,
         feed_tokens::show_feed_token, feed_tokens::reset_feed_token, feed_tokens::revoke_feed_token,

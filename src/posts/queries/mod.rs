@@ -1,9 +1,11 @@
 //! Plain reads of posts, private to the area: the posts themselves here; comments, the tags,
-//! mentions and likes of bodies, the ranges a merged feed is read from, and bookmarks, beside.
+//! mentions and likes of bodies, the ranges a merged feed is read from, bookmarks, and what one
+//! person wrote and liked (for her export), beside.
 
 mod bodies;
 mod comments;
 mod feeds;
+mod own;
 mod saved;
 
 use diesel::prelude::*;
@@ -13,6 +15,7 @@ pub(in crate::posts) use bodies::*;
 pub(in crate::posts) use comments::*;
 pub use feeds::Member;
 pub(in crate::posts) use feeds::*;
+pub(in crate::posts) use own::*;
 pub(in crate::posts) use saved::*;
 
 use super::listing::{After, Sort};
