@@ -580,10 +580,21 @@ async fn site_admins_delete_warn_and_suspend_and_every_reporter_is_told(backend:
             )
         })
         .collect();
-    let (first_report, second_report) = (format!("report:{}", reports[1]), format!("report:{}", reports[2]));
-    assert!(decided.contains(&(first_report.as_str(), "delete", "warn")), "{log}");
-    assert!(decided.contains(&(second_report.as_str(), "dismiss", "suspend")), "{log}");
-    let (_, log) = admin.get("/api/v1/admin/audit?action=user.deactivated").await;
+    let (first_report, second_report) = (
+        format!("report:{}", reports[1]),
+        format!("report:{}", reports[2]),
+    );
+    assert!(
+        decided.contains(&(first_report.as_str(), "delete", "warn")),
+        "{log}"
+    );
+    assert!(
+        decided.contains(&(second_report.as_str(), "dismiss", "suspend")),
+        "{log}"
+    );
+    let (_, log) = admin
+        .get("/api/v1/admin/audit?action=user.deactivated")
+        .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
     let ben_mails = told("ben@example.com");
     assert_eq!(ben_mails.len(), 2, "{ben_mails:?}");
