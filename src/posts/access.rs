@@ -108,15 +108,16 @@ pub fn own_hidden(conn: &mut DbConnection, scope: &Scope, limit: i64) -> Result<
             reason,
         })
         .collect();
-    for (comment, reason) in queries::hidden_comments_of(conn, me, None, limit)? {
-        if let Ok(post) = visible_post(conn, scope, comment.post_id) {
-            hidden.push(Hidden {
-                post,
-                comment: Some(comment),
-                reason,
-            });
-        }
-    }
+    let comments = queries::hidden_comments_of(conn, me, None, limit)?;
+    let post_ids: Vec<PostId> = comments.iter().map(|(c, _)| c.post_id).collect();
+    let posts = readable_by_id(conn, scope, &post_ids)?;
+    hidden.extend(comments.into_iter().filter_map(|(comment, reason)| {
+        Some(Hidden {
+            post: posts.get(&comment.post_id)?.clone(),
+            comment: Some(comment),
+            reason,
+        })
+    }));
     hidden.sort_by_key(|h| {
         std::cmp::Reverse(
             h.comment
@@ -125,6 +126,18 @@ pub fn own_hidden(conn: &mut DbConnection, scope: &Scope, limit: i64) -> Result<
         )
     });
     Ok(hidden)
+}
+
+/// Of posts `ids`, those the viewer may read, by id: one query for a whole page.
+fn readable_by_id(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[PostId],
+) -> Result<std::collections::HashMap<PostId, Post>> {
+    Ok(queries::by_ids(conn, readable(scope), ids)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
 /// At most `limit` readable posts from `source` that the listing picks, in its order, after
@@ -421,11 +434,7 @@ pub fn own_comments(
     let rows = queries::comments_by(conn, me, after, limit)?;
     let next = next_of(rows.len(), limit, rows.last().map(|c| c.id));
     let post_ids: Vec<PostId> = rows.iter().map(|c| c.post_id).collect();
-    let posts: std::collections::HashMap<PostId, Post> =
-        queries::by_ids(conn, readable(scope), &post_ids)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    let posts = readable_by_id(conn, scope, &post_ids)?;
     let items = rows
         .into_iter()
         .filter(|c| shows_comment(scope, c))
@@ -445,11 +454,7 @@ pub fn own_post_likes(
     let rows = queries::post_likes_of(conn, me, after, limit)?;
     let next = next_of(rows.len(), limit, rows.last().map(|r| r.0));
     let ids: Vec<PostId> = rows.iter().map(|r| r.0).collect();
-    let mut posts: std::collections::HashMap<PostId, Post> =
-        queries::by_ids(conn, readable(scope), &ids)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    let mut posts = readable_by_id(conn, scope, &ids)?;
     let items = rows
         .into_iter()
         .filter_map(|(id, at)| posts.remove(&id).map(|p| (p, at)))
@@ -476,11 +481,7 @@ pub fn own_comment_likes(
             .map(|c| (c.id, c))
             .collect();
     let post_ids: Vec<PostId> = comments.values().map(|c| c.post_id).collect();
-    let posts: std::collections::HashMap<PostId, Post> =
-        queries::by_ids(conn, readable(scope), &post_ids)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    let posts = readable_by_id(conn, scope, &post_ids)?;
     let items = rows
         .into_iter()
         .filter_map(|(id, at)| {
