@@ -28,6 +28,7 @@ pub mod mail;
 pub mod moderation;
 pub mod outbound;
 pub mod outbox;
+pub mod portability;
 pub mod posts;
 pub mod previews;
 pub mod recommendations;

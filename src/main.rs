@@ -42,6 +42,19 @@ enum Command {
     /// Search index tasks.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Write the whole network (every table, the stored files, the signing key) to one ZIP
+    /// archive, read in one consistent snapshot while the server keeps running.
+    Export {
+        /// The archive to write; it appears only when whole.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Load a network archive into this instance's new, empty database (SQLite or
+    /// PostgreSQL), then rebuild the search index.
+    Import {
+        /// The archive `agora export` wrote.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +105,8 @@ fn main() -> ExitCode {
         Command::Demo { live } => cli::demo::run(config, live),
         Command::Reindex => cli::search::reindex(config),
         Command::Search(SearchCommand::Check { sample }) => cli::search::check(config, sample),
+        Command::Export { out } => cli::portability::export(config, &out),
+        Command::Import { file } => cli::portability::import(config, &file),
         Command::Admin(AdminCommand::CreateUser { email, name, kind }) => {
             let kind = match kind {
                 Kind::Admin => UserKind::Admin,

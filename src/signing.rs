@@ -99,6 +99,35 @@ impl Signer {
     }
 }
 
+/// How [`adopt_key`] went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Adopted {
+    /// `data_dir` had no key; it now has this one.
+    Installed,
+    /// `data_dir` has this key already.
+    Same,
+    /// `data_dir` has another key, which stays.
+    Kept,
+}
+
+/// Makes `secret` (another instance's key file, moved here) the key of `data_dir` unless
+/// that has one already.
+pub fn adopt_key(data_dir: &Path, secret: &str) -> std::io::Result<Adopted> {
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join(KEY_FILE);
+    match write_private(&path, secret) {
+        Ok(()) => Ok(Adopted::Installed),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let current = std::fs::read_to_string(&path)?;
+            Ok(match current.trim() == secret.trim() {
+                true => Adopted::Same,
+                false => Adopted::Kept,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates `path` readable by its owner only, failing if it already exists (a concurrent
 /// first start keeps the other process's key).
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

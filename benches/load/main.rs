@@ -39,6 +39,7 @@ mod files;
 mod freshness;
 mod fts;
 mod keepalive;
+mod portability;
 mod rail;
 mod report;
 mod search;
@@ -71,6 +72,8 @@ struct Options {
     /// Posts whose webhook deliveries are timed.
     webhooks: Option<usize>,
     reuse: bool,
+    /// The empty PostgreSQL database the seeded SQLite network moves to and back from.
+    portability: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -90,6 +93,7 @@ fn options() -> Result<Options, String> {
         recommendations: false,
         webhooks: None,
         reuse: false,
+        portability: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -122,6 +126,7 @@ fn options() -> Result<Options, String> {
                 options.webhooks = Some(value()?.parse().map_err(|_| "--webhooks takes a number")?)
             }
             "--reuse" => options.reuse = true,
+            "--portability" => options.portability = Some(value()?),
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -197,6 +202,20 @@ fn main() -> Result<(), String> {
     }
     let size = seed::Size::scaled(options.scale);
     let (seeded, seeding) = seed_into(&app, size, &url)?;
+    if let Some(postgres_url) = &options.portability {
+        if options.database_url.is_some() {
+            return Err("--portability seeds SQLite; give PostgreSQL as its value".into());
+        }
+        drop(app);
+        println!(
+            "\nAgora portability benchmark — SQLite → {} → SQLite — scale {} ({} posts, seeded in {seeding:.1?})\n",
+            agora::db::redact_url(postgres_url),
+            options.scale,
+            size.posts
+        );
+        println!("{}", portability::run(&dir, postgres_url)?);
+        return Ok(());
+    }
     if options.digests {
         let report = digests::run(&app)?;
         println!(

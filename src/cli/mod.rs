@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod portability;
 pub mod search;
 pub mod serve;
 

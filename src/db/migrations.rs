@@ -48,3 +48,23 @@ fn run_until<B: diesel::backend::Backend>(
     }
     Ok(applied)
 }
+
+/// The versions of every migration this binary carries for `backend`, oldest first, in
+/// digits only (as `__diesel_schema_migrations` records them).
+pub fn known_versions(backend: super::Backend) -> Result<Vec<String>, Error> {
+    let source = match backend {
+        super::Backend::Sqlite => SQLITE,
+        super::Backend::Postgres => POSTGRES,
+    };
+    // The names are the same whichever backend reads them.
+    let migrations =
+        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&source)
+            .map_err(|e| Error::internal(format!("embedded migrations: {e}")))?;
+    let mut versions: Vec<String> = migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .map(|v| v.chars().filter(char::is_ascii_digit).collect())
+        .collect();
+    versions.sort();
+    Ok(versions)
+}

@@ -171,7 +171,7 @@ impl ExportBuilder {
             let size = temp.as_file().metadata().map_err(Error::internal)?.len();
             lease.keep()?;
             let key = Storage::export_key(export.id);
-            runtime.block_on(files.storage.put_export(&key, temp.path()))?;
+            runtime.block_on(files.storage.put_object(&key, temp.path()))?;
             Ok(Built {
                 key,
                 size: i64::try_from(size).unwrap_or(i64::MAX),

@@ -157,13 +157,20 @@ impl Storage {
         format!("exports/{id}.zip")
     }
 
-    /// Stores the finished archive at `path` under `key` (an [`Storage::export_key`]).
-    pub async fn put_export(&self, key: &str, path: &Path) -> Result<()> {
+    /// The keys every form of `sha256` would be stored under.
+    pub fn content_keys(sha256: &str) -> [String; 3] {
+        [Form::Original, Form::Thumb, Form::Medium]
+            .map(|form| Storage::key(sha256, form).to_string())
+    }
+
+    /// Stores the file at `path` under `key` (an [`Storage::export_key`] or one of
+    /// [`Storage::content_keys`]).
+    pub async fn put_object(&self, key: &str, path: &Path) -> Result<()> {
         self.put_path(&Key::from(key), path).await
     }
 
-    /// Reads the archive under `key`.
-    pub async fn get_export(&self, key: &str) -> Result<Download> {
+    /// Reads the object under `key`; NotFound when nothing is stored there.
+    pub async fn get_object(&self, key: &str) -> Result<Download> {
         self.get_key(&Key::from(key)).await
     }
 

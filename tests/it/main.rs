@@ -26,6 +26,7 @@ mod links;
 mod mail;
 mod microblog;
 mod moderation;
+mod network_archive;
 mod notifications;
 mod outbound;
 mod pages;

@@ -241,7 +241,7 @@ async fn download_export(
         .storage_key
         .clone()
         .ok_or_else(|| Error::not_found("export"))?;
-    let download = app.files.storage.get_export(&key).await?;
+    let download = app.files.storage.get_object(&key).await?;
     let handle = caller.user()?.handle.clone();
     let name = format!(
         "agora-export-{}-{}.zip",
