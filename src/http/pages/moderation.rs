@@ -69,6 +69,12 @@ impl QueuePage {
             _ => String::new(),
         }
     }
+
+    /// Whether the refusal of report `id` is about its message, which is then marked invalid.
+    fn message_refused(&self, id: &str) -> bool {
+        matches!(&self.refused, Some((refused, errors))
+            if refused == id && !errors.get("message").is_empty())
+    }
 }
 
 /// What the Report form sends.
