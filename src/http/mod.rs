@@ -6,6 +6,7 @@ mod assets;
 mod downloads;
 pub mod error;
 pub mod extract;
+mod live_position;
 mod metrics;
 mod nul_guard;
 mod ops;
@@ -74,6 +75,7 @@ pub fn server(app: App, workers: &Workers, listener: TcpListener) -> std::io::Re
             )
             .app_data(web::PathConfig::default().error_handler(error::extractors::path))
             .app_data(web::QueryConfig::default().error_handler(error::extractors::query))
+            .wrap(from_fn(live_position::note_position))
             .wrap(from_fn(nul_guard::refuse_nul_in_address))
             .wrap(from_fn(pages::error_page::in_layout))
             .wrap(

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -211,6 +212,17 @@ export function assertClean({ baseURL, consoleErrors, errorPages, foreignRequest
   assert.deepEqual(foreignRequests, [], 'requests to other origins');
 }
 
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core in the page; resolves to its serious and critical violations, described. */
+export async function axeViolations(page) {
+  await page.evaluate(await axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 export const admin = { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' };
 
 /**
@@ -250,23 +262,48 @@ export function useServer(options = {}) {
   return state;
 }
 
-/** The first link to `linkPath` in an email the server wrote to its mail folder (no SMTP server is
- * configured in these tests), waiting for it to be written. */
-export async function emailedLink(dataDir, linkPath) {
+// The emails the server wrote to its mail folder (no SMTP server is configured in these
+// tests), as text: quoted-printable soft breaks and escapes undone.
+async function writtenEmails(dataDir) {
   const mailDir = path.join(dataDir, 'mail');
-  for (let tries = 0; tries < 100; tries += 1) {
-    const files = (await readdir(mailDir).catch(() => [])).filter((f) => f.endsWith('.eml'));
-    for (const file of files) {
-      // Undo quoted-printable soft breaks and escapes of the plain-text part.
-      const text = (await readFile(path.join(mailDir, file), 'utf8'))
+  const files = (await readdir(mailDir).catch(() => [])).filter((f) => f.endsWith('.eml'));
+  return Promise.all(
+    files.map(async (file) =>
+      (await readFile(path.join(mailDir, file), 'utf8'))
         .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-      const link = text.match(new RegExp(`https?://\\S+${linkPath.replace(/[/.?]/g, '\\$&')}\\?token=[\\w.-]+`));
-      if (link) return new URL(link[0]);
+        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+    ),
+  );
+}
+
+// Polls the mail folder until `found` returns something for one of its emails.
+async function waitForEmail(dataDir, found, what) {
+  for (let tries = 0; tries < 100; tries += 1) {
+    for (const text of await writtenEmails(dataDir)) {
+      const result = found(text);
+      if (result) return result;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no email with a ${linkPath} link in ${mailDir}`);
+  throw new Error(`no email ${what} in ${path.join(dataDir, 'mail')}`);
+}
+
+/** The first link to `linkPath` in an email the server wrote, waiting for it to be written. */
+export async function emailedLink(dataDir, linkPath) {
+  const pattern = new RegExp(`https?://\\S+${linkPath.replace(/[/.?]/g, '\\$&')}\\?token=[\\w.-]+`);
+  return waitForEmail(dataDir, (text) => {
+    const link = text.match(pattern);
+    return link && new URL(link[0]);
+  }, `with a ${linkPath} link`);
+}
+
+/** The text of the first email to `address` whose subject matches `subject`, waiting for it. */
+export async function emailTo(dataDir, address, subject) {
+  return waitForEmail(dataDir, (text) => {
+    const to = text.match(/^To: (.*)$/m)?.[1] ?? '';
+    const title = text.match(/^Subject: (.*)$/m)?.[1] ?? '';
+    return to.includes(address) && subject.test(title) && text;
+  }, `to ${address} about ${subject}`);
 }
 
 export async function signIn(page, { email, password } = admin) {

@@ -341,6 +341,63 @@ async fn resuming_replays_exactly_the_missed_readable_events(backend: Backend) {
     assert_eq!(replayed.len(), 3);
 }
 
+/// The place in the events log a page was rendered at, from its `<meta name="last-event-id">`.
+fn rendered_after(html: &str) -> i64 {
+    let marker = "<meta name=\"last-event-id\" content=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no last-event-id in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().parse().unwrap()
+}
+
+async fn a_stream_opened_from_a_pages_place_hears_what_happened_after_the_render(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    app.user(&admin, "ana", "employee").await;
+    let ana = app.browser_sign_in("ana@example.com").await;
+    let shown = post(&admin, "on the page", None).await;
+    for path in ["/", "/notifications", &format!("/posts/{shown}")] {
+        rendered_after(&ana.page(path).await);
+    }
+    let page = ana.page("/company").await;
+    assert!(page.contains("on the page"));
+    let position = rendered_after(&page);
+
+    // After the render, before the page's script opens its stream: a post, and a like of the
+    // post on the page. The hub has broadcast both before the stream opens.
+    let missed = post(&admin, "after the render", None).await;
+    let (status, _) = admin.put(&format!("/api/v1/posts/{shown}/like")).await;
+    assert_eq!(status, StatusCode::OK);
+    app.worker_settled("live_hub").await;
+
+    // A stream opened from now on never hears of them: the next thing it hears is newer.
+    let mut from_now = Stream::open(&ana, None).await;
+    // The page's stream, opened as app.js opens it, hears both.
+    let response = ana
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/stream?last_event_id={position}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut from_page = Stream {
+        response,
+        buffer: String::new(),
+    };
+    let heard = from_page
+        .events_until(|f| f.event.as_deref() == Some("like"))
+        .await;
+    assert!(heard.iter().any(about_post(&missed)), "{heard:?}");
+    assert_eq!(heard.last().unwrap().json()["post_id"], shown);
+
+    let marker = post(&admin, "newer", None).await;
+    let heard = from_now.events_until(about_post(&marker)).await;
+    assert_eq!(heard.len(), 1, "{heard:?}");
+}
+
 async fn the_anonymous_are_refused(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (status, body) = app.anonymous().get("/api/v1/stream").await;
@@ -434,6 +491,7 @@ on_both_backends!(
     counts_in_a_frame_are_each_viewers_own_never_another_classs,
     a_viewer_added_to_a_group_hears_of_it_at_once,
     resuming_replays_exactly_the_missed_readable_events,
+    a_stream_opened_from_a_pages_place_hears_what_happened_after_the_render,
     the_anonymous_are_refused,
     an_idle_stream_gets_heartbeats,
     deactivation_ends_the_stream,

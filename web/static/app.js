@@ -581,11 +581,15 @@ function feedApi() {
   return null;
 }
 
-// One stream per page, shared by the feed and the bell.
+// One stream per page, shared by the feed and the bell. It starts after the last event the
+// page was rendered with, so what happened between the render and now still arrives; on a
+// reconnect the browser's Last-Event-ID header takes over from the query.
 let openStream = null;
 function stream() {
   if (!openStream) {
-    openStream = new EventSource('/api/v1/stream');
+    const after = document.querySelector('meta[name="last-event-id"]')?.content;
+    const query = after ? `?last_event_id=${encodeURIComponent(after)}` : '';
+    openStream = new EventSource(`/api/v1/stream${query}`);
     addEventListener('pagehide', () => openStream.close());
   }
   return openStream;

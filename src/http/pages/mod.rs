@@ -114,6 +114,9 @@ pub struct Layout {
     pub query: String,
     /// The Atom feed of what the page lists (without a token: see docs/atom.md).
     pub atom: Option<String>,
+    /// The last event in the log before the page read anything: its live stream resumes after
+    /// it (`<meta name="last-event-id">`). None when no hub runs.
+    pub rendered_after: Option<i64>,
 }
 
 impl Layout {
@@ -132,6 +135,7 @@ impl Layout {
             section: Section::None,
             query: String::new(),
             atom: None,
+            rendered_after: super::live_position::rendered_after(req),
         }
     }
 

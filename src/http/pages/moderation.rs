@@ -69,6 +69,20 @@ impl QueuePage {
             _ => String::new(),
         }
     }
+
+    /// A report's reason in the words the reporter chose it by.
+    fn reason_label<'a>(&self, code: &'a str) -> &'a str {
+        match Reason::parse(code) {
+            Some(reason) => label(reason),
+            None => code,
+        }
+    }
+
+    /// Whether the refusal of report `id` is about its message, which is then marked invalid.
+    fn message_refused(&self, id: &str) -> bool {
+        matches!(&self.refused, Some((refused, errors))
+            if refused == id && !errors.get("message").is_empty())
+    }
 }
 
 /// What the Report form sends.
@@ -91,20 +105,22 @@ struct DecisionForm {
     message: String,
 }
 
+/// A reason in the words the reporter chose it by.
+fn label(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Spam => "Spam or advertising",
+        Reason::Harassment => "Harassment, bullying or hate",
+        Reason::Inappropriate => "Breaks the rules of conduct",
+        Reason::Confidential => "Confidential information",
+        Reason::Other => "Something else",
+    }
+}
+
 /// The reasons as the form lists them.
 fn reasons() -> Vec<(&'static str, &'static str)> {
     Reason::ALL
         .iter()
-        .map(|r| {
-            let label = match r {
-                Reason::Spam => "Spam or advertising",
-                Reason::Harassment => "Harassment, bullying or hate",
-                Reason::Inappropriate => "Breaks the rules of conduct",
-                Reason::Confidential => "Confidential information",
-                Reason::Other => "Something else",
-            };
-            (r.as_str(), label)
-        })
+        .map(|r| (r.as_str(), label(*r)))
         .collect()
 }
 

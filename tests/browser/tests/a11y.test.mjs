@@ -2,27 +2,16 @@
 // no serious or critical violation. Screenshots of each land in test-results/screenshots/
 // (kept out of git) for a human to look at.
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { signIn, useServer } from '../support.mjs';
+import { axeViolations as violations, signIn, useServer } from '../support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.resolve(here, '../test-results/screenshots');
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const maya = { email: 'maya@example.com', password: 'agora-demo-password' };
 const WIDTHS = [1280, 390];
-
-// Runs axe in the page; resolves to the serious and critical violations, described.
-async function violations(page) {
-  await page.evaluate(await axeSource);
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 // The main pages of a signed-in employee, found by following links as a user would.
 async function mainPages(page) {
