@@ -55,6 +55,19 @@ enum Command {
         /// The archive `agora export` wrote.
         file: PathBuf,
     },
+    /// Back up a SQLite instance while it serves: a consistent copy of the database, the
+    /// signing key and the stored files, in a new folder.
+    Backup {
+        /// The folder to create; it appears only when whole.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Bring a backup back as this instance, whose database must not exist yet; then rebuild
+    /// the search index.
+    Restore {
+        /// The folder `agora backup` wrote.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +120,8 @@ fn main() -> ExitCode {
         Command::Search(SearchCommand::Check { sample }) => cli::search::check(config, sample),
         Command::Export { out } => cli::portability::export(config, &out),
         Command::Import { file } => cli::portability::import(config, &file),
+        Command::Backup { out } => cli::portability::backup(config, &out),
+        Command::Restore { dir } => cli::portability::restore(config, &dir),
         Command::Admin(AdminCommand::CreateUser { email, name, kind }) => {
             let kind = match kind {
                 Kind::Admin => UserKind::Admin,

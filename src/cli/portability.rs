@@ -1,4 +1,5 @@
-//! `agora export` and `agora import`: a whole network to one archive and back.
+//! `agora export` and `agora import`: a whole network to one archive and back; `agora backup`
+//! and `agora restore`: a SQLite instance to a folder and back.
 
 use std::path::Path;
 
@@ -41,15 +42,53 @@ pub fn import(config: Config, file: &Path) -> Result<(), String> {
         "imported {} tables, {} rows and {} files; search index rebuilt ({} posts); {:.1} s",
         done.tables, done.rows, done.objects, done.posts_indexed, done.seconds
     );
-    match done.key {
+    say_key(done.key);
+    Ok(())
+}
+
+/// Backs up the SQLite instance of `config` into the new folder `out`.
+pub fn backup(config: Config, out: &Path) -> Result<(), String> {
+    let done = portability::backup(&config, out)?;
+    println!(
+        "backed up to {}: the database ({:.1} MiB), the signing key and {} files in {:.1} s",
+        out.display(),
+        done.database_bytes as f64 / (1024.0 * 1024.0),
+        done.objects,
+        done.seconds
+    );
+    if done.missing_objects > 0 {
+        println!(
+            "  {} files named by the database were no longer stored (swept since)",
+            done.missing_objects
+        );
+    }
+    Ok(())
+}
+
+/// Restores the backup in `dir` as the SQLite instance of `config`.
+pub fn restore(config: Config, dir: &Path) -> Result<(), String> {
+    let done = portability::restore(&config, dir)?;
+    println!(
+        "restored {} into {}: {} files; search index rebuilt ({} posts); {:.1} s",
+        dir.display(),
+        db::redact_url(&config.database_url()),
+        done.objects,
+        done.posts_indexed,
+        done.seconds
+    );
+    say_key(done.key);
+    Ok(())
+}
+
+fn say_key(key: Option<Adopted>) {
+    match key {
         Some(Adopted::Installed | Adopted::Same) => {
             println!("  the signing key came along: sessions and signed links still work")
         }
         Some(Adopted::Kept) => println!(
             "  this instance keeps its own signing key: people sign in again, and feed and \
-             emailed links made before the move stop working"
+             emailed links made before stop working"
         ),
         None => {}
     }
-    Ok(())
 }

@@ -5,13 +5,12 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use futures_util::StreamExt;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zip::CompressionMethod;
@@ -52,7 +51,7 @@ pub fn export(config: &Config, out: &Path, say: &mut dyn FnMut(&str)) -> Result<
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the file reader: {e}"))?;
-    let partial = partial_path(out);
+    let partial = super::partial(out);
     let file =
         File::create(&partial).map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
@@ -119,13 +118,6 @@ pub fn export(config: &Config, out: &Path, say: &mut dyn FnMut(&str)) -> Result<
         bytes,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Where the archive is written until it is whole.
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
 }
 
 pub(super) fn backend_name(backend: Backend) -> &'static str {
@@ -252,27 +244,12 @@ fn write_object(
     key: &str,
     zip: &mut Archive,
 ) -> Result<Option<ObjectEntry>, String> {
-    let download = match runtime.block_on(storage.get_object(key)) {
-        Ok(download) => download,
-        Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(format!("file storage, reading {key}: {}", error.detail)),
-    };
-    // Images and PDFs are compressed already.
-    start(zip, &ObjectEntry::path(key), CompressionMethod::Stored)?;
-    let mut hasher = Sha256::new();
-    let mut size = 0;
-    let mut chunks = download.chunks;
-    while let Some(chunk) = runtime.block_on(chunks.next()) {
-        let chunk = chunk.map_err(|e| format!("file storage, reading {key}: {}", e.detail))?;
-        hasher.update(&chunk);
-        size += chunk.len() as u64;
-        zip.write_all(&chunk).map_err(write_error)?;
-    }
-    Ok(Some(ObjectEntry {
-        key: key.to_string(),
-        size,
-        sha256: hex::encode(hasher.finalize()),
-    }))
+    let copied = objects::copy_into(runtime, storage, key, || {
+        // Images and PDFs are compressed already.
+        start(zip, &ObjectEntry::path(key), CompressionMethod::Stored)?;
+        Ok(&mut *zip)
+    })?;
+    Ok(copied.map(|(entry, _)| entry))
 }
 
 fn start(zip: &mut Archive, name: &str, method: CompressionMethod) -> Result<(), String> {

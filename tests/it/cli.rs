@@ -116,7 +116,9 @@ fn help_explains_every_command() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "admin"] {
+    for command in [
+        "serve", "migrate", "admin", "export", "import", "backup", "restore",
+    ] {
         assert!(help.contains(command), "{help}");
     }
 }

@@ -14,6 +14,7 @@ mod announcements;
 mod atom;
 mod audit;
 mod auth;
+mod backup;
 mod bots;
 mod cli;
 mod database;

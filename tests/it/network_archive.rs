@@ -20,7 +20,7 @@ use crate::support::{Backend, Client, TestApp, TestDb};
 const PUBLIC_URL: &str = "https://agora.example";
 
 /// The configuration of a server on `db`, as the command line reads it.
-fn config_for(db: &TestDb) -> Config {
+pub(crate) fn config_for(db: &TestDb) -> Config {
     let vars = [
         ("AGORA_DATA_DIR", db.dir.path().display().to_string()),
         ("AGORA_DATABASE_URL", db.url.clone()),
@@ -29,7 +29,7 @@ fn config_for(db: &TestDb) -> Config {
     Config::load(None, vars.map(|(k, v)| (k.to_string(), v))).unwrap()
 }
 
-async fn start(db: TestDb) -> TestApp {
+pub(crate) async fn start(db: TestDb) -> TestApp {
     TestApp::start_on(db, &[("AGORA_PUBLIC_URL", PUBLIC_URL)]).await
 }
 
@@ -49,10 +49,10 @@ async fn import(db: &TestDb, archive: &Path) -> Result<agora::portability::Impor
 }
 
 /// Who asks what: a bearer token and a path.
-type Questions = Vec<(String, String)>;
+pub(crate) type Questions = Vec<(String, String)>;
 
 /// A small company with a bit of everything, and the questions that read it back.
-async fn fill(app: &TestApp) -> Questions {
+pub(crate) async fn fill(app: &TestApp) -> Questions {
     let admin = app.admin().await;
     let alice = app.user(&admin, "alice", "employee").await;
     let bob = app.user(&admin, "bob", "employee").await;
@@ -207,7 +207,10 @@ async fn wait_for(client: &Client, path: &str, done: impl Fn(&Value) -> bool) {
 }
 
 /// Every answer of `app` to `questions`: JSON as it is, files by their SHA-256.
-async fn answers(app: &TestApp, questions: &Questions) -> Vec<(String, StatusCode, Value)> {
+pub(crate) async fn answers(
+    app: &TestApp,
+    questions: &Questions,
+) -> Vec<(String, StatusCode, Value)> {
     let mut found = Vec::new();
     for (token, path) in questions {
         let client = app.client_with_token(token);
@@ -256,7 +259,7 @@ fn truncate_fraction(text: &str) -> String {
     format!("{}{fraction}{}", &text[..19], &text[20 + digits..])
 }
 
-fn assert_same(
+pub(crate) fn assert_same(
     what: &str,
     left: &[(String, StatusCode, Value)],
     right: &[(String, StatusCode, Value)],
@@ -479,3 +482,60 @@ async fn bad_archives_leave_the_target_as_it_was(backend: Backend) {
 }
 
 on_both_backends!(bad_archives_leave_the_target_as_it_was);
+
+/// The commands themselves, as an operator types them: `agora export` beside a running
+/// server, `agora import` into a new data directory, then `agora backup` and `agora restore`.
+#[actix_web::test]
+async fn the_commands_move_and_back_up_a_network() {
+    agora::init_tls();
+    let source = start(TestDb::new(Backend::Sqlite)).await;
+    let admin = source.admin().await;
+    admin
+        .created("/api/v1/posts", json!({"body": "Moved by the book"}))
+        .await;
+    let run = |db: &TestDb, args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .args(args)
+            .env("AGORA_DATA_DIR", db.dir.path())
+            .env("AGORA_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), said)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("network.zip");
+    let archive = archive.to_str().unwrap();
+    let (ok, said) = run(&source.db, &["export", "--out", archive]);
+    assert!(
+        ok && said.contains("wrote") && said.contains("posts:"),
+        "{said}"
+    );
+
+    let moved_db = TestDb::new(Backend::Sqlite);
+    let (ok, said) = run(&moved_db, &["import", archive]);
+    assert!(
+        ok && said.contains("search index rebuilt (1 posts)"),
+        "{said}"
+    );
+    assert!(said.contains("signing key came along"), "{said}");
+    let (ok, said) = run(&moved_db, &["import", archive]);
+    assert!(!ok && said.contains("not empty"), "{said}");
+
+    let backup = dir.path().join("backup");
+    let backup = backup.to_str().unwrap();
+    let (ok, said) = run(&moved_db, &["backup", "--out", backup]);
+    assert!(ok && said.contains("backed up"), "{said}");
+    let restored_db = TestDb::new(Backend::Sqlite);
+    let (ok, said) = run(&restored_db, &["restore", backup]);
+    assert!(ok && said.contains("restored"), "{said}");
+
+    let restored = start(restored_db).await;
+    let client = restored.sign_in("admin@example.com").await;
+    let (_, feed) = client.get("/api/v1/feeds/company").await;
+    assert_eq!(feed["items"][0]["body"], "Moved by the book", "{feed}");
+}
