@@ -5,7 +5,7 @@ use crate::access::Viewer;
 use crate::accounts::{self, User, UserKind};
 use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::config::DeletionPolicy;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, lock_event_log};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::UserId;
 use crate::signing::Signer;
@@ -79,6 +79,8 @@ fn erase(
     origin: &Origin,
 ) -> Result<()> {
     let id = user.id;
+    // Serialises deletions: two admins deleting each other cannot both see the other remain.
+    lock_event_log(conn)?;
     if user.kind() == UserKind::Admin && !accounts::erasure::another_admin_remains(conn, id)? {
         return Err(Error::conflict(
             ErrorCode::LastAdmin,
@@ -117,17 +119,17 @@ fn erase(
 /// Removes what `author` wrote, on `by`'s behalf, through the paths every deletion takes,
 /// closes the reports about it, blanks its text, and takes back her likes and votes.
 fn remove_content(conn: &mut DbConnection, author: UserId, by: UserId) -> Result<()> {
-    let (own, replies) = posts::erasure::authored_by(conn, author)?;
-    for (comment, post) in &replies {
+    let authored = posts::erasure::authored_by(conn, author)?;
+    for (comment, post) in &authored.comments {
         posts::comments::remove_comment(conn, comment, post, by, None)?;
         moderation::actions::item_removed(conn, post.id, Some(comment.id), by)?;
     }
-    for post in &own {
+    for post in &authored.posts {
         posts::actions::remove_post(conn, post, by, None)?;
         moderation::actions::item_removed(conn, post.id, None, by)?;
     }
-    let post_ids: Vec<_> = own.iter().map(|p| p.id).collect();
-    let comment_ids: Vec<_> = replies.iter().map(|(c, _)| c.id).collect();
+    let post_ids: Vec<_> = authored.posts.iter().map(|p| p.id).collect();
+    let comment_ids: Vec<_> = authored.comments.iter().map(|(c, _)| c.id).collect();
     posts::erasure::blank_removed(conn, &post_ids, &comment_ids)?;
     posts::erasure::withdraw_reactions(conn, author)
 }

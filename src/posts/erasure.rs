@@ -16,11 +16,16 @@ use crate::error::Result;
 use crate::events::{self, CommentLike, Event, PostLike};
 use crate::ids::{CommentId, PostId, UserId};
 
-/// The live posts of `author`, and her live comments each with its (live) post.
-pub fn authored_by(
-    conn: &mut DbConnection,
-    author: UserId,
-) -> Result<(Vec<Post>, Vec<(Comment, Post)>)> {
+/// What one person wrote that is still live.
+#[derive(Debug, Default)]
+pub struct Authored {
+    pub posts: Vec<Post>,
+    /// Her comments, each with its (live) post.
+    pub comments: Vec<(Comment, Post)>,
+}
+
+/// The live posts of `author`, and her live comments on live posts.
+pub fn authored_by(conn: &mut DbConnection, author: UserId) -> Result<Authored> {
     let own: Vec<Post> = posts::table
         .filter(posts::author_id.eq(author))
         .filter(posts::deleted_at.is_null())
@@ -33,7 +38,10 @@ pub fn authored_by(
         .filter(posts::deleted_at.is_null())
         .select((Comment::as_select(), Post::as_select()))
         .load(conn)?;
-    Ok((own, replies))
+    Ok(Authored {
+        posts: own,
+        comments: replies,
+    })
 }
 
 /// Blanks the text of removed posts and comments and drops their earlier versions: removed
