@@ -59,6 +59,8 @@ pub struct Config {
     pub database: DatabaseSettings,
     /// Passwords, sessions and sign-in limits.
     pub auth: AuthSettings,
+    /// What becomes of an account and its content when it is deleted (see docs/deletion.md).
+    pub accounts: AccountSettings,
     /// HTTP server limits.
     pub http: HttpSettings,
     /// Logging.
@@ -295,6 +297,28 @@ pub struct DatabaseSettings {
     pub sqlite_mmap_mb: u64,
 }
 
+/// Accounts and their deletion (see docs/deletion.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// What happens to the posts and comments of a deleted account: `choice` (she, or the
+    /// admin deleting it, chooses), `remove` or `anonymise` (the company decides).
+    pub deletion_policy: DeletionPolicy,
+}
+
+/// Who decides what becomes of a deleted account's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeletionPolicy {
+    /// Whoever deletes the account chooses.
+    Choice,
+    /// Her posts and comments are always removed.
+    Remove,
+    /// Her posts and comments always stay, under a placeholder name.
+    #[serde(alias = "anonymize")]
+    Anonymise,
+}
+
 /// Passwords, sessions and sign-in limits.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -400,6 +424,9 @@ pub struct GuestSettings {
     pub invitation_days: i64,
     /// Days a guest's access lasts before the sponsor must extend it.
     pub guest_days: i64,
+    /// Days after a guest's access ended (expired, revoked or suspended) before her personal
+    /// data is deleted and her content kept under a placeholder name; 0 never deletes.
+    pub delete_after_days: i64,
 }
 
 /// When digests go out and how long they are.

@@ -102,6 +102,7 @@ error_codes! {
     GroupArchived => "group_archived",
     GroupHasGuests => "group_has_guests",
     LastOwner => "last_owner",
+    LastAdmin => "last_admin",
     NotEmpty => "not_empty",
     NotPending => "not_pending",
     InvitationCancelled => "invitation_cancelled",

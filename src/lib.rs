@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod cursor;
 pub mod db;
+pub mod deletion;
 pub mod error;
 pub mod events;
 pub mod exports;
@@ -184,6 +185,12 @@ impl App {
             signer: signer.clone(),
         };
         workers::spawn(db, &status, PeriodicWorker(sweep), stop.clone());
+        let erasure = guests::erasure::GuestErasure {
+            db: db.clone(),
+            config: config.clone(),
+            signer: signer.clone(),
+        };
+        workers::spawn(db, &status, PeriodicWorker(erasure), stop.clone());
         let file_sweep = files::sweep::FileSweep {
             db: db.clone(),
             files: self.files.clone(),

@@ -35,14 +35,17 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User
     queries::find_by_email(conn, &normalize_email(email))
 }
 
-/// The account `id`, if there is one.
+/// The account `id`, if there is one (a deleted account is none: the directory knows it no
+/// more).
 pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>> {
-    queries::find(conn, id)
+    Ok(queries::find(conn, id)?.filter(|user| !user.is_deleted()))
 }
 
-/// Every account but guests' and bots', active or not, oldest first: the company's people.
+/// Every account but guests', bots' and deleted ones, active or not, oldest first: the
+/// company's people.
 pub fn people(conn: &mut DbConnection) -> Result<Vec<User>> {
     Ok(users::table
+        .filter(users::deleted_at.is_null())
         .filter(users::kind.ne(UserKind::Guest.as_str()))
         .filter(users::kind.ne(UserKind::Bot.as_str()))
         .order(users::id.asc())

@@ -126,3 +126,9 @@ fn forget_old_links(conn: &mut DbConnection) -> Result<()> {
     diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(old))).execute(conn)?;
     Ok(())
 }
+
+/// Drops every sign-in link of `user` (a deleted account), used or not.
+pub(super) fn forget(conn: &mut DbConnection, user: crate::ids::UserId) -> Result<()> {
+    diesel::delete(sign_in_links::table.filter(sign_in_links::user_id.eq(user))).execute(conn)?;
+    Ok(())
+}

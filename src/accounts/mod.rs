@@ -10,6 +10,7 @@ pub mod actions;
 pub mod bots;
 pub mod directory;
 pub mod email_links;
+pub mod erasure;
 mod letters;
 mod model;
 pub mod passwords;

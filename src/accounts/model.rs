@@ -78,6 +78,8 @@ pub struct User {
     pub time_zone: String,
     /// Her profile photo: an attachment.
     pub photo_id: Option<crate::ids::FileId>,
+    /// Set once the account was deleted: the row is a tombstone, its personal data wiped.
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -96,10 +98,15 @@ impl User {
         self.deactivated_at.is_none()
     }
 
+    /// True once the account was deleted (a tombstone).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
     /// For a guest, the domain of her email: shown beside her name wherever she appears, so
-    /// nobody mistakes a customer for a colleague.
+    /// nobody mistakes a customer for a colleague. None once deleted: the address is gone.
     pub fn guest_domain(&self) -> Option<String> {
-        (self.kind() == UserKind::Guest)
+        (self.kind() == UserKind::Guest && !self.is_deleted())
             .then(|| self.email.rsplit('@').next().unwrap_or("").to_string())
     }
 

@@ -49,7 +49,9 @@ impl UserView {
         let shown = |value: &String| if org { value.clone() } else { String::new() };
         UserView {
             id: user.id.to_string(),
-            email: may_see_email(viewer, user.id).then(|| user.email.clone()),
+            // A deleted account's placeholder address is nobody's: not shown even to admins.
+            email: (may_see_email(viewer, user.id) && !user.is_deleted())
+                .then(|| user.email.clone()),
             handle: user.handle.clone(),
             name: user.name.clone(),
             title: user.title.clone(),

@@ -27,6 +27,9 @@ pub enum AuditAction {
     UserUpdated,
     UserDeactivated,
     UserReactivated,
+    /// An account was deleted, by its owner, an admin, or Agora (a guest long expired); its
+    /// subject is the account's pseudonym, never her name or address.
+    AccountDeleted,
     /// A group's name, visibility, guest setting, broadcast or archive state changed.
     GroupSettingsChanged,
     MembershipAdded,
@@ -80,6 +83,7 @@ impl AuditAction {
         AuditAction::UserUpdated,
         AuditAction::UserDeactivated,
         AuditAction::UserReactivated,
+        AuditAction::AccountDeleted,
         AuditAction::GroupSettingsChanged,
         AuditAction::MembershipAdded,
         AuditAction::MembershipRoleChanged,
@@ -126,6 +130,7 @@ impl AuditAction {
             AuditAction::UserUpdated => "user.updated",
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
+            AuditAction::AccountDeleted => "account.deleted",
             AuditAction::GroupSettingsChanged => "group.settings_changed",
             AuditAction::MembershipAdded => "membership.added",
             AuditAction::MembershipRoleChanged => "membership.role_changed",
@@ -193,6 +198,8 @@ pub enum Subject {
     Email(String),
     /// A reader's report of a post or comment.
     Report(crate::ids::ReportId),
+    /// A deleted account, by its pseudonym (a keyed hash of its id).
+    FormerAccount(String),
 }
 
 impl fmt::Display for Subject {
@@ -210,6 +217,7 @@ impl fmt::Display for Subject {
             Subject::Mail(id) => write!(f, "mail:{id}"),
             Subject::Email(address) => write!(f, "email:{address}"),
             Subject::Report(id) => write!(f, "report:{id}"),
+            Subject::FormerAccount(pseudonym) => write!(f, "former_account:{pseudonym}"),
         }
     }
 }

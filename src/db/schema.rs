@@ -20,6 +20,7 @@ diesel::table! {
         pronouns -> Text,
         time_zone -> Text,
         photo_id -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

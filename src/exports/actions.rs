@@ -75,3 +75,37 @@ pub fn request_export(
         .execute(conn)?;
     Ok((own_export(conn, scope, id)?, true))
 }
+
+/// Ends every export of `user` (a deleted account) at `now`: a ready one expires, so the
+/// sweep deletes its archive and nobody can download it meanwhile (the download stops at its
+/// time); one asked for or being built fails, so no build finishes it or mails her.
+pub fn end_exports_of(
+    conn: &mut DbConnection,
+    user: crate::ids::UserId,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(
+        user_exports::table
+            .filter(user_exports::user_id.eq(user))
+            .filter(user_exports::state.eq(State::Ready.as_str())),
+    )
+    .set(user_exports::expires_at.eq(Some(now)))
+    .execute(conn)?;
+    diesel::update(
+        user_exports::table
+            .filter(user_exports::user_id.eq(user))
+            .filter(
+                user_exports::state
+                    .eq(State::Requested.as_str())
+                    .or(user_exports::state.eq(State::Building.as_str())),
+            ),
+    )
+    .set((
+        user_exports::state.eq(State::Failed.as_str()),
+        user_exports::finished_at.eq(Some(now)),
+        user_exports::lease_until.eq(None::<NaiveDateTime>),
+        user_exports::error.eq("the account was deleted"),
+    ))
+    .execute(conn)?;
+    Ok(())
+}

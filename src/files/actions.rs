@@ -197,3 +197,19 @@ pub fn set_photo(conn: &mut DbConnection, scope: &Scope, id: Option<FileId>) -> 
     }
     Ok(())
 }
+
+/// Lets go of every file `user` uploaded (a deleted account), her profile photo included,
+/// wherever it is: they leave every read path now and storage after the grace period.
+pub fn release_uploads_of(conn: &mut DbConnection, user: UserId) -> Result<()> {
+    diesel::update(users::table.find(user))
+        .set(users::photo_id.eq(None::<FileId>))
+        .execute(conn)?;
+    diesel::update(
+        attachments::table
+            .filter(attachments::uploader_id.eq(user))
+            .filter(attachments::gone_at.is_null()),
+    )
+    .set(attachments::gone_at.eq(Some(clock::now())))
+    .execute(conn)?;
+    Ok(())
+}

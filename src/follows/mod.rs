@@ -161,3 +161,18 @@ pub fn follows_tag(conn: &mut DbConnection, user_id: UserId, tag_id: i64) -> Res
     ))
     .get_result(conn)?)
 }
+
+/// Drops every follow of and by `user` (a deleted account): nobody's home feed shows her,
+/// hers follows nobody. No event: feeds read follows when they are asked.
+pub fn forget(conn: &mut DbConnection, user: UserId) -> Result<()> {
+    diesel::delete(
+        user_follows::table.filter(
+            user_follows::follower_id
+                .eq(user)
+                .or(user_follows::followee_id.eq(user)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(tag_follows::table.filter(tag_follows::user_id.eq(user))).execute(conn)?;
+    Ok(())
+}

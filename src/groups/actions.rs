@@ -481,3 +481,22 @@ fn count_members(conn: &mut DbConnection, group_id: GroupId, delta: i64) -> Resu
 fn membership(by: Option<UserId>, group: GroupId, member: UserId) -> Membership {
     Membership { by, group, member }
 }
+
+/// Takes `user` (a deleted account) out of every group and drops her requests to join, on
+/// `by`'s behalf. A group she alone owned keeps going without an owner: site admins manage it.
+pub fn remove_from_all(conn: &mut DbConnection, user: UserId, by: Option<UserId>) -> Result<()> {
+    let groups: Vec<GroupId> = memberships::table
+        .filter(memberships::user_id.eq(user))
+        .select(memberships::group_id)
+        .load(conn)?;
+    for group in groups {
+        diesel::delete(memberships::table.find((group, user))).execute(conn)?;
+        count_members(conn, group, -1)?;
+        events::append(
+            conn,
+            &Event::GroupMemberRemoved(membership(by, group, user)),
+        )?;
+    }
+    diesel::delete(join_requests::table.filter(join_requests::user_id.eq(user))).execute(conn)?;
+    Ok(())
+}

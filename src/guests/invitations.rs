@@ -119,3 +119,29 @@ pub fn pending_in(conn: &mut DbConnection, group_id: GroupId) -> Result<Vec<Invi
         .select(Invitation::as_select())
         .load(conn)?)
 }
+
+/// Forgets whom the invitations to `email` or accepted by `user` (a deleted account) were
+/// for: the address becomes `placeholder` and the name goes. Pending ones are cancelled, so
+/// their links stop working.
+pub fn forget_invitee(
+    conn: &mut DbConnection,
+    email: &str,
+    user: UserId,
+    placeholder: &str,
+) -> Result<()> {
+    let hers = invitations::email
+        .eq(email.to_string())
+        .or(invitations::accepted_by.eq(user));
+    diesel::update(
+        invitations::table
+            .filter(hers.clone())
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::cancelled_at.is_null()),
+    )
+    .set(invitations::cancelled_at.eq(Some(Utc::now().naive_utc())))
+    .execute(conn)?;
+    diesel::update(invitations::table.filter(hers))
+        .set((invitations::email.eq(placeholder), invitations::name.eq("")))
+        .execute(conn)?;
+    Ok(())
+}

@@ -205,7 +205,7 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<GuestRow>> {
     let people = accounts::system::users_by_id(conn, &ids)?;
     let mut listed = Vec::new();
     for (guest, sponsor, expires_at, needs_review) in rows {
-        let Some(user) = people.get(&guest) else {
+        let Some(user) = people.get(&guest).filter(|u| !u.is_deleted()) else {
             continue;
         };
         let group_ids: Vec<GroupId> = crate::groups::system::roles_of(conn, guest)?

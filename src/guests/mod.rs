@@ -3,6 +3,7 @@
 //! guest account (or, for an existing guest, a new membership) with a sponsor and an expiry.
 
 pub mod actions;
+pub mod erasure;
 pub mod extension;
 pub mod invitations;
 mod letters;

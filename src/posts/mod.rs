@@ -12,6 +12,7 @@ pub mod announcements;
 pub mod answers;
 pub mod comments;
 pub mod diff;
+pub mod erasure;
 pub mod listing;
 pub mod markup;
 mod mention_links;

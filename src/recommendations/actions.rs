@@ -42,3 +42,14 @@ pub fn dismiss_recommendation(
     queries::insert_dismissal(conn, me, kind, target_id, clock::now())?;
     Ok(())
 }
+
+/// Drops the dismissals of `user` (a deleted account).
+pub fn forget(conn: &mut DbConnection, user: UserId) -> Result<()> {
+    use crate::db::schema::recommendation_dismissals;
+    use diesel::prelude::*;
+    diesel::delete(
+        recommendation_dismissals::table.filter(recommendation_dismissals::user_id.eq(user)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -445,3 +445,10 @@ pub fn is_provisioned(conn: &mut DbConnection, id: UserId) -> crate::error::Resu
         .optional()?;
     Ok(matches!(entry, Some(None)))
 }
+
+/// Drops what the directory kept of `user` (a deleted account): her external id and employee
+/// number. SCIM no longer sees her; provisioning the same person again makes a new account.
+pub fn forget(conn: &mut DbConnection, user: UserId) -> crate::error::Result<()> {
+    diesel::delete(directory_entries::table.find(user)).execute(conn)?;
+    Ok(())
+}

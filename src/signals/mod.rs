@@ -10,6 +10,7 @@
 pub mod atom_feeds;
 pub mod audience;
 pub mod digests;
+pub mod erasure;
 pub mod feed_tokens;
 pub mod frequency;
 pub mod letters;

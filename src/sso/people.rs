@@ -164,3 +164,10 @@ pub fn id_token_of(conn: &mut DbConnection, session_id: i64) -> Result<Option<St
         .first(conn)
         .optional()?)
 }
+
+/// Unlinks `user` (a deleted account) from every identity at the provider: signing in there
+/// again never reaches this account.
+pub fn unlink(conn: &mut DbConnection, user: UserId) -> Result<()> {
+    diesel::delete(sso_identities::table.filter(sso_identities::user_id.eq(user))).execute(conn)?;
+    Ok(())
+}

@@ -662,7 +662,9 @@ async fn no_answer_to_a_viewer_carries_a_word_she_may_not_read(backend: Backend)
         "/search/suggestions?q=se".to_string(),
         "/notifications".to_string(),
         "/settings".to_string(),
+        "/settings/delete".to_string(),
         "/admin/users".to_string(),
+        format!("/admin/users/{}/delete", world.author_id),
         "/admin/guests".to_string(),
     ];
     for place in PLACES {

@@ -9,6 +9,7 @@
 mod support;
 
 mod access_matrix;
+mod account_deletion;
 mod accounts;
 mod announcements;
 mod atom;

@@ -7,6 +7,7 @@ mod announcements;
 pub(crate) mod audit;
 mod bots;
 mod csrf;
+mod deletion;
 pub(crate) mod digests;
 mod error_responses;
 mod exports;

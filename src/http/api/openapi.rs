@@ -12,9 +12,9 @@ use utoipa::openapi::path::PathItem;
 
 use super::error_responses::ErrorResponses;
 use super::{
-    accounts, admin_mail, announcements, audit, bots, digests, exports, feed_tokens, feeds, files,
-    groups, guests, links, notifications, posts, recommendations, reports, saved, search, security,
-    stream, users, webhooks,
+    accounts, admin_mail, announcements, audit, bots, deletion, digests, exports, feed_tokens,
+    feeds, files, groups, guests, links, notifications, posts, recommendations, reports, saved,
+    search, security, stream, users, webhooks,
 };
 use crate::error::ErrorCode;
 use crate::http::{error::Problem, ops};
@@ -43,6 +43,7 @@ macro_rules! operations {
 
 operations! {
         accounts::setup, accounts::create_token, accounts::request_link, accounts::redeem_link, accounts::revoke_token, accounts::me, accounts::update_me,
+        deletion::delete_me, deletion::delete_user,
         security::list_my_sessions, security::sign_out_everywhere, security::sign_out_session,
         security::list_user_sessions, security::sign_out_user_everywhere,
         users::create_user, users::list_users, users::show_user, users::update_user, users::deactivate_user,

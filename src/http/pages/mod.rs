@@ -11,6 +11,7 @@ mod admin_workers;
 mod atom;
 mod auth;
 mod comments;
+mod delete_account;
 mod discover;
 mod email_links;
 mod email_settings;
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(people::routes)
         .configure(settings::routes)
         .configure(security_settings::routes)
+        .configure(delete_account::routes)
         .configure(feed_settings::routes)
         .configure(email_settings::routes)
         .configure(unsubscribe::routes)
