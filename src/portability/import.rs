@@ -94,6 +94,15 @@ pub fn import(config: &Config, path: &Path, say: &mut dyn FnMut(&str)) -> Result
     })?;
     // An archive from an earlier version is brought up to this one's schema.
     migrations::run_pending(&mut conn).map_err(|e| e.detail)?;
+    // Fresh statistics, or the planner guesses at tables it has never seen filled; on
+    // PostgreSQL the vacuum also marks the new rows visible to all, once, up front.
+    let statistics = match db.backend() {
+        Backend::Sqlite => "ANALYZE",
+        Backend::Postgres => "VACUUM (ANALYZE)",
+    };
+    conn.batch_execute(statistics)
+        .map_err(|e| format!("cannot gather statistics: {e}"))?;
+    say("statistics gathered");
     drop(conn);
 
     let key = match manifest.secret_key {
