@@ -64,6 +64,12 @@ pub enum AuditAction {
     MailRetried,
     /// The audit log itself was exported (JSONL).
     AuditExported,
+    /// Someone asked for a copy of her own data (her personal export).
+    DataExportRequested,
+    /// The whole network was written to an archive (`agora export`).
+    NetworkExported,
+    /// The whole network was loaded from an archive (`agora import`), as its first entry here.
+    NetworkImported,
     /// A moderator decided a report: dismissed, hid or deleted its item, and perhaps warned
     /// or suspended its author (a suspension is also recorded as `user.deactivated`).
     ReportDecided,
@@ -113,6 +119,9 @@ impl AuditAction {
         AuditAction::DigestsRun,
         AuditAction::MailRetried,
         AuditAction::AuditExported,
+        AuditAction::DataExportRequested,
+        AuditAction::NetworkExported,
+        AuditAction::NetworkImported,
         AuditAction::ReportDecided,
     ];
 
@@ -160,6 +169,9 @@ impl AuditAction {
             AuditAction::DigestsRun => "digests.run",
             AuditAction::MailRetried => "mail.retried",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::DataExportRequested => "data_export.requested",
+            AuditAction::NetworkExported => "network.exported",
+            AuditAction::NetworkImported => "network.imported",
             AuditAction::ReportDecided => "report.decided",
         }
     }

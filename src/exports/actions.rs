@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::access::{exporter, own_export};
 use super::model::{State, UserExport};
 use crate::access::Scope;
+use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::config::ExportSettings;
 use crate::db::schema::user_exports;
 use crate::db::{DbConnection, new_id};
@@ -27,6 +28,7 @@ pub fn request_export(
     scope: &Scope,
     settings: &ExportSettings,
     now: NaiveDateTime,
+    origin: &Origin,
 ) -> Result<(UserExport, bool)> {
     let me = exporter(scope)?;
     if scope.viewer().is_walled() && !scope.viewer().is_guest() {
@@ -73,6 +75,10 @@ pub fn request_export(
             user_exports::requested_at.eq(now),
         ))
         .execute(conn)?;
+    let asked = Entry::new(AuditAction::DataExportRequested, Some(me))
+        .subject(Subject::User(me))
+        .detail(serde_json::json!({ "export_id": id.to_string() }));
+    audit::record(conn, origin, asked)?;
     Ok((own_export(conn, scope, id)?, true))
 }
 

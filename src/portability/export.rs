@@ -11,7 +11,7 @@ use std::time::Instant;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
@@ -19,6 +19,7 @@ use zip::write::{SimpleFileOptions, ZipWriter};
 use super::catalog::{self, Table, quoted};
 use super::manifest::{self, Manifest, ObjectEntry, TableEntry};
 use super::{Backend, objects, values};
+use crate::audit::{self, AuditAction, Entry, Origin};
 use crate::config::Config;
 use crate::db::{Db, DbConnection};
 use crate::files::store::Storage;
@@ -110,14 +111,28 @@ pub fn export(config: &Config, out: &Path, say: &mut dyn FnMut(&str)) -> Result<
     let bytes = file.metadata().map_err(write_error)?.len();
     std::fs::rename(&partial, out)
         .map_err(|e| format!("cannot rename to {}: {e}", out.display()))?;
-    Ok(Exported {
+    let exported = Exported {
         tables: manifest.tables.len(),
         rows: manifest.tables.iter().map(|t| t.rows).sum(),
         objects: manifest.objects.len(),
         missing_objects,
         bytes,
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    let entry = Entry::new(AuditAction::NetworkExported, None).detail(json!({
+        "tables": exported.tables,
+        "rows": exported.rows,
+        "files": exported.objects,
+        "bytes": exported.bytes,
+    }));
+    db.write(|conn| audit::record(conn, &Origin::default(), entry))
+        .map_err(|e| {
+            format!(
+                "the archive is written, but not the audit entry: {}",
+                e.detail
+            )
+        })?;
+    Ok(exported)
 }
 
 pub(super) fn backend_name(backend: Backend) -> &'static str {

@@ -12,12 +12,14 @@ use std::time::Instant;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
 
 use super::catalog::{self, Table, quoted};
 use super::manifest::{self, Manifest, ObjectEntry, TableEntry};
 use super::{Backend, values};
+use crate::audit::{self, AuditAction, Entry, Origin};
 use crate::config::Config;
 use crate::db::{Db, DbConnection, migrations};
 use crate::files::store::Storage;
@@ -103,6 +105,14 @@ pub fn import(config: &Config, path: &Path, say: &mut dyn FnMut(&str)) -> Result
     conn.batch_execute(statistics)
         .map_err(|e| format!("cannot gather statistics: {e}"))?;
     say("statistics gathered");
+    let entry = Entry::new(AuditAction::NetworkImported, None).detail(json!({
+        "source_backend": manifest.source_backend,
+        "written_by": manifest.written_by,
+        "written_at": manifest.written_at,
+        "rows": manifest.tables.iter().map(|t| t.rows).sum::<u64>(),
+        "files": manifest.objects.len(),
+    }));
+    audit::record(&mut conn, &Origin::default(), entry).map_err(|e| e.detail)?;
     drop(conn);
 
     let key = match manifest.secret_key {

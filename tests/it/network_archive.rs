@@ -538,4 +538,21 @@ async fn the_commands_move_and_back_up_a_network() {
     let client = restored.sign_in("admin@example.com").await;
     let (_, feed) = client.get("/api/v1/feeds/company").await;
     assert_eq!(feed["items"][0]["body"], "Moved by the book", "{feed}");
+
+    // Both ends of the move are in the audit log.
+    for (app, who, action) in [
+        (&source, &admin, "network.exported"),
+        (&restored, &client, "network.imported"),
+    ] {
+        let (status, log) = who
+            .get(&format!("/api/v1/admin/audit?action={action}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{log}");
+        assert_eq!(
+            log["items"].as_array().unwrap().len(),
+            1,
+            "{}: {log}",
+            app.base
+        );
+    }
 }

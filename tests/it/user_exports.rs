@@ -183,6 +183,12 @@ async fn an_employee_takes_her_data_and_nobody_else_can(backend: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     let id = request(&erin).await;
+    let (status, log) = admin
+        .get("/api/v1/admin/audit?action=data_export.requested")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert!(log.to_string().contains(&id), "{log}");
+    assert!(log.to_string().contains(&erin_id), "{log}");
     let export = ready(&erin, &id).await;
     let path = format!("/exports/{id}/download");
     assert_eq!(export["download_url"], path.as_str());
@@ -439,8 +445,20 @@ async fn one_is_made_at_a_time_and_a_few_a_day(backend: Backend) {
         .open()
         .write(|conn| {
             let scope = agora::access::Scope::resolve(conn, &viewer)?;
-            let first = agora::exports::actions::request_export(conn, &scope, &settings, now)?;
-            let second = agora::exports::actions::request_export(conn, &scope, &settings, now)?;
+            let first = agora::exports::actions::request_export(
+                conn,
+                &scope,
+                &settings,
+                now,
+                &Default::default(),
+            )?;
+            let second = agora::exports::actions::request_export(
+                conn,
+                &scope,
+                &settings,
+                now,
+                &Default::default(),
+            )?;
             Ok((first, second))
         })
         .unwrap();

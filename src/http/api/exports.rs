@@ -24,8 +24,9 @@ const LISTED: i64 = 20;
 pub async fn request_export(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let settings = app.config.exports.clone();
     let now = clock::now();
+    let origin = caller.origin.clone();
     let (export, created) = write(&app, &caller, move |conn, scope| {
-        actions::request_export(conn, scope, &settings, now)
+        actions::request_export(conn, scope, &settings, now, &origin)
     })
     .await?;
     let view = ExportView::of(&export, now);

@@ -211,8 +211,9 @@ async fn request_export(
     form::check(&caller, &form.csrf)?;
     let settings = app.config.exports.clone();
     let now = clock::now();
+    let origin = caller.origin.clone();
     let asked = write(&app, &caller, move |conn, scope| {
-        exports::actions::request_export(conn, scope, &settings, now)
+        exports::actions::request_export(conn, scope, &settings, now, &origin)
     })
     .await;
     match asked {
