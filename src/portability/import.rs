@@ -113,7 +113,11 @@ pub fn import(config: &Config, path: &Path, say: &mut dyn FnMut(&str)) -> Result
         "files": manifest.objects.len(),
     }));
     audit::record(&mut conn, &Origin::default(), entry).map_err(|e| e.detail)?;
+    // The rebuild gets sessions of its own: on PostgreSQL, the session that loaded the rows
+    // took minutes over a first scan that a new session makes in half a second.
     drop(conn);
+    drop(db);
+    let db = Db::connect(&config.database_url(), &config.database).map_err(|e| e.detail)?;
 
     let key = match manifest.secret_key {
         true => Some(adopt_key(config, &mut zip)?),
