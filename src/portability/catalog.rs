@@ -140,6 +140,63 @@ pub fn tables(conn: &mut DbConnection) -> Result<Vec<Table>, String> {
 }
 
 #[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = Text)]
+    child: String,
+    /// The child's column that refers (the first, for a key of several).
+    #[diesel(sql_type = Text)]
+    column: String,
+    #[diesel(sql_type = Text)]
+    parent: String,
+}
+
+/// `tables` with every table after the tables its foreign keys refer to, where cycles allow.
+/// SQLite checks a deferred foreign key again for each parent row inserted while its child
+/// rows wait, by scanning the children; loading parents first leaves nothing waiting. A cycle
+/// (a post's best answer is a comment on it) is broken at a column that may be null.
+pub fn parents_first(conn: &mut DbConnection, tables: Vec<Table>) -> Result<Vec<Table>, String> {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT m.name AS child, f.\"from\" AS \"column\", f.\"table\" AS parent \
+             FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'"
+        }
+        DbConnection::Postgres(_) => {
+            "SELECT c.conrelid::regclass::text AS child, a.attname::text AS \"column\", \
+                    c.confrelid::regclass::text AS parent \
+             FROM pg_constraint c \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace"
+        }
+    };
+    let references = diesel::sql_query(sql)
+        .load::<Reference>(conn)
+        .map_err(|e| format!("cannot read the foreign keys: {e}"))?;
+    let mut waiting = tables;
+    let mut ordered: Vec<Table> = Vec::with_capacity(waiting.len());
+    while !waiting.is_empty() {
+        // Ready when every parent is placed; failing that, every parent a non-null column
+        // names.
+        let ready = |strict: bool| {
+            waiting.iter().position(|table| {
+                references.iter().all(|r| {
+                    r.child != table.name
+                        || r.parent == table.name
+                        || ordered.iter().any(|t| t.name == r.parent)
+                        || (!strict
+                            && table
+                                .columns
+                                .iter()
+                                .any(|c| c.name == r.column && c.nullable))
+                })
+            })
+        };
+        let next = ready(true).or_else(|| ready(false)).unwrap_or(0);
+        ordered.push(waiting.remove(next));
+    }
+    Ok(ordered)
+}
+
+#[derive(QueryableByName)]
 struct Version {
     #[diesel(sql_type = Text)]
     version: String,

@@ -74,9 +74,15 @@ pub fn import(config: &Config, path: &Path, say: &mut dyn FnMut(&str)) -> Result
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the file writer: {e}"))?;
+    let tables = catalog::parents_first(&mut conn, tables)?;
     in_transaction(&mut conn, |conn| {
         let foreign_keys = ForeignKeys::suspend(conn)?;
-        for (entry, table) in manifest.tables.iter().zip(&tables) {
+        for table in &tables {
+            let entry = manifest
+                .tables
+                .iter()
+                .find(|e| e.table.name == table.name)
+                .ok_or_else(|| format!("the manifest lost {}", table.name))?;
             load_table(conn, &mut zip, entry, table)?;
             say(&format!("{}: {} rows", table.name, entry.rows));
         }
