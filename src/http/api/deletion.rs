@@ -54,10 +54,7 @@ pub async fn delete_me(
     let body = body.into_inner();
     let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     let content = blocking(move || {
-        let rules = Rules {
-            policy: app.config.accounts.deletion_policy,
-            signer: &app.signer,
-        };
+        let rules = rules(&app);
         let confirmation = body.confirmation();
         app.db.write(|conn| {
             actions::delete_own_account(conn, rules, &viewer, body.content, &confirmation, &origin)
@@ -83,10 +80,7 @@ pub async fn delete_user(
     let body = body.into_inner();
     let (viewer, origin) = (caller.viewer.clone(), caller.origin.clone());
     let content = blocking(move || {
-        let rules = Rules {
-            policy: app.config.accounts.deletion_policy,
-            signer: &app.signer,
-        };
+        let rules = rules(&app);
         let confirmation = body.confirmation();
         app.db.write(|conn| {
             actions::delete_account_of(
@@ -102,4 +96,12 @@ pub async fn delete_user(
     })
     .await?;
     Ok(HttpResponse::Ok().json(AccountDeleted { content }))
+}
+
+/// The deletion rules of this installation: its policy and the key its pseudonyms use.
+fn rules(app: &App) -> Rules<'_> {
+    Rules {
+        policy: app.config.accounts.deletion_policy,
+        signer: &app.signer,
+    }
 }
