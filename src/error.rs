@@ -116,6 +116,7 @@ error_codes! {
     AlreadyReported => "already_reported",
     AlreadyDecided => "already_decided",
     // The server
+    DatabaseTooNew => "database_too_new",
     Unavailable => "unavailable",
     Internal => "internal",
 }
@@ -289,6 +290,16 @@ impl From<diesel::result::Error> for Error {
                 Error::conflict(ErrorCode::AlreadyExists, "that already exists")
             }
             Db::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::unavailable(error),
+            // SQLite's disk (or the file size limit) is full: nothing was written; it passes
+            // when space returns.
+            Db::DatabaseError(_, info) if info.message() == "database or disk is full" => {
+                tracing::error!("the database's disk is full");
+                Error::new(
+                    ErrorKind::Unavailable,
+                    ErrorCode::Unavailable,
+                    "the server's disk is full; try again later",
+                )
+            }
             // PostgreSQL refuses NUL in text; the text came from outside, so the fault is its.
             Db::DatabaseError(_, info) if info.message().contains("0x00") => {
                 Error::bad_request(ErrorCode::NulCharacter, NUL_REFUSED)

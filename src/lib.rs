@@ -52,18 +52,20 @@ use error::Result;
 use signing::Signer;
 use workers::{ConsumerWorker, PeriodicWorker};
 
-/// Everything a request handler needs, shared by all workers. No global state: tests run many
-/// of these side by side.
 /// Makes ring the cryptography of TLS for every HTTP client of this process, as it already
 /// is for mail. Call it before building a client; calling it again does nothing.
 pub fn init_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Everything a request handler needs, shared by all workers. No global state but the id
+/// generator: tests run many of these side by side.
 #[derive(Debug)]
 pub struct App {
     pub config: Config,
     pub db: Db,
+    /// The id generator's node, leased from the database and renewed by a worker.
+    pub node_lease: Arc<db::node_lease::NodeLease>,
     pub signer: Signer,
     pub limiter: LoginLimiter,
     /// Requests for emailed sign-in links, per address and per client.
@@ -91,6 +93,7 @@ impl App {
         if !applied.is_empty() {
             tracing::info!(?applied, "migrations applied");
         }
+        let node_lease = Arc::new(db::node_lease::NodeLease::claim(&db)?);
         let secret = config.auth.secret.as_ref().map(|s| s.0.as_str());
         let signer = Signer::load_or_generate(secret, &config.data_dir)?;
         let limiter = LoginLimiter::new(
@@ -117,6 +120,7 @@ impl App {
         Ok(App {
             config,
             db,
+            node_lease,
             signer,
             limiter,
             link_limiter,
@@ -139,6 +143,8 @@ impl App {
         let db = &self.db;
         let hub = live::Hub::new(db, &self.config)?;
         let (publisher, heartbeat) = hub.workers();
+        let renewal = db::node_lease::Renewal(self.node_lease.clone());
+        workers::spawn(db, &status, PeriodicWorker(renewal), stop.clone());
         workers::spawn(db, &status, publisher, stop.clone());
         workers::spawn(db, &status, PeriodicWorker(heartbeat), stop.clone());
         workers::spawn(

@@ -4,17 +4,19 @@
 mod dialect;
 pub mod ids;
 pub mod migrations;
+pub mod node_lease;
 pub mod schema;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, PooledConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 use crate::config::DatabaseSettings;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::events::Wakeup;
 
 pub use dialect::{lock_consumer, lock_event_log};
@@ -73,7 +75,46 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-type Manager = ConnectionManager<DbConnection>;
+/// Opens the pool's connections on the one backend the URL names, so that a refused
+/// connection says why: diesel's `MultiConnection` would try each backend in turn and keep only
+/// "invalid connection url", losing libpq's reason (a bad certificate, a wrong password).
+///
+/// It also remembers whether the last connection it tried to open opened (`reachable`).
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    target: String,
+    reachable: Arc<AtomicBool>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let opened = match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Postgres),
+            Backend::Sqlite => SqliteConnection::establish(&self.target).map(DbConnection::Sqlite),
+        };
+        self.reachable.store(opened.is_ok(), Ordering::Relaxed);
+        opened.map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        let alive = conn.ping();
+        if alive.is_err() {
+            // A pooled connection died with the server, most likely: until a new one opens,
+            // callers wait only briefly.
+            self.reachable.store(false, Ordering::Relaxed);
+        }
+        alive.map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
 /// A connection checked out of the pool.
 pub type PooledConn = PooledConnection<Manager>;
 
@@ -101,11 +142,19 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqliteSettings {
     }
 }
 
+/// How long a caller waits for a connection while the database is unreachable.
+const UNREACHABLE_WAIT: Duration = Duration::from_millis(250);
+
 /// The shared handle to the database: a pool plus the wake-up for event-log consumers.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// Whether the database answered the last attempt to open a connection. While it does
+    /// not, a caller waits at most [`UNREACHABLE_WAIT`] for one instead of the pool timeout,
+    /// so requests during an outage fail fast with 503 instead of queueing for seconds; the
+    /// pool keeps trying, and the first connection that opens ends the outage.
+    reachable: Arc<AtomicBool>,
     wakeup: Arc<Wakeup>,
     /// SQLite has one writer at a time; queueing writers here, in order, spares them SQLite's
     /// busy handler, which sleeps in growing steps and so makes the slowest writes very slow.
@@ -128,6 +177,7 @@ impl Db {
             }
             Backend::Postgres => url.to_string(),
         };
+        let reachable = Arc::new(AtomicBool::new(true));
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size)
             .connection_timeout(Duration::from_secs(config.pool_timeout_secs))
@@ -136,11 +186,24 @@ impl Db {
                 busy_timeout_ms: config.busy_timeout_ms,
                 mmap_bytes: config.sqlite_mmap_mb * 1024 * 1024,
             }))
-            .build(Manager::new(target))
-            .map_err(|e| Error::unavailable(format!("cannot open {}: {e}", redact_url(url))))?;
+            .build(Manager {
+                backend,
+                target,
+                reachable: reachable.clone(),
+            })
+            // Said in full: this runs at start, where the reason (a refused certificate, a
+            // wrong password) is what the operator needs, and never answers a request.
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Unavailable,
+                    ErrorCode::Unavailable,
+                    format!("cannot open {}: {e}", redact_url(url)),
+                )
+            })?;
         Ok(Db {
             pool,
             backend,
+            reachable,
             wakeup: Arc::new(Wakeup::default()),
             sqlite_writer: Arc::default(),
         })
@@ -158,9 +221,12 @@ impl Db {
 
     /// A connection from the pool; a pool timeout is `Unavailable`.
     pub fn conn(&self) -> Result<PooledConn, Error> {
-        self.pool
-            .get()
-            .map_err(|e| Error::unavailable(format!("database pool: {e}")))
+        let got = if self.reachable.load(Ordering::Relaxed) {
+            self.pool.get()
+        } else {
+            self.pool.get_timeout(UNREACHABLE_WAIT)
+        };
+        got.map_err(|e| Error::unavailable(format!("database pool: {e}")))
     }
 
     /// Runs `work` in one write transaction and wakes event-log consumers after it commits.

@@ -724,3 +724,11 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    node_leases (node) {
+        node -> Integer,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}

@@ -121,6 +121,16 @@ pub fn render_board(board: &Board) -> String {
             );
         }
     }
+    out.push_str("# HELP agora_worker_passes_total Worker passes that succeeded.\n");
+    out.push_str("# TYPE agora_worker_passes_total counter\n");
+    for line in &board.workers {
+        let report = &line.report;
+        let _ = writeln!(
+            out,
+            "agora_worker_passes_total{{worker=\"{}\"}} {}",
+            report.name, report.passes
+        );
+    }
     out.push_str("# HELP agora_worker_failures_total Worker passes that failed.\n");
     out.push_str("# TYPE agora_worker_failures_total counter\n");
     for line in &board.workers {

@@ -164,13 +164,11 @@ pub fn restore(config: &Config, from: &Path) -> Result<Restored, String> {
             manifest.version, manifest.written_by
         ));
     }
-    let known = migrations::known_versions(Backend::Sqlite).map_err(|e| e.detail)?;
-    if let Some(unknown) = manifest.migrations.iter().find(|v| !known.contains(v)) {
-        return Err(format!(
-            "the backup's database was migrated by a newer Agora (migration {unknown} is not \
-             known here): restore it with that release or a newer one"
-        ));
-    }
+    migrations::refuse_newer(
+        Backend::Sqlite,
+        &manifest.migrations,
+        "the backup's database",
+    )?;
     if target.exists() {
         return Err(format!(
             "{} exists: restore into a new data directory, or move the database away first",

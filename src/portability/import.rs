@@ -239,13 +239,7 @@ fn migrate_to(
     backend: Backend,
     archived: &[String],
 ) -> Result<(), String> {
-    let known = migrations::known_versions(backend).map_err(|e| e.detail)?;
-    if let Some(unknown) = archived.iter().find(|v| !known.contains(v)) {
-        return Err(format!(
-            "the archive's database was migrated by a newer Agora (migration {unknown} is not \
-             known here): import it with that release or a newer one"
-        ));
-    }
+    migrations::refuse_newer(backend, archived, "the archive's database")?;
     let Some(last) = archived.last() else {
         return Err("the archive lists no migrations".into());
     };

@@ -22,12 +22,7 @@ async fn invite(owner: &Client, group: &str, email: &str) {
 
 /// `client`'s credentials on another server.
 fn on(server: &TestApp, client: &Client) -> Client {
-    Client {
-        base: server.base.clone(),
-        http: reqwest::Client::new(),
-        token: client.token.clone(),
-        csrf: None,
-    }
+    Client::at(&server.base, client.token.as_deref())
 }
 
 /// The recipients of `messages`, sorted.

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use agora::config::Config;
 use reqwest::StatusCode;
@@ -117,14 +116,15 @@ pub(crate) async fn fill(app: &TestApp) -> Questions {
     assert!(status.is_success());
 
     // What the workers make of it (notifications, the search index) is part of the network.
-    wait_for(&bob, "/api/v1/notifications", |v| {
+    bob.eventually("/api/v1/notifications", |v| {
         v["items"].as_array().is_some_and(|n| n.len() >= 3)
     })
     .await;
-    wait_for(&alice, "/api/v1/search?q=quarterly&type=posts", |v| {
-        v["items"].as_array().is_some_and(|i| !i.is_empty())
-    })
-    .await;
+    alice
+        .eventually("/api/v1/search?q=quarterly&type=posts", |v| {
+            v["items"].as_array().is_some_and(|i| !i.is_empty())
+        })
+        .await;
     app.worker_settled("notifier").await;
     app.worker_settled("search_indexer").await;
 
@@ -192,18 +192,6 @@ fn image_bytes() -> Vec<u8> {
         .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     png
-}
-
-async fn wait_for(client: &Client, path: &str, done: impl Fn(&Value) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = client.get(path).await;
-        if status == StatusCode::OK && done(&body) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{path} never got there: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Every answer of `app` to `questions`: JSON as it is, files by their SHA-256.

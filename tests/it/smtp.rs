@@ -61,7 +61,12 @@ impl SmtpServer {
 
     /// Waits until at least `count` messages arrived; returns them all.
     pub async fn wait_for(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        self.wait_for_within(count, Duration::from_secs(15)).await
+    }
+
+    /// Waits at most `patience` until at least `count` messages arrived; returns them all.
+    pub async fn wait_for_within(&self, count: usize, patience: Duration) -> Vec<String> {
+        let deadline = Instant::now() + patience;
         loop {
             let messages = self.messages();
             if messages.len() >= count {

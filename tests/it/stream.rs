@@ -106,7 +106,7 @@ fn parse(block: &str) -> Frame {
     frame
 }
 
-fn about_post(post_id: &str) -> impl Fn(&Frame) -> bool + '_ {
+pub(crate) fn about_post(post_id: &str) -> impl Fn(&Frame) -> bool + '_ {
     move |frame| frame.json()["post_id"] == post_id
 }
 

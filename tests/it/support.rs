@@ -103,14 +103,19 @@ impl TestDb {
         }
     }
 
-    /// Another handle on this database, for a second server on it; dropping it leaves the
-    /// database to this one.
-    pub fn shared(&self) -> TestDb {
+    /// The database at `url`, which the test made and removes itself.
+    pub fn at(url: &str) -> TestDb {
         TestDb {
-            url: self.url.clone(),
+            url: url.to_string(),
             dir: tempfile::tempdir().unwrap(),
             schema: None,
         }
+    }
+
+    /// Another handle on this database, for a second server on it; dropping it leaves the
+    /// database to this one.
+    pub fn shared(&self) -> TestDb {
+        TestDb::at(&self.url)
     }
 
     /// A pool on this database with migrations applied.
@@ -278,12 +283,7 @@ impl TestApp {
 
     /// A client with no credentials (and a cookie jar, like a browser).
     pub fn anonymous(&self) -> Client {
-        Client {
-            base: self.base.clone(),
-            http: browser(),
-            token: None,
-            csrf: None,
-        }
+        Client::at(&self.base, None)
     }
 
     /// Runs the first-run setup; returns the admin's client.
@@ -317,9 +317,7 @@ impl TestApp {
 
     /// A client sending `token` as its bearer credential.
     pub fn client_with_token(&self, token: &str) -> Client {
-        let mut client = self.anonymous();
-        client.token = Some(token.to_string());
-        client
+        Client::at(&self.base, Some(token))
     }
 
     /// Signs `email` in through the API with `password`.
@@ -389,6 +387,7 @@ pub fn hidden_csrf(html: &str) -> String {
 }
 
 /// A client of the running app.
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
@@ -398,6 +397,17 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of the server at `base` (with a cookie jar, like a browser), sending `token`
+    /// as its bearer credential when given.
+    pub fn at(base: &str, token: Option<&str>) -> Client {
+        Client {
+            base: base.to_string(),
+            http: browser(),
+            token: token.map(str::to_string),
+            csrf: None,
+        }
+    }
+
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut request = self
             .http
@@ -434,6 +444,55 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// GETs `path` until it answers 200 with a body `done` accepts (the work of a worker),
+    /// for at most 20 s.
+    pub async fn eventually(&self, path: &str, done: impl Fn(&Value) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(path).await;
+            if status == StatusCode::OK && done(&body) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never got there: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// GETs `path` until it answers `status`, for at most 20 s.
+    pub async fn eventually_status(&self, path: &str, status: StatusCode) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (got, body) = self.get(path).await;
+            if got == status {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never answered {status}: {got} {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// POSTs `body` to `path` until it creates something (201), for at most 20 s; its id.
+    pub async fn eventually_created(&self, path: &str, body: Value) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (status, made) = self.post(path, body.clone()).await;
+            if status == StatusCode::CREATED {
+                return made["id"].as_str().unwrap().to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never created: {status} {made}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// POSTs `body`, which must create something (201); its id.
