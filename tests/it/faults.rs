@@ -5,6 +5,10 @@
 //! delivery a kill interrupted, as the same message) and the search index equals the database
 //! (`agora search check`).
 //!
+//! The SMTP server down through a long outage (time compressed): mail waits, then goes out
+//! once. A full disk on SQLite: writes refused clearly, reads go on, recovery when space
+//! returns.
+//!
 //! And PostgreSQL stopped as by a crash under writes: requests fail fast with 503 while it is
 //! down, the server recovers by itself when it is back, and no acknowledged post is lost.
 //!
@@ -517,3 +521,73 @@ struct IntegrityCheck {
     #[diesel(sql_type = diesel::sql_types::Text)]
     integrity_check: String,
 }
+
+async fn mail_waits_out_a_long_smtp_outage_and_goes_out_once_when_it_ends(backend: Backend) {
+    let smtp = SmtpServer::start(Mood::Down).await;
+    let smtp_url = smtp.url();
+    let app = TestApp::start_with(backend, &[("AGORA_SMTP_URL", smtp_url.as_str())]).await;
+    let admin = app.admin().await;
+    let group = app.group(&admin, "Customers", "private", true).await;
+    let addresses: Vec<String> = (0..10)
+        .map(|n| format!("patient-{n}@customer.example"))
+        .collect();
+    for email in &addresses {
+        admin
+            .created(
+                &format!("/api/v1/groups/{group}/invitations"),
+                json!({"email": email}),
+            )
+            .await;
+    }
+    // The outage, with time compressed: each round makes every waiting mail due at once (as
+    // hours of doubling waits would) and lets the sender fail at it again. Twelve rounds stand
+    // for the waits of the first hour and more (1 s, 2 s, … 34 min).
+    let db = app.db.open();
+    let make_due = || {
+        db.write(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "UPDATE outbox SET next_attempt_at = '2000-01-01 00:00:00' \
+                 WHERE kind = 'mail' AND sent_at IS NULL AND dead_at IS NULL",
+            )
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap()
+    };
+    for _ in 0..12 {
+        make_due();
+        app.worker_settled("mail_sender").await;
+    }
+    assert!(smtp.messages().is_empty(), "sent through an outage");
+    let (_, waiting) = admin.get("/api/v1/admin/mail?state=queued").await;
+    let attempts: Vec<i64> = waiting["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["attempts"].as_i64().unwrap())
+        .collect();
+    assert!(
+        attempts.len() == addresses.len() && attempts.iter().all(|&a| a >= 12),
+        "every mail waits, tried at each round: {waiting}"
+    );
+
+    // The server is back: each mail goes out once.
+    smtp.set(Mood::Accepting);
+    make_due();
+    smtp.wait_for(addresses.len()).await;
+    app.worker_settled("mail_sender").await;
+    let mut recipients: Vec<String> = smtp
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("To: "))
+                .map(str::to_string)
+        })
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, addresses);
+}
+
+on_both_backends!(mail_waits_out_a_long_smtp_outage_and_goes_out_once_when_it_ends);
