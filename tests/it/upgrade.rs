@@ -72,6 +72,25 @@ async fn a_network_of_the_2026_11_30_release_upgrades_with_nothing_lost_or_repea
     backend: Backend,
 ) {
     let db = database_as_left_by(RELEASE_2026_11_30, backend);
+    // The migrations (the upgrade's first step, before any worker runs): consumers added by
+    // later releases begin at the old log's end, so no previews are fetched for old links and
+    // no past is delivered to the first webhook made after the upgrade.
+    let cursors: Vec<Cursor> = db
+        .open()
+        .read(|conn| {
+            Ok(diesel::sql_query(
+                "SELECT consumer, last_event_id FROM event_cursors \
+                 WHERE consumer IN ('link_previews', 'webhook_queue') ORDER BY consumer",
+            )
+            .load(conn)?)
+        })
+        .unwrap();
+    let started: Vec<(&str, i64)> = cursors
+        .iter()
+        .map(|c| (c.consumer.as_str(), c.last_event_id))
+        .collect();
+    assert_eq!(started, [("link_previews", 22), ("webhook_queue", 22)]);
+
     let smtp = SmtpServer::start(Mood::Accepting).await;
     let app = TestApp::start_on(db, &[("AGORA_SMTP_URL", smtp.url().as_str())]).await;
 
@@ -172,6 +191,14 @@ async fn a_network_of_the_2026_11_30_release_upgrades_with_nothing_lost_or_repea
     .await;
     let (_, tagged) = ada.get("/api/v1/tags/finance/feed").await;
     assert_eq!(ids(&tagged), set(&["100", post.as_str()]), "{tagged}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Cursor {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    consumer: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_event_id: i64,
 }
 
 async fn a_database_a_newer_release_migrated_is_refused_at_start(backend: Backend) {
