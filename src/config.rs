@@ -358,6 +358,11 @@ pub struct HttpSettings {
     /// Token that `GET /metrics` must carry (`Authorization: Bearer …`) from any address.
     /// Unset: metrics answer only clients on this machine (loopback).
     pub metrics_token: Option<Secret>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client: a list, or in
+    /// the environment comma-separated ("127.0.0.1,10.0.0.5"). Empty: the TCP peer is the
+    /// client.
+    #[serde(deserialize_with = "address_list")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Logging.
@@ -535,6 +540,19 @@ fn domain_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
         .map(|d| d.trim_start_matches('@').to_lowercase())
         .filter(|d| !d.is_empty())
         .collect())
+}
+
+/// IP addresses from a TOML list or a comma-separated string.
+fn address_list<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<std::net::IpAddr>, D::Error> {
+    word_list(deserializer)?
+        .iter()
+        .map(|a| {
+            a.parse()
+                .map_err(|_| serde::de::Error::custom(format!("{a:?} is not an IP address")))
+        })
+        .collect()
 }
 
 /// Words from a TOML list or a comma-separated string, trimmed, without empty ones.
@@ -1029,6 +1047,11 @@ mod tests {
             ("AGORA_DIGESTS__WEEKLY_DAY", "someday", "digests.weekly_day"),
             ("AGORA_DIGESTS__UTC_OFFSET", "01:00", "digests.utc_offset"),
             ("AGORA_DIGESTS__UTC_OFFSET", "+15:00", "digests.utc_offset"),
+            (
+                "AGORA_HTTP__TRUSTED_PROXIES",
+                "127.0.0.1, proxy.internal",
+                "http.trusted_proxies",
+            ),
         ] {
             let error = Config::load(None, env(&[(name, raw)])).unwrap_err();
             assert_eq!(error.key, key, "{name}={raw}: {error}");

@@ -192,11 +192,36 @@ pub fn origin(req: &HttpRequest) -> Origin {
     }
 }
 
-/// The address the request came from (the TCP peer: forwarded headers are not trusted).
+/// The address the request came from: the TCP peer, or, when the peer is one of
+/// `http.trusted_proxies`, the nearest address in `X-Forwarded-For` that is not one of them
+/// (addresses further left were written by the client, who may write anything). Rate limits
+/// and the audit log count by it.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_string();
+    };
+    let trusted = req
+        .app_data::<web::Data<App>>()
+        .map(|app| app.config.http.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    forwarded
+        .iter()
+        .rev()
+        .map(|a| a.parse::<std::net::IpAddr>())
+        .find(|a| !a.as_ref().is_ok_and(|a| trusted.contains(a)))
+        .and_then(Result::ok)
+        .unwrap_or(peer)
+        .to_string()
 }
 
 /// Refuses a request its token may not make: a write with a read-only token, a read with a

@@ -9,7 +9,7 @@ use super::metrics::{Metrics, render_board};
 use crate::App;
 use crate::error::{Error, ErrorCode};
 use crate::http::error::ApiError;
-use crate::http::extract::constant_time_eq;
+use crate::http::extract::{client_ip, constant_time_eq};
 use crate::workers::Status;
 
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
@@ -48,8 +48,10 @@ pub async fn metrics(
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "));
-    let peer = req.peer_addr().map(|a| a.ip());
-    if !may_read_metrics(token, sent, peer) {
+    // The client, not the proxy in front: through a trusted proxy on this machine, an outside
+    // client must not pass for a local one.
+    let client = client_ip(&req).parse().ok();
+    if !may_read_metrics(token, sent, client) {
         return Err(Error::forbidden(
             ErrorCode::NotAllowed,
             "metrics are for this machine or the metrics token",

@@ -605,7 +605,74 @@ async fn retention_removes_old_entries_and_the_export_is_json_lines(backend: Bac
     assert_eq!(exported["detail"]["entries"], every.len());
 }
 
+/// Asks for a token for `email` with a wrong password, as forwarded by a proxy with
+/// `X-Forwarded-For: forwarded` (none: straight from the client); the status.
+async fn fail_sign_in(client: &Client, email: &str, forwarded: Option<&str>) -> StatusCode {
+    let mut request = client
+        .request(reqwest::Method::POST, "/api/v1/auth/token")
+        .json(&json!({"email": email, "password": "not the password"}));
+    if let Some(forwarded) = forwarded {
+        request = request.header("x-forwarded-for", forwarded);
+    }
+    request.send().await.unwrap().status()
+}
+
+async fn behind_a_trusted_proxy_the_forwarded_client_is_recorded_counted_and_kept_out_of_metrics(
+    backend: Backend,
+) {
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("AGORA_HTTP__TRUSTED_PROXIES", "127.0.0.1, ::1"),
+            ("AGORA_AUTH__MAX_FAILURES_PER_IP", "2"),
+        ],
+    )
+    .await;
+    let admin = app.admin().await;
+    let outside = app.anonymous();
+    // The client wrote a loopback address itself; the proxy appended the address it saw.
+    let spoofed = Some("127.0.0.1, 203.0.113.7");
+    for n in 0..2 {
+        let email = format!("nobody-{n}@example.com");
+        let status = fail_sign_in(&outside, &email, spoofed).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let entries = all_entries(&admin, "&action=sign_in.failed").await;
+    let failed = entry(
+        &entries,
+        "sign_in.failed",
+        Some("email:nobody-0@example.com"),
+    );
+    assert_eq!(failed["ip"], "203.0.113.7", "{failed}");
+    // Per-address limits count each client behind the proxy apart.
+    let limited = fail_sign_in(&outside, "nobody-2@example.com", spoofed).await;
+    let other = fail_sign_in(&outside, "nobody-3@example.com", Some("198.51.100.9")).await;
+    assert_eq!(
+        (limited, other),
+        (StatusCode::TOO_MANY_REQUESTS, StatusCode::UNAUTHORIZED)
+    );
+    // An outside client through a proxy on this machine is not a local one.
+    let metrics = |forwarded: Option<&'static str>| {
+        let mut request = outside.request(reqwest::Method::GET, "/metrics");
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(metrics(spoofed).await, StatusCode::FORBIDDEN);
+    assert_eq!(metrics(None).await, StatusCode::OK);
+
+    // Without trusted proxies, the header is the client's own words, and ignored.
+    let direct = TestApp::start(backend).await;
+    let admin = direct.admin().await;
+    let status = fail_sign_in(&direct.anonymous(), "nobody@example.com", spoofed).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let entries = all_entries(&admin, "&action=sign_in.failed").await;
+    assert_eq!(entry(&entries, "sign_in.failed", None)["ip"], "127.0.0.1");
+}
+
 on_both_backends!(
+    behind_a_trusted_proxy_the_forwarded_client_is_recorded_counted_and_kept_out_of_metrics,
     every_listed_action_leaves_an_entry_with_who_and_where,
     scim_operations_and_their_token_are_recorded,
     a_refused_single_sign_on_is_recorded_without_anyone,
