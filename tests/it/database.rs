@@ -103,3 +103,26 @@ fn a_typo_in_the_database_url_is_refused_not_turned_into_a_new_file() {
         Ok(agora::db::Backend::Postgres)
     );
 }
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    jit: String,
+}
+
+/// JIT compiling turned a 0.7 s aggregate of the search rebuild into minutes: every pooled
+/// PostgreSQL session runs without it.
+#[actix_web::test]
+async fn postgresql_sessions_run_without_jit() {
+    if !crate::support::postgres_configured() {
+        return;
+    }
+    let test_db = TestDb::new(Backend::Postgres);
+    let db = test_db.open();
+    for _ in 0..3 {
+        let setting: Setting = db
+            .read(|conn| Ok(diesel::sql_query("SHOW jit").get_result(conn)?))
+            .unwrap();
+        assert_eq!(setting.jit, "off");
+    }
+}
