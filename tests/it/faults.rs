@@ -26,7 +26,7 @@ use crate::on_both_backends;
 use crate::private_postgres::{PrivatePostgres, server_programs};
 use crate::process::Process;
 use crate::smtp::{Mood, SmtpServer};
-use crate::support::{Backend, Client, PASSWORD, TestApp, TestDb, postgres_configured};
+use crate::support::{Backend, Client, TestApp, TestDb, postgres_configured};
 
 fn cycles() -> usize {
     std::env::var("AGORA_FAULT_CYCLES")
@@ -112,35 +112,9 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
     let start = || Process::start(&db.url, data.path(), &settings);
     let mut server = start().await;
 
-    let (status, body) = server
-        .client(None)
-        .post(
-            "/api/v1/setup",
-            json!({"email": "admin@example.com", "name": "Ada Admin", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let admin_token = body["token"].as_str().unwrap().to_string();
-    let admin = server.client(Some(&admin_token));
-    let mut tokens = BTreeMap::new();
-    for handle in ["alice", "bob"] {
-        let email = format!("{handle}@example.com");
-        let (status, body) = admin
-            .post(
-                "/api/v1/users",
-                json!({"email": email, "name": handle, "password": PASSWORD, "kind": "employee"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let (_, body) = server
-            .client(None)
-            .post(
-                "/api/v1/auth/token",
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
-        tokens.insert(handle, body["token"].as_str().unwrap().to_string());
-    }
+    let admin = server.admin().await;
+    let alice = server.employee(&admin, "alice").await;
+    let bob = server.employee(&admin, "bob").await;
     let group = admin
         .created(
             "/api/v1/groups",
@@ -151,14 +125,12 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
     let mut random = rand::rngs::StdRng::seed_from_u64(0x00fa_0175);
     let mut all = Acknowledged::default();
     for cycle in 0..cycles() {
-        let admin = server.client(Some(&admin_token));
-        let alice = server.client(Some(&tokens["alice"]));
-        let bob = server.client(Some(&tokens["bob"]));
-        let thread = admin
+        let thread = server
+            .as_(&admin)
             .created("/api/v1/posts", json!({"body": format!("Thread {cycle}")}))
             .await;
         let posts = write_until_refused(
-            alice,
+            server.as_(&alice),
             reqwest::Method::POST,
             move |n| {
                 (
@@ -172,7 +144,7 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
         let comments = {
             let thread = thread.clone();
             write_until_refused(
-                bob.clone(),
+                server.as_(&bob),
                 reqwest::Method::POST,
                 move |n| {
                     let path = format!("/api/v1/posts/{thread}/comments");
@@ -185,7 +157,7 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
         // Bob likes the posts acknowledged before this cycle, one after another.
         let likeable = all.posts.clone();
         let likes = write_until_refused(
-            bob,
+            server.as_(&bob),
             reqwest::Method::PUT,
             move |n| {
                 let post = &likeable[n % likeable.len().max(1)];
@@ -198,7 +170,7 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
         let invitations = {
             let path = format!("/api/v1/groups/{group}/invitations");
             write_until_refused(
-                admin,
+                server.as_(&admin),
                 reqwest::Method::POST,
                 move |n| {
                     let email = format!("guest-{cycle}-{n}@customer.example");
@@ -237,17 +209,16 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
         );
 
         server = start().await;
-        let admin = server.client(Some(&admin_token));
-        let bob = server.client(Some(&tokens["bob"]));
+        let (checker, liker) = (server.as_(&admin), server.as_(&bob));
         for post in &this.posts {
-            let (status, body) = admin.get(&format!("/api/v1/posts/{post}")).await;
+            let (status, body) = checker.get(&format!("/api/v1/posts/{post}")).await;
             assert_eq!(
                 status,
                 StatusCode::OK,
                 "cycle {cycle}: post {post} lost: {body}"
             );
         }
-        let present = all_ids(&admin, &format!("/api/v1/posts/{thread}/comments")).await;
+        let present = all_ids(&checker, &format!("/api/v1/posts/{thread}/comments")).await;
         let lost: Vec<&String> = this
             .comments
             .iter()
@@ -255,7 +226,7 @@ async fn a_server_killed_again_and_again_under_writes_loses_nothing(backend: Bac
             .collect();
         assert!(lost.is_empty(), "cycle {cycle}: comments lost: {lost:?}");
         for post in &this.likes {
-            let (_, body) = bob.get(&format!("/api/v1/posts/{post}")).await;
+            let (_, body) = liker.get(&format!("/api/v1/posts/{post}")).await;
             assert_eq!(
                 body["liked_by_me"], true,
                 "cycle {cycle}: like lost on {post}"
@@ -451,16 +422,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     let data = disk.dir.path().join("data");
     let url = format!("sqlite://{}", data.join("agora.db").display());
     let mut server = Process::start(&url, &data, &[]).await;
-    let (status, body) = server
-        .client(None)
-        .post(
-            "/api/v1/setup",
-            json!({"email": "admin@example.com", "name": "Ada Admin", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let token = body["token"].as_str().unwrap().to_string();
-    let admin = server.client(Some(&token));
+    let admin = server.admin().await;
 
     // Write until the disk is full: each refusal is a clear 503, and reads go on.
     let filler = "All work and no play makes a full disk. ".repeat(200);
@@ -494,7 +456,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     // Killed and started again: the database is whole and holds every acknowledged post.
     server.kill();
     server = Process::start(&url, &data, &[]).await;
-    let admin = server.client(Some(&token));
+    let admin = server.as_(&admin);
     for id in &acknowledged {
         let (status, body) = admin.get(&format!("/api/v1/posts/{id}")).await;
         assert_eq!(

@@ -6,8 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
+use serde_json::json;
 
-use crate::support::Client;
+use crate::support::{Client, PASSWORD};
 
 /// A running `agora serve`; killed when dropped.
 pub struct Process {
@@ -77,6 +78,40 @@ impl Process {
     /// `client`'s credential on this server.
     pub fn as_(&self, client: &Client) -> Client {
         self.client(client.token.as_deref())
+    }
+
+    /// Runs the first-run setup through this server; the admin, signed in with a token.
+    pub async fn admin(&self) -> Client {
+        let (status, body) = self
+            .client(None)
+            .post(
+                "/api/v1/setup",
+                json!({"email": "admin@example.com", "name": "Ada Admin", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.client(body["token"].as_str())
+    }
+
+    /// An employee `handle` made by `admin`, signed in here with a token.
+    pub async fn employee(&self, admin: &Client, handle: &str) -> Client {
+        let email = format!("{handle}@example.com");
+        let (status, body) = admin
+            .post(
+                "/api/v1/users",
+                json!({"email": email, "name": handle, "password": PASSWORD, "kind": "employee"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = self
+            .client(None)
+            .post(
+                "/api/v1/auth/token",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        self.client(body["token"].as_str())
     }
 
     /// The value of the metric line starting with `series` (`name{labels}`), if present.

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::process::Process;
 use crate::smtp::{Mood, SmtpServer};
 use crate::stream::{Stream, about_post};
-use crate::support::{Backend, Client, PASSWORD, TestDb, postgres_configured};
+use crate::support::{Backend, Client, TestDb, postgres_configured};
 
 /// What the deployment guide promises for a post written through one process.
 const PROMISED: Duration = Duration::from_secs(1);
@@ -44,26 +44,6 @@ struct Lease {
 /// The node bits of an id.
 fn node_of(id: &str) -> i32 {
     ((id.parse::<u64>().unwrap() >> 12) & 0x3ff) as i32
-}
-
-async fn sign_up(admin: &Client, server: &Process, handle: &str) -> Client {
-    let email = format!("{handle}@example.com");
-    let (status, body) = admin
-        .post(
-            "/api/v1/users",
-            json!({"email": email, "name": handle, "password": PASSWORD, "kind": "employee"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = server
-        .client(None)
-        .post(
-            "/api/v1/auth/token",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    server.client(body["token"].as_str())
 }
 
 /// Writes posts through `client` until it fails; the ids it acknowledged.
@@ -100,17 +80,9 @@ async fn two_processes_on_one_database_serve_as_one() {
     // Started at once on a new database: they take turns migrating it.
     let (mut one, two) = tokio::join!(server(&db, &smtp, &dirs[0]), server(&db, &smtp, &dirs[1]));
 
-    let (status, body) = one
-        .client(None)
-        .post(
-            "/api/v1/setup",
-            json!({"email": "admin@example.com", "name": "Ada Admin", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let admin_one = one.client(body["token"].as_str());
+    let admin_one = one.admin().await;
     let admin_two = two.as_(&admin_one);
-    let bob_two = sign_up(&admin_two, &two, "bob").await;
+    let bob_two = two.employee(&admin_two, "bob").await;
     let bob_one = one.as_(&bob_two);
 
     // Each process leased a node of its own, and made its ids with it.
