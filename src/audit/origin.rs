@@ -8,7 +8,8 @@ use serde::Serialize;
 pub struct Origin {
     /// Software of the client, as it named itself (at most 300 characters).
     pub user_agent: String,
-    /// The address of the TCP peer (forwarded headers are not trusted).
+    /// The client's address: the TCP peer, or the one a trusted proxy forwarded
+    /// (`http::extract::client_ip`).
     pub ip: String,
 }
 
