@@ -13,7 +13,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::workers::Board;
+use crate::workers::{Board, WorkerLine};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -107,52 +107,50 @@ impl Metrics {
     }
 }
 
+/// A per-worker metric: its name, type, help, and its value for one worker (none: left out).
+type WorkerSeries = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&WorkerLine) -> Option<i64>,
+);
+
 /// The workers' board in Prometheus text: lag behind the log, failures, and the outbox.
 pub fn render_board(board: &Board) -> String {
     let mut out = String::new();
-    out.push_str("# HELP agora_worker_lag_events Events a tail of the log has yet to apply.\n");
-    out.push_str("# TYPE agora_worker_lag_events gauge\n");
-    for line in &board.workers {
-        if let Some(lag) = line.lag {
-            let _ = writeln!(
-                out,
-                "agora_worker_lag_events{{worker=\"{}\"}} {lag}",
-                line.report.name
-            );
+    let series: [WorkerSeries; 4] = [
+        (
+            "agora_worker_lag_events",
+            "gauge",
+            "Events a tail of the log has yet to apply.",
+            |line| line.lag,
+        ),
+        (
+            "agora_worker_passes_total",
+            "counter",
+            "Worker passes that succeeded.",
+            |line| i64::try_from(line.report.passes).ok(),
+        ),
+        (
+            "agora_worker_failures_total",
+            "counter",
+            "Worker passes that failed.",
+            |line| i64::try_from(line.report.failures).ok(),
+        ),
+        (
+            "agora_worker_failing",
+            "gauge",
+            "Whether a worker's last pass failed (1) or not (0).",
+            |line| Some(i64::from(line.report.last_error.is_some())),
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for line in &board.workers {
+            if let Some(value) = value(line) {
+                let _ = writeln!(out, "{name}{{worker=\"{}\"}} {value}", line.report.name);
+            }
         }
-    }
-    out.push_str("# HELP agora_worker_passes_total Worker passes that succeeded.\n");
-    out.push_str("# TYPE agora_worker_passes_total counter\n");
-    for line in &board.workers {
-        let report = &line.report;
-        let _ = writeln!(
-            out,
-            "agora_worker_passes_total{{worker=\"{}\"}} {}",
-            report.name, report.passes
-        );
-    }
-    out.push_str("# HELP agora_worker_failures_total Worker passes that failed.\n");
-    out.push_str("# TYPE agora_worker_failures_total counter\n");
-    for line in &board.workers {
-        let report = &line.report;
-        let _ = writeln!(
-            out,
-            "agora_worker_failures_total{{worker=\"{}\"}} {}",
-            report.name, report.failures
-        );
-    }
-    out.push_str(
-        "# HELP agora_worker_failing Whether a worker's last pass failed (1) or not (0).\n",
-    );
-    out.push_str("# TYPE agora_worker_failing gauge\n");
-    for line in &board.workers {
-        let report = &line.report;
-        let failing = u8::from(report.last_error.is_some());
-        let _ = writeln!(
-            out,
-            "agora_worker_failing{{worker=\"{}\"}} {failing}",
-            report.name
-        );
     }
     out.push_str("# HELP agora_outbox_depth Deliveries in the outbox by kind and state.\n");
     out.push_str("# TYPE agora_outbox_depth gauge\n");
