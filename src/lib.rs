@@ -142,6 +142,14 @@ impl App {
         let status = workers::Status::default();
         let db = &self.db;
         let hub = live::Hub::new(db, &self.config)?;
+        if db.backend() == db::Backend::Postgres {
+            workers::spawn(
+                db,
+                &status,
+                events::sequencer::Sequencer::new(db),
+                stop.clone(),
+            );
+        }
         let (publisher, heartbeat) = hub.workers();
         let renewal = db::node_lease::Renewal(self.node_lease.clone());
         workers::spawn(db, &status, PeriodicWorker(renewal), stop.clone());

@@ -12,7 +12,7 @@ use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::clock;
 use crate::config::{AuthSettings, Config};
 use crate::db::schema::users;
-use crate::db::{Db, DbConnection, lock_event_log, new_id};
+use crate::db::{Db, DbConnection, lock_accounts, new_id};
 use crate::error::{Error, ErrorCode, ErrorKind, Result, Validation, invalid};
 use crate::events::{self, Event};
 use crate::ids::UserId;
@@ -104,7 +104,7 @@ pub fn register(
     let password_hash = passwords::hash(&input.password)?;
     db.write(|conn| {
         // Serialises registrations, so two first-run setups cannot both succeed.
-        lock_event_log(conn)?;
+        lock_accounts(conn)?;
         if actor.is_none() && queries::any_exists(conn)? {
             return Err(Error::conflict(
                 ErrorCode::AlreadySetUp,

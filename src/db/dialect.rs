@@ -16,22 +16,48 @@ macro_rules! on_backend {
     };
 }
 
-/// Key of the PostgreSQL advisory lock that serialises appends to the events log.
-const EVENT_LOG_LOCK: i64 = 0x6167_6f72_615f_6576; // "agora_ev"
+/// PostgreSQL's transaction-level advisory locks that serialise one kind of work.
+#[derive(Clone, Copy, Debug)]
+enum Turn {
+    /// Giving events their ids (`events::sequencer`). The key releases before 2026-12-06
+    /// held while appending to the log directly, so during a rolling upgrade their writers
+    /// and this release's sequencers still take turns.
+    Sequencer,
+    /// Changes that must not interleave across accounts: the first admin, deleting admins.
+    Accounts,
+}
 
-/// Serialises event-log appends until the current transaction ends, so that event ids become
-/// visible in id order: a consumer that has read up to id N can never later find a smaller id
-/// committed by a slow transaction. SQLite needs nothing: `BEGIN IMMEDIATE` already holds the
-/// only write lock.
-pub fn lock_event_log(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+impl Turn {
+    fn key(self) -> i64 {
+        match self {
+            Turn::Sequencer => 0x6167_6f72_615f_6576, // "agora_ev"
+            Turn::Accounts => 0x6167_6f72_615f_6163,  // "agora_ac"
+        }
+    }
+}
+
+/// Waits for `turn` until the current transaction ends. SQLite needs nothing: `BEGIN
+/// IMMEDIATE` already holds the only write lock.
+fn take_turn(conn: &mut DbConnection, turn: Turn) -> diesel::QueryResult<()> {
     match conn {
         DbConnection::Postgres(inner) => {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})"))
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", turn.key()))
                 .execute(inner)?;
         }
         DbConnection::Sqlite(_) => {}
     }
     Ok(())
+}
+
+/// Makes event sequencers take turns until the current transaction ends.
+pub fn lock_sequencer(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    take_turn(conn, Turn::Sequencer)
+}
+
+/// Serialises account changes that check other accounts first (is there an admin yet; does
+/// another admin remain) until the current transaction ends.
+pub fn lock_accounts(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    take_turn(conn, Turn::Accounts)
 }
 
 /// Makes processes running the same events consumer take turns until the current transaction

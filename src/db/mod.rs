@@ -19,7 +19,7 @@ use crate::config::DatabaseSettings;
 use crate::error::{Error, ErrorCode, ErrorKind};
 use crate::events::Wakeup;
 
-pub use dialect::{lock_consumer, lock_event_log};
+pub use dialect::{lock_accounts, lock_consumer, lock_sequencer};
 pub use ids::{IdGenerator, new_id};
 
 /// One connection to whichever backend the URL names. SQLite is last, as diesel expects.

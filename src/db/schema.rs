@@ -86,6 +86,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_inbox (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        subject_id -> Nullable<BigInt>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> BigInt,
         kind -> Text,

@@ -5,7 +5,7 @@ use crate::access::Viewer;
 use crate::accounts::{self, User, UserKind};
 use crate::audit::{self, AuditAction, Entry, Origin, Subject};
 use crate::config::DeletionPolicy;
-use crate::db::{DbConnection, lock_event_log};
+use crate::db::{DbConnection, lock_accounts};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::UserId;
 use crate::signing::Signer;
@@ -80,7 +80,7 @@ fn erase(
 ) -> Result<()> {
     let id = user.id;
     // Serialises deletions: two admins deleting each other cannot both see the other remain.
-    lock_event_log(conn)?;
+    lock_accounts(conn)?;
     if user.kind() == UserKind::Admin && !accounts::erasure::another_admin_remains(conn, id)? {
         return Err(Error::conflict(
             ErrorCode::LastAdmin,

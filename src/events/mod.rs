@@ -1,25 +1,29 @@
 //! The events log: every change appends one typed [`Event`] inside the transaction that makes
 //! it, and the workers (`crate::workers`: search index, live hub, notifier) tail it.
 //!
-//! Event ids are dense and assigned under the event-log lock (`db::lock_event_log`), which is
-//! held until commit, so ids become visible strictly in order. A consumer that has read up to
-//! id N therefore never misses a smaller id committed later.
+//! Event ids are dense and become visible strictly in order, so a consumer that has read up
+//! to id N never misses a smaller id committed later. On SQLite, whose one writer holds the
+//! only write lock until commit, an append takes the next id directly. On PostgreSQL writers
+//! do not wait on one another: they append to `event_inbox`, and the [`sequencer`] gives the
+//! rows their ids after they committed.
 
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{event_cursors, events};
-use crate::db::{DbConnection, lock_event_log};
+use crate::db::DbConnection;
+use crate::db::schema::{event_cursors, event_inbox, events};
 use crate::error::Result;
 use crate::on_backend;
 
 mod codec;
 mod kinds;
+pub mod sequencer;
 
 pub use codec::{Columns, Undecodable, decode, encode};
 pub use kinds::{CommentChange, CommentLike, Event, Membership, PollVote, PostChange, PostLike};
+pub use sequencer::{Sequenced, sequence};
 
 /// An event as the log holds it: its place, its time, and what happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,25 +45,40 @@ struct Row {
     created_at: NaiveDateTime,
 }
 
-/// Appends `event` in the caller's transaction; returns its id.
-pub fn append(conn: &mut DbConnection, event: &Event) -> Result<i64> {
+/// Appends `event` in the caller's transaction. Consumers read it once it has an id: at once
+/// on SQLite, after [`sequence`] on PostgreSQL.
+pub fn append(conn: &mut DbConnection, event: &Event) -> Result<()> {
     let columns = codec::encode(event);
-    lock_event_log(conn)?;
-    let last: Option<i64> = events::table
-        .select(diesel::dsl::max(events::id))
-        .first(conn)?;
-    let id = last.unwrap_or(0) + 1;
-    diesel::insert_into(events::table)
-        .values((
-            events::id.eq(id),
-            events::kind.eq(columns.kind),
-            events::actor_id.eq(columns.actor_id),
-            events::subject_id.eq(columns.subject_id),
-            events::payload.eq(columns.payload),
-            events::created_at.eq(crate::clock::now()),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let at = crate::clock::now();
+    match conn {
+        DbConnection::Postgres(inner) => {
+            diesel::insert_into(event_inbox::table)
+                .values((
+                    event_inbox::kind.eq(columns.kind),
+                    event_inbox::actor_id.eq(columns.actor_id),
+                    event_inbox::subject_id.eq(columns.subject_id),
+                    event_inbox::payload.eq(columns.payload),
+                    event_inbox::created_at.eq(at),
+                ))
+                .execute(inner)?;
+        }
+        DbConnection::Sqlite(inner) => {
+            let last: Option<i64> = events::table
+                .select(diesel::dsl::max(events::id))
+                .first(inner)?;
+            diesel::insert_into(events::table)
+                .values((
+                    events::id.eq(last.unwrap_or(0) + 1),
+                    events::kind.eq(columns.kind),
+                    events::actor_id.eq(columns.actor_id),
+                    events::subject_id.eq(columns.subject_id),
+                    events::payload.eq(columns.payload),
+                    events::created_at.eq(at),
+                ))
+                .execute(inner)?;
+        }
+    }
+    Ok(())
 }
 
 /// Events read from the log: those this build can read, and how far the read went.

@@ -102,6 +102,8 @@ pub fn import(config: &Config, path: &Path, say: &mut dyn FnMut(&str)) -> Result
     })?;
     // An archive from an earlier version is brought up to this one's schema.
     migrations::run_pending(&mut conn).map_err(|e| e.detail)?;
+    crate::db::write_transaction(&mut conn, crate::events::sequencer::adopt_inbox)
+        .map_err(|e| e.detail)?;
     // Fresh statistics, or the planner guesses at tables it has never seen filled; on
     // PostgreSQL the vacuum also marks the new rows visible to all, once, up front.
     let statistics = match db.backend() {

@@ -97,8 +97,10 @@ pub fn reindex(db: &Db, search: &SearchIndex, threads: usize) -> Result<Rebuilt>
     })
 }
 
-/// Brings the index up to the events log (what a running server does continuously).
+/// Brings the index up to the events log (what a running server does continuously), with
+/// the events committed so far given their ids first.
 pub fn catch_up(db: &Db, search: &SearchIndex) -> Result<usize> {
+    db.read(events::sequence)?;
     let mut applied = 0;
     loop {
         match indexer::apply_next(db, search)?.rows {

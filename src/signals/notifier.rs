@@ -64,9 +64,11 @@ impl Consumer for Notifier {
     }
 }
 
-/// Applies the next batch of events after the notifier's cursor: for tests that run it by
-/// hand.
+/// Applies the next batch of events after the notifier's cursor, with the events committed so
+/// far given their ids first (no sequencer worker runs here): for the demo, and tests that
+/// run it by hand.
 pub fn run_once(db: &Db, public_url: &str) -> Result<Consumed> {
+    db.read(events::sequence)?;
     let notifier = Notifier {
         public_url: public_url.to_string(),
     };
@@ -406,9 +408,10 @@ fn email(
 
 /// Whether the notifier has applied every event so far: for tests and benchmarks that wait
 /// for it.
+/// Call it outside a transaction: it gives waiting events their ids first.
 pub fn caught_up(conn: &mut DbConnection) -> Result<bool> {
+    let last = events::sequence(conn)?.head;
     let cursor = events::load_cursor(conn, CONSUMER)?;
-    let last = events::last_id(conn)?;
     Ok(cursor >= last || only_own_events_after(conn, cursor)?)
 }
 

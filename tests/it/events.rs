@@ -1,5 +1,5 @@
-//! The events log: ordering under concurrent, out-of-order commits; stored cursors; prompt
-//! wake-ups after commit.
+//! The events log: ordering under concurrent, out-of-order commits; writers that do not wait
+//! on one another; stored cursors; prompt wake-ups after commit.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use agora::db::{DbConnection, write_transaction};
 use agora::error::{Error, Result};
+use agora::events::sequencer::Sequencer;
 use agora::events::{self, Columns, Event, Recorded};
 use agora::ids::{GroupId, UserId};
 use agora::workers::{self, Appended, Consumer, ConsumerWorker};
@@ -21,8 +22,9 @@ async fn consumers_never_skip_an_event_committed_late(backend: Backend) {
     const WRITERS: usize = 6;
     const EVENTS_EACH: usize = 15;
     let done = Arc::new(AtomicBool::new(false));
-    // The consumer reads continuously while writers hold their transactions open for a
-    // random while after taking an event id, so commits land out of id order.
+    // The consumer reads continuously (sequencing first, as the sequencer worker would) while
+    // writers hold their transactions open for a random while after appending, so commits
+    // land out of order; a second sequencer, as in another process, competes for the rows.
     let consumer = {
         let (db, done) = (db.clone(), done.clone());
         std::thread::spawn(move || {
@@ -31,15 +33,26 @@ async fn consumers_never_skip_an_event_committed_late(backend: Backend) {
             loop {
                 let finished = done.load(Ordering::SeqCst);
                 let batch = db
-                    .read(|conn| events::read_after(conn, cursor, 1000, "test"))
+                    .read(|conn| {
+                        events::sequence(conn)?;
+                        events::read_after(conn, cursor, 1000, "test")
+                    })
                     .unwrap();
                 for event in batch.events {
                     cursor = event.id;
-                    seen.push(event.id);
+                    seen.push((event.id, event.event));
                 }
                 if finished {
                     return seen;
                 }
+            }
+        })
+    };
+    let rival = {
+        let (db, done) = (db.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                db.read(events::sequence).unwrap();
             }
         })
     };
@@ -63,12 +76,58 @@ async fn consumers_never_skip_an_event_committed_late(backend: Backend) {
         writer.join().unwrap();
     }
     done.store(true, Ordering::SeqCst);
+    rival.join().unwrap();
     let seen = consumer.join().unwrap();
+    let ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
     let expected: Vec<i64> = (1..=(WRITERS * EVENTS_EACH) as i64).collect();
-    assert_eq!(
-        seen, expected,
-        "every event seen once, in id order, none skipped"
+    assert_eq!(ids, expected, "every id seen once, in order, none skipped");
+    let mut written: Vec<Event> = (0..WRITERS)
+        .flat_map(|w| (0..EVENTS_EACH).map(move |n| joined((w * 100 + n) as i64)))
+        .collect();
+    let mut read: Vec<Event> = seen.into_iter().map(|(_, event)| event).collect();
+    written.sort_by_key(|event| format!("{event:?}"));
+    read.sort_by_key(|event| format!("{event:?}"));
+    assert_eq!(read, written, "every event written was read, once");
+}
+
+/// On PostgreSQL a writer appends without waiting for another writer's open transaction, and
+/// its event is read at once; the open one's follows when it commits.
+async fn writers_do_not_wait_for_one_another(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return; // one writer at a time, by design
+    }
+    let test_db = TestDb::new(backend);
+    let db = test_db.open();
+    let (appended, release) = (mpsc::channel(), mpsc::channel::<()>());
+    let slow = {
+        let (db, appended, release) = (db.clone(), appended.0, release.1);
+        std::thread::spawn(move || {
+            db.write(|conn| {
+                events::append(conn, &joined(1))?;
+                appended.send(()).unwrap();
+                release.recv().unwrap();
+                Ok(())
+            })
+            .unwrap()
+        })
+    };
+    appended.1.recv().unwrap();
+    let started = Instant::now();
+    db.write(|conn| events::append(conn, &joined(2))).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the second writer waited {:?}",
+        started.elapsed()
     );
+    assert_eq!(db.read(events::sequence).unwrap().head, 1);
+    release.0.send(()).unwrap();
+    slow.join().unwrap();
+    assert_eq!(db.read(events::sequence).unwrap().head, 2);
+    let batch = db
+        .read(|conn| events::read_after(conn, 0, 10, "test"))
+        .unwrap();
+    let order: Vec<Event> = batch.events.into_iter().map(|r| r.event).collect();
+    assert_eq!(order, [joined(2), joined(1)], "in the order they committed");
 }
 
 async fn a_rolled_back_change_leaves_no_event(backend: Backend) {
@@ -79,14 +138,14 @@ async fn a_rolled_back_change_leaves_no_event(backend: Backend) {
         Err::<(), _>(Error::internal("roll back"))
     });
     assert!(failed.is_err());
-    assert_eq!(db.read(events::last_id).unwrap(), 0);
+    assert_eq!(db.read(events::sequence).unwrap().head, 0);
 }
 
 async fn a_consumer_resumes_from_its_stored_cursor(backend: Backend) {
     let test_db = TestDb::new(backend);
     let db = test_db.open();
     for n in 0..5 {
-        db.write(|conn| events::append(conn, &joined(n))).unwrap();
+        write_event(&db, n);
     }
     let indexer = Recording::new("indexer", 3);
     let n = workers::consume_batch(&db, &indexer).unwrap();
@@ -110,11 +169,11 @@ async fn a_consumer_resumes_from_its_stored_cursor(backend: Backend) {
 async fn an_unreadable_row_is_skipped_with_its_id_never_guessed_at(backend: Backend) {
     let test_db = TestDb::new(backend);
     let db = test_db.open();
-    db.write(|conn| events::append(conn, &joined(1))).unwrap();
+    write_event(&db, 1);
     insert_raw(&db, 2, "post.teleported", r#"{"to":"mars"}"#);
     insert_raw(&db, 3, "group.joined", "{not json");
     insert_raw(&db, 4, "group.member_added", r#"{"member":"nobody"}"#);
-    db.write(|conn| events::append(conn, &joined(5))).unwrap();
+    write_event(&db, 5);
     let consumer = Recording::new("notifier", 10);
     let consumed = workers::consume_batch(&db, &consumer).unwrap();
     assert_eq!(
@@ -175,9 +234,12 @@ async fn a_worker_wakes_promptly_after_a_commit(backend: Backend) {
         ..Recording::new("live", 10)
     };
     let status = workers::Status::default();
+    // The sequencer only moves rows on PostgreSQL; on SQLite it reads the head.
+    workers::spawn(&db, &status, Sequencer::new(&db), stopped.clone());
     workers::spawn(&db, &status, ConsumerWorker::new(&db, consumer), stopped);
     let started = Instant::now();
-    let id = db.write(|conn| events::append(conn, &joined(7))).unwrap();
+    db.write(|conn| events::append(conn, &joined(7))).unwrap();
+    let id = 1; // the first event of a new log
     let got =
         actix_web::rt::task::spawn_blocking(move || received.recv_timeout(Duration::from_secs(10)))
             .await
@@ -210,6 +272,7 @@ async fn a_worker_wakes_promptly_after_a_commit(backend: Backend) {
 
 on_both_backends!(
     consumers_never_skip_an_event_committed_late,
+    writers_do_not_wait_for_one_another,
     a_rolled_back_change_leaves_no_event,
     a_consumer_resumes_from_its_stored_cursor,
     an_unreadable_row_is_skipped_with_its_id_never_guessed_at,
@@ -223,6 +286,12 @@ fn joined(n: i64) -> Event {
         member: UserId(n),
         group: GroupId(n),
     }
+}
+
+/// Appends event `n` and gives it its id, as the sequencer worker would.
+fn write_event(db: &agora::db::Db, n: i64) {
+    db.write(|conn| events::append(conn, &joined(n))).unwrap();
+    db.read(events::sequence).unwrap();
 }
 
 /// Writes a row by hand, as another build (or a bug) might have.

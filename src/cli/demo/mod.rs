@@ -23,8 +23,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::groups::Role;
 use crate::groups::actions::{self as groups, NewGroup};
 use crate::ids::{GroupId, UserId};
-use crate::signals::{notifications, notifier::Notifier};
-use crate::workers::consume_batch;
+use crate::signals::{notifications, notifier};
 use crate::{clock, follows};
 
 /// The password of every demo account, printed when the demo is made.
@@ -212,10 +211,8 @@ fn invite_guests(
 /// Runs the notifier over the whole history now, rather than when the server starts, and
 /// marks read what people would have read as it came: all but the last few days.
 fn catch_up_notifications(db: &Db, config: &Config, now: NaiveDateTime) -> Result<()> {
-    let notifier = Notifier {
-        public_url: config.public_url(),
-    };
-    while consume_batch(db, &notifier)?.read > 0 {}
+    let public_url = config.public_url();
+    while notifier::run_once(db, &public_url)?.read > 0 {}
     let read_until = now - chrono::Duration::days(UNREAD_DAYS);
     db.write(|conn| notifications::mark_read_until(conn, read_until))?;
     Ok(())

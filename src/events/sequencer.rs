@@ -1,0 +1,109 @@
+//! Gives PostgreSQL's appended events their ids, in the order their transactions committed.
+//!
+//! A writer appends to `event_inbox` and commits without waiting for anyone. The sequencer
+//! moves every committed inbox row into `events` with the next dense ids, in one statement
+//! (one snapshot), while sequencers take turns on an advisory lock held until they commit.
+//! A row committed after a sequencer's snapshot stays for the next turn, which reads the head
+//! only after this turn committed: so every id is given after every smaller one is visible,
+//! and a consumer that has read up to id N never later finds a smaller one.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use super::last_id;
+use crate::db::{Db, DbConnection, lock_sequencer, write_transaction};
+use crate::error::Result;
+use crate::workers::{Pass, Wake, Worker, blocking};
+
+/// What one [`sequence`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sequenced {
+    /// Rows given ids.
+    pub moved: usize,
+    /// The newest event id afterwards.
+    pub head: i64,
+}
+
+const MOVE_COMMITTED_ROWS: &str = "\
+    WITH moved AS (DELETE FROM event_inbox \
+                   RETURNING seq, kind, actor_id, subject_id, payload, created_at) \
+    INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
+    SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
+           kind, actor_id, subject_id, payload, created_at \
+    FROM moved";
+
+/// Moves the inbox's committed rows into the log. Call it outside a transaction: it runs its
+/// own. On SQLite, which appends to the log directly, it only reads the head.
+pub fn sequence(conn: &mut DbConnection) -> Result<Sequenced> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(Sequenced {
+            moved: 0,
+            head: last_id(conn)?,
+        });
+    }
+    write_transaction(conn, |conn| {
+        // Taken before the statement below, whose snapshot then sees the previous turn's ids.
+        lock_sequencer(conn)?;
+        let moved = diesel::sql_query(MOVE_COMMITTED_ROWS).execute(conn)?;
+        Ok(Sequenced {
+            moved,
+            head: last_id(conn)?,
+        })
+    })
+}
+
+/// After an import: rows the archive's inbox held (committed at the source, not yet given
+/// ids) come after every event in the archive, in their order. Run in the import's
+/// transaction, when nothing else writes.
+pub fn adopt_inbox(conn: &mut DbConnection) -> Result<usize> {
+    let moved = diesel::sql_query(
+        "INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
+         SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
+                kind, actor_id, subject_id, payload, created_at \
+         FROM event_inbox",
+    )
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM event_inbox").execute(conn)?;
+    Ok(moved)
+}
+
+/// The worker that runs [`sequence`] after every commit of this process. It wakes the log's
+/// consumers when the head moved, whichever process's sequencer moved it.
+pub struct Sequencer {
+    db: Db,
+    head: i64,
+}
+
+impl Sequencer {
+    pub fn new(db: &Db) -> Sequencer {
+        Sequencer {
+            db: db.clone(),
+            head: 0,
+        }
+    }
+}
+
+impl Worker for Sequencer {
+    fn name(&self) -> &'static str {
+        "event_sequencer"
+    }
+
+    fn wake(&self) -> Wake {
+        // Other processes' sequencers move their own rows; the poll only notices that.
+        Wake::OnCommit(Duration::from_millis(250))
+    }
+
+    async fn pass(&mut self) -> Result<Pass> {
+        let db = self.db.clone();
+        let done = blocking(move || db.read(sequence)).await?;
+        if done.head != self.head {
+            self.head = done.head;
+            self.db.wakeup().notify();
+        }
+        Ok(Pass {
+            more: false,
+            position: Some(done.head),
+        })
+    }
+}
