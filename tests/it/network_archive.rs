@@ -471,6 +471,63 @@ async fn bad_archives_leave_the_target_as_it_was(backend: Backend) {
 
 on_both_backends!(bad_archives_leave_the_target_as_it_was);
 
+/// An export reads one snapshot while writers run, so on PostgreSQL it may catch events in the
+/// inbox, committed but not yet given ids. The import puts them in the log after the
+/// archive's last event, in their order, whichever database it goes into.
+#[actix_web::test]
+async fn events_caught_in_the_inbox_join_the_log_on_import() {
+    use agora::events::{self, Event};
+    use agora::ids::{GroupId, UserId};
+    agora::init_tls();
+    if !crate::support::postgres_configured() {
+        return;
+    }
+    let joined = |n: i64| Event::GroupJoined {
+        member: UserId(n),
+        group: GroupId(n),
+    };
+    let source = TestDb::new(Backend::Postgres);
+    let db = source.open();
+    db.write(|conn| events::append(conn, &joined(1))).unwrap();
+    db.read(events::sequence).unwrap();
+    for n in [2, 3] {
+        db.write(|conn| events::append(conn, &joined(n))).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("network.zip");
+    export(&source, &archive).await;
+    let manifest: Value = serde_json::from_slice(&entries(&archive)["manifest.json"]).unwrap();
+    let inbox = manifest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "event_inbox")
+        .unwrap_or_else(|| panic!("no inbox in {manifest}"));
+    assert_eq!(
+        inbox["rows"], 2,
+        "the archive caught two events in the inbox"
+    );
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let target = TestDb::new(backend);
+        import(&target, &archive).await.unwrap();
+        let db = target.open();
+        let batch = db
+            .read(|conn| events::read_after(conn, 0, 10, "test"))
+            .unwrap();
+        let log: Vec<(i64, Event)> = batch.events.into_iter().map(|r| (r.id, r.event)).collect();
+        assert_eq!(
+            log,
+            [(1, joined(1)), (2, joined(2)), (3, joined(3))],
+            "{backend:?}"
+        );
+        assert_eq!(
+            db.read(events::sequence).unwrap().moved,
+            0,
+            "the inbox is empty"
+        );
+    }
+}
+
 /// The commands themselves, as an operator types them: `agora export` beside a running
 /// server, `agora import` into a new data directory, then `agora backup` and `agora restore`.
 #[actix_web::test]
