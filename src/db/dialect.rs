@@ -66,7 +66,7 @@ pub fn lock_accounts(conn: &mut DbConnection) -> diesel::QueryResult<()> {
 pub fn lock_consumer(conn: &mut DbConnection, consumer: &str) -> diesel::QueryResult<()> {
     match conn {
         DbConnection::Postgres(inner) => {
-            // The name's FNV-1a hash, in its own key space beside the event-log lock.
+            // The name's FNV-1a hash, in its own key space beside the single-key turns above.
             let key = consumer
                 .bytes()
                 .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
