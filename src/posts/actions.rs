@@ -164,40 +164,28 @@ pub(super) fn render_body(
     })
 }
 
-/// Whether a body being indexed is new, or replaces one indexed before (an edit, a deletion)
-/// whose tag, mention and backlink rows must go first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Body {
-    New,
-    Replacing,
-}
-
-/// Records the tag, mention and backlink rows of one body (`comment_id` `None`: the post's own
-/// body) of a post in `group_id`.
+/// Replaces the tag and mention rows of one body (`comment_id` `None`: the post's own body)
+/// of a post in `group_id`.
 pub(super) fn index_body(
     conn: &mut DbConnection,
     post_id: PostId,
     group_id: Option<GroupId>,
     comment_id: Option<CommentId>,
     rendered: &Rendered,
-    body: Body,
 ) -> Result<()> {
     let comment_id = body_key(comment_id);
-    if body == Body::Replacing {
-        diesel::delete(
-            post_tags::table
-                .filter(post_tags::post_id.eq(post_id))
-                .filter(post_tags::comment_id.eq(comment_id)),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            mentions::table
-                .filter(mentions::post_id.eq(post_id))
-                .filter(mentions::comment_id.eq(comment_id)),
-        )
-        .execute(conn)?;
-        crate::links::backlinks::forget(conn, post_id, comment_id)?;
-    }
+    diesel::delete(
+        post_tags::table
+            .filter(post_tags::post_id.eq(post_id))
+            .filter(post_tags::comment_id.eq(comment_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        mentions::table
+            .filter(mentions::post_id.eq(post_id))
+            .filter(mentions::comment_id.eq(comment_id)),
+    )
+    .execute(conn)?;
     let now = clock::now();
     let tag_rows: Vec<_> = tags::actions::ensure_tags(conn, &rendered.tags)?
         .into_iter()
@@ -325,14 +313,7 @@ pub fn create_post(
     if let Some(original) = &shared {
         super::shares::count(conn, original.id, 1)?;
     }
-    index_body(
-        conn,
-        id,
-        group.as_ref().map(|g| g.id),
-        None,
-        &rendered,
-        Body::New,
-    )?;
+    index_body(conn, id, group.as_ref().map(|g| g.id), None, &rendered)?;
     if let Some((poll, labels)) = poll {
         super::polls::create(conn, id, poll, &labels)?;
     }
@@ -394,14 +375,7 @@ pub fn edit_post(
             posts::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
-    index_body(
-        conn,
-        post.id,
-        post.group_id,
-        None,
-        &rendered,
-        Body::Replacing,
-    )?;
+    index_body(conn, post.id, post.group_id, None, &rendered)?;
     events::append(conn, &Event::PostEdited(change_of(&post, me)))?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::actions::{Body, Rendered, index_body, render_body};
+use super::actions::{Rendered, index_body, render_body};
 use super::model::{Comment, Post};
 use super::{access, queries};
 use crate::access::Scope;
@@ -75,7 +75,7 @@ pub fn add_comment(
             comments::employees_only.eq(employees_only),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, Some(id), &rendered, Body::New)?;
+    index_body(conn, post.id, post.group_id, Some(id), &rendered)?;
     count_comment(conn, post.id, 1, employees_only)?;
     crate::files::actions::attach(conn, scope, Target::Comment(id), files)?;
     let created = Event::CommentCreated {
@@ -133,14 +133,7 @@ pub fn edit_comment(
             comments::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
-    index_body(
-        conn,
-        post.id,
-        post.group_id,
-        Some(comment.id),
-        &rendered,
-        Body::Replacing,
-    )?;
+    index_body(conn, post.id, post.group_id, Some(comment.id), &rendered)?;
     let edited = change_of(&comment, &post, me);
     events::append(conn, &Event::CommentEdited(edited))?;
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
@@ -185,7 +178,6 @@ pub fn remove_comment(
         post.group_id,
         Some(comment.id),
         &Rendered::nothing(),
-        Body::Replacing,
     )?;
     count_comment(conn, post.id, -1, comment.employees_only)?;
     super::answers::forget_answer(conn, post.id, comment.id)?;
