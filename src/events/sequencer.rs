@@ -1,4 +1,4 @@
-//! Gives PostgreSQL's appended events their ids, in the order their transactions committed.
+//! Gives PostgreSQL's appended events their ids, in the order it finds them committed.
 //!
 //! A writer appends to `event_inbox` and commits without waiting for anyone. The sequencer
 //! moves every committed inbox row into `events` with the next dense ids, in one statement
@@ -25,13 +25,16 @@ pub struct Sequenced {
     pub head: i64,
 }
 
-const MOVE_COMMITTED_ROWS: &str = "\
-    WITH moved AS (DELETE FROM event_inbox \
-                   RETURNING seq, kind, actor_id, subject_id, payload, created_at) \
-    INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
-    SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
-           kind, actor_id, subject_id, payload, created_at \
-    FROM moved";
+/// Inserts the inbox rows that `from` yields into the log after its newest id, in the order
+/// they were appended.
+fn into_log(from: &str) -> String {
+    format!(
+        "INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
+         SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
+                kind, actor_id, subject_id, payload, created_at \
+         FROM {from}"
+    )
+}
 
 /// Moves the inbox's committed rows into the log. Call it outside a transaction: it runs its
 /// own. On SQLite, which appends to the log directly, it only reads the head.
@@ -45,7 +48,13 @@ pub fn sequence(conn: &mut DbConnection) -> Result<Sequenced> {
     write_transaction(conn, |conn| {
         // Taken before the statement below, whose snapshot then sees the previous turn's ids.
         lock_sequencer(conn)?;
-        let moved = diesel::sql_query(MOVE_COMMITTED_ROWS).execute(conn)?;
+        // One statement, one snapshot: every row deleted is a row inserted.
+        let moved = diesel::sql_query(format!(
+            "WITH moved AS (DELETE FROM event_inbox \
+                            RETURNING seq, kind, actor_id, subject_id, payload, created_at) {}",
+            into_log("moved")
+        ))
+        .execute(conn)?;
         Ok(Sequenced {
             moved,
             head: last_id(conn)?,
@@ -54,16 +63,10 @@ pub fn sequence(conn: &mut DbConnection) -> Result<Sequenced> {
 }
 
 /// After an import: rows the archive's inbox held (committed at the source, not yet given
-/// ids) come after every event in the archive, in their order. Run in the import's
-/// transaction, when nothing else writes.
+/// ids) come after every event in the archive, in their order. Run in a transaction, while
+/// nothing else writes.
 pub fn adopt_inbox(conn: &mut DbConnection) -> Result<usize> {
-    let moved = diesel::sql_query(
-        "INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
-         SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
-                kind, actor_id, subject_id, payload, created_at \
-         FROM event_inbox",
-    )
-    .execute(conn)?;
+    let moved = diesel::sql_query(into_log("event_inbox")).execute(conn)?;
     diesel::sql_query("DELETE FROM event_inbox").execute(conn)?;
     Ok(moved)
 }
@@ -90,7 +93,8 @@ impl Worker for Sequencer {
     }
 
     fn wake(&self) -> Wake {
-        // Other processes' sequencers move their own rows; the poll only notices that.
+        // The poll moves rows a process left when it died, and notices the head moved by
+        // other processes' sequencers.
         Wake::OnCommit(Duration::from_millis(250))
     }
 
