@@ -148,7 +148,10 @@ describe('single sign-on', () => {
     await provider.getByRole('heading', { name: 'Signed out of the company account' }).waitFor();
 
     assert.deepEqual(t.idp.backchannel.map((b) => b.ok), [true], `Agora accepted the logout token: ${JSON.stringify(t.idp.backchannel)}`);
-    await until(() => page.evaluate(() => window.testStream.readyState === EventSource.CLOSED), 'the live stream ended');
+    // The server ends the stream at once; the browser then waits the stream's `retry` (5 s)
+    // before reconnecting, and that reconnection is refused, which closes the EventSource.
+    await until(() => page.evaluate(() => window.testStream.readyState !== EventSource.OPEN), 'the live stream ended', 2_000);
+    await until(() => page.evaluate(() => window.testStream.readyState === EventSource.CLOSED), 'the reconnection was refused', 10_000);
     assert.equal(await me(page), null);
     await page.reload();
     await page.waitForURL('/sign-in');
