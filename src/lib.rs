@@ -83,6 +83,8 @@ pub struct App {
     pub hook_limiter: bots::HookLimiter,
     /// The home rail's suggestions per reader, for a few minutes.
     pub rail_cache: Arc<recommendations::cache::RailCache>,
+    /// Viewers' scopes and follows, remembered under their access stamps.
+    pub remembered: Arc<access::remembered::Remembered>,
 }
 
 impl App {
@@ -131,6 +133,7 @@ impl App {
             outbound,
             hook_limiter: bots::HookLimiter::default(),
             rail_cache: Arc::default(),
+            remembered: Arc::default(),
         })
     }
 

@@ -47,8 +47,23 @@ pub fn circle(conn: &mut DbConnection, scope: &Scope) -> Result<Circle> {
             co_members.into_iter().chain(viewer.user_id()).collect(),
         ));
     }
-    // An employee's circle is asked on every feed page: read the few guests, and of them the
-    // ones she works with, rather than every member of her (possibly company-wide) groups.
+    // An employee's circle is asked on every feed page: remembered where her scope was, unless
+    // her credential limits her groups (and so her circle) further.
+    match (viewer, scope.memory()) {
+        (Viewer::User(me), Some((remembered, stamp))) if me.limit.is_none() => {
+            let load = || employee_circle(conn, scope);
+            Ok(remembered
+                .employee_circle(me.id, stamp, load)?
+                .as_ref()
+                .clone())
+        }
+        _ => employee_circle(conn, scope),
+    }
+}
+
+/// An employee's circle: read the few guests, and of them the ones she works with, rather than
+/// every member of her (possibly company-wide) groups.
+fn employee_circle(conn: &mut DbConnection, scope: &Scope) -> Result<Circle> {
     let guests = queries::guest_ids(conn)?;
     let met: HashSet<UserId> = groups::access::co_members_among(conn, scope, &guests)?
         .into_iter()

@@ -8,8 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::model::User;
 use crate::access::Viewer;
+use crate::access::remembered::AccessStamp;
 use crate::audit::{self, AuditAction, Entry, Subject};
-use crate::db::schema::{api_token_groups, api_tokens, sessions, users};
+use crate::db::schema::{access_epoch, api_token_groups, api_tokens, sessions, users};
 use crate::db::{DbConnection, new_id};
 use crate::error::Result;
 use crate::events::{self, Event};
@@ -65,6 +66,8 @@ pub struct ApiToken {
 pub struct Resolved {
     pub viewer: Viewer,
     pub user: User,
+    /// The stamps under which the viewer's scope may be remembered, read with the user.
+    pub stamp: AccessStamp,
 }
 
 /// A random URL-safe string of 32 bytes.
@@ -166,10 +169,10 @@ pub fn resolve_session(conn: &mut DbConnection, id: i64) -> Result<Option<(Sessi
         .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
         .filter(users::deactivated_at.is_null())
-        .select((Session::as_select(), User::as_select()))
-        .first::<(Session, User)>(conn)
+        .select((Session::as_select(), User::as_select(), stamp_columns()))
+        .first::<(Session, User, Stamps)>(conn)
         .optional()?;
-    Ok(found.map(|(session, user)| (session, resolved(user))))
+    Ok(found.map(|(session, user, stamps)| (session, resolved(user, stamps))))
 }
 
 /// Ends session `id` on `by`'s behalf (none: Agora itself, or the identity provider), asked
@@ -289,13 +292,13 @@ pub fn resolve_api_token(
                 .is_null()
                 .or(api_tokens::expires_at.gt(Utc::now().naive_utc())),
         )
-        .select((ApiToken::as_select(), User::as_select()))
-        .first::<(ApiToken, User)>(conn)
+        .select((ApiToken::as_select(), User::as_select(), stamp_columns()))
+        .first::<(ApiToken, User, Stamps)>(conn)
         .optional()?;
-    let Some((token, user)) = found else {
+    let Some((token, user, stamps)) = found else {
         return Ok(None);
     };
-    let mut resolved = resolved(user);
+    let mut resolved = resolved(user, stamps);
     if token.group_limited
         && let Viewer::User(principal) = &mut resolved.viewer
     {
@@ -385,9 +388,30 @@ pub fn last_sign_in(conn: &mut DbConnection, user_id: UserId) -> Result<Option<N
     Ok(session.max(token))
 }
 
-fn resolved(user: User) -> Resolved {
+/// The user's `access_version` and the `access_epoch`, as selected with the user's row.
+type Stamps = (i64, Option<i64>);
+
+/// The stamps, selected in the statement that reads the credential's user, so that they are
+/// never newer than what is read after them (see `access::remembered`).
+fn stamp_columns() -> (
+    users::access_version,
+    diesel::dsl::SingleValue<diesel::dsl::Select<access_epoch::table, access_epoch::value>>,
+) {
+    (
+        users::access_version,
+        access_epoch::table
+            .select(access_epoch::value)
+            .single_value(),
+    )
+}
+
+fn resolved(user: User, (version, epoch): Stamps) -> Resolved {
     Resolved {
         viewer: user.viewer(),
         user,
+        stamp: AccessStamp {
+            version,
+            epoch: epoch.unwrap_or(0),
+        },
     }
 }

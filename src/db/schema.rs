@@ -21,6 +21,14 @@ diesel::table! {
         time_zone -> Text,
         photo_id -> Nullable<BigInt>,
         deleted_at -> Nullable<Timestamp>,
+        access_version -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_epoch (id) {
+        id -> Integer,
+        value -> BigInt,
     }
 }
 
@@ -743,3 +751,6 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+diesel::allow_tables_to_appear_in_same_query!(access_epoch, sessions);
+diesel::allow_tables_to_appear_in_same_query!(access_epoch, api_tokens);
+diesel::allow_tables_to_appear_in_same_query!(access_epoch, users);

@@ -8,7 +8,6 @@ pub mod atom;
 use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
-use crate::follows;
 use crate::groups;
 use crate::ids::{GroupId, UserId};
 use crate::posts::access::{self, Member, Source};
@@ -58,17 +57,12 @@ pub fn read(
     let mut continue_before = None;
     let posts = match feed {
         Feed::Home => {
-            let mut members: Vec<Member> = follows::followed_users(conn, me)?
-                .into_iter()
-                .map(Member::Author)
-                .collect();
+            let follows = scope.follows(conn)?;
+            let mut members: Vec<Member> =
+                follows.users.iter().copied().map(Member::Author).collect();
             members.push(Member::Author(me));
             members.extend(scope.member_groups().into_iter().map(Member::Group));
-            members.extend(
-                follows::followed_tags(conn, me)?
-                    .into_iter()
-                    .map(Member::Tag),
-            );
+            members.extend(follows.tags.iter().copied().map(Member::Tag));
             let page = access::merged_page(conn, scope, &members, before, fetch)?;
             continue_before = page.continue_before;
             page.posts

@@ -130,6 +130,21 @@ fn refuse_past_limit(count: i64, limit: i64, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The people and tags a user follows: with her groups, what her home feed merges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Follows {
+    pub users: Vec<UserId>,
+    pub tags: Vec<i64>,
+}
+
+/// Whom and what `user_id` follows.
+pub fn of(conn: &mut DbConnection, user_id: UserId) -> Result<Follows> {
+    Ok(Follows {
+        users: followed_users(conn, user_id)?,
+        tags: followed_tags(conn, user_id)?,
+    })
+}
+
 /// Ids of the people `user_id` follows.
 pub fn followed_users(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<UserId>> {
     Ok(user_follows::table

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::for_path;
 use crate::App;
 use crate::access::Viewer;
+use crate::access::remembered::AccessStamp;
 use crate::accounts::User;
 use crate::accounts::sessions::{self, Origin, Session, seen_long_ago};
 use crate::error::{Error, ErrorCode, Result};
@@ -41,6 +42,10 @@ pub enum Credential {
 pub struct Caller {
     pub viewer: Viewer,
     pub user: Option<User>,
+    /// Under which the viewer's scope may be remembered: only for requests that change
+    /// nothing (GET, HEAD), so that a request that does reads what it changed. `None` when not
+    /// signed in.
+    pub stamp: Option<AccessStamp>,
     pub credential: Credential,
     /// Where the request came from, for the audit log and credentials issued to it.
     pub origin: Origin,
@@ -114,6 +119,7 @@ impl Caller {
             return Ok(Caller {
                 viewer: resolved.viewer,
                 user: Some(resolved.user),
+                stamp: remembers(req).then_some(resolved.stamp),
                 credential: Credential::Token(token.id),
                 origin: origin(req),
             });
@@ -126,6 +132,7 @@ impl Caller {
             return Ok(Caller {
                 viewer: Viewer::Anonymous,
                 user: None,
+                stamp: None,
                 credential: Credential::None,
                 origin: origin(req),
             });
@@ -147,6 +154,7 @@ impl Caller {
             return Ok(Caller {
                 viewer: Viewer::Anonymous,
                 user: None,
+                stamp: None,
                 credential: Credential::None,
                 origin: origin(req),
             });
@@ -154,6 +162,7 @@ impl Caller {
         Ok(Caller {
             viewer: resolved.viewer,
             user: Some(resolved.user),
+            stamp: remembers(req).then_some(resolved.stamp),
             credential: Credential::Session(session),
             origin: origin(req),
         })
@@ -177,6 +186,13 @@ impl FromRequest for Caller {
             Ok(caller)
         })
     }
+}
+
+/// Whether `req` may read through remembered scopes: one that may change something must see
+/// its own change, which its credential's stamps, read before it, do not cover.
+fn remembers(req: &HttpRequest) -> bool {
+    use actix_web::http::Method;
+    matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
 /// Where a request comes from, for credentials issued to it and the audit log.

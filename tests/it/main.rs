@@ -39,6 +39,7 @@ mod private_postgres;
 mod process;
 mod questions;
 mod recommendations;
+mod remembered_scopes;
 mod saved;
 mod scim;
 mod search;

@@ -29,6 +29,8 @@ mod stream;
 mod users;
 mod webhooks;
 
+use std::sync::Arc;
+
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 
@@ -61,17 +63,22 @@ pub async fn read<T: Send + 'static>(
     caller: &Caller,
     work: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let (db, viewer) = (app.db.clone(), caller.viewer.clone());
+    let (db, viewer, stamp) = (app.db.clone(), caller.viewer.clone(), caller.stamp);
+    let remembered = Arc::clone(&app.remembered);
     blocking(move || {
         db.read(|conn| {
-            let scope = Scope::resolve(conn, &viewer)?;
+            let scope = match stamp {
+                Some(stamp) => remembered.scope(conn, &viewer, stamp)?,
+                None => Scope::resolve(conn, &viewer)?,
+            };
             work(conn, &scope)
         })
     })
     .await
 }
 
-/// Runs a change in one write transaction with the caller's scope, resolved inside it.
+/// Runs a change in one write transaction with the caller's scope, resolved inside it (never
+/// remembered: what a change may do is decided on what its transaction reads).
 pub async fn write<T: Send + 'static>(
     app: &web::Data<App>,
     caller: &Caller,

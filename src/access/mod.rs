@@ -2,11 +2,15 @@
 //! here (directly, or through its area's `access.rs`), so that a guest or a non-member sees
 //! nothing of what they shouldn't.
 
+pub mod remembered;
+
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::accounts::UserKind;
 use crate::db::DbConnection;
 use crate::error::{Error, ErrorCode, Result};
+use crate::follows::{self, Follows};
 use crate::groups::{self, Group, Role, Visibility};
 use crate::ids::{GroupId, UserId};
 
@@ -116,6 +120,18 @@ pub struct Scope {
     readable: Vec<GroupId>,
     /// The public groups among them. Sorted.
     public: Vec<GroupId>,
+    /// Where the viewer's follows may be remembered, when the scope was.
+    memory: Option<Memory>,
+}
+
+/// The remembered inputs a scope came from, and the stamps they were read under.
+#[derive(Clone)]
+struct Memory(Arc<remembered::Remembered>, remembered::AccessStamp);
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memory({:?})", self.1)
+    }
 }
 
 /// Viewers who see the same of any post they may all read: see [`Scope::reader_class`].
@@ -181,6 +197,36 @@ impl Scope {
             roles: HashMap::new(),
             readable: Vec::new(),
             public: Vec::new(),
+            memory: None,
+        }
+    }
+
+    /// The same scope, remembering the viewer's follows in `remembered` under `stamp`.
+    fn remembering(
+        mut self,
+        remembered: Arc<remembered::Remembered>,
+        stamp: remembered::AccessStamp,
+    ) -> Scope {
+        self.memory = Some(Memory(remembered, stamp));
+        self
+    }
+
+    /// Where what the scope came from is remembered, and under which stamps: for loaders of
+    /// what the viewer's requests read again and again (her circle).
+    pub fn memory(&self) -> Option<(&remembered::Remembered, remembered::AccessStamp)> {
+        self.memory
+            .as_ref()
+            .map(|Memory(remembered, stamp)| (&**remembered, *stamp))
+    }
+
+    /// The people and tags the viewer follows (none when not signed in).
+    pub fn follows(&self, conn: &mut DbConnection) -> Result<Arc<Follows>> {
+        let Some(me) = self.viewer.user_id() else {
+            return Ok(Arc::default());
+        };
+        match &self.memory {
+            Some(Memory(remembered, stamp)) => remembered.follows(conn, me, *stamp),
+            None => Ok(Arc::new(follows::of(conn, me)?)),
         }
     }
 
@@ -194,6 +240,7 @@ impl Scope {
             roles: HashMap::new(),
             readable,
             public: Vec::new(),
+            memory: None,
         }
     }
 

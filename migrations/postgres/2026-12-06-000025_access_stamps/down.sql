@@ -1,0 +1,15 @@
+DROP TRIGGER users_access_guest_deleted ON users;
+DROP TRIGGER users_access_guest_changed ON users;
+DROP TRIGGER users_access_guest_created ON users;
+DROP TRIGGER memberships_access_guests ON memberships;
+DROP FUNCTION access_epoch_bump_for_guests();
+DROP TRIGGER groups_access_visibility ON groups;
+DROP TRIGGER groups_access_created ON groups;
+DROP FUNCTION access_epoch_bump();
+DROP FUNCTION access_epoch_bump_now();
+DROP TRIGGER tag_follows_access ON tag_follows;
+DROP TRIGGER user_follows_access ON user_follows;
+DROP TRIGGER memberships_access ON memberships;
+DROP FUNCTION access_version_bump();
+DROP TABLE access_epoch;
+ALTER TABLE users DROP COLUMN access_version;
