@@ -83,7 +83,8 @@ pub struct App {
     pub hook_limiter: bots::HookLimiter,
     /// The home rail's suggestions per reader, for a few minutes.
     pub rail_cache: Arc<recommendations::cache::RailCache>,
-    /// Viewers' scopes and follows, remembered under their access stamps.
+    /// What viewers' scopes, circles and home feeds are built from, remembered under their
+    /// access stamps.
     pub remembered: Arc<access::remembered::Remembered>,
 }
 

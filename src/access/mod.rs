@@ -120,7 +120,8 @@ pub struct Scope {
     readable: Vec<GroupId>,
     /// The public groups among them. Sorted.
     public: Vec<GroupId>,
-    /// Where the viewer's follows may be remembered, when the scope was.
+    /// Where what the viewer's requests read again and again (her follows, her circle) is
+    /// remembered, when the scope came from there.
     memory: Option<Memory>,
 }
 
@@ -201,7 +202,8 @@ impl Scope {
         }
     }
 
-    /// The same scope, remembering the viewer's follows in `remembered` under `stamp`.
+    /// The same scope, remembering the viewer's follows and circle in `remembered` under
+    /// `stamp`.
     fn remembering(
         mut self,
         remembered: Arc<remembered::Remembered>,

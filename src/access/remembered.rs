@@ -5,12 +5,13 @@
 //! Nothing here can go stale: database triggers bump the user's `access_version` on any change
 //! to her memberships or follows, and `access_epoch` on any change to which groups are public,
 //! who is a guest, or a guest's groups, in the transaction that makes the change (migration
-//! `2026-12-06-000025_access_stamps`). A
-//! request reads both stamps with its credential, in the same statement as the user's row, and
-//! an entry is used only under the stamps it was read with. Whatever is read after the stamps
-//! is at least as new as they are, so an entry never holds less than its stamp promises; a
-//! change committed after the request's stamps were read is seen by her next request, as it
-//! would be without remembering. The same holds across processes sharing one database.
+//! `2026-12-06-000025_access_stamps`). A request reads both stamps with its credential, in the
+//! same statement as the user's row, and an entry is used only under the stamps it was read
+//! with. Whatever is read after the stamps is at least as new as they are, so an entry never
+//! holds less than its stamp promises; a change committed after the request's stamps were read
+//! is seen by her next request, as it would be without remembering. The same holds across
+//! processes sharing one database. Only requests that change nothing read through here (see
+//! `http::extract::Caller::stamp`).
 
 use std::collections::HashMap;
 use std::hash::Hash;
