@@ -447,7 +447,24 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     // On a connection of its own: the server may close the writer's kept-alive one after the
     // refusal, and a reused connection then fails in the client, which is not the question.
     let reader = Client::at(&admin.base, admin.token.as_deref());
-    let (status, _) = reader.get("/api/v1/feeds/home").await;
+    let read = || {
+        reader
+            .request(reqwest::Method::GET, "/api/v1/feeds/home")
+            .send()
+    };
+    // Asked twice at most: under the whole suite, a fresh connection has three times been
+    // closed unanswered here (never when run alone; cause not found yet, see the log printed
+    // below when it happens twice). A dead server fails both.
+    let read = match read().await {
+        Ok(response) => Ok(response),
+        Err(_) => read().await,
+    };
+    let status = read.map(|r| r.status()).unwrap_or_else(|error| {
+        panic!(
+            "no answer to a read: {error}; the server's log:\n{}",
+            server.log()
+        )
+    });
     assert_eq!(status, StatusCode::OK, "reads stop on a full disk");
 
     // Room again: writes go through without a restart.
