@@ -142,9 +142,13 @@ fn main() -> ExitCode {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AGORA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log.level));
+    // A line that cannot be written (its disk full) is dropped: reporting the failure would
+    // print to the same standard error, and `eprintln!` panics when that fails too, taking
+    // down whatever was logging, such as a request.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     if config.log.format == LogFormat::Json {
         builder.json().init();
     } else {

@@ -498,6 +498,29 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     assert_eq!(verdicts, ["ok"]);
 }
 
+/// A server whose log cannot be written (its disk full: here `/dev/full`, where every write
+/// fails) drops the lines and goes on serving; it used to panic in whatever was logging, which
+/// dropped requests without an answer.
+#[actix_web::test]
+async fn a_log_that_cannot_be_written_stops_nothing() {
+    agora::init_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("agora.db").display());
+    let server =
+        Process::start_logging_to(&url, &data, &[], std::path::Path::new("/dev/full")).await;
+    let admin = server.admin().await;
+    for n in 0..5 {
+        let (status, body) = admin
+            .post("/api/v1/posts", json!({"body": format!("Unlogged {n}")}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = admin.get("/api/v1/feeds/home").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(n + 1));
+    }
+}
+
 #[derive(diesel::QueryableByName)]
 struct IntegrityCheck {
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -21,17 +21,26 @@ impl Process {
     /// Starts the server on the database at `url` with its data in `data_dir` and the extra
     /// `AGORA_*` settings `env`, on a free port; returns once it answers `/readyz`.
     pub async fn start(url: &str, data_dir: &Path, env: &[(&str, &str)]) -> Process {
+        Process::start_logging_to(url, data_dir, env, &data_dir.join("server.log")).await
+    }
+
+    /// [`Process::start`], with the server's standard error appended to `log`.
+    pub async fn start_logging_to(
+        url: &str,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Process {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         std::fs::create_dir_all(data_dir).unwrap();
-        let log = data_dir.join("server.log");
         let output = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&log)
+            .open(log)
             .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_agora"))
             .env("AGORA_DATABASE_URL", url)
@@ -47,7 +56,7 @@ impl Process {
         let process = Process {
             base: format!("http://127.0.0.1:{port}"),
             child,
-            log,
+            log: log.to_path_buf(),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         let ready = format!("{}/readyz", process.base);
@@ -66,9 +75,14 @@ impl Process {
     }
 
     /// What the server wrote to its standard error so far (every start on this data
-    /// directory).
+    /// directory), its first mebibyte.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        use std::io::Read;
+        let mut log = String::new();
+        if let Ok(file) = std::fs::File::open(&self.log) {
+            let _ = file.take(1 << 20).read_to_string(&mut log);
+        }
+        log
     }
 
     pub fn client(&self, token: Option<&str>) -> Client {
