@@ -1,7 +1,7 @@
 //! Feeds: home, company, group, tag and person, newest first and cursor-paged. Read-time
 //! merges: the viewer's followed people, tags and groups are resolved once, each source gives
-//! at most a page, and the pages are merged; then authors, groups, counts and `liked_by_me`
-//! are filled in one query each.
+//! at most a page, and the pages are merged; then the page is filled: authors, groups, and what
+//! its posts carry (tags, mentions, the viewer's likes and bookmarks) in one statement.
 
 pub mod atom;
 
@@ -91,7 +91,7 @@ pub fn read(
         }
         Feed::Person(id) => {
             let person = accounts::access::visible_user(conn, scope, *id)?;
-            let source = Source::Authors(&[person.id]);
+            let source = Source::Author(person.id);
             access::feed_page(conn, scope, source, Listing::default(), after, fetch)?
         }
     };

@@ -20,8 +20,8 @@ pub enum Source<'a> {
     Company,
     /// One group.
     Group(GroupId),
-    /// Posts by any of these people.
-    Authors(&'a [UserId]),
+    /// Posts by one person: one range of `(author_id, id)`, however much she wrote.
+    Author(UserId),
     /// Posts tagged with any of these tags.
     Tags(&'a [i64]),
 }
@@ -162,7 +162,7 @@ pub fn feed_page(
     let source: PostFilter = match (source, after) {
         (Source::Company, _) => Box::new(posts::id.gt(0)),
         (Source::Group(id), _) => Box::new(posts::group_id.assume_not_null().eq(id)),
-        (Source::Authors(ids), _) => Box::new(posts::author_id.eq_any(ids.to_vec())),
+        (Source::Author(id), _) => Box::new(posts::author_id.eq(id)),
         (Source::Tags(tags), before) if listing.sort == Sort::Latest => {
             let before = match before {
                 Some(After::Latest(id)) => Some(id),

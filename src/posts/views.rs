@@ -1,7 +1,7 @@
 //! What handlers and templates get of posts and comments, filled in a fixed number of queries
 //! per page whatever its length.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -177,6 +177,9 @@ fn editor(
 
 /// Views of `posts` (all readable by the viewer), in the same order.
 pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Result<Vec<PostView>> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
     let people: Vec<UserId> = posts
         .iter()
@@ -193,24 +196,19 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
         .into_iter()
         .map(|g| (g.id.clone(), g))
         .collect();
-    let mut tags: HashMap<PostId, Vec<String>> = HashMap::new();
-    for (post, tag) in queries::tags_of(conn, &ids)? {
-        tags.entry(post).or_default().push(tag);
-    }
-    let mut mentions: HashMap<PostId, Vec<String>> = HashMap::new();
-    for (post, user) in queries::mentions_of(conn, &ids)? {
-        mentions.entry(post).or_default().push(user.to_string());
-    }
-    let (liked, saved) = match scope.viewer().user_id() {
-        Some(me) => (
-            queries::liked_posts(conn, me, &ids)?,
-            queries::saved_posts(conn, me, &ids)?,
-        ),
-        None => Default::default(),
+    let mut carried = queries::carried(conn, scope.viewer().user_id(), &ids)?;
+    let having = |with: &HashSet<PostId>| -> Vec<Post> {
+        posts
+            .iter()
+            .filter(|p| with.contains(&p.id))
+            .cloned()
+            .collect()
     };
-    let mut polls = super::polls::views(conn, scope, &circle, posts)?;
-    let mut announcements = super::announcements::views(conn, scope, posts)?;
-    let mut files = crate::files::views::on_posts(conn, &ids)?;
+    let mut polls = super::polls::views(conn, scope, &circle, &having(&carried.with_poll))?;
+    let mut announcements =
+        super::announcements::views(conn, scope, &having(&carried.with_announcement))?;
+    let with_files: Vec<PostId> = carried.with_files.iter().copied().collect();
+    let mut files = crate::files::views::on_posts(conn, &with_files)?;
     let links: Vec<(PostId, &str)> = posts.iter().map(|p| (p.id, p.links.as_str())).collect();
     let mut cards = unfold::cards(conn, scope, &circle, &links)?;
     let mut previews = preview_views::on_posts(conn, &links)?;
@@ -232,13 +230,19 @@ pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Res
                     .and_then(|g| group_views.get(&g.to_string()).cloned()),
                 body: post.body.clone(),
                 html: shown_html(&post.html, &circle),
-                tags: tags.remove(&post.id).unwrap_or_default(),
-                mentions: mentions.remove(&post.id).unwrap_or_default(),
+                tags: carried.tags.remove(&post.id).unwrap_or_default(),
+                mentions: carried
+                    .mentions
+                    .remove(&post.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(UserId::to_string)
+                    .collect(),
                 links: serde_json::from_str(&post.links).unwrap_or_default(),
                 like_count: post.like_count,
                 comment_count: post.comments_seen_by(scope),
-                liked_by_me: liked.contains(&post.id),
-                saved_by_me: saved.contains(&post.id),
+                liked_by_me: carried.liked.contains(&post.id),
+                saved_by_me: carried.saved.contains(&post.id),
                 created_at: post.created_at.and_utc(),
                 edited_at: post.edited_at.map(|t| t.and_utc()),
                 edited_by_moderator,

@@ -1,7 +1,6 @@
-//! Plain reads of what bodies carry: their tags and mentions, who likes a post, and the tags
-//! in use (trending, completion).
-
-use std::collections::HashSet;
+//! Plain reads of what bodies carry: whom one body mentions, who likes a post, and the tags in
+//! use (trending, completion). A page's tags and mentions come with the rest of what its posts
+//! carry (`carried`).
 
 use diesel::prelude::*;
 
@@ -9,32 +8,6 @@ use crate::db::DbConnection;
 use crate::db::schema::{mentions, post_likes, post_tags, tags};
 use crate::error::Result;
 use crate::ids::{CommentId, GroupId, PostId, UserId};
-
-/// (post id, tag name) of the bodies of `post_ids`.
-pub(in crate::posts) fn tags_of(
-    conn: &mut DbConnection,
-    post_ids: &[PostId],
-) -> Result<Vec<(PostId, String)>> {
-    Ok(post_tags::table
-        .inner_join(tags::table)
-        .filter(post_tags::post_id.eq_any(post_ids.to_vec()))
-        .filter(post_tags::comment_id.eq(0))
-        .order(tags::name.asc())
-        .select((post_tags::post_id, tags::name))
-        .load(conn)?)
-}
-
-/// (post id, user id) of the mentions in the bodies of `post_ids`.
-pub(in crate::posts) fn mentions_of(
-    conn: &mut DbConnection,
-    post_ids: &[PostId],
-) -> Result<Vec<(PostId, UserId)>> {
-    Ok(mentions::table
-        .filter(mentions::post_id.eq_any(post_ids.to_vec()))
-        .filter(mentions::comment_id.eq(0))
-        .select((mentions::post_id, mentions::user_id))
-        .load(conn)?)
-}
 
 /// Who one body mentions (`comment_id` `None`: the post's own body).
 pub(in crate::posts) fn mentioned_in(
@@ -47,20 +20,6 @@ pub(in crate::posts) fn mentioned_in(
         .filter(mentions::comment_id.eq(crate::posts::actions::body_key(comment_id)))
         .select(mentions::user_id)
         .load(conn)?)
-}
-
-/// Which of `post_ids` `user_id` likes.
-pub(in crate::posts) fn liked_posts(
-    conn: &mut DbConnection,
-    user_id: UserId,
-    post_ids: &[PostId],
-) -> Result<HashSet<PostId>> {
-    let ids: Vec<PostId> = post_likes::table
-        .filter(post_likes::user_id.eq(user_id))
-        .filter(post_likes::post_id.eq_any(post_ids.to_vec()))
-        .select(post_likes::post_id)
-        .load(conn)?;
-    Ok(ids.into_iter().collect())
 }
 
 /// Ids of the users who like post `post_id`, newest first.

@@ -1,8 +1,9 @@
-//! Plain reads of posts, private to the area: the posts themselves here; comments, the tags,
-//! mentions and likes of bodies, the ranges a merged feed is read from, bookmarks, and what one
-//! person wrote and liked (for her export), beside.
+//! Plain reads of posts, private to the area: the posts themselves here; comments, what a
+//! page's posts carry, the tags, mentions and likes of bodies, the ranges a merged feed is read
+//! from, bookmarks, and what one person wrote and liked (for her export), beside.
 
 mod bodies;
+mod carried;
 mod comments;
 mod feeds;
 mod own;
@@ -12,6 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 pub(in crate::posts) use bodies::*;
+pub(in crate::posts) use carried::*;
 pub(in crate::posts) use comments::*;
 pub use feeds::Member;
 pub(in crate::posts) use feeds::*;

@@ -1,5 +1,6 @@
-//! Plain reads of bookmarks: which of a page's posts and comments the viewer saved, and her
-//! list of them.
+//! Plain reads of bookmarks: which of a page's comments the viewer saved, and her list of them.
+//! Which of a page's posts she saved comes with the rest of what they carry
+//! (`carried`).
 
 use std::collections::HashSet;
 
@@ -13,21 +14,6 @@ use crate::ids::{CommentId, PostId, UserId};
 
 /// One bookmark: its id (the list's order), what it saves, and when.
 pub(in crate::posts) type Bookmark = (i64, PostId, Option<CommentId>, NaiveDateTime);
-
-/// Which of `post_ids` `user_id` saved (the posts themselves, not their comments).
-pub(in crate::posts) fn saved_posts(
-    conn: &mut DbConnection,
-    user_id: UserId,
-    post_ids: &[PostId],
-) -> Result<HashSet<PostId>> {
-    let ids: Vec<PostId> = bookmarks::table
-        .filter(bookmarks::user_id.eq(user_id))
-        .filter(bookmarks::comment_id.is_null())
-        .filter(bookmarks::post_id.eq_any(post_ids.to_vec()))
-        .select(bookmarks::post_id)
-        .load(conn)?;
-    Ok(ids.into_iter().collect())
-}
 
 /// Which of `comment_ids` `user_id` saved.
 pub(in crate::posts) fn saved_comments(
