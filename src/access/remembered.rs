@@ -1,6 +1,7 @@
 //! What a viewer's scope, circle and home feed are built from — her roles in her groups, the
-//! public groups, the guests she does not work with, the people and tags she follows —
-//! remembered between her requests, so that a feed does not read them again on every page.
+//! public groups, the guests she does not work with, the people and tags she follows, and
+//! which groups have guests — remembered between her requests, so that a feed does not read
+//! them again on every page.
 //!
 //! Nothing here can go stale: database triggers bump the user's `access_version` on any change
 //! to her memberships or follows, and `access_epoch` on any change to which groups are public,
@@ -10,10 +11,10 @@
 //! with. Whatever is read after the stamps is at least as new as they are, so an entry never
 //! holds less than its stamp promises; a change committed after the request's stamps were read
 //! is seen by her next request, as it would be without remembering. The same holds across
-//! processes sharing one database. Only requests that change nothing read through here (see
-//! `http::extract::Caller::stamp`).
+//! processes sharing one database. A request that may change something reads the stamps again
+//! after its change (see `http::extract::Caller::stamp`); its writes never read through here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
@@ -45,6 +46,8 @@ pub struct Remembered {
     public: Stamped<(), i64, Vec<GroupId>>,
     /// Employees' circles, which depend on their groups and on the guests'.
     circles: Stamped<UserId, AccessStamp, Circle>,
+    /// The groups with guests among their members, which group views tell.
+    groups_with_guests: Stamped<(), i64, HashSet<GroupId>>,
 }
 
 impl Remembered {
@@ -84,6 +87,17 @@ impl Remembered {
     ) -> Result<Arc<Follows>> {
         self.follows
             .get_or_load(user, stamp.version, || follows::of(conn, user))
+    }
+
+    /// Every group with a guest among its members, a credential read with `stamp`.
+    pub fn groups_with_guests(
+        &self,
+        conn: &mut DbConnection,
+        stamp: AccessStamp,
+    ) -> Result<Arc<HashSet<GroupId>>> {
+        self.groups_with_guests.get_or_load((), stamp.epoch, || {
+            groups::system::group_ids_with_guests(conn)
+        })
     }
 
     /// The circle of employee `user`, as `load` reads it, her credential read with `stamp`.

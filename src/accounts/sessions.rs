@@ -405,13 +405,28 @@ fn stamp_columns() -> (
     )
 }
 
-fn resolved(user: User, (version, epoch): Stamps) -> Resolved {
+fn resolved(user: User, stamps: Stamps) -> Resolved {
     Resolved {
         viewer: user.viewer(),
         user,
-        stamp: AccessStamp {
-            version,
-            epoch: epoch.unwrap_or(0),
-        },
+        stamp: stamp_of(stamps),
     }
+}
+
+fn stamp_of((version, epoch): Stamps) -> AccessStamp {
+    AccessStamp {
+        version,
+        epoch: epoch.unwrap_or(0),
+    }
+}
+
+/// The stamps of `user` as they are now (`None`: no such user): under them, a request that
+/// changed something reads through remembered scopes with its change included.
+pub fn current_stamp(conn: &mut DbConnection, user: UserId) -> Result<Option<AccessStamp>> {
+    let stamps: Option<Stamps> = users::table
+        .find(user)
+        .select(stamp_columns())
+        .first(conn)
+        .optional()?;
+    Ok(stamps.map(stamp_of))
 }

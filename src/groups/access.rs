@@ -1,6 +1,8 @@
 //! The only public loaders of groups and memberships; what the viewer may not see is reported
 //! exactly like what does not exist.
 
+use std::sync::Arc;
+
 use super::model::{Group, Role};
 use super::queries;
 use super::views::{GroupView, MemberView};
@@ -76,8 +78,13 @@ pub fn directory(
 /// Views of `groups` with the viewer's role in each, and whether guests are among their
 /// members.
 pub fn views(conn: &mut DbConnection, scope: &Scope, groups: &[Group]) -> Result<Vec<GroupView>> {
-    let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
-    let with_guests = queries::with_guests(conn, &ids)?;
+    let with_guests = match scope.memory() {
+        Some((remembered, stamp)) => remembered.groups_with_guests(conn, stamp)?,
+        None => {
+            let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
+            Arc::new(queries::with_guests(conn, &ids)?)
+        }
+    };
     Ok(groups
         .iter()
         .map(|g| GroupView::of(g, scope.role_in(g.id), with_guests.contains(&g.id)))

@@ -62,6 +62,19 @@ pub(super) fn with_guests(
     Ok(ids.into_iter().collect())
 }
 
+/// Every group with a guest among its members: few, since guests are.
+pub(super) fn all_with_guests(
+    conn: &mut DbConnection,
+) -> Result<std::collections::HashSet<GroupId>> {
+    let ids: Vec<GroupId> = memberships::table
+        .inner_join(users::table.on(users::id.eq(memberships::user_id)))
+        .filter(users::kind.eq("guest"))
+        .select(memberships::group_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
 pub(super) fn roles_of(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<(GroupId, String)>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))

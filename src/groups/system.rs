@@ -8,7 +8,7 @@ use super::queries;
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The groups `user_id` belongs to, with their role in each: what her `Scope` is built from.
 pub fn roles_of(conn: &mut DbConnection, user_id: UserId) -> Result<HashMap<GroupId, Role>> {
@@ -21,6 +21,12 @@ pub fn roles_of(conn: &mut DbConnection, user_id: UserId) -> Result<HashMap<Grou
 /// Ids of every public group: with her memberships, what a `Scope` is built from.
 pub fn public_group_ids(conn: &mut DbConnection) -> Result<Vec<GroupId>> {
     queries::public_ids(conn)
+}
+
+/// Ids of every group with a guest among its members: what group views say of each, and
+/// what changes only with the access epoch.
+pub fn group_ids_with_guests(conn: &mut DbConnection) -> Result<HashSet<GroupId>> {
+    queries::all_with_guests(conn)
 }
 
 /// Group `id` whoever may see it: for checks made on behalf of a signed invitation.

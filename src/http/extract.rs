@@ -43,8 +43,8 @@ pub struct Caller {
     pub viewer: Viewer,
     pub user: Option<User>,
     /// Under which the viewer's scope may be remembered: only for requests that change
-    /// nothing (GET, HEAD), so that a request that does reads what it changed. `None` when not
-    /// signed in.
+    /// nothing (GET, HEAD). A request that does reads its stamps again after its change
+    /// (`http::api::read`), so that it reads what it changed. `None` when not signed in.
     pub stamp: Option<AccessStamp>,
     pub credential: Credential,
     /// Where the request came from, for the audit log and credentials issued to it.

@@ -39,6 +39,18 @@ impl Everywhere {
             assert_eq!(status, expected, "{what}: {path} on server {n}: {body}");
         }
     }
+
+    /// Asserts on every server the value at `pointer` in what `path` answers.
+    async fn tells(&self, path: &str, pointer: &str, expected: Value, what: &str) {
+        for (n, client) in self.0.iter().enumerate() {
+            let (status, body) = client.get(path).await;
+            assert_eq!(
+                body.pointer(pointer),
+                Some(&expected),
+                "{what}: {pointer} of {path} on server {n}: {status} {body}"
+            );
+        }
+    }
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -150,8 +162,17 @@ async fn every_change_shows_on_the_next_request(backend: Backend) {
         .sees(home, &tagged, false, "unfollowed")
         .await;
 
-    // A guest removed from her group.
+    // A guest removed from her group; group views tell whether a group has guests.
+    let bob_everywhere = Everywhere::of(&bob, &[&app, &other]);
+    let secret_path = format!("/api/v1/posts/{secret}");
+    let has_guests = "/group/has_guests";
+    bob_everywhere
+        .tells(&secret_path, has_guests, json!(false), "no guest yet")
+        .await;
     let guest = app.guest_in(&bob, "gil", &[&inner]).await;
+    bob_everywhere
+        .tells(&secret_path, has_guests, json!(true), "a guest invited")
+        .await;
     let gil_id = guest.id().await;
     let gil_everywhere = Everywhere::of(&guest, &[&app, &other]);
     gil_everywhere
@@ -176,6 +197,9 @@ async fn every_change_shows_on_the_next_request(backend: Backend) {
         .await;
     gil_everywhere
         .sees(home, &secret, false, "guest removed")
+        .await;
+    bob_everywhere
+        .tells(&secret_path, has_guests, json!(false), "guest removed")
         .await;
     other.stop().await;
 }

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::Caller;
 use crate::App;
 use crate::access::Scope;
+use crate::accounts::sessions;
 use crate::db::DbConnection;
 use crate::error::{Error, Result, invalid};
 
@@ -67,6 +68,13 @@ pub async fn read<T: Send + 'static>(
     let remembered = Arc::clone(&app.remembered);
     blocking(move || {
         db.read(|conn| {
+            // A request that may have changed something reads the stamps again, after its
+            // change: the credential's were read before it.
+            let stamp = match (stamp, viewer.user_id()) {
+                (Some(stamp), _) => Some(stamp),
+                (None, Some(user)) => sessions::current_stamp(conn, user)?,
+                (None, None) => None,
+            };
             let scope = match stamp {
                 Some(stamp) => remembered.scope(conn, &viewer, stamp)?,
                 None => Scope::resolve(conn, &viewer)?,
