@@ -241,25 +241,20 @@ fn count_comment(
     employees_only: bool,
 ) -> Result<()> {
     let open = if employees_only { 0 } else { delta };
+    // A new comment is activity: the post rises in "recent activity" order (for guests only
+    // if they may read the comment).
+    let now = clock::now();
+    let risen = (delta > 0).then_some(posts::activity_at.eq(now));
+    let risen_for_guests =
+        (delta > 0 && !employees_only).then_some(posts::open_activity_at.eq(now));
     diesel::update(posts::table.find(post_id))
         .set((
             posts::comment_count.eq(posts::comment_count + delta),
             posts::open_comment_count.eq(posts::open_comment_count + open),
+            risen,
+            risen_for_guests,
         ))
         .execute(conn)?;
-    // A new comment is activity: the post rises in "recent activity" order (for guests only
-    // if they may read the comment).
-    if delta > 0 {
-        let now = clock::now();
-        diesel::update(posts::table.find(post_id))
-            .set(posts::activity_at.eq(now))
-            .execute(conn)?;
-        if !employees_only {
-            diesel::update(posts::table.find(post_id))
-                .set(posts::open_activity_at.eq(now))
-                .execute(conn)?;
-        }
-    }
     Ok(())
 }
 
