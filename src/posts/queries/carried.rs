@@ -50,7 +50,7 @@ pub(in crate::posts) fn carried(
         return Ok(Carried::default());
     }
     let ids = || post_ids.to_vec();
-    // No user has id 0, so no viewer likes or saved nothing.
+    // No user has id 0: without a viewer, nothing is liked or saved.
     let viewer = viewer.unwrap_or(UserId(0));
     let no_name = || None::<String>.into_sql::<Nullable<Text>>();
     let no_number = || None::<i64>.into_sql::<Nullable<BigInt>>();
