@@ -262,6 +262,9 @@ pub(super) fn views(
     scope: &Scope,
     posts: &[Post],
 ) -> Result<std::collections::HashMap<PostId, AnnouncementView>> {
+    if posts.is_empty() {
+        return Ok(Default::default());
+    }
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
     let rows: Vec<Announcement> = announcements::table
         .filter(announcements::post_id.eq_any(ids.clone()))

@@ -336,6 +336,9 @@ pub fn views(
     circle: &Circle,
     posts: &[Post],
 ) -> Result<HashMap<PostId, PollView>> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
     let me = scope.viewer().user_id();
     let rows: Vec<(Poll, i64, String, i64, Option<i64>)> = poll_options::table
