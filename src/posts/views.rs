@@ -296,6 +296,9 @@ pub fn comment_views(
     group_id: Option<GroupId>,
     comments: &[Comment],
 ) -> Result<Vec<CommentView>> {
+    if comments.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
     let people: Vec<UserId> = comments
         .iter()
@@ -304,14 +307,9 @@ pub fn comment_views(
         .collect();
     let circle = accounts::access::circle(conn, scope)?;
     let authors = accounts::access::cards(conn, scope, &circle, &people)?;
-    let (liked, saved) = match scope.viewer().user_id() {
-        Some(me) => (
-            queries::liked_comments(conn, me, &ids)?,
-            queries::saved_comments(conn, me, &ids)?,
-        ),
-        None => Default::default(),
-    };
-    let mut files = crate::files::views::on_comments(conn, &ids)?;
+    let carried = queries::carried_by_comments(conn, scope.viewer().user_id(), &ids)?;
+    let with_files: Vec<CommentId> = carried.with_files.iter().copied().collect();
+    let mut files = crate::files::views::on_comments(conn, &with_files)?;
     let links: Vec<(CommentId, &str)> = comments.iter().map(|c| (c.id, c.links.as_str())).collect();
     let mut previews = preview_views::on_comments(conn, &links)?;
     let mut cards = unfold::cards(conn, scope, &circle, &links)?;
@@ -331,8 +329,8 @@ pub fn comment_views(
                 body: comment.body.clone(),
                 html: shown_html(&comment.html, &circle),
                 like_count: comment.like_count,
-                liked_by_me: liked.contains(&comment.id),
-                saved_by_me: saved.contains(&comment.id),
+                liked_by_me: carried.liked.contains(&comment.id),
+                saved_by_me: carried.saved.contains(&comment.id),
                 created_at: comment.created_at.and_utc(),
                 edited_at: comment.edited_at.map(|t| t.and_utc()),
                 edited_by_moderator,

@@ -1,6 +1,6 @@
-//! What the posts of a page carry besides their own row, read in one round trip: their tags
-//! and mentions, whether the viewer liked and saved each, and which of them have a poll, an
-//! announcement or files, so that those are read only for the posts that have them.
+//! What the posts (or comments) of a page carry besides their own rows, read in one round
+//! trip: their tags and mentions, whether the viewer liked and saved each, and which of them
+//! have a poll, an announcement or files, so that those are read only where they exist.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,10 +9,11 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use crate::db::DbConnection;
 use crate::db::schema::{
-    announcements, attachments, bookmarks, mentions, polls, post_likes, post_tags, tags,
+    announcements, attachments, bookmarks, comment_likes, mentions, polls, post_likes, post_tags,
+    tags,
 };
 use crate::error::Result;
-use crate::ids::{PostId, UserId};
+use crate::ids::{CommentId, PostId, UserId};
 use crate::on_backend;
 
 /// What a page's posts carry, by post.
@@ -133,6 +134,54 @@ pub(in crate::posts) fn carried(
     }
     for names in carried.tags.values_mut() {
         names.sort_unstable();
+    }
+    Ok(carried)
+}
+
+/// What a page's comments carry, by comment: whether the viewer liked and saved each, and
+/// which have files.
+#[derive(Debug, Default)]
+pub(in crate::posts) struct CarriedByComments {
+    pub liked: HashSet<CommentId>,
+    pub saved: HashSet<CommentId>,
+    pub with_files: HashSet<CommentId>,
+}
+
+/// What `comment_ids` carry, with `viewer`'s likes and bookmarks (none for no viewer): one
+/// `UNION ALL` of (kind, comment) rows, as [`carried`] for posts.
+pub(in crate::posts) fn carried_by_comments(
+    conn: &mut DbConnection,
+    viewer: Option<UserId>,
+    comment_ids: &[CommentId],
+) -> Result<CarriedByComments> {
+    if comment_ids.is_empty() {
+        return Ok(CarriedByComments::default());
+    }
+    let ids = || comment_ids.to_vec();
+    let viewer = viewer.unwrap_or(UserId(0));
+    let marked = |kind: i32| kind.into_sql::<Integer>();
+    let liked = comment_likes::table
+        .filter(comment_likes::user_id.eq(viewer))
+        .filter(comment_likes::comment_id.eq_any(ids()))
+        .select((marked(LIKED), comment_likes::comment_id));
+    let saved = bookmarks::table
+        .filter(bookmarks::user_id.eq(viewer))
+        .filter(bookmarks::comment_id.assume_not_null().eq_any(ids()))
+        .select((marked(SAVED), bookmarks::comment_id.assume_not_null()));
+    let with_files = attachments::table
+        .filter(attachments::comment_id.assume_not_null().eq_any(ids()))
+        .filter(attachments::gone_at.is_null())
+        .select((marked(FILES), attachments::comment_id.assume_not_null()));
+    let all = liked.union_all(saved).union_all(with_files);
+    let rows: Vec<(i32, CommentId)> = on_backend!(conn, |inner| all.load(inner))?;
+    let mut carried = CarriedByComments::default();
+    for (kind, comment) in rows {
+        let set = match kind {
+            LIKED => &mut carried.liked,
+            SAVED => &mut carried.saved,
+            _ => &mut carried.with_files,
+        };
+        set.insert(comment);
     }
     Ok(carried)
 }

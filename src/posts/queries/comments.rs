@@ -1,11 +1,10 @@
-//! Plain reads of comments: one, a post's page of them, their versions, likes and authors.
-
-use std::collections::HashSet;
+//! Plain reads of comments: one, a post's page of them, their versions and authors. Which of a
+//! page's comments the viewer likes comes with the rest of what they carry (`carried`).
 
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{comment_likes, comment_versions, comments};
+use crate::db::schema::{comment_versions, comments};
 use crate::error::Result;
 use crate::ids::{CommentId, PostId, UserId};
 use crate::posts::model::Comment;
@@ -83,20 +82,6 @@ pub(in crate::posts) fn comment_versions(
             comment_versions::edited_by,
         ))
         .load(conn)?)
-}
-
-/// Which of `comment_ids` `user_id` likes.
-pub(in crate::posts) fn liked_comments(
-    conn: &mut DbConnection,
-    user_id: UserId,
-    comment_ids: &[CommentId],
-) -> Result<HashSet<CommentId>> {
-    let ids: Vec<CommentId> = comment_likes::table
-        .filter(comment_likes::user_id.eq(user_id))
-        .filter(comment_likes::comment_id.eq_any(comment_ids.to_vec()))
-        .select(comment_likes::comment_id)
-        .load(conn)?;
-    Ok(ids.into_iter().collect())
 }
 
 /// Who wrote live comments on a post before comment `before` (ids are time-ordered).
