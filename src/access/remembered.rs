@@ -24,7 +24,7 @@ use crate::db::DbConnection;
 use crate::error::Result;
 use crate::follows::{self, Follows};
 use crate::groups::{self, Role};
-use crate::ids::{GroupId, UserId};
+use crate::ids::{GroupId, PostId, UserId};
 
 /// Entries kept per kind before all are dropped: a bound on memory, not a policy.
 const MAX_ENTRIES: usize = 20_000;
@@ -48,6 +48,11 @@ pub struct Remembered {
     circles: Stamped<UserId, AccessStamp, Circle>,
     /// The groups with guests among their members, which group views tell.
     groups_with_guests: Stamped<(), i64, HashSet<GroupId>>,
+    /// Where each reader's last full first page of her home feed, of so many posts, ended.
+    /// Not an input to
+    /// anything shown, so it needs no stamp: a hint for where her next one will end
+    /// (`posts::access::merged_page`).
+    home_floors: Mutex<HashMap<(UserId, i64), PostId>>,
 }
 
 impl Remembered {
@@ -100,6 +105,20 @@ impl Remembered {
         })
     }
 
+    /// Where `user`'s last full first page of `size` posts of her home feed ended.
+    pub fn home_floor(&self, user: UserId, size: i64) -> Option<PostId> {
+        lock(&self.home_floors).get(&(user, size)).copied()
+    }
+
+    /// Remembers where `user`'s full first page of `size` posts of her home feed ended.
+    pub fn set_home_floor(&self, user: UserId, size: i64, floor: PostId) {
+        let mut floors = lock(&self.home_floors);
+        if floors.len() >= MAX_ENTRIES {
+            floors.clear();
+        }
+        floors.insert((user, size), floor);
+    }
+
     /// The circle of employee `user`, as `load` reads it, her credential read with `stamp`.
     pub fn employee_circle(
         &self,
@@ -145,10 +164,14 @@ impl<K: Hash + Eq, S: Eq, V> Stamped<K, S, V> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (S, Arc<V>)>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.entries)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

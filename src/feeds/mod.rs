@@ -63,7 +63,13 @@ pub fn read(
             members.push(Member::Author(me));
             members.extend(scope.member_groups().into_iter().map(Member::Group));
             members.extend(follows.tags.iter().copied().map(Member::Tag));
-            let page = access::merged_page(conn, scope, &members, before, fetch)?;
+            // A first page likely ends about where her last one did.
+            let floors = scope.memory().filter(|_| before.is_none());
+            let floor = floors.and_then(|(remembered, _)| remembered.home_floor(me, fetch));
+            let page = access::merged_page(conn, scope, &members, before, floor, fetch)?;
+            if let (Some((remembered, _)), Some(full_to)) = (floors, page.full_to) {
+                remembered.set_home_floor(me, fetch, full_to);
+            }
             continue_before = page.continue_before;
             page.posts
         }

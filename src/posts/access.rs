@@ -293,6 +293,8 @@ pub struct MergedPage {
     /// Set when the merge stopped early with the page still short: everything newer than this
     /// id has been considered, and the feed goes on below it.
     pub continue_before: Option<PostId>,
+    /// The lowest post of a full page: a floor for the next such page.
+    pub full_to: Option<PostId>,
 }
 
 /// Whether a comment on a post the viewer reads is shown to her: a guest never reads one
@@ -307,21 +309,29 @@ pub(super) fn shows_comment(scope: &Scope, comment: &Comment) -> bool {
 /// gave a full `limit` may have more below its oldest candidate, so the merge is only complete
 /// down to the highest such "horizon"; if that leaves the page short, the merge continues
 /// below it.
+///
+/// `floor`, when given, is where such a page likely ends (where the reader's last one did): the
+/// first round then reads only posts from it up, a few rows per member instead of `limit`, and
+/// is complete down to it. It is a hint, never an input to what the page holds: a page short
+/// above it goes on below it as any other.
 pub fn merged_page(
     conn: &mut DbConnection,
     scope: &Scope,
     members: &[Member],
     before: Option<PostId>,
+    floor: Option<PostId>,
     limit: i64,
 ) -> Result<MergedPage> {
     scope.viewer().require_user()?;
     let mut picked: Vec<PostId> = Vec::new();
     let mut before = before;
+    let mut floor = floor.filter(|f| before.is_none_or(|b| *f < b));
     let mut continue_before = None;
     // Bounded per request: each round moves the horizon down by at least one member's page;
     // past the last round the page ends short and hands the horizon on as the cursor.
     for round in 0..16 {
-        let candidates = queries::newest_per_member(conn, members, before, None, limit)?;
+        let above = floor.map(|f| PostId(f.0 - 1));
+        let candidates = queries::newest_per_member(conn, members, before, above, limit)?;
         let mut per_member: std::collections::HashMap<i64, (i64, PostId)> =
             std::collections::HashMap::new();
         for c in &candidates {
@@ -333,15 +343,20 @@ pub fn merged_page(
             .filter(|(count, _)| *count >= limit)
             .map(|(_, lowest)| *lowest)
             .max();
+        // Everything from here up has been read.
+        let complete_from = horizon.max(floor);
         picked.extend(
             candidates
                 .iter()
-                .filter(|c| horizon.is_none_or(|h| c.id >= h) && scope.reads_posts_in(c.group_id))
+                .filter(|c| {
+                    complete_from.is_none_or(|h| c.id >= h) && scope.reads_posts_in(c.group_id)
+                })
                 .map(|c| c.id),
         );
         picked.sort_unstable_by(|a, b| b.cmp(a));
         picked.dedup();
-        match horizon {
+        floor = None;
+        match complete_from {
             Some(h) if (picked.len() as i64) < limit => {
                 before = Some(h);
                 if round == 15 {
@@ -352,10 +367,14 @@ pub fn merged_page(
         }
     }
     picked.truncate(usize::try_from(limit).unwrap_or(0));
+    let full_to = (picked.len() as i64 == limit)
+        .then(|| picked.last().copied())
+        .flatten();
     let posts = queries::by_ids(conn, readable(scope), &picked)?;
     Ok(MergedPage {
         posts,
         continue_before,
+        full_to,
     })
 }
 

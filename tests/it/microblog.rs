@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, Client, TestApp};
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -838,6 +838,88 @@ async fn a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed(bac
 }
 
 on_both_backends!(a_long_run_of_unreadable_posts_ends_a_page_early_but_never_the_feed);
+
+/// A first page of the home feed starts reading where the reader's last one ended; whatever
+/// changed above or below that since (posts gone, posts new, a group left) must not change
+/// what the page holds.
+async fn a_first_home_page_is_whole_whatever_changed_since_the_last_one(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let room = app.group(&bob, "Bob's room", "private", false).await;
+    let (ana_id, bob_id) = (ana.id().await, bob.id().await);
+    bob.post(
+        &format!("/api/v1/groups/{room}/members"),
+        json!({"user_id": ana_id}),
+    )
+    .await;
+    ana.put(&format!("/api/v1/follows/users/{bob_id}")).await;
+    // Newest first: bob's own posts and his room's, alternating.
+    let mut posts: Vec<(String, bool)> = Vec::new();
+    for n in 0..8 {
+        let in_room = n % 2 == 1;
+        let body = match in_room {
+            true => json!({"body": format!("room {n}"), "group_id": room}),
+            false => json!({"body": format!("open {n}")}),
+        };
+        let (status, post) = bob.post("/api/v1/posts", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        posts.insert(0, (post["id"].as_str().unwrap().to_string(), in_room));
+    }
+    let first_three = |posts: &[(String, bool)], in_room: bool| -> Vec<String> {
+        posts
+            .iter()
+            .filter(|(_, room)| in_room || !room)
+            .take(3)
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    async fn page(ana: &Client) -> Vec<String> {
+        let (status, page) = ana.get("/api/v1/feeds/home?limit=3").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        ids(&page)
+    }
+    assert_eq!(page(&ana).await, first_three(&posts, true));
+    assert_eq!(page(&ana).await, first_three(&posts, true), "again");
+
+    // The two newest go: the page reaches below where the last one ended.
+    for (id, _) in posts.drain(..2) {
+        let (status, _) = bob.delete(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(
+        page(&ana).await,
+        first_three(&posts, true),
+        "after deletions"
+    );
+
+    // New ones come on top.
+    for n in 0..2 {
+        let (_, post) = bob
+            .post("/api/v1/posts", json!({"body": format!("new {n}")}))
+            .await;
+        posts.insert(0, (post["id"].as_str().unwrap().to_string(), false));
+    }
+    assert_eq!(
+        page(&ana).await,
+        first_three(&posts, true),
+        "after new posts"
+    );
+
+    // Out of the room, its posts leave every page, above the last floor or below it.
+    let (status, _) = bob
+        .delete(&format!("/api/v1/groups/{room}/members/{ana_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        page(&ana).await,
+        first_three(&posts, false),
+        "out of the room"
+    );
+}
+
+on_both_backends!(a_first_home_page_is_whole_whatever_changed_since_the_last_one);
 
 async fn the_composer_previews_bodies_and_completes_tags_and_people(backend: Backend) {
     let app = TestApp::start(backend).await;
