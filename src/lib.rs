@@ -83,6 +83,8 @@ pub struct App {
     pub hook_limiter: bots::HookLimiter,
     /// The home rail's suggestions per reader, for a few minutes.
     pub rail_cache: Arc<recommendations::cache::RailCache>,
+    /// Trending tags per set of readable places, for a minute.
+    pub trending: Arc<posts::trending::Trending>,
     /// What viewers' scopes, circles and home feeds are built from, remembered under their
     /// access stamps.
     pub remembered: Arc<access::remembered::Remembered>,
@@ -134,6 +136,7 @@ impl App {
             outbound,
             hook_limiter: bots::HookLimiter::default(),
             rail_cache: Arc::default(),
+            trending: Arc::default(),
             remembered: Arc::default(),
         })
     }
@@ -146,6 +149,9 @@ impl App {
         let status = workers::Status::default();
         let db = &self.db;
         let hub = live::Hub::new(db, &self.config)?;
+        if let Some(signals) = hub.subscribe() {
+            tokio::spawn(self.trending.clone().forget_on_removals(signals));
+        }
         if db.backend() == db::Backend::Postgres {
             workers::spawn(
                 db,

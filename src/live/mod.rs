@@ -30,7 +30,7 @@ use crate::error::Result;
 
 pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
-pub use hub::{Heartbeat, Publisher};
+pub use hub::{Heartbeat, LiveEvent, Publisher, Signal};
 pub use meta::{Content, CountsOf, Meta, Revoked, Topic};
 pub use slots::StreamSlots;
 
@@ -66,5 +66,10 @@ impl Hub {
     /// The last event id broadcast.
     pub fn last_id(&self) -> i64 {
         self.shared.last_id()
+    }
+
+    /// A receiver of every signal published from now on; `None` once the hub has stopped.
+    pub fn subscribe(&self) -> Option<tokio::sync::broadcast::Receiver<Signal>> {
+        self.shared.subscribe().map(|(signals, _)| signals)
     }
 }

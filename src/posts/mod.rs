@@ -23,6 +23,7 @@ mod queries;
 pub mod saved;
 pub mod shares;
 pub mod system;
+pub mod trending;
 pub mod views;
 
 pub use model::{Comment, Post, PostStats};

@@ -1036,3 +1036,83 @@ async fn group_members_page_in_the_order_they_joined(backend: Backend) {
 }
 
 on_both_backends!(group_members_page_in_the_order_they_joined);
+
+/// Trending tags are counted at most a minute ago, per set of readable places: a reader is
+/// never served a count made for places she does not read (a guest, an employee outside a
+/// group, a member who just left it), and a tag taken away leaves at once, not in a minute.
+async fn trending_tags_are_kept_per_set_of_readable_places_and_forget_what_is_removed(
+    backend: Backend,
+) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let room = app.group(&bob, "Bob's room", "private", true).await;
+    let ana_id = ana.id().await;
+    bob.post(
+        &format!("/api/v1/groups/{room}/members"),
+        json!({"user_id": ana_id}),
+    )
+    .await;
+    let guest = app.guest_in(&bob, "gia", &[&room]).await;
+    bob.post("/api/v1/posts", json!({"body": "Open #lobby"}))
+        .await;
+    let (_, secret) = bob
+        .post(
+            "/api/v1/posts",
+            json!({"body": "Plans #backroom", "group_id": room}),
+        )
+        .await;
+    async fn names(client: &Client) -> Vec<String> {
+        let (status, trending) = client.get("/api/v1/tags/trending").await;
+        assert_eq!(status, StatusCode::OK, "{trending}");
+        let mut names: Vec<String> = trending["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+    // Each reader, in turn, right after another whose entry differs.
+    assert_eq!(names(&ana).await, ["backroom", "lobby"]);
+    assert_eq!(
+        names(&guest).await,
+        ["backroom"],
+        "a guest reads the room only"
+    );
+    assert_eq!(
+        names(&admin).await,
+        ["lobby"],
+        "the admin is not in the room"
+    );
+
+    // Kept: a new tag shows within the minute, not necessarily at once; a reader whose
+    // places changed is at once served the count of those who read what she now reads.
+    bob.post("/api/v1/posts", json!({"body": "Later #newcomer"}))
+        .await;
+    assert_eq!(names(&admin).await, ["lobby"], "counted a moment ago");
+    let (status, _) = bob
+        .delete(&format!("/api/v1/groups/{room}/members/{ana_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        names(&ana).await,
+        ["lobby"],
+        "out of the room, as the admin"
+    );
+
+    // Taken away: the room's post goes, and so does its tag, for every reader.
+    let secret = secret["id"].as_str().unwrap();
+    let (status, _) = bob.delete(&format!("/api/v1/posts/{secret}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    guest
+        .eventually("/api/v1/tags/trending", |t| {
+            !t.to_string().contains("backroom")
+        })
+        .await;
+    assert!(!names(&bob).await.contains(&"backroom".to_string()));
+}
+
+on_both_backends!(trending_tags_are_kept_per_set_of_readable_places_and_forget_what_is_removed);

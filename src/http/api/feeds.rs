@@ -130,8 +130,9 @@ pub struct TagCount {
     responses((status = 200, body = Page<TagCount>), (status = 401, body = Problem)))]
 /// Tags most used in the last 7 days, counted only over what the viewer may see.
 pub async fn trending_tags(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let trending = app.trending.clone();
     let rows = read(&app, &caller, move |conn, scope| {
-        posts::access::trending_tags(conn, scope, 20)
+        trending.tags(conn, scope, 20)
     })
     .await?;
     let items: Vec<TagCount> = rows

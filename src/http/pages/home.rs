@@ -214,6 +214,7 @@ async fn feed_page(
     };
     let suggest = first_page && section == Section::Home && app.config.recommendations.rail;
     let rail = app.rail_cache.clone();
+    let trending = app.trending.clone();
     let (mut composer, trending, pinned, recommendations) =
         read(&app, &caller, move |conn, scope| {
             let composer = Composer::load(conn, scope, &selected)?;
@@ -227,7 +228,7 @@ async fn feed_page(
             };
             // Only the first page has the rail: "Load more" does not ask for it again.
             let trending = match first_page {
-                true => Some(crate::posts::access::trending_tags(conn, scope, RAIL_TAGS)?),
+                true => Some(trending.tags(conn, scope, RAIL_TAGS)?),
                 false => None,
             };
             // In the same unit of work as the rest of the page: kept for a few minutes, less

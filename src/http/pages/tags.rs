@@ -39,8 +39,9 @@ async fn index(
     caller: Caller,
 ) -> Result<HttpResponse, PageError> {
     let layout = Layout::signed_in(&req, &caller, "Tags", Section::None)?;
-    let trending = read(&app, &caller, |conn, scope| {
-        crate::posts::access::trending_tags(conn, scope, TRENDING)
+    let trending = app.trending.clone();
+    let trending = read(&app, &caller, move |conn, scope| {
+        trending.tags(conn, scope, TRENDING)
     })
     .await?;
     render(StatusCode::OK, &IndexPage { layout, trending })
