@@ -55,6 +55,7 @@ impl Trending {
         scope: &Scope,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
+        scope.viewer().require_user()?;
         let mut groups = scope.readable_groups().to_vec();
         groups.sort_unstable();
         let key = (groups, scope.reads_company(), limit);
