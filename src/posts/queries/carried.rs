@@ -56,16 +56,15 @@ pub(in crate::posts) fn carried(
     let no_name = || None::<String>.into_sql::<Nullable<Text>>();
     let no_number = || None::<i64>.into_sql::<Nullable<BigInt>>();
     let marked = |kind: i32| kind.into_sql::<Integer>();
+    // Each name looked up by its key: as a join, PostgreSQL would rather hash every tag.
+    let tag_name = tags::table
+        .filter(tags::id.eq(post_tags::tag_id))
+        .select(tags::name)
+        .single_value();
     let tagged = post_tags::table
-        .inner_join(tags::table)
         .filter(post_tags::post_id.eq_any(ids()))
         .filter(post_tags::comment_id.eq(0))
-        .select((
-            marked(TAG),
-            post_tags::post_id,
-            tags::name.nullable(),
-            no_number(),
-        ));
+        .select((marked(TAG), post_tags::post_id, tag_name, no_number()));
     let mentioned = mentions::table
         .filter(mentions::post_id.eq_any(ids()))
         .filter(mentions::comment_id.eq(0))
