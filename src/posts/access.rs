@@ -154,6 +154,14 @@ pub fn feed_page(
     let guest = scope.viewer().is_walled();
     let mut readable = match source {
         Source::Company => queries::in_groups(&scope.public_readable(), true, guest),
+        // Only the group's posts can match: what she may read of them is the group or nothing.
+        Source::Group(id) => {
+            let group: &[GroupId] = match scope.reads_posts_in(Some(id)) {
+                true => &[id],
+                false => &[],
+            };
+            queries::in_groups(group, false, guest)
+        }
         _ => readable(scope),
     };
     if let Some(picked) = listing.show.filter() {

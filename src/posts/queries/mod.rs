@@ -23,6 +23,7 @@ pub(in crate::posts) use saved::*;
 use super::listing::{After, Sort};
 use super::model::{Post, PostStats};
 use crate::db::DbConnection;
+use crate::db::literal_limit::literal_limit;
 use crate::db::schema::{post_tags, post_versions, posts};
 use crate::error::Result;
 use crate::ids::{GroupId, PostId, UserId};
@@ -35,7 +36,12 @@ pub(super) type PostFilter = Box<dyn BoxableExpression<posts::table, Backend, Sq
 /// Posts in the company feed (when `company`) or in one of `groups`, not deleted; with
 /// `open_only` (a guest reading), none for employees only.
 pub(super) fn in_groups(groups: &[GroupId], company: bool, open_only: bool) -> PostFilter {
-    let in_groups = posts::group_id.assume_not_null().eq_any(groups.to_vec());
+    let group_id = posts::group_id.assume_not_null();
+    // One group is an equality, which PostgreSQL estimates well enough to keep one plan for.
+    let in_groups: PostFilter = match groups {
+        [one] => Box::new(group_id.eq(*one)),
+        _ => Box::new(group_id.eq_any(groups.to_vec())),
+    };
     let placed: PostFilter = if company {
         Box::new(
             posts::deleted_at
@@ -105,7 +111,6 @@ pub(super) fn page(
     let mut query = posts::table
         .filter(readable)
         .filter(source)
-        .limit(limit)
         .select(Post::as_select())
         .into_boxed();
     // Each order is (key descending, id descending); a page starts strictly after the
@@ -151,7 +156,7 @@ pub(super) fn page(
             }
         }
     }
-    Ok(query.load(conn)?)
+    Ok(literal_limit(query, limit).load(conn)?)
 }
 
 /// Posts whose own body carries any of `tags`.
