@@ -45,3 +45,31 @@ impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for LiteralLimit<Q> {
 }
 
 impl<Q, Conn> RunQueryDsl<Conn> for LiteralLimit<Q> {}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    use super::literal_limit;
+    use crate::db::schema::posts;
+
+    #[test]
+    fn the_limit_is_in_the_text_and_not_bound() {
+        let page = posts::table
+            .filter(posts::author_id.eq(7))
+            .order(posts::id.desc())
+            .select(posts::id);
+        let sql = diesel::debug_query::<diesel::pg::Pg, _>(&literal_limit(page, 21)).to_string();
+        assert!(
+            sql.contains("ORDER BY \"posts\".\"id\" DESC LIMIT 21 --"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("binds: [7]"),
+            "only the author is bound: {sql}"
+        );
+        let none = literal_limit(posts::table.select(posts::id), -1);
+        let sql = diesel::debug_query::<diesel::pg::Pg, _>(&none).to_string();
+        assert!(sql.contains("LIMIT 0 --"), "{sql}");
+    }
+}
