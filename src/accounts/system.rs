@@ -24,6 +24,9 @@ pub fn users_by_handle(
     conn: &mut DbConnection,
     handles: &[String],
 ) -> Result<HashMap<String, User>> {
+    if handles.is_empty() {
+        return Ok(HashMap::new());
+    }
     Ok(queries::find_by_handles(conn, handles)?
         .into_iter()
         .map(|u| (u.handle.to_lowercase(), u))

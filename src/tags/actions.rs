@@ -14,9 +14,18 @@ pub fn ensure_tags(conn: &mut DbConnection, names: &[String]) -> Result<Vec<i64>
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let now = clock::now();
-    let rows: Vec<_> = names
+    // Most tags in a body exist already: one read then.
+    let found = system::ids_by_name(conn, names)?;
+    let missing: Vec<&String> = names
         .iter()
+        .filter(|name| !found.iter().any(|(_, known)| known == *name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(found.into_iter().map(|(id, _)| id).collect());
+    }
+    let now = clock::now();
+    let rows: Vec<_> = missing
+        .into_iter()
         .map(|name| {
             (
                 tags::id.eq(new_id()),
