@@ -152,6 +152,7 @@ pub fn feed_page(
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
     let guest = scope.viewer().is_walled();
+    let source_is_company = matches!(source, Source::Company);
     let mut readable = match source {
         Source::Company => queries::in_groups(&scope.public_readable(), true, guest),
         // Only the group's posts can match: what she may read of them is the group or nothing.
@@ -194,6 +195,10 @@ pub fn feed_page(
             Box::new(posts::id.eq_any(ids))
         }
         (Source::Tags(tags), _) => queries::tagged(tags),
+    };
+    let limit = match source_is_company {
+        true => queries::PageLimit::InText(limit),
+        false => queries::PageLimit::Bound(limit),
     };
     queries::page(conn, readable, source, listing.sort, guest, after, limit)
 }

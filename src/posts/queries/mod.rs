@@ -97,6 +97,18 @@ pub(super) fn hidden_posts_of(
         .load(conn)?)
 }
 
+/// How a page's statement carries its number of rows, chosen by measurement per source
+/// (docs/benchmarks.md). PostgreSQL keeps one plan for a prepared statement only while that
+/// plan's estimated cost is near a fresh plan's, and a bound limit is estimated as a tenth of
+/// the rows: cheap over a person's posts, so bound keeps the plan there, but the company
+/// feed's rows are most of the table, and only a limit in the text keeps its plan
+/// (`db::literal_limit`).
+#[derive(Clone, Copy, Debug)]
+pub(in crate::posts) enum PageLimit {
+    Bound(i64),
+    InText(i64),
+}
+
 /// Posts matching `readable` and `source` in the order `sort` (as a reader who is a guest or
 /// not sees it), after `after`.
 pub(super) fn page(
@@ -106,7 +118,7 @@ pub(super) fn page(
     sort: Sort,
     guest: bool,
     after: Option<After>,
-    limit: i64,
+    limit: PageLimit,
 ) -> Result<Vec<Post>> {
     let mut query = posts::table
         .filter(readable)
@@ -156,7 +168,10 @@ pub(super) fn page(
             }
         }
     }
-    Ok(literal_limit(query, limit).load(conn)?)
+    Ok(match limit {
+        PageLimit::Bound(limit) => query.limit(limit).load(conn)?,
+        PageLimit::InText(limit) => literal_limit(query, limit).load(conn)?,
+    })
 }
 
 /// Posts whose own body carries any of `tags`.
