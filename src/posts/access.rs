@@ -152,7 +152,7 @@ pub fn feed_page(
 ) -> Result<Vec<Post>> {
     scope.viewer().require_user()?;
     let guest = scope.viewer().is_walled();
-    let source_is_company = matches!(source, Source::Company);
+    let limit_in_text = matches!(source, Source::Company | Source::Group(_));
     let mut readable = match source {
         Source::Company => queries::in_groups(&scope.public_readable(), true, guest),
         // Only the group's posts can match: what she may read of them is the group or nothing.
@@ -196,7 +196,7 @@ pub fn feed_page(
         }
         (Source::Tags(tags), _) => queries::tagged(tags),
     };
-    let limit = match source_is_company {
+    let limit = match limit_in_text {
         true => queries::PageLimit::InText(limit),
         false => queries::PageLimit::Bound(limit),
     };

@@ -100,9 +100,9 @@ pub(super) fn hidden_posts_of(
 /// How a page's statement carries its number of rows, chosen by measurement per source
 /// (docs/benchmarks.md). PostgreSQL keeps one plan for a prepared statement only while that
 /// plan's estimated cost is near a fresh plan's, and a bound limit is estimated as a tenth of
-/// the rows: cheap over a person's posts, so bound keeps the plan there, but the company
-/// feed's rows are most of the table, and only a limit in the text keeps its plan
-/// (`db::literal_limit`).
+/// the rows: cheap over a person's few posts, so bound keeps the plan there, but the company
+/// feed's rows are most of the table and a group's are many, and only a limit in the text
+/// keeps their plans (`db::literal_limit`).
 #[derive(Clone, Copy, Debug)]
 pub(in crate::posts) enum PageLimit {
     Bound(i64),
