@@ -49,9 +49,8 @@ pub struct Remembered {
     /// The groups with guests among their members, which group views tell.
     groups_with_guests: Stamped<(), i64, HashSet<GroupId>>,
     /// Where each reader's last full first page of her home feed, of so many posts, ended.
-    /// Not an input to
-    /// anything shown, so it needs no stamp: a hint for where her next one will end
-    /// (`posts::access::merged_page`).
+    /// Not an input to anything shown, so it needs no stamp: a hint for where her next one
+    /// will end (`posts::access::merged_page`).
     home_floors: Mutex<HashMap<(UserId, i64), PostId>>,
 }
 
