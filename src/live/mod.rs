@@ -30,7 +30,7 @@ use crate::error::Result;
 
 pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
-pub use hub::{Heartbeat, LiveEvent, Publisher, Signal};
+pub use hub::{Heartbeat, Publisher, Signal};
 pub use meta::{Content, CountsOf, Meta, Revoked, Topic};
 pub use slots::StreamSlots;
 

@@ -56,9 +56,12 @@ impl Trending {
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
         scope.viewer().require_user()?;
-        let mut groups = scope.readable_groups().to_vec();
-        groups.sort_unstable();
-        let key = (groups, scope.reads_company(), limit);
+        // The scope keeps its readable groups sorted: equal sets make equal keys.
+        let key = (
+            scope.readable_groups().to_vec(),
+            scope.reads_company(),
+            limit,
+        );
         if let Some((made, tags)) = self.lock().get(&key)
             && made.elapsed() < FRESH_FOR
         {
