@@ -259,21 +259,13 @@ pub fn likers(
     queries::likers(conn, post.id, limit)
 }
 
-/// Tags most used over the last 7 days in what the viewer may read.
-pub fn trending_tags(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    limit: i64,
-) -> Result<Vec<(String, i64)>> {
-    scope.viewer().require_user()?;
-    let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(7);
-    queries::trending(
-        conn,
-        scope.readable_groups(),
-        scope.reads_company(),
-        since,
-        limit,
-    )
+/// The places whose posts the viewer may read: each readable group, and the company feed
+/// (`None`) if she reads it. What is counted per place (trending tags) is summed over these.
+pub fn readable_places(scope: &Scope) -> impl Iterator<Item = Option<GroupId>> + '_ {
+    let company = scope.reads_company().then_some(None);
+    company
+        .into_iter()
+        .chain(scope.readable_groups().iter().copied().map(Some))
 }
 
 /// Tags starting with `prefix` that the viewer may know of, alphabetically, for

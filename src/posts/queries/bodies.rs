@@ -36,33 +36,31 @@ pub(in crate::posts) fn likers(
         .load(conn)?)
 }
 
-/// Tags with the number of bodies (posts and comments) using them since `since`, among posts
-/// in `groups` or (when `company`) the company feed; most used first.
-pub(in crate::posts) fn trending(
+/// Of one tag in one place (a group, or `None`: the company feed): how many bodies use it, and
+/// when the newest use was recorded.
+pub(in crate::posts) type TagUses = (Option<GroupId>, String, i64, chrono::NaiveDateTime);
+
+/// Per place and tag, the bodies (posts and comments) using it recorded after `since`.
+pub(in crate::posts) fn tag_uses_by_place(
     conn: &mut DbConnection,
-    groups: &[GroupId],
-    company: bool,
     since: chrono::NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<(String, i64)>> {
-    use diesel::dsl::count_star;
-    let in_groups = post_tags::group_id
-        .assume_not_null()
-        .eq_any(groups.to_vec());
-    let query = post_tags::table
+) -> Result<Vec<TagUses>> {
+    use diesel::dsl::{count_star, max};
+    let rows: Vec<(Option<GroupId>, String, i64, Option<chrono::NaiveDateTime>)> = post_tags::table
         .inner_join(tags::table)
         .filter(post_tags::created_at.gt(since))
-        .group_by(tags::name)
-        .select((tags::name, count_star()))
-        .order((count_star().desc(), tags::name.asc()))
-        .limit(limit)
-        .into_boxed();
-    let query = if company {
-        query.filter(post_tags::group_id.is_null().or(in_groups))
-    } else {
-        query.filter(in_groups)
-    };
-    Ok(query.load(conn)?)
+        .group_by((post_tags::group_id, tags::name))
+        .select((
+            post_tags::group_id,
+            tags::name,
+            count_star(),
+            max(post_tags::created_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(place, tag, uses, newest)| (place, tag, uses, newest.unwrap_or(since)))
+        .collect())
 }
 
 /// Names of tags starting with `prefix` (a LIKE pattern, escaped with `\\`) carried by posts
