@@ -25,6 +25,8 @@ const BATCH: i64 = 1000;
 #[derive(Debug, Default)]
 struct Touched {
     posts: BTreeSet<i64>,
+    /// Of `posts`, those whose bodies were written: only they may bring a tag a new place.
+    written: BTreeSet<i64>,
     people: BTreeSet<i64>,
     groups: BTreeSet<i64>,
 }
@@ -33,6 +35,16 @@ impl Touched {
     fn of(events: &[Recorded]) -> Touched {
         let mut touched = Touched::default();
         for recorded in events {
+            if let Event::PostCreated { post, .. } | Event::PostEdited(PostChange { post, .. }) =
+                &recorded.event
+            {
+                touched.written.insert(post.0);
+            }
+            if let Event::CommentCreated { post_id, .. }
+            | Event::CommentEdited(CommentChange { post_id, .. }) = &recorded.event
+            {
+                touched.written.insert(post_id.0);
+            }
             let (set, id) = match &recorded.event {
                 Event::PostCreated { post, .. }
                 | Event::PostEdited(PostChange { post, .. })
@@ -92,10 +104,14 @@ impl Touched {
         let mut changes = Vec::new();
         if !posts.is_empty() {
             changes.extend(documents::posts(conn, fields, &posts)?);
-            // A post may bring new tags; tags are never removed.
+        }
+        // A body written may bring a tag, or a tag to a new place; tags are never removed,
+        // and a like or a deletion brings none (re-reading a popular tag's places is costly).
+        if !self.written.is_empty() {
+            let written: Vec<i64> = self.written.iter().copied().collect();
             let names: Vec<String> = post_tags::table
                 .inner_join(tags::table.on(tags::id.eq(post_tags::tag_id)))
-                .filter(post_tags::post_id.eq_any(posts))
+                .filter(post_tags::post_id.eq_any(written))
                 .select(tags::name)
                 .distinct()
                 .load(conn)?;

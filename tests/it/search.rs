@@ -130,6 +130,19 @@ async fn search_finds_posts_comments_people_groups_and_tags(backend: Backend) {
             .any(|i| i["type"] == "tag" && i["title"] == "#orbit" && i["url"] == "/tags/orbit"),
         "{tags:?}"
     );
+    // A tag first used in a comment, on a post indexed before.
+    admin
+        .post(
+            &format!("/api/v1/posts/{other}/comments"),
+            json!({"body": "and a #blimp"}),
+        )
+        .await;
+    search_until(&admin, "blimp", |items| {
+        items
+            .iter()
+            .any(|i| i["type"] == "tag" && i["title"] == "#blimp")
+    })
+    .await;
 
     let (_, people) = admin.get("/api/v1/search?q=launch&type=people").await;
     assert_eq!(people["items"], json!([]));
