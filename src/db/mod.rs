@@ -3,6 +3,7 @@
 
 mod dialect;
 pub mod ids;
+pub mod kept;
 pub mod literal_limit;
 pub mod migrations;
 pub mod node_lease;

@@ -17,19 +17,25 @@ use crate::posts::{self, Post};
 /// Linking posts listed on a target, at most.
 pub const LISTED: i64 = 20;
 
-/// Replaces the backlinks of one body (`comment_key` 0: the post's own) with `targets`.
-pub fn record(
-    conn: &mut DbConnection,
-    post_id: PostId,
-    comment_key: i64,
-    targets: &[String],
-) -> Result<()> {
+/// Removes the backlinks of one body (`comment_key` 0: the post's own), before it is
+/// recorded again.
+pub fn clear(conn: &mut DbConnection, post_id: PostId, comment_key: i64) -> Result<()> {
     diesel::delete(
         backlinks::table
             .filter(backlinks::post_id.eq(post_id))
             .filter(backlinks::comment_id.eq(comment_key)),
     )
     .execute(conn)?;
+    Ok(())
+}
+
+/// Records the backlinks of one body (`comment_key` 0: the post's own) that has none.
+pub fn record(
+    conn: &mut DbConnection,
+    post_id: PostId,
+    comment_key: i64,
+    targets: &[String],
+) -> Result<()> {
     let rows: Vec<_> = targets
         .iter()
         .collect::<HashSet<_>>()

@@ -12,6 +12,7 @@ use super::{access, queries};
 use crate::access::Scope;
 use crate::accounts::{self, User};
 use crate::clock;
+use crate::db::kept::{Param, kept};
 use crate::db::schema::{mentions, post_likes, post_tags, post_versions, posts};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
@@ -164,8 +165,33 @@ pub(super) fn render_body(
     })
 }
 
-/// Replaces the tag and mention rows of one body (`comment_id` `None`: the post's own body)
-/// of a post in `group_id`.
+/// Replaces the tag, mention and backlink rows of one body (`comment_id` `None`: the post's
+/// own body) of a post in `group_id`.
+pub(super) fn reindex_body(
+    conn: &mut DbConnection,
+    post_id: PostId,
+    group_id: Option<GroupId>,
+    comment_id: Option<CommentId>,
+    rendered: &Rendered,
+) -> Result<()> {
+    let key = body_key(comment_id);
+    diesel::delete(
+        post_tags::table
+            .filter(post_tags::post_id.eq(post_id))
+            .filter(post_tags::comment_id.eq(key)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        mentions::table
+            .filter(mentions::post_id.eq(post_id))
+            .filter(mentions::comment_id.eq(key)),
+    )
+    .execute(conn)?;
+    crate::links::backlinks::clear(conn, post_id, key)?;
+    index_body(conn, post_id, group_id, comment_id, rendered)
+}
+
+/// Records the tag, mention and backlink rows of a new body, which has none yet.
 pub(super) fn index_body(
     conn: &mut DbConnection,
     post_id: PostId,
@@ -174,18 +200,6 @@ pub(super) fn index_body(
     rendered: &Rendered,
 ) -> Result<()> {
     let comment_id = body_key(comment_id);
-    diesel::delete(
-        post_tags::table
-            .filter(post_tags::post_id.eq(post_id))
-            .filter(post_tags::comment_id.eq(comment_id)),
-    )
-    .execute(conn)?;
-    diesel::delete(
-        mentions::table
-            .filter(mentions::post_id.eq(post_id))
-            .filter(mentions::comment_id.eq(comment_id)),
-    )
-    .execute(conn)?;
     let now = clock::now();
     let tag_rows: Vec<_> = tags::actions::ensure_tags(conn, &rendered.tags)?
         .into_iter()
@@ -375,7 +389,7 @@ pub fn edit_post(
             posts::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, None, &rendered)?;
+    reindex_body(conn, post.id, post.group_id, None, &rendered)?;
     events::append(conn, &Event::PostEdited(change_of(&post, me)))?;
     queries::find(conn, post.id)?.ok_or_else(|| Error::not_found("post"))
 }
@@ -448,9 +462,11 @@ pub fn set_post_like(
     };
     if changed > 0 {
         let delta: i64 = if like { 1 } else { -1 };
-        diesel::update(posts::table.find(post.id))
-            .set(posts::like_count.eq(posts::like_count + delta))
-            .execute(conn)?;
+        kept(
+            "UPDATE posts SET like_count = like_count + ? WHERE id = ?",
+            vec![Param::BigInt(delta), Param::BigInt(post.id.0)],
+        )
+        .execute(conn)?;
         let change = PostLike {
             liker: me,
             post: post.id,

@@ -3,12 +3,13 @@
 
 use diesel::prelude::*;
 
-use super::actions::{Rendered, index_body, render_body};
+use super::actions::{Rendered, index_body, reindex_body, render_body};
 use super::model::{Comment, Post};
 use super::{access, queries};
 use crate::access::Scope;
 use crate::clock;
-use crate::db::schema::{comment_likes, comment_versions, comments, posts};
+use crate::db::kept::{Param, kept};
+use crate::db::schema::{comment_likes, comment_versions, comments};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::events::{self, CommentChange, CommentLike, Event};
@@ -76,7 +77,7 @@ pub fn add_comment(
         ))
         .execute(conn)?;
     index_body(conn, post.id, post.group_id, Some(id), &rendered)?;
-    count_comment(conn, post.id, 1, employees_only)?;
+    count_comment(conn, post.id, true, employees_only)?;
     crate::files::actions::attach(conn, scope, Target::Comment(id), files)?;
     let created = Event::CommentCreated {
         author: me,
@@ -133,7 +134,7 @@ pub fn edit_comment(
             comments::edited_by.eq(Some(me)),
         ))
         .execute(conn)?;
-    index_body(conn, post.id, post.group_id, Some(comment.id), &rendered)?;
+    reindex_body(conn, post.id, post.group_id, Some(comment.id), &rendered)?;
     let edited = change_of(&comment, &post, me);
     events::append(conn, &Event::CommentEdited(edited))?;
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
@@ -172,14 +173,14 @@ pub fn remove_comment(
         ))
         .execute(conn)?;
     // A deleted comment no longer counts towards its tags or mentions.
-    index_body(
+    reindex_body(
         conn,
         post.id,
         post.group_id,
         Some(comment.id),
         &Rendered::nothing(),
     )?;
-    count_comment(conn, post.id, -1, comment.employees_only)?;
+    count_comment(conn, post.id, false, comment.employees_only)?;
     super::answers::forget_answer(conn, post.id, comment.id)?;
     crate::files::actions::release_comment(conn, comment.id)?;
     events::append(conn, &Event::CommentDeleted(change_of(comment, post, by)))?;
@@ -211,9 +212,11 @@ pub fn set_comment_like(
     };
     if changed > 0 {
         let delta: i64 = if like { 1 } else { -1 };
-        diesel::update(comments::table.find(comment.id))
-            .set(comments::like_count.eq(comments::like_count + delta))
-            .execute(conn)?;
+        kept(
+            "UPDATE comments SET like_count = like_count + ? WHERE id = ?",
+            vec![Param::BigInt(delta), Param::BigInt(comment.id.0)],
+        )
+        .execute(conn)?;
         let change = CommentLike {
             liker: me,
             comment: comment.id,
@@ -232,29 +235,38 @@ pub fn set_comment_like(
     queries::find_comment(conn, comment.id)?.ok_or_else(|| Error::not_found("comment"))
 }
 
-/// Moves a post's comment counts with a comment added (1) or deleted (-1); guests' count only
-/// for comments they may see.
+/// Moves a post's comment counts with a comment added or deleted; guests' count only for
+/// comments they may see. A new comment is activity: the post rises in "recent activity"
+/// order (for guests only if they may read the comment).
 fn count_comment(
     conn: &mut DbConnection,
     post_id: PostId,
-    delta: i64,
+    added: bool,
     employees_only: bool,
 ) -> Result<()> {
-    let open = if employees_only { 0 } else { delta };
-    // A new comment is activity: the post rises in "recent activity" order (for guests only
-    // if they may read the comment).
-    let now = clock::now();
-    let risen = (delta > 0).then_some(posts::activity_at.eq(now));
-    let risen_for_guests =
-        (delta > 0 && !employees_only).then_some(posts::open_activity_at.eq(now));
-    diesel::update(posts::table.find(post_id))
-        .set((
-            posts::comment_count.eq(posts::comment_count + delta),
-            posts::open_comment_count.eq(posts::open_comment_count + open),
-            risen,
-            risen_for_guests,
-        ))
-        .execute(conn)?;
+    let (now, id) = (Param::Timestamp(clock::now()), Param::BigInt(post_id.0));
+    let statement = match (added, employees_only) {
+        (true, false) => kept(
+            "UPDATE posts SET comment_count = comment_count + 1, \
+             open_comment_count = open_comment_count + 1, activity_at = ?, open_activity_at = ? \
+             WHERE id = ?",
+            vec![now, now, id],
+        ),
+        (true, true) => kept(
+            "UPDATE posts SET comment_count = comment_count + 1, activity_at = ? WHERE id = ?",
+            vec![now, id],
+        ),
+        (false, false) => kept(
+            "UPDATE posts SET comment_count = comment_count - 1, \
+             open_comment_count = open_comment_count - 1 WHERE id = ?",
+            vec![id],
+        ),
+        (false, true) => kept(
+            "UPDATE posts SET comment_count = comment_count - 1 WHERE id = ?",
+            vec![id],
+        ),
+    };
+    statement.execute(conn)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use super::access;
 use super::model::Post;
 use crate::access::Scope;
 use crate::db::DbConnection;
-use crate::db::schema::posts;
+use crate::db::kept::{Param, kept};
 use crate::error::{Result, invalid};
 use crate::groups::Group;
 use crate::ids::PostId;
@@ -42,9 +42,11 @@ pub(super) fn original(
 
 /// Counts one more (`by` 1) or one fewer (`by` -1) share of `original`.
 pub(super) fn count(conn: &mut DbConnection, original: PostId, by: i64) -> Result<()> {
-    diesel::update(posts::table.find(original))
-        .set(posts::share_count.eq(posts::share_count + by))
-        .execute(conn)?;
+    kept(
+        "UPDATE posts SET share_count = share_count + ? WHERE id = ?",
+        vec![Param::BigInt(by), Param::BigInt(original.0)],
+    )
+    .execute(conn)?;
     Ok(())
 }
 
