@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use agora::db::Db;
 use agora::feeds::{self, Feed};
+use agora::posts::trending::Trending;
 use agora::recommendations::{Limits, access};
 
 use crate::drive::{self, Stats};
@@ -27,8 +28,10 @@ pub fn run(
     let bare_feed = drive::bare(db, seeded, seconds, |conn, scope| {
         feeds::read(conn, scope, &Feed::Home, None, 20)
     })?;
+    // The week's tag counts are kept across requests, as the server keeps them.
+    let trending = Trending::default();
     let bare_rail = drive::bare(db, seeded, seconds, |conn, scope| {
-        access::recommend(conn, scope, Limits::RAIL)
+        access::recommend(conn, scope, &trending, Limits::RAIL)
     })?;
     let mut out = String::new();
     let _ = writeln!(

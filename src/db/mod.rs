@@ -24,6 +24,14 @@ use crate::events::Wakeup;
 pub use dialect::{lock_accounts, lock_consumer, lock_sequencer};
 pub use ids::{IdGenerator, new_id};
 
+// Tag uses are grouped by place and tag (trending, recommendations), and by the posts'
+// authors' department too.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    schema::users::department,
+    schema::post_tags::group_id,
+    schema::tags::name,
+);
+
 /// One connection to whichever backend the URL names. SQLite is last, as diesel expects.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

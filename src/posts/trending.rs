@@ -9,14 +9,15 @@
 //! soon as the live hub publishes it, so a removed tag never lingers; the next read counts
 //! again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::queries::TagUses;
+use super::access::readable_places;
+use super::queries::{self, DepartmentTagUses, TagUses};
 use crate::access::Scope;
 use crate::db::DbConnection;
 use crate::error::Result;
@@ -40,6 +41,9 @@ const REMOVING: [&str; 4] = [
 /// A place: a group, or the company feed (`None`).
 type Place = Option<GroupId>;
 
+/// Uses per place and tag.
+type Uses = HashMap<Place, HashMap<String, i64>>;
+
 /// What an answer depends on: the readable groups (sorted), whether the company feed is
 /// readable, and how many tags were asked for.
 type Key = (Vec<GroupId>, bool, i64);
@@ -50,38 +54,76 @@ struct Week {
     counted: Instant,
     /// The newest use counted: later ones are added at the next read.
     newest: NaiveDateTime,
-    uses: HashMap<Place, HashMap<String, i64>>,
+    /// Bodies (posts and comments) per place and tag.
+    bodies: Uses,
+    /// Posts per department of their authors, place and tag.
+    departments: HashMap<String, Uses>,
     answers: HashMap<Key, Arc<Vec<(String, i64)>>>,
 }
 
 impl Week {
-    /// Adds uses, as `queries::tag_uses_by_place` reads them.
-    fn add(&mut self, rows: Vec<TagUses>) {
-        if rows.is_empty() {
-            return;
+    /// Nothing counted yet, from `since` on.
+    fn since(since: NaiveDateTime) -> Week {
+        Week {
+            counted: Instant::now(),
+            newest: since,
+            bodies: HashMap::new(),
+            departments: HashMap::new(),
+            answers: HashMap::new(),
         }
-        for (place, tag, uses, newest) in rows {
-            *self.uses.entry(place).or_default().entry(tag).or_default() += uses;
+    }
+
+    /// Adds the uses recorded since the newest counted.
+    fn catch_up(&mut self, conn: &mut DbConnection) -> Result<()> {
+        let bodies = queries::tag_uses_by_place(conn, self.newest)?;
+        // The posts are read up to the newest body read, so none is counted twice later.
+        let Some(upto) = bodies.iter().map(|(.., newest)| *newest).max() else {
+            return Ok(());
+        };
+        let posts = queries::post_tag_uses_by_department(conn, self.newest, upto)?;
+        self.add(bodies, posts);
+        Ok(())
+    }
+
+    /// Adds uses, as `queries` reads them.
+    fn add(&mut self, bodies: Vec<TagUses>, posts: Vec<DepartmentTagUses>) {
+        for (place, tag, uses, newest) in bodies {
+            *self
+                .bodies
+                .entry(place)
+                .or_default()
+                .entry(tag)
+                .or_default() += uses;
             self.newest = self.newest.max(newest);
+        }
+        for (department, place, tag, uses) in posts {
+            let places = self.departments.entry(department).or_default();
+            *places.entry(place).or_default().entry(tag).or_default() += uses;
         }
         self.answers.clear();
     }
+}
 
-    /// The `limit` tags most used in `places`, most used first, then by name.
-    fn most_used(&self, places: impl Iterator<Item = Place>, limit: i64) -> Vec<(String, i64)> {
-        let mut sums: HashMap<&str, i64> = HashMap::new();
-        for tags in places.filter_map(|place| self.uses.get(&place)) {
-            for (tag, uses) in tags {
-                *sums.entry(tag).or_default() += uses;
-            }
+/// The `limit` tags most used in `places`, but for those `skipped`, most used first, then by
+/// name.
+fn most_used(
+    uses: &Uses,
+    places: impl Iterator<Item = Place>,
+    skipped: impl Fn(&str) -> bool,
+    limit: i64,
+) -> Vec<(String, i64)> {
+    let mut sums: HashMap<&str, i64> = HashMap::new();
+    for tags in places.filter_map(|place| uses.get(&place)) {
+        for (tag, n) in tags.iter().filter(|(tag, _)| !skipped(tag)) {
+            *sums.entry(tag).or_default() += n;
         }
-        let mut tags: Vec<(&str, i64)> = sums.into_iter().collect();
-        tags.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        tags.truncate(usize::try_from(limit).unwrap_or(0));
-        tags.into_iter()
-            .map(|(tag, uses)| (tag.to_string(), uses))
-            .collect()
     }
+    let mut tags: Vec<(&str, i64)> = sums.into_iter().collect();
+    tags.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    tags.truncate(usize::try_from(limit).unwrap_or(0));
+    tags.into_iter()
+        .map(|(tag, n)| (tag.to_string(), n))
+        .collect()
 }
 
 /// Trending tags, counted for every reader at once.
@@ -101,30 +143,63 @@ impl Trending {
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
         scope.viewer().require_user()?;
-        // Held while counting: one count at a time, which every waiting reader then shares.
-        let mut week = self.lock();
-        let week = match week.take() {
-            Some(mut kept) if kept.counted.elapsed() < FRESH_FOR => {
-                kept.add(super::queries::tag_uses_by_place(conn, kept.newest)?);
-                week.insert(kept)
+        self.with_week(conn, |week| {
+            // The scope keeps its readable groups sorted: equal sets make equal keys.
+            let key = (
+                scope.readable_groups().to_vec(),
+                scope.reads_company(),
+                limit,
+            );
+            if let Some(answer) = week.answers.get(&key) {
+                return answer.as_ref().clone();
             }
-            _ => week.insert(count(conn)?),
+            let answer = most_used(&week.bodies, readable_places(scope), |_| false, limit);
+            if week.answers.len() >= MOST_ANSWERS {
+                week.answers.clear();
+            }
+            week.answers.insert(key, Arc::new(answer.clone()));
+            answer
+        })
+    }
+
+    /// The `limit` tags most used over the last 7 days in posts by people of `department`
+    /// that the viewer may read, but for those `skipped`, with how many posts.
+    pub fn in_department(
+        &self,
+        conn: &mut DbConnection,
+        scope: &Scope,
+        department: &str,
+        skipped: &HashSet<String>,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        scope.viewer().require_user()?;
+        self.with_week(conn, |week| match week.departments.get(department) {
+            Some(uses) => most_used(
+                uses,
+                readable_places(scope),
+                |tag| skipped.contains(tag),
+                limit,
+            ),
+            None => Vec::new(),
+        })
+    }
+
+    /// Runs `read` on the week, counted at most a minute ago and caught up.
+    fn with_week<T>(
+        &self,
+        conn: &mut DbConnection,
+        read: impl FnOnce(&mut Week) -> T,
+    ) -> Result<T> {
+        // Held while counting: one count at a time, which every waiting reader then shares.
+        let mut kept = self.lock();
+        let week = match kept.take() {
+            Some(week) if week.counted.elapsed() < FRESH_FOR => kept.insert(week),
+            _ => kept.insert(Week::since(
+                chrono::Utc::now().naive_utc() - chrono::Duration::days(7),
+            )),
         };
-        // The scope keeps its readable groups sorted: equal sets make equal keys.
-        let key = (
-            scope.readable_groups().to_vec(),
-            scope.reads_company(),
-            limit,
-        );
-        if let Some(answer) = week.answers.get(&key) {
-            return Ok(answer.as_ref().clone());
-        }
-        let answer = week.most_used(super::access::readable_places(scope), limit);
-        if week.answers.len() >= MOST_ANSWERS {
-            week.answers.clear();
-        }
-        week.answers.insert(key, Arc::new(answer.clone()));
-        Ok(answer)
+        week.catch_up(conn)?;
+        Ok(read(week))
     }
 
     /// Drops the count: the next read counts the week again.
@@ -154,19 +229,6 @@ impl Trending {
     }
 }
 
-/// The last 7 days' tag uses, per place.
-fn count(conn: &mut DbConnection) -> Result<Week> {
-    let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(7);
-    let mut week = Week {
-        counted: Instant::now(),
-        newest: since,
-        uses: HashMap::new(),
-        answers: HashMap::new(),
-    };
-    week.add(super::queries::tag_uses_by_place(conn, since)?);
-    Ok(week)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,35 +242,47 @@ mod tests {
     #[test]
     fn a_readers_tags_are_the_sums_over_her_places_most_used_first_then_by_name() {
         let (company, team, other) = (None, Some(GroupId(1)), Some(GroupId(2)));
-        let mut week = Week {
-            counted: Instant::now(),
-            newest: at(0),
-            uses: HashMap::new(),
-            answers: HashMap::new(),
-        };
-        week.add(vec![
-            (company, "rust".into(), 2, at(10)),
-            (team, "rust".into(), 1, at(30)),
-            (team, "go".into(), 3, at(20)),
-            (other, "zig".into(), 9, at(40)),
-        ]);
+        let mut week = Week::since(at(0));
+        week.add(
+            vec![
+                (company, "rust".into(), 2, at(10)),
+                (team, "rust".into(), 1, at(30)),
+                (team, "go".into(), 3, at(20)),
+                (other, "zig".into(), 9, at(40)),
+            ],
+            vec![
+                ("Sales".into(), team, "go".into(), 2),
+                ("Sales".into(), other, "zig".into(), 1),
+            ],
+        );
         assert_eq!(week.newest, at(40));
-        let tags = week.most_used([company, team].into_iter(), 10);
+        let none = |_: &str| false;
+        let bodies = &week.bodies;
+        let tags = most_used(bodies, [company, team].into_iter(), none, 10);
         assert_eq!(tags, [("go".to_string(), 3), ("rust".to_string(), 3)]);
         assert_eq!(
-            week.most_used([company].into_iter(), 10),
+            most_used(bodies, [company].into_iter(), none, 10),
             [("rust".into(), 2)]
         );
         assert_eq!(
-            week.most_used([other, team].into_iter(), 1),
+            most_used(bodies, [other, team].into_iter(), none, 1),
             [("zig".into(), 9)]
+        );
+        assert_eq!(
+            most_used(bodies, [other, team].into_iter(), |t| t == "zig", 1),
+            [("go".into(), 3)]
+        );
+        let sales = &week.departments["Sales"];
+        assert_eq!(
+            most_used(sales, [company, team].into_iter(), none, 5),
+            [("go".into(), 2)]
         );
         week.answers
             .insert((Vec::new(), true, 1), Arc::new(Vec::new()));
-        week.add(vec![(company, "go".into(), 1, at(50))]);
+        week.add(vec![(company, "go".into(), 1, at(50))], Vec::new());
         assert!(week.answers.is_empty(), "what was summed before is dropped");
         assert_eq!(
-            week.most_used([company].into_iter(), 1),
+            most_used(&week.bodies, [company].into_iter(), none, 1),
             [("rust".into(), 2)]
         );
     }

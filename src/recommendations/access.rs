@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::queries::{self, Readable};
+use super::queries;
 use super::views::{self, GroupSuggestion, PersonSuggestion, Recommendations, TagSuggestion};
 use super::{Kind, Limits};
 use crate::access::Scope;
@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::follows;
 use crate::groups::{self, Group, Visibility};
 use crate::ids::{GroupId, UserId};
+use crate::posts::trending::Trending;
 
 /// Groups bigger than this say little about whom one works with (a company-wide group puts
 /// everyone "in 1 of your groups"), and counting their members would make every home page
@@ -73,6 +74,7 @@ pub fn without_done(
 pub fn recommend(
     conn: &mut DbConnection,
     scope: &Scope,
+    trending: &Trending,
     limits: Limits,
 ) -> Result<Recommendations> {
     let viewer = scope.viewer();
@@ -108,8 +110,8 @@ pub fn recommend(
     let tags = tags(
         conn,
         scope,
+        trending,
         &reader,
-        since_id,
         tags_in_groups,
         &found,
         limits.tags,
@@ -268,8 +270,8 @@ fn groups(
 fn tags(
     conn: &mut DbConnection,
     scope: &Scope,
+    trending: &Trending,
     reader: &Reader,
-    since_id: i64,
     in_groups: Vec<(GroupId, String, i64)>,
     found: &HashMap<GroupId, Group>,
     limit: usize,
@@ -279,19 +281,12 @@ fn tags(
     }
     let mut tags = Vec::new();
     if !reader.guest && !reader.department.is_empty() {
-        let readable = Readable {
-            groups: scope.readable_groups(),
-            company: scope.reads_company(),
-        };
         let department = &reader.department;
-        let trending = queries::tags_trending_in_department(
-            conn,
-            reader.me,
-            department,
-            &readable,
-            since_id,
-            fetch(limit),
-        )?;
+        // Counted for every reader of the department, less what she follows or dismissed.
+        let mut skipped = follows::followed_tags(conn, reader.me)?;
+        skipped.extend(queries::dismissed_ids(conn, reader.me, Kind::Tag)?);
+        let skipped: HashSet<String> = queries::tag_names(conn, &skipped)?.into_iter().collect();
+        let trending = trending.in_department(conn, scope, department, &skipped, fetch(limit))?;
         tags.extend(trending.into_iter().map(|(name, uses)| TagSuggestion {
             name,
             reason: format!("trending in {department}"),

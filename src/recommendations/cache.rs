@@ -17,6 +17,7 @@ use crate::accounts;
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
+use crate::posts::trending::Trending;
 
 /// How long an entry serves.
 const FRESH_FOR: Duration = Duration::from_secs(300);
@@ -45,6 +46,7 @@ impl RailCache {
         &self,
         conn: &mut DbConnection,
         scope: &Scope,
+        trending: &Trending,
         limits: Limits,
     ) -> Result<Recommendations> {
         let me = accounts::access::current_user(conn, scope.viewer())?;
@@ -52,7 +54,7 @@ impl RailCache {
         if let Some(kept) = self.kept(me.id, &reader) {
             return access::without_done(conn, scope, kept);
         }
-        let made = access::recommend(conn, scope, limits)?;
+        let made = access::recommend(conn, scope, trending, limits)?;
         if made.is_empty() {
             return Ok(made);
         }

@@ -15,9 +15,6 @@ use crate::db::schema::{
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
 
-// Tags trend per group: counted by (group, tag name).
-diesel::allow_columns_to_appear_in_same_group_by_clause!(post_tags::group_id, tags::name);
-
 /// Ids of what `me` dismissed of `kind`, as a subquery.
 macro_rules! dismissed {
     ($me:expr, $kind:expr) => {
@@ -170,56 +167,6 @@ pub(super) fn groups_active_in(
                 .filter_map(|(id, n)| id.map(|id| (id, n)))
                 .collect()
         })?)
-}
-
-/// Where tag uses are counted: posts in `groups`, and (when `company`) company posts.
-pub(super) struct Readable<'a> {
-    pub groups: &'a [GroupId],
-    pub company: bool,
-}
-
-/// Tags most used in posts since `since_id` by people of `department`, in what is
-/// `readable`, with how many posts; not followed by `me`, not dismissed. Driven from the
-/// department's posts of the week (by author), not from every tag use of the week.
-pub(super) fn tags_trending_in_department(
-    conn: &mut DbConnection,
-    me: UserId,
-    department: &str,
-    readable: &Readable,
-    since_id: i64,
-    limit: i64,
-) -> Result<Vec<(String, i64)>> {
-    let colleagues = users::table
-        .filter(users::department.eq(department))
-        .select(users::id);
-    let their_posts = posts::table
-        .filter(posts::author_id.eq_any(colleagues))
-        .filter(posts::id.gt(since_id))
-        .filter(posts::deleted_at.is_null())
-        .select(posts::id);
-    let in_groups = post_tags::group_id
-        .assume_not_null()
-        .eq_any(readable.groups.to_vec());
-    let followed = tag_follows::table
-        .filter(tag_follows::user_id.eq(me))
-        .select(tag_follows::tag_id);
-    let query = post_tags::table
-        .inner_join(tags::table)
-        .filter(post_tags::post_id.eq_any(their_posts))
-        .filter(post_tags::comment_id.eq(0))
-        .filter(post_tags::tag_id.ne_all(followed))
-        .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
-        .group_by(tags::name)
-        .select((tags::name, count_star()))
-        .order((count_star().desc(), tags::name.asc()))
-        .limit(limit)
-        .into_boxed();
-    let query = if readable.company {
-        query.filter(post_tags::group_id.is_null().or(in_groups))
-    } else {
-        query.filter(in_groups)
-    };
-    Ok(query.load(conn)?)
 }
 
 /// Tags most used in posts since `since_id` in each of `groups`, with how many posts; not

@@ -43,8 +43,9 @@ pub async fn list_recommendations(
         Some(n) if (1..=20).contains(&n) => n,
         Some(_) => return Err(invalid("limit", "use a limit from 1 to 20").into()),
     };
+    let trending = app.trending.clone();
     let found = read(&app, &caller, move |conn, scope| {
-        recommendations::access::recommend(conn, scope, Limits::each(limit))
+        recommendations::access::recommend(conn, scope, &trending, Limits::each(limit))
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))

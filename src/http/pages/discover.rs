@@ -38,8 +38,9 @@ async fn discover(
     caller: Caller,
 ) -> Result<HttpResponse, PageError> {
     let layout = Layout::signed_in(&req, &caller, "Discover", Section::None)?;
-    let recommendations = read(&app, &caller, |conn, scope| {
-        recommendations::access::recommend(conn, scope, Limits::each(DISCOVER_EACH))
+    let trending = app.trending.clone();
+    let recommendations = read(&app, &caller, move |conn, scope| {
+        recommendations::access::recommend(conn, scope, &trending, Limits::each(DISCOVER_EACH))
     })
     .await?;
     let page = DiscoverPage {

@@ -227,17 +227,17 @@ async fn feed_page(
                 false => Vec::new(),
             };
             // Only the first page has the rail: "Load more" does not ask for it again.
-            let trending = match first_page {
+            let trending_tags = match first_page {
                 true => Some(trending.tags(conn, scope, RAIL_TAGS)?),
                 false => None,
             };
             // In the same unit of work as the rest of the page: kept for a few minutes, less
             // what she did since.
             let recommendations = match suggest {
-                true => Some(rail.recommend(conn, scope, Limits::RAIL)?),
+                true => Some(rail.recommend(conn, scope, &trending, Limits::RAIL)?),
                 false => None,
             };
-            Ok((composer, trending, pinned, recommendations))
+            Ok((composer, trending_tags, pinned, recommendations))
         })
         .await?;
     composer.back = path.to_string();

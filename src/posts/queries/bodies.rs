@@ -63,6 +63,35 @@ pub(in crate::posts) fn tag_uses_by_place(
         .collect())
 }
 
+/// Of one tag in posts by people of one department in one place: the department, the place,
+/// the tag, and how many posts.
+pub(in crate::posts) type DepartmentTagUses = (String, Option<GroupId>, String, i64);
+
+/// Per department (of the posts' authors), place and tag, the posts using it whose rows were
+/// recorded after `after` and by `upto` (comments not counted).
+pub(in crate::posts) fn post_tag_uses_by_department(
+    conn: &mut DbConnection,
+    after: chrono::NaiveDateTime,
+    upto: chrono::NaiveDateTime,
+) -> Result<Vec<DepartmentTagUses>> {
+    use crate::db::schema::{posts, users};
+    use diesel::dsl::count_star;
+    Ok(post_tags::table
+        .inner_join(tags::table)
+        .inner_join(posts::table.inner_join(users::table))
+        .filter(post_tags::comment_id.eq(0))
+        .filter(post_tags::created_at.gt(after))
+        .filter(post_tags::created_at.le(upto))
+        .group_by((users::department, post_tags::group_id, tags::name))
+        .select((
+            users::department,
+            post_tags::group_id,
+            tags::name,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
 /// Names of tags starting with `prefix` (a LIKE pattern, escaped with `\\`) carried by posts
 /// or comments in `groups` (or the company feed when `company`), alphabetically.
 pub(in crate::posts) fn tags_used_in(
