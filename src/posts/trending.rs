@@ -56,6 +56,8 @@ struct Week {
     newest: NaiveDateTime,
     /// Bodies (posts and comments) per place and tag.
     bodies: Uses,
+    /// Posts (not comments) per place and tag.
+    posts: Uses,
     /// Posts per department of their authors, place and tag.
     departments: HashMap<String, Uses>,
     answers: HashMap<Key, Arc<Vec<(String, i64)>>>,
@@ -68,6 +70,7 @@ impl Week {
             counted: Instant::now(),
             newest: since,
             bodies: HashMap::new(),
+            posts: HashMap::new(),
             departments: HashMap::new(),
             answers: HashMap::new(),
         }
@@ -97,6 +100,12 @@ impl Week {
             self.newest = self.newest.max(newest);
         }
         for (department, place, tag, uses) in posts {
+            *self
+                .posts
+                .entry(place)
+                .or_default()
+                .entry(tag.clone())
+                .or_default() += uses;
             let places = self.departments.entry(department).or_default();
             *places.entry(place).or_default().entry(tag).or_default() += uses;
         }
@@ -181,6 +190,35 @@ impl Trending {
                 limit,
             ),
             None => Vec::new(),
+        })
+    }
+
+    /// Of the tags most used over the last 7 days in posts of each of `groups` that the viewer
+    /// may read, but for those `skipped`: the `limit` most used (group, tag, posts) in all.
+    pub fn in_groups(
+        &self,
+        conn: &mut DbConnection,
+        scope: &Scope,
+        groups: &[GroupId],
+        skipped: &HashSet<String>,
+        limit: i64,
+    ) -> Result<Vec<(GroupId, String, i64)>> {
+        scope.viewer().require_user()?;
+        self.with_week(conn, |week| {
+            let mut found: Vec<(GroupId, &str, i64)> = groups
+                .iter()
+                .filter(|group| scope.reads_posts_in(Some(**group)))
+                .filter_map(|group| Some((*group, week.posts.get(&Some(*group))?)))
+                .flat_map(|(group, tags)| tags.iter().map(move |(tag, n)| (group, tag, *n)))
+                .filter(|(_, tag, _)| !skipped.contains(*tag))
+                .map(|(group, tag, n)| (group, tag.as_str(), n))
+                .collect();
+            found.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)).then(a.0.cmp(&b.0)));
+            found.truncate(usize::try_from(limit).unwrap_or(0));
+            found
+                .into_iter()
+                .map(|(group, tag, n)| (group, tag.to_string(), n))
+                .collect()
         })
     }
 
@@ -272,6 +310,7 @@ mod tests {
             most_used(bodies, [other, team].into_iter(), |t| t == "zig", 1),
             [("go".into(), 3)]
         );
+        assert_eq!(week.posts[&team]["go"], 2, "posts of every department");
         let sales = &week.departments["Sales"];
         assert_eq!(
             most_used(sales, [company, team].into_iter(), none, 5),

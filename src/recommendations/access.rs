@@ -54,9 +54,7 @@ pub fn without_done(
         .iter()
         .map(i64::to_string)
         .collect();
-    let mut tag_ids = follows::followed_tags(conn, me)?;
-    tag_ids.extend(queries::dismissed_ids(conn, me, Kind::Tag)?);
-    let tags: HashSet<String> = queries::tag_names(conn, &tag_ids)?.into_iter().collect();
+    let tags = done_tags(conn, me)?;
     kept.people.retain(|p| !people.contains(&p.user.id));
     kept.groups.retain(|g| {
         let joined = g
@@ -92,15 +90,14 @@ pub fn recommend(
     let since_id = crate::db::ids::id_at(since_ms, 0);
     let people = people(conn, scope, &reader, limits.people)?;
     let group_rows = group_candidates(conn, scope, &reader, since_id, limits.groups)?;
+    // Tags are counted for every reader at once, less what she follows or dismissed.
+    let skipped = match limits.tags {
+        0 => HashSet::new(),
+        _ => done_tags(conn, reader.me)?,
+    };
     let tags_in_groups = match limits.tags {
         0 => Vec::new(),
-        n => queries::tags_trending_in_groups(
-            conn,
-            reader.me,
-            &reader.member_groups,
-            since_id,
-            fetch(n),
-        )?,
+        n => trending.in_groups(conn, scope, &reader.member_groups, &skipped, fetch(n))?,
     };
     // One read of the groups both lists name: those suggested and those tags trend in.
     let mut wanted: Vec<GroupId> = group_rows.keys().copied().collect();
@@ -110,7 +107,7 @@ pub fn recommend(
     let tags = tags(
         conn,
         scope,
-        trending,
+        (trending, &skipped),
         &reader,
         tags_in_groups,
         &found,
@@ -121,6 +118,13 @@ pub fn recommend(
         groups,
         tags,
     })
+}
+
+/// The names of the tags `me` follows or dismissed: never suggested.
+fn done_tags(conn: &mut DbConnection, me: UserId) -> Result<HashSet<String>> {
+    let mut ids = follows::followed_tags(conn, me)?;
+    ids.extend(queries::dismissed_ids(conn, me, Kind::Tag)?);
+    Ok(queries::tag_names(conn, &ids)?.into_iter().collect())
 }
 
 fn fetch(shown: usize) -> i64 {
@@ -270,7 +274,7 @@ fn groups(
 fn tags(
     conn: &mut DbConnection,
     scope: &Scope,
-    trending: &Trending,
+    (trending, skipped): (&Trending, &HashSet<String>),
     reader: &Reader,
     in_groups: Vec<(GroupId, String, i64)>,
     found: &HashMap<GroupId, Group>,
@@ -282,11 +286,7 @@ fn tags(
     let mut tags = Vec::new();
     if !reader.guest && !reader.department.is_empty() {
         let department = &reader.department;
-        // Counted for every reader of the department, less what she follows or dismissed.
-        let mut skipped = follows::followed_tags(conn, reader.me)?;
-        skipped.extend(queries::dismissed_ids(conn, reader.me, Kind::Tag)?);
-        let skipped: HashSet<String> = queries::tag_names(conn, &skipped)?.into_iter().collect();
-        let trending = trending.in_department(conn, scope, department, &skipped, fetch(limit))?;
+        let trending = trending.in_department(conn, scope, department, skipped, fetch(limit))?;
         tags.extend(trending.into_iter().map(|(name, uses)| TagSuggestion {
             name,
             reason: format!("trending in {department}"),

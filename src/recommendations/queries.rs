@@ -9,8 +9,7 @@ use diesel::prelude::*;
 use super::Kind;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    groups, memberships, post_tags, posts, recommendation_dismissals, tag_follows, tags,
-    user_follows, users,
+    groups, memberships, posts, recommendation_dismissals, tags, user_follows, users,
 };
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
@@ -167,43 +166,6 @@ pub(super) fn groups_active_in(
                 .filter_map(|(id, n)| id.map(|id| (id, n)))
                 .collect()
         })?)
-}
-
-/// Tags most used in posts since `since_id` in each of `groups`, with how many posts; not
-/// followed by `me`, not dismissed. Driven from the groups' posts of the week.
-pub(super) fn tags_trending_in_groups(
-    conn: &mut DbConnection,
-    me: UserId,
-    groups: &[GroupId],
-    since_id: i64,
-    limit: i64,
-) -> Result<Vec<(GroupId, String, i64)>> {
-    if groups.is_empty() {
-        return Ok(Vec::new());
-    }
-    let their_posts = posts::table
-        .filter(posts::group_id.assume_not_null().eq_any(groups.to_vec()))
-        .filter(posts::id.gt(since_id))
-        .filter(posts::deleted_at.is_null())
-        .select(posts::id);
-    let followed = tag_follows::table
-        .filter(tag_follows::user_id.eq(me))
-        .select(tag_follows::tag_id);
-    let rows: Vec<(Option<GroupId>, String, i64)> = post_tags::table
-        .inner_join(tags::table)
-        .filter(post_tags::post_id.eq_any(their_posts))
-        .filter(post_tags::comment_id.eq(0))
-        .filter(post_tags::tag_id.ne_all(followed))
-        .filter(post_tags::tag_id.ne_all(dismissed!(me, Kind::Tag)))
-        .group_by((post_tags::group_id, tags::name))
-        .select((post_tags::group_id, tags::name, count_star()))
-        .order((count_star().desc(), tags::name.asc()))
-        .limit(limit)
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(group, name, n)| group.map(|group| (group, name, n)))
-        .collect())
 }
 
 /// Records that `me` dismissed `target` of `kind`; true when it is new.
