@@ -12,7 +12,6 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 use super::last_id;
-use crate::db::kept::kept;
 use crate::db::{Db, DbConnection, lock_sequencer, write_transaction};
 use crate::error::Result;
 use crate::workers::{Pass, Wake, Worker, blocking};
@@ -28,16 +27,13 @@ pub struct Sequenced {
 
 /// Inserts the inbox rows that `from` yields into the log after its newest id, in the order
 /// they were appended.
-macro_rules! into_log {
-    ($from:literal) => {
-        concat!(
-            "INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
-             SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
-                    kind, actor_id, subject_id, payload, created_at \
-             FROM ",
-            $from
-        )
-    };
+fn into_log(from: &str) -> String {
+    format!(
+        "INSERT INTO events (id, kind, actor_id, subject_id, payload, created_at) \
+         SELECT (SELECT COALESCE(MAX(id), 0) FROM events) + ROW_NUMBER() OVER (ORDER BY seq), \
+                kind, actor_id, subject_id, payload, created_at \
+         FROM {from}"
+    )
 }
 
 /// Moves the inbox's committed rows into the log. Call it outside a transaction: it runs its
@@ -52,16 +48,14 @@ pub fn sequence(conn: &mut DbConnection) -> Result<Sequenced> {
     write_transaction(conn, |conn| {
         // Taken before the statement below, whose snapshot then sees the previous turn's ids.
         lock_sequencer(conn)?;
-        // One statement, one snapshot: every row deleted is a row inserted.
-        // Kept prepared: it runs after nearly every commit.
-        let moved = kept(
-            concat!(
-                "WITH moved AS (DELETE FROM event_inbox \
-                 RETURNING seq, kind, actor_id, subject_id, payload, created_at) ",
-                into_log!("moved")
-            ),
-            Vec::new(),
-        )
+        // One statement, one snapshot: every row deleted is a row inserted. Left unprepared:
+        // kept prepared (`db::kept`), its execution took ~1 ms against ~0.55 ms planned anew
+        // (`pg_stat_statements`, three alternated pairs of runs).
+        let moved = diesel::sql_query(format!(
+            "WITH moved AS (DELETE FROM event_inbox \
+                            RETURNING seq, kind, actor_id, subject_id, payload, created_at) {}",
+            into_log("moved")
+        ))
         .execute(conn)?;
         Ok(Sequenced {
             moved,
@@ -74,7 +68,7 @@ pub fn sequence(conn: &mut DbConnection) -> Result<Sequenced> {
 /// ids) come after every event in the archive, in their order. Run in a transaction, while
 /// nothing else writes.
 pub fn adopt_inbox(conn: &mut DbConnection) -> Result<usize> {
-    let moved = diesel::sql_query(into_log!("event_inbox")).execute(conn)?;
+    let moved = diesel::sql_query(into_log("event_inbox")).execute(conn)?;
     diesel::sql_query("DELETE FROM event_inbox").execute(conn)?;
     Ok(moved)
 }
