@@ -31,6 +31,8 @@ struct Reader {
     department: String,
     followed: Vec<UserId>,
     member_groups: Vec<GroupId>,
+    /// Tags she follows or dismissed: never suggested.
+    done_tags: HashSet<String>,
 }
 
 /// `kept` suggestions without what the viewer did since they were made: people she follows
@@ -83,6 +85,10 @@ pub fn recommend(
         department: me.department.trim().to_string(),
         followed: follows::followed_users(conn, me.id)?,
         member_groups: scope.member_groups(),
+        done_tags: match limits.tags {
+            0 => HashSet::new(),
+            _ => done_tags(conn, me.id)?,
+        },
     };
     let since = crate::clock::now() - chrono::Duration::days(7);
     // Ids are time-ordered: the posts of the week are those above the week's first id.
@@ -91,13 +97,15 @@ pub fn recommend(
     let people = people(conn, scope, &reader, limits.people)?;
     let group_rows = group_candidates(conn, scope, &reader, since_id, limits.groups)?;
     // Tags are counted for every reader at once, less what she follows or dismissed.
-    let skipped = match limits.tags {
-        0 => HashSet::new(),
-        _ => done_tags(conn, reader.me)?,
-    };
     let tags_in_groups = match limits.tags {
         0 => Vec::new(),
-        n => trending.in_groups(conn, scope, &reader.member_groups, &skipped, fetch(n))?,
+        n => trending.in_groups(
+            conn,
+            scope,
+            &reader.member_groups,
+            &reader.done_tags,
+            fetch(n),
+        )?,
     };
     // One read of the groups both lists name: those suggested and those tags trend in.
     let mut wanted: Vec<GroupId> = group_rows.keys().copied().collect();
@@ -107,7 +115,7 @@ pub fn recommend(
     let tags = tags(
         conn,
         scope,
-        (trending, &skipped),
+        trending,
         &reader,
         tags_in_groups,
         &found,
@@ -274,7 +282,7 @@ fn groups(
 fn tags(
     conn: &mut DbConnection,
     scope: &Scope,
-    (trending, skipped): (&Trending, &HashSet<String>),
+    trending: &Trending,
     reader: &Reader,
     in_groups: Vec<(GroupId, String, i64)>,
     found: &HashMap<GroupId, Group>,
@@ -286,7 +294,8 @@ fn tags(
     let mut tags = Vec::new();
     if !reader.guest && !reader.department.is_empty() {
         let department = &reader.department;
-        let trending = trending.in_department(conn, scope, department, skipped, fetch(limit))?;
+        let trending =
+            trending.in_department(conn, scope, department, &reader.done_tags, fetch(limit))?;
         tags.extend(trending.into_iter().map(|(name, uses)| TagSuggestion {
             name,
             reason: format!("trending in {department}"),
