@@ -135,6 +135,40 @@ fn most_used(
         .collect()
 }
 
+/// Of each of `groups` the viewer may read, its tags in `uses` but for those `skipped`: the
+/// `limit` most used (group, tag, uses) in all, most used first.
+fn most_used_per_group(
+    uses: &Uses,
+    scope: &Scope,
+    groups: &[GroupId],
+    skipped: &HashSet<String>,
+    limit: i64,
+) -> Vec<(GroupId, String, i64)> {
+    let mut found: Vec<(GroupId, &str, i64)> = groups
+        .iter()
+        .filter(|group| scope.reads_posts_in(Some(**group)))
+        .filter_map(|group| Some((*group, uses.get(&Some(*group))?)))
+        .flat_map(|(group, tags)| tags.iter().map(move |(tag, n)| (group, tag, *n)))
+        .filter(|(_, tag, _)| !skipped.contains(*tag))
+        .map(|(group, tag, n)| (group, tag.as_str(), n))
+        .collect();
+    found.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)).then(a.0.cmp(&b.0)));
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    found
+        .into_iter()
+        .map(|(group, tag, n)| (group, tag.to_string(), n))
+        .collect()
+}
+
+/// The recommendations rail's tags, from one read of the week.
+#[derive(Debug, Default)]
+pub struct RailTags {
+    /// Trending in her department: (tag, posts).
+    pub department: Vec<(String, i64)>,
+    /// Trending in her groups: (group, tag, posts).
+    pub groups: Vec<(GroupId, String, i64)>,
+}
+
 /// Trending tags, counted for every reader at once.
 #[derive(Debug, Default)]
 pub struct Trending {
@@ -171,54 +205,32 @@ impl Trending {
         })
     }
 
-    /// The `limit` tags most used over the last 7 days in posts by people of `department`
-    /// that the viewer may read, but for those `skipped`, with how many posts.
-    pub fn in_department(
+    /// For the recommendations rail, in one read of the week, each but for the tags `skipped`:
+    /// the `limit` tags most used over the last 7 days in posts by people of `department` (if
+    /// any) that the viewer may read, with how many posts; and of the posts of each of
+    /// `groups` she may read, the `limit` most used (group, tag, posts) in all.
+    pub fn for_rail(
         &self,
         conn: &mut DbConnection,
         scope: &Scope,
-        department: &str,
+        (department, groups): (Option<&str>, &[GroupId]),
         skipped: &HashSet<String>,
         limit: i64,
-    ) -> Result<Vec<(String, i64)>> {
+    ) -> Result<RailTags> {
         scope.viewer().require_user()?;
-        self.with_week(conn, |week| match week.departments.get(department) {
-            Some(uses) => most_used(
-                uses,
-                readable_places(scope),
-                |tag| skipped.contains(tag),
-                limit,
-            ),
-            None => Vec::new(),
-        })
-    }
-
-    /// Of the tags most used over the last 7 days in posts of each of `groups` that the viewer
-    /// may read, but for those `skipped`: the `limit` most used (group, tag, posts) in all.
-    pub fn in_groups(
-        &self,
-        conn: &mut DbConnection,
-        scope: &Scope,
-        groups: &[GroupId],
-        skipped: &HashSet<String>,
-        limit: i64,
-    ) -> Result<Vec<(GroupId, String, i64)>> {
-        scope.viewer().require_user()?;
-        self.with_week(conn, |week| {
-            let mut found: Vec<(GroupId, &str, i64)> = groups
-                .iter()
-                .filter(|group| scope.reads_posts_in(Some(**group)))
-                .filter_map(|group| Some((*group, week.posts.get(&Some(*group))?)))
-                .flat_map(|(group, tags)| tags.iter().map(move |(tag, n)| (group, tag, *n)))
-                .filter(|(_, tag, _)| !skipped.contains(*tag))
-                .map(|(group, tag, n)| (group, tag.as_str(), n))
-                .collect();
-            found.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)).then(a.0.cmp(&b.0)));
-            found.truncate(usize::try_from(limit).unwrap_or(0));
-            found
-                .into_iter()
-                .map(|(group, tag, n)| (group, tag.to_string(), n))
-                .collect()
+        self.with_week(conn, |week| RailTags {
+            department: department
+                .and_then(|department| week.departments.get(department))
+                .map(|uses| {
+                    most_used(
+                        uses,
+                        readable_places(scope),
+                        |tag| skipped.contains(tag),
+                        limit,
+                    )
+                })
+                .unwrap_or_default(),
+            groups: most_used_per_group(&week.posts, scope, groups, skipped, limit),
         })
     }
 

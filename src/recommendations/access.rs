@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::follows;
 use crate::groups::{self, Group, Visibility};
 use crate::ids::{GroupId, UserId};
-use crate::posts::trending::Trending;
+use crate::posts::trending::{RailTags, Trending};
 
 /// Groups bigger than this say little about whom one works with (a company-wide group puts
 /// everyone "in 1 of your groups"), and counting their members would make every home page
@@ -96,31 +96,26 @@ pub fn recommend(
     let since_id = crate::db::ids::id_at(since_ms, 0);
     let people = people(conn, scope, &reader, limits.people)?;
     let group_rows = group_candidates(conn, scope, &reader, since_id, limits.groups)?;
-    // Tags are counted for every reader at once, less what she follows or dismissed.
-    let tags_in_groups = match limits.tags {
-        0 => Vec::new(),
-        n => trending.in_groups(
+    // Tags are counted for every reader at once, less what she follows or dismissed; a
+    // guest reads nobody's department.
+    let department =
+        (!reader.guest && !reader.department.is_empty()).then_some(&*reader.department);
+    let rail_tags = match limits.tags {
+        0 => RailTags::default(),
+        n => trending.for_rail(
             conn,
             scope,
-            &reader.member_groups,
+            (department, &reader.member_groups),
             &reader.done_tags,
             fetch(n),
         )?,
     };
     // One read of the groups both lists name: those suggested and those tags trend in.
     let mut wanted: Vec<GroupId> = group_rows.keys().copied().collect();
-    wanted.extend(tags_in_groups.iter().map(|(group, _, _)| *group));
+    wanted.extend(rail_tags.groups.iter().map(|(group, _, _)| *group));
     let found = groups::system::groups_by_id(conn, &wanted)?;
     let groups = groups(conn, scope, group_rows, &found, limits.groups)?;
-    let tags = tags(
-        conn,
-        scope,
-        trending,
-        &reader,
-        tags_in_groups,
-        &found,
-        limits.tags,
-    )?;
+    let tags = tags(scope, &reader, rail_tags, &found, limits.tags);
     Ok(Recommendations {
         people,
         groups,
@@ -280,39 +275,38 @@ fn groups(
 /// Tags trending this week in her department (employees) and in each of her groups, in what
 /// she may read; the department's first.
 fn tags(
-    conn: &mut DbConnection,
     scope: &Scope,
-    trending: &Trending,
     reader: &Reader,
-    in_groups: Vec<(GroupId, String, i64)>,
+    trending: RailTags,
     found: &HashMap<GroupId, Group>,
     limit: usize,
-) -> Result<Vec<TagSuggestion>> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    let mut tags = Vec::new();
-    if !reader.guest && !reader.department.is_empty() {
-        let department = &reader.department;
-        let trending =
-            trending.in_department(conn, scope, department, &reader.done_tags, fetch(limit))?;
-        tags.extend(trending.into_iter().map(|(name, uses)| TagSuggestion {
+) -> Vec<TagSuggestion> {
+    let department = &reader.department;
+    let mut tags: Vec<TagSuggestion> = trending
+        .department
+        .into_iter()
+        .map(|(name, uses)| TagSuggestion {
             name,
             reason: format!("trending in {department}"),
             uses,
-        }));
-    }
-    tags.extend(in_groups.into_iter().filter_map(|(group, name, uses)| {
-        // Her own groups: she sees each, and its name.
-        let group = found.get(&group).filter(|g| scope.sees_group(g))?;
-        Some(TagSuggestion {
-            name,
-            reason: format!("trending in {}", group.name),
-            uses,
         })
-    }));
+        .collect();
+    tags.extend(
+        trending
+            .groups
+            .into_iter()
+            .filter_map(|(group, name, uses)| {
+                // Her own groups: she sees each, and its name.
+                let group = found.get(&group).filter(|g| scope.sees_group(g))?;
+                Some(TagSuggestion {
+                    name,
+                    reason: format!("trending in {}", group.name),
+                    uses,
+                })
+            }),
+    );
     let mut seen = HashSet::new();
     tags.retain(|tag| seen.insert(tag.name.clone()));
     tags.truncate(limit);
-    Ok(tags)
+    tags
 }
