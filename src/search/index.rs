@@ -5,9 +5,12 @@
 //! (`<data_dir>/search/gen-<millis>`). A rebuild writes a new generation beside it and swaps
 //! `CURRENT` atomically (write + rename); the server notices and reopens.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
 use tantivy::schema::{
     FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -246,6 +249,36 @@ impl Generation {
         writer.delete_term(fields.key_term(kind, id));
         writer.add_document(doc).map_err(internal)?;
         Ok(())
+    }
+
+    /// The places (group ids, 0 for the company feed) that the documents of `tags` list now,
+    /// by tag id; a tag without a document is absent.
+    pub fn tag_places(&self, tags: &[i64]) -> Result<HashMap<i64, HashSet<i64>>> {
+        let searcher = self.reader.searcher();
+        let mut places = HashMap::new();
+        for &tag in tags {
+            let query = TermQuery::new(
+                self.fields.key_term(Kind::Tag, tag),
+                IndexRecordOption::Basic,
+            );
+            let found = searcher
+                .search(&query, &TopDocs::with_limit(1).order_by_score())
+                .map_err(internal)?;
+            let Some((_, address)) = found.first() else {
+                continue;
+            };
+            let columns = self
+                .columns
+                .of(searcher.segment_reader(address.segment_ord));
+            let listed = columns
+                .tag_groups
+                .as_ref()
+                .map_or_else(HashSet::new, |column| {
+                    column.values_for_doc(address.doc_id).collect()
+                });
+            places.insert(tag, listed);
+        }
+        Ok(places)
     }
 
     /// Waits for merges to finish and releases the writer's lock on the directory.

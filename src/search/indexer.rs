@@ -95,6 +95,42 @@ impl Touched {
         touched
     }
 
+    /// The tags whose documents must be written again: those the written bodies use in a place
+    /// their documents do not list yet (or with no document). Only a written body may bring a
+    /// tag, or a tag to a new place, and most uses are in a place already listed, where
+    /// rewriting would re-read every place of a popular tag for nothing. A place whose bodies
+    /// are all gone stays listed until a rebuild: its members read the tag there before.
+    fn tags_in_new_places(
+        &self,
+        conn: &mut DbConnection,
+        generation: &Generation,
+    ) -> Result<Vec<String>> {
+        if self.written.is_empty() {
+            return Ok(Vec::new());
+        }
+        let written: Vec<i64> = self.written.iter().copied().collect();
+        let uses: Vec<(i64, String, Option<i64>)> = post_tags::table
+            .inner_join(tags::table.on(tags::id.eq(post_tags::tag_id)))
+            .filter(post_tags::post_id.eq_any(written))
+            .select((tags::id, tags::name, post_tags::group_id))
+            .distinct()
+            .load(conn)?;
+        let mut ids: Vec<i64> = uses.iter().map(|(id, _, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let listed = generation.tag_places(&ids)?;
+        let names: BTreeSet<String> = uses
+            .into_iter()
+            .filter(|(id, _, group)| {
+                !listed
+                    .get(id)
+                    .is_some_and(|places| places.contains(&group.unwrap_or(0)))
+            })
+            .map(|(_, name, _)| name)
+            .collect();
+        Ok(names.into_iter().collect())
+    }
+
     /// The documents to put or delete for everything touched.
     fn changes(&self, conn: &mut DbConnection, generation: &Generation) -> Result<Vec<Change>> {
         let fields = &generation.fields;
@@ -105,16 +141,8 @@ impl Touched {
         if !posts.is_empty() {
             changes.extend(documents::posts(conn, fields, &posts)?);
         }
-        // A body written may bring a tag, or a tag to a new place; tags are never removed,
-        // and a like or a deletion brings none (re-reading a popular tag's places is costly).
-        if !self.written.is_empty() {
-            let written: Vec<i64> = self.written.iter().copied().collect();
-            let names: Vec<String> = post_tags::table
-                .inner_join(tags::table.on(tags::id.eq(post_tags::tag_id)))
-                .filter(post_tags::post_id.eq_any(written))
-                .select(tags::name)
-                .distinct()
-                .load(conn)?;
+        let names = self.tags_in_new_places(conn, generation)?;
+        if !names.is_empty() {
             changes.extend(documents::tags(conn, fields, Some(&names))?);
         }
         if !people.is_empty() {

@@ -143,6 +143,24 @@ async fn search_finds_posts_comments_people_groups_and_tags(backend: Backend) {
             .any(|i| i["type"] == "tag" && i["title"] == "#blimp")
     })
     .await;
+    // A tag used in a new place is found there: a guest finds #blimp once her room uses it.
+    let room = app.group(&admin, "Hangar", "private", true).await;
+    let guest = app.guest_in(&admin, "gina", &[&room]).await;
+    admin
+        .post(
+            &format!("/api/v1/posts/{other}/comments"),
+            json!({"body": "#blimp again, in the same place"}),
+        )
+        .await;
+    settle(&admin, &admin, "blimpsettled").await;
+    assert!(search(&guest, "blimp").await.is_empty());
+    post(&admin, "the #blimp lands in the room", Some(&room)).await;
+    search_until(&guest, "blimp", |items| {
+        items
+            .iter()
+            .any(|i| i["type"] == "tag" && i["title"] == "#blimp")
+    })
+    .await;
 
     let (_, people) = admin.get("/api/v1/search?q=launch&type=people").await;
     assert_eq!(people["items"], json!([]));
