@@ -40,6 +40,15 @@ pub(in crate::posts) fn likers(
 /// when the newest use was recorded.
 pub(in crate::posts) type TagUses = (Option<GroupId>, String, i64, chrono::NaiveDateTime);
 
+/// When the newest use of any tag was recorded.
+pub(in crate::posts) fn newest_tag_use(
+    conn: &mut DbConnection,
+) -> Result<Option<chrono::NaiveDateTime>> {
+    Ok(post_tags::table
+        .select(diesel::dsl::max(post_tags::created_at))
+        .first(conn)?)
+}
+
 /// Per place and tag, the bodies (posts and comments) using it recorded after `since`.
 pub(in crate::posts) fn tag_uses_by_place(
     conn: &mut DbConnection,
