@@ -141,7 +141,6 @@ pub fn join_requests(
         .collect())
 }
 
-/// Everyone who shares a group with the viewer (for a guest's view of people).
 /// Those of `ids` who share a group with the viewer.
 pub fn co_members_among(
     conn: &mut DbConnection,
@@ -154,6 +153,7 @@ pub fn co_members_among(
     queries::members_among(conn, &scope.member_groups(), ids)
 }
 
+/// Everyone who shares a group with the viewer (for a guest's view of people).
 pub fn co_member_ids(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<UserId>> {
     let groups: Vec<GroupId> = scope.member_groups();
     queries::co_members(conn, &groups)
