@@ -316,6 +316,48 @@ async fn likes_are_idempotent_and_counts_exact_under_concurrency(backend: Backen
     );
 }
 
+/// A page marks exactly the posts its reader liked and saved: its lowest and highest too, and
+/// none for what she liked below it.
+async fn a_feed_page_marks_exactly_what_its_reader_liked_and_saved(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let reader = app.user(&admin, "reader", "employee").await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let post = admin
+            .created("/api/v1/posts", json!({"body": format!("post {n}")}))
+            .await;
+        ids.push(post);
+    }
+    for n in [0, 1, 3, 5] {
+        let (status, _) = reader.put(&format!("/api/v1/posts/{}/like", ids[n])).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    for n in [0, 1, 4] {
+        let (status, _) = reader.put(&format!("/api/v1/posts/{}/saved", ids[n])).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (_, page) = reader.get("/api/v1/feeds/company?limit=5").await;
+    let marks: Vec<(String, bool, bool)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let flag = |name: &str| p[name].as_bool().unwrap();
+            (
+                p["id"].as_str().unwrap().to_string(),
+                flag("liked_by_me"),
+                flag("saved_by_me"),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, bool, bool)> = [5, 4, 3, 2, 1]
+        .into_iter()
+        .map(|n| (ids[n].clone(), [1, 3, 5].contains(&n), [1, 4].contains(&n)))
+        .collect();
+    assert_eq!(marks, expected);
+}
+
 async fn comments_are_flat_oldest_first_and_paged(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
@@ -670,6 +712,7 @@ on_both_backends!(
     moderators_edit_in_their_groups_and_everyone_sees_who_did,
     deleted_posts_and_comments_leave_every_read_path,
     likes_are_idempotent_and_counts_exact_under_concurrency,
+    a_feed_page_marks_exactly_what_its_reader_liked_and_saved,
     comments_are_flat_oldest_first_and_paged,
     groups_join_request_approve_leave_and_archive,
     feeds_merge_follows_and_page_stably_while_posts_arrive,

@@ -74,13 +74,20 @@ pub(in crate::posts) fn carried(
             no_name(),
             mentions::user_id.nullable(),
         ));
+    // The viewer's likes and bookmarks are indexed by (user, post): bounded by the page's
+    // lowest and highest post, a short range of that index is read, where PostgreSQL would
+    // otherwise read every like of hers and test each against the page's ids.
+    let lowest = post_ids.iter().min().copied().unwrap_or(PostId(0));
+    let highest = post_ids.iter().max().copied().unwrap_or(PostId(0));
     let liked = post_likes::table
         .filter(post_likes::user_id.eq(viewer))
+        .filter(post_likes::post_id.between(lowest, highest))
         .filter(post_likes::post_id.eq_any(ids()))
         .select((marked(LIKED), post_likes::post_id, no_name(), no_number()));
     let saved = bookmarks::table
         .filter(bookmarks::user_id.eq(viewer))
         .filter(bookmarks::comment_id.is_null())
+        .filter(bookmarks::post_id.between(lowest, highest))
         .filter(bookmarks::post_id.eq_any(ids()))
         .select((marked(SAVED), bookmarks::post_id, no_name(), no_number()));
     let with_poll = polls::table.filter(polls::post_id.eq_any(ids())).select((
