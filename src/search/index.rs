@@ -14,7 +14,9 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{
     FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 use super::analyzer;
 use super::authors::AuthorNames;
@@ -155,6 +157,20 @@ pub fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.as_str())
 }
 
+/// Where the document of `kind` and `id` is in what `searcher` sees, if there is one.
+pub fn address_of(
+    searcher: &Searcher,
+    fields: &Fields,
+    kind: Kind,
+    id: i64,
+) -> Result<Option<DocAddress>> {
+    let query = TermQuery::new(fields.key_term(kind, id), IndexRecordOption::Basic);
+    let found = searcher
+        .search(&query, &TopDocs::with_limit(1).order_by_score())
+        .map_err(internal)?;
+    Ok(found.first().map(|(_, address)| *address))
+}
+
 /// One generation of the index, open for reading and writing.
 pub struct Generation {
     pub dir: PathBuf,
@@ -257,14 +273,7 @@ impl Generation {
         let searcher = self.reader.searcher();
         let mut places = HashMap::new();
         for &tag in tags {
-            let query = TermQuery::new(
-                self.fields.key_term(Kind::Tag, tag),
-                IndexRecordOption::Basic,
-            );
-            let found = searcher
-                .search(&query, &TopDocs::with_limit(1).order_by_score())
-                .map_err(internal)?;
-            let Some((_, address)) = found.first() else {
+            let Some(address) = address_of(&searcher, &self.fields, Kind::Tag, tag)? else {
                 continue;
             };
             let columns = self

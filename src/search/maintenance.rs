@@ -13,7 +13,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::documents::{self, Change};
-use super::index::{Generation, Kind, SearchIndex, internal};
+use super::index::{Generation, Kind, SearchIndex, address_of, internal};
 use super::indexer;
 use crate::db::schema::{groups, posts, tags, users};
 use crate::db::{Db, DbConnection};
@@ -195,15 +195,8 @@ pub fn check(db: &Db, search: &SearchIndex, sample: usize) -> Result<Report> {
         let Change::Put(_, id, want) = change else {
             continue;
         };
-        let query = TermQuery::new(fields.key_term(Kind::Post, id), IndexRecordOption::Basic);
-        let found = searcher
-            .search(
-                &query,
-                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
-            )
-            .map_err(internal)?;
-        let have: Option<TantivyDocument> = match found.first() {
-            Some((_, address)) => Some(searcher.doc(*address).map_err(internal)?),
+        let have: Option<TantivyDocument> = match address_of(&searcher, &fields, Kind::Post, id)? {
+            Some(address) => Some(searcher.doc(address).map_err(internal)?),
             None => None,
         };
         let same = have.is_some_and(|have| {
