@@ -148,7 +148,7 @@ impl App {
     pub fn spawn_workers(&self, stop: workers::Stop) -> Result<Workers> {
         let status = workers::Status::default();
         let db = &self.db;
-        let hub = live::Hub::new(db, &self.config)?;
+        let hub = live::Hub::new(db, &self.config, self.remembered.heads().clone())?;
         if let Some(signals) = hub.subscribe() {
             tokio::spawn(self.trending.clone().forget_on_removals(signals));
         }

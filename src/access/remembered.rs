@@ -25,6 +25,7 @@ use crate::error::Result;
 use crate::follows::{self, Follows};
 use crate::groups::{self, Role};
 use crate::ids::{GroupId, PostId, UserId};
+use crate::posts::heads::Heads;
 
 /// Entries kept per kind before all are dropped: a bound on memory, not a policy.
 const MAX_ENTRIES: usize = 20_000;
@@ -52,6 +53,9 @@ pub struct Remembered {
     /// Not an input to anything shown, so it needs no stamp: a hint for where her next one
     /// will end (`posts::access::merged_page`).
     home_floors: Mutex<HashMap<(UserId, i64), PostId>>,
+    /// The newest post of each source of home feeds, raised by the live hub: no stamp either,
+    /// see `posts::heads`.
+    heads: Arc<Heads>,
 }
 
 impl Remembered {
@@ -116,6 +120,11 @@ impl Remembered {
             floors.clear();
         }
         floors.insert((user, size), floor);
+    }
+
+    /// The newest post of each source of home feeds, as far as this process knows.
+    pub fn heads(&self) -> &Arc<Heads> {
+        &self.heads
     }
 
     /// The circle of employee `user`, as `load` reads it, her credential read with `stamp`.

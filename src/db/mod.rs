@@ -250,7 +250,7 @@ impl Db {
         work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let result = self.write_quietly(work)?;
-        self.wakeup.notify();
+        self.wakeup.committed(self.backend == Backend::Sqlite);
         Ok(result)
     }
 

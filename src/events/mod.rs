@@ -7,6 +7,7 @@
 //! do not wait on one another: they append to `event_inbox`, and the [`sequencer`] gives the
 //! rows their ids after they committed.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
@@ -170,21 +171,55 @@ pub fn save_cursor(conn: &mut DbConnection, consumer: &str, last_event_id: i64) 
 
 /// Wakes consumers when a write commits in this process. Writes by other processes on the
 /// same database are picked up by the poll interval of [`Wakeup::wait`].
+///
+/// It also counts this process's committed writes, and how many of them have their events in
+/// the log for certain, for readers that must know that the log holds every write made here
+/// so far (`posts::heads`).
 #[derive(Debug)]
 pub struct Wakeup {
     sender: tokio::sync::watch::Sender<u64>,
+    commits: AtomicU64,
+    logged: AtomicU64,
 }
 
 impl Default for Wakeup {
     fn default() -> Wakeup {
         Wakeup {
             sender: tokio::sync::watch::channel(0).0,
+            commits: AtomicU64::new(0),
+            logged: AtomicU64::new(0),
         }
     }
 }
 
 impl Wakeup {
-    /// Called after every commit.
+    /// Called after every write's commit; `logged` when its events went into the log in its
+    /// own transaction (SQLite), rather than into PostgreSQL's inbox.
+    pub fn committed(&self, logged: bool) {
+        let commits = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
+        if logged {
+            self.logged.fetch_max(commits, Ordering::SeqCst);
+        }
+        self.notify();
+    }
+
+    /// Writes committed in this process so far.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    /// Of this process's writes, how many have their events in the log for certain.
+    pub fn logged(&self) -> u64 {
+        self.logged.load(Ordering::SeqCst)
+    }
+
+    /// The sequencer moved into the log every inbox row committed before it counted
+    /// `commits` ([`Wakeup::commits`], read before its move).
+    pub fn logged_through(&self, commits: u64) {
+        self.logged.fetch_max(commits, Ordering::SeqCst);
+    }
+
+    /// Wakes consumers.
     pub fn notify(&self) {
         self.sender.send_modify(|generation| *generation += 1);
     }

@@ -102,7 +102,10 @@ impl Worker for Sequencer {
 
     async fn pass(&mut self) -> Result<Pass> {
         let db = self.db.clone();
+        // Counted before the move: every write committed by then is moved by it.
+        let commits = db.wakeup().commits();
         let done = blocking(move || db.read(sequence)).await?;
+        self.db.wakeup().logged_through(commits);
         if done.head != self.head {
             self.head = done.head;
             self.db.wakeup().notify();

@@ -13,6 +13,7 @@ use crate::config::LiveSettings;
 use crate::db::Db;
 use crate::error::Result;
 use crate::events::{self, Batch, Recorded};
+use crate::posts::heads::Heads;
 use crate::workers::{Pass, Periodic, Wake, Worker, blocking};
 
 /// Events read from the log at a time.
@@ -63,6 +64,8 @@ pub(super) struct Shared {
     state: Mutex<State>,
     pub(super) settings: LiveSettings,
     pub(super) db: Db,
+    /// The feeds' sources' newest posts, raised here before any stream is told.
+    heads: Arc<Heads>,
     /// Bounds the streams reading the database at once (scope refreshes, catch-ups), so that
     /// thousands of idle streams refreshing together never starve requests of connections.
     pub(super) readers: Semaphore,
@@ -122,6 +125,7 @@ impl Shared {
     }
 
     fn close(&self) {
+        self.heads.unwatch();
         self.state().sender = None;
     }
 
@@ -129,10 +133,20 @@ impl Shared {
     async fn read_and_publish(&self) -> Result<bool> {
         let after = self.last_id();
         let db = self.db.clone();
-        let batch =
-            blocking(move || db.read(|conn| events::read_after(conn, after, BATCH, "live_hub")))
-                .await?;
+        let heads = self.heads.clone();
+        // Counted before the read: the events of this many of our writes are in what it reads.
+        let logged = db.wakeup().logged();
+        let batch = blocking(move || {
+            db.read(|conn| {
+                let batch = events::read_after(conn, after, BATCH, "live_hub")?;
+                // Before any stream is told: a reader told of a post finds it in her feed.
+                heads.raise_for(conn, &batch.events)?;
+                Ok(batch)
+            })
+        })
+        .await?;
         self.publish(&batch);
+        self.heads.raised_through(self.db.wakeup(), logged);
         Ok(batch.rows as i64 == BATCH)
     }
 }
@@ -142,6 +156,7 @@ pub(super) fn shared(
     db: &Db,
     settings: &LiveSettings,
     readers: usize,
+    heads: Arc<Heads>,
 ) -> crate::error::Result<Shared> {
     let last_id = db.read(events::last_id)?;
     let (sender, _) = broadcast::channel(settings.channel_capacity);
@@ -152,6 +167,7 @@ pub(super) fn shared(
         }),
         settings: settings.clone(),
         db: db.clone(),
+        heads,
         readers: Semaphore::new(readers.max(1)),
     })
 }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::Result;
+use crate::posts::heads::Heads;
 
 pub use connection::{Connection, StreamCredential, Subscriber};
 pub use frame::Counts;
@@ -42,11 +43,12 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Creates the hub after the newest event (this blocks on one read).
-    pub fn new(db: &Db, config: &Config) -> Result<Hub> {
+    /// Creates the hub after the newest event (this blocks on one read); it raises `heads` for
+    /// the posts it reads.
+    pub fn new(db: &Db, config: &Config, heads: Arc<Heads>) -> Result<Hub> {
         // Half the pool at most for streams' own reads, so requests always find connections.
         let readers = usize::try_from(config.database.pool_size / 2).unwrap_or(1);
-        let shared = Arc::new(hub::shared(db, &config.live, readers)?);
+        let shared = Arc::new(hub::shared(db, &config.live, readers, heads)?);
         Ok(Hub { shared })
     }
 

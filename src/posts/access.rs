@@ -317,7 +317,8 @@ pub(super) fn shows_comment(scope: &Scope, comment: &Comment) -> bool {
 ///
 /// `floor`, when given, is where such a page likely ends (where the reader's last one did): the
 /// first round then reads only posts from it up, a few rows per member instead of `limit`, and
-/// is complete down to it. It is a hint, never an input to what the page holds: a page short
+/// is complete down to it; members known to hold nothing from it up are not read at all
+/// ([`super::heads`]). It is a hint, never an input to what the page holds: a page short
 /// above it goes on below it as any other.
 pub fn merged_page(
     conn: &mut DbConnection,
@@ -327,7 +328,7 @@ pub fn merged_page(
     floor: Option<PostId>,
     limit: i64,
 ) -> Result<MergedPage> {
-    scope.viewer().require_user()?;
+    let me = Member::Author(scope.viewer().require_user()?.id);
     let mut picked: Vec<PostId> = Vec::new();
     let mut before = before;
     let mut floor = floor.filter(|f| before.is_none_or(|b| *f < b));
@@ -336,7 +337,18 @@ pub fn merged_page(
     // past the last round the page ends short and hands the horizon on as the cursor.
     for round in 0..16 {
         let above = floor.map(|f| PostId(f.0 - 1));
-        let candidates = queries::newest_per_member(conn, members, before, above, limit)?;
+        // From a floor, the sources known to hold nothing at or above it are left out.
+        let known = floor
+            .zip(scope.memory())
+            .and_then(|(floor, (remembered, _))| {
+                let (asked, ticket) = remembered.heads().may_hold(members, floor, me)?;
+                Some((remembered.heads(), floor, asked, ticket))
+            });
+        let asked = known.as_ref().map_or(members, |(_, _, asked, _)| asked);
+        let candidates = queries::newest_per_member(conn, asked, before, above, limit)?;
+        if let (Some((heads, floor, asked, ticket)), None) = (&known, before) {
+            heads.learn(*ticket, asked, &candidates, *floor);
+        }
         let mut per_member: std::collections::HashMap<i64, (i64, PostId)> =
             std::collections::HashMap::new();
         for c in &candidates {

@@ -13,6 +13,7 @@ pub mod answers;
 pub mod comments;
 pub mod diff;
 pub mod erasure;
+pub mod heads;
 pub mod listing;
 pub mod markup;
 mod mention_links;

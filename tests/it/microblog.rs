@@ -964,6 +964,138 @@ async fn a_first_home_page_is_whole_whatever_changed_since_the_last_one(backend:
 
 on_both_backends!(a_first_home_page_is_whole_whatever_changed_since_the_last_one);
 
+/// A home feed read from its floor leaves out the sources known to have posted nothing since
+/// (`posts::heads`). Every way a post enters one of them — a group, a tag on a new post, a tag
+/// brought by an edit, a followed person — must show on the reader's next page: at once
+/// through the server that took it, within a second through another on the same database.
+/// A post in a private group stays out of a non-member's page all the same.
+async fn a_home_feed_from_its_floor_shows_every_new_post_of_its_sources(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let other = app.another(&[]).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let cara = app.user(&admin, "cara", "employee").await;
+    let dan = app.user(&admin, "dan", "employee").await;
+    let ops = app.group(&cara, "Ops", "private", false).await;
+    let (ana_id, bob_id, cara_id) = (ana.id().await, bob.id().await, cara.id().await);
+    cara.post(
+        &format!("/api/v1/groups/{ops}/members"),
+        json!({"user_id": ana_id}),
+    )
+    .await;
+    ana.put(&format!("/api/v1/follows/users/{bob_id}")).await;
+    ana.put("/api/v1/follows/tags/rust").await;
+    dan.put(&format!("/api/v1/follows/users/{cara_id}")).await;
+    for n in 0..5 {
+        bob.post("/api/v1/posts", json!({"body": format!("bob {n}")}))
+            .await;
+    }
+    let here = Client::at(&app.base, ana.token.as_deref());
+    let there = Client::at(&other.base, ana.token.as_deref());
+    let dan_there = Client::at(&other.base, dan.token.as_deref());
+    async fn top(reader: &Client) -> String {
+        let (status, page) = reader.get("/api/v1/feeds/home?limit=3").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        ids(&page).first().cloned().unwrap_or_default()
+    }
+    /// `reader`'s newest post, once it is `post` or a second has passed.
+    async fn top_within_a_second(reader: &Client, post: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            let top = top(reader).await;
+            if top == post || std::time::Instant::now() > deadline {
+                return top;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    // Full first pages, twice: floors, then what each source holds above them.
+    async fn read_all(readers: &[&Client]) {
+        for _ in 0..2 {
+            for reader in readers {
+                top(reader).await;
+            }
+        }
+    }
+    let readers = [&here, &there, &dan_there];
+    read_all(&readers).await;
+    let posted = |(status, post): (StatusCode, Value)| {
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        post["id"].as_str().unwrap().to_string()
+    };
+
+    let in_ops = posted(
+        cara.post(
+            "/api/v1/posts",
+            json!({"body": "deploy at noon", "group_id": ops}),
+        )
+        .await,
+    );
+    assert_eq!(top(&here).await, in_ops, "a group's new post, here");
+    assert_eq!(
+        top_within_a_second(&there, &in_ops).await,
+        in_ops,
+        "a group's, there"
+    );
+    assert_ne!(
+        top(&dan_there).await,
+        in_ops,
+        "not a member, though he follows cara"
+    );
+    read_all(&readers).await;
+
+    let tagged = posted(
+        cara.post("/api/v1/posts", json!({"body": "#rust 2027"}))
+            .await,
+    );
+    assert_eq!(top(&here).await, tagged, "a tag's new post, here");
+    assert_eq!(
+        top_within_a_second(&there, &tagged).await,
+        tagged,
+        "a tag's, there"
+    );
+    let untagged = posted(cara.post("/api/v1/posts", json!({"body": "crates"})).await);
+    assert_eq!(
+        top_within_a_second(&there, &tagged).await,
+        tagged,
+        "not tagged yet"
+    );
+    read_all(&readers).await;
+
+    let (status, edited) = cara
+        .patch(
+            &format!("/api/v1/posts/{untagged}"),
+            json!({"body": "crates #rust"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(top(&here).await, untagged, "a tag brought by an edit, here");
+    assert_eq!(
+        top_within_a_second(&there, &untagged).await,
+        untagged,
+        "an edit's, there"
+    );
+    read_all(&readers).await;
+
+    let by_bob = posted(
+        bob.post("/api/v1/posts", json!({"body": "bob again"}))
+            .await,
+    );
+    assert_eq!(
+        top(&here).await,
+        by_bob,
+        "a followed person's new post, here"
+    );
+    assert_eq!(
+        top_within_a_second(&there, &by_bob).await,
+        by_bob,
+        "a person's, there"
+    );
+}
+
+on_both_backends!(a_home_feed_from_its_floor_shows_every_new_post_of_its_sources);
+
 async fn the_composer_previews_bodies_and_completes_tags_and_people(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;

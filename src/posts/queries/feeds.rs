@@ -40,7 +40,7 @@ pub(in crate::posts) fn tagged_post_ids(
 }
 
 /// One ranged source of a merged feed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Member {
     /// A person's posts.
     Author(UserId),
@@ -50,7 +50,8 @@ pub enum Member {
     Tag(i64),
 }
 
-/// A candidate of a merged feed: a post id, its group, and which member it came from.
+/// A candidate of a merged feed: a post id, its group, and which member it came from (its
+/// position among the members asked).
 #[derive(Debug, QueryableByName)]
 pub(in crate::posts) struct Candidate {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -95,8 +96,8 @@ pub(in crate::posts) fn newest_per_member(
 }
 
 /// PostgreSQL's form: one fixed text over arrays, `unnest(…) CROSS JOIN LATERAL (… LIMIT n)`,
-/// one branch per kind of member. Members are numbered as `member` in the results:
-/// `3 × position + kind`.
+/// one branch per kind of member. Its rows number their members `3 × place + kind`, the place
+/// 1-based in the kind's array; [`newest_per_member`] turns that into the member's position.
 ///
 /// It is a statement of its own type rather than a `sql_query`, so that it is prepared once per
 /// connection and its plan kept: a `sql_query` is parsed and planned anew on every execution,
@@ -182,35 +183,45 @@ fn newest_per_member_postgres(
     (before, after): (Option<PostId>, Option<PostId>),
     limit: i64,
 ) -> Result<Vec<Candidate>> {
-    let of_kind =
-        |pick: fn(&Member) -> Option<i64>| members.iter().filter_map(pick).collect::<Vec<i64>>();
-    // The statement binds plain arrays of numbers.
+    // The statement binds plain arrays of numbers, one per kind; `positions` maps each kind's
+    // entries back to their places in `members`.
+    let mut ids: [Vec<i64>; 3] = Default::default();
+    let mut positions: [Vec<usize>; 3] = Default::default();
+    for (position, member) in members.iter().enumerate() {
+        let (kind, id) = match member {
+            Member::Author(id) => (0, id.0),
+            Member::Group(id) => (1, id.0),
+            Member::Tag(id) => (2, *id),
+        };
+        ids[kind].push(id);
+        positions[kind].push(position);
+    }
+    let [authors, groups, tags] = ids;
     let ranges = Ranges {
-        authors: of_kind(|m| match m {
-            Member::Author(id) => Some(id.0),
-            _ => None,
-        }),
-        groups: of_kind(|m| match m {
-            Member::Group(id) => Some(id.0),
-            _ => None,
-        }),
-        tags: of_kind(|m| match m {
-            Member::Tag(id) => Some(*id),
-            _ => None,
-        }),
+        authors,
+        groups,
+        tags,
         before: before.unwrap_or(PostId(i64::MAX)).0,
         after: after.unwrap_or(PostId(0)).0,
         limit,
     };
     let rows: Vec<(PostId, Option<GroupId>, i64)> = ranges.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, group_id, member)| Candidate {
-            id,
-            group_id,
-            member,
+    rows.into_iter()
+        .map(|(id, group_id, number)| {
+            // `3 × (1-based place in its kind's array) + kind`.
+            let kind = usize::try_from(number % 3).ok();
+            let place = usize::try_from(number / 3 - 1).ok();
+            let position = kind
+                .zip(place)
+                .and_then(|(kind, place)| positions[kind].get(place))
+                .ok_or_else(|| crate::error::Error::internal("a merge row of no member"))?;
+            Ok(Candidate {
+                id,
+                group_id,
+                member: *position as i64,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Most `UNION ALL` branches in one SQLite statement: SQLite refuses a compound SELECT of more
