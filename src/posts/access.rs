@@ -329,6 +329,7 @@ pub fn merged_page(
     limit: i64,
 ) -> Result<MergedPage> {
     let me = Member::Author(scope.viewer().require_user()?.id);
+    let heads = scope.memory().map(|(remembered, _)| remembered.heads());
     let mut picked: Vec<PostId> = Vec::new();
     let mut before = before;
     let mut floor = floor.filter(|f| before.is_none_or(|b| *f < b));
@@ -339,15 +340,14 @@ pub fn merged_page(
         let above = floor.map(|f| PostId(f.0 - 1));
         // From a floor, the sources known to hold nothing at or above it are left out.
         let known = floor
-            .zip(scope.memory())
-            .and_then(|(floor, (remembered, _))| {
-                let (asked, ticket) = remembered.heads().may_hold(members, floor, me)?;
-                Some((remembered.heads(), floor, asked, ticket))
-            });
-        let asked = known.as_ref().map_or(members, |(_, _, asked, _)| asked);
+            .zip(heads)
+            .and_then(|(floor, heads)| heads.may_hold(members, floor, me));
+        let asked = known.as_ref().map_or(members, |(asked, _)| asked);
         let candidates = queries::newest_per_member(conn, asked, before, above, limit)?;
-        if let (Some((heads, floor, asked, ticket)), None) = (&known, before) {
-            heads.learn(*ticket, asked, &candidates, *floor);
+        if let (Some((asked, ticket)), Some(floor), Some(heads), None) =
+            (&known, floor, heads, before)
+        {
+            heads.learn(*ticket, asked, &candidates, floor);
         }
         let mut per_member: std::collections::HashMap<i64, (i64, PostId)> =
             std::collections::HashMap::new();

@@ -141,10 +141,7 @@ impl Heads {
             match state.sources.get_mut(member) {
                 Some(source) if source.touched > ticket.0 => {}
                 Some(source) => source.bound = Some(bound),
-                None => {
-                    let touched = ticket.0;
-                    state.insert(*member, Some(bound), touched);
-                }
+                None => state.insert(*member, Some(bound), ticket.0),
             }
         }
     }

@@ -1010,6 +1010,15 @@ async fn a_home_feed_from_its_floor_shows_every_new_post_of_its_sources(backend:
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
+    /// `post` on top of ana's feed at once here and within a second there.
+    async fn on_top(here: &Client, there: &Client, post: &str, what: &str) {
+        assert_eq!(top(here).await, post, "{what}, here");
+        assert_eq!(
+            top_within_a_second(there, post).await,
+            post,
+            "{what}, there"
+        );
+    }
     // Full first pages, twice: floors, then what each source holds above them.
     async fn read_all(readers: &[&Client]) {
         for _ in 0..2 {
@@ -1032,12 +1041,7 @@ async fn a_home_feed_from_its_floor_shows_every_new_post_of_its_sources(backend:
         )
         .await,
     );
-    assert_eq!(top(&here).await, in_ops, "a group's new post, here");
-    assert_eq!(
-        top_within_a_second(&there, &in_ops).await,
-        in_ops,
-        "a group's, there"
-    );
+    on_top(&here, &there, &in_ops, "a group's new post").await;
     assert_ne!(
         top(&dan_there).await,
         in_ops,
@@ -1049,12 +1053,7 @@ async fn a_home_feed_from_its_floor_shows_every_new_post_of_its_sources(backend:
         cara.post("/api/v1/posts", json!({"body": "#rust 2027"}))
             .await,
     );
-    assert_eq!(top(&here).await, tagged, "a tag's new post, here");
-    assert_eq!(
-        top_within_a_second(&there, &tagged).await,
-        tagged,
-        "a tag's, there"
-    );
+    on_top(&here, &there, &tagged, "a tag's new post").await;
     let untagged = posted(cara.post("/api/v1/posts", json!({"body": "crates"})).await);
     assert_eq!(
         top_within_a_second(&there, &tagged).await,
@@ -1070,28 +1069,14 @@ async fn a_home_feed_from_its_floor_shows_every_new_post_of_its_sources(backend:
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{edited}");
-    assert_eq!(top(&here).await, untagged, "a tag brought by an edit, here");
-    assert_eq!(
-        top_within_a_second(&there, &untagged).await,
-        untagged,
-        "an edit's, there"
-    );
+    on_top(&here, &there, &untagged, "a tag brought by an edit").await;
     read_all(&readers).await;
 
     let by_bob = posted(
         bob.post("/api/v1/posts", json!({"body": "bob again"}))
             .await,
     );
-    assert_eq!(
-        top(&here).await,
-        by_bob,
-        "a followed person's new post, here"
-    );
-    assert_eq!(
-        top_within_a_second(&there, &by_bob).await,
-        by_bob,
-        "a person's, there"
-    );
+    on_top(&here, &there, &by_bob, "a followed person's new post").await;
 }
 
 on_both_backends!(a_home_feed_from_its_floor_shows_every_new_post_of_its_sources);
