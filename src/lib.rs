@@ -168,11 +168,11 @@ impl App {
         workers::spawn(
             db,
             &status,
-            search::indexer::Indexer {
-                db: db.clone(),
-                search: self.search.clone(),
-                poll: Duration::from_millis(self.config.search.poll_ms),
-            },
+            search::indexer::Indexer::new(
+                db,
+                &self.search,
+                Duration::from_millis(self.config.search.poll_ms),
+            ),
             stop.clone(),
         );
         let notifier = signals::notifier::Notifier {

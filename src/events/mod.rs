@@ -14,6 +14,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::replanned::replanned;
 use crate::db::schema::{event_cursors, event_inbox, events};
 use crate::error::Result;
 use crate::on_backend;
@@ -95,12 +96,12 @@ pub struct Batch {
 /// Up to `limit` events after `after`, oldest first. A row this build cannot read is logged
 /// with its id as skipped by `reader`, never guessed at.
 pub fn read_after(conn: &mut DbConnection, after: i64, limit: i64, reader: &str) -> Result<Batch> {
-    let rows: Vec<Row> = events::table
+    let tail = events::table
         .filter(events::id.gt(after))
         .order(events::id.asc())
         .limit(limit)
-        .select(Row::as_select())
-        .load(conn)?;
+        .select(Row::as_select());
+    let rows: Vec<Row> = replanned(tail).load(conn)?;
     let (last_id, count) = (rows.last().map(|row| row.id), rows.len());
     let events = rows
         .into_iter()
@@ -133,9 +134,8 @@ pub fn read_after(conn: &mut DbConnection, after: i64, limit: i64, reader: &str)
 
 /// The newest event id, or 0 for an empty log.
 pub fn last_id(conn: &mut DbConnection) -> Result<i64> {
-    let last: Option<i64> = events::table
-        .select(diesel::dsl::max(events::id))
-        .first(conn)?;
+    let last: Option<i64> =
+        replanned(events::table.select(diesel::dsl::max(events::id))).get_result(conn)?;
     Ok(last.unwrap_or(0))
 }
 
@@ -169,7 +169,19 @@ pub fn save_cursor(conn: &mut DbConnection, consumer: &str, last_event_id: i64) 
     Ok(())
 }
 
-/// Wakes consumers when a write commits in this process. Writes by other processes on the
+/// What a worker waits for between passes: any write of this process, or only the log growing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// A write committed in this process: its outbox rows, exports, or (PostgreSQL) inbox rows
+    /// to sequence.
+    Writes,
+    /// The events log grew: on SQLite at a write's commit, on PostgreSQL when the sequencer
+    /// moved rows into it. The log's tails wait for this alone, so on PostgreSQL a write does
+    /// not wake them before its events can be read.
+    Log,
+}
+
+/// Wakes workers when a write commits in this process. Writes by other processes on the
 /// same database are picked up by the poll interval of [`Wakeup::wait`].
 ///
 /// It also counts this process's committed writes, and how many of them have their events in
@@ -177,7 +189,8 @@ pub fn save_cursor(conn: &mut DbConnection, consumer: &str, last_event_id: i64) 
 /// so far (`posts::heads`).
 #[derive(Debug)]
 pub struct Wakeup {
-    sender: tokio::sync::watch::Sender<u64>,
+    writes: tokio::sync::watch::Sender<u64>,
+    log: tokio::sync::watch::Sender<u64>,
     commits: AtomicU64,
     logged: AtomicU64,
 }
@@ -185,7 +198,8 @@ pub struct Wakeup {
 impl Default for Wakeup {
     fn default() -> Wakeup {
         Wakeup {
-            sender: tokio::sync::watch::channel(0).0,
+            writes: tokio::sync::watch::channel(0).0,
+            log: tokio::sync::watch::channel(0).0,
             commits: AtomicU64::new(0),
             logged: AtomicU64::new(0),
         }
@@ -200,7 +214,7 @@ impl Wakeup {
         if logged {
             self.logged.fetch_max(commits, Ordering::SeqCst);
         }
-        self.notify();
+        self.wrote(logged);
     }
 
     /// Writes committed in this process so far.
@@ -219,19 +233,60 @@ impl Wakeup {
         self.logged.fetch_max(commits, Ordering::SeqCst);
     }
 
-    /// Wakes consumers.
-    pub fn notify(&self) {
-        self.sender.send_modify(|generation| *generation += 1);
+    /// Wakes the workers waiting for writes; the log's tails too when the writes' events are
+    /// in the log already (`logged`).
+    pub fn wrote(&self, logged: bool) {
+        self.writes.send_modify(|generation| *generation += 1);
+        if logged {
+            self.log_grew();
+        }
     }
 
-    /// A receiver to wait on; create it before reading, so no commit slips between.
-    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.sender.subscribe()
+    /// Wakes the log's tails.
+    pub fn log_grew(&self) {
+        self.log.send_modify(|generation| *generation += 1);
     }
 
-    /// Waits for the next commit seen by `receiver`, or at most `poll`.
+    /// A receiver to wait on for `topic`; create it before reading, so no commit slips
+    /// between.
+    pub fn subscribe(&self, topic: Topic) -> tokio::sync::watch::Receiver<u64> {
+        match topic {
+            Topic::Writes => self.writes.subscribe(),
+            Topic::Log => self.log.subscribe(),
+        }
+    }
+
+    /// Waits for the next wake-up seen by `receiver`, or at most `poll`.
     pub async fn wait(receiver: &mut tokio::sync::watch::Receiver<u64>, poll: Duration) {
         // A timeout or a closed channel both just mean "read again".
         let _ = tokio::time::timeout(poll, receiver.changed()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Topic, Wakeup};
+
+    #[test]
+    fn tails_wake_only_when_the_log_grew() {
+        let wakeup = Wakeup::default();
+        let (mut writes, mut log) = (
+            wakeup.subscribe(Topic::Writes),
+            wakeup.subscribe(Topic::Log),
+        );
+        // PostgreSQL: a commit's events wait in the inbox.
+        wakeup.committed(false);
+        assert!(writes.has_changed().unwrap());
+        assert!(!log.has_changed().unwrap());
+        writes.mark_unchanged();
+        // The sequencer moved them.
+        wakeup.log_grew();
+        assert!(log.has_changed().unwrap());
+        assert!(!writes.has_changed().unwrap());
+        log.mark_unchanged();
+        // SQLite: a commit's events are in the log.
+        wakeup.committed(true);
+        assert!(writes.has_changed().unwrap() && log.has_changed().unwrap());
+        assert_eq!((wakeup.commits(), wakeup.logged()), (2, 2));
     }
 }

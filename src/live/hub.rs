@@ -172,8 +172,8 @@ pub(super) fn shared(
     })
 }
 
-/// The worker that publishes events as they commit (woken by commits in this process,
-/// polling for other processes); when the workers stop, it closes every stream.
+/// The worker that publishes events as they enter the log (woken when a write of this process
+/// grew it, polling for other processes); when the workers stop, it closes every stream.
 #[derive(Debug)]
 pub struct Publisher(pub(super) Arc<Shared>);
 
@@ -183,7 +183,7 @@ impl Worker for Publisher {
     }
 
     fn wake(&self) -> Wake {
-        Wake::OnCommit(Duration::from_millis(self.0.settings.poll_ms))
+        Wake::OnLog(Duration::from_millis(self.0.settings.poll_ms))
     }
 
     async fn pass(&mut self) -> Result<Pass> {

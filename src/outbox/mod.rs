@@ -18,6 +18,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::db::replanned::replanned;
 use crate::db::schema::outbox;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result};
@@ -160,15 +161,15 @@ pub struct Due {
 
 /// Up to `limit` deliveries of `kind` due now, oldest due first.
 pub fn due(conn: &mut DbConnection, kind: Kind, limit: i64) -> Result<Vec<Due>> {
-    let rows: Vec<(i64, i32, String)> = outbox::table
+    let waiting = outbox::table
         .filter(outbox::kind.eq(kind.as_str()))
         .filter(outbox::sent_at.is_null())
         .filter(outbox::dead_at.is_null())
         .filter(outbox::next_attempt_at.le(Utc::now().naive_utc()))
         .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(limit)
-        .select((outbox::id, outbox::attempts, outbox::payload))
-        .load(conn)?;
+        .select((outbox::id, outbox::attempts, outbox::payload));
+    let rows: Vec<(i64, i32, String)> = replanned(waiting).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, attempts, payload)| Due {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Pass, Wake, Worker, blocking};
-use crate::db::{Db, DbConnection, lock_consumer};
+use crate::db::{Backend, Db, DbConnection, lock_consumer};
 use crate::error::Result;
 use crate::events::{self, Recorded};
 
@@ -88,14 +88,17 @@ impl<C: Consumer> Worker for ConsumerWorker<C> {
     }
 
     fn wake(&self) -> Wake {
-        Wake::OnCommit(self.consumer.poll())
+        Wake::OnLog(self.consumer.poll())
     }
 
     async fn pass(&mut self) -> Result<Pass> {
         let (db, consumer) = (self.db.clone(), self.consumer.clone());
         let consumed = blocking(move || consume_batch(&db, consumer.as_ref())).await?;
         if consumed.appended {
-            self.db.wakeup().notify();
+            // Its events are in the log already on SQLite; on PostgreSQL the sequencer's move
+            // wakes the tails.
+            let logged = self.db.backend() == Backend::Sqlite;
+            self.db.wakeup().wrote(logged);
         }
         Ok(Pass {
             more: consumed.read > 0,

@@ -9,7 +9,8 @@
 //! Projections that keep their own position (the search index records it in its commits, the
 //! live hub in memory) and the outbox's senders (`crate::outbox::OutboxWorker`) implement
 //! [`Worker`] themselves. The loop around all of
-//! them is [`run`]: a pass, then a wait for a commit in this process, the poll or period, or
+//! them is [`run`]: a pass, then a wait for a commit in this process (the log's tails: for the
+//! log to grow), the poll or period, or
 //! the stop signal; a failed pass is logged, recorded in the [`Status`] board (shown at
 //! `/metrics` and `/admin/workers`) and tried again after the wait.
 
@@ -24,7 +25,7 @@ use tokio::sync::watch;
 
 use crate::db::Db;
 use crate::error::Result;
-use crate::events::Wakeup;
+use crate::events::{Topic, Wakeup};
 
 pub use consumer::{Appended, Consumed, Consumer, ConsumerWorker, consume_batch};
 pub use periodic::{Periodic, PeriodicWorker};
@@ -35,6 +36,10 @@ pub use status::{Board, Status, WorkerLine, WorkerReport};
 pub enum Wake {
     /// After a commit in this process, or after this long at most (for other processes).
     OnCommit(Duration),
+    /// After the events log grew by a write of this process, or after this long at most (for
+    /// other processes): for the log's tails, which a write's commit on PostgreSQL would wake
+    /// before its events are in the log.
+    OnLog(Duration),
     /// After this long.
     Every(Duration),
 }
@@ -73,7 +78,13 @@ pub fn spawn(db: &Db, status: &Status, worker: impl Worker, stop: Stop) {
 pub async fn run(db: Db, status: Status, mut worker: impl Worker, mut stop: Stop) {
     let name = worker.name();
     status.register(name);
-    let mut wakeups = db.wakeup().subscribe();
+    // Every worker's wake is one kind for its whole life.
+    let wake = worker.wake();
+    let topic = match wake {
+        Wake::OnLog(_) => Topic::Log,
+        Wake::OnCommit(_) | Wake::Every(_) => Topic::Writes,
+    };
+    let mut wakeups = db.wakeup().subscribe(topic);
     while !*stop.borrow() {
         wakeups.mark_unchanged();
         let more = match worker.pass().await {
@@ -90,10 +101,9 @@ pub async fn run(db: Db, status: Status, mut worker: impl Worker, mut stop: Stop
         if more {
             continue;
         }
-        let wake = worker.wake();
         let wait = async {
             match wake {
-                Wake::OnCommit(poll) => Wakeup::wait(&mut wakeups, poll).await,
+                Wake::OnCommit(poll) | Wake::OnLog(poll) => Wakeup::wait(&mut wakeups, poll).await,
                 Wake::Every(period) => tokio::time::sleep(period).await,
             }
         };
