@@ -220,7 +220,7 @@ pub struct Indexer {
     /// How often the log is read when no write of this process wakes it (for other
     /// processes, and for a rebuilt index to be picked up).
     poll: Duration,
-    /// When its last pass committed.
+    /// When its last pass committed what the log held, if the next pass must wait for the gap.
     committed: Option<Instant>,
 }
 
@@ -246,12 +246,13 @@ impl Worker for Indexer {
 
     async fn pass(&mut self) -> Result<Pass> {
         // What arrives meanwhile waits in the log, and goes into the next commit together.
-        if let Some(at) = self.committed {
+        if let Some(at) = self.committed.take() {
             tokio::time::sleep(COMMIT_GAP.saturating_sub(at.elapsed())).await;
         }
         let (db, search) = (self.db.clone(), self.search.clone());
         let applied = blocking(move || apply_next(&db, &search)).await?;
-        if applied.rows > 0 {
+        // A full batch leaves more waiting: catching up does not wait between commits.
+        if applied.rows > 0 && (applied.rows as i64) < BATCH {
             self.committed = Some(Instant::now());
         }
         Ok(Pass {
