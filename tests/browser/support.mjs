@@ -18,14 +18,23 @@ export const agoraBin = process.env.AGORA_BIN
 const START_DEADLINE_MS = 20_000;
 const STOP_DEADLINE_MS = 10_000;
 
-export async function freePort() {
+/**
+ * A free port, held until `release()`: whatever starts meanwhile on port 0 (a test's identity
+ * provider) cannot be given it, as it could be once it is let go.
+ */
+export async function reservePort() {
   const server = net.createServer();
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
   const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
+  return { port, release: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+export async function freePort() {
+  const { port, release } = await reservePort();
+  await release();
   return port;
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { CLIENT_ID, CLIENT_SECRET, startProvider } from '../idp.mjs';
-import { admin, freePort, launchChromium, openPage, signIn, startServer } from '../support.mjs';
+import { admin, launchChromium, openPage, reservePort, signIn, startServer } from '../support.mjs';
 
 const grace = {
   sub: 'u-grace',
@@ -30,9 +30,11 @@ function useSso(settings = {}) {
     await state.browser?.close();
   });
   beforeEach(async () => {
-    const port = await freePort();
+    // Agora's port is held while the provider takes one of its own.
+    const { port, release } = await reservePort();
     state.idp = await startProvider({ agoraURL: `http://127.0.0.1:${port}` });
     state.idp.setAccount(grace.sub, grace.claims);
+    await release();
     state.server = await startServer({
       admin,
       port,
