@@ -90,12 +90,8 @@ pub fn recommend(
             _ => done_tags(conn, me.id)?,
         },
     };
-    let since = crate::clock::now() - chrono::Duration::days(7);
-    // Ids are time-ordered: the posts of the week are those above the week's first id.
-    let since_ms = u64::try_from(since.and_utc().timestamp_millis()).unwrap_or_default();
-    let since_id = crate::db::ids::id_at(since_ms, 0);
     let people = people(conn, scope, &reader, limits.people)?;
-    let group_rows = group_candidates(conn, scope, &reader, since_id, limits.groups)?;
+    let group_rows = group_candidates(conn, scope, &reader, trending, limits.groups)?;
     // Tags are counted for every reader at once, less what she follows or dismissed; a
     // guest reads nobody's department.
     let department =
@@ -192,12 +188,12 @@ fn people(
 }
 
 /// Candidate groups with (followed members, department posts this week): public groups she
-/// is not in. Guests, who see no group beyond their own, get none.
+/// is not in and did not dismiss. Guests, who see no group beyond their own, get none.
 fn group_candidates(
     conn: &mut DbConnection,
     scope: &Scope,
     reader: &Reader,
-    since_id: i64,
+    trending: &Trending,
     limit: usize,
 ) -> Result<HashMap<GroupId, (i64, i64)>> {
     let mut signals: HashMap<GroupId, (i64, i64)> = HashMap::new();
@@ -210,31 +206,36 @@ fn group_candidates(
         .into_iter()
         .filter(|id| scope.role_in(*id).is_none())
         .collect();
+    let is_candidate = |id: &GroupId| candidates.binary_search(id).is_ok();
     let me = reader.me;
-    let mut by_followed: Vec<(GroupId, i64)> =
-        queries::groups_of_followed(conn, me, &reader.followed)?
-            .into_iter()
-            .filter(|(id, _)| candidates.binary_search(id).is_ok())
-            .collect();
-    by_followed.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), *id));
-    by_followed.truncate(usize::try_from(fetch(limit)).unwrap_or(usize::MAX));
-    for (id, n) in by_followed {
+    let by_followed = queries::groups_of_followed(conn, me, &reader.followed)?;
+    for (id, n) in most(by_followed, is_candidate, limit) {
         signals.entry(id).or_default().0 = n;
     }
     if !reader.department.is_empty() {
-        let active = queries::groups_active_in(
-            conn,
-            me,
-            &reader.department,
-            &candidates,
-            since_id,
-            fetch(limit),
-        )?;
-        for (id, n) in active {
+        // Counted for the whole department, every group: only her candidates are told.
+        let dismissed = queries::dismissed_ids(conn, me, Kind::Group)?;
+        let counted = trending.department_posts(conn, &reader.department)?;
+        let active = counted.iter().map(|(id, n)| (*id, *n));
+        let wanted = |id: &GroupId| is_candidate(id) && !dismissed.contains(&id.0);
+        for (id, n) in most(active, wanted, limit) {
             signals.entry(id).or_default().1 = n;
         }
     }
     Ok(signals)
+}
+
+/// Of `counts`, those `wanted`, the most first (then by id), as many as `limit` suggestions
+/// need.
+fn most(
+    counts: impl IntoIterator<Item = (GroupId, i64)>,
+    wanted: impl Fn(&GroupId) -> bool,
+    limit: usize,
+) -> Vec<(GroupId, i64)> {
+    let mut found: Vec<(GroupId, i64)> = counts.into_iter().filter(|(id, _)| wanted(id)).collect();
+    found.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), *id));
+    found.truncate(usize::try_from(fetch(limit)).unwrap_or(usize::MAX));
+    found
 }
 
 /// The suggested groups, checked again against the policy: public, seen, not archived, and

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::Kind;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    groups, memberships, posts, recommendation_dismissals, tags, user_follows, users,
+    groups, memberships, recommendation_dismissals, tags, user_follows, users,
 };
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
@@ -124,48 +124,6 @@ pub(super) fn groups_of_followed(
         .group_by(memberships::group_id)
         .select((memberships::group_id, count_star()))
         .load(conn)?)
-}
-
-/// Of `candidates`, the groups with posts since `since_id` by people of `department`, with
-/// how many; not dismissed.
-pub(super) fn groups_active_in(
-    conn: &mut DbConnection,
-    me: UserId,
-    department: &str,
-    candidates: &[GroupId],
-    since_id: i64,
-    limit: i64,
-) -> Result<Vec<(GroupId, i64)>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let colleagues = users::table
-        .filter(users::department.eq(department))
-        .select(users::id);
-    Ok(posts::table
-        .filter(posts::author_id.eq_any(colleagues))
-        .filter(posts::id.gt(since_id))
-        .filter(posts::deleted_at.is_null())
-        .filter(
-            posts::group_id
-                .assume_not_null()
-                .eq_any(candidates.to_vec()),
-        )
-        .filter(
-            posts::group_id
-                .assume_not_null()
-                .ne_all(dismissed!(me, Kind::Group)),
-        )
-        .group_by(posts::group_id)
-        .select((posts::group_id, count_star()))
-        .order((count_star().desc(), posts::group_id.asc()))
-        .limit(limit)
-        .load(conn)
-        .map(|rows: Vec<(Option<GroupId>, i64)>| {
-            rows.into_iter()
-                .filter_map(|(id, n)| id.map(|id| (id, n)))
-                .collect()
-        })?)
 }
 
 /// Records that `me` dismissed `target` of `kind`; true when it is new.

@@ -101,6 +101,32 @@ pub(in crate::posts) fn post_tag_uses_by_department(
         .load(conn)?)
 }
 
+/// Per group, the posts above `since_id` (not deleted) by people of `department`; posts in
+/// the company feed are not counted.
+pub(in crate::posts) fn department_posts_per_group(
+    conn: &mut DbConnection,
+    department: &str,
+    since_id: i64,
+) -> Result<Vec<(GroupId, i64)>> {
+    use crate::db::schema::{posts, users};
+    use diesel::dsl::count_star;
+    let colleagues = users::table
+        .filter(users::department.eq(department))
+        .select(users::id);
+    let rows: Vec<(Option<GroupId>, i64)> = posts::table
+        .filter(posts::id.gt(since_id))
+        .filter(posts::author_id.eq_any(colleagues))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::group_id.is_not_null())
+        .group_by(posts::group_id)
+        .select((posts::group_id, count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(group, posts)| Some((group?, posts)))
+        .collect())
+}
+
 /// Names of tags starting with `prefix` (a LIKE pattern, escaped with `\\`) carried by posts
 /// or comments in `groups` (or the company feed when `company`), alphabetically.
 pub(in crate::posts) fn tags_used_in(

@@ -266,8 +266,71 @@ async fn tags_trend_only_in_what_she_reads_and_not_once_followed(backend: crate:
     );
 }
 
+/// A department's posts of the week are counted once for all its readers: each is told only
+/// of the public groups she may join and did not dismiss, the first posts count at once, and
+/// a deleted post leaves the count.
+async fn a_departments_busy_groups_are_counted_once_and_told_to_each_as_she_may_read(
+    backend: crate::support::Backend,
+) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let ana = app.user(&admin, "ana", "employee").await;
+    let bob = app.user(&admin, "bob", "employee").await;
+    let dan = app.user(&admin, "dan", "employee").await;
+    let eve = app.user(&admin, "eve", "employee").await;
+    for who in [&ana, &bob, &dan] {
+        set_department(who, "Engineering").await;
+    }
+    set_department(&eve, "Sales").await;
+    assert!(suggested(&ana, "groups").await.is_empty(), "nothing yet");
+    let design = app.group(&dan, "Design", "public", false).await;
+    let ops = app.group(&dan, "Ops", "public", false).await;
+    let payroll = app.group(&dan, "Payroll", "private", false).await;
+    add_member(&dan, &ops, &bob).await;
+    let mut posted = Vec::new();
+    for group in [&design, &design, &ops, &payroll, &payroll, &payroll] {
+        let post = json!({"body": "Progress this week", "group_id": group});
+        posted.push(dan.created("/api/v1/posts", post).await);
+    }
+    let busy = |names: &[&str]| -> Vec<(String, String)> {
+        let reason = "active this week in your department";
+        names
+            .iter()
+            .map(|name| (name.to_string(), reason.to_string()))
+            .collect()
+    };
+    assert_eq!(suggested(&ana, "groups").await, busy(&["Design", "Ops"]));
+    assert_eq!(
+        suggested(&bob, "groups").await,
+        busy(&["Design"]),
+        "not the group he is in"
+    );
+    assert!(
+        suggested(&eve, "groups").await.is_empty(),
+        "another department"
+    );
+    assert_eq!(
+        dismiss(&ana, "group", &design).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(suggested(&ana, "groups").await, busy(&["Ops"]));
+    assert_eq!(
+        suggested(&bob, "groups").await,
+        busy(&["Design"]),
+        "her dismissal is hers"
+    );
+
+    let (status, _) = dan.delete(&format!("/api/v1/posts/{}", posted[2])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    ana.eventually("/api/v1/recommendations?limit=20", |found| {
+        found["groups"] == json!([])
+    })
+    .await;
+}
+
 on_both_backends!(
     people_are_suggested_with_why_never_followed_deactivated_or_dismissed,
     only_public_groups_she_is_not_in_are_suggested,
     tags_trend_only_in_what_she_reads_and_not_once_followed,
+    a_departments_busy_groups_are_counted_once_and_told_to_each_as_she_may_read,
 );
