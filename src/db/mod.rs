@@ -11,7 +11,7 @@ pub mod replanned;
 pub mod schema;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -250,9 +250,23 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let result = self.write_quietly(work)?;
+        self.write_then_read(work, |_, written| Ok(written))
+    }
+
+    /// Runs `work` as `write` does, then `read` on the same connection once it committed and
+    /// the writer's turn is given up: a change answered with what it changed takes one
+    /// connection from the pool, not two.
+    pub fn write_then_read<T, U>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
+        read: impl FnOnce(&mut DbConnection, T) -> Result<U, Error>,
+    ) -> Result<U, Error> {
+        let turn = self.sqlite_turn();
+        let mut conn = self.conn()?;
+        let written = write_transaction(&mut conn, work)?;
+        drop(turn);
         self.wakeup.committed(self.backend == Backend::Sqlite);
-        Ok(result)
+        read(&mut conn, written)
     }
 
     /// Runs `work` in one write transaction without waking consumers: for the consumers' own
@@ -261,13 +275,18 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let _turn = (self.backend == Backend::Sqlite).then(|| {
+        let _turn = self.sqlite_turn();
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, work)
+    }
+
+    /// On SQLite, the one writer's turn: writers queue here rather than on the file's lock.
+    fn sqlite_turn(&self) -> Option<MutexGuard<'_, ()>> {
+        (self.backend == Backend::Sqlite).then(|| {
             self.sqlite_writer
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-        });
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, work)
+        })
     }
 
     /// Runs `work` on a connection without a write transaction: for reads.

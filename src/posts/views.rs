@@ -175,6 +175,22 @@ fn editor(
     }
 }
 
+/// Post `id` as the viewer sees it; not found if she may not.
+pub fn post_view(conn: &mut DbConnection, scope: &Scope, id: PostId) -> Result<PostView> {
+    let post = super::access::visible_post(conn, scope, id)?;
+    post_views(conn, scope, &[post])?
+        .pop()
+        .ok_or_else(|| Error::not_found("post"))
+}
+
+/// Comment `id` as the viewer sees it; not found if she may not.
+pub fn comment_view(conn: &mut DbConnection, scope: &Scope, id: CommentId) -> Result<CommentView> {
+    let (comment, post) = super::access::visible_comment(conn, scope, id)?;
+    comment_views(conn, scope, post.group_id, &[comment])?
+        .pop()
+        .ok_or_else(|| Error::not_found("comment"))
+}
+
 /// Views of `posts` (all readable by the viewer), in the same order.
 pub fn post_views(conn: &mut DbConnection, scope: &Scope, posts: &[Post]) -> Result<Vec<PostView>> {
     if posts.is_empty() {

@@ -92,12 +92,28 @@ pub async fn write<T: Send + 'static>(
     caller: &Caller,
     work: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
 ) -> Result<T> {
+    write_then_read(app, caller, work, |_, _, written| Ok(written)).await
+}
+
+/// Runs a change as `write` does, then `read` once it committed, on the same connection and
+/// with the scope the change was decided on: for a change answered with what it changed (a
+/// post after a like), which then costs no second connection and no second resolution of
+/// the caller. Not for a change of the caller's own access, which that scope predates.
+pub async fn write_then_read<T, U: Send + 'static>(
+    app: &web::Data<App>,
+    caller: &Caller,
+    work: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+    read: impl FnOnce(&mut DbConnection, &Scope, T) -> Result<U> + Send + 'static,
+) -> Result<U> {
     let (db, viewer) = (app.db.clone(), caller.viewer.clone());
     blocking(move || {
-        db.write(|conn| {
-            let scope = Scope::resolve(conn, &viewer)?;
-            work(conn, &scope)
-        })
+        db.write_then_read(
+            |conn| {
+                let scope = Scope::resolve(conn, &viewer)?;
+                Ok((work(conn, &scope)?, scope))
+            },
+            |conn, (written, scope)| read(conn, &scope, written),
+        )
     })
     .await
 }

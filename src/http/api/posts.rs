@@ -4,13 +4,16 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, read, write};
+use super::{Page, PageQuery, read, write, write_then_read};
 use crate::App;
+use crate::access::Scope;
+use crate::db::DbConnection;
+use crate::error::Result;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
 use crate::posts::actions::{self, NewPost};
-use crate::posts::views::{self, VersionView};
+use crate::posts::views::{self, VersionView, comment_view, post_view};
 use crate::posts::{CommentView, PostView, access, answers, comments, polls};
 
 /// A new body for a post or comment.
@@ -21,28 +24,32 @@ pub struct BodyInput {
     pub body: String,
 }
 
-async fn post_view(
+/// Runs a change of post `id`, answered with the post as the caller sees it after it.
+async fn changed_post<T: Send + 'static>(
     app: &web::Data<App>,
     caller: &Caller,
     id: PostId,
-) -> Result<PostView, ApiError> {
-    Ok(read(app, caller, move |conn, scope| {
-        let post = access::visible_post(conn, scope, id)?;
-        Ok(views::post_views(conn, scope, &[post])?.remove(0))
+    change: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let post = write_then_read(app, caller, change, move |conn, scope, _| {
+        post_view(conn, scope, id)
     })
-    .await?)
+    .await?;
+    Ok(HttpResponse::Ok().json(post))
 }
 
-async fn comment_view(
+/// Runs a change of comment `id`, answered with the comment as the caller sees it after it.
+async fn changed_comment<T: Send + 'static>(
     app: &web::Data<App>,
     caller: &Caller,
     id: CommentId,
-) -> Result<CommentView, ApiError> {
-    Ok(read(app, caller, move |conn, scope| {
-        let (comment, post) = access::visible_comment(conn, scope, id)?;
-        Ok(views::comment_views(conn, scope, post.group_id, &[comment])?.remove(0))
+    change: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let comment = write_then_read(app, caller, change, move |conn, scope, _| {
+        comment_view(conn, scope, id)
     })
-    .await?)
+    .await?;
+    Ok(HttpResponse::Ok().json(comment))
 }
 
 #[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPost,
@@ -55,11 +62,14 @@ pub async fn create_post(
 ) -> Result<HttpResponse, ApiError> {
     app.files.check_count(body.attachments.len())?;
     let rules = app.config.link_rules();
-    let post = write(&app, &caller, move |conn, scope| {
-        actions::create_post(conn, scope, &rules, &body)
-    })
+    let post = write_then_read(
+        &app,
+        &caller,
+        move |conn, scope| actions::create_post(conn, scope, &rules, &body),
+        |conn, scope, post| post_view(conn, scope, post.id),
+    )
     .await?;
-    Ok(HttpResponse::Created().json(post_view(&app, &caller, post.id).await?))
+    Ok(HttpResponse::Created().json(post))
 }
 
 /// A body rendered for the composer's preview.
@@ -94,7 +104,7 @@ pub async fn show_post(
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let post = post_view(&app, &caller, id).await?;
+    let post = read(&app, &caller, move |conn, scope| post_view(conn, scope, id)).await?;
     super::digests::record_read(&app, &caller, id).await;
     Ok(HttpResponse::Ok().json(post))
 }
@@ -110,11 +120,10 @@ pub async fn edit_post(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let rules = app.config.link_rules();
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         actions::edit_post(conn, scope, &rules, id, &body.body)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = String, Path)),
@@ -159,11 +168,10 @@ async fn set_post_like(
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         actions::set_post_like(conn, scope, id, like)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(put, path = "/api/v1/posts/{id}/like", tag = "posts", params(("id" = String, Path)),
@@ -214,19 +222,24 @@ pub async fn add_comment(
     let id = id.into_inner();
     app.files.check_count(body.attachments.len())?;
     let rules = app.config.link_rules();
-    let comment = write(&app, &caller, move |conn, scope| {
-        comments::add_comment(
-            conn,
-            scope,
-            &rules,
-            id,
-            &body.body,
-            body.employees_only,
-            &body.attachments,
-        )
-    })
+    let comment = write_then_read(
+        &app,
+        &caller,
+        move |conn, scope| {
+            comments::add_comment(
+                conn,
+                scope,
+                &rules,
+                id,
+                &body.body,
+                body.employees_only,
+                &body.attachments,
+            )
+        },
+        |conn, scope, comment| comment_view(conn, scope, comment.id),
+    )
     .await?;
-    Ok(HttpResponse::Created().json(comment_view(&app, &caller, comment.id).await?))
+    Ok(HttpResponse::Created().json(comment))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = String, Path), PageQuery),
@@ -269,11 +282,10 @@ pub async fn edit_comment(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let rules = app.config.link_rules();
-    write(&app, &caller, move |conn, scope| {
+    changed_comment(&app, &caller, id, move |conn, scope| {
         comments::edit_comment(conn, scope, &rules, id, &body.body)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(comment_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "posts", params(("id" = String, Path)),
@@ -318,11 +330,10 @@ async fn set_comment_like(
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    write(&app, &caller, move |conn, scope| {
+    changed_comment(&app, &caller, id, move |conn, scope| {
         comments::set_comment_like(conn, scope, id, like)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(comment_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(put, path = "/api/v1/comments/{id}/like", tag = "posts", params(("id" = String, Path)),
@@ -370,11 +381,10 @@ pub async fn mark_best_answer(
         .parse::<i64>()
         .map(CommentId)
         .map_err(|_| crate::error::invalid("comment_id", "not a comment id"))?;
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         answers::mark_best_answer(conn, scope, id, Some(answer))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/best-answer", tag = "posts", params(("id" = String, Path)),
@@ -386,11 +396,10 @@ pub async fn unmark_best_answer(
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         answers::mark_best_answer(conn, scope, id, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }
 
 /// A vote: the options chosen.
@@ -427,11 +436,10 @@ pub async fn vote(
         )
         .into());
     }
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         polls::vote(conn, scope, id, &choice)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = String, Path)),
@@ -443,9 +451,8 @@ pub async fn withdraw_vote(
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    write(&app, &caller, move |conn, scope| {
+    changed_post(&app, &caller, id, move |conn, scope| {
         polls::vote(conn, scope, id, &[])
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post_view(&app, &caller, id).await?))
+    .await
 }

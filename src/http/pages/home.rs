@@ -7,7 +7,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, CursorQuery, FeedQuery};
-use super::posts::post_view;
 use super::view::{Composer, FeedControls, FeedList, Times as _, feed_list};
 use super::{Layout, Section, render, see_other};
 use crate::App;
@@ -21,6 +20,7 @@ use crate::posts::actions::{self, NewPost};
 use crate::posts::announcements::{self, Board, NewAnnouncement};
 use crate::posts::listing::Listing;
 use crate::posts::polls::{NewPoll, ResultsAfter};
+use crate::posts::views::post_view;
 use crate::recommendations::{Limits, Recommendations};
 
 /// Registers the routes of this area.

@@ -17,7 +17,7 @@ use crate::http::extract::Caller;
 use crate::ids::{CommentId, PostId};
 use crate::moderation::views::HiddenView;
 use crate::posts::announcements::{self, ReadReport};
-use crate::posts::views;
+use crate::posts::views::{self, post_view};
 use crate::posts::{CommentView, PostView, access, actions, answers, polls};
 use crate::signals::preferences;
 
@@ -106,19 +106,6 @@ pub(super) struct CommentDraft {
     pub body: String,
     pub files: Vec<crate::files::NewAttachment>,
     pub errors: FieldErrors,
-}
-
-/// Post `id` as the viewer sees it.
-pub(super) fn post_view(
-    conn: &mut crate::db::DbConnection,
-    scope: &crate::access::Scope,
-    id: PostId,
-) -> Result<PostView> {
-    let post = access::visible_post(conn, scope, id)?;
-    views::post_views(conn, scope, &[post])?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found("post"))
 }
 
 /// The permalink of post `id` with a page of its comments after `cursor`.
