@@ -36,7 +36,8 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::Caller;
 use crate::App;
-use crate::access::Scope;
+use crate::access::remembered::{AccessStamp, Remembered};
+use crate::access::{Scope, Viewer};
 use crate::accounts::sessions;
 use crate::db::DbConnection;
 use crate::error::{Error, Result, invalid};
@@ -68,21 +69,30 @@ pub async fn read<T: Send + 'static>(
     let remembered = Arc::clone(&app.remembered);
     blocking(move || {
         db.read(|conn| {
-            // A request that may have changed something reads the stamps again, after its
-            // change: the credential's were read before it.
-            let stamp = match (stamp, viewer.user_id()) {
-                (Some(stamp), _) => Some(stamp),
-                (None, Some(user)) => sessions::current_stamp(conn, user)?,
-                (None, None) => None,
-            };
-            let scope = match stamp {
-                Some(stamp) => remembered.scope(conn, &viewer, stamp)?,
-                None => Scope::resolve(conn, &viewer)?,
-            };
+            let scope = read_scope(conn, &remembered, &viewer, stamp)?;
             work(conn, &scope)
         })
     })
     .await
+}
+
+/// The viewer's scope for a read, remembered under her stamps: the credential's (`stamp`), or,
+/// for a request that may have changed something, read again after its change.
+fn read_scope(
+    conn: &mut DbConnection,
+    remembered: &Arc<Remembered>,
+    viewer: &Viewer,
+    stamp: Option<AccessStamp>,
+) -> Result<Scope> {
+    let stamp = match (stamp, viewer.user_id()) {
+        (Some(stamp), _) => Some(stamp),
+        (None, Some(user)) => sessions::current_stamp(conn, user)?,
+        (None, None) => None,
+    };
+    match stamp {
+        Some(stamp) => remembered.scope(conn, viewer, stamp),
+        None => Scope::resolve(conn, viewer),
+    }
 }
 
 /// Runs a change in one write transaction with the caller's scope, resolved inside it (never
@@ -95,10 +105,9 @@ pub async fn write<T: Send + 'static>(
     write_then_read(app, caller, work, |_, _, written| Ok(written)).await
 }
 
-/// Runs a change as `write` does, then `read` once it committed, on the same connection and
-/// with the scope the change was decided on: for a change answered with what it changed (a
-/// post after a like), which then costs no second connection and no second resolution of
-/// the caller. Not for a change of the caller's own access, which that scope predates.
+/// Runs a change as `write` does, then `read` as `read` does, on the same connection once the
+/// change committed: for a change answered with what it changed (a post after a like), which
+/// then takes one connection from the pool, not two.
 pub async fn write_then_read<T, U: Send + 'static>(
     app: &web::Data<App>,
     caller: &Caller,
@@ -106,13 +115,18 @@ pub async fn write_then_read<T, U: Send + 'static>(
     read: impl FnOnce(&mut DbConnection, &Scope, T) -> Result<U> + Send + 'static,
 ) -> Result<U> {
     let (db, viewer) = (app.db.clone(), caller.viewer.clone());
+    let remembered = Arc::clone(&app.remembered);
     blocking(move || {
         db.write_then_read(
             |conn| {
                 let scope = Scope::resolve(conn, &viewer)?;
-                Ok((work(conn, &scope)?, scope))
+                work(conn, &scope)
             },
-            |conn, (written, scope)| read(conn, &scope, written),
+            |conn, written| {
+                // The stamps are read again: the change may have moved them.
+                let scope = read_scope(conn, &remembered, &viewer, None)?;
+                read(conn, &scope, written)
+            },
         )
     })
     .await
