@@ -24,32 +24,15 @@ pub struct BodyInput {
     pub body: String,
 }
 
-/// Runs a change of post `id`, answered with the post as the caller sees it after it.
-async fn changed_post<T: Send + 'static>(
+/// Runs a change, answered with what `answer` reads of it as the caller sees it after it.
+async fn answered<T: Send + 'static, V: Serialize + Send + 'static>(
     app: &web::Data<App>,
     caller: &Caller,
-    id: PostId,
     change: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
+    answer: impl FnOnce(&mut DbConnection, &Scope) -> Result<V> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let post = write_then_read(app, caller, change, move |conn, scope, _| {
-        post_view(conn, scope, id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(post))
-}
-
-/// Runs a change of comment `id`, answered with the comment as the caller sees it after it.
-async fn changed_comment<T: Send + 'static>(
-    app: &web::Data<App>,
-    caller: &Caller,
-    id: CommentId,
-    change: impl FnOnce(&mut DbConnection, &Scope) -> Result<T> + Send + 'static,
-) -> Result<HttpResponse, ApiError> {
-    let comment = write_then_read(app, caller, change, move |conn, scope, _| {
-        comment_view(conn, scope, id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(comment))
+    let view = write_then_read(app, caller, change, |conn, scope, _| answer(conn, scope)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPost,
@@ -120,9 +103,12 @@ pub async fn edit_post(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let rules = app.config.link_rules();
-    changed_post(&app, &caller, id, move |conn, scope| {
-        actions::edit_post(conn, scope, &rules, id, &body.body)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| actions::edit_post(conn, scope, &rules, id, &body.body),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
 
@@ -168,9 +154,12 @@ async fn set_post_like(
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    changed_post(&app, &caller, id, move |conn, scope| {
-        actions::set_post_like(conn, scope, id, like)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| actions::set_post_like(conn, scope, id, like),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
 
@@ -282,9 +271,12 @@ pub async fn edit_comment(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let rules = app.config.link_rules();
-    changed_comment(&app, &caller, id, move |conn, scope| {
-        comments::edit_comment(conn, scope, &rules, id, &body.body)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| comments::edit_comment(conn, scope, &rules, id, &body.body),
+        move |conn, scope| comment_view(conn, scope, id),
+    )
     .await
 }
 
@@ -330,9 +322,12 @@ async fn set_comment_like(
     like: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    changed_comment(&app, &caller, id, move |conn, scope| {
-        comments::set_comment_like(conn, scope, id, like)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| comments::set_comment_like(conn, scope, id, like),
+        move |conn, scope| comment_view(conn, scope, id),
+    )
     .await
 }
 
@@ -381,9 +376,12 @@ pub async fn mark_best_answer(
         .parse::<i64>()
         .map(CommentId)
         .map_err(|_| crate::error::invalid("comment_id", "not a comment id"))?;
-    changed_post(&app, &caller, id, move |conn, scope| {
-        answers::mark_best_answer(conn, scope, id, Some(answer))
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| answers::mark_best_answer(conn, scope, id, Some(answer)),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
 
@@ -396,9 +394,12 @@ pub async fn unmark_best_answer(
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    changed_post(&app, &caller, id, move |conn, scope| {
-        answers::mark_best_answer(conn, scope, id, None)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| answers::mark_best_answer(conn, scope, id, None),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
 
@@ -436,9 +437,12 @@ pub async fn vote(
         )
         .into());
     }
-    changed_post(&app, &caller, id, move |conn, scope| {
-        polls::vote(conn, scope, id, &choice)
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| polls::vote(conn, scope, id, &choice),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
 
@@ -451,8 +455,11 @@ pub async fn withdraw_vote(
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    changed_post(&app, &caller, id, move |conn, scope| {
-        polls::vote(conn, scope, id, &[])
-    })
+    answered(
+        &app,
+        &caller,
+        move |conn, scope| polls::vote(conn, scope, id, &[]),
+        move |conn, scope| post_view(conn, scope, id),
+    )
     .await
 }
