@@ -85,10 +85,11 @@ impl Week {
     fn catch_up(&mut self, conn: &mut DbConnection) -> Result<()> {
         // Usually nothing is new: asked by a statement without parameters, which PostgreSQL
         // plans once per connection, where the range below is planned for each bound.
-        if queries::newest_tag_use(conn)?.is_none_or(|newest| newest <= self.newest) {
+        let Some(newest) = queries::newest_tag_use(conn)?.filter(|newest| *newest > self.newest)
+        else {
             return Ok(());
-        }
-        let bodies = queries::tag_uses_by_place(conn, self.newest)?;
+        };
+        let bodies = queries::tag_uses_by_place(conn, self.newest, newest)?;
         // The posts are read up to the newest body read, so none is counted twice later.
         let Some(upto) = bodies.iter().map(|(.., newest)| *newest).max() else {
             return Ok(());
