@@ -80,6 +80,12 @@ macro_rules! id_type {
                 id.0
             }
         }
+
+        impl From<&$name> for i64 {
+            fn from(id: &$name) -> i64 {
+                id.0
+            }
+        }
     };
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::access::Circle;
 use super::model::User;
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::users;
 use crate::error::Result;
 use crate::ids::UserId;
@@ -23,7 +24,7 @@ pub(super) fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>> 
 
 pub(super) fn find_many(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<User>> {
     Ok(users::table
-        .filter(users::id.eq_any(ids.to_vec()))
+        .filter(one_of(users::id, ids))
         .select(User::as_select())
         .load(conn)?)
 }
@@ -141,9 +142,7 @@ fn within<'a, S>(
 ) -> users::BoxedQuery<'a, DbBackend, S> {
     match circle {
         Circle::Everyone => query,
-        Circle::Only(ids) => {
-            query.filter(users::id.eq_any(ids.iter().copied().collect::<Vec<_>>()))
-        }
+        Circle::Only(ids) => query.filter(one_of(users::id, ids)),
         Circle::AllBut(ids) => {
             query.filter(users::id.ne_all(ids.iter().copied().collect::<Vec<_>>()))
         }

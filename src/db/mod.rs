@@ -7,6 +7,7 @@ pub mod kept;
 pub mod literal_limit;
 pub mod migrations;
 pub mod node_lease;
+pub mod one_of;
 pub mod replanned;
 pub mod schema;
 

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::model::{Attachment, Blob};
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{attachments, blobs, users};
 use crate::error::Result;
 use crate::ids::{CommentId, FileId, PostId, UserId};
@@ -38,7 +39,7 @@ pub(super) fn on_posts(
     }
     Ok(attachments::table
         .inner_join(blobs::table)
-        .filter(attachments::post_id.eq_any(posts.to_vec()))
+        .filter(one_of(attachments::post_id.assume_not_null(), posts))
         .filter(attachments::gone_at.is_null())
         .order((attachments::position, attachments::id))
         .select((Attachment::as_select(), Blob::as_select()))
@@ -55,7 +56,7 @@ pub(super) fn on_comments(
     }
     Ok(attachments::table
         .inner_join(blobs::table)
-        .filter(attachments::comment_id.eq_any(comments.to_vec()))
+        .filter(one_of(attachments::comment_id.assume_not_null(), comments))
         .filter(attachments::gone_at.is_null())
         .order((attachments::position, attachments::id))
         .select((Attachment::as_select(), Blob::as_select()))
@@ -72,7 +73,7 @@ pub(super) fn uploaded_by(
         return Ok(Vec::new());
     }
     Ok(attachments::table
-        .filter(attachments::id.eq_any(ids.to_vec()))
+        .filter(one_of(attachments::id, ids))
         .filter(attachments::uploader_id.eq(user))
         .select(attachments::id)
         .load(conn)?)

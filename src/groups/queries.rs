@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{Group, Role};
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{groups, join_requests, memberships, users};
 use crate::error::Result;
 use crate::ids::{GroupId, UserId};
@@ -19,7 +20,7 @@ pub(super) fn find(conn: &mut DbConnection, id: GroupId) -> Result<Option<Group>
 
 pub(super) fn find_many(conn: &mut DbConnection, ids: &[GroupId]) -> Result<Vec<Group>> {
     Ok(groups::table
-        .filter(groups::id.eq_any(ids.to_vec()))
+        .filter(one_of(groups::id, ids))
         .select(Group::as_select())
         .load(conn)?)
 }
@@ -54,7 +55,7 @@ pub(super) fn with_guests(
 ) -> Result<std::collections::HashSet<GroupId>> {
     let ids: Vec<GroupId> = memberships::table
         .inner_join(users::table.on(users::id.eq(memberships::user_id)))
-        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
+        .filter(one_of(memberships::group_id, group_ids))
         .filter(users::kind.eq("guest"))
         .select(memberships::group_id)
         .distinct()
@@ -122,11 +123,7 @@ pub(super) fn list(
 ) -> Result<Vec<Group>> {
     let vis: Vec<String> = visibilities.iter().map(|v| v.to_string()).collect();
     let mut query = groups::table
-        .filter(
-            groups::id
-                .eq_any(ids.to_vec())
-                .or(groups::visibility.eq_any(vis)),
-        )
+        .filter(one_of(groups::id, ids).or(groups::visibility.eq_any(vis)))
         .select(Group::as_select())
         .order((groups::name_key.asc(), groups::id.asc()))
         .limit(limit)
@@ -177,8 +174,10 @@ pub(super) fn members(
 
 /// Ids of everyone who shares a group with `user_id`.
 pub(super) fn co_members(conn: &mut DbConnection, group_ids: &[GroupId]) -> Result<Vec<UserId>> {
+    // Not `one_of`: guessing a bound list long, SQLite would read the whole user index in
+    // order rather than sort the few members (28.6 ms against 18.7 at full size).
     Ok(memberships::table
-        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
+        .filter(memberships::group_id.eq_any(group_ids))
         .select(memberships::user_id)
         .distinct()
         .load(conn)?)
@@ -191,8 +190,8 @@ pub(super) fn members_among(
     user_ids: &[UserId],
 ) -> Result<Vec<UserId>> {
     Ok(memberships::table
-        .filter(memberships::group_id.eq_any(group_ids.to_vec()))
-        .filter(memberships::user_id.eq_any(user_ids.to_vec()))
+        .filter(one_of(memberships::group_id, group_ids))
+        .filter(one_of(memberships::user_id, user_ids))
         .select(memberships::user_id)
         .distinct()
         .load(conn)?)
@@ -214,7 +213,7 @@ pub(super) fn roles_among(
 ) -> Result<Vec<(UserId, String)>> {
     Ok(memberships::table
         .filter(memberships::group_id.eq(group_id))
-        .filter(memberships::user_id.eq_any(user_ids))
+        .filter(one_of(memberships::user_id, user_ids))
         .select((memberships::user_id, memberships::role))
         .load(conn)?)
 }

@@ -9,6 +9,7 @@ use super::queries::{self, PostFilter};
 use super::views::VersionView;
 use crate::access::Scope;
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::posts;
 use crate::error::{Error, Result};
 use crate::ids::{CommentId, GroupId, PostId, UserId};
@@ -192,7 +193,7 @@ pub fn feed_page(
             ids.sort_unstable_by(|a, b| b.cmp(a));
             ids.dedup();
             ids.truncate(usize::try_from(limit).unwrap_or(0));
-            Box::new(posts::id.eq_any(ids))
+            Box::new(one_of(posts::id, ids))
         }
         (Source::Tags(tags), _) => queries::tagged(tags),
     };

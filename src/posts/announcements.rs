@@ -16,6 +16,7 @@ use crate::access::Scope;
 use crate::accounts::{self, UserView};
 use crate::clock;
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{announcement_reads, announcements, memberships, users};
 use crate::error::{Error, ErrorCode, Result, invalid};
 use crate::ids::{GroupId, PostId, UserId};
@@ -154,11 +155,10 @@ pub fn pinned(conn: &mut DbConnection, scope: &Scope, board: Board) -> Result<Ve
         .select(announcements::post_id)
         .into_boxed();
     query = match board {
-        Board::Home => query.filter(
-            announcements::group_id.is_null().or(announcements::group_id
-                .assume_not_null()
-                .eq_any(scope.member_groups())),
-        ),
+        Board::Home => query.filter(announcements::group_id.is_null().or(one_of(
+            announcements::group_id.assume_not_null(),
+            scope.member_groups(),
+        ))),
         Board::Company => query.filter(announcements::group_id.is_null()),
         Board::Group(id) => query.filter(announcements::group_id.eq(id)),
     };
@@ -267,7 +267,7 @@ pub(super) fn views(
     }
     let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
     let rows: Vec<Announcement> = announcements::table
-        .filter(announcements::post_id.eq_any(ids.clone()))
+        .filter(one_of(announcements::post_id, ids.clone()))
         .select(Announcement::as_select())
         .load(conn)?;
     if rows.is_empty() {
@@ -276,7 +276,7 @@ pub(super) fn views(
     let read: HashSet<PostId> = match scope.viewer().user_id() {
         Some(me) => announcement_reads::table
             .filter(announcement_reads::user_id.eq(me))
-            .filter(announcement_reads::post_id.eq_any(ids))
+            .filter(one_of(announcement_reads::post_id, ids))
             .select(announcement_reads::post_id)
             .load::<PostId>(conn)?
             .into_iter()

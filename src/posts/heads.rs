@@ -30,6 +30,7 @@ use diesel::prelude::*;
 
 use super::queries::{Candidate, Member};
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::post_tags;
 use crate::error::Result;
 use crate::events::{Event, PostChange, Recorded, Wakeup};
@@ -172,7 +173,7 @@ impl Heads {
             return Ok(());
         }
         let tagged: Vec<(i64, PostId)> = post_tags::table
-            .filter(post_tags::post_id.eq_any(&bodies))
+            .filter(one_of(post_tags::post_id, &bodies))
             .filter(post_tags::comment_id.eq(0))
             .select((post_tags::tag_id, post_tags::post_id))
             .load(conn)?;

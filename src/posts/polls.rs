@@ -17,6 +17,7 @@ use super::model::Post;
 use crate::access::Scope;
 use crate::accounts::{self, UserView, access::Circle};
 use crate::clock;
+use crate::db::one_of::one_of;
 use crate::db::schema::{poll_options, poll_votes, polls};
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, ErrorCode, Result, invalid};
@@ -350,8 +351,8 @@ pub fn views(
         )
         // Both sides bounded by the page, so PostgreSQL walks two indexes rather than hashing
         // every poll.
-        .filter(poll_options::post_id.eq_any(ids.clone()))
-        .filter(polls::post_id.eq_any(ids))
+        .filter(one_of(poll_options::post_id, ids.clone()))
+        .filter(one_of(polls::post_id, ids))
         .order((poll_options::post_id, poll_options::position))
         .select((
             Poll::as_select(),
@@ -434,7 +435,7 @@ fn named_voters(
         return Ok(HashMap::new());
     }
     let rows: Vec<(i64, UserId)> = poll_votes::table
-        .filter(poll_votes::post_id.eq_any(post_ids.to_vec()))
+        .filter(one_of(poll_votes::post_id, post_ids))
         .order(poll_votes::created_at.asc())
         // Bounded per page, however popular its polls.
         .limit(i64::try_from(NAMED_VOTERS * MAX_OPTIONS * post_ids.len()).unwrap_or(i64::MAX))

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::fetch::READY;
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{link_previews, link_uses};
 use crate::error::Result;
 use crate::ids::{CommentId, PostId};
@@ -99,9 +100,9 @@ fn query(conn: &mut DbConnection, owners: Owners) -> Result<Vec<Row>> {
         .into_boxed::<Backend>();
     let owned = match owners {
         Owners::Posts(ids) => ready
-            .filter(link_uses::post_id.eq_any(ids))
+            .filter(one_of(link_uses::post_id, ids))
             .filter(link_uses::comment_id.eq(0)),
-        Owners::Comments(ids) => ready.filter(link_uses::comment_id.eq_any(ids)),
+        Owners::Comments(ids) => ready.filter(one_of(link_uses::comment_id, ids)),
     };
     Ok(owned
         .order((

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::Kind;
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{
     groups, memberships, recommendation_dismissals, tags, user_follows, users,
 };
@@ -36,7 +37,7 @@ pub(super) fn followed_by_followed(
         return Ok(Vec::new());
     }
     Ok(user_follows::table
-        .filter(user_follows::follower_id.eq_any(followed.to_vec()))
+        .filter(one_of(user_follows::follower_id, followed))
         .filter(user_follows::followee_id.ne(me))
         .filter(user_follows::followee_id.ne_all(followed.to_vec()))
         .filter(user_follows::followee_id.ne_all(dismissed!(me, Kind::Person)))
@@ -59,8 +60,10 @@ pub(super) fn fellow_members(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
+    // Not `one_of`, as `groups::queries::co_members`: SQLite would read the whole user index
+    // in order.
     Ok(memberships::table
-        .filter(memberships::group_id.eq_any(groups.to_vec()))
+        .filter(memberships::group_id.eq_any(groups))
         .filter(memberships::user_id.ne(me))
         .filter(memberships::user_id.ne_all(followed.to_vec()))
         .filter(memberships::user_id.ne_all(dismissed!(me, Kind::Person)))
@@ -79,7 +82,7 @@ pub(super) fn small_groups(
     most: i64,
 ) -> Result<Vec<GroupId>> {
     Ok(groups::table
-        .filter(groups::id.eq_any(groups.to_vec()))
+        .filter(one_of(groups::id, groups))
         .filter(groups::member_count.le(most))
         .select(groups::id)
         .load(conn)?)
@@ -119,7 +122,7 @@ pub(super) fn groups_of_followed(
         return Ok(Vec::new());
     }
     Ok(memberships::table
-        .filter(memberships::user_id.eq_any(followed.to_vec()))
+        .filter(one_of(memberships::user_id, followed))
         .filter(memberships::group_id.ne_all(dismissed!(me, Kind::Group)))
         .group_by(memberships::group_id)
         .select((memberships::group_id, count_star()))
@@ -160,7 +163,7 @@ pub(super) fn tag_names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Stri
         return Ok(Vec::new());
     }
     Ok(tags::table
-        .filter(tags::id.eq_any(ids.to_vec()))
+        .filter(one_of(tags::id, ids.iter().copied()))
         .select(tags::name)
         .load(conn)?)
 }

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 
 use super::preferences::Kind;
 use crate::access::Scope;
+use crate::db::one_of::one_of;
 use crate::db::schema::notifications;
 use crate::db::{DbConnection, new_id};
 use crate::error::{Error, Result};
@@ -178,11 +179,10 @@ pub fn page_of(
     let me = scope.viewer().require_user()?.id;
     let mut query = notifications::table
         .filter(notifications::user_id.eq(me))
-        .filter(
-            notifications::group_id.is_null().or(notifications::group_id
-                .assume_not_null()
-                .eq_any(scope.readable_groups().to_vec())),
-        )
+        .filter(notifications::group_id.is_null().or(one_of(
+            notifications::group_id.assume_not_null(),
+            scope.readable_groups(),
+        )))
         .order(notifications::last_event_id.desc())
         .select(Notification::as_select())
         .limit(limit + 1)
@@ -199,11 +199,10 @@ pub fn unread_count(conn: &mut DbConnection, scope: &Scope) -> Result<i64> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(me))
         .filter(notifications::read_at.is_null())
-        .filter(
-            notifications::group_id.is_null().or(notifications::group_id
-                .assume_not_null()
-                .eq_any(scope.readable_groups().to_vec())),
-        )
+        .filter(notifications::group_id.is_null().or(one_of(
+            notifications::group_id.assume_not_null(),
+            scope.readable_groups(),
+        )))
         .count()
         .get_result(conn)?)
 }

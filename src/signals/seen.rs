@@ -7,6 +7,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::seen_posts;
 use crate::error::Result;
 use crate::ids::{PostId, UserId};
@@ -73,7 +74,7 @@ pub fn among(
     }
     let seen: Vec<PostId> = seen_posts::table
         .filter(seen_posts::user_id.eq(user_id))
-        .filter(seen_posts::post_id.eq_any(post_ids))
+        .filter(one_of(seen_posts::post_id, post_ids))
         .select(seen_posts::post_id)
         .distinct()
         .load(conn)?;

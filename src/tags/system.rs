@@ -5,6 +5,7 @@
 //! `system::` for every read that bypasses a scope.
 
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::tags;
 use crate::error::Result;
 use diesel::prelude::*;
@@ -29,7 +30,7 @@ pub fn id_of(conn: &mut DbConnection, name: &str) -> Result<Option<i64>> {
 /// Names of tags by id.
 pub fn names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>> {
     Ok(tags::table
-        .filter(tags::id.eq_any(ids.to_vec()))
+        .filter(one_of(tags::id, ids.iter().copied()))
         .select((tags::id, tags::name))
         .load(conn)?)
 }

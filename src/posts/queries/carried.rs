@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{
     announcements, attachments, bookmarks, comment_likes, mentions, polls, post_likes, post_tags,
     tags,
@@ -62,11 +63,11 @@ pub(in crate::posts) fn carried(
         .select(tags::name)
         .single_value();
     let tagged = post_tags::table
-        .filter(post_tags::post_id.eq_any(ids()))
+        .filter(one_of(post_tags::post_id, ids()))
         .filter(post_tags::comment_id.eq(0))
         .select((marked(TAG), post_tags::post_id, tag_name, no_number()));
     let mentioned = mentions::table
-        .filter(mentions::post_id.eq_any(ids()))
+        .filter(one_of(mentions::post_id, ids()))
         .filter(mentions::comment_id.eq(0))
         .select((
             marked(MENTION),
@@ -82,22 +83,22 @@ pub(in crate::posts) fn carried(
     let liked = post_likes::table
         .filter(post_likes::user_id.eq(viewer))
         .filter(post_likes::post_id.between(lowest, highest))
-        .filter(post_likes::post_id.eq_any(ids()))
+        .filter(one_of(post_likes::post_id, ids()))
         .select((marked(LIKED), post_likes::post_id, no_name(), no_number()));
     let saved = bookmarks::table
         .filter(bookmarks::user_id.eq(viewer))
         .filter(bookmarks::comment_id.is_null())
         .filter(bookmarks::post_id.between(lowest, highest))
-        .filter(bookmarks::post_id.eq_any(ids()))
+        .filter(one_of(bookmarks::post_id, ids()))
         .select((marked(SAVED), bookmarks::post_id, no_name(), no_number()));
-    let with_poll = polls::table.filter(polls::post_id.eq_any(ids())).select((
+    let with_poll = polls::table.filter(one_of(polls::post_id, ids())).select((
         marked(POLL),
         polls::post_id,
         no_name(),
         no_number(),
     ));
     let with_announcement = announcements::table
-        .filter(announcements::post_id.eq_any(ids()))
+        .filter(one_of(announcements::post_id, ids()))
         .select((
             marked(ANNOUNCEMENT),
             announcements::post_id,
@@ -105,7 +106,7 @@ pub(in crate::posts) fn carried(
             no_number(),
         ));
     let with_files = attachments::table
-        .filter(attachments::post_id.assume_not_null().eq_any(ids()))
+        .filter(one_of(attachments::post_id.assume_not_null(), ids()))
         .filter(attachments::gone_at.is_null())
         .select((
             marked(FILES),
@@ -168,14 +169,14 @@ pub(in crate::posts) fn carried_by_comments(
     let marked = |kind: i32| kind.into_sql::<Integer>();
     let liked = comment_likes::table
         .filter(comment_likes::user_id.eq(viewer))
-        .filter(comment_likes::comment_id.eq_any(ids()))
+        .filter(one_of(comment_likes::comment_id, ids()))
         .select((marked(LIKED), comment_likes::comment_id));
     let saved = bookmarks::table
         .filter(bookmarks::user_id.eq(viewer))
-        .filter(bookmarks::comment_id.assume_not_null().eq_any(ids()))
+        .filter(one_of(bookmarks::comment_id.assume_not_null(), ids()))
         .select((marked(SAVED), bookmarks::comment_id.assume_not_null()));
     let with_files = attachments::table
-        .filter(attachments::comment_id.assume_not_null().eq_any(ids()))
+        .filter(one_of(attachments::comment_id.assume_not_null(), ids()))
         .filter(attachments::gone_at.is_null())
         .select((marked(FILES), attachments::comment_id.assume_not_null()));
     let all = liked.union_all(saved).union_all(with_files);

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::{comment_versions, comments};
 use crate::error::Result;
 use crate::ids::{CommentId, PostId, UserId};
@@ -105,7 +106,7 @@ pub(in crate::posts) fn comments_by_ids(
     ids: &[CommentId],
 ) -> Result<Vec<Comment>> {
     Ok(comments::table
-        .filter(comments::id.eq_any(ids.to_vec()))
+        .filter(one_of(comments::id, ids))
         .filter(comments::deleted_at.is_null())
         .select(Comment::as_select())
         .load(conn)?)

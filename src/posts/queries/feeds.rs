@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::one_of::one_of;
 use crate::db::schema::post_tags;
 use crate::error::Result;
 use crate::ids::{GroupId, PostId, UserId};
@@ -18,9 +19,7 @@ pub(in crate::posts) fn tagged_post_ids(
     before: Option<PostId>,
     limit: i64,
 ) -> Result<Vec<PostId>> {
-    let in_groups = post_tags::group_id
-        .assume_not_null()
-        .eq_any(groups.to_vec());
+    let in_groups = one_of(post_tags::group_id.assume_not_null(), groups);
     let mut query = post_tags::table
         .filter(post_tags::tag_id.eq(tag_id))
         .filter(post_tags::comment_id.eq(0))

@@ -24,6 +24,7 @@ use super::listing::{After, Sort};
 use super::model::{Post, PostStats};
 use crate::db::DbConnection;
 use crate::db::literal_limit::literal_limit;
+use crate::db::one_of::one_of;
 use crate::db::schema::{post_tags, post_versions, posts};
 use crate::error::Result;
 use crate::ids::{GroupId, PostId, UserId};
@@ -179,7 +180,7 @@ pub(super) fn tagged(tags: &[i64]) -> PostFilter {
     Box::new(
         posts::id.eq_any(
             post_tags::table
-                .filter(post_tags::tag_id.eq_any(tags.to_vec()))
+                .filter(one_of(post_tags::tag_id, tags.iter().copied()))
                 .filter(post_tags::comment_id.eq(0))
                 .select(post_tags::post_id),
         ),
@@ -209,7 +210,7 @@ pub(super) fn by_ids(
 ) -> Result<Vec<Post>> {
     Ok(posts::table
         .filter(readable)
-        .filter(posts::id.eq_any(ids.to_vec()))
+        .filter(one_of(posts::id, ids))
         .order(posts::id.desc())
         .select(Post::as_select())
         .load(conn)?)
@@ -223,11 +224,7 @@ pub(super) fn shares_of(
 ) -> Result<Vec<PostId>> {
     Ok(posts::table
         .filter(readable)
-        .filter(
-            posts::shared_post_id
-                .assume_not_null()
-                .eq_any(originals.to_vec()),
-        )
+        .filter(one_of(posts::shared_post_id.assume_not_null(), originals))
         .select(posts::shared_post_id.assume_not_null())
         .load(conn)?)
 }
@@ -240,7 +237,7 @@ pub(super) fn stats_by_ids(
 ) -> Result<Vec<PostStats>> {
     Ok(posts::table
         .filter(readable)
-        .filter(posts::id.eq_any(ids.to_vec()))
+        .filter(one_of(posts::id, ids))
         .select(PostStats::as_select())
         .load(conn)?)
 }
