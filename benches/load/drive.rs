@@ -141,6 +141,11 @@ fn check(response: reqwest::Result<reqwest::Response>) -> Result<(), String> {
 }
 
 async fn measure(ctx: &Context<'_>, op: Op, clients: usize, seconds: u64) -> Stats {
+    // Wall-clock start of each phase, to cut a profile recorded with `-k CLOCK_REALTIME`.
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    eprintln!("{op:?}, {clients} clients, from {:.3}", wall.as_secs_f64());
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let workers = (0..clients).map(|c| async move {

@@ -126,3 +126,34 @@ async fn postgresql_sessions_run_without_jit() {
         assert_eq!(setting.jit, "off");
     }
 }
+
+#[derive(QueryableByName)]
+struct CompileOption {
+    #[diesel(sql_type = Text)]
+    compile_options: String,
+}
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: without `STAT4` (statements
+/// compiled twice), with the planner's stability guarantee (no statement compiled again for
+/// the values bound to it) and without memory statistics (a lock on every allocation).
+#[actix_web::test]
+async fn sqlite_is_built_for_kept_statements_and_lock_free_allocation() {
+    let test_db = TestDb::new(Backend::Sqlite);
+    let db = test_db.open();
+    let options: Vec<String> = db
+        .read(|conn| {
+            Ok(diesel::sql_query("PRAGMA compile_options")
+                .load::<CompileOption>(conn)?
+                .into_iter()
+                .map(|o| o.compile_options)
+                .collect())
+        })
+        .unwrap();
+    assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+    assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "{options:?}");
+    assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}

@@ -41,7 +41,7 @@ pub(super) fn in_groups(groups: &[GroupId], company: bool, open_only: bool) -> P
     // One group is an equality, which PostgreSQL estimates well enough to keep one plan for.
     let in_groups: PostFilter = match groups {
         [one] => Box::new(group_id.eq(*one)),
-        _ => Box::new(group_id.eq_any(groups.to_vec())),
+        _ => Box::new(one_of(group_id, groups)),
     };
     let placed: PostFilter = if company {
         Box::new(
