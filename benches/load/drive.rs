@@ -141,7 +141,8 @@ fn check(response: reqwest::Result<reqwest::Response>) -> Result<(), String> {
 }
 
 async fn measure(ctx: &Context<'_>, op: Op, clients: usize, seconds: u64) -> Stats {
-    // Wall-clock start of each phase, to cut a profile recorded with `-k CLOCK_REALTIME`.
+    // Each phase's wall-clock start, so that a profiler can be started inside it (or a
+    // profile recorded with `-k CLOCK_REALTIME` cut by it).
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
